@@ -1,0 +1,120 @@
+# ipsec-scan - a plain Makefile (Redis style): explicit objects, generated
+# dependency files, pkg-config for every library.
+#
+#   make            build ./ipsec-scan
+#   make run        build and scan samples/ (exit 0)
+#   make test       build and run every test (unit, rules, end-to-end)
+#   make deps       install the Debian packages the build and tests need
+#   make asan       the test suite under AddressSanitizer + UBSan
+#   make valgrind   the test suite under valgrind
+
+VERSION   := 0.1.0
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS      := libpcre2-8 yaml-0.1 yajl
+OPT       ?= -O2
+CFLAGS    ?= $(OPT) -g
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+             -Ianalyzer -Ibuild $(PKG_CFLAGS) $(SAN)
+LDLIBS     = $(PKG_LIBS) $(SAN)
+
+B := build
+LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
+            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/scan.o \
+            $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
+            $(B)/rulecheck.o $(B)/builtin_rules.o
+RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
+
+UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan
+UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
+
+.PHONY: all run test unit e2e rules-check deps clean asan valgrind check-deps
+
+all: ipsec-scan
+
+ipsec-scan: $(B)/main.o $(B)/libipsecscan.a
+	$(CC) -o $@ $^ $(LDLIBS)
+
+$(B)/libipsecscan.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: analyzer/%.c | $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/builtin_rules.o: $(B)/builtin_rules.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/builtin_rules.c: $(B)/embed $(RULE_FILES) Makefile
+	$(B)/embed $@ rules/ $(RULE_FILES)
+
+$(B)/embed: tools/embed.c | $(B)
+	$(CC) -O1 -o $@ $<
+
+$(B):
+	mkdir -p $(B)/tests
+
+# ---- tests ---------------------------------------------------------------
+
+$(B)/tests/%: tests/unit/%.c $(B)/libipsecscan.a | $(B)
+	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+	    $(B)/libipsecscan.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $(VALGRIND) $$t; done
+
+rules-check: ipsec-scan
+	$(VALGRIND) ./ipsec-scan rules lint
+	$(VALGRIND) ./ipsec-scan rules test
+
+e2e: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/e2e/run.sh
+
+test: check-deps
+	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e
+
+run: check-deps
+	$(MAKE) --no-print-directory ipsec-scan
+	./ipsec-scan --fail-on none --tz UTC samples/
+
+asan:
+	$(MAKE) --no-print-directory clean
+	$(MAKE) --no-print-directory CC=gcc OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+valgrind: check-deps
+	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
+	$(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e
+
+# ---- dependencies --------------------------------------------------------
+
+DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libcmocka-dev jq
+
+check-deps:
+	@missing=""; \
+	for p in $(PKGS) cmocka; do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
+	if [ -n "$$missing" ]; then \
+	    echo "missing:$$missing"; \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        $(MAKE) --no-print-directory deps; \
+	    else \
+	        echo "install them with: sudo apt-get install $(DEB_PKGS)"; exit 1; \
+	    fi; \
+	fi
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)
+
+clean:
+	rm -rf $(B) ipsec-scan
+
+-include $(wildcard $(B)/*.d)

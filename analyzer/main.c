@@ -1,0 +1,626 @@
+/*
+ * main.c - the command line: parse options, load rules, wire the stages,
+ * map the outcome to the documented exit status. No scanning logic here.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <getopt.h>
+#include <pcre2.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl_version.h>
+#include <yaml.h>
+
+#include "explain.h"
+#include "report.h"
+#include "rulecheck.h"
+#include "rules.h"
+#include "scan.h"
+#include "util.h"
+
+#ifndef IPS_VERSION
+#define IPS_VERSION "0.1.0"
+#endif
+
+/* Exit status: a contract (SPEC.md, man page). Never renumber. */
+enum {
+	EXIT_CLEAN = 0,     /* scanned everything, nothing at or above --fail-on */
+	EXIT_FINDINGS = 1,  /* findings at or above --fail-on (rules test: an example failed) */
+	EXIT_USAGE = 2,     /* usage, invalid rules, unknown key, lint problems */
+	EXIT_INPUT = 3,     /* some input unreadable, truncated or corrupt */
+	EXIT_INTERNAL = 4,  /* internal error, or the report could not be written */
+};
+
+static const char *prog = "ipsec-scan";
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	exit(EXIT_USAGE);
+}
+
+static void print_help(FILE *out)
+{
+	fputs(
+"Usage: ipsec-scan [OPTIONS] [INPUT...]\n"
+"       ipsec-scan explain [--format text|json] KEY...\n"
+"       ipsec-scan rules list|lint|test [--rules PATH]...\n"
+"       ipsec-scan merge FILE.ndjson...            (planned: not available yet)\n"
+"\n"
+"Find IPsec and IKE failures in Windows event exports and VPN gateway logs,\n"
+"and say what went wrong and how to fix it. Windows codes 13000-13999 and the\n"
+"RAS/VPN codes are found in every form logs use: 13801, 0x35E9, 0x000035E9,\n"
+"HRESULT 0x800735E9 or -2147011095, ERROR_IPSEC_IKE_AUTH_FAIL, and the system\n"
+"message text. A number alone (a PID, a port, a byte count) is not a finding.\n"
+"\n"
+"INPUT is a file, a directory (read recursively), a FIFO, or '-' for standard\n"
+"input (the default when no INPUT is given and stdin is not a terminal).\n"
+"\n"
+"Examples:\n"
+"  ipsec-scan events.log                    what failed, and what to do\n"
+"  ipsec-scan -f json -o report.json logs/  machine-readable report of a folder\n"
+"  ipsec-scan --fail-on warning bundle/     exit 1 if anything >= warning\n"
+"  ipsec-scan explain 13801                 the knowledge-base page of a code\n"
+"  ipsec-scan explain 0x800735E9 AUTHENTICATION_FAILED\n"
+"  journalctl -u strongswan | ipsec-scan -  read standard input\n"
+"\n"
+"Output:\n"
+"  -f, --format FORMAT     text (default), json; planned: ndjson, sarif, junit,\n"
+"                          markdown, html, csv\n"
+"  -o, --output FILE       write the report to FILE instead of standard output\n"
+"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
+"                          always, never\n"
+"  -q, --quiet             print nothing when nothing is found (after filters)\n"
+"\n"
+"What counts:\n"
+"      --fail-on LEVEL     exit 1 when a finding is at or above LEVEL: none,\n"
+"                          info, warning, error (default), critical\n"
+"      --min-severity LEVEL  leave out findings below LEVEL (default info)\n"
+"      --since TIME        only records at or after TIME: ISO 8601\n"
+"                          (2026-03-05, 2026-03-05T07:00:00Z) or an age: 90m, 24h, 7d\n"
+"      --until TIME        only records at or before TIME (same forms)\n"
+"                          (records without a time are always kept)\n"
+"\n"
+"Reading inputs:\n"
+"      --input-format NAME force the format instead of detecting it per input:\n"
+"                          strongswan, libreswan, cisco-asa, juniper-srx,\n"
+"                          syslog, lines\n"
+"      --tz ZONE           zone of timestamps that carry none (default: local,\n"
+"                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
+"      --year YYYY         year of timestamps that carry none (default: the\n"
+"                          year of the input's modification time)\n"
+"      --max-record SIZE   bytes of one record kept for matching (default 1M);\n"
+"                          longer records are cut, counted and noted\n"
+"      --match-limit N     PCRE2 match limit per record and rule (default 1000000)\n"
+"\n"
+"Rules:\n"
+"      --rules PATH        add a rules file or directory (repeatable); an item\n"
+"                          with the id/name of a built-in one replaces it\n"
+"      --no-builtin-rules  use only the --rules files\n"
+"\n"
+"Planned (these options are refused until they are implemented):\n"
+"      --state FILE        cron mode: scan only what is new since the last run\n"
+"  -j, --jobs N            scan N inputs in parallel (1 is accepted)\n"
+"      --follow            keep reading growing files or an endless stdin\n"
+"      --progress          a progress bar on stderr (--no-progress is accepted)\n"
+"\n"
+"  -h, --help              this help\n"
+"  -V, --version           version and library versions\n"
+"\n"
+"Exit status: 0 nothing at or above --fail-on; 1 findings at or above it;\n"
+"2 usage error or invalid rules; 3 some input could not be read (the rest is\n"
+"still scanned and reported); 4 internal error or the report could not be\n"
+"written. See docs/usage.md and docs/rules.md.\n",
+	      out);
+}
+
+static void print_version(void)
+{
+	char pcre[64] = "?";
+	uint32_t jit = 0;
+	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+	pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	printf("ipsec-scan %s\n", IPS_VERSION);
+	printf("PCRE2 %s (JIT %s), libyaml %s, yajl %d.%d.%d\n", pcre, jit ? "on" : "off",
+	       yaml_get_version_string(), YAJL_MAJOR, YAJL_MINOR, YAJL_MICRO);
+}
+
+/* Parse "1M", "64K", "1048576". */
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	if (*end || v < 64 || v > (1ULL << 30))
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+static bool tz_known(const char *zone)
+{
+	if (!strcmp(zone, "UTC") || !strcmp(zone, "GMT") || !strcmp(zone, "Z"))
+		return true;
+	const char *dir = getenv("TZDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	struct stat st;
+	return strstr(zone, "..") == NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+typedef struct rules_opts {
+	const char *paths[64];
+	size_t npaths;
+	bool no_builtin;
+} rules_opts_t;
+
+static void add_rules_path(rules_opts_t *ro, const char *p)
+{
+	if (ro->npaths == sizeof ro->paths / sizeof ro->paths[0])
+		usage_error("too many --rules options (at most 64)");
+	ro->paths[ro->npaths++] = p;
+}
+
+/* Load and finalize rules; diagnostics go to stderr. NULL on failure. */
+static ips_rules_t *load_rules(const rules_opts_t *ro, ips_diag_t *d, bool quiet_warnings)
+{
+	ips_rules_t *r = ips_rules_new();
+	ips_status_t st = IPS_OK;
+	if (!ro->no_builtin && ips_rules_add_builtin(r, d) != IPS_OK)
+		st = IPS_E_RULES;
+	for (size_t i = 0; i < ro->npaths; i++)
+		if (ips_rules_add_path(r, ro->paths[i], d) != IPS_OK)
+			st = IPS_E_RULES;
+	if (ips_rules_finalize(r, d) != IPS_OK)
+		st = IPS_E_RULES;
+	if (st != IPS_OK) {
+		for (size_t i = 0; i < d->lines.len; i++)
+			if (strstr(d->lines.items[i], ": error: "))
+				fprintf(stderr, "%s\n", (const char *)d->lines.items[i]);
+		fprintf(stderr, "%s: the rules have %zu error(s); nothing was scanned\n", prog,
+			d->errors);
+		ips_rules_free(r);
+		return NULL;
+	}
+	(void)quiet_warnings;
+	return r;
+}
+
+static bool want_color(const char *when, FILE *out)
+{
+	if (!strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	return isatty(fileno(out));
+}
+
+/* ---- explain ----------------------------------------------------------- */
+
+static int cmd_explain(int argc, char **argv)
+{
+	const char *format = "text", *color = "auto";
+	rules_opts_t ro = {0};
+	const char *keys[256];
+	size_t nkeys = 0;
+	bool dashdash = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!dashdash && !strcmp(a, "--")) {
+			dashdash = true;
+		} else if (!dashdash && (!strcmp(a, "-f") || !strcmp(a, "--format"))) {
+			if (++i >= argc)
+				usage_error("%s needs a value", a);
+			format = argv[i];
+		} else if (!dashdash && !strncmp(a, "--format=", 9)) {
+			format = a + 9;
+		} else if (!dashdash && !strcmp(a, "--rules")) {
+			if (++i >= argc)
+				usage_error("--rules needs a path");
+			add_rules_path(&ro, argv[i]);
+		} else if (!dashdash && !strncmp(a, "--rules=", 8)) {
+			add_rules_path(&ro, a + 8);
+		} else if (!dashdash && !strcmp(a, "--no-builtin-rules")) {
+			ro.no_builtin = true;
+		} else if (!dashdash && !strncmp(a, "--color=", 8)) {
+			color = a + 8;
+		} else if (!dashdash && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+			printf("Usage: ipsec-scan explain [--format text|json] [--rules PATH] KEY...\n\n"
+			       "KEY is a code (13801), hex (0x35E9, 0x000035E9), HRESULT (0x800735E9,\n"
+			       "-2147011095), a symbolic name (ERROR_IPSEC_IKE_AUTH_FAIL), an IKE\n"
+			       "notify name (AUTHENTICATION_FAILED), a gateway condition\n"
+			       "(STRONGSWAN_RETRANSMIT_GIVEUP), or words of the message\n"
+			       "(\"authentication credentials\"). Quote a key that has spaces.\n"
+			       "Exit status: 0 all keys found; 2 a key is unknown or usage error.\n");
+			return EXIT_CLEAN;
+		} else if (!dashdash && a[0] == '-' && a[1] == '-') {
+			usage_error("explain: unknown option '%s'", a);
+		} else if (nkeys < sizeof keys / sizeof keys[0]) {
+			keys[nkeys++] = a; /* "-2147011095" is a key, not an option */
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		usage_error("explain: --format must be text or json, not '%s'", format);
+	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
+		usage_error("--color must be auto, always or never");
+	if (!nkeys)
+		usage_error("explain: give at least one KEY (a code, hex, name or words)");
+	ips_diag_t d;
+	ips_diag_init(&d);
+	ips_rules_t *r = load_rules(&ro, &d, true);
+	ips_diag_free(&d);
+	if (!r)
+		return EXIT_USAGE;
+	bool colored = want_color(color, stdout);
+	int rc = EXIT_CLEAN;
+	const ips_entry_t **all = ips_xcalloc(nkeys * 20, sizeof *all);
+	size_t nall = 0;
+	for (size_t k = 0; k < nkeys; k++) {
+		const ips_entry_t *found[20];
+		size_t n = ips_explain_find(r, keys[k], found, 20);
+		if (!n) {
+			const ips_entry_t *near[6];
+			size_t nn = ips_explain_suggest(r, keys[k], near, 6);
+			fprintf(stderr, "%s: explain: unknown key '%s'", prog, keys[k]);
+			for (size_t i = 0; i < nn; i++) {
+				if (near[i]->has_code)
+					fprintf(stderr, "%s %s (%lld)", i ? "," : "; nearest:",
+						near[i]->name, (long long)near[i]->code);
+				else
+					fprintf(stderr, "%s %s", i ? "," : "; nearest:", near[i]->name);
+			}
+			fputc('\n', stderr);
+			rc = EXIT_USAGE;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			all[nall++] = found[i];
+	}
+	if (!strcmp(format, "json")) {
+		ips_explain_json(stdout, all, nall);
+	} else {
+		for (size_t i = 0; i < nall; i++) {
+			if (i)
+				fputs("\n----------------------------------------------------------------\n\n", stdout);
+			ips_explain_text(stdout, r, all[i], colored);
+		}
+	}
+	free(all);
+	ips_rules_free(r);
+	if (ips_report_stream_status(stdout) != IPS_OK)
+		return EXIT_INTERNAL;
+	return rc;
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static void list_rules(const ips_rules_t *r, const char *format)
+{
+	size_t nd = ips_rules_detector_count(r), ne = ips_rules_entry_count(r);
+	if (!strcmp(format, "json")) {
+		printf("{\"detectors\": [");
+		for (size_t i = 0; i < nd; i++) {
+			const ips_detector_t *d = ips_rules_detector_at(r, i);
+			printf("%s\n  {\"id\": \"%s\", \"reports\": \"%s\", \"builtin\": %s}", i ? "," : "",
+			       d->id, d->name ? d->name : d->lookup ? "lookup" : "messages",
+			       d->builtin ? "true" : "false");
+		}
+		printf("\n], \"entries\": %zu, \"correlations\": %zu}\n", ne,
+		       ips_rules_correlation_count(r));
+		return;
+	}
+	printf("%zu detectors, %zu knowledge entries, %zu correlations\n\n", nd, ne,
+	       ips_rules_correlation_count(r));
+	for (size_t i = 0; i < nd; i++) {
+		const ips_detector_t *d = ips_rules_detector_at(r, i);
+		const char *what = d->name ? d->name
+				   : d->lookup ? "(code lookup)"
+						: "(message texts)";
+		printf("%-34s %-40s %s:%d\n", d->id, what, d->file, d->line);
+	}
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+	if (argc < 2)
+		usage_error("rules: say list, lint or test");
+	const char *sub = argv[1];
+	const char *format = "text";
+	rules_opts_t ro = {0};
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--rules") && i + 1 < argc)
+			add_rules_path(&ro, argv[++i]);
+		else if (!strncmp(a, "--rules=", 8))
+			add_rules_path(&ro, a + 8);
+		else if (!strcmp(a, "--no-builtin-rules"))
+			ro.no_builtin = true;
+		else if ((!strcmp(a, "-f") || !strcmp(a, "--format")) && i + 1 < argc)
+			format = argv[++i];
+		else if (!strncmp(a, "--format=", 9))
+			format = a + 9;
+		else
+			usage_error("rules %s: unknown argument '%s'", sub, a);
+	}
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		usage_error("rules: --format must be text or json");
+	if (!strcmp(sub, "lint")) {
+		ips_diag_t d;
+		ips_diag_init(&d);
+		ips_rules_t *r = ips_rules_new();
+		if (!ro.no_builtin)
+			ips_rules_add_builtin(r, &d);
+		for (size_t i = 0; i < ro.npaths; i++)
+			ips_rules_add_path(r, ro.paths[i], &d);
+		ips_rules_finalize(r, &d);
+		ips_diag_print(&d, stdout);
+		int rc = d.errors ? EXIT_USAGE : EXIT_CLEAN;
+		printf("%zu entries, %zu detectors, %zu correlations: %zu error(s), %zu warning(s)\n",
+		       ips_rules_entry_count(r), ips_rules_detector_count(r),
+		       ips_rules_correlation_count(r), d.errors, d.warnings);
+		ips_diag_free(&d);
+		ips_rules_free(r);
+		return rc;
+	}
+	ips_diag_t d;
+	ips_diag_init(&d);
+	ips_rules_t *r = load_rules(&ro, &d, true);
+	ips_diag_free(&d);
+	if (!r)
+		return EXIT_USAGE;
+	int rc = EXIT_CLEAN;
+	if (!strcmp(sub, "list")) {
+		list_rules(r, format);
+	} else if (!strcmp(sub, "test")) {
+		ips_scan_opts_t so;
+		ips_scan_opts_default(&so);
+		ips_rulecheck_result_t res;
+		ips_rulecheck_run(r, &so.match, stdout, &res);
+		printf("rules test: %zu passed, %zu failed\n", res.passed, res.failed);
+		rc = res.failed ? EXIT_FINDINGS : EXIT_CLEAN;
+	} else {
+		ips_rules_free(r);
+		usage_error("rules: unknown subcommand '%s' (list, lint, test)", sub);
+	}
+	ips_rules_free(r);
+	if (ips_report_stream_status(stdout) != IPS_OK)
+		return EXIT_INTERNAL;
+	return rc;
+}
+
+/* ---- scan -------------------------------------------------------------- */
+
+enum {
+	OPT_FAIL_ON = 256, OPT_MIN_SEV, OPT_RULES, OPT_NO_BUILTIN, OPT_INPUT_FORMAT, OPT_SINCE,
+	OPT_UNTIL, OPT_TZ, OPT_YEAR, OPT_STATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COLOR,
+	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT,
+};
+
+static const struct option long_opts[] = {
+	{"format", required_argument, NULL, 'f'},
+	{"output", required_argument, NULL, 'o'},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"min-severity", required_argument, NULL, OPT_MIN_SEV},
+	{"rules", required_argument, NULL, OPT_RULES},
+	{"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
+	{"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+	{"since", required_argument, NULL, OPT_SINCE},
+	{"until", required_argument, NULL, OPT_UNTIL},
+	{"tz", required_argument, NULL, OPT_TZ},
+	{"year", required_argument, NULL, OPT_YEAR},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"jobs", required_argument, NULL, 'j'},
+	{"progress", no_argument, NULL, OPT_PROGRESS},
+	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"quiet", no_argument, NULL, 'q'},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"colour", required_argument, NULL, OPT_COLOR},
+	{"follow", no_argument, NULL, OPT_FOLLOW},
+	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
+	{"match-limit", required_argument, NULL, OPT_MATCH_LIMIT},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int cmd_scan(int argc, char **argv)
+{
+	const char *format = "text", *output = NULL, *color = "auto";
+	const char *since = NULL, *until = NULL, *tz = NULL;
+	ips_severity_t fail_on = IPS_SEV_ERROR;
+	bool quiet = false;
+	rules_opts_t ro = {0};
+	ips_scan_opts_t so;
+	ips_scan_opts_default(&so);
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:j:qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': print_help(stdout); return EXIT_CLEAN;
+		case 'V': print_version(); return EXIT_CLEAN;
+		case OPT_FAIL_ON:
+			if (!ips_severity_parse(optarg, true, &fail_on))
+				usage_error("--fail-on must be none, info, warning, error or critical, not '%s'", optarg);
+			break;
+		case OPT_MIN_SEV:
+			if (!ips_severity_parse(optarg, false, &so.min_severity))
+				usage_error("--min-severity must be info, warning, error or critical, not '%s'", optarg);
+			break;
+		case OPT_RULES: add_rules_path(&ro, optarg); break;
+		case OPT_NO_BUILTIN: ro.no_builtin = true; break;
+		case OPT_INPUT_FORMAT:
+			if (!ips_framer_by_name(optarg))
+				usage_error("--input-format: unknown or not yet supported format '%s' "
+					    "(strongswan, libreswan, cisco-asa, juniper-srx, syslog, lines)", optarg);
+			so.input_format = optarg;
+			break;
+		case OPT_SINCE: since = optarg; break;
+		case OPT_UNTIL: until = optarg; break;
+		case OPT_TZ: tz = optarg; break;
+		case OPT_YEAR: {
+			int64_t y;
+			if (!ips_parse_i64(optarg, 10, &y) || y < 1970 || y > 9999)
+				usage_error("--year must be a year such as 2026, not '%s'", optarg);
+			so.year = (int)y;
+			break;
+		}
+		case OPT_STATE:
+			usage_error("--state (cron mode) is not available yet in this version");
+		case 'j': {
+			int64_t j;
+			if (!ips_parse_i64(optarg, 10, &j) || j < 1)
+				usage_error("--jobs must be a positive number, not '%s'", optarg);
+			if (j > 1)
+				usage_error("--jobs %lld: parallel scanning is not available yet in this "
+					    "version (use --jobs 1)", (long long)j);
+			break;
+		}
+		case OPT_PROGRESS:
+			usage_error("--progress is not available yet in this version");
+		case OPT_NO_PROGRESS: break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+				usage_error("--color must be auto, always or never, not '%s'", optarg);
+			color = optarg;
+			break;
+		case OPT_FOLLOW:
+			usage_error("--follow (live mode) is not available yet in this version");
+		case OPT_MAX_RECORD:
+			if (!parse_size(optarg, &so.frame.max_record))
+				usage_error("--max-record must be a size from 64 to 1G (e.g. 65536, 64K, 1M), not '%s'", optarg);
+			break;
+		case OPT_MATCH_LIMIT: {
+			int64_t v;
+			if (!ips_parse_i64(optarg, 10, &v) || v < 1000 || v > 4000000000LL)
+				usage_error("--match-limit must be a number from 1000 to 4000000000");
+			so.match.match_limit = (uint32_t)v;
+			break;
+		}
+		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	const ips_reporter_ops_t *rep = ips_reporter_by_name(format);
+	if (!rep)
+		usage_error("--format: '%s' is not available (available: %s)", format,
+			    ips_reporter_names());
+	if (tz) {
+		if (!tz_known(tz))
+			usage_error("--tz: unknown time zone '%s' (use a name such as UTC or Europe/Berlin)", tz);
+		setenv("TZ", tz, 1);
+	}
+	tzset();
+	time_t now = time(NULL);
+	if (since && !ips_time_parse_arg(since, (int64_t)now, &so.since))
+		usage_error("--since: cannot read '%s' (ISO 8601 such as 2026-03-05T07:00:00Z, or 24h, 7d)", since);
+	if (until && !ips_time_parse_arg(until, (int64_t)now, &so.until))
+		usage_error("--until: cannot read '%s' (ISO 8601 such as 2026-03-05T07:00:00Z, or 24h, 7d)", until);
+
+	ips_diag_t d;
+	ips_diag_init(&d);
+	ips_rules_t *r = load_rules(&ro, &d, true);
+	ips_diag_free(&d);
+	if (!r)
+		return EXIT_USAGE;
+
+	ips_results_t *res = ips_results_new();
+	ips_scanner_t *sc = ips_scanner_new(r, &so, res);
+	bool input_failed = false;
+	if (optind >= argc) {
+		if (isatty(STDIN_FILENO)) {
+			ips_scanner_free(sc);
+			ips_results_free(res);
+			ips_rules_free(r);
+			usage_error("no INPUT given (name files or directories, or '-' for standard input)");
+		}
+		input_failed |= ips_scanner_scan_path(sc, "-") != IPS_OK;
+	}
+	for (int i = optind; i < argc; i++)
+		input_failed |= ips_scanner_scan_path(sc, argv[i]) != IPS_OK;
+	ips_scanner_finish(sc);
+	ips_scanner_free(sc);
+
+	for (size_t i = 0; i < res->inputs.len; i++) {
+		const ips_input_t *in = res->inputs.items[i];
+		if (in->error)
+			fprintf(stderr, "%s: %s: %s\n", prog, in->path, in->error);
+	}
+	for (size_t i = 0; i < res->notes.len; i++)
+		fprintf(stderr, "%s: note: %s\n", prog, (const char *)res->notes.items[i]);
+
+	int rc = EXIT_CLEAN;
+	if (!(quiet && res->findings.len == 0)) {
+		FILE *out = stdout;
+		if (output && strcmp(output, "-")) {
+			out = fopen(output, "w");
+			if (!out) {
+				fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog, output,
+					strerror(errno));
+				ips_results_free(res);
+				ips_rules_free(r);
+				return EXIT_INTERNAL;
+			}
+		}
+		ips_report_opts_t ro2 = {.color = want_color(color, out), .version = IPS_VERSION,
+					 .max_evidence = 5};
+		ips_status_t st = rep->write(out, res, r, &ro2);
+		if (out != stdout && fclose(out) != 0 && st == IPS_OK)
+			st = IPS_E_OUTPUT;
+		if (st != IPS_OK) {
+			fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog,
+				output ? output : "standard output", strerror(errno ? errno : EIO));
+			rc = EXIT_INTERNAL;
+		}
+	}
+	if (rc == EXIT_CLEAN) {
+		if (input_failed)
+			rc = EXIT_INPUT;
+		else if (fail_on != IPS_SEV_NONE && ips_results_max_severity(res) >= fail_on)
+			rc = EXIT_FINDINGS;
+	}
+	ips_results_free(res);
+	ips_rules_free(r);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* Into a closed pipe we stop quietly, as grep does: by SIGPIPE. */
+	signal(SIGPIPE, SIG_DFL);
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return cmd_explain(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rules"))
+		return cmd_rules(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "merge")) {
+		fprintf(stderr, "%s: merge is not available yet in this version\n", prog);
+		return EXIT_USAGE;
+	}
+	return cmd_scan(argc, argv);
+}

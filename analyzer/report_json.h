@@ -1,0 +1,17 @@
+/*
+ * report_json.h - JSON pieces shared by the JSON-based reports (json,
+ * ndjson): one input, one finding, the summary, written with a yajl
+ * generator the caller owns.
+ */
+#ifndef IPS_REPORT_JSON_H
+#define IPS_REPORT_JSON_H
+
+#include <yajl_gen.h>
+
+#include "results.h"
+
+void ips_json_input(yajl_gen g, const ips_input_t *in);
+void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
+void ips_json_summary(yajl_gen g, const ips_results_t *res);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * report_text.c - the human report: one block per condition found, most
+ * severe first, with its meaning, the evidence lines (path:line, time,
+ * peer) and what to do; then the inputs and a summary line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_BRED "\033[1;31m"
+#define C_YEL "\033[33m"
+#define C_CYAN "\033[36m"
+
+typedef struct group {
+	const ips_entry_t *entry;
+	ips_severity_t severity;
+	size_t first;   /* index of the first finding */
+	size_t count;
+} group_t;
+
+static const char *sev_color(ips_severity_t s)
+{
+	switch (s) {
+	case IPS_SEV_CRITICAL: return C_BRED;
+	case IPS_SEV_ERROR: return C_RED;
+	case IPS_SEV_WARNING: return C_YEL;
+	default: return C_CYAN;
+	}
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const group_t *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Print s cut to n bytes, control characters shown as '?'. */
+static void put_cut(FILE *out, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+	bool cut = len > n;
+	if (cut)
+		len = n;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : (c == '\t' ? ' ' : c), out);
+	}
+	if (cut)
+		fputs("...", out);
+}
+
+static void upper_first(FILE *out, const char *s)
+{
+	if (*s >= 'a' && *s <= 'z') {
+		fputc(*s - 32, out);
+		s++;
+	}
+	fputs(s, out);
+}
+
+static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	(void)rules;
+	const char *B = o->color ? C_BOLD : "", *D = o->color ? C_DIM : "",
+		   *R = o->color ? C_RESET : "";
+	size_t nf = res->findings.len;
+	group_t *groups = ips_xcalloc(nf ? nf : 1, sizeof *groups);
+	size_t ng = 0;
+	for (size_t i = 0; i < nf; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		size_t g = 0;
+		while (g < ng && groups[g].entry != f->entry)
+			g++;
+		if (g == ng) {
+			groups[ng].entry = f->entry;
+			groups[ng].first = i;
+			groups[ng].severity = f->severity;
+			ng++;
+		}
+		groups[g].count++;
+		if (f->severity > groups[g].severity)
+			groups[g].severity = f->severity;
+	}
+	qsort(groups, ng, sizeof *groups, cmp_group);
+
+	if (!nf)
+		fprintf(out, "No IPsec/IKE errors found.\n");
+	for (size_t g = 0; g < ng; g++) {
+		const group_t *gr = &groups[g];
+		const ips_entry_t *e = gr->entry;
+		const char *sc = o->color ? sev_color(gr->severity) : "";
+		static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
+		fprintf(out, "%s%s%s%s ", g ? "\n" : "", sc, upper[gr->severity], R);
+		fprintf(out, "%s%s%s", B, e->name, R);
+		if (e->has_code)
+			fprintf(out, " (%lld, %s)", (long long)e->code, e->hex ? e->hex : "");
+		fprintf(out, " - %zu finding%s\n", gr->count, gr->count == 1 ? "" : "s");
+		if (e->message)
+			fprintf(out, "  %s\n", e->message);
+		if (e->summary) {
+			fputs("  ", out);
+			upper_first(out, e->summary);
+			fputc('\n', out);
+		}
+		fprintf(out, "  %sEvidence:%s\n", B, R);
+		size_t shown = 0;
+		for (size_t i = gr->first; i < nf && shown < o->max_evidence; i++) {
+			const ips_finding_t *f = res->findings.items[i];
+			if (f->entry != e)
+				continue;
+			const ips_input_t *in = res->inputs.items[f->input];
+			char t[64];
+			ips_time_format(&f->time, t, sizeof t);
+			fprintf(out, "    %s:%llu  %s", in->path, (unsigned long long)f->line, t);
+			const char *keys[] = {"peer", "conn", "user", "host", NULL};
+			for (int k = 0; keys[k]; k++) {
+				const char *v = ips_finding_field(f, keys[k]);
+				if (!v && !strcmp(keys[k], "host"))
+					v = f->host;
+				if (v)
+					fprintf(out, "  %s=%s", keys[k], v);
+			}
+			fprintf(out, "\n      %s", D);
+			put_cut(out, f->text, 160);
+			fprintf(out, "%s\n", R);
+			shown++;
+		}
+		if (gr->count > shown)
+			fprintf(out, "    (+%zu more)\n", gr->count - shown);
+		if (e->resolve.len) {
+			fprintf(out, "  %sWhat to do:%s\n", B, R);
+			for (size_t i = 0; i < e->resolve.len && i < 3; i++)
+				fprintf(out, "    %zu. %s\n", i + 1, e->resolve.items[i]);
+		}
+		if (e->has_code)
+			fprintf(out, "  More: ipsec-scan explain %lld\n", (long long)e->code);
+		else
+			fprintf(out, "  More: ipsec-scan explain %s\n", e->name);
+	}
+	free(groups);
+
+	bool input_trouble = false;
+	for (size_t i = 0; i < res->inputs.len; i++) {
+		const ips_input_t *in = res->inputs.items[i];
+		input_trouble |= in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL ||
+				 in->note || in->status == IPS_INPUT_EMPTY;
+	}
+	if (input_trouble || res->inputs.len > 1) {
+		fprintf(out, "\n%sInputs:%s\n", B, R);
+		for (size_t i = 0; i < res->inputs.len; i++) {
+			const ips_input_t *in = res->inputs.items[i];
+			fprintf(out, "  %s  %s, %llu records, %llu findings, %s", in->path,
+				in->format ? in->format : "-", (unsigned long long)in->records,
+				(unsigned long long)in->findings, ips_input_status_name(in->status));
+			if (in->error)
+				fprintf(out, ": %s", in->error);
+			if (in->note)
+				fprintf(out, " (%s)", in->note);
+			fputc('\n', out);
+		}
+	}
+	for (size_t i = 0; i < res->notes.len; i++)
+		fprintf(out, "note: %s\n", (const char *)res->notes.items[i]);
+
+	size_t by[5] = {0};
+	for (size_t i = 0; i < nf; i++)
+		by[((const ips_finding_t *)res->findings.items[i])->severity]++;
+	fprintf(out, "\n%sSummary:%s %zu finding%s", B, R, nf, nf == 1 ? "" : "s");
+	if (nf) {
+		fputs(" (", out);
+		bool first = true;
+		for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
+			if (!by[s])
+				continue;
+			fprintf(out, "%s%zu %s", first ? "" : ", ", by[s],
+				ips_severity_name((ips_severity_t)s));
+			first = false;
+		}
+		fputc(')', out);
+	}
+	fprintf(out, " in %llu records of %zu input%s", (unsigned long long)res->records,
+		res->inputs.len, res->inputs.len == 1 ? "" : "s");
+	if (res->events.len)
+		fprintf(out, "; %zu negotiation marker%s", res->events.len,
+			res->events.len == 1 ? "" : "s");
+	if (res->filtered)
+		fprintf(out, "; %llu filtered out", (unsigned long long)res->filtered);
+	fputs(".\n", out);
+	return ips_report_stream_status(out);
+}
+
+const ips_reporter_ops_t ips_report_text = {"text", write_text};

@@ -1,0 +1,82 @@
+/* results.c - see results.h. */
+#include "results.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ips_input_status_name(ips_input_status_t s)
+{
+	switch (s) {
+	case IPS_INPUT_OK: return "ok";
+	case IPS_INPUT_PARTIAL: return "partial";
+	case IPS_INPUT_ERROR: return "error";
+	case IPS_INPUT_EMPTY: return "empty";
+	}
+	return "error";
+}
+
+ips_results_t *ips_results_new(void)
+{
+	return ips_xcalloc(1, sizeof(ips_results_t));
+}
+
+static void kv_free(ips_kv_t *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void ips_results_free(ips_results_t *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->inputs.len; i++) {
+		ips_input_t *in = r->inputs.items[i];
+		free(in->path);
+		free(in->error);
+		free(in->note);
+		free(in);
+	}
+	for (size_t i = 0; i < r->findings.len; i++) {
+		ips_finding_t *f = r->findings.items[i];
+		free(f->host);
+		kv_free(f->fields, f->nfields);
+		free(f->text);
+		free(f);
+	}
+	for (size_t i = 0; i < r->events.len; i++) {
+		ips_event_t *e = r->events.items[i];
+		free(e->host);
+		kv_free(e->fields, e->nfields);
+		free(e);
+	}
+	for (size_t i = 0; i < r->notes.len; i++)
+		free(r->notes.items[i]);
+	ips_vec_free(&r->inputs);
+	ips_vec_free(&r->findings);
+	ips_vec_free(&r->events);
+	ips_vec_free(&r->notes);
+	free(r);
+}
+
+ips_severity_t ips_results_max_severity(const ips_results_t *r)
+{
+	ips_severity_t m = IPS_SEV_NONE;
+	for (size_t i = 0; i < r->findings.len; i++) {
+		const ips_finding_t *f = r->findings.items[i];
+		if (f->severity > m)
+			m = f->severity;
+	}
+	return m;
+}
+
+const char *ips_finding_field(const ips_finding_t *f, const char *key)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].key, key) == 0)
+			return f->fields[i].value;
+	return NULL;
+}

@@ -1,0 +1,484 @@
+/* scan.c - see scan.h. */
+#include "scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+#define TEXT_MAX 2048   /* finding text kept for the report */
+#define FIELD_MAX 512   /* one captured field */
+#define SNIFF_BYTES 65536
+#define DIR_DEPTH_MAX 64
+
+void ips_scan_opts_default(ips_scan_opts_t *o)
+{
+	memset(o, 0, sizeof *o);
+	o->min_severity = IPS_SEV_INFO;
+	o->frame.max_record = 1u << 20;
+	o->frame.block = 1u << 20;
+	o->match.match_limit = 1000000;
+	o->match.depth_limit = 10000;
+	o->match.heap_limit_kib = 20 * 1024;
+}
+
+struct ips_sink {
+	ips_scanner_t *sc;
+	ips_input_t *in;
+	size_t input_index;
+	const char *format;
+	ips_year_ctx_t yc;
+	/* block state for line counting */
+	const char *block;
+	uint64_t block_off, block_line;
+	size_t counted_to;      /* bytes of the block whose newlines are counted */
+	uint64_t counted_lines; /* newlines in block[0..counted_to) */
+	/* the record being matched */
+	const char *rec;
+	size_t rec_len;
+	uint64_t rec_off, rec_line;
+	const ips_record_t *srec; /* structured record, or NULL */
+	bool meta_done;
+	ips_line_meta_t meta;
+	const char *rules_used[IPS_MAX_CAPTURES];
+	size_t nrules_used;
+};
+
+struct ips_scanner {
+	const ips_rules_t *rules;
+	ips_scan_opts_t opts;
+	ips_results_t *out;
+	ips_matcher_t *m;
+	dev_t dir_dev[DIR_DEPTH_MAX];
+	ino_t dir_ino[DIR_DEPTH_MAX];
+	int depth;
+};
+
+ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+			       ips_results_t *out)
+{
+	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
+	s->rules = rules;
+	s->opts = *opts;
+	s->out = out;
+	s->m = ips_matcher_new(rules, &opts->match);
+	return s;
+}
+
+void ips_scanner_free(ips_scanner_t *s)
+{
+	if (!s)
+		return;
+	ips_matcher_free(s->m);
+	free(s);
+}
+
+void ips_scanner_finish(ips_scanner_t *s)
+{
+	size_t n = ips_rules_active_count(s->rules);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = ips_matcher_limit_hits(s->m, i);
+		if (!k)
+			continue;
+		const ips_detector_t *d = ips_rules_active_at(s->rules, i);
+		ips_vec_push(&s->out->notes,
+			     ips_xasprintf("detector '%s' (%s:%d) hit the PCRE2 match limit on %llu "
+					   "record(s); those records were not fully matched by it",
+					   d->id, d->file, d->line, (unsigned long long)k));
+	}
+}
+
+/* ---- counting lines fast ----------------------------------------------- */
+
+static uint64_t count_nl(const char *p, size_t n)
+{
+	uint64_t c = 0;
+	size_t i = 0;
+	const uint64_t ones = 0x0101010101010101ULL, nl = ones * '\n';
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		uint64_t x = w ^ nl; /* zero bytes where '\n' */
+		/* exact zero-byte count: a byte is zero iff its high bit stays clear */
+		uint64_t t = ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x;
+		c += (uint64_t)__builtin_popcountll(~t & 0x8080808080808080ULL);
+	}
+	for (; i < n; i++)
+		c += p[i] == '\n';
+	return c;
+}
+
+/* ---- findings ---------------------------------------------------------- */
+
+static char *field_copy(const char *v, size_t n)
+{
+	if (n > FIELD_MAX)
+		n = FIELD_MAX;
+	return ips_xstrndup(v, n);
+}
+
+static void ensure_meta(ips_sink_t *k)
+{
+	if (k->meta_done)
+		return;
+	k->meta_done = true;
+	if (k->srec) {
+		memset(&k->meta, 0, sizeof k->meta);
+		k->meta.time = k->srec->time;
+		if (k->srec->host) {
+			k->meta.host = k->srec->host;
+			k->meta.hostlen = strlen(k->srec->host);
+		}
+		if (k->meta.time.valid && k->meta.host)
+			return;
+	}
+	ips_line_meta_t m;
+	ips_parse_line_header(k->rec, k->rec_len, &k->yc, &m);
+	if (!k->srec) {
+		k->meta = m;
+	} else {
+		if (!k->meta.time.valid)
+			k->meta.time = m.time;
+		if (!k->meta.host && m.host) {
+			k->meta.host = m.host;
+			k->meta.hostlen = m.hostlen;
+		}
+	}
+}
+
+static void finding_id(ips_finding_t *f, const char *host, const char *path, uint64_t off,
+		       const char *rule, const char *extra)
+{
+	char offs[32];
+	snprintf(offs, sizeof offs, "%llu", (unsigned long long)off);
+	uint64_t h = IPS_FNV_INIT;
+	h = ips_fnv1a(h, host ? host : "", host ? strlen(host) + 1 : 1);
+	h = ips_fnv1a(h, path, strlen(path) + 1);
+	h = ips_fnv1a(h, offs, strlen(offs) + 1);
+	h = ips_fnv1a(h, rule, strlen(rule));
+	if (extra) {
+		h = ips_fnv1a(h, "", 1);
+		h = ips_fnv1a(h, extra, strlen(extra));
+	}
+	snprintf(f->id, sizeof f->id, "%016llx", (unsigned long long)h);
+}
+
+static ips_kv_t *hit_fields(ips_sink_t *k, const ips_hit_t *h, size_t *n)
+{
+	size_t cnt = h->ncaps + 1;
+	if (k->srec)
+		cnt += k->srec->nfields;
+	ips_kv_t *kv = ips_xcalloc(cnt, sizeof *kv);
+	size_t j = 0;
+	for (size_t i = 0; i < h->ncaps; i++) {
+		kv[j].key = ips_xstrdup(h->caps[i].name);
+		kv[j].value = field_copy(h->caps[i].value, h->caps[i].len);
+		j++;
+	}
+	if (k->srec) {
+		for (size_t i = 0; i < k->srec->nfields; i++) {
+			bool dup = false;
+			for (size_t q = 0; q < j && !dup; q++)
+				dup = !strcmp(kv[q].key, k->srec->fields[i].key);
+			if (dup)
+				continue;
+			kv[j].key = ips_xstrdup(k->srec->fields[i].key);
+			kv[j].value = field_copy(k->srec->fields[i].value,
+						 strlen(k->srec->fields[i].value));
+			j++;
+		}
+	}
+	*n = j;
+	return kv;
+}
+
+static bool in_window(const ips_scanner_t *s, const ips_time_t *t)
+{
+	if (!t->valid)
+		return true; /* no time: cannot be filtered by time */
+	if (s->opts.since.valid && t->sec < s->opts.since.sec)
+		return false;
+	if (s->opts.until.valid && t->sec > s->opts.until.sec)
+		return false;
+	return true;
+}
+
+static void on_hit(void *ctx, const ips_hit_t *h)
+{
+	ips_sink_t *k = ctx;
+	ips_scanner_t *s = k->sc;
+	ensure_meta(k);
+	if (!in_window(s, &k->meta.time)) {
+		s->out->filtered++;
+		return;
+	}
+	char *host = k->meta.host ? ips_xstrndup(k->meta.host, k->meta.hostlen) : NULL;
+	if (h->entry->marker) {
+		ips_event_t *e = ips_xcalloc(1, sizeof *e);
+		e->entry = h->entry;
+		e->input = k->input_index;
+		e->line = k->rec_line;
+		e->offset = k->rec_off;
+		e->time = k->meta.time;
+		e->host = host;
+		e->fields = hit_fields(k, h, &e->nfields);
+		ips_vec_push(&s->out->events, e);
+		return;
+	}
+	ips_severity_t sev = h->det->severity ? h->det->severity : h->entry->severity;
+	if (sev < s->opts.min_severity) {
+		s->out->filtered++;
+		free(host);
+		return;
+	}
+	const ips_detector_t *rule = h->det->parent ? h->det->parent : h->det;
+	ips_finding_t *f = ips_xcalloc(1, sizeof *f);
+	f->det = rule;
+	f->entry = h->entry;
+	f->severity = sev;
+	f->input = k->input_index;
+	f->line = k->rec_line;
+	f->offset = k->rec_off;
+	f->time = k->meta.time;
+	f->host = host;
+	f->fields = hit_fields(k, h, &f->nfields);
+	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
+	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
+		tl--;
+	f->text = ips_xstrndup(k->rec, tl);
+	/* The id is stable: host, path, offset, rule; a second finding of the
+	 * same rule in the same record also hashes its name. */
+	bool again = false;
+	for (size_t i = 0; i < k->nrules_used; i++)
+		again |= k->rules_used[i] == rule->id;
+	if (!again && k->nrules_used < IPS_MAX_CAPTURES)
+		k->rules_used[k->nrules_used++] = rule->id;
+	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? h->entry->name : NULL);
+	ips_vec_push(&s->out->findings, f);
+	k->in->findings++;
+}
+
+static void match_current(ips_sink_t *k, const uint64_t *cands)
+{
+	k->meta_done = false;
+	k->nrules_used = 0;
+	if (cands)
+		ips_matcher_match(k->sc->m, k->format, k->rec, k->rec_len, cands, on_hit, k);
+	else
+		ips_matcher_match_record(k->sc->m, k->format, k->rec, k->rec_len, on_hit, k);
+}
+
+/* ---- sink -------------------------------------------------------------- */
+
+static int on_line(void *ctx, const char *line, size_t len, size_t off, const uint64_t *dets)
+{
+	ips_sink_t *k = ctx;
+	k->counted_lines += count_nl(k->block + k->counted_to, off - k->counted_to);
+	k->counted_to = off;
+	k->rec = line;
+	k->rec_len = len;
+	k->rec_off = k->block_off + off;
+	k->rec_line = k->block_line + k->counted_lines;
+	k->srec = NULL;
+	if (len > k->sc->opts.frame.max_record) {
+		k->rec_len = k->sc->opts.frame.max_record;
+		ips_sink_truncated(k, k->rec_off, k->rec_line);
+	}
+	while (k->rec_len && k->rec[k->rec_len - 1] == '\r')
+		k->rec_len--;
+	match_current(k, dets);
+	return 0;
+}
+
+uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
+			uint64_t line)
+{
+	k->block = buf;
+	k->block_off = offset;
+	k->block_line = line;
+	k->counted_to = 0;
+	k->counted_lines = 0;
+	k->in->bytes = offset + len;
+	ips_prefilter_scan_lines(ips_matcher_prefilter(k->sc->m), buf, len, on_line, k);
+	return k->counted_lines + count_nl(buf + k->counted_to, len - k->counted_to);
+}
+
+void ips_sink_record(ips_sink_t *k, const ips_record_t *rec)
+{
+	k->rec = rec->text;
+	k->rec_len = rec->len;
+	k->rec_off = rec->offset;
+	k->rec_line = rec->line;
+	k->srec = rec;
+	if (rec->offset + rec->len > k->in->bytes)
+		k->in->bytes = rec->offset + rec->len;
+	if (rec->truncated)
+		ips_sink_truncated(k, rec->offset, rec->line);
+	match_current(k, NULL);
+	k->srec = NULL;
+}
+
+void ips_sink_done(ips_sink_t *k, uint64_t records, uint64_t bytes)
+{
+	k->in->records = records;
+	k->in->bytes = bytes;
+}
+
+void ips_sink_truncated(ips_sink_t *k, uint64_t offset, uint64_t line)
+{
+	if (k->in->truncated++ == 0) {
+		free(k->in->note);
+		k->in->note = ips_xasprintf("record at line %llu (offset %llu) is longer than the "
+					    "%zu-byte record cap: only its start was matched",
+					    (unsigned long long)line, (unsigned long long)offset,
+					    k->sc->opts.frame.max_record);
+	}
+}
+
+void ips_sink_error(ips_sink_t *k, uint64_t offset, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!k->in->error)
+		k->in->error = ips_xasprintf("at offset %llu: %s", (unsigned long long)offset, msg);
+	if (k->in->status == IPS_INPUT_OK)
+		k->in->status = IPS_INPUT_PARTIAL;
+}
+
+/* ---- inputs ------------------------------------------------------------ */
+
+static ips_input_t *new_input(ips_scanner_t *s, const char *path)
+{
+	ips_input_t *in = ips_xcalloc(1, sizeof *in);
+	in->path = ips_xstrdup(path);
+	in->status = IPS_INPUT_OK;
+	ips_vec_push(&s->out->inputs, in);
+	return in;
+}
+
+static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *fmt, ...)
+{
+	ips_input_t *in = new_input(s, path);
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	in->status = IPS_INPUT_ERROR;
+	in->error = ips_xstrdup(msg);
+	return IPS_E_INPUT;
+}
+
+ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
+{
+	ips_input_t *in = new_input(s, src->name);
+	ips_sink_t k = {0};
+	k.sc = s;
+	k.in = in;
+	k.input_index = s->out->inputs.len - 1;
+	k.yc.year = s->opts.year;
+	k.yc.ref = src->mtime;
+
+	const unsigned char *head;
+	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
+	if (hn < 0) {
+		in->status = IPS_INPUT_ERROR;
+		in->error = ips_xasprintf("at offset 0: read error: %s", strerror(src->err));
+		return IPS_E_INPUT;
+	}
+	const ips_framer_ops_t *fr = NULL;
+	if (s->opts.input_format)
+		fr = ips_framer_by_name(s->opts.input_format);
+	if (!fr)
+		fr = ips_framer_detect(head, (size_t)hn, src->name);
+	in->format = fr->name;
+	k.format = fr->name;
+	if (hn > 0 && memchr(head, '\0', (size_t)hn))
+		in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
+	ips_status_t st = fr->run(src, &k, &s->opts.frame);
+	s->out->records += in->records;
+	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0)
+		in->status = IPS_INPUT_EMPTY;
+	return (st == IPS_OK && in->status != IPS_INPUT_PARTIAL) ? IPS_OK : IPS_E_INPUT;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct stat *st)
+{
+	for (int i = 0; i < s->depth; i++)
+		if (s->dir_dev[i] == st->st_dev && s->dir_ino[i] == st->st_ino)
+			return input_error(s, path, "directory loop (a symbolic link leads back to "
+						    "a parent directory): not followed");
+	if (s->depth >= DIR_DEPTH_MAX)
+		return input_error(s, path, "directories nested deeper than %d: not read",
+				   DIR_DEPTH_MAX);
+	DIR *d = opendir(path);
+	if (!d)
+		return input_error(s, path, "cannot open directory: %s", strerror(errno));
+	ips_vec_t names = {0};
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			ips_vec_push(&names, ips_xstrdup(de->d_name));
+	closedir(d);
+	if (names.len)
+		qsort(names.items, names.len, sizeof *names.items, cmp_name);
+	s->dir_dev[s->depth] = st->st_dev;
+	s->dir_ino[s->depth] = st->st_ino;
+	s->depth++;
+	ips_status_t res = IPS_OK;
+	for (size_t i = 0; i < names.len; i++) {
+		size_t pl = strlen(path);
+		char *sub = ips_xasprintf("%s%s%s", path, (pl && path[pl - 1] == '/') ? "" : "/",
+					  (char *)names.items[i]);
+		struct stat s2;
+		if (stat(sub, &s2) != 0) {
+			res = input_error(s, sub, "cannot read: %s", strerror(errno));
+		} else if (S_ISDIR(s2.st_mode)) {
+			if (scan_dir(s, sub, &s2) != IPS_OK)
+				res = IPS_E_INPUT;
+		} else if (S_ISREG(s2.st_mode)) {
+			if (ips_scanner_scan_path(s, sub) != IPS_OK)
+				res = IPS_E_INPUT;
+		}
+		/* FIFOs, sockets and devices inside a directory are not read:
+		 * reading them could block forever. Name them explicitly to scan. */
+		free(sub);
+		free(names.items[i]);
+	}
+	s->depth--;
+	ips_vec_free(&names);
+	return res;
+}
+
+ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
+{
+	if (strcmp(path, "-") != 0) {
+		struct stat st;
+		if (stat(path, &st) != 0)
+			return input_error(s, path, "cannot open: %s", strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			return scan_dir(s, path, &st);
+	}
+	int err = 0;
+	ips_source_t *src = ips_source_open_path(path, &err);
+	if (!src)
+		return input_error(s, path, "cannot open: %s", strerror(err));
+	ips_status_t st = ips_scanner_scan_source(s, src);
+	ips_source_close(src);
+	return st;
+}

@@ -1,0 +1,47 @@
+/*
+ * scan.h - the pipeline driver: inputs -> source -> framer -> matcher ->
+ * results. Expands directories, detects each input's format, applies
+ * --since/--until/--min-severity, and records what could not be read.
+ *
+ * Ownership: the scanner borrows the rules and writes into the results the
+ * caller passes; both must outlive it.
+ */
+#ifndef IPS_SCAN_H
+#define IPS_SCAN_H
+
+#include <stdbool.h>
+
+#include "framer.h"
+#include "match.h"
+#include "results.h"
+#include "rules.h"
+
+typedef struct ips_scan_opts {
+	const char *input_format;    /* --input-format, or NULL to detect */
+	int year;                    /* --year, 0 = from the input's mtime */
+	ips_time_t since, until;     /* valid only when given */
+	ips_severity_t min_severity; /* findings below are dropped */
+	ips_frame_limits_t frame;
+	ips_match_limits_t match;
+} ips_scan_opts_t;
+
+/* Defaults: 1 MiB records, 1 MiB blocks, PCRE2 match limit 1,000,000. */
+void ips_scan_opts_default(ips_scan_opts_t *o);
+
+typedef struct ips_scanner ips_scanner_t;
+
+ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+			       ips_results_t *out);
+/*
+ * Scan a path: a file, a FIFO, a directory (recursively, in name order) or
+ * "-" for stdin. Errors are recorded in the results' inputs; returns
+ * IPS_E_INPUT if anything could not be read, IPS_OK otherwise.
+ */
+ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path);
+/* Scan an already open source under its name (used by tests and archives). */
+ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
+/* Add run-wide notes (detectors that hit their match limit). */
+void ips_scanner_finish(ips_scanner_t *s);
+void ips_scanner_free(ips_scanner_t *s);
+
+#endif

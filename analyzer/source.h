@@ -1,0 +1,44 @@
+/*
+ * source.h - where input bytes come from: a file, stdin, a FIFO (and, later,
+ * archive members and decompressors), behind one read interface.
+ *
+ * Ownership: ips_source_close() frees the source and everything it owns.
+ * The name is copied.
+ */
+#ifndef IPS_SOURCE_H
+#define IPS_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct ips_source ips_source_t;
+struct ips_source {
+	char *name;        /* as reported in inputs[].path */
+	int64_t mtime;     /* modification time (seconds), 0 if unknown */
+	int64_t size;      /* size in bytes, -1 if unknown (pipes) */
+	int err;           /* errno of the last failed read */
+	/* Read up to n bytes; 0 at the end, -1 on error (err set). */
+	ssize_t (*read)(ips_source_t *src, void *buf, size_t n);
+	void (*close)(ips_source_t *src);
+	/* bytes peeked but not yet returned by read */
+	unsigned char *head;
+	size_t head_len, head_pos;
+};
+
+/* Open a file, FIFO or "-" (stdin). On failure returns NULL with *err set. */
+ips_source_t *ips_source_open_path(const char *path, int *err);
+
+/*
+ * Read from src, first returning any bytes ips_source_peek() kept.
+ * Retries on EINTR. Returns what read returns.
+ */
+ssize_t ips_source_read(ips_source_t *src, void *buf, size_t n);
+/*
+ * Look at up to n leading bytes without consuming them. Returns the number
+ * available in *out (fewer at the end of input); -1 on a read error.
+ */
+ssize_t ips_source_peek(ips_source_t *src, size_t n, const unsigned char **out);
+void ips_source_close(ips_source_t *src);
+
+#endif
