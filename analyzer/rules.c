@@ -1101,9 +1101,15 @@ static void expand_messages(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 		if (!want)
 			continue;
 		char *norm = norm_message(e->message, strlen(e->message));
-		if (strlen(norm) < 8) {
+		/*
+		 * Too short to mean anything on its own, or a text several codes
+		 * share (13809-13812): the entry the lookup table holds for the
+		 * text (the lowest code) reports it, once.
+		 */
+		const ips_entry_t *owner = strmap_get(&r->by_message, norm);
+		if (strlen(norm) < 8 || (owner && owner != e)) {
 			free(norm);
-			continue; /* too short to mean anything on its own */
+			continue;
 		}
 		ips_detector_t *g = ips_xcalloc(1, sizeof *g);
 		g->id = ips_xstrdup(dt->id);
@@ -1163,8 +1169,11 @@ ips_status_t ips_rules_finalize(ips_rules_t *r, ips_diag_t *d)
 			strmap_put(&r->by_name, e->aliases.items[j], e, false);
 		if (e->message) {
 			char *m = norm_message(e->message, strlen(e->message));
-			/* Windows texts win over gateway meanings on a clash. */
-			strmap_put(&r->by_message, m, e, e->has_code);
+			/* On a clash the Windows text wins over a gateway meaning, and
+			 * the lowest code over a higher one. */
+			const ips_entry_t *o = strmap_get(&r->by_message, m);
+			bool better = !o || (e->has_code && (!o->has_code || e->code < o->code));
+			strmap_put(&r->by_message, m, e, better);
 			free(m);
 		}
 	}
