@@ -188,7 +188,7 @@ static size_t parse_bsd(const char *s, size_t n, const ips_year_ctx_t *yc, ips_t
 		i++;
 		if (!(mo = month_at(s + i, n - i)) || i + 3 >= n || s[i + 3] != ' ')
 			return 0;
-		i += 4;
+		i += 3; /* at the space before the time, as in the BSD branch */
 	} else {
 		return 0;
 	}

@@ -177,8 +177,13 @@ static ips_status_t write_json(FILE *out, const ips_results_t *res, const ips_ru
 		const ips_input_t *in = res->inputs.items[e->input];
 		yajl_gen_map_open(g);
 		kstr(g, "name", e->entry->name);
-		kint(g, "code", e->entry->code);
+		KEY(g, "code");
+		if (e->entry->has_code)
+			yajl_gen_integer(g, e->entry->code);
+		else
+			yajl_gen_null(g);
 		kstr(g, "marker", e->entry->marker);
+		kstr(g, "kind", e->entry->marker ? "marker" : "event");
 		kstr(g, "path", in->path);
 		kint(g, "line", (long long)e->line);
 		kint(g, "offset", (long long)e->offset);

@@ -444,6 +444,7 @@ static ips_entry_t *parse_entry(yctx_t *y, yaml_node_t *n)
 	ips_entry_t *e = ips_xcalloc(1, sizeof *e);
 	e->file = ips_xstrdup(y->file);
 	e->line = YLINE(n);
+	e->col = YCOL(n);
 	FOR_PAIRS(y, n, k, v)
 	{
 		if (!strcmp(k, "name"))
@@ -460,6 +461,8 @@ static ips_entry_t *parse_entry(yctx_t *y, yaml_node_t *n)
 			e->range = ystr(y, v, "range");
 		else if (!strcmp(k, "marker"))
 			e->marker = ystr(y, v, "marker");
+		else if (!strcmp(k, "event"))
+			ybool(y, v, "event", &e->event);
 		else if (!strcmp(k, "severity")) {
 			const char *s = yscalar(v);
 			if (!s || !ips_severity_parse(s, false, &e->severity))
@@ -545,6 +548,7 @@ static ips_detector_t *parse_detector(yctx_t *y, yaml_node_t *n, bool builtin)
 	ips_detector_t *d = ips_xcalloc(1, sizeof *d);
 	d->file = ips_xstrdup(y->file);
 	d->line = YLINE(n);
+	d->col = YCOL(n);
 	d->builtin = builtin;
 	FOR_PAIRS(y, n, k, v)
 	{
@@ -911,7 +915,7 @@ static bool compile_detector(ips_detector_t *dt, ips_diag_t *d)
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(err, msg, sizeof msg);
-		ips_diag_add(d, true, dt->file, dt->line, 0,
+		ips_diag_add(d, true, dt->file, dt->line, dt->col,
 			     "detector '%s': regex does not compile at offset %zu: %s", dt->id,
 			     (size_t)off, (char *)msg);
 		return false;
@@ -922,7 +926,7 @@ static bool compile_detector(ips_detector_t *dt, ips_diag_t *d)
 	if (dt->lookup) {
 		int g = pcre2_substring_number_from_name(re, (PCRE2_SPTR)dt->lookup);
 		if (g <= 0) {
-			ips_diag_add(d, true, dt->file, dt->line, 0,
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
 				     "detector '%s': lookup names capture '%s', which the regex does not have",
 				     dt->id, dt->lookup);
 			return false;
@@ -958,46 +962,46 @@ static bool contains(const char *hay, const char *needle, bool nocase)
 static void check_entry(ips_rules_t *r, ips_entry_t *e, ips_diag_t *d)
 {
 	if (!ips_is_upper_snake(e->name))
-		ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': name must be UPPER_SNAKE", e->name);
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': name must be UPPER_SNAKE", e->name);
 	if (!e->message)
-		ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': message is missing", e->name);
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': message is missing", e->name);
 	if (!e->severity)
-		ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': severity is missing", e->name);
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': severity is missing", e->name);
 	if (!e->category)
-		ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': category is missing", e->name);
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': category is missing", e->name);
 	else if (!in_list(categories, e->category))
-		ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': unknown category '%s'", e->name,
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': unknown category '%s'", e->name,
 			     e->category);
 	if (!e->summary)
-		ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': summary is missing", e->name);
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': summary is missing", e->name);
 	if (e->has_code) {
 		if (e->code < 0 || e->code > 0xFFFF)
-			ips_diag_add(d, true, e->file, e->line, 0,
+			ips_diag_add(d, true, e->file, e->line, e->col,
 				     "entry '%s': code %lld is outside 0..65535", e->name,
 				     (long long)e->code);
 		char want[16];
 		snprintf(want, sizeof want, "0x%04llX", (long long)e->code);
 		if (!e->hex)
-			ips_diag_add(d, true, e->file, e->line, 0, "entry '%s': hex is missing (%s)",
+			ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': hex is missing (%s)",
 				     e->name, want);
 		else if (!ips_streq_nocase(e->hex, want))
-			ips_diag_add(d, true, e->file, e->line, 0,
+			ips_diag_add(d, true, e->file, e->line, e->col,
 				     "entry '%s': hex %s does not equal code %lld (%s)", e->name,
 				     e->hex, (long long)e->code, want);
 	}
 	if (e->marker) {
 		if (strcmp(e->marker, "begin") && strcmp(e->marker, "end") &&
 		    strcmp(e->marker, "extended-end"))
-			ips_diag_add(d, true, e->file, e->line, 0,
+			ips_diag_add(d, true, e->file, e->line, e->col,
 				     "entry '%s': marker must be begin, end or extended-end", e->name);
-	} else if (!e->causes.len || !e->diagnose.len || !e->resolve.len) {
-		ips_diag_add(d, false, e->file, e->line, 0,
+	} else if (!e->event && (!e->causes.len || !e->diagnose.len || !e->resolve.len)) {
+		ips_diag_add(d, false, e->file, e->line, e->col,
 			     "entry '%s': causes, diagnose and resolve should each list something",
 			     e->name);
 	}
 	for (size_t i = 0; i < e->related.len; i++)
 		if (!strmap_get(&r->by_name, e->related.items[i]))
-			ips_diag_add(d, true, e->file, e->line, 0,
+			ips_diag_add(d, true, e->file, e->line, e->col,
 				     "entry '%s': related names unknown entry '%s'", e->name,
 				     e->related.items[i]);
 }
@@ -1005,43 +1009,43 @@ static void check_entry(ips_rules_t *r, ips_entry_t *e, ips_diag_t *d)
 static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 {
 	if (!ips_is_lower_kebab(dt->id))
-		ips_diag_add(d, true, dt->file, dt->line, 0, "detector '%s': id must be lower-kebab-case",
+		ips_diag_add(d, true, dt->file, dt->line, dt->col, "detector '%s': id must be lower-kebab-case",
 			     dt->id);
 	int ways = (dt->name != NULL) + (dt->lookup != NULL) + (dt->messages.len > 0);
 	if (ways != 1)
-		ips_diag_add(d, true, dt->file, dt->line, 0,
+		ips_diag_add(d, true, dt->file, dt->line, dt->col,
 			     "detector '%s': give exactly one of name, lookup or messages", dt->id);
 	if (dt->name) {
 		dt->entry = strmap_get(&r->by_name, dt->name);
 		if (!dt->entry)
-			ips_diag_add(d, true, dt->file, dt->line, 0,
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
 				     "detector '%s': name '%s' is not a knowledge entry", dt->id,
 				     dt->name);
 	}
 	for (size_t i = 0; i < dt->formats.len; i++)
 		if (!ips_format_name_known(dt->formats.items[i]))
-			ips_diag_add(d, true, dt->file, dt->line, 0,
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
 				     "detector '%s': unknown input format '%s'", dt->id,
 				     dt->formats.items[i]);
 	if (dt->messages.len) {
 		if (dt->regex || dt->literals.len)
-			ips_diag_add(d, true, dt->file, dt->line, 0,
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
 				     "detector '%s': a messages detector takes no regex or literals "
 				     "(they come from the entries' message texts)",
 				     dt->id);
 		return;
 	}
 	if (!dt->regex) {
-		ips_diag_add(d, true, dt->file, dt->line, 0, "detector '%s': regex is missing", dt->id);
+		ips_diag_add(d, true, dt->file, dt->line, dt->col, "detector '%s': regex is missing", dt->id);
 		return;
 	}
 	if (!dt->literals.len)
-		ips_diag_add(d, true, dt->file, dt->line, 0,
+		ips_diag_add(d, true, dt->file, dt->line, dt->col,
 			     "detector '%s': literals are missing (the prefilter needs at least one)",
 			     dt->id);
 	for (size_t i = 0; i < dt->literals.len; i++)
 		if (!dt->literals.items[i][0])
-			ips_diag_add(d, true, dt->file, dt->line, 0, "detector '%s': empty literal",
+			ips_diag_add(d, true, dt->file, dt->line, dt->col, "detector '%s': empty literal",
 				     dt->id);
 	compile_detector(dt, d);
 	for (size_t i = 0; i < dt->nmatch; i++) {
@@ -1059,33 +1063,33 @@ static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 				     dt->match[i].name);
 	}
 	if (!dt->nmatch)
-		ips_diag_add(d, false, dt->file, dt->line, 0,
+		ips_diag_add(d, false, dt->file, dt->line, dt->col,
 			     "detector '%s': no match examples (rules test cannot check it)", dt->id);
 }
 
-/* The longest run of the message with single spaces only: the prefilter literal. */
+/*
+ * The prefilter literal of a message: its longest word. A longer phrase
+ * would be rarer, but logs re-space and re-wrap message texts (tabs, runs
+ * of spaces, CSV exports), and a literal must be in every match.
+ */
 static char *message_literal(const char *msg)
 {
-	const char *best = msg, *start = msg;
+	const char *best = msg;
 	size_t best_len = 0;
-	for (const char *p = msg;; p++) {
-		bool cut = !*p || (p[0] == ' ' && p[1] == ' ');
-		if (cut) {
-			size_t n = (size_t)(p - start);
-			if (n > best_len) {
-				best = start;
-				best_len = n;
-			}
-			if (!*p)
-				break;
-			while (*p == ' ')
-				p++;
-			start = p;
-			p--;
+	for (const char *p = msg; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		size_t n = (size_t)(p - w);
+		while (n && (w[n - 1] == '.' || w[n - 1] == ','))
+			n--;
+		if (n > best_len) {
+			best = w;
+			best_len = n;
 		}
 	}
-	while (best_len && (best[best_len - 1] == '.' || best[best_len - 1] == ' '))
-		best_len--;
 	return ips_xstrndup(best, best_len);
 }
 
@@ -1121,6 +1125,7 @@ static void expand_messages(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 		g->builtin = dt->builtin;
 		g->file = ips_xstrdup(dt->file);
 		g->line = dt->line;
+		g->col = dt->col;
 		for (size_t j = 0; j < dt->formats.len; j++) {
 			g->formats.items = ips_xrealloc(g->formats.items,
 							(g->formats.len + 1) * sizeof(char *));

@@ -43,6 +43,7 @@ typedef struct ips_entry {
 	char *message;
 	char *range;
 	char *marker;        /* NULL, "begin", "end" or "extended-end" */
+	bool event;          /* a correlation event (a success, a start), never a finding */
 	ips_severity_t severity;
 	char *category;
 	char *summary;
@@ -51,6 +52,7 @@ typedef struct ips_entry {
 	char *ike_version;
 	char *file;
 	int line;
+	int col;
 } ips_entry_t;
 
 typedef struct ips_kv {
@@ -88,6 +90,7 @@ typedef struct ips_detector {
 	uint32_t lookup_group; /* capture number of `lookup` */
 	char *file;
 	int line;
+	int col;
 	bool builtin;
 } ips_detector_t;
 

@@ -217,7 +217,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		return;
 	}
 	char *host = k->meta.host ? ips_xstrndup(k->meta.host, k->meta.hostlen) : NULL;
-	if (h->entry->marker) {
+	if (h->entry->marker || h->entry->event) {
 		ips_event_t *e = ips_xcalloc(1, sizeof *e);
 		e->entry = h->entry;
 		e->input = k->input_index;

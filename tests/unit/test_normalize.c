@@ -1,0 +1,151 @@
+/* Unit tests for normalize.c: timestamps and syslog headers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "normalize.h"
+
+static int setup_utc(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+static const char *fmt(const ips_time_t *t)
+{
+	static char buf[64];
+	ips_time_format(t, buf, sizeof buf);
+	return buf;
+}
+
+static void iso_forms(void **state)
+{
+	(void)state;
+	ips_time_t t;
+	assert_int_equal(ips_time_parse_iso("2026-03-05T07:58:14Z x", 22, &t), 20);
+	assert_string_equal(fmt(&t), "2026-03-05T07:58:14Z");
+	assert_int_equal(ips_time_parse_iso("2025-01-31T12:00:00.123456+00:00", 32, &t), 32);
+	assert_string_equal(fmt(&t), "2025-01-31T12:00:00.123456Z");
+	assert_int_equal(ips_time_parse_iso("2021-07-03T23:01:56.547105-05:00", 32, &t), 32);
+	assert_string_equal(fmt(&t), "2021-07-04T04:01:56.547105Z");
+	assert_int_equal(ips_time_parse_iso("2016-09-28 04:30:30, Info", 25, &t), 19);
+	assert_string_equal(fmt(&t), "2016-09-28T04:30:30Z");
+	assert_int_equal(ips_time_parse_iso("2026-03-05T07:58:14+0130", 24, &t), 24);
+	assert_string_equal(fmt(&t), "2026-03-05T06:28:14Z");
+	assert_int_equal(ips_time_parse_iso("2026-13-05T07:58:14Z", 20, &t), 0);
+	assert_int_equal(ips_time_parse_iso("2026-03-05", 10, &t), 0);
+}
+
+static void local_zone_is_used(void **state)
+{
+	(void)state;
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	ips_time_t t;
+	assert_int_equal(ips_time_parse_iso("2026-03-05T08:00:00", 19, &t), 19);
+	assert_string_equal(fmt(&t), "2026-03-05T07:00:00Z");
+	assert_int_equal(ips_time_parse_iso("2026-07-05T08:00:00", 19, &t), 19);
+	assert_string_equal(fmt(&t), "2026-07-05T06:00:00Z");
+	setup_utc(NULL);
+}
+
+static void bsd_and_year(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	ips_year_ctx_t yc = {.year = 2024};
+	const char *l = "Mar  1 10:00:00 gw1 charon: 05[IKE] giving up";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_true(m.time.valid);
+	assert_string_equal(fmt(&m.time), "2024-03-01T10:00:00Z");
+	assert_int_equal(m.hostlen, 3);
+	assert_memory_equal(m.host, "gw1", 3);
+	assert_memory_equal(m.prog, "charon", 6);
+	assert_string_equal(l + m.msg, "05[IKE] giving up");
+
+	/* no --year: the year of the file's time, one back if the date is later */
+	ips_year_ctx_t ref = {.ref = 1772700000}; /* 2026-03-05 */
+	const char *dec = "Dec 31 23:59:59 host prog: x";
+	ips_parse_line_header(dec, strlen(dec), &ref, &m);
+	assert_string_equal(fmt(&m.time), "2025-12-31T23:59:59Z");
+	const char *feb = "Feb 28 00:00:00 host prog: x";
+	ips_parse_line_header(feb, strlen(feb), &ref, &m);
+	assert_string_equal(fmt(&m.time), "2026-02-28T00:00:00Z");
+}
+
+static void charon_filelog_has_no_host(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	ips_year_ctx_t yc = {.year = 2025};
+	const char *l = "17 Aug 04:14:35 15[CFG] loaded certificate";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_true(m.time.valid);
+	assert_string_equal(fmt(&m.time), "2025-08-17T04:14:35Z");
+	assert_null(m.host);
+	const char *p = "Jan 31 12:00:00.123456: \"site\" #1: initiating";
+	ips_parse_line_header(p, strlen(p), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2025-01-31T12:00:00.123456Z");
+	assert_null(m.host);
+	assert_string_equal(p + m.msg, "\"site\" #1: initiating");
+}
+
+static void rfc5424(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	const char *l = "<30>1 2021-07-03T23:01:56.547105-05:00 pfSense.example.com charon 18610 - - 08[CFG] x";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_true(m.time.valid);
+	assert_int_equal(m.hostlen, strlen("pfSense.example.com"));
+	assert_memory_equal(m.prog, "charon", 6);
+}
+
+static void no_header(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	const char *l = "west # ipsec up site";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	assert_null(m.host);
+	assert_int_equal(m.msg, 0);
+}
+
+static void since_until_args(void **state)
+{
+	(void)state;
+	ips_time_t t;
+	assert_true(ips_time_parse_arg("24h", 100000, &t));
+	assert_int_equal(t.sec, 100000 - 86400);
+	assert_true(ips_time_parse_arg("90m", 100000, &t));
+	assert_int_equal(t.sec, 100000 - 5400);
+	assert_true(ips_time_parse_arg("2026-03-05", 0, &t));
+	assert_string_equal(fmt(&t), "2026-03-05T00:00:00Z");
+	assert_true(ips_time_parse_arg("2026-03-05T07:00:00Z", 0, &t));
+	assert_true(ips_time_parse_arg("2026-03-05T07:00", 0, &t));
+	assert_string_equal(fmt(&t), "2026-03-05T07:00:00Z");
+	assert_false(ips_time_parse_arg("yesterday", 0, &t));
+	assert_false(ips_time_parse_arg("24x", 0, &t));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(iso_forms),
+		cmocka_unit_test(local_zone_is_used),
+		cmocka_unit_test(bsd_and_year),
+		cmocka_unit_test(charon_filelog_has_no_host),
+		cmocka_unit_test(rfc5424),
+		cmocka_unit_test(no_header),
+		cmocka_unit_test(since_until_args),
+	};
+	return cmocka_run_group_tests(tests, setup_utc, NULL);
+}
