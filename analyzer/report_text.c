@@ -131,6 +131,12 @@ static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_ru
 			fprintf(out, "\n      %s", D);
 			put_cut(out, f->text, 160);
 			fprintf(out, "%s\n", R);
+			const char *why = ips_finding_field(f, "mismatch");
+			if (why)
+				fprintf(out, "      %sWhat differs:%s %s\n", B, R, why);
+			const char *reason = ips_finding_field(f, "reason");
+			if (reason)
+				fprintf(out, "      Reason given: %s\n", reason);
 			shown++;
 		}
 		if (gr->count > shown)

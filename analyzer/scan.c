@@ -8,12 +8,52 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "proposal.h"
 #include "util.h"
 
 #define TEXT_MAX 2048   /* finding text kept for the report */
 #define FIELD_MAX 512   /* one captured field */
 #define SNIFF_BYTES 65536
 #define DIR_DEPTH_MAX 64
+
+/*
+ * Context: a failure line often lacks facts an earlier line of the same
+ * negotiation gave (the peer address, both proposal lists, the identities).
+ * Lines of one negotiation share a key the scanner reads from the line
+ * itself: strongSwan's IKE_SA unique id (<site|1>, <1>), pluto's state
+ * (#3), or, where neither is logged (charon via syslog), the charon worker
+ * thread ("11[CFG]") for a couple of seconds. A fixed table of recent keys
+ * keeps memory bounded.
+ */
+#define CTX_SLOTS 128
+#define CTX_FIELDS 12
+#define CTX_VALUE_MAX 384
+#define CTX_SA_SECONDS 300
+#define CTX_SA_LINES 5000
+#define CTX_THREAD_SECONDS 2
+#define CTX_THREAD_LINES 40
+
+static const char *const ctx_fields[] = {
+	"peer", "local", "conn", "ike_version", "id_local", "id_remote", "proposal_received",
+	"proposal_configured", "ts_received", "ts_configured", "user", NULL};
+
+typedef struct ctx_slot {
+	char key[64];
+	size_t input;
+	bool thread_key;
+	ips_time_t time;
+	uint64_t line;
+	uint64_t used;
+	char *kv[CTX_FIELDS][2];
+	size_t nkv;
+} ctx_slot_t;
+
+/* What the start of a line's message says about its negotiation. */
+typedef struct line_ctx {
+	char thread[8];
+	char conn[96];
+	char sa[24];
+} line_ctx_t;
 
 void ips_scan_opts_default(ips_scan_opts_t *o)
 {
@@ -44,6 +84,7 @@ struct ips_sink {
 	const ips_record_t *srec; /* structured record, or NULL */
 	bool meta_done;
 	ips_line_meta_t meta;
+	line_ctx_t lctx;
 	const char *rules_used[IPS_MAX_CAPTURES];
 	size_t nrules_used;
 };
@@ -53,6 +94,8 @@ struct ips_scanner {
 	ips_scan_opts_t opts;
 	ips_results_t *out;
 	ips_matcher_t *m;
+	ctx_slot_t ctx[CTX_SLOTS];
+	uint64_t ctx_clock;
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
@@ -74,6 +117,11 @@ void ips_scanner_free(ips_scanner_t *s)
 	if (!s)
 		return;
 	ips_matcher_free(s->m);
+	for (size_t i = 0; i < CTX_SLOTS; i++)
+		for (size_t j = 0; j < s->ctx[i].nkv; j++) {
+			free(s->ctx[i].kv[j][0]);
+			free(s->ctx[i].kv[j][1]);
+		}
 	free(s);
 }
 
@@ -121,11 +169,14 @@ static char *field_copy(const char *v, size_t n)
 	return ips_xstrndup(v, n);
 }
 
+static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c);
+
 static void ensure_meta(ips_sink_t *k)
 {
 	if (k->meta_done)
 		return;
 	k->meta_done = true;
+	memset(&k->lctx, 0, sizeof k->lctx);
 	if (k->srec) {
 		memset(&k->meta, 0, sizeof k->meta);
 		k->meta.time = k->srec->time;
@@ -138,6 +189,7 @@ static void ensure_meta(ips_sink_t *k)
 	}
 	ips_line_meta_t m;
 	ips_parse_line_header(k->rec, k->rec_len, &k->yc, &m);
+	parse_line_ctx(k->rec + m.msg, k->rec_len - m.msg, &k->lctx);
 	if (!k->srec) {
 		k->meta = m;
 	} else {
@@ -196,6 +248,202 @@ static ips_kv_t *hit_fields(ips_sink_t *k, const ips_hit_t *h, size_t *n)
 	return kv;
 }
 
+
+/* ---- context ----------------------------------------------------------- */
+
+static bool isdigit_(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Read "13[IKE] <site|1> ...", "13[IKE2] <1> ..." (charon) and
+ * "\"site\"[2] 192.0.2.1 #3: ..." / "\"site\" #3: ..." (pluto).
+ */
+static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c)
+{
+	memset(c, 0, sizeof *c);
+	size_t i = 0;
+	while (i < n && i < 3 && isdigit_(m[i]))
+		i++;
+	if (i > 0 && i < n && m[i] == '[') {
+		size_t j = i + 1;
+		while (j < n && j < i + 8 && m[j] >= 'A' && m[j] <= 'Z')
+			j++;
+		while (j < n && isdigit_(m[j]))
+			j++;
+		if (j < n && m[j] == ']') {
+			snprintf(c->thread, sizeof c->thread, "%.*s", (int)i, m);
+			i = j + 1;
+			while (i < n && m[i] == ' ')
+				i++;
+			if (i < n && m[i] == '<') {
+				size_t e = i + 1;
+				while (e < n && m[e] != '>' && e < i + 120)
+					e++;
+				if (e < n && m[e] == '>') {
+					const char *bar = memchr(m + i + 1, '|', e - i - 1);
+					const char *num = bar ? bar + 1 : m + i + 1;
+					size_t numlen = (size_t)(m + e - num);
+					bool alldig = numlen > 0 && numlen < sizeof c->sa;
+					for (size_t k = 0; k < numlen && alldig; k++)
+						alldig = isdigit_(num[k]);
+					if (alldig)
+						snprintf(c->sa, sizeof c->sa, "%.*s", (int)numlen, num);
+					if (bar && (size_t)(bar - m - i - 1) < sizeof c->conn)
+						snprintf(c->conn, sizeof c->conn, "%.*s", (int)(bar - m - i - 1),
+							 m + i + 1);
+				}
+			}
+			return;
+		}
+	}
+	/* pluto: a quoted connection name, then an optional instance, then #N: */
+	const char *q = memchr(m, '"', n < 200 ? n : 200);
+	if (!q)
+		return;
+	const char *q2 = memchr(q + 1, '"', (size_t)(m + n - q - 1));
+	if (!q2 || q2 - q - 1 >= (long)sizeof c->conn)
+		return;
+	const char *p = q2 + 1;
+	const char *end = m + n;
+	const char *limit = p + 80 < end ? p + 80 : end;
+	while (p < limit && *p != '#' && *p != ':')
+		p++;
+	if (p < limit && *p == '#') {
+		const char *d = p + 1;
+		while (d < end && isdigit_(*d))
+			d++;
+		if (d > p + 1 && d < end && *d == ':') {
+			snprintf(c->conn, sizeof c->conn, "%.*s", (int)(q2 - q - 1), q + 1);
+			snprintf(c->sa, sizeof c->sa, "#%.*s", (int)(d - p - 1), p + 1);
+		}
+	}
+}
+
+static bool ctx_wanted(const char *key)
+{
+	for (int i = 0; ctx_fields[i]; i++)
+		if (!strcmp(ctx_fields[i], key))
+			return true;
+	return false;
+}
+
+static bool ctx_fresh(const ctx_slot_t *sl, const ips_time_t *t, uint64_t line)
+{
+	if (sl->time.valid && t->valid) {
+		int64_t d = t->sec - sl->time.sec;
+		if (d < 0)
+			d = -d;
+		return d <= (sl->thread_key ? CTX_THREAD_SECONDS : CTX_SA_SECONDS);
+	}
+	uint64_t dl = line >= sl->line ? line - sl->line : sl->line - line;
+	return dl <= (sl->thread_key ? CTX_THREAD_LINES : CTX_SA_LINES);
+}
+
+static ctx_slot_t *ctx_find(ips_scanner_t *s, ips_sink_t *k, const char *key, bool create)
+{
+	ctx_slot_t *lru = &s->ctx[0];
+	for (size_t i = 0; i < CTX_SLOTS; i++) {
+		ctx_slot_t *sl = &s->ctx[i];
+		if (sl->used && sl->input == k->input_index && !strcmp(sl->key, key)) {
+			if (ctx_fresh(sl, &k->meta.time, k->rec_line))
+				return sl;
+			if (!create)
+				return NULL;
+			lru = sl; /* stale: reuse it */
+			break;
+		}
+		if (sl->used < lru->used)
+			lru = sl;
+	}
+	if (!create)
+		return NULL;
+	for (size_t j = 0; j < lru->nkv; j++) {
+		free(lru->kv[j][0]);
+		free(lru->kv[j][1]);
+	}
+	memset(lru, 0, sizeof *lru);
+	snprintf(lru->key, sizeof lru->key, "%s", key);
+	lru->input = k->input_index;
+	lru->thread_key = key[0] == 't';
+	return lru;
+}
+
+static void ctx_set(ctx_slot_t *sl, const char *key, const char *value)
+{
+	for (size_t j = 0; j < sl->nkv; j++)
+		if (!strcmp(sl->kv[j][0], key)) {
+			free(sl->kv[j][1]);
+			sl->kv[j][1] = ips_xstrndup(value, strnlen(value, CTX_VALUE_MAX));
+			return;
+		}
+	if (sl->nkv < CTX_FIELDS) {
+		sl->kv[sl->nkv][0] = ips_xstrdup(key);
+		sl->kv[sl->nkv][1] = ips_xstrndup(value, strnlen(value, CTX_VALUE_MAX));
+		sl->nkv++;
+	}
+}
+
+static const char *kv_get(const ips_kv_t *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].value;
+	return NULL;
+}
+
+static void kv_add(ips_kv_t **kv, size_t *n, const char *key, const char *value)
+{
+	*kv = ips_xrealloc(*kv, (*n + 1) * sizeof **kv);
+	(*kv)[*n].key = ips_xstrdup(key);
+	(*kv)[*n].value = ips_xstrdup(value);
+	(*n)++;
+}
+
+/*
+ * Complete a hit's fields from its line (conn, ike_sa) and from the
+ * context of its negotiation; then remember its own facts for later lines.
+ */
+static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill)
+{
+	ips_scanner_t *s = k->sc;
+	line_ctx_t *c = &k->lctx;
+	if (c->conn[0] && !kv_get(*kv, *n, "conn"))
+		kv_add(kv, n, "conn", c->conn);
+	if (c->sa[0] && !kv_get(*kv, *n, "ike_sa"))
+		kv_add(kv, n, "ike_sa", c->sa[0] == '#' ? c->sa + 1 : c->sa);
+	char key[64];
+	if (c->sa[0])
+		snprintf(key, sizeof key, "s:%s", c->sa);
+	else if (c->thread[0])
+		snprintf(key, sizeof key, "t:%s", c->thread);
+	else
+		return;
+	s->ctx_clock++;
+	if (fill) {
+		ctx_slot_t *sl = ctx_find(s, k, key, false);
+		for (size_t j = 0; sl && j < sl->nkv; j++)
+			if (!kv_get(*kv, *n, sl->kv[j][0]))
+				kv_add(kv, n, sl->kv[j][0], sl->kv[j][1]);
+	}
+	ctx_slot_t *sl = ctx_find(s, k, key, true);
+	sl->used = s->ctx_clock;
+	sl->time = k->meta.time;
+	sl->line = k->rec_line;
+	for (size_t j = 0; j < *n; j++)
+		if (ctx_wanted((*kv)[j].key))
+			ctx_set(sl, (*kv)[j].key, (*kv)[j].value);
+	if (fill) {
+		const char *pr = kv_get(*kv, *n, "proposal_received");
+		const char *pc = kv_get(*kv, *n, "proposal_configured");
+		char diff[1024];
+		if (pr && pc && !kv_get(*kv, *n, "mismatch") &&
+		    ips_proposal_diff(pr, pc, diff, sizeof diff))
+			kv_add(kv, n, "mismatch", diff);
+	}
+}
+
 static bool in_window(const ips_scanner_t *s, const ips_time_t *t)
 {
 	if (!t->valid)
@@ -226,6 +474,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		e->time = k->meta.time;
 		e->host = host;
 		e->fields = hit_fields(k, h, &e->nfields);
+		apply_context(k, &e->fields, &e->nfields, false);
 		ips_vec_push(&s->out->events, e);
 		return;
 	}
@@ -246,6 +495,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	f->time = k->meta.time;
 	f->host = host;
 	f->fields = hit_fields(k, h, &f->nfields);
+	apply_context(k, &f->fields, &f->nfields, true);
 	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
 	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
 		tl--;
