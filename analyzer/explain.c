@@ -112,13 +112,18 @@ size_t ips_explain_suggest(const ips_rules_t *r, const char *key, const ips_entr
 	char *end = NULL;
 	long v = strtol(key, &end, 10);
 	if (end && !*end && v > 0) {
-		for (long d = 1; d <= 5 && k < max; d++) {
-			const ips_entry_t *a = ips_rules_by_code(r, v - d), *b = ips_rules_by_code(r, v + d);
-			if (a && k < max)
-				out[k++] = a;
-			if (b && k < max)
-				out[k++] = b;
+		/* the nearest defined codes below and above, up to 500 away */
+		const ips_entry_t *below = NULL, *above = NULL;
+		for (long d = 1; d <= 500 && (!below || !above); d++) {
+			if (!below)
+				below = ips_rules_by_code(r, v - d);
+			if (!above)
+				above = ips_rules_by_code(r, v + d);
 		}
+		if (below && k < max)
+			out[k++] = below;
+		if (above && k < max)
+			out[k++] = above;
 		return k;
 	}
 	/* names within a small edit distance, then names that contain the key */

@@ -87,6 +87,10 @@ struct ips_sink {
 	line_ctx_t lctx;
 	const char *rules_used[IPS_MAX_CAPTURES];
 	size_t nrules_used;
+	ips_finding_t *rec_findings[IPS_MAX_CAPTURES]; /* this record's findings */
+	size_t nrec_findings;
+	const ips_entry_t *rec_events[IPS_MAX_CAPTURES];
+	size_t nrec_events;
 };
 
 struct ips_scanner {
@@ -109,6 +113,9 @@ ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *
 	s->opts = *opts;
 	s->out = out;
 	s->m = ips_matcher_new(rules, &opts->match);
+	/* one record, one finding per condition: the scanner merges the fields
+	 * of every detector that saw it */
+	ips_matcher_report_all(s->m, true);
 	return s;
 }
 
@@ -464,8 +471,30 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		s->out->filtered++;
 		return;
 	}
+	/* A second detector that found the same condition in this record adds
+	 * what it captured to the finding the first one made. */
+	for (size_t i = 0; i < k->nrec_findings; i++) {
+		ips_finding_t *f = k->rec_findings[i];
+		if (f->entry != h->entry)
+			continue;
+		for (size_t c = 0; c < h->ncaps; c++) {
+			char *name = ips_xstrdup(h->caps[c].name);
+			if (!kv_get(f->fields, f->nfields, name)) {
+				char *v = field_copy(h->caps[c].value, h->caps[c].len);
+				kv_add(&f->fields, &f->nfields, name, v);
+				free(v);
+			}
+			free(name);
+		}
+		return;
+	}
+	for (size_t i = 0; i < k->nrec_events; i++)
+		if (k->rec_events[i] == h->entry)
+			return;
 	char *host = k->meta.host ? ips_xstrndup(k->meta.host, k->meta.hostlen) : NULL;
 	if (h->entry->marker || h->entry->event) {
+		if (k->nrec_events < IPS_MAX_CAPTURES)
+			k->rec_events[k->nrec_events++] = h->entry;
 		ips_event_t *e = ips_xcalloc(1, sizeof *e);
 		e->entry = h->entry;
 		e->input = k->input_index;
@@ -509,6 +538,8 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		k->rules_used[k->nrules_used++] = rule->id;
 	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? h->entry->name : NULL);
 	ips_vec_push(&s->out->findings, f);
+	if (k->nrec_findings < IPS_MAX_CAPTURES)
+		k->rec_findings[k->nrec_findings++] = f;
 	k->in->findings++;
 }
 
@@ -516,6 +547,8 @@ static void match_current(ips_sink_t *k, const uint64_t *cands)
 {
 	k->meta_done = false;
 	k->nrules_used = 0;
+	k->nrec_findings = 0;
+	k->nrec_events = 0;
 	if (cands)
 		ips_matcher_match(k->sc->m, k->format, k->rec, k->rec_len, cands, on_hit, k);
 	else
