@@ -11,7 +11,7 @@
 VERSION   := 0.1.0
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := libpcre2-8 yaml-0.1 yajl
+PKGS      := libpcre2-8 yaml-0.1 yajl libarchive
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -29,7 +29,7 @@ B := build
 LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/scan.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
-            $(B)/rulecheck.o $(B)/proposal.o $(B)/builtin_rules.o
+            $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/builtin_rules.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan
@@ -95,7 +95,7 @@ valgrind: check-deps
 
 # ---- dependencies --------------------------------------------------------
 
-DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libcmocka-dev jq
+DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libcmocka-dev jq
 
 check-deps:
 	@missing=""; \

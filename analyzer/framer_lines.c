@@ -26,7 +26,7 @@ static ips_status_t lines_run(ips_source_t *src, ips_sink_t *sink, const ips_fra
 	for (;;) {
 		ssize_t n = ips_source_read(src, buf + have, cap - have);
 		if (n < 0) {
-			ips_sink_error(sink, base + have, "read error: %s", strerror(src->err));
+			ips_sink_error(sink, base + have, "read error: %s", ips_source_error(src));
 			st = IPS_E_INPUT;
 			break;
 		}

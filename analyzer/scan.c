@@ -64,6 +64,9 @@ void ips_scan_opts_default(ips_scan_opts_t *o)
 	o->match.match_limit = 1000000;
 	o->match.depth_limit = 10000;
 	o->match.heap_limit_kib = 20 * 1024;
+	o->archive.max_member_bytes = 64ULL << 30;
+	o->archive.max_ratio = 1000;
+	o->archive.max_depth = 8;
 }
 
 struct ips_sink {
@@ -100,6 +103,7 @@ struct ips_scanner {
 	ips_matcher_t *m;
 	ctx_slot_t ctx[CTX_SLOTS];
 	uint64_t ctx_clock;
+	int archive_depth;
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
@@ -662,6 +666,52 @@ static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *
 	return IPS_E_INPUT;
 }
 
+
+static int scan_member(void *ctx, ips_source_t *member)
+{
+	ips_scanner_t *s = ctx;
+	(void)ips_scanner_scan_source(s, member); /* its own input entry says how it went */
+	return 0;
+}
+
+/* An archive or compressed file: an entry for it, and one per member. */
+static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_input_t *in,
+				   const char *format)
+{
+	in->format = format;
+	if (src->size >= 0)
+		in->bytes = (uint64_t)src->size;
+	if (s->archive_depth >= s->opts.archive.max_depth) {
+		in->status = IPS_INPUT_ERROR;
+		in->error = ips_xasprintf("containers nested deeper than %d levels: not opened",
+					  s->opts.archive.max_depth);
+		return IPS_E_INPUT;
+	}
+	size_t first_member = s->out->inputs.len;
+	s->archive_depth++;
+	ips_walk_result_t wr;
+	ips_status_t st = ips_archive_walk(src, format, &s->opts.archive, scan_member, s, &wr);
+	s->archive_depth--;
+	in->format = wr.format;
+	in->records = wr.members;
+	if (wr.skipped)
+		in->note = ips_xasprintf("%llu member(s) not read: directories, links or special files",
+					 (unsigned long long)wr.skipped);
+	if (wr.error) {
+		in->error = wr.error;
+		in->status = wr.members ? IPS_INPUT_PARTIAL : IPS_INPUT_ERROR;
+	} else if (!wr.members) {
+		in->status = IPS_INPUT_EMPTY;
+	}
+	/* any member that failed makes the whole run report an input problem */
+	for (size_t i = first_member; i < s->out->inputs.len; i++) {
+		const ips_input_t *m = s->out->inputs.items[i];
+		if (m->status == IPS_INPUT_ERROR || m->status == IPS_INPUT_PARTIAL)
+			st = IPS_E_INPUT;
+	}
+	return st;
+}
+
 ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 {
 	ips_input_t *in = new_input(s, src->name);
@@ -676,9 +726,12 @@ ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
 	if (hn < 0) {
 		in->status = IPS_INPUT_ERROR;
-		in->error = ips_xasprintf("at offset 0: read error: %s", strerror(src->err));
+		in->error = ips_xasprintf("at offset 0: read error: %s", ips_source_error(src));
 		return IPS_E_INPUT;
 	}
+	const char *container = s->opts.input_format ? NULL : ips_container_sniff(head, (size_t)hn);
+	if (container)
+		return scan_container(s, src, in, container);
 	const ips_framer_ops_t *fr = NULL;
 	if (s->opts.input_format)
 		fr = ips_framer_by_name(s->opts.input_format);

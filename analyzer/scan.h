@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "container.h"
 #include "framer.h"
 #include "match.h"
 #include "results.h"
@@ -23,9 +24,13 @@ typedef struct ips_scan_opts {
 	ips_severity_t min_severity; /* findings below are dropped */
 	ips_frame_limits_t frame;
 	ips_match_limits_t match;
+	ips_archive_limits_t archive;
 } ips_scan_opts_t;
 
-/* Defaults: 1 MiB records, 1 MiB blocks, PCRE2 match limit 1,000,000. */
+/*
+ * Defaults: 1 MiB records, 1 MiB blocks, PCRE2 match limit 1,000,000;
+ * archive members up to 64 GiB decompressed, at most 1000:1, 8 levels deep.
+ */
 void ips_scan_opts_default(ips_scan_opts_t *o);
 
 typedef struct ips_scanner ips_scanner_t;

@@ -119,7 +119,15 @@ void ips_source_close(ips_source_t *src)
 	if (!src)
 		return;
 	src->close(src);
+	free(src->errmsg);
 	free(src->head);
 	free(src->name);
 	free(src);
+}
+
+const char *ips_source_error(const ips_source_t *src)
+{
+	if (src->errmsg)
+		return src->errmsg;
+	return strerror(src->err ? src->err : EIO);
 }

@@ -18,6 +18,7 @@ struct ips_source {
 	int64_t mtime;     /* modification time (seconds), 0 if unknown */
 	int64_t size;      /* size in bytes, -1 if unknown (pipes) */
 	int err;           /* errno of the last failed read */
+	char *errmsg;      /* what went wrong in words, when errno says too little */
 	/* Read up to n bytes; 0 at the end, -1 on error (err set). */
 	ssize_t (*read)(ips_source_t *src, void *buf, size_t n);
 	void (*close)(ips_source_t *src);
@@ -40,5 +41,7 @@ ssize_t ips_source_read(ips_source_t *src, void *buf, size_t n);
  */
 ssize_t ips_source_peek(ips_source_t *src, size_t n, const unsigned char **out);
 void ips_source_close(ips_source_t *src);
+/* The last read error in words (errmsg, else strerror(err)). */
+const char *ips_source_error(const ips_source_t *src);
 
 #endif

@@ -11,6 +11,8 @@
 #   rc        the expected exit status (0 when absent)
 #   stdin     fed as standard input (optional; otherwise /dev/null)
 #   stderr    a fixed string the standard error must contain (optional)
+#   setup     a shell script run first, from the repository root, with $OUT set: it
+#             makes generated inputs (archives, large or odd files) under $OUT/NAME/
 #
 # Corpus fixtures (tests/corpus/PATH.expected, PATH relative to ../shared/corpus):
 #   one line per finding: line, name, fields.conn, fields.peer (tab-separated),
@@ -39,6 +41,13 @@ for dir in tests/e2e/cases/*/; do
 	[ -f "$dir/rc" ] && want_rc=$(cat "$dir/rc")
 	stdin=/dev/null
 	[ -f "$dir/stdin" ] && stdin="$dir/stdin"
+	if [ -f "$dir/setup" ]; then
+		mkdir -p "$OUT/$name"
+		if ! OUT="$OUT/$name" sh "$dir/setup" >"$OUT/$name.setup" 2>&1; then
+			echo "FAIL $name: setup failed:"; head -5 "$OUT/$name.setup"
+			fail=$((fail + 1)); continue
+		fi
+	fi
 	# shellcheck disable=SC2086
 	eval "set -- $args"
 	run_bin "$@" <"$stdin" >"$OUT/$name.out" 2>"$OUT/$name.err"
@@ -66,7 +75,7 @@ done
 
 # corpus fixtures
 if [ -d "$CORPUS" ]; then
-	for exp in $(find tests/corpus -name '*.expected' | LC_ALL=C sort); do
+	for exp in $(find tests/corpus -name '*.expected' 2>/dev/null | LC_ALL=C sort); do
 		rel=${exp#tests/corpus/}
 		rel=${rel%.expected}
 		src="$CORPUS/$rel"
@@ -86,7 +95,7 @@ if [ -d "$CORPUS" ]; then
 		fi
 	done
 else
-	n=$(find tests/corpus -name '*.expected' | wc -l)
+	n=$(find tests/corpus -name '*.expected' 2>/dev/null | wc -l)
 	echo "SKIP $n corpus fixtures: $CORPUS is absent (it ships beside the project, not in it)"
 	skip=$((skip + n))
 fi

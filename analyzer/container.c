@@ -1,0 +1,230 @@
+/* container.c - see container.h. */
+#include "container.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+#define IO_BLOCK 65536
+
+const char *ips_container_sniff(const unsigned char *h, size_t n)
+{
+	if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b)
+		return "gz";
+	if (n >= 3 && h[0] == 'B' && h[1] == 'Z' && h[2] == 'h')
+		return "bz2";
+	if (n >= 6 && !memcmp(h, "\xfd" "7zXZ\0", 6))
+		return "xz";
+	if (n >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd)
+		return "zst";
+	if (n >= 4 && h[0] == 'P' && h[1] == 'K' && ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6)))
+		return "zip";
+	if (n >= 262 && !memcmp(h + 257, "ustar", 5))
+		return "tar";
+	return NULL;
+}
+
+const char *ips_archive_version(void)
+{
+	return archive_version_string();
+}
+
+/* libarchive reads its input from our source (a file, or a parent member). */
+typedef struct feed {
+	ips_source_t *src;
+	char buf[IO_BLOCK];
+	uint64_t consumed;
+	int err;
+} feed_t;
+
+static la_ssize_t feed_read(struct archive *a, void *ctx, const void **out)
+{
+	feed_t *f = ctx;
+	ssize_t n = ips_source_read(f->src, f->buf, sizeof f->buf);
+	if (n < 0) {
+		f->err = f->src->err;
+		archive_set_error(a, f->src->err, "read error: %s", strerror(f->src->err));
+		return -1;
+	}
+	f->consumed += (uint64_t)n;
+	*out = f->buf;
+	return n;
+}
+
+typedef struct member {
+	ips_source_t base;
+	struct archive *a;
+	feed_t *feed;
+	const ips_archive_limits_t *lim;
+	uint64_t out;
+	char **error;           /* where to leave the first member error */
+	bool failed;
+} member_t;
+
+static ssize_t member_read(ips_source_t *src, void *buf, size_t n)
+{
+	member_t *m = (member_t *)src;
+	if (m->failed)
+		return 0;
+	if (m->out >= m->lim->max_member_bytes) {
+		src->err = EFBIG;
+		m->failed = true;
+		if (!*m->error)
+			*m->error = ips_xasprintf("larger than the %llu-byte member limit: the rest was "
+						  "not read", (unsigned long long)m->lim->max_member_bytes);
+		free(src->errmsg);
+		src->errmsg = ips_xstrdup(*m->error);
+		return -1;
+	}
+	if (n > m->lim->max_member_bytes - m->out)
+		n = (size_t)(m->lim->max_member_bytes - m->out);
+	la_ssize_t r = archive_read_data(m->a, buf, n);
+	if (r < 0) {
+		src->err = archive_errno(m->a) ? archive_errno(m->a) : EIO;
+		if (!*m->error)
+			*m->error = ips_xasprintf("%s", archive_error_string(m->a)
+							    ? archive_error_string(m->a)
+							    : "corrupt data");
+		free(src->errmsg);
+		src->errmsg = ips_xstrdup(*m->error);
+		m->failed = true;
+		return -1;
+	}
+	m->out += (uint64_t)r;
+	/* A small input that inflates without end is a bomb, not a log. */
+	if (m->out > (64u << 20) && m->feed->consumed &&
+	    m->out / m->feed->consumed > m->lim->max_ratio) {
+		src->err = EFBIG;
+		m->failed = true;
+		if (!*m->error)
+			*m->error = ips_xasprintf(
+				"decompresses more than %llu times its size (a compression bomb?): "
+				"stopped after %llu bytes",
+				(unsigned long long)m->lim->max_ratio, (unsigned long long)m->out);
+		free(src->errmsg);
+		src->errmsg = ips_xstrdup(*m->error);
+		return -1;
+	}
+	return (ssize_t)r;
+}
+
+static void member_close(ips_source_t *src)
+{
+	(void)src; /* the walker owns the archive */
+}
+
+/* "x.log.gz" -> "x.log": the name a compressed single stream stands for. */
+static char *strip_suffix(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	const char *bang = strrchr(base, '!');
+	if (bang)
+		base = bang + 1;
+	static const char *const sfx[] = {".gz", ".bz2", ".xz", ".zst", ".tgz", NULL};
+	size_t n = strlen(base);
+	for (int i = 0; sfx[i]; i++) {
+		size_t k = strlen(sfx[i]);
+		if (n > k && !strcmp(base + n - k, sfx[i])) {
+			if (!strcmp(sfx[i], ".tgz"))
+				return ips_xasprintf("%.*s.tar", (int)(n - k), base);
+			return ips_xstrndup(base, n - k);
+		}
+	}
+	return ips_xasprintf("%s.data", base);
+}
+
+ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
+			      const ips_archive_limits_t *lim, ips_member_cb cb, void *ctx,
+			      ips_walk_result_t *res)
+{
+	memset(res, 0, sizeof *res);
+	res->format = format;
+	struct archive *a = archive_read_new();
+	if (!a)
+		return IPS_E_NOMEM;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	bool single = strcmp(format, "zip") && strcmp(format, "tar");
+	if (single)
+		archive_read_support_format_raw(a); /* a compressed plain file */
+	feed_t *f = ips_xcalloc(1, sizeof *f);
+	f->src = src;
+	ips_status_t st = IPS_OK;
+	if (archive_read_open(a, f, NULL, feed_read, NULL) != ARCHIVE_OK) {
+		res->error = ips_xasprintf("at compressed offset %llu: cannot open as %s: %s",
+					   (unsigned long long)f->consumed, format,
+					   archive_error_string(a) ? archive_error_string(a) : "unknown error");
+		st = IPS_E_INPUT;
+		goto out;
+	}
+	for (;;) {
+		struct archive_entry *e;
+		int r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r == ARCHIVE_WARN)
+			r = ARCHIVE_OK;
+		if (r != ARCHIVE_OK) {
+			if (!res->error)
+				res->error = ips_xasprintf("at compressed offset %llu: %s",
+							   (unsigned long long)f->consumed,
+							   archive_error_string(a) ? archive_error_string(a)
+										   : "corrupt archive");
+			st = IPS_E_INPUT;
+			break;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG) {
+			res->skipped++;
+			continue;
+		}
+		member_t m = {0};
+		const char *path = archive_entry_pathname(e);
+		bool raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
+		if (!raw && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR)
+			res->format = "tar";
+		else if (!raw && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+			res->format = "zip";
+		while (path && path[0] == '.' && path[1] == '/')
+			path += 2;
+		char *inner = raw || !path ? strip_suffix(src->name) : ips_xstrdup(path);
+		m.base.name = ips_xasprintf("%s!%s", src->name, inner);
+		free(inner);
+		m.base.mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e)
+							     : src->mtime;
+		m.base.size = archive_entry_size_is_set(e) ? (int64_t)archive_entry_size(e) : -1;
+		m.base.read = member_read;
+		m.base.close = member_close;
+		m.a = a;
+		m.feed = f;
+		m.lim = lim;
+		char *merr = NULL;
+		m.error = &merr;
+		res->members++;
+		int stop = cb(ctx, &m.base);
+		free(m.base.name);
+		free(m.base.head);
+		free(m.base.errmsg);
+		if (merr) {
+			if (!res->error)
+				res->error = ips_xasprintf("member %s: %s", archive_entry_pathname(e)
+									    ? archive_entry_pathname(e) : "?", merr);
+			free(merr);
+			st = IPS_E_INPUT;
+			/* after a data error the stream position is lost: stop here */
+			break;
+		}
+		if (stop)
+			break;
+	}
+out:
+	archive_read_free(a);
+	free(f);
+	return st;
+}
