@@ -7,6 +7,7 @@
 #   make deps       install the Debian packages the build and tests need
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the test suite under valgrind
+#   make docs       regenerate docs/codes.md from the knowledge base
 
 VERSION   := 0.1.0
 CC        ?= cc
@@ -35,7 +36,7 @@ RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | L
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e rules-check deps clean asan valgrind check-deps
+.PHONY: all run test unit e2e rules-check deps clean asan valgrind check-deps docs docs-check
 
 all: ipsec-scan
 
@@ -69,9 +70,18 @@ $(B)/tests/%: tests/unit/%.c $(B)/libipsecscan.a | $(B)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $(VALGRIND) $$t; done
 
-rules-check: ipsec-scan
+rules-check: ipsec-scan docs-check
 	$(VALGRIND) ./ipsec-scan rules lint
 	$(VALGRIND) ./ipsec-scan rules test
+	sh tests/kb/check-reference.sh
+
+docs: ipsec-scan
+	./ipsec-scan explain --all --format markdown > docs/codes.md
+
+# docs/codes.md is generated: fail when it is older than the knowledge base
+docs-check: ipsec-scan
+	@./ipsec-scan explain --all --format markdown | cmp -s - docs/codes.md || \
+	    { echo "docs/codes.md is out of date: run 'make docs'"; exit 1; }
 
 e2e: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/e2e/run.sh

@@ -25,6 +25,11 @@ size_t ips_explain_suggest(const ips_rules_t *r, const char *key, const ips_entr
 			   size_t max);
 /* Write one page as text (colour optional). */
 void ips_explain_text(FILE *out, const ips_rules_t *r, const ips_entry_t *e, bool color);
+/*
+ * Write the whole knowledge base as one Markdown reference (docs/codes.md):
+ * a table of contents by source and range, then a section per entry.
+ */
+void ips_explain_markdown_all(FILE *out, const ips_rules_t *r);
 /* Write a JSON array of entries (keys as documented in docs/explain.md). */
 void ips_explain_json(FILE *out, const ips_entry_t *const *entries, size_t n);
 

@@ -56,7 +56,7 @@ static void print_help(FILE *out)
 {
 	fputs(
 "Usage: ipsec-scan [OPTIONS] [INPUT...]\n"
-"       ipsec-scan explain [--format text|json] KEY...\n"
+"       ipsec-scan explain [--format text|json] KEY...   (or --all)\n"
 "       ipsec-scan rules list|lint|test [--rules PATH]...\n"
 "       ipsec-scan merge FILE.ndjson...            (planned: not available yet)\n"
 "\n"
@@ -224,8 +224,9 @@ static bool want_color(const char *when, FILE *out)
 static int cmd_explain(int argc, char **argv)
 {
 	const char *format = "text", *color = "auto";
+	bool all_entries = false;
 	rules_opts_t ro = {0};
-	const char *keys[256];
+	const char **keys = ips_xcalloc((size_t)argc, sizeof *keys);
 	size_t nkeys = 0;
 	bool dashdash = false;
 	for (int i = 1; i < argc; i++) {
@@ -246,39 +247,57 @@ static int cmd_explain(int argc, char **argv)
 			add_rules_path(&ro, a + 8);
 		} else if (!dashdash && !strcmp(a, "--no-builtin-rules")) {
 			ro.no_builtin = true;
+		} else if (!dashdash && !strcmp(a, "--all")) {
+			all_entries = true;
 		} else if (!dashdash && !strncmp(a, "--color=", 8)) {
 			color = a + 8;
 		} else if (!dashdash && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
-			printf("Usage: ipsec-scan explain [--format text|json] [--rules PATH] KEY...\n\n"
+			printf("Usage: ipsec-scan explain [--format text|json] [--rules PATH] KEY...\n"
+			       "       ipsec-scan explain --all [--format text|json|markdown]\n\n"
 			       "KEY is a code (13801), hex (0x35E9, 0x000035E9), HRESULT (0x800735E9,\n"
 			       "-2147011095), a symbolic name (ERROR_IPSEC_IKE_AUTH_FAIL), an IKE\n"
 			       "notify name (AUTHENTICATION_FAILED), a gateway condition\n"
 			       "(STRONGSWAN_RETRANSMIT_GIVEUP), or words of the message\n"
 			       "(\"authentication credentials\"). Quote a key that has spaces.\n"
+			       "--all prints every entry; --all --format markdown is docs/codes.md.\n"
 			       "Exit status: 0 all keys found; 2 a key is unknown or usage error.\n");
+			free(keys);
 			return EXIT_CLEAN;
 		} else if (!dashdash && a[0] == '-' && a[1] == '-') {
 			usage_error("explain: unknown option '%s'", a);
-		} else if (nkeys < sizeof keys / sizeof keys[0]) {
+		} else {
 			keys[nkeys++] = a; /* "-2147011095" is a key, not an option */
 		}
 	}
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		usage_error("explain: --format must be text or json, not '%s'", format);
+	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown"))
+		usage_error("explain: --format must be text, json or markdown, not '%s'", format);
 	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 		usage_error("--color must be auto, always or never");
-	if (!nkeys)
-		usage_error("explain: give at least one KEY (a code, hex, name or words)");
+	if (!nkeys && !all_entries)
+		usage_error("explain: give at least one KEY (a code, hex, name or words), or --all");
+	if (!strcmp(format, "markdown") && !all_entries)
+		usage_error("explain: --format markdown writes the whole reference: use it with --all");
 	ips_diag_t d;
 	ips_diag_init(&d);
 	ips_rules_t *r = load_rules(&ro, &d, true);
 	ips_diag_free(&d);
-	if (!r)
+	if (!r) {
+		free(keys);
 		return EXIT_USAGE;
+	}
 	bool colored = want_color(color, stdout);
 	int rc = EXIT_CLEAN;
-	const ips_entry_t **all = ips_xcalloc(nkeys * 20, sizeof *all);
+	if (all_entries && !strcmp(format, "markdown")) {
+		ips_explain_markdown_all(stdout, r);
+		free(keys);
+		ips_rules_free(r);
+		return ips_report_stream_status(stdout) == IPS_OK ? EXIT_CLEAN : EXIT_INTERNAL;
+	}
+	size_t nentries = ips_rules_entry_count(r);
+	const ips_entry_t **all = ips_xcalloc(nkeys * 20 + nentries, sizeof *all);
 	size_t nall = 0;
+	for (size_t i = 0; all_entries && i < nentries; i++)
+		all[nall++] = ips_rules_entry_at(r, i);
 	for (size_t k = 0; k < nkeys; k++) {
 		const ips_entry_t *found[20];
 		size_t n = ips_explain_find(r, keys[k], found, 20);
@@ -310,6 +329,7 @@ static int cmd_explain(int argc, char **argv)
 		}
 	}
 	free(all);
+	free(keys);
 	ips_rules_free(r);
 	if (ips_report_stream_status(stdout) != IPS_OK)
 		return EXIT_INTERNAL;
