@@ -24,6 +24,8 @@ struct ips_matcher {
 	const ips_rules_t *rules;
 	mdet_t *dets;
 	size_t ndets;
+	mdet_t *exts;
+	size_t nexts;
 	ips_prefilter_t *pf;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -67,6 +69,14 @@ ips_matcher_t *ips_matcher_new(const ips_rules_t *rules, const ips_match_limits_
 					  strlen(d->det->literals.items[j]), i);
 	}
 	ips_prefilter_build(m->pf);
+	m->nexts = ips_rules_extractor_count(rules);
+	m->exts = ips_xcalloc(m->nexts ? m->nexts : 1, sizeof *m->exts);
+	for (size_t i = 0; i < m->nexts; i++) {
+		m->exts[i].det = ips_rules_extractor_at(rules, i);
+		m->exts[i].any_format = m->exts[i].det->formats.len == 0;
+		if (m->exts[i].det->re)
+			load_groups(&m->exts[i]);
+	}
 	m->md = pcre2_match_data_create(64, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(m->mctx, lim->match_limit);
@@ -89,6 +99,7 @@ void ips_matcher_free(ips_matcher_t *m)
 	if (m->jit_stack)
 		pcre2_jit_stack_free(m->jit_stack);
 	free(m->dets);
+	free(m->exts);
 	free(m->cands);
 	free(m->seen);
 	free(m);
@@ -202,4 +213,22 @@ size_t ips_matcher_match_record(ips_matcher_t *m, const char *format, const char
 	if (!ips_prefilter_scan_record(m->pf, rec, len, m->cands))
 		return 0;
 	return ips_matcher_match(m, format, rec, len, m->cands, cb, ctx);
+}
+
+void ips_matcher_extract(ips_matcher_t *m, const char *format, const char *rec, size_t len,
+			 ips_capture_cb cb, void *ctx)
+{
+	for (size_t i = 0; i < m->nexts; i++) {
+		mdet_t *d = &m->exts[i];
+		if (!d->det->re || !format_ok(d, format))
+			continue;
+		if (run(m, d, rec, len, 0) <= 0)
+			continue;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+		for (size_t k = 0; k < d->ngroups; k++) {
+			uint32_t g = d->groups[k].num;
+			if (ov[2 * g] != PCRE2_UNSET)
+				cb(ctx, d->groups[k].name, rec + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+		}
+	}
 }

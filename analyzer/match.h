@@ -63,6 +63,14 @@ size_t ips_matcher_match_record(ips_matcher_t *m, const char *format, const char
  */
 void ips_matcher_report_all(ips_matcher_t *m, bool all);
 
+/*
+ * Run the extractors on a record; cb gets each named capture (name, value,
+ * length) of each extractor that matches, in rule order.
+ */
+typedef void (*ips_capture_cb)(void *ctx, const char *name, const char *value, size_t len);
+void ips_matcher_extract(ips_matcher_t *m, const char *format, const char *rec, size_t len,
+			 ips_capture_cb cb, void *ctx);
+
 /* How often detector i (active index) hit a PCRE2 limit, for the report. */
 uint64_t ips_matcher_limit_hits(const ips_matcher_t *m, size_t i);
 

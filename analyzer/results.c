@@ -4,6 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *ips_incident_kind_name(ips_incident_kind_t k)
+{
+	static const char *const names[] = {"negotiation", "unterminated", "pair",
+					    "unanswered", "threshold", "group"};
+	return (k >= IPS_INC_NEGOTIATION && k <= IPS_INC_GROUP) ? names[k] : "group";
+}
+
 const char *ips_input_status_name(ips_input_status_t s)
 {
 	switch (s) {
@@ -53,6 +60,15 @@ void ips_results_free(ips_results_t *r)
 		kv_free(e->fields, e->nfields);
 		free(e);
 	}
+	for (size_t i = 0; i < r->incidents.len; i++) {
+		ips_incident_t *x = r->incidents.items[i];
+		kv_free(x->key, x->nkey);
+		free(x->findings);
+		free(x->codes);
+		free(x->title);
+		free(x);
+	}
+	ips_vec_free(&r->incidents);
 	for (size_t i = 0; i < r->notes.len; i++)
 		free(r->notes.items[i]);
 	ips_vec_free(&r->inputs);

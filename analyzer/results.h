@@ -63,10 +63,46 @@ typedef struct ips_event {
 	size_t nfields;
 } ips_event_t;
 
+typedef enum ips_incident_kind {
+	IPS_INC_NEGOTIATION = 0,  /* codes of one negotiation (13800-13909 range, or BEGIN..END) */
+	IPS_INC_UNTERMINATED = 1, /* a BEGIN marker with no END within the window */
+	IPS_INC_PAIR = 2,         /* a start event and its failed outcome */
+	IPS_INC_UNANSWERED = 3,   /* a start event with no outcome within the window */
+	IPS_INC_THRESHOLD = 4,    /* N failures of one key within T */
+	IPS_INC_GROUP = 5,        /* related findings of one key close in time */
+} ips_incident_kind_t;
+
+const char *ips_incident_kind_name(ips_incident_kind_t k);
+
+/*
+ * An incident: findings that belong together, with the one that explains
+ * the others first. Built by the correlator after (or, in live mode, while)
+ * the inputs are read.
+ */
+typedef struct ips_incident {
+	char id[17];                 /* stable: a hash of the correlation and its findings */
+	const char *correlation;     /* id of the correlation rule that made it */
+	ips_incident_kind_t kind;
+	ips_kv_t *key;               /* what ties it together: peer, local, conn, user, host */
+	size_t nkey;
+	ips_time_t first, last;      /* span (BEGIN..END for bracketed negotiations) */
+	ips_severity_t severity;     /* the highest of its findings (warning when it has none) */
+	size_t *findings;            /* indexes into results->findings, root cause first */
+	size_t nfindings;
+	const ips_entry_t *root;     /* the root cause's entry; NULL when there is no finding */
+	const ips_entry_t **codes;   /* distinct entries, root first */
+	size_t ncodes;
+	char *title;                 /* what happened, in words */
+	/* where the incident starts when it has no finding (unanswered, unterminated) */
+	size_t input;
+	uint64_t line;
+} ips_incident_t;
+
 typedef struct ips_results {
 	ips_vec_t inputs;    /* ips_input_t * */
 	ips_vec_t findings;  /* ips_finding_t * */
 	ips_vec_t events;    /* ips_event_t * */
+	ips_vec_t incidents; /* ips_incident_t *, in order of their first time */
 	ips_vec_t notes;     /* char *: run-wide messages (a rule hit its match limit) */
 	uint64_t records;
 	uint64_t filtered;   /* findings dropped by --since/--until/--min-severity */

@@ -190,6 +190,7 @@ struct ips_rules {
 	ips_vec_t active;       /* ips_detector_t *, what the matcher runs */
 	ips_vec_t generated;    /* ips_detector_t * owned here (from messages:) */
 	ips_vec_t correlations; /* ips_correlation_t * */
+	ips_vec_t extractors;   /* ips_detector_t * */
 	strmap_t by_name;       /* name and aliases -> entry */
 	strmap_t by_message;    /* normalised message -> entry */
 	const ips_entry_t *by_code[16384];
@@ -294,6 +295,9 @@ void ips_rules_free(ips_rules_t *r)
 		detector_free(r->generated.items[i]);
 	for (size_t i = 0; i < r->correlations.len; i++)
 		correlation_free(r->correlations.items[i]);
+	for (size_t i = 0; i < r->extractors.len; i++)
+		detector_free(r->extractors.items[i]);
+	ips_vec_free(&r->extractors);
 	ips_vec_free(&r->entries);
 	ips_vec_free(&r->detectors);
 	ips_vec_free(&r->active);
@@ -706,7 +710,7 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 	yctx_t y = {.doc = &doc, .file = file, .d = d};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	/* Collect into local lists first: items of a file with errors are dropped. */
-	ips_vec_t ents = {0}, dets = {0}, cors = {0};
+	ips_vec_t ents = {0}, dets = {0}, cors = {0}, exts = {0};
 	if (!root) {
 		/* an empty file holds no rules: fine */
 	} else if (root->type != YAML_MAPPING_NODE) {
@@ -719,9 +723,9 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 				continue;
 			}
 			int kind = !strcmp(k, "entries") ? 0 : !strcmp(k, "detectors") ? 1
-				   : !strcmp(k, "correlations") ? 2 : -1;
+				   : !strcmp(k, "correlations") ? 2 : !strcmp(k, "extractors") ? 3 : -1;
 			if (kind < 0) {
-				yerr(&y, k_node, "unknown top-level key '%s' (expected entries, detectors, correlations)", k);
+				yerr(&y, k_node, "unknown top-level key '%s' (expected entries, detectors, extractors, correlations)", k);
 				continue;
 			}
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
@@ -745,6 +749,10 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 								     dt->id, ((ips_detector_t *)dets.items[i])->line);
 						ips_vec_push(&dets, dt);
 					}
+				} else if (kind == 3) {
+					ips_detector_t *ex = parse_detector(&y, c, builtin);
+					if (ex)
+						ips_vec_push(&exts, ex);
 				} else {
 					ips_correlation_t *co = parse_correlation(&y, c);
 					if (co)
@@ -759,6 +767,19 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 		put_detector(r, dets.items[i]);
 	for (size_t i = 0; i < cors.len; i++)
 		put_correlation(r, cors.items[i]);
+	for (size_t i = 0; i < exts.len; i++) {
+		ips_detector_t *ex = exts.items[i];
+		bool replaced = false;
+		for (size_t j = 0; j < r->extractors.len && !replaced; j++)
+			if (!strcmp(((ips_detector_t *)r->extractors.items[j])->id, ex->id)) {
+				detector_free(r->extractors.items[j]);
+				r->extractors.items[j] = ex;
+				replaced = true;
+			}
+		if (!replaced)
+			ips_vec_push(&r->extractors, ex);
+	}
+	ips_vec_free(&exts);
 	ips_vec_free(&ents);
 	ips_vec_free(&dets);
 	ips_vec_free(&cors);
@@ -1194,6 +1215,20 @@ ips_status_t ips_rules_finalize(ips_rules_t *r, ips_diag_t *d)
 	}
 	for (size_t i = 0; i < r->generated.len; i++)
 		ips_vec_push(&r->active, r->generated.items[i]);
+	for (size_t i = 0; i < r->extractors.len; i++) {
+		ips_detector_t *ex = r->extractors.items[i];
+		if (!ips_is_lower_kebab(ex->id))
+			ips_diag_add(d, true, ex->file, ex->line, ex->col,
+				     "extractor '%s': id must be lower-kebab-case", ex->id);
+		if (ex->name || ex->lookup || ex->messages.len || ex->literals.len)
+			ips_diag_add(d, true, ex->file, ex->line, ex->col,
+				     "extractor '%s': takes only id, description, regex, formats", ex->id);
+		if (!ex->regex)
+			ips_diag_add(d, true, ex->file, ex->line, ex->col, "extractor '%s': regex is missing",
+				     ex->id);
+		else
+			compile_detector(ex, d);
+	}
 	for (size_t i = 0; i < r->correlations.len; i++) {
 		ips_correlation_t *c = r->correlations.items[i];
 		if (!c->kind)
@@ -1213,6 +1248,8 @@ const ips_detector_t *ips_rules_detector_at(const ips_rules_t *r, size_t i) { re
 size_t ips_rules_active_count(const ips_rules_t *r) { return r->active.len; }
 const ips_detector_t *ips_rules_active_at(const ips_rules_t *r, size_t i) { return r->active.items[i]; }
 size_t ips_rules_correlation_count(const ips_rules_t *r) { return r->correlations.len; }
+size_t ips_rules_extractor_count(const ips_rules_t *r) { return r->extractors.len; }
+const ips_detector_t *ips_rules_extractor_at(const ips_rules_t *r, size_t i) { return r->extractors.items[i]; }
 const ips_correlation_t *ips_rules_correlation_at(const ips_rules_t *r, size_t i) { return r->correlations.items[i]; }
 
 const ips_entry_t *ips_rules_by_name(const ips_rules_t *r, const char *name)

@@ -148,6 +148,14 @@ size_t ips_rules_active_count(const ips_rules_t *r);
 const ips_detector_t *ips_rules_active_at(const ips_rules_t *r, size_t i);
 /* The input format names a detector's `formats:` may use. */
 bool ips_format_name_known(const char *name);
+/*
+ * An extractor: a regex run on every record that produced a hit, adding
+ * its named captures as fields the hit lacks (a peer address named
+ * anywhere in a line, a user=...). Stored as a detector with no name.
+ */
+size_t ips_rules_extractor_count(const ips_rules_t *r);
+const ips_detector_t *ips_rules_extractor_at(const ips_rules_t *r, size_t i);
+
 size_t ips_rules_correlation_count(const ips_rules_t *r);
 const ips_correlation_t *ips_rules_correlation_at(const ips_rules_t *r, size_t i);
 

@@ -90,6 +90,9 @@ struct ips_sink {
 	line_ctx_t lctx;
 	const char *rules_used[IPS_MAX_CAPTURES];
 	size_t nrules_used;
+	ips_kv_t extra[IPS_MAX_CAPTURES]; /* extractor captures of this record */
+	size_t nextra;
+	bool extracted;
 	ips_finding_t *rec_findings[IPS_MAX_CAPTURES]; /* this record's findings */
 	size_t nrec_findings;
 	const ips_entry_t *rec_events[IPS_MAX_CAPTURES];
@@ -230,9 +233,36 @@ static void finding_id(ips_finding_t *f, const char *host, const char *path, uin
 	snprintf(f->id, sizeof f->id, "%016llx", (unsigned long long)h);
 }
 
+static void on_extract(void *ctx, const char *name, const char *value, size_t len)
+{
+	ips_sink_t *k = ctx;
+	for (size_t i = 0; i < k->nextra; i++)
+		if (!strcmp(k->extra[i].key, name))
+			return; /* the first extractor to name a field wins */
+	if (k->nextra < IPS_MAX_CAPTURES) {
+		k->extra[k->nextra].key = ips_xstrdup(name);
+		k->extra[k->nextra].value = field_copy(value, len);
+		k->nextra++;
+	}
+}
+
+static void clear_extra(ips_sink_t *k)
+{
+	for (size_t i = 0; i < k->nextra; i++) {
+		free(k->extra[i].key);
+		free(k->extra[i].value);
+	}
+	k->nextra = 0;
+	k->extracted = false;
+}
+
 static ips_kv_t *hit_fields(ips_sink_t *k, const ips_hit_t *h, size_t *n)
 {
-	size_t cnt = h->ncaps + 1;
+	if (!k->extracted) {
+		k->extracted = true;
+		ips_matcher_extract(k->sc->m, k->format, k->rec, k->rec_len, on_extract, k);
+	}
+	size_t cnt = h->ncaps + 1 + k->nextra;
 	if (k->srec)
 		cnt += k->srec->nfields;
 	ips_kv_t *kv = ips_xcalloc(cnt, sizeof *kv);
@@ -252,6 +282,16 @@ static ips_kv_t *hit_fields(ips_sink_t *k, const ips_hit_t *h, size_t *n)
 			kv[j].key = ips_xstrdup(k->srec->fields[i].key);
 			kv[j].value = field_copy(k->srec->fields[i].value,
 						 strlen(k->srec->fields[i].value));
+			j++;
+		}
+	}
+	for (size_t i = 0; i < k->nextra; i++) {
+		bool dup = false;
+		for (size_t q = 0; q < j && !dup; q++)
+			dup = !strcmp(kv[q].key, k->extra[i].key);
+		if (!dup) {
+			kv[j].key = ips_xstrdup(k->extra[i].key);
+			kv[j].value = ips_xstrdup(k->extra[i].value);
 			j++;
 		}
 	}
@@ -553,10 +593,12 @@ static void match_current(ips_sink_t *k, const uint64_t *cands)
 	k->nrules_used = 0;
 	k->nrec_findings = 0;
 	k->nrec_events = 0;
+	clear_extra(k);
 	if (cands)
 		ips_matcher_match(k->sc->m, k->format, k->rec, k->rec_len, cands, on_hit, k);
 	else
 		ips_matcher_match_record(k->sc->m, k->format, k->rec, k->rec_len, on_hit, k);
+	clear_extra(k);
 }
 
 /* ---- sink -------------------------------------------------------------- */
