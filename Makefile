@@ -12,7 +12,7 @@
 VERSION   := 0.1.0
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := libpcre2-8 yaml-0.1 yajl libarchive
+PKGS      := libpcre2-8 yaml-0.1 yajl libarchive expat libevtx
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -30,13 +30,20 @@ B := build
 LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/scan.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
-            $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/builtin_rules.o
+            $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
+            $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
+            $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
+            $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
+            $(B)/framer_ndjson.o $(B)/builtin_rules.o \
+            $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
+            $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
+            $(B)/report_html.o $(B)/report_csv.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
-UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan
+UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_reports test_winformats
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e rules-check deps clean asan valgrind check-deps docs docs-check
+.PHONY: all run test unit e2e report-check rules-check deps clean asan valgrind check-deps docs docs-check
 
 all: ipsec-scan
 
@@ -86,9 +93,13 @@ docs-check: ipsec-scan
 e2e: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/e2e/run.sh
 
+# report formats: determinism, SARIF schema (node + npm), JUnit XML, HTML inert
+report-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/report/run.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check
 
 run: check-deps
 	$(MAKE) --no-print-directory ipsec-scan
@@ -101,16 +112,17 @@ asan:
 
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check
 
 # ---- dependencies --------------------------------------------------------
 
-DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libcmocka-dev jq
+DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libexpat1-dev libevtx-dev libcmocka-dev jq libxml2-utils
 
 check-deps:
 	@missing=""; \
 	for p in $(PKGS) cmocka; do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
+	command -v xmllint >/dev/null 2>&1 || missing="$$missing xmllint"; \
 	if [ -n "$$missing" ]; then \
 	    echo "missing:$$missing"; \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -78,7 +78,7 @@ static void print_help(FILE *out)
 "  journalctl -u strongswan | ipsec-scan -  read standard input\n"
 "\n"
 "Output:\n"
-"  -f, --format FORMAT     text (default), json; planned: ndjson, sarif, junit,\n"
+"  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
 "                          markdown, html, csv\n"
 "  -o, --output FILE       write the report to FILE instead of standard output\n"
 "      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
@@ -96,8 +96,9 @@ static void print_help(FILE *out)
 "\n"
 "Reading inputs:\n"
 "      --input-format NAME force the format instead of detecting it per input:\n"
-"                          strongswan, libreswan, cisco-asa, juniper-srx,\n"
-"                          syslog, lines\n"
+"                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
+"                          wfpxml, strongswan, libreswan, cisco-asa,\n"
+"                          juniper-srx, syslog, lines\n"
 "      --tz ZONE           zone of timestamps that carry none (default: local,\n"
 "                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
 "      --year YYYY         year of timestamps that carry none (default: the\n"
@@ -498,7 +499,8 @@ static int cmd_scan(int argc, char **argv)
 		case OPT_INPUT_FORMAT:
 			if (!ips_framer_by_name(optarg))
 				usage_error("--input-format: unknown or not yet supported format '%s' "
-					    "(strongswan, libreswan, cisco-asa, juniper-srx, syslog, lines)", optarg);
+					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, strongswan, "
+					    "libreswan, cisco-asa, juniper-srx, syslog, lines)", optarg);
 			so.input_format = optarg;
 			break;
 		case OPT_SINCE: since = optarg; break;

@@ -56,35 +56,85 @@ static void add(algset_t *s, int k, const char *t, size_t len)
 	}
 }
 
-/* Read "IKE:A/B/C, IKE:D/E" (a "IKE:"/"ESP:" prefix per proposal is optional). */
+/*
+ * Read "IKE:A/B/C, IKE:D/E" (strongSwan), "1:IKE:ENCR=A;INTEG=B;PRF=C;DH=D"
+ * and "IKE=A-B-C-D" (libreswan). A "KIND=" label decides the kind; without
+ * one, the algorithm's name does.
+ */
 static bool parse(const char *list, algset_t *s)
 {
 	memset(s, 0, sizeof *s);
 	int tokens = 0;
+	/* libreswan's unlabelled forms are positional: IKE=ENCR-PRF-INTEG-DH,
+	 * ESP=ENCR-INTEG-DH-ESN (a DH of NONE: no PFS) */
+	static const int ike_pos[] = {K_ENC, K_PRF, K_INTEG, K_DH};
+	static const int esp_pos[] = {K_ENC, K_INTEG, K_DH, K_ESN};
+	const int *pos = NULL;
+	int npos = 0;
+	const char *eqp = strchr(list, '=');
+	if (eqp && eqp - list >= 3 && !strchr(list, ';')) {
+		if (!strncmp(eqp - 3, "IKE", 3))
+			pos = ike_pos;
+		else if (!strncmp(eqp - 3, "ESP", 3))
+			pos = esp_pos;
+	}
 	const char *p = list;
 	while (*p) {
-		while (*p == ' ' || *p == ',' || *p == '/')
+		if (pos && (*p == ',' || *p == ' '))
+			npos = 0; /* the next proposal starts over */
+		while (*p == ' ' || *p == ',' || *p == '/' || *p == ';' || *p == '-' || *p == '+')
 			p++;
 		const char *t = p;
-		while (*p && *p != '/' && *p != ',' && *p != ' ')
+		while (*p && *p != '/' && *p != ',' && *p != ' ' && *p != ';' && *p != '-' && *p != '+')
 			p++;
 		size_t len = (size_t)(p - t);
 		if (!len)
 			continue;
 		const char *colon = memchr(t, ':', len);
-		if (colon) { /* "IKE:AES_CBC_128": drop the protocol */
+		while (colon) { /* "1:IKE:ENCR=...": drop numbers and the protocol */
 			len -= (size_t)(colon + 1 - t);
 			t = colon + 1;
+			colon = memchr(t, ':', len);
+		}
+		int forced = -1;
+		const char *eq = memchr(t, '=', len);
+		if (eq) {
+			size_t ln = (size_t)(eq - t);
+			forced = (ln == 4 && !memcmp(t, "ENCR", 4)) ? K_ENC
+				 : (ln == 5 && !memcmp(t, "INTEG", 5)) ? K_INTEG
+				 : (ln == 3 && !memcmp(t, "PRF", 3)) ? K_PRF
+				 : (ln == 2 && !memcmp(t, "DH", 2)) ? K_DH
+				 : (ln == 3 && !memcmp(t, "ESN", 3)) ? K_ESN : -1;
+			len -= ln + 1;
+			t = eq + 1;
 		}
 		char tok[ALG_LEN];
 		snprintf(tok, sizeof tok, "%.*s", (int)(len < ALG_LEN ? len : ALG_LEN - 1), t);
-		int k = kind_of(tok);
-		if (k >= 0) {
+		int k = forced >= 0 ? forced : kind_of(tok);
+		if (pos && forced < 0) {
+			if (npos < 4)
+				k = pos[npos];
+			npos++;
+		}
+		if (k >= 0 && len) {
 			add(s, k, t, len);
 			tokens++;
 		}
 	}
 	return tokens > 0;
+}
+
+const char *ips_proposal_protocol(const char *list)
+{
+	static const char *const protos[] = {"IKE", "ESP", "AH", NULL};
+	for (const char *p = list; *p; p++)
+		for (int i = 0; protos[i]; i++) {
+			size_t n = strlen(protos[i]);
+			bool start = p == list || p[-1] == ' ' || p[-1] == ':' || p[-1] == ',';
+			if (start && !strncmp(p, protos[i], n) && (p[n] == ':' || p[n] == '='))
+				return protos[i];
+		}
+	return NULL;
 }
 
 static size_t join(char *out, size_t n, const algset_t *s, int k)
@@ -105,6 +155,9 @@ size_t ips_proposal_diff(const char *offered, const char *accepted, char *out, s
 	if (!n)
 		return 0;
 	out[0] = '\0';
+	const char *pa = ips_proposal_protocol(offered), *pb = ips_proposal_protocol(accepted);
+	if (pa && pb && strcmp(pa, pb))
+		return 0; /* an IKE offer against an ESP configuration says nothing */
 	if (!parse(offered, &a) || !parse(accepted, &b))
 		return 0;
 	size_t w = 0;

@@ -17,4 +17,7 @@
  */
 size_t ips_proposal_diff(const char *offered, const char *accepted, char *out, size_t n);
 
+/* The protocol a list is for ("IKE", "ESP", "AH"), or NULL. Static storage. */
+const char *ips_proposal_protocol(const char *list);
+
 #endif

@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <string.h>
 
-extern const ips_reporter_ops_t ips_report_text, ips_report_json;
+extern const ips_reporter_ops_t ips_report_text, ips_report_json, ips_report_ndjson,
+	ips_report_sarif, ips_report_junit, ips_report_markdown, ips_report_html, ips_report_csv;
 
-static const ips_reporter_ops_t *const reporters[] = {&ips_report_text, &ips_report_json, NULL};
+static const ips_reporter_ops_t *const reporters[] = {
+	&ips_report_text, &ips_report_json, &ips_report_ndjson, &ips_report_sarif,
+	&ips_report_junit, &ips_report_markdown, &ips_report_html, &ips_report_csv, NULL};
 
 const ips_reporter_ops_t *ips_reporter_by_name(const char *name)
 {
@@ -18,7 +21,7 @@ const ips_reporter_ops_t *ips_reporter_by_name(const char *name)
 
 const char *ips_reporter_names(void)
 {
-	return "text, json";
+	return "text, json, ndjson, sarif, junit, markdown, html, csv";
 }
 
 ips_status_t ips_report_stream_status(FILE *out)

@@ -106,8 +106,8 @@ void ips_json_summary(yajl_gen g, const ips_results_t *res)
 	yajl_gen_map_open(g);
 	kint(g, "records", (long long)res->records);
 	kint(g, "findings", (long long)res->findings.len);
-	kint(g, "incidents", 0);
-	kint(g, "events", (long long)res->events.len);
+	kint(g, "incidents", (long long)res->incidents.len);
+	kint(g, "events", (long long)res->events_total);
 	kint(g, "filtered", (long long)res->filtered);
 	KEY(g, "by_severity");
 	yajl_gen_map_open(g);
@@ -169,6 +169,8 @@ static ips_status_t write_json(FILE *out, const ips_results_t *res, const ips_ru
 	yajl_gen_array_close(g);
 	KEY(g, "incidents");
 	yajl_gen_array_open(g);
+	for (size_t i = 0; i < res->incidents.len; i++)
+		ips_json_incident(g, res, res->incidents.items[i]);
 	yajl_gen_array_close(g);
 	KEY(g, "events");
 	yajl_gen_array_open(g);

@@ -13,5 +13,12 @@
 void ips_json_input(yajl_gen g, const ips_input_t *in);
 void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
 void ips_json_summary(yajl_gen g, const ips_results_t *res);
+/*
+ * The incident object: id, correlation, kind, key{...}, first, last,
+ * severity, codes, names, findings (ids), root_cause, root_name, title,
+ * remediation, and path/line for an incident without findings.
+ * In report_json_incident.c.
+ */
+void ips_json_incident(yajl_gen g, const ips_results_t *res, const ips_incident_t *x);
 
 #endif

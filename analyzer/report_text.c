@@ -91,65 +91,92 @@ static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_ru
 	}
 	qsort(groups, ng, sizeof *groups, cmp_group);
 
-	if (!nf)
+	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
+	if (!nf && !res->incidents.len)
 		fprintf(out, "No IPsec/IKE errors found.\n");
-	for (size_t g = 0; g < ng; g++) {
-		const group_t *gr = &groups[g];
-		const ips_entry_t *e = gr->entry;
-		const char *sc = o->color ? sev_color(gr->severity) : "";
-		static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
-		fprintf(out, "%s%s%s%s ", g ? "\n" : "", sc, upper[gr->severity], R);
-		fprintf(out, "%s%s%s", B, e->name, R);
-		if (e->has_code)
-			fprintf(out, " (%lld, %s)", (long long)e->code, e->hex ? e->hex : "");
-		fprintf(out, " - %zu finding%s\n", gr->count, gr->count == 1 ? "" : "s");
-		if (e->message)
-			fprintf(out, "  %s\n", e->message);
-		if (e->summary) {
-			fputs("  ", out);
-			upper_first(out, e->summary);
+	size_t ni = res->incidents.len;
+	for (size_t xi = 0; xi < ni; xi++) {
+		const ips_incident_t *x = res->incidents.items[xi];
+		const char *sc = o->color ? sev_color(x->severity) : "";
+		fprintf(out, "%s%sINCIDENT %zu of %zu%s  %s%s%s  %s%s%s\n", xi ? "\n" : "", B, xi + 1,
+			ni, R, sc, upper[x->severity], R, B, x->title, R);
+		char t1[64], t2[64];
+		ips_time_format(&x->first, t1, sizeof t1);
+		ips_time_format(&x->last, t2, sizeof t2);
+		fprintf(out, "  When: %s", t1);
+		if (strcmp(t1, t2))
+			fprintf(out, " .. %s", t2);
+		fprintf(out, "   Kind: %s", ips_incident_kind_name(x->kind));
+		for (size_t k = 0; k < x->nkey; k++)
+			fprintf(out, "%s%s=%s", k ? " " : "   Key: ", x->key[k].key, x->key[k].value);
+		fputc('\n', out);
+		if (x->root) {
+			const ips_entry_t *e = x->root;
+			fprintf(out, "  %sRoot cause:%s %s", B, R, e->name);
+			if (e->has_code)
+				fprintf(out, " (%lld, %s)", (long long)e->code, e->hex ? e->hex : "");
+			fprintf(out, ": %s\n", e->message ? e->message : "");
+			if (e->summary) {
+				fputs("    ", out);
+				upper_first(out, e->summary);
+				fputc('\n', out);
+			}
+		} else {
+			const ips_input_t *in = res->inputs.items[x->input];
+			fprintf(out, "  Started at %s:%llu; nothing followed it within the window.\n",
+				in->path, (unsigned long long)x->line);
+		}
+		if (x->nfindings) {
+			fprintf(out, "  %sEvidence:%s\n", B, R);
+			for (size_t j = 0; j < x->nfindings && j < o->max_evidence; j++) {
+				const ips_finding_t *f = res->findings.items[x->findings[j]];
+				const ips_input_t *in = res->inputs.items[f->input];
+				char t[64];
+				ips_time_format(&f->time, t, sizeof t);
+				fprintf(out, "    %s:%llu  %s  %s", in->path, (unsigned long long)f->line, t,
+					f->entry->name);
+				const char *keys[] = {"peer", "conn", "user", NULL};
+				for (int k = 0; keys[k]; k++) {
+					const char *v = ips_finding_field(f, keys[k]);
+					if (v)
+						fprintf(out, "  %s=%s", keys[k], v);
+				}
+				fprintf(out, "\n      %s", D);
+				put_cut(out, f->text, 160);
+				fprintf(out, "%s\n", R);
+				const char *why = ips_finding_field(f, "mismatch");
+				if (why)
+					fprintf(out, "      %sWhat differs:%s %s\n", B, R, why);
+				const char *reason = ips_finding_field(f, "reason");
+				if (reason)
+					fprintf(out, "      Reason given: %s\n", reason);
+			}
+			if (x->nfindings > o->max_evidence)
+				fprintf(out, "    (+%zu more)\n", x->nfindings - o->max_evidence);
+		}
+		if (x->root && x->root->resolve.len) {
+			fprintf(out, "  %sWhat to do:%s\n", B, R);
+			for (size_t i = 0; i < x->root->resolve.len && i < 3; i++)
+				fprintf(out, "    %zu. %s\n", i + 1, x->root->resolve.items[i]);
+		}
+		if (x->root) {
+			if (x->root->has_code)
+				fprintf(out, "  More: ipsec-scan explain %lld\n", (long long)x->root->code);
+			else
+				fprintf(out, "  More: ipsec-scan explain %s\n", x->root->name);
+		}
+	}
+	if (ng) {
+		fprintf(out, "\n%sConditions found:%s\n", B, R);
+		for (size_t g = 0; g < ng; g++) {
+			const ips_entry_t *e = groups[g].entry;
+			const char *sc = o->color ? sev_color(groups[g].severity) : "";
+			fprintf(out, "  %s%-8s%s %5zu  %s", sc, upper[groups[g].severity], R,
+				groups[g].count, e->name);
+			if (e->has_code)
+				fprintf(out, " (%lld)", (long long)e->code);
 			fputc('\n', out);
 		}
-		fprintf(out, "  %sEvidence:%s\n", B, R);
-		size_t shown = 0;
-		for (size_t i = gr->first; i < nf && shown < o->max_evidence; i++) {
-			const ips_finding_t *f = res->findings.items[i];
-			if (f->entry != e)
-				continue;
-			const ips_input_t *in = res->inputs.items[f->input];
-			char t[64];
-			ips_time_format(&f->time, t, sizeof t);
-			fprintf(out, "    %s:%llu  %s", in->path, (unsigned long long)f->line, t);
-			const char *keys[] = {"peer", "conn", "user", "host", NULL};
-			for (int k = 0; keys[k]; k++) {
-				const char *v = ips_finding_field(f, keys[k]);
-				if (!v && !strcmp(keys[k], "host"))
-					v = f->host;
-				if (v)
-					fprintf(out, "  %s=%s", keys[k], v);
-			}
-			fprintf(out, "\n      %s", D);
-			put_cut(out, f->text, 160);
-			fprintf(out, "%s\n", R);
-			const char *why = ips_finding_field(f, "mismatch");
-			if (why)
-				fprintf(out, "      %sWhat differs:%s %s\n", B, R, why);
-			const char *reason = ips_finding_field(f, "reason");
-			if (reason)
-				fprintf(out, "      Reason given: %s\n", reason);
-			shown++;
-		}
-		if (gr->count > shown)
-			fprintf(out, "    (+%zu more)\n", gr->count - shown);
-		if (e->resolve.len) {
-			fprintf(out, "  %sWhat to do:%s\n", B, R);
-			for (size_t i = 0; i < e->resolve.len && i < 3; i++)
-				fprintf(out, "    %zu. %s\n", i + 1, e->resolve.items[i]);
-		}
-		if (e->has_code)
-			fprintf(out, "  More: ipsec-scan explain %lld\n", (long long)e->code);
-		else
-			fprintf(out, "  More: ipsec-scan explain %s\n", e->name);
 	}
 	free(groups);
 
@@ -179,7 +206,8 @@ static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_ru
 	size_t by[5] = {0};
 	for (size_t i = 0; i < nf; i++)
 		by[((const ips_finding_t *)res->findings.items[i])->severity]++;
-	fprintf(out, "\n%sSummary:%s %zu finding%s", B, R, nf, nf == 1 ? "" : "s");
+	fprintf(out, "\n%sSummary:%s %zu incident%s, %zu finding%s", B, R, res->incidents.len,
+		res->incidents.len == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
 	if (nf) {
 		fputs(" (", out);
 		bool first = true;
@@ -194,9 +222,9 @@ static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_ru
 	}
 	fprintf(out, " in %llu records of %zu input%s", (unsigned long long)res->records,
 		res->inputs.len, res->inputs.len == 1 ? "" : "s");
-	if (res->events.len)
-		fprintf(out, "; %zu negotiation marker%s", res->events.len,
-			res->events.len == 1 ? "" : "s");
+	if (res->events_total)
+		fprintf(out, "; %llu event%s (markers, starts, successes)",
+			(unsigned long long)res->events_total, res->events_total == 1 ? "" : "s");
 	if (res->filtered)
 		fprintf(out, "; %llu filtered out", (unsigned long long)res->filtered);
 	fputs(".\n", out);

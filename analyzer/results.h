@@ -105,6 +105,7 @@ typedef struct ips_results {
 	ips_vec_t incidents; /* ips_incident_t *, in order of their first time */
 	ips_vec_t notes;     /* char *: run-wide messages (a rule hit its match limit) */
 	uint64_t records;
+	uint64_t events_total; /* events seen (the report lists the first 10000) */
 	uint64_t filtered;   /* findings dropped by --since/--until/--min-severity */
 } ips_results_t;
 

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "builtin_rules.h"
+#include "correlate.h"
 
 #define RULES_FILE_LIMIT (16u << 20) /* one rules file: 16 MiB at most */
 
@@ -941,8 +942,13 @@ static bool compile_detector(ips_detector_t *dt, ips_diag_t *d)
 			     (size_t)off, (char *)msg);
 		return false;
 	}
-	/* JIT is a speed-up, not a requirement: fall back to the interpreter. */
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	/*
+	 * JIT is a speed-up, not a requirement: fall back to the interpreter.
+	 * IPSEC_SCAN_NO_JIT=1 turns it off (valgrind cannot follow JIT code).
+	 */
+	const char *nojit = getenv("IPSEC_SCAN_NO_JIT");
+	if (!nojit || !*nojit || !strcmp(nojit, "0"))
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	dt->re = re;
 	if (dt->lookup) {
 		int g = pcre2_substring_number_from_name(re, (PCRE2_SPTR)dt->lookup);
@@ -1229,12 +1235,7 @@ ips_status_t ips_rules_finalize(ips_rules_t *r, ips_diag_t *d)
 		else
 			compile_detector(ex, d);
 	}
-	for (size_t i = 0; i < r->correlations.len; i++) {
-		ips_correlation_t *c = r->correlations.items[i];
-		if (!c->kind)
-			ips_diag_add(d, true, c->file, c->line, 0, "correlation '%s': kind is missing",
-				     c->id);
-	}
+	ips_correlations_check(r, d);
 	r->finalized = true;
 	return d->errors > errors0 ? IPS_E_RULES : IPS_OK;
 }

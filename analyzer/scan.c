@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "correlate.h"
+#include "decode.h"
 #include "proposal.h"
 #include "util.h"
 
@@ -15,6 +17,7 @@
 #define FIELD_MAX 512   /* one captured field */
 #define SNIFF_BYTES 65536
 #define DIR_DEPTH_MAX 64
+#define EVENTS_KEPT 10000 /* events listed in the report; all of them are correlated */
 
 /*
  * Context: a failure line often lacks facts an earlier line of the same
@@ -26,7 +29,7 @@
  * keeps memory bounded.
  */
 #define CTX_SLOTS 128
-#define CTX_FIELDS 12
+#define CTX_FIELDS 16
 #define CTX_VALUE_MAX 384
 #define CTX_SA_SECONDS 300
 #define CTX_SA_LINES 5000
@@ -104,6 +107,7 @@ struct ips_scanner {
 	ips_scan_opts_t opts;
 	ips_results_t *out;
 	ips_matcher_t *m;
+	ips_correlator_t *corr;
 	ctx_slot_t ctx[CTX_SLOTS];
 	uint64_t ctx_clock;
 	int archive_depth;
@@ -123,6 +127,7 @@ ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *
 	/* one record, one finding per condition: the scanner merges the fields
 	 * of every detector that saw it */
 	ips_matcher_report_all(s->m, true);
+	s->corr = ips_correlator_new(rules, out);
 	return s;
 }
 
@@ -131,6 +136,7 @@ void ips_scanner_free(ips_scanner_t *s)
 	if (!s)
 		return;
 	ips_matcher_free(s->m);
+	ips_correlator_free(s->corr);
 	for (size_t i = 0; i < CTX_SLOTS; i++)
 		for (size_t j = 0; j < s->ctx[i].nkv; j++) {
 			free(s->ctx[i].kv[j][0]);
@@ -141,6 +147,7 @@ void ips_scanner_free(ips_scanner_t *s)
 
 void ips_scanner_finish(ips_scanner_t *s)
 {
+	ips_correlator_finish(s->corr);
 	size_t n = ips_rules_active_count(s->rules);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = ips_matcher_limit_hits(s->m, i);
@@ -156,19 +163,43 @@ void ips_scanner_finish(ips_scanner_t *s)
 
 /* ---- counting lines fast ----------------------------------------------- */
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
+/*
+ * SSE2: compare 16 bytes with '\n' and subtract the all-ones matches from
+ * per-lane byte counters, at most 255 rounds before summing the lanes (psadbw).
+ */
 static uint64_t count_nl(const char *p, size_t n)
 {
 	uint64_t c = 0;
 	size_t i = 0;
-	const uint64_t ones = 0x0101010101010101ULL, nl = ones * '\n';
+#if defined(__SSE2__) && defined(__x86_64__)
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	while (n - i >= 16) {
+		size_t rounds = (n - i) / 16;
+		if (rounds > 255)
+			rounds = 255;
+		__m128i acc = zero;
+		for (size_t r = 0; r < rounds; r++, i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
+				_mm_loadu_si128((const __m128i *)(const void *)(p + i)), nl));
+		__m128i sum = _mm_sad_epu8(acc, zero);
+		c += (uint64_t)_mm_cvtsi128_si64(sum) +
+		     (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sum, sum));
+	}
+#else
+	const uint64_t ones = 0x0101010101010101ULL, nlw = ones * '\n';
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, p + i, 8);
-		uint64_t x = w ^ nl; /* zero bytes where '\n' */
+		uint64_t x = w ^ nlw; /* zero bytes where '\n' */
 		/* exact zero-byte count: a byte is zero iff its high bit stays clear */
 		uint64_t t = ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x;
 		c += (uint64_t)__builtin_popcountll(~t & 0x8080808080808080ULL);
 	}
+#endif
 	for (; i < n; i++)
 		c += p[i] == '\n';
 	return c;
@@ -349,13 +380,18 @@ static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c)
 			return;
 		}
 	}
-	/* pluto: a quoted connection name, then an optional instance, then #N: */
-	const char *q = memchr(m, '"', n < 200 ? n : 200);
-	if (!q)
+	/* pluto: "site": ..., "site"[2] 192.0.2.1: ..., "site" #3: ...; whack's
+	 * output puts a three-digit status code first ("003 \"site\" #1: ...") */
+	if (n > 4 && isdigit_(m[0]) && isdigit_(m[1]) && isdigit_(m[2]) && m[3] == ' ') {
+		m += 4;
+		n -= 4;
+	}
+	if (n < 3 || m[0] != '"')
 		return;
-	const char *q2 = memchr(q + 1, '"', (size_t)(m + n - q - 1));
-	if (!q2 || q2 - q - 1 >= (long)sizeof c->conn)
+	const char *q2 = memchr(m + 1, '"', n - 1 < 100 ? n - 1 : 100);
+	if (!q2 || q2 - m - 1 <= 0 || q2 - m - 1 >= (long)sizeof c->conn)
 		return;
+	snprintf(c->conn, sizeof c->conn, "%.*s", (int)(q2 - m - 1), m + 1);
 	const char *p = q2 + 1;
 	const char *end = m + n;
 	const char *limit = p + 80 < end ? p + 80 : end;
@@ -365,10 +401,8 @@ static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c)
 		const char *d = p + 1;
 		while (d < end && isdigit_(*d))
 			d++;
-		if (d > p + 1 && d < end && *d == ':') {
-			snprintf(c->conn, sizeof c->conn, "%.*s", (int)(q2 - q - 1), q + 1);
+		if (d > p + 1 && d < end && *d == ':')
 			snprintf(c->sa, sizeof c->sa, "#%.*s", (int)(d - p - 1), p + 1);
-		}
 	}
 }
 
@@ -464,27 +498,60 @@ static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill)
 		kv_add(kv, n, "conn", c->conn);
 	if (c->sa[0] && !kv_get(*kv, *n, "ike_sa"))
 		kv_add(kv, n, "ike_sa", c->sa[0] == '#' ? c->sa + 1 : c->sa);
-	char key[64];
+	/* keys from the most to the least specific: the SA, the connection
+	 * (pluto logs a connection's proposals before any state exists), the
+	 * charon worker thread */
+	char keys[3][64];
+	size_t nk = 0;
 	if (c->sa[0])
-		snprintf(key, sizeof key, "s:%s", c->sa);
-	else if (c->thread[0])
-		snprintf(key, sizeof key, "t:%s", c->thread);
-	else
+		snprintf(keys[nk++], sizeof keys[0], "s:%s", c->sa);
+	if (c->conn[0])
+		snprintf(keys[nk++], sizeof keys[0], "c:%.60s", c->conn);
+	if (c->thread[0] && !c->sa[0])
+		snprintf(keys[nk++], sizeof keys[0], "t:%s", c->thread);
+	if (!nk)
 		return;
 	s->ctx_clock++;
-	if (fill) {
-		ctx_slot_t *sl = ctx_find(s, k, key, false);
+	/* the configured proposal of the protocol the peer's offer is for */
+	const char *offer = kv_get(*kv, *n, "proposal_received");
+	const char *proto = offer ? ips_proposal_protocol(offer) : NULL;
+	char want[48] = "";
+	if (proto && !kv_get(*kv, *n, "proposal_configured"))
+		snprintf(want, sizeof want, "proposal_configured.%s", proto);
+	for (size_t q = 0; fill && want[0] && q < nk; q++) {
+		ctx_slot_t *sl = ctx_find(s, k, keys[q], false);
 		for (size_t j = 0; sl && j < sl->nkv; j++)
-			if (!kv_get(*kv, *n, sl->kv[j][0]))
-				kv_add(kv, n, sl->kv[j][0], sl->kv[j][1]);
+			if (!strcmp(sl->kv[j][0], want) && !kv_get(*kv, *n, "proposal_configured"))
+				kv_add(kv, n, "proposal_configured", sl->kv[j][1]);
 	}
-	ctx_slot_t *sl = ctx_find(s, k, key, true);
-	sl->used = s->ctx_clock;
-	sl->time = k->meta.time;
-	sl->line = k->rec_line;
-	for (size_t j = 0; j < *n; j++)
-		if (ctx_wanted((*kv)[j].key))
+	for (size_t q = 0; fill && q < nk; q++) {
+		ctx_slot_t *sl = ctx_find(s, k, keys[q], false);
+		for (size_t j = 0; sl && j < sl->nkv; j++) {
+			const char *name = sl->kv[j][0];
+			if (!strchr(name, '.') && !kv_get(*kv, *n, name))
+				kv_add(kv, n, name, sl->kv[j][1]);
+		}
+	}
+	for (size_t q = 0; q < nk; q++) {
+		ctx_slot_t *sl = ctx_find(s, k, keys[q], true);
+		sl->used = s->ctx_clock;
+		sl->time = k->meta.time;
+		sl->line = k->rec_line;
+		for (size_t j = 0; j < *n; j++) {
+			if (!ctx_wanted((*kv)[j].key))
+				continue;
 			ctx_set(sl, (*kv)[j].key, (*kv)[j].value);
+			/* keep each protocol's configured proposal: an ESP line must
+			 * not hide the IKE one a later IKE failure is about */
+			const char *pp = strcmp((*kv)[j].key, "proposal_configured")
+						 ? NULL : ips_proposal_protocol((*kv)[j].value);
+			if (pp) {
+				char name[48];
+				snprintf(name, sizeof name, "proposal_configured.%s", pp);
+				ctx_set(sl, name, (*kv)[j].value);
+			}
+		}
+	}
 	if (fill) {
 		const char *pr = kv_get(*kv, *n, "proposal_received");
 		const char *pc = kv_get(*kv, *n, "proposal_configured");
@@ -548,7 +615,19 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		e->host = host;
 		e->fields = hit_fields(k, h, &e->nfields);
 		apply_context(k, &e->fields, &e->nfields, false);
-		ips_vec_push(&s->out->events, e);
+		ips_correlator_event(s->corr, e);
+		s->out->events_total++;
+		if (s->out->events.len < EVENTS_KEPT) {
+			ips_vec_push(&s->out->events, e);
+		} else {
+			for (size_t i = 0; i < e->nfields; i++) {
+				free(e->fields[i].key);
+				free(e->fields[i].value);
+			}
+			free(e->fields);
+			free(e->host);
+			free(e);
+		}
 		return;
 	}
 	ips_severity_t sev = h->det->severity ? h->det->severity : h->entry->severity;
@@ -582,6 +661,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		k->rules_used[k->nrules_used++] = rule->id;
 	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? h->entry->name : NULL);
 	ips_vec_push(&s->out->findings, f);
+	ips_correlator_finding(s->corr, s->out->findings.len - 1);
 	if (k->nrec_findings < IPS_MAX_CAPTURES)
 		k->rec_findings[k->nrec_findings++] = f;
 	k->in->findings++;
@@ -774,6 +854,14 @@ ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 	const char *container = s->opts.input_format ? NULL : ips_container_sniff(head, (size_t)hn);
 	if (container)
 		return scan_container(s, src, in, container);
+	/* UTF-16 and UTF-8 with a BOM: framed as UTF-8, sniffed again (decode.h) */
+	ips_source_t *decoded = ips_decode_wrap(src, &k);
+	if (decoded) {
+		src = decoded;
+		hn = ips_source_peek(src, SNIFF_BYTES, &head);
+		if (hn < 0)
+			hn = 0; /* the framer's first read meets the error and reports it */
+	}
 	const ips_framer_ops_t *fr = NULL;
 	if (s->opts.input_format)
 		fr = ips_framer_by_name(s->opts.input_format);
@@ -784,6 +872,8 @@ ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 	if (hn > 0 && memchr(head, '\0', (size_t)hn))
 		in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
 	ips_status_t st = fr->run(src, &k, &s->opts.frame);
+	ips_source_close(decoded);
+	ips_correlator_end_input(s->corr);
 	s->out->records += in->records;
 	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0)
 		in->status = IPS_INPUT_EMPTY;

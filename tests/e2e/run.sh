@@ -13,10 +13,14 @@
 #   stderr    a fixed string the standard error must contain (optional)
 #   setup     a shell script run first, from the repository root, with $OUT set: it
 #             makes generated inputs (archives, large or odd files) under $OUT/NAME/
+#   filter    a jq program applied to the standard output before it is compared with
+#             expected (checks across inputs, e.g. that several exports agree)
 #
 # Corpus fixtures (tests/corpus/PATH.expected, PATH relative to ../shared/corpus):
 #   one line per finding: line, name, fields.conn, fields.peer (tab-separated),
 #   from `ipsec-scan -f json --tz UTC --year 2025 ../shared/corpus/PATH`.
+#   PATH.inputs (optional, beside it): each input's records and status (tab-separated),
+#   e.g. to check that every record of an EVTX file was read.
 #   Skipped, with a message, where ../shared/corpus is absent.
 #
 # VALGRIND, when set, prefixes every run (make valgrind).
@@ -52,6 +56,10 @@ for dir in tests/e2e/cases/*/; do
 	eval "set -- $args"
 	run_bin "$@" <"$stdin" >"$OUT/$name.out" 2>"$OUT/$name.err"
 	rc=$?
+	if [ -f "$dir/filter" ]; then
+		jq -f "$dir/filter" "$OUT/$name.out" >"$OUT/$name.filtered" 2>&1
+		mv "$OUT/$name.filtered" "$OUT/$name.out"
+	fi
 	if [ "${UPDATE:-}" = 1 ]; then
 		cp "$OUT/$name.out" "$dir/expected"
 		[ "$rc" = 0 ] && rm -f "$dir/rc" || echo "$rc" >"$dir/rc"
@@ -82,16 +90,26 @@ if [ -d "$CORPUS" ]; then
 		if [ ! -f "$src" ]; then
 			echo "FAIL corpus $rel: $src is missing"; fail=$((fail + 1)); continue
 		fi
-		run_bin -f json --tz UTC --year 2025 --fail-on none "$src" 2>/dev/null |
-			jq -r '.findings[] | [.line, .name, (.fields.conn // "-"), (.fields.peer // "-")] | @tsv' \
-			>"$OUT/corpus.tsv"
-		if [ "${UPDATE:-}" = 1 ]; then cp "$OUT/corpus.tsv" "$exp"; fi
-		if cmp -s "$exp" "$OUT/corpus.tsv"; then
-			pass=$((pass + 1))
-		else
+		run_bin -f json --tz UTC --year 2025 --fail-on none "$src" 2>/dev/null >"$OUT/corpus.json"
+		jq -r '.findings[] | [.line, .name, (.fields.conn // "-"), (.fields.peer // "-")] | @tsv' \
+			"$OUT/corpus.json" >"$OUT/corpus.tsv"
+		inputs=${exp%.expected}.inputs
+		[ -f "$inputs" ] && jq -r '.inputs[] | [.records, .status] | @tsv' "$OUT/corpus.json" \
+			>"$OUT/corpus.inputs"
+		if [ "${UPDATE:-}" = 1 ]; then
+			cp "$OUT/corpus.tsv" "$exp"
+			[ -f "$inputs" ] && cp "$OUT/corpus.inputs" "$inputs"
+		fi
+		if ! cmp -s "$exp" "$OUT/corpus.tsv"; then
 			echo "FAIL corpus $rel: findings differ from $exp:"
 			diff -u "$exp" "$OUT/corpus.tsv" | head -30
 			fail=$((fail + 1))
+		elif [ -f "$inputs" ] && ! cmp -s "$inputs" "$OUT/corpus.inputs"; then
+			echo "FAIL corpus $rel: records or status differ from $inputs:"
+			diff -u "$inputs" "$OUT/corpus.inputs" | head -10
+			fail=$((fail + 1))
+		else
+			pass=$((pass + 1))
 		fi
 	done
 else

@@ -1,0 +1,47 @@
+/*
+ * correlate.h - turn findings and events into incidents, on each record's
+ * own timestamp (input order where a record has none).
+ *
+ * Two stages. While each input is read, the structural correlations run as
+ * a stream with memory bounded by their windows: negotiation brackets
+ * (ERROR_IPSEC_IKE_NEG_STATUS_BEGIN .. END, or codes of the 13800-13909
+ * range close together for one key), start/outcome pairs, and starts or
+ * BEGINs left without an end. After all inputs, findings that share a key
+ * (the unordered pair of addresses, the peer, the connection, the user;
+ * the host only for findings with none of these) within the incident gap
+ * (plus the clock skew across inputs) join into one incident, and a
+ * threshold of one condition within its window marks it. Every finding
+ * ends in exactly one incident; the one that explains the others (by the
+ * root-cause order of categories) comes first.
+ *
+ * Configuration: `correlations:` in rules/ (docs/correlation.md).
+ * Ownership: the correlator borrows rules and results; incidents it builds
+ * are added to results->incidents, which owns them.
+ */
+#ifndef IPS_CORRELATE_H
+#define IPS_CORRELATE_H
+
+#include "results.h"
+#include "rules.h"
+
+typedef struct ips_correlator ips_correlator_t;
+
+/* Reads the correlations of the rules; problems are lint errors, see rules lint. */
+ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *res);
+void ips_correlator_free(ips_correlator_t *c);
+
+/* Feed, in input order: an event (copied as needed), a finding (by index). */
+void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e);
+void ips_correlator_finding(ips_correlator_t *c, size_t finding);
+/* The current input ended: close what it left open. */
+void ips_correlator_end_input(ips_correlator_t *c);
+/* All inputs are read: join findings into incidents. */
+void ips_correlator_finish(ips_correlator_t *c);
+
+/*
+ * Check the correlations of a rule set (kinds, parameters, entry names);
+ * returns the number of errors added to d.
+ */
+size_t ips_correlations_check(const ips_rules_t *rules, ips_diag_t *d);
+
+#endif

@@ -1,0 +1,155 @@
+#!/bin/sh
+# Checks of the report formats that a golden file cannot express:
+#   - every format is deterministic (two runs give the same bytes);
+#   - SARIF validates against the official SARIF 2.1.0 JSON schema
+#     (tests/data/sarif-schema-2.1.0.json, with ajv + ajv-formats from npm,
+#     installed under tests/node_modules by `npm ci`; skipped with a message
+#     where node or npm is missing, or, outside CI, where the install fails);
+#   - JUnit XML is well-formed (xmllint) and its counts match its elements;
+#   - HTML refers to nothing outside itself and shows log text inert
+#     (a <script> planted in a log comes out escaped);
+#   - Markdown (rendered by cmark-gfm where present), CSV and NDJSON keep hostile
+#     log text in its place.
+#
+#   sh tests/report/run.sh      (from anywhere; make test runs it)
+# VALGRIND, when set, prefixes every run of the binary.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BIN=${BIN:-./ipsec-scan}
+# a directory of its own: tests/e2e/run.sh empties tests/out/ when it starts
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-scan-report.XXXXXX") || exit 2
+pass=0 fail=0 skip=0
+FORMATS="text json ndjson sarif junit markdown html csv"
+HOSTILE=tests/e2e/data/report-hostile.log
+# what the checks run on: one Windows client log, one strongSwan log, the hostile log,
+# and everything in samples/ (several inputs, several incidents)
+SETS="plain:samples/plain/vpn-client.log strongswan:samples/strongswan/charon-syslog-wrong-psk.log hostile:$HOSTILE samples:samples/"
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+skipped() { echo "SKIP $*"; skip=$((skip + 1)); }
+
+run() { # format set-name input -> $OUT/set.format
+	# shellcheck disable=SC2086
+	${VALGRIND:-} "$BIN" -f "$1" --tz UTC --year 2025 --fail-on none "$3" >"$OUT/$2.$1" 2>"$OUT/$2.$1.err"
+}
+
+# ---- determinism --------------------------------------------------------
+for s in $SETS; do
+	name=${s%%:*} input=${s#*:}
+	for f in $FORMATS; do
+		run "$f" "$name" "$input"
+		rc=$?
+		if [ $rc != 0 ]; then
+			bad "$f on $input: exit status $rc"; head -3 "$OUT/$name.$f.err"; continue
+		fi
+		cp "$OUT/$name.$f" "$OUT/$name.$f.first"
+		run "$f" "$name" "$input"
+		if cmp -s "$OUT/$name.$f" "$OUT/$name.$f.first"; then ok; else
+			bad "$f on $input: two runs differ"; fi
+	done
+done
+
+# ---- SARIF: the official schema ------------------------------------------
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	skipped "SARIF schema validation: node and npm are needed (Debian: nodejs npm)"
+else
+	if [ ! -f tests/node_modules/ajv/package.json ] || [ ! -f tests/node_modules/ajv-formats/package.json ]; then
+		echo "installing the SARIF validator (ajv, ajv-formats) under tests/node_modules"
+		npm ci --prefix tests --no-audit --no-fund --loglevel=error >"$OUT/npm.log" 2>&1 ||
+			{ echo "npm ci failed:"; tail -5 "$OUT/npm.log"; }
+	fi
+	if [ -f tests/node_modules/ajv/package.json ]; then
+		files=""
+		for s in $SETS; do files="$files $OUT/${s%%:*}.sarif"; done
+		# shellcheck disable=SC2086
+		if node tests/report/validate-sarif.js $files >"$OUT/sarif.log" 2>&1; then ok; else
+			bad "SARIF does not validate:"; cat "$OUT/sarif.log"; fi
+	elif [ "${CI:-}" = true ]; then
+		bad "SARIF schema validation: could not install ajv:"; tail -5 "$OUT/npm.log"
+	else
+		skipped "SARIF schema validation: could not install ajv from npm (offline?)"
+	fi
+fi
+
+# ---- JUnit: well-formed, counts match the elements ------------------------
+if command -v xmllint >/dev/null 2>&1; then
+	for s in $SETS; do
+		x="$OUT/${s%%:*}.junit"
+		if ! xmllint --noout "$x" 2>"$OUT/xmllint.err"; then
+			bad "$x is not well-formed XML:"; head -5 "$OUT/xmllint.err"; continue
+		fi
+		q() { xmllint --xpath "$1" "$x" 2>/dev/null; }
+		want="$(q 'count(//testcase)') $(q 'count(//testcase[failure])') $(q 'count(//testcase[error])')"
+		got="$(q 'string(/testsuites/testsuite/@tests)') $(q 'string(/testsuites/testsuite/@failures)') $(q 'string(/testsuites/testsuite/@errors)')"
+		top="$(q 'string(/testsuites/@tests)') $(q 'string(/testsuites/@failures)') $(q 'string(/testsuites/@errors)')"
+		if [ "$want" = "$got" ] && [ "$want" = "$top" ] && [ "$(q 'count(/testsuites/testsuite)')" = 1 ] &&
+			[ "$(q 'count(//testcase[not(@classname) or not(@name)])')" = 0 ]; then ok; else
+			bad "$x: tests/failures/errors say '$got' (testsuites '$top'), the elements '$want'"; fi
+	done
+else
+	skipped "JUnit well-formedness: xmllint is needed (Debian: libxml2-utils)"
+fi
+
+# ---- HTML: self-contained and inert ----------------------------------------
+for s in $SETS; do
+	h="$OUT/${s%%:*}.html"
+	# the plain check, where no log text mentions src= itself
+	if [ "${s%%:*}" != hostile ] && grep -nE 'src=|href="http' "$h" >"$OUT/html-refs"; then
+		bad "$h refers to something outside itself:"; head -3 "$OUT/html-refs"
+	else ok; fi
+	# every tag: no attribute that loads anything, links only within the page
+	if grep -oE '<[^>]+>' "$h" | grep -iE '[[:space:]](src|srcset|action|data|poster|background)=|href="[^#]|@import|url\(' \
+		>"$OUT/html-refs"; then
+		bad "$h: a tag loads or links outside the page:"; head -3 "$OUT/html-refs"
+	else ok; fi
+	if [ "$(grep -ci '<script' "$h")" != 0 ]; then bad "$h contains a <script> element"; else ok; fi
+done
+h="$OUT/hostile.html"
+if grep -qF '&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;' "$h" &&
+	grep -qF '&lt;img src=x onerror=alert(1)&gt;' "$h" && ! grep -q '<img' "$h"; then ok; else
+	bad "$h does not show the planted <script> and <img> as text"; fi
+
+# ---- Markdown: log text stays text -------------------------------------------
+m="$OUT/hostile.markdown"
+# the record with ``` in it is fenced by four backticks; the | inside a cell is escaped
+if grep -qF '````2026-03-05T07:58:15Z CLIENT01 vpnhelper[4120]: <script>' "$m" &&
+	grep -qF '@SUM(1)\|<img' "$m"; then ok; else
+	bad "$m: hostile text is not held in code spans"; fi
+
+# rendered as GitHub-flavoured Markdown, log text makes no link, image or HTML
+if command -v cmark-gfm >/dev/null 2>&1; then
+	cmark-gfm --unsafe -e table -e autolink -e strikethrough "$m" >"$OUT/hostile.md.html"
+	if grep -qiE '<(a|img|script|b)[ >]' "$OUT/hostile.md.html"; then
+		bad "$m renders markup from log text:"; grep -oiE '<(a|img|script|b)[ >][^>]*' "$OUT/hostile.md.html" | head -3
+	else ok; fi
+else
+	skipped "Markdown rendering check: cmark-gfm is needed (Debian: cmark-gfm)"
+fi
+
+# ---- CSV: formula injection neutralised, RFC 4180 quoting ------------------
+c="$OUT/hostile.csv"
+if grep -qF ",\"'@SUM(1)|<img src=x onerror=alert(1)>\",\"'=HYPERLINK(\"\"http://evil.example/?\"\")\"," "$c" &&
+	[ "$(head -1 "$c")" = "$(printf 'id,time,severity,code,name,path,line,host,peer,local,conn,user,incident,message,text\r')" ] &&
+	! LC_ALL=C grep -q "$(printf '\033')" "$c"; then ok; else
+	bad "$c: formula guard, quoting or control characters wrong"; fi
+
+# ---- NDJSON: one valid object per line, types in order ---------------------
+if command -v jq >/dev/null 2>&1; then
+	for s in $SETS; do
+		n="$OUT/${s%%:*}.ndjson"
+		types=$(jq -r .type "$n" 2>"$OUT/jq.err" | uniq | tr '\n' ' ')
+		lines=$(wc -l <"$n")
+		objs=$(jq -c . "$n" 2>/dev/null | wc -l)
+		case "$types" in
+		"input finding incident summary " | "input finding summary " | "input summary ")
+			if [ "$lines" = "$objs" ]; then ok; else bad "$n: $lines lines but $objs objects"; fi ;;
+		*) bad "$n: types in the wrong order or invalid JSON: '$types'"; head -3 "$OUT/jq.err" ;;
+		esac
+	done
+else
+	skipped "NDJSON checks: jq is needed"
+fi
+
+echo "report checks: $pass passed, $fail failed, $skip skipped"
+if [ $fail = 0 ]; then rm -rf "$OUT"; else echo "outputs kept in $OUT"; exit 1; fi

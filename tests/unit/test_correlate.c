@@ -1,0 +1,254 @@
+/* Unit tests for correlate.c, through the scanner: windows, brackets, pairs,
+ * thresholds, joining across files, the bound on open windows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scan.h"
+
+static const char rules_yaml[] =
+	"entries:\n"
+	"  - {name: ERROR_IPSEC_IKE_NEG_STATUS_BEGIN, code: 13800, hex: \"0x35E8\", source: winerror,\n"
+	"     message: \"ERROR_IPSEC_IKE_NEG_STATUS_BEGIN\", marker: begin, severity: info, category: marker, summary: s}\n"
+	"  - {name: ERROR_IPSEC_IKE_NEG_STATUS_END, code: 13897, hex: \"0x3649\", source: winerror,\n"
+	"     message: \"ERROR_IPSEC_IKE_NEG_STATUS_END\", marker: end, severity: info, category: marker, summary: s}\n"
+	"  - {name: ERROR_IPSEC_IKE_AUTH_FAIL, code: 13801, hex: \"0x35E9\", source: winerror, message: m1,\n"
+	"     severity: error, category: authentication, summary: s, causes: [a], diagnose: [b], resolve: [fix auth]}\n"
+	"  - {name: ERROR_IPSEC_IKE_NO_CERT, code: 13806, hex: \"0x35EE\", source: winerror, message: m2,\n"
+	"     severity: error, category: certificate, summary: s, causes: [a], diagnose: [b], resolve: [fix cert]}\n"
+	"  - {name: ERROR_VPN_TIMEOUT, code: 809, hex: \"0x0329\", source: raserror, message: m3,\n"
+	"     severity: error, category: timeout, summary: s, causes: [a], diagnose: [b], resolve: [c]}\n"
+	"  - {name: T_START, source: other, message: m, severity: info, category: sa-lifecycle, summary: s, event: true}\n"
+	"  - {name: T_UP, source: other, message: m, severity: info, category: sa-lifecycle, summary: s, event: true}\n"
+	"detectors:\n"
+	"  - {id: code, literals: [\"code \"], regex: 'code (?<key>\\d+)', lookup: key}\n"
+	"  - {id: start, literals: [\"start \"], regex: 'start (?<conn>\\w+)', name: T_START}\n"
+	"  - {id: up, literals: [\"up \"], regex: 'up (?<conn>\\w+)', name: T_UP}\n"
+	"extractors:\n"
+	"  - {id: peer, regex: 'peer=(?<peer>[0-9.]+)'}\n"
+	"  - {id: local, regex: 'local=(?<local>[0-9.]+)'}\n"
+	"  - {id: conn, regex: 'conn=(?<conn>\\w+)'}\n"
+	"correlations:\n"
+	"  - {id: neg, kind: negotiation, codes: \"13800-13909\", key: [peer, conn], window: 120}\n"
+	"  - {id: pair, kind: pair, start: [T_START], success: [T_UP], key: [conn], window: 120}\n"
+	"  - {id: thr, kind: threshold, count: 5, window: 600}\n"
+	"  - {id: grp, kind: group, gap: 300, skew: 120}\n";
+
+static ips_rules_t *rules;
+static char dir[] = "/tmp/ips-test-corr-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ips_diag_t d;
+	ips_diag_init(&d);
+	rules = ips_rules_new();
+	ips_status_t st = ips_rules_add_buffer(rules, "t.yaml", rules_yaml, strlen(rules_yaml), false, &d);
+	if (st == IPS_OK)
+		st = ips_rules_finalize(rules, &d);
+	ips_diag_print(&d, stderr);
+	ips_diag_free(&d);
+	return (st == IPS_OK && mkdtemp(dir)) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ips_rules_free(rules);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *file(const char *name, const char *text)
+{
+	static char paths[4][512];
+	static int k;
+	char *p = paths[k++ % 4];
+	snprintf(p, 512, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static ips_results_t *scan(const char *a, const char *b)
+{
+	ips_scan_opts_t o;
+	ips_scan_opts_default(&o);
+	o.year = 2026;
+	ips_results_t *res = ips_results_new();
+	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+	ips_scanner_scan_path(s, a);
+	if (b)
+		ips_scanner_scan_path(s, b);
+	ips_scanner_finish(s);
+	ips_scanner_free(s);
+	return res;
+}
+
+static ips_incident_t *inc(ips_results_t *r, size_t i)
+{
+	assert_true(i < r->incidents.len);
+	return r->incidents.items[i];
+}
+
+static const char *root_name(ips_incident_t *x)
+{
+	return x->root ? x->root->name : "-";
+}
+
+static void bracket_with_root_cause_and_span(void **state)
+{
+	(void)state;
+	ips_results_t *r = scan(file("b.log",
+		"2026-03-05T07:58:10Z h x: peer=1.2.3.4 code 13800\n"
+		"2026-03-05T07:58:11Z h x: peer=1.2.3.4 code 13801\n"
+		"2026-03-05T07:58:12Z h x: peer=1.2.3.4 code 13806\n"
+		"2026-03-05T07:58:20Z h x: peer=1.2.3.4 code 13897\n"), NULL);
+	assert_int_equal(r->incidents.len, 1);
+	ips_incident_t *x = inc(r, 0);
+	assert_int_equal(x->kind, IPS_INC_NEGOTIATION);
+	assert_string_equal(root_name(x), "ERROR_IPSEC_IKE_NO_CERT"); /* certificate explains auth */
+	assert_int_equal(x->nfindings, 2);
+	char t[64];
+	ips_time_format(&x->first, t, sizeof t);
+	assert_string_equal(t, "2026-03-05T07:58:10Z"); /* BEGIN */
+	ips_time_format(&x->last, t, sizeof t);
+	assert_string_equal(t, "2026-03-05T07:58:20Z"); /* END */
+	assert_int_equal(x->severity, IPS_SEV_ERROR);
+	ips_results_free(r);
+}
+
+static void begin_without_end(void **state)
+{
+	(void)state;
+	ips_results_t *r = scan(file("u.log",
+		"2026-03-05T07:58:10Z h x: peer=1.2.3.4 code 13800\n"
+		"2026-03-05T08:30:00Z h x: peer=5.6.7.8 code 13800\n"
+		"2026-03-05T08:30:01Z h x: peer=5.6.7.8 code 13897\n"), NULL);
+	assert_int_equal(r->incidents.len, 1);
+	ips_incident_t *x = inc(r, 0);
+	assert_int_equal(x->kind, IPS_INC_UNTERMINATED);
+	assert_int_equal(x->nfindings, 0);
+	assert_null(x->root);
+	assert_int_equal(x->line, 1);
+	assert_int_equal(x->severity, IPS_SEV_WARNING);
+	ips_results_free(r);
+}
+
+static void pairs(void **state)
+{
+	(void)state;
+	ips_results_t *r = scan(file("p.log",
+		"2026-03-05T07:00:00Z h x: start site\n"
+		"2026-03-05T07:00:05Z h x: up site\n"          /* fine: nothing */
+		"2026-03-05T07:10:00Z h x: start site\n"
+		"2026-03-05T07:10:30Z h x: conn=site code 809\n" /* a failed attempt */
+		"2026-03-05T07:20:00Z h x: start other\n"       /* no outcome at all */
+		"2026-03-05T07:40:00Z h x: start last\n"), NULL); /* log ends: undecided */
+	assert_int_equal(r->incidents.len, 2);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_PAIR);
+	assert_string_equal(root_name(inc(r, 0)), "ERROR_VPN_TIMEOUT");
+	assert_int_equal(inc(r, 1)->kind, IPS_INC_UNANSWERED);
+	ips_results_free(r);
+}
+
+static void threshold_and_gap(void **state)
+{
+	(void)state;
+	char buf[4096] = "";
+	for (int i = 0; i < 6; i++) /* 6 auth failures 90 s apart: over the threshold */
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+			 "2026-03-05T07:%02d:%02dZ h x: peer=9.9.9.9 code 13801\n", i * 3 / 2,
+			 i % 2 ? 30 : 0);
+	/* 4 more 4 minutes apart: one incident by the gap, under the threshold */
+	for (int i = 0; i < 4; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+			 "2026-03-05T08:%02d:00Z h x: peer=8.8.8.8 code 13801\n", i * 4);
+	/* the same peer again 2 hours later: a new incident */
+	strcat(buf, "2026-03-05T09:30:00Z h x: peer=9.9.9.9 code 13801\n");
+	ips_results_t *r = scan(file("t.log", buf), NULL);
+	assert_int_equal(r->incidents.len, 3);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_THRESHOLD);
+	assert_int_equal(inc(r, 0)->nfindings, 6);
+	assert_non_null(strstr(inc(r, 0)->title, "ERROR_IPSEC_IKE_AUTH_FAIL 6 times"));
+	assert_int_equal(inc(r, 1)->kind, IPS_INC_GROUP);
+	assert_int_equal(inc(r, 1)->nfindings, 4);
+	assert_int_equal(inc(r, 2)->nfindings, 1);
+	ips_results_free(r);
+}
+
+static void two_files_one_attempt(void **state)
+{
+	(void)state;
+	/* the client sees local=10.0.0.5 peer=203.0.113.45; the gateway the reverse,
+	 * with its clock 60 s ahead; either order of the files gives one incident */
+	const char *client = file("client.log",
+		"2026-03-05T07:58:14Z c x: local=10.0.0.5 peer=203.0.113.45 code 809\n");
+	const char *gw = file("gw.log",
+		"2026-03-05T07:59:14Z g x: local=203.0.113.45 peer=10.0.0.5 code 13806\n");
+	for (int order = 0; order < 2; order++) {
+		ips_results_t *r = order ? scan(gw, client) : scan(client, gw);
+		assert_int_equal(r->incidents.len, 1);
+		ips_incident_t *x = inc(r, 0);
+		assert_int_equal(x->nfindings, 2);
+		/* the RAS client code is the symptom; the gateway's certificate error the cause */
+		assert_string_equal(root_name(x), "ERROR_IPSEC_IKE_NO_CERT");
+		ips_results_free(r);
+	}
+}
+
+static void open_windows_are_bounded(void **state)
+{
+	(void)state;
+	/* 20000 BEGINs for distinct peers within one second: the correlator keeps
+	 * at most its fixed number of open windows and still reports every one */
+	char path[600];
+	snprintf(path, sizeof path, "%s/many.log", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "2026-03-05T07:58:10Z h x: peer=10.%d.%d.1 code 13800\n", i / 256, i % 256);
+	fclose(f);
+	ips_results_t *r = scan(path, NULL);
+	assert_int_equal(r->incidents.len, 20000);
+	for (size_t i = 0; i < r->incidents.len; i++)
+		assert_int_equal(inc(r, i)->kind, IPS_INC_UNTERMINATED);
+	ips_results_free(r);
+}
+
+static void deterministic_ids(void **state)
+{
+	(void)state;
+	const char *p = file("d.log", "2026-03-05T07:58:11Z h x: peer=1.2.3.4 code 13801\n");
+	ips_results_t *a = scan(p, NULL), *b = scan(p, NULL);
+	assert_string_equal(inc(a, 0)->id, inc(b, 0)->id);
+	assert_string_equal(inc(a, 0)->title, inc(b, 0)->title);
+	ips_results_free(a);
+	ips_results_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bracket_with_root_cause_and_span),
+		cmocka_unit_test(begin_without_end),
+		cmocka_unit_test(pairs),
+		cmocka_unit_test(threshold_and_gap),
+		cmocka_unit_test(two_files_one_attempt),
+		cmocka_unit_test(open_windows_are_bounded),
+		cmocka_unit_test(deterministic_ids),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

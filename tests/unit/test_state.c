@@ -1,0 +1,165 @@
+/* Unit tests for state.c: round trip, corrupt and newer files, the lock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static char dir[] = "/tmp/ips-test-state-XXXXXX";
+static char path[600];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof path, "%s/state", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_state(const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void round_trip(void **state)
+{
+	(void)state;
+	unlink(path);
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_non_null(st); /* no file yet: an empty state */
+	assert_int_equal(st->inputs.len, 0);
+	ips_state_input_t *in = ips_state_input(st, "/var/log/odd name%\t.log", true);
+	in->dev = 2049;
+	in->ino = 123456;
+	in->size = 1000;
+	in->mtime = 1772697494;
+	in->fp = 0x0123456789abcdefULL;
+	in->fplen = 4096;
+	in->offset = 900;
+	in->line = 12;
+	ips_state_input_t *c = ips_state_input(st, "bundle.tar.gz", true);
+	c->container = true;
+	c->size = c->offset = 77;
+	ips_state_window_t w = {.corr = "ike-negotiation", .type = 0, .key = "peer=203.0.113.45",
+				.kv = "peer=203.0.113.45\thost=gw 1", .start_sec = 1772697490,
+				.start_valid = true, .path = "/var/log/a b.log", .line = 40};
+	ips_state_add_window(st, &w);
+	assert_int_equal(ips_state_save(st, &err), IPS_OK);
+	ips_state_close(st);
+
+	st = ips_state_open(path, &err);
+	assert_non_null(st);
+	assert_int_equal(st->inputs.len, 2);
+	in = ips_state_input(st, "/var/log/odd name%\t.log", false);
+	assert_non_null(in);
+	assert_true(in->dev == 2049 && in->ino == 123456 && in->size == 1000);
+	assert_true(in->fp == 0x0123456789abcdefULL && in->fplen == 4096);
+	assert_true(in->offset == 900 && in->line == 12 && !in->container);
+	assert_true(ips_state_input(st, "bundle.tar.gz", false)->container);
+	assert_int_equal(st->windows.len, 1);
+	ips_state_window_t *r = st->windows.items[0];
+	assert_string_equal(r->corr, "ike-negotiation");
+	assert_string_equal(r->kv, "peer=203.0.113.45\thost=gw 1");
+	assert_string_equal(r->path, "/var/log/a b.log");
+	assert_true(r->start_valid && r->start_sec == 1772697490 && r->line == 40);
+	ips_state_close(st);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+	write_state(text);
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_null(st);
+	assert_non_null(err);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' lacks '%s'", err, needle);
+	free(err);
+}
+
+static void corrupt_files(void **state)
+{
+	(void)state;
+	expect_error("", "not an ipsec-scan state file");
+	expect_error("\x7f" "ELF\x01\x02\n", "not an ipsec-scan state file");
+	expect_error("ipsec-scan-state 99\nend\n", "newer ipsec-scan");
+	expect_error("ipsec-scan-state 1\ninput /a dev=1 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=9 line=1\nend\n",
+		     "line 2: malformed input record"); /* offset beyond size */
+	expect_error("ipsec-scan-state 1\ninput /a dev=x\nend\n", "line 2: input needs 9 fields");
+	expect_error("ipsec-scan-state 1\nbogus\nend\n", "line 2: unknown record");
+	expect_error("ipsec-scan-state 1\n", "no end record");
+	expect_error("ipsec-scan-state 1\nend", "not terminated");
+	expect_error("ipsec-scan-state 1\nend\nend\n", "data after the end record");
+	expect_error("ipsec-scan-state 1\ninput /a%ZZ dev=1 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=1 line=1\nend\n",
+		     "malformed path");
+}
+
+static void lock_is_exclusive(void **state)
+{
+	(void)state;
+	unlink(path);
+	char *err = NULL;
+	ips_state_t *a = ips_state_open(path, &err);
+	assert_non_null(a);
+	ips_state_t *b = ips_state_open(path, &err);
+	assert_null(b);
+	assert_non_null(strstr(err, "another ipsec-scan run holds the lock"));
+	free(err);
+	ips_state_close(a);
+	b = ips_state_open(path, &err); /* released */
+	assert_non_null(b);
+	ips_state_close(b);
+}
+
+static void save_is_atomic(void **state)
+{
+	(void)state;
+	/* a failed save (unwritable directory) leaves the old file as it was */
+	write_state("ipsec-scan-state 1\nend\n");
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_non_null(st);
+	ips_state_input(st, "/x", true);
+	free(st->path);
+	st->path = ips_xstrdup("/proc/ipsec-scan-no-such-dir/state");
+	assert_int_equal(ips_state_save(st, &err), IPS_E_OUTPUT);
+	assert_non_null(err);
+	free(err);
+	ips_state_close(st);
+	char *data;
+	size_t len;
+	assert_int_equal(ips_read_file(path, 4096, &data, &len), IPS_OK);
+	assert_string_equal(data, "ipsec-scan-state 1\nend\n");
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(corrupt_files),
+		cmocka_unit_test(lock_is_exclusive),
+		cmocka_unit_test(save_is_atomic),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
