@@ -258,6 +258,8 @@ static void detector_free(ips_detector_t *d)
 	free(d->regex);
 	free(d->name);
 	free(d->lookup);
+	free(d->promote_after);
+	free(d->promote_name);
 	strlist_free(&d->formats);
 	strlist_free(&d->messages);
 	examples_free(d->match, d->nmatch);
@@ -579,7 +581,21 @@ static ips_detector_t *parse_detector(yctx_t *y, yaml_node_t *n, bool builtin)
 				yerr(y, v, "severity must be info, warning, error or critical");
 		} else if (!strcmp(k, "formats"))
 			ystrlist(y, v, "formats", &d->formats);
-		else if (!strcmp(k, "examples")) {
+		else if (!strcmp(k, "promote")) {
+			if (v->type != YAML_MAPPING_NODE) {
+				yerr(y, v, "promote must be a mapping with after and name");
+				continue;
+			}
+			FOR_PAIRS(y, v, pk, pv)
+			{
+				if (!strcmp(pk, "after"))
+					d->promote_after = ystr(y, pv, "promote.after");
+				else if (!strcmp(pk, "name"))
+					d->promote_name = ystr(y, pv, "promote.name");
+				else
+					yerr(y, pk_node, "unknown promote key '%s' (after, name)", pk);
+			}
+		} else if (!strcmp(k, "examples")) {
 			if (v->type != YAML_MAPPING_NODE) {
 				yerr(y, v, "examples must be a mapping with match and no_match");
 				continue;
@@ -1048,6 +1064,16 @@ static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 			ips_diag_add(d, true, dt->file, dt->line, dt->col,
 				     "detector '%s': name '%s' is not a knowledge entry", dt->id,
 				     dt->name);
+	}
+	if (dt->promote_after || dt->promote_name) {
+		const ips_entry_t *after = dt->promote_after ? strmap_get(&r->by_name, dt->promote_after) : NULL;
+		dt->promote_entry = dt->promote_name ? strmap_get(&r->by_name, dt->promote_name) : NULL;
+		if (!after || !after->event)
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
+				     "detector '%s': promote.after must name an event entry", dt->id);
+		if (!dt->promote_entry)
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
+				     "detector '%s': promote.name must name a knowledge entry", dt->id);
 	}
 	for (size_t i = 0; i < dt->formats.len; i++)
 		if (!ips_format_name_known(dt->formats.items[i]))

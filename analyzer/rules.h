@@ -86,6 +86,9 @@ typedef struct ips_detector {
 	size_t nno_match;
 	const ips_entry_t *entry; /* resolved `name` */
 	const struct ips_detector *parent; /* generated from a `messages:` detector */
+	char *promote_after;         /* promote: an event seen earlier in the negotiation... */
+	char *promote_name;          /* ...makes the finding this entry instead */
+	const ips_entry_t *promote_entry;
 	void *re;            /* compiled pcre2_code, JIT where available */
 	uint32_t lookup_group; /* capture number of `lookup` */
 	char *file;

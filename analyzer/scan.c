@@ -408,6 +408,8 @@ static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c)
 
 static bool ctx_wanted(const char *key)
 {
+	if (!strncmp(key, "seen.", 5))
+		return true; /* an event this negotiation logged (promote:) */
 	for (int i = 0; ctx_fields[i]; i++)
 		if (!strcmp(ctx_fields[i], key))
 			return true;
@@ -490,7 +492,8 @@ static void kv_add(ips_kv_t **kv, size_t *n, const char *key, const char *value)
  * Complete a hit's fields from its line (conn, ike_sa) and from the
  * context of its negotiation; then remember its own facts for later lines.
  */
-static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill)
+static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill,
+			  const ips_entry_t *event)
 {
 	ips_scanner_t *s = k->sc;
 	line_ctx_t *c = &k->lctx;
@@ -537,6 +540,11 @@ static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill)
 		sl->used = s->ctx_clock;
 		sl->time = k->meta.time;
 		sl->line = k->rec_line;
+		if (event) {
+			char seen[160];
+			snprintf(seen, sizeof seen, "seen.%s", event->name);
+			ctx_set(sl, seen, "1");
+		}
 		for (size_t j = 0; j < *n; j++) {
 			if (!ctx_wanted((*kv)[j].key))
 				continue;
@@ -560,6 +568,26 @@ static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill)
 		    ips_proposal_diff(pr, pc, diff, sizeof diff))
 			kv_add(kv, n, "mismatch", diff);
 	}
+}
+
+/* Did this line's negotiation log the event `name` earlier (promote:)? */
+static bool ctx_seen(ips_sink_t *k, const char *name)
+{
+	line_ctx_t *c = &k->lctx;
+	char keys[3][64], want[160];
+	size_t nk = 0;
+	if (c->sa[0])
+		snprintf(keys[nk++], sizeof keys[0], "s:%s", c->sa);
+	if (c->thread[0] && !c->sa[0])
+		snprintf(keys[nk++], sizeof keys[0], "t:%s", c->thread);
+	snprintf(want, sizeof want, "seen.%s", name);
+	for (size_t q = 0; q < nk; q++) {
+		ctx_slot_t *sl = ctx_find(k->sc, k, keys[q], false);
+		for (size_t j = 0; sl && j < sl->nkv; j++)
+			if (!strcmp(sl->kv[j][0], want))
+				return true;
+	}
+	return false;
 }
 
 static bool in_window(const ips_scanner_t *s, const ips_time_t *t)
@@ -614,7 +642,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		e->time = k->meta.time;
 		e->host = host;
 		e->fields = hit_fields(k, h, &e->nfields);
-		apply_context(k, &e->fields, &e->nfields, false);
+		apply_context(k, &e->fields, &e->nfields, false, e->entry);
 		ips_correlator_event(s->corr, e);
 		s->out->events_total++;
 		if (s->out->events.len < EVENTS_KEPT) {
@@ -630,7 +658,10 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		}
 		return;
 	}
-	ips_severity_t sev = h->det->severity ? h->det->severity : h->entry->severity;
+	const ips_entry_t *entry = h->entry;
+	if (h->det->promote_entry && ctx_seen(k, h->det->promote_after))
+		entry = h->det->promote_entry;
+	ips_severity_t sev = h->det->severity ? h->det->severity : entry->severity;
 	if (sev < s->opts.min_severity) {
 		s->out->filtered++;
 		free(host);
@@ -639,7 +670,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	const ips_detector_t *rule = h->det->parent ? h->det->parent : h->det;
 	ips_finding_t *f = ips_xcalloc(1, sizeof *f);
 	f->det = rule;
-	f->entry = h->entry;
+	f->entry = entry;
 	f->severity = sev;
 	f->input = k->input_index;
 	f->line = k->rec_line;
@@ -647,7 +678,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	f->time = k->meta.time;
 	f->host = host;
 	f->fields = hit_fields(k, h, &f->nfields);
-	apply_context(k, &f->fields, &f->nfields, true);
+	apply_context(k, &f->fields, &f->nfields, true, NULL);
 	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
 	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
 		tl--;
@@ -659,7 +690,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		again |= k->rules_used[i] == rule->id;
 	if (!again && k->nrules_used < IPS_MAX_CAPTURES)
 		k->rules_used[k->nrules_used++] = rule->id;
-	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? h->entry->name : NULL);
+	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? entry->name : NULL);
 	ips_vec_push(&s->out->findings, f);
 	ips_correlator_finding(s->corr, s->out->findings.len - 1);
 	if (k->nrec_findings < IPS_MAX_CAPTURES)
