@@ -299,8 +299,14 @@ static ips_kv_t *hit_fields(ips_sink_t *k, const ips_hit_t *h, size_t *n)
 	ips_kv_t *kv = ips_xcalloc(cnt, sizeof *kv);
 	size_t j = 0;
 	for (size_t i = 0; i < h->ncaps; i++) {
+		size_t len = h->caps[i].len;
+		/* a structured record is rendered as tab-separated fields: a capture
+		 * never runs on into the next field */
+		const char *tab = k->srec ? memchr(h->caps[i].value, '\t', len) : NULL;
+		if (tab)
+			len = (size_t)(tab - h->caps[i].value);
 		kv[j].key = ips_xstrdup(h->caps[i].name);
-		kv[j].value = field_copy(h->caps[i].value, h->caps[i].len);
+		kv[j].value = field_copy(h->caps[i].value, len);
 		j++;
 	}
 	if (k->srec) {
