@@ -108,6 +108,11 @@ static bool parse(const char *list, algset_t *s)
 			len -= ln + 1;
 			t = eq + 1;
 		}
+		const char *br = memchr(t, '[', len); /* "MODP2048[first-match]": a note */
+		if (br)
+			len = (size_t)(br - t);
+		while (*p && br && *p != ']' && *p != ',' && *p != ' ')
+			p++; /* the note's own separators are not tokens */
 		char tok[ALG_LEN];
 		snprintf(tok, sizeof tok, "%.*s", (int)(len < ALG_LEN ? len : ALG_LEN - 1), t);
 		int k = forced >= 0 ? forced : kind_of(tok);

@@ -499,7 +499,7 @@ static void kv_add(ips_kv_t **kv, size_t *n, const char *key, const char *value)
  * context of its negotiation; then remember its own facts for later lines.
  */
 static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill,
-			  const ips_entry_t *event)
+			  const ips_entry_t *event, const ips_entry_t *finding)
 {
 	ips_scanner_t *s = k->sc;
 	line_ctx_t *c = &k->lctx;
@@ -566,7 +566,9 @@ static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill,
 			}
 		}
 	}
-	if (fill) {
+	/* a plain-words diff belongs to a proposal failure, not to whatever else
+	 * failed in a negotiation whose proposals were logged */
+	if (fill && finding && finding->category && !strcmp(finding->category, "proposal")) {
 		const char *pr = kv_get(*kv, *n, "proposal_received");
 		const char *pc = kv_get(*kv, *n, "proposal_configured");
 		char diff[1024];
@@ -648,7 +650,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		e->time = k->meta.time;
 		e->host = host;
 		e->fields = hit_fields(k, h, &e->nfields);
-		apply_context(k, &e->fields, &e->nfields, false, e->entry);
+		apply_context(k, &e->fields, &e->nfields, false, e->entry, NULL);
 		ips_correlator_event(s->corr, e);
 		s->out->events_total++;
 		if (s->out->events.len < EVENTS_KEPT) {
@@ -684,7 +686,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	f->time = k->meta.time;
 	f->host = host;
 	f->fields = hit_fields(k, h, &f->nfields);
-	apply_context(k, &f->fields, &f->nfields, true, NULL);
+	apply_context(k, &f->fields, &f->nfields, true, NULL, entry);
 	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
 	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
 		tl--;

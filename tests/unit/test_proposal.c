@@ -44,6 +44,11 @@ static void libreswan_forms(void **state)
 		diff("1:IKE:ENCR=AES_CBC_128;INTEG=HMAC_SHA2_256_128;PRF=HMAC_SHA2_256;DH=MODP2048",
 		     "IKE=AES_CBC_128-HMAC_SHA2_256-HMAC_SHA2_256_128-ECP_384"),
 		"no DH group in common: peer offers MODP2048, we accept ECP_384");
+	/* pluto's "[first-match]" note is not part of an algorithm */
+	assert_string_equal(
+		diff("1:IKE:ENCR=AES_CBC_256;INTEG=HMAC_SHA2_256_128;PRF=HMAC_SHA2_256;DH=MODP2048[first-match]",
+		     "IKE=AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048"),
+		"");
 }
 
 static void different_protocols_say_nothing(void **state)
