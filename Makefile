@@ -3,7 +3,7 @@
 #
 #   make            build ./ipsec-scan
 #   make run        build and scan samples/ (exit 0)
-#   make test       build and run every test (unit, rules, end-to-end)
+#   make test       build and run every test (unit, rules, end-to-end, cron mode)
 #   make deps       install the Debian packages the build and tests need
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the test suite under valgrind
@@ -31,19 +31,22 @@ LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normaliz
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/scan.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
-            $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
+            $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
             $(B)/framer_ndjson.o $(B)/builtin_rules.o \
             $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
             $(B)/report_html.o $(B)/report_csv.o
+# detector regexes as grep -E / rg patterns (rules list --patterns)
+LIB_OBJS += $(B)/ere.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
-UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_reports test_winformats
+UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
+UNIT_TESTS += test_ere
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e report-check rules-check deps clean asan valgrind check-deps docs docs-check
+.PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check
 
 all: ipsec-scan
 
@@ -97,9 +100,14 @@ e2e: ipsec-scan
 report-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/report/run.sh
 
+# cron mode (--state): growth, rotation, locking, windows across runs; a kill test
+cron-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
+	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check
 
 run: check-deps
 	$(MAKE) --no-print-directory ipsec-scan
@@ -112,7 +120,25 @@ asan:
 
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
-	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check
+
+# ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
+# Not part of `make test`: the full run reads about 2 GB and takes a while.
+
+.PHONY: bench bench-smoke
+
+$(B)/bench-gen: bench/gen.c | $(B)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE $(WARN) -o $@ $<
+
+# the literal prefilter alone, on a file in memory: build/bench-prefilter FILE
+$(B)/bench-prefilter: bench/prefilter.c $(B)/libipsecscan.a | $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
+
+bench: ipsec-scan $(B)/bench-gen
+	sh bench/run.sh full
+
+bench-smoke: ipsec-scan $(B)/bench-gen
+	sh bench/run.sh smoke
 
 # ---- dependencies --------------------------------------------------------
 

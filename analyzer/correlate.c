@@ -64,6 +64,7 @@ struct ips_correlator {
 	long *seg_of;                      /* finding -> segment, -1 */
 	size_t capseg_of;
 	ips_time_t input_last;             /* the latest time seen in the current input */
+	uint64_t input_last_line;          /* the latest line seen in the current input */
 };
 
 /* ---- configuration ----------------------------------------------------- */
@@ -443,15 +444,17 @@ static void attach(open_item_t *o, size_t finding, const ips_time_t *t, uint64_t
 	o->last_line = line;
 }
 
-static void note_time(ips_correlator_t *c, const ips_time_t *t)
+static void note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line)
 {
 	if (t->valid && (!c->input_last.valid || t->sec > c->input_last.sec))
 		c->input_last = *t;
+	if (line > c->input_last_line)
+		c->input_last_line = line;
 }
 
 void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 {
-	note_time(c, &e->time);
+	note_time(c, &e->time, e->line);
 	expire(c, &e->time, e->line);
 	char key[160];
 	for (int i = 0; i < c->ncorrs; i++) {
@@ -501,7 +504,7 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 void ips_correlator_finding(ips_correlator_t *c, size_t idx)
 {
 	const ips_finding_t *f = c->res->findings.items[idx];
-	note_time(c, &f->time);
+	note_time(c, &f->time, f->line);
 	expire(c, &f->time, f->line);
 	char key[160];
 	/* a bracket, then a pair, then the code range: the first that takes it */
@@ -537,6 +540,93 @@ void ips_correlator_end_input(ips_correlator_t *c)
 	while (c->nopen)
 		close_item(c, c->nopen - 1, true);
 	c->input_last.valid = false;
+	c->input_last_line = 0;
+}
+
+void ips_correlator_note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line)
+{
+	note_time(c, t, line);
+}
+
+/* "k=v\tk=v" of an open item's key fields (tabs inside values become spaces). */
+static char *kv_join(const open_item_t *o)
+{
+	ips_buf_t b;
+	ips_buf_init(&b, 4096);
+	for (size_t i = 0; i < o->nkv; i++) {
+		ips_buf_printf(&b, "%s%s=", i ? "\t" : "", o->kv[i].key);
+		for (const char *p = o->kv[i].value; *p; p++)
+			ips_buf_putc(&b, *p == '\t' || *p == '\n' ? ' ' : *p);
+	}
+	return ips_buf_steal(&b);
+}
+
+size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const char *path)
+{
+	size_t saved = 0;
+	for (size_t i = c->nopen; i-- > 0;) {
+		open_item_t *o = &c->open[i];
+		/* a start that met its failure is decided: a pair, reported now */
+		if ((o->type != O_BRACKET && o->type != O_PAIR) || (o->type == O_PAIR && o->nf))
+			continue;
+		/* elapsed by the input's own clock: decided now, as at any input's end */
+		if (elapsed(&o->start, o->line, &c->input_last, c->input_last_line,
+			    c->corrs[o->corr].window))
+			continue;
+		char *kv = kv_join(o);
+		ips_state_window_t w = {.corr = (char *)c->corrs[o->corr].decl->id,
+					.type = o->type == O_BRACKET ? 0 : 1, .key = o->key, .kv = kv,
+					.start_sec = o->start.sec, .start_valid = o->start.valid,
+					.path = (char *)path, .line = o->line};
+		ips_state_add_window(st, &w);
+		free(kv);
+		saved++;
+		/* its findings so far stay loose: the group stage joins them */
+		free_item(o);
+		c->open[i] = c->open[--c->nopen];
+	}
+	ips_correlator_end_input(c);
+	return saved;
+}
+
+bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input)
+{
+	int corr = -1;
+	for (int i = 0; i < c->ncorrs && corr < 0; i++)
+		if (!strcmp(c->corrs[i].decl->id, w->corr) &&
+		    c->corrs[i].kind == (w->type == 0 ? C_NEG : C_PAIR))
+			corr = i;
+	if (corr < 0 || (w->type != 0 && w->type != 1))
+		return false; /* the rules changed: nothing to continue */
+	int type = w->type == 0 ? O_BRACKET : O_PAIR;
+	if (find_open(c, corr, type, w->key))
+		return false;
+	ips_kv_t kv[8];
+	size_t nkv = 0;
+	const char *host = NULL;
+	char *copy = ips_xstrdup(w->kv ? w->kv : "");
+	for (char *p = copy; p && *p && nkv < 8;) {
+		char *tab = strchr(p, '\t'), *eq;
+		if (tab)
+			*tab = '\0';
+		if ((eq = strchr(p, '=')) && eq > p) {
+			*eq = '\0';
+			if (!strcmp(p, "host"))
+				host = eq + 1;
+			else {
+				kv[nkv].key = p;
+				kv[nkv].value = eq + 1;
+				nkv++;
+			}
+		}
+		p = tab ? tab + 1 : NULL;
+	}
+	ips_time_t t = {0};
+	t.sec = w->start_sec;
+	t.valid = w->start_valid;
+	open_new(c, corr, type, w->key, kv, nkv, host, &t, input, w->line);
+	free(copy);
+	return true;
 }
 
 /* ---- joining stage ----------------------------------------------------- */

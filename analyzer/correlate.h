@@ -23,6 +23,7 @@
 
 #include "results.h"
 #include "rules.h"
+#include "state.h"
 
 typedef struct ips_correlator ips_correlator_t;
 
@@ -35,6 +36,27 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e);
 void ips_correlator_finding(ips_correlator_t *c, size_t finding);
 /* The current input ended: close what it left open. */
 void ips_correlator_end_input(ips_correlator_t *c);
+/*
+ * Cron mode (--state). The time and line of a record that carried no finding
+ * or event, so that the input's end knows how far its clock went.
+ */
+void ips_correlator_note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line);
+/*
+ * Cron mode: end the current input, but keep for the next run its open
+ * brackets (BEGIN without END yet) and pairs (start without any outcome yet)
+ * whose window has not elapsed by the input's last record: each is added to
+ * st as a window of `path`, and its findings of this run stay ordinary
+ * findings (joined by the group stage). The rest closes as in
+ * ips_correlator_end_input(). Returns the number of windows saved.
+ */
+size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const char *path);
+/*
+ * Cron mode: reopen a window an earlier run saved, as if its BEGIN or start
+ * had been read at its line in input `input` (results index), before that
+ * input's new records. False when no correlation of that id and kind exists
+ * any more (the rules changed) or the same window is open already.
+ */
+bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input);
 /* All inputs are read: join findings into incidents. */
 void ips_correlator_finish(ips_correlator_t *c);
 

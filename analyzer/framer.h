@@ -54,10 +54,22 @@ typedef struct ips_framer_ops {
 /* All framers, in sniffing order; the last is the "lines" fallback. */
 extern const ips_framer_ops_t *const ips_framers[];
 const ips_framer_ops_t *ips_framer_by_name(const char *name);
+/* A line format (plain, syslog, gateway logs): one record per line, resumable mid-file. */
+bool ips_framer_is_lines(const ips_framer_ops_t *f);
 /* Pick the framer for an input from its first bytes and name. */
 const ips_framer_ops_t *ips_framer_detect(const unsigned char *head, size_t n, const char *path);
 
 /* --- sink: implemented by the scanner ----------------------------------- */
+
+/*
+ * Where the source's first byte lies in the input: offset 0, line 1, unless
+ * cron mode resumed a line format past what earlier runs read (the scanner
+ * then seeked the source). Line framers start counting there, so offsets
+ * and line numbers stay the file's own. Other framers always start at 0.
+ * *whole_lines: leave a last line without its '\n' unread (cron mode: it is
+ * still being written; the next run reads it whole).
+ */
+void ips_sink_start(const ips_sink_t *s, uint64_t *offset, uint64_t *line, bool *whole_lines);
 
 /*
  * A block of whole lines starting at byte offset `offset` with line number

@@ -17,8 +17,10 @@ static ips_status_t lines_run(ips_source_t *src, ips_sink_t *sink, const ips_fra
 	size_t cap = lim->block + lim->max_record;
 	char *buf = ips_xmalloc(cap);
 	size_t have = 0;
-	uint64_t base = 0;   /* offset of buf[0] in the input */
-	uint64_t line = 1;   /* line number of buf[0] */
+	uint64_t base;       /* offset of buf[0] in the input */
+	uint64_t line;       /* line number of buf[0] */
+	bool whole_lines;    /* a last line without '\n' stays unread */
+	ips_sink_start(sink, &base, &line, &whole_lines);
 	uint64_t records = 0;
 	bool skipping = false; /* inside the rest of a line longer than the cap */
 	ips_status_t st = IPS_OK;
@@ -73,6 +75,8 @@ static ips_status_t lines_run(ips_source_t *src, ips_sink_t *sink, const ips_fra
 			skipping = true;
 		}
 	}
+	if (have > 0 && !skipping && whole_lines)
+		have = 0; /* still being written: the next run reads it */
 	if (have > 0 && !skipping) {
 		ips_sink_lines(sink, buf, have, base, line);
 		records++;
@@ -162,6 +166,11 @@ static int sniff_lines(const unsigned char *h, size_t n, const char *path)
 {
 	(void)h, (void)n, (void)path;
 	return 1;
+}
+
+bool ips_framer_is_lines(const ips_framer_ops_t *f)
+{
+	return f->run == lines_run;
 }
 
 const ips_framer_ops_t ips_framer_strongswan = {"strongswan", sniff_strongswan, lines_run};

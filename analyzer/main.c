@@ -17,11 +17,13 @@
 #include <yajl_version.h>
 #include <yaml.h>
 
+#include "ere.h"
 #include "explain.h"
 #include "report.h"
 #include "rulecheck.h"
 #include "rules.h"
 #include "scan.h"
+#include "state.h"
 #include "util.h"
 
 #ifndef IPS_VERSION
@@ -76,6 +78,8 @@ static void print_help(FILE *out)
 "  ipsec-scan explain 13801                 the knowledge-base page of a code\n"
 "  ipsec-scan explain 0x800735E9 AUTHENTICATION_FAILED\n"
 "  journalctl -u strongswan | ipsec-scan -  read standard input\n"
+"  ipsec-scan --state /var/lib/ipsec-scan/state -q /var/log/charon.log\n"
+"                                           from cron: only what is new\n"
 "\n"
 "Output:\n"
 "  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
@@ -84,6 +88,8 @@ static void print_help(FILE *out)
 "      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                          always, never\n"
 "  -q, --quiet             print nothing when nothing is found (after filters)\n"
+"      --summary-only      a short text report: one line per incident (severity,\n"
+"                          first time, title) and the summary line; for mail\n"
 "\n"
 "What counts:\n"
 "      --fail-on LEVEL     exit 1 when a finding is at or above LEVEL: none,\n"
@@ -112,8 +118,15 @@ static void print_help(FILE *out)
 "                          with the id/name of a built-in one replaces it\n"
 "      --no-builtin-rules  use only the --rules files\n"
 "\n"
+"Cron mode:\n"
+"      --state FILE        remember in FILE how far each input was read, and\n"
+"                          read only what is new since the last run: growing,\n"
+"                          rotated and truncated logs, archives by fingerprint;\n"
+"                          FILE.lock stops two runs from overlapping, FILE is\n"
+"                          saved only after the report (see docs/cron.md);\n"
+"                          not with standard input. Delete FILE to start over.\n"
+"\n"
 "Planned (these options are refused until they are implemented):\n"
-"      --state FILE        cron mode: scan only what is new since the last run\n"
 "  -j, --jobs N            scan N inputs in parallel (1 is accepted)\n"
 "      --follow            keep reading growing files or an endless stdin\n"
 "      --progress          a progress bar on stderr (--no-progress is accepted)\n"
@@ -122,9 +135,10 @@ static void print_help(FILE *out)
 "  -V, --version           version and library versions\n"
 "\n"
 "Exit status: 0 nothing at or above --fail-on; 1 findings at or above it;\n"
-"2 usage error or invalid rules; 3 some input could not be read (the rest is\n"
-"still scanned and reported); 4 internal error or the report could not be\n"
-"written. See docs/usage.md and docs/rules.md.\n",
+"2 usage error, invalid rules, unusable state file or its lock held; 3 some\n"
+"input could not be read (the rest is still scanned and reported); 4 internal\n"
+"error, or the report (or state) could not be written. See docs/usage.md,\n"
+"docs/rules.md and docs/cron.md.\n",
 	      out);
 }
 
@@ -372,9 +386,12 @@ static int cmd_rules(int argc, char **argv)
 	const char *sub = argv[1];
 	const char *format = "text";
 	rules_opts_t ro = {0};
+	int what = 0; /* list: 'p' --patterns (grep -E / rg), 'l' --literals (grep -F) */
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--rules") && i + 1 < argc)
+		if (!strcmp(sub, "list") && (!strcmp(a, "--patterns") || !strcmp(a, "--literals")))
+			what = a[2];
+		else if (!strcmp(a, "--rules") && i + 1 < argc)
 			add_rules_path(&ro, argv[++i]);
 		else if (!strncmp(a, "--rules=", 8))
 			add_rules_path(&ro, a + 8);
@@ -414,7 +431,11 @@ static int cmd_rules(int argc, char **argv)
 	if (!r)
 		return EXIT_USAGE;
 	int rc = EXIT_CLEAN;
-	if (!strcmp(sub, "list")) {
+	if (!strcmp(sub, "list") && what == 'p') {
+		ips_ere_list_patterns(stdout, stderr, r);
+	} else if (!strcmp(sub, "list") && what == 'l') {
+		ips_ere_list_literals(stdout, stderr, r);
+	} else if (!strcmp(sub, "list")) {
 		list_rules(r, format);
 	} else if (!strcmp(sub, "test")) {
 		ips_scan_opts_t so;
@@ -438,7 +459,7 @@ static int cmd_rules(int argc, char **argv)
 enum {
 	OPT_FAIL_ON = 256, OPT_MIN_SEV, OPT_RULES, OPT_NO_BUILTIN, OPT_INPUT_FORMAT, OPT_SINCE,
 	OPT_UNTIL, OPT_TZ, OPT_YEAR, OPT_STATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COLOR,
-	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT,
+	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 };
 
 static const struct option long_opts[] = {
@@ -463,6 +484,7 @@ static const struct option long_opts[] = {
 	{"follow", no_argument, NULL, OPT_FOLLOW},
 	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
 	{"match-limit", required_argument, NULL, OPT_MATCH_LIMIT},
+	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -473,7 +495,8 @@ static int cmd_scan(int argc, char **argv)
 	const char *format = "text", *output = NULL, *color = "auto";
 	const char *since = NULL, *until = NULL, *tz = NULL;
 	ips_severity_t fail_on = IPS_SEV_ERROR;
-	bool quiet = false;
+	bool quiet = false, summary_only = false, format_given = false;
+	const char *state_path = NULL;
 	rules_opts_t ro = {0};
 	ips_scan_opts_t so;
 	ips_scan_opts_default(&so);
@@ -481,7 +504,7 @@ static int cmd_scan(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:o:j:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': format = optarg; break;
+		case 'f': format = optarg; format_given = true; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': print_help(stdout); return EXIT_CLEAN;
@@ -514,7 +537,11 @@ static int cmd_scan(int argc, char **argv)
 			break;
 		}
 		case OPT_STATE:
-			usage_error("--state (cron mode) is not available yet in this version");
+			if (!*optarg)
+				usage_error("--state needs a file name");
+			state_path = optarg;
+			break;
+		case OPT_SUMMARY_ONLY: summary_only = true; break;
 		case 'j': {
 			int64_t j;
 			if (!ips_parse_i64(optarg, 10, &j) || j < 1)
@@ -553,6 +580,21 @@ static int cmd_scan(int argc, char **argv)
 	if (!rep)
 		usage_error("--format: '%s' is not available (available: %s)", format,
 			    ips_reporter_names());
+	if (summary_only) {
+		if (format_given && strcmp(format, "text"))
+			usage_error("--summary-only is a text report: it cannot be combined with --format %s",
+				    format);
+		rep = &ips_report_summary;
+	}
+	if (state_path) {
+		if (optind >= argc)
+			usage_error("--state needs INPUT files or directories: standard input cannot "
+				    "be resumed");
+		for (int i = optind; i < argc; i++)
+			if (!strcmp(argv[i], "-"))
+				usage_error("--state cannot be used with standard input ('-'): what was "
+					    "read from it cannot be read again nor skipped");
+	}
 	if (tz) {
 		if (!tz_known(tz))
 			usage_error("--tz: unknown time zone '%s' (use a name such as UTC or Europe/Berlin)", tz);
@@ -572,8 +614,32 @@ static int cmd_scan(int argc, char **argv)
 	if (!r)
 		return EXIT_USAGE;
 
+	/* cron mode: the lock is taken and the state read before anything is scanned */
+	ips_state_t *state = NULL;
+	if (state_path) {
+		char *why = NULL;
+		state = ips_state_open(state_path, &why);
+		if (!state) {
+			fprintf(stderr, "%s: %s\n", prog, why);
+			free(why);
+			ips_rules_free(r);
+			return EXIT_USAGE;
+		}
+	}
+
 	ips_results_t *res = ips_results_new();
 	ips_scanner_t *sc = ips_scanner_new(r, &so, res);
+	if (state) {
+		ips_scanner_set_state(sc, state);
+		/* a report appended to a file in a scanned directory would be read
+		 * back by the next run, findings and all */
+		struct stat ost;
+		if (output && strcmp(output, "-") && stat(output, &ost) == 0 && S_ISREG(ost.st_mode))
+			ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
+		if ((!output || !strcmp(output, "-")) && fstat(STDOUT_FILENO, &ost) == 0 &&
+		    S_ISREG(ost.st_mode))
+			ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
+	}
 	bool input_failed = false;
 	if (optind >= argc) {
 		if (isatty(STDIN_FILENO)) {
@@ -598,13 +664,33 @@ static int cmd_scan(int argc, char **argv)
 		fprintf(stderr, "%s: note: %s\n", prog, (const char *)res->notes.items[i]);
 
 	int rc = EXIT_CLEAN;
-	if (!(quiet && res->findings.len == 0)) {
+	/*
+	 * Cron mode: the new state is written to its temporary file (and fsynced)
+	 * before the report, and renamed over the old one right after it, so a
+	 * run killed in between repeats at most this report (docs/cron.md). A
+	 * state that cannot be written stops the report: reporting findings that
+	 * the next run would report again is what the state is there to prevent.
+	 */
+	if (state) {
+		char *why = NULL;
+		if (ips_state_prepare(state, &why) != IPS_OK) {
+			fprintf(stderr, "%s: cannot save the state: %s; no report was written, the next "
+				"run reports these findings\n", prog, why);
+			free(why);
+			ips_state_close(state);
+			ips_results_free(res);
+			ips_rules_free(r);
+			return EXIT_INTERNAL;
+		}
+	}
+	if (!(quiet && res->findings.len == 0 && res->incidents.len == 0)) {
 		FILE *out = stdout;
 		if (output && strcmp(output, "-")) {
 			out = fopen(output, "w");
 			if (!out) {
 				fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog, output,
 					strerror(errno));
+				ips_state_close(state); /* removes the prepared state: nothing is saved */
 				ips_results_free(res);
 				ips_rules_free(r);
 				return EXIT_INTERNAL;
@@ -613,6 +699,11 @@ static int cmd_scan(int argc, char **argv)
 		ips_report_opts_t ro2 = {.color = want_color(color, out), .version = IPS_VERSION,
 					 .max_evidence = 5};
 		ips_status_t st = rep->write(out, res, r, &ro2);
+		/* the report is on disk before the state says it was written */
+		struct stat ost;
+		if (st == IPS_OK && state && fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode) &&
+		    (fflush(out) != 0 || fsync(fileno(out)) != 0))
+			st = IPS_E_OUTPUT;
 		if (out != stdout && fclose(out) != 0 && st == IPS_OK)
 			st = IPS_E_OUTPUT;
 		if (st != IPS_OK) {
@@ -620,6 +711,16 @@ static int cmd_scan(int argc, char **argv)
 				output ? output : "standard output", strerror(errno ? errno : EIO));
 			rc = EXIT_INTERNAL;
 		}
+	}
+	if (state) {
+		char *why = NULL;
+		if (rc == EXIT_CLEAN && ips_state_commit(state, &why) != IPS_OK) {
+			fprintf(stderr, "%s: cannot save the state: %s; the next run reports these "
+				"findings again\n", prog, why);
+			rc = EXIT_INTERNAL;
+		}
+		free(why);
+		ips_state_close(state); /* without a commit, the prepared state is removed */
 	}
 	if (rc == EXIT_CLEAN) {
 		if (input_failed)

@@ -7,6 +7,11 @@
 
 #include "util.h"
 
+/* Message texts given to the prefilter as phrases: at most MSG_WORDS words of
+ * at most MSG_WORD_MAX bytes (a longer text keeps its literal). */
+#define MSG_WORDS 64
+#define MSG_WORD_MAX 64
+
 typedef struct group {
 	uint32_t num;
 	const char *name; /* points into the pattern's name table */
@@ -52,6 +57,61 @@ static void load_groups(mdet_t *d)
 	}
 }
 
+/* Does the regex hold word as rules.c escapes a message text into one? */
+static bool regex_has_word(const char *regex, const char *w, size_t n)
+{
+	char esc[2 * MSG_WORD_MAX + 1];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("\\^$.|?*+()[]{}#/-", w[i]))
+			esc[k++] = '\\';
+		esc[k++] = w[i];
+	}
+	esc[k] = '\0';
+	return strstr(regex, esc) != NULL;
+}
+
+/*
+ * A detector generated from a message text matches the words of the text in
+ * order, with white space between them. Its one literal (the longest word)
+ * is often a word every log uses ("authentication", "connection"), so the
+ * prefilter gets the whole phrase instead: a line must hold its words, and
+ * the rarest must stand next to its neighbours. Each word must appear in the
+ * regex as rules.c escapes it; if one does not (the way texts become regexes
+ * changed), the detector keeps its literal.
+ */
+static bool add_message_words(ips_prefilter_t *pf, const ips_detector_t *d, size_t det)
+{
+	if (!d->parent || !d->parent->messages.len || !d->entry || !d->entry->message || !d->regex)
+		return false;
+	const char *w[MSG_WORDS];
+	size_t wl[MSG_WORDS], n = 0;
+	for (const char *p = d->entry->message; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		const char *s = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			p++;
+		size_t len = (size_t)(p - s);
+		if (!len)
+			continue;
+		if (n == MSG_WORDS || len > MSG_WORD_MAX)
+			return false;
+		w[n] = s;
+		wl[n++] = len;
+	}
+	/* the text ends without its final periods */
+	while (n && wl[n - 1] && w[n - 1][wl[n - 1] - 1] == '.')
+		wl[n - 1]--;
+	for (size_t i = 0; i < n; i++)
+		if (wl[i] && !regex_has_word(d->regex, w[i], wl[i]))
+			return false;
+	if (!n)
+		return false;
+	ips_prefilter_add_phrase(pf, w, wl, n, det);
+	return true;
+}
+
 ips_matcher_t *ips_matcher_new(const ips_rules_t *rules, const ips_match_limits_t *lim)
 {
 	ips_matcher_t *m = ips_xcalloc(1, sizeof *m);
@@ -64,6 +124,8 @@ ips_matcher_t *ips_matcher_new(const ips_rules_t *rules, const ips_match_limits_
 		d->det = ips_rules_active_at(rules, i);
 		d->any_format = d->det->formats.len == 0;
 		load_groups(d);
+		if (add_message_words(m->pf, d->det, i))
+			continue;
 		for (size_t j = 0; j < d->det->literals.len; j++)
 			ips_prefilter_add(m->pf, d->det->literals.items[j],
 					  strlen(d->det->literals.items[j]), i);

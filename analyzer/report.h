@@ -27,6 +27,9 @@ typedef struct ips_reporter_ops {
 			      const ips_report_opts_t *o);
 } ips_reporter_ops_t;
 
+/* --summary-only: one line per incident and the summary line (not a --format). */
+extern const ips_reporter_ops_t ips_report_summary;
+
 /* NULL when the format is unknown (or not available yet). */
 const ips_reporter_ops_t *ips_reporter_by_name(const char *name);
 /* Comma-separated names of the available formats, for messages. */

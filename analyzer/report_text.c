@@ -65,6 +65,37 @@ static void upper_first(FILE *out, const char *s)
 	fputs(s, out);
 }
 
+/* "Summary: 2 incidents, 3 findings (3 error) in 10 records of 1 input; ..." */
+static void summary_line(FILE *out, const ips_results_t *res, const char *B, const char *R)
+{
+	size_t nf = res->findings.len;
+	size_t by[5] = {0};
+	for (size_t i = 0; i < nf; i++)
+		by[((const ips_finding_t *)res->findings.items[i])->severity]++;
+	fprintf(out, "%sSummary:%s %zu incident%s, %zu finding%s", B, R, res->incidents.len,
+		res->incidents.len == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+	if (nf) {
+		fputs(" (", out);
+		bool first = true;
+		for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
+			if (!by[s])
+				continue;
+			fprintf(out, "%s%zu %s", first ? "" : ", ", by[s],
+				ips_severity_name((ips_severity_t)s));
+			first = false;
+		}
+		fputc(')', out);
+	}
+	fprintf(out, " in %llu records of %zu input%s", (unsigned long long)res->records,
+		res->inputs.len, res->inputs.len == 1 ? "" : "s");
+	if (res->events_total)
+		fprintf(out, "; %llu event%s (markers, starts, successes)",
+			(unsigned long long)res->events_total, res->events_total == 1 ? "" : "s");
+	if (res->filtered)
+		fprintf(out, "; %llu filtered out", (unsigned long long)res->filtered);
+	fputs(".\n", out);
+}
+
 static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 			       const ips_report_opts_t *o)
 {
@@ -203,32 +234,34 @@ static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_ru
 	for (size_t i = 0; i < res->notes.len; i++)
 		fprintf(out, "note: %s\n", (const char *)res->notes.items[i]);
 
-	size_t by[5] = {0};
-	for (size_t i = 0; i < nf; i++)
-		by[((const ips_finding_t *)res->findings.items[i])->severity]++;
-	fprintf(out, "\n%sSummary:%s %zu incident%s, %zu finding%s", B, R, res->incidents.len,
-		res->incidents.len == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
-	if (nf) {
-		fputs(" (", out);
-		bool first = true;
-		for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
-			if (!by[s])
-				continue;
-			fprintf(out, "%s%zu %s", first ? "" : ", ", by[s],
-				ips_severity_name((ips_severity_t)s));
-			first = false;
-		}
-		fputc(')', out);
-	}
-	fprintf(out, " in %llu records of %zu input%s", (unsigned long long)res->records,
-		res->inputs.len, res->inputs.len == 1 ? "" : "s");
-	if (res->events_total)
-		fprintf(out, "; %llu event%s (markers, starts, successes)",
-			(unsigned long long)res->events_total, res->events_total == 1 ? "" : "s");
-	if (res->filtered)
-		fprintf(out, "; %llu filtered out", (unsigned long long)res->filtered);
-	fputs(".\n", out);
+	fputc('\n', out);
+	summary_line(out, res, B, R);
 	return ips_report_stream_status(out);
 }
 
 const ips_reporter_ops_t ips_report_text = {"text", write_text};
+
+/*
+ * --summary-only: for mail from cron. One line per incident (severity, first
+ * time, title), then the summary line; nothing else.
+ */
+static ips_status_t write_summary(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+				  const ips_report_opts_t *o)
+{
+	(void)rules;
+	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
+	const char *B = o->color ? C_BOLD : "", *R = o->color ? C_RESET : "";
+	for (size_t i = 0; i < res->incidents.len; i++) {
+		const ips_incident_t *x = res->incidents.items[i];
+		const char *sc = o->color ? sev_color(x->severity) : "";
+		char t[64];
+		ips_time_format(&x->first, t, sizeof t);
+		fprintf(out, "%s%-8s%s  %-20s  ", sc, upper[x->severity], R, t);
+		put_cut(out, x->title, 400);
+		fputc('\n', out);
+	}
+	summary_line(out, res, B, R);
+	return ips_report_stream_status(out);
+}
+
+const ips_reporter_ops_t ips_report_summary = {"summary", write_summary};

@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "correlate.h"
+#include "cron.h"
 #include "decode.h"
 #include "proposal.h"
 #include "util.h"
@@ -100,6 +103,17 @@ struct ips_sink {
 	size_t nrec_findings;
 	const ips_entry_t *rec_events[IPS_MAX_CAPTURES];
 	size_t nrec_events;
+	/* cron mode */
+	bool cron;
+	uint64_t start_off, start_line; /* where the framer starts (ips_sink_start) */
+	uint64_t drop_below;    /* earlier runs reported the records before this offset */
+	uint64_t dropped;       /* structured records before drop_below */
+	ips_finding_t *ctx_only[IPS_MAX_CAPTURES]; /* findings of such a record: context only */
+	size_t nctx_only;
+	uint64_t end_off, next_line; /* line formats: the end of the last block, its next line */
+	uint64_t last_off, last_line; /* structured: the last record past drop_below */
+	bool any_rec;
+	bool whole_lines;       /* line formats: leave a last line without '\n' unread */
 };
 
 struct ips_scanner {
@@ -114,6 +128,11 @@ struct ips_scanner {
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
+	ips_state_t *state;     /* cron mode: borrowed */
+	ips_cron_t *cron;
+	const char *container_format; /* the container being walked (cron mode) */
+	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
+	size_t nexcluded;
 };
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
@@ -137,6 +156,7 @@ void ips_scanner_free(ips_scanner_t *s)
 		return;
 	ips_matcher_free(s->m);
 	ips_correlator_free(s->corr);
+	ips_cron_free(s->cron);
 	for (size_t i = 0; i < CTX_SLOTS; i++)
 		for (size_t j = 0; j < s->ctx[i].nkv; j++) {
 			free(s->ctx[i].kv[j][0]);
@@ -145,9 +165,35 @@ void ips_scanner_free(ips_scanner_t *s)
 	free(s);
 }
 
+void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino)
+{
+	if (s->nexcluded < sizeof s->excluded / sizeof s->excluded[0]) {
+		s->excluded[s->nexcluded][0] = dev;
+		s->excluded[s->nexcluded][1] = ino;
+		s->nexcluded++;
+	}
+}
+
+static bool excluded(const ips_scanner_t *s, const struct stat *st)
+{
+	for (size_t i = 0; i < s->nexcluded; i++)
+		if (s->excluded[i][0] == (uint64_t)st->st_dev && s->excluded[i][1] == (uint64_t)st->st_ino)
+			return true;
+	return s->state && ips_state_is_own(s->state, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+}
+
+void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st)
+{
+	ips_cron_free(s->cron);
+	s->state = st;
+	s->cron = st ? ips_cron_new(st) : NULL;
+}
+
 void ips_scanner_finish(ips_scanner_t *s)
 {
 	ips_correlator_finish(s->corr);
+	if (s->cron)
+		ips_cron_finish(s->cron, (int64_t)time(NULL));
 	size_t n = ips_rules_active_count(s->rules);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = ips_matcher_limit_hits(s->m, i);
@@ -609,13 +655,46 @@ static bool in_window(const ips_scanner_t *s, const ips_time_t *t)
 	return true;
 }
 
+static void kv_free_all(ips_kv_t *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+static void event_free(ips_event_t *e)
+{
+	kv_free_all(e->fields, e->nfields);
+	free(e->host);
+	free(e);
+}
+
+static void finding_free(ips_finding_t *f)
+{
+	kv_free_all(f->fields, f->nfields);
+	free(f->host);
+	free(f->text);
+	free(f);
+}
+
+/*
+ * Cron mode reads some records that earlier runs reported already (the
+ * context just before where it resumes, or the whole of a format that cannot
+ * resume mid-file). They go through the same steps, so that the context of
+ * later records is what a full scan would give, but leave no finding, event
+ * or count behind.
+ */
 static void on_hit(void *ctx, const ips_hit_t *h)
 {
 	ips_sink_t *k = ctx;
 	ips_scanner_t *s = k->sc;
+	bool ctx_only = k->rec_off < k->drop_below;
 	ensure_meta(k);
 	if (!in_window(s, &k->meta.time)) {
-		s->out->filtered++;
+		if (!ctx_only)
+			s->out->filtered++;
 		return;
 	}
 	/* A second detector that found the same condition in this record adds
@@ -651,19 +730,16 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		e->host = host;
 		e->fields = hit_fields(k, h, &e->nfields);
 		apply_context(k, &e->fields, &e->nfields, false, e->entry, NULL);
+		if (ctx_only) {
+			event_free(e);
+			return;
+		}
 		ips_correlator_event(s->corr, e);
 		s->out->events_total++;
-		if (s->out->events.len < EVENTS_KEPT) {
+		if (s->out->events.len < EVENTS_KEPT)
 			ips_vec_push(&s->out->events, e);
-		} else {
-			for (size_t i = 0; i < e->nfields; i++) {
-				free(e->fields[i].key);
-				free(e->fields[i].value);
-			}
-			free(e->fields);
-			free(e->host);
-			free(e);
-		}
+		else
+			event_free(e);
 		return;
 	}
 	const ips_entry_t *entry = h->entry;
@@ -671,7 +747,8 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		entry = h->det->promote_entry;
 	ips_severity_t sev = h->det->severity ? h->det->severity : entry->severity;
 	if (sev < s->opts.min_severity) {
-		s->out->filtered++;
+		if (!ctx_only)
+			s->out->filtered++;
 		free(host);
 		return;
 	}
@@ -699,6 +776,16 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	if (!again && k->nrules_used < IPS_MAX_CAPTURES)
 		k->rules_used[k->nrules_used++] = rule->id;
 	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? entry->name : NULL);
+	if (ctx_only) {
+		/* kept until the record is done: a second detector may add to it */
+		if (k->nctx_only < IPS_MAX_CAPTURES && k->nrec_findings < IPS_MAX_CAPTURES) {
+			k->ctx_only[k->nctx_only++] = f;
+			k->rec_findings[k->nrec_findings++] = f;
+		} else {
+			finding_free(f);
+		}
+		return;
+	}
 	ips_vec_push(&s->out->findings, f);
 	ips_correlator_finding(s->corr, s->out->findings.len - 1);
 	if (k->nrec_findings < IPS_MAX_CAPTURES)
@@ -718,6 +805,9 @@ static void match_current(ips_sink_t *k, const uint64_t *cands)
 	else
 		ips_matcher_match_record(k->sc->m, k->format, k->rec, k->rec_len, on_hit, k);
 	clear_extra(k);
+	for (size_t i = 0; i < k->nctx_only; i++)
+		finding_free(k->ctx_only[i]);
+	k->nctx_only = 0;
 }
 
 /* ---- sink -------------------------------------------------------------- */
@@ -742,6 +832,34 @@ static int on_line(void *ctx, const char *line, size_t len, size_t off, const ui
 	return 0;
 }
 
+void ips_sink_start(const ips_sink_t *k, uint64_t *offset, uint64_t *line, bool *whole_lines)
+{
+	*offset = k->start_off;
+	*line = k->start_line ? k->start_line : 1;
+	*whole_lines = k->whole_lines;
+}
+
+/*
+ * Cron mode: the time of a block's last line is the input's clock, so that
+ * its end knows which windows elapsed even when no finding came late.
+ */
+static void note_last_line(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
+			   uint64_t last_line)
+{
+	size_t end = len;
+	while (end && (buf[end - 1] == '\n' || buf[end - 1] == '\r'))
+		end--;
+	if (!end)
+		return;
+	const char *nl = memrchr(buf, '\n', end);
+	size_t from = nl ? (size_t)(nl - buf) + 1 : 0;
+	if (offset + from < k->drop_below)
+		return;
+	ips_line_meta_t m;
+	ips_parse_line_header(buf + from, end - from, &k->yc, &m);
+	ips_correlator_note_time(k->sc->corr, &m.time, last_line);
+}
+
 uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
 			uint64_t line)
 {
@@ -752,7 +870,15 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 	k->counted_lines = 0;
 	k->in->bytes = offset + len;
 	ips_prefilter_scan_lines(ips_matcher_prefilter(k->sc->m), buf, len, on_line, k);
-	return k->counted_lines + count_nl(buf + k->counted_to, len - k->counted_to);
+	uint64_t nl = k->counted_lines + count_nl(buf + k->counted_to, len - k->counted_to);
+	if (offset < k->drop_below) /* lines earlier runs reported: context only */
+		k->dropped += k->drop_below - offset >= len ? nl
+			      : count_nl(buf, (size_t)(k->drop_below - offset));
+	k->end_off = offset + len;
+	k->next_line = line + nl;
+	if (k->cron && len)
+		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
+	return nl;
 }
 
 void ips_sink_record(ips_sink_t *k, const ips_record_t *rec)
@@ -764,8 +890,18 @@ void ips_sink_record(ips_sink_t *k, const ips_record_t *rec)
 	k->srec = rec;
 	if (rec->offset + rec->len > k->in->bytes)
 		k->in->bytes = rec->offset + rec->len;
-	if (rec->truncated)
-		ips_sink_truncated(k, rec->offset, rec->line);
+	if (rec->offset < k->drop_below) {
+		k->dropped++;
+	} else {
+		if (rec->truncated)
+			ips_sink_truncated(k, rec->offset, rec->line);
+		if (k->cron) {
+			k->any_rec = true;
+			k->last_off = rec->offset;
+			k->last_line = rec->line;
+			ips_correlator_note_time(k->sc->corr, &rec->time, rec->line);
+		}
+	}
 	match_current(k, NULL);
 	k->srec = NULL;
 }
@@ -778,6 +914,8 @@ void ips_sink_done(ips_sink_t *k, uint64_t records, uint64_t bytes)
 
 void ips_sink_truncated(ips_sink_t *k, uint64_t offset, uint64_t line)
 {
+	if (offset < k->drop_below)
+		return; /* reported by an earlier run */
 	if (k->in->truncated++ == 0) {
 		free(k->in->note);
 		k->in->note = ips_xasprintf("record at line %llu (offset %llu) is longer than the "
@@ -828,9 +966,138 @@ static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *
 }
 
 
+/*
+ * Cron mode: how to read one input (docs/cron.md). Earlier runs read `offset`
+ * bytes, `line` lines. A line format continues there (after a look back for
+ * context); other formats, and streams that cannot seek, are read again from
+ * the start and what lies before `offset` only gives context.
+ */
+typedef struct cron_read {
+	const char *log;          /* the log whose windows these are; NULL: close them */
+	int fd;                   /* the plain file, -1 for archive members */
+	const ips_cron_id_t *id;  /* the plain file as opened, NULL for members */
+	uint64_t offset, line;
+	bool nothing_new;         /* the same size as then: not read at all */
+	bool to_end;              /* a rotated file's rest: a last line without '\n' too */
+	bool chain;               /* the next file of the same log follows: windows stay open */
+	char *note;               /* owned; how and why it is read */
+	uint64_t end_offset, end_line; /* out: what the state records */
+} cron_read_t;
+
+#define LOOK_BACK 65536 /* bytes re-read before a resume point, for context */
+
+static bool pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/*
+ * The end of the last whole line in [from, size) of fd, or from when there is
+ * none. A last line longer than max_back (far beyond the record cap) is taken
+ * as it is: the end of the file.
+ */
+static uint64_t last_line_end(int fd, uint64_t from, uint64_t size, uint64_t max_back)
+{
+	char buf[LOOK_BACK];
+	uint64_t end = size;
+	while (end > from) {
+		if (size - end > max_back)
+			return size;
+		size_t n = end - from > sizeof buf ? sizeof buf : (size_t)(end - from);
+		if (!pread_all(fd, buf, n, end - n))
+			return from;
+		const char *nl = memrchr(buf, '\n', n);
+		if (nl)
+			return end - n + (uint64_t)(nl - buf) + 1;
+		end -= n;
+	}
+	return from;
+}
+
+/*
+ * Where to start reading so that the lines just before offset give context:
+ * the first line start within LOOK_BACK bytes before it, and how many lines
+ * lie between. Nothing when offset is not at a line start.
+ */
+static bool look_back(int fd, uint64_t offset, uint64_t line, uint64_t *from, uint64_t *lines)
+{
+	char buf[LOOK_BACK];
+	*from = offset;
+	*lines = 0;
+	if (!offset)
+		return true;
+	uint64_t start = offset > sizeof buf ? offset - sizeof buf : 0;
+	size_t n = (size_t)(offset - start);
+	if (!pread_all(fd, buf, n, start) || buf[n - 1] != '\n')
+		return false;
+	size_t i = 0;
+	if (start > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		i = (size_t)(nl - buf) + 1;
+	}
+	uint64_t c = 0;
+	for (size_t j = i; j < n; j++)
+		c += buf[j] == '\n';
+	if (c > line)
+		return true; /* the record's line count is off: no context, but go on */
+	*from = start + i;
+	*lines = c;
+	return true;
+}
+
+static void add_note(ips_input_t *in, const char *note)
+{
+	if (!note)
+		return;
+	if (!in->note) {
+		in->note = ips_xstrdup(note);
+		return;
+	}
+	char *both = ips_xasprintf("%s; %s", in->note, note);
+	free(in->note);
+	in->note = both;
+}
+
+static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t *cr);
+
+static bool single_stream(const char *format)
+{
+	return format && (!strcmp(format, "gz") || !strcmp(format, "bz2") ||
+			  !strcmp(format, "xz") || !strcmp(format, "zst"));
+}
+
 static int scan_member(void *ctx, ips_source_t *member)
 {
 	ips_scanner_t *s = ctx;
+	/*
+	 * Cron mode, a compressed file (logrotate's compress): when it starts
+	 * as a plain file an earlier run read, only what lies past where that
+	 * run stopped is new.
+	 */
+	const unsigned char *head;
+	ssize_t hn;
+	uint64_t off, line;
+	const char *was;
+	if (s->cron && s->archive_depth == 1 && single_stream(s->container_format) &&
+	    (hn = ips_source_peek(member, SNIFF_BYTES, &head)) > 0 &&
+	    ips_cron_copy_of(s->cron, head, (size_t)hn, &off, &line, &was)) {
+		cron_read_t cr = {.fd = -1, .offset = off, .line = line, .to_end = true};
+		cr.note = ips_xasprintf("a compressed copy of %s, read up to line %llu in earlier "
+					"runs: only what follows is reported", was,
+					(unsigned long long)line);
+		(void)scan_source(s, member, &cr);
+		free(cr.note);
+		return 0;
+	}
 	(void)ips_scanner_scan_source(s, member); /* its own input entry says how it went */
 	return 0;
 }
@@ -849,10 +1116,13 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 		return IPS_E_INPUT;
 	}
 	size_t first_member = s->out->inputs.len;
+	const char *outer = s->container_format;
+	s->container_format = format;
 	s->archive_depth++;
 	ips_walk_result_t wr;
 	ips_status_t st = ips_archive_walk(src, format, &s->opts.archive, scan_member, s, &wr);
 	s->archive_depth--;
+	s->container_format = outer;
 	in->format = wr.format;
 	in->records = wr.members;
 	if (wr.skipped)
@@ -873,7 +1143,62 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 	return st;
 }
 
-ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
+/*
+ * Cron mode, once the format is known: where to start, where to stop, what
+ * only gives context. Returns false when there is nothing to read.
+ */
+static bool cron_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
+			 const ips_framer_ops_t *fr, bool decoded, cron_read_t *cr)
+{
+	ips_input_t *in = k->in;
+	k->cron = true;
+	k->whole_lines = !cr->to_end;
+	bool lines = ips_framer_is_lines(fr) && !decoded;
+	if (cr->nothing_new) {
+		cr->end_offset = cr->offset;
+		cr->end_line = cr->line;
+		return false;
+	}
+	uint64_t size = cr->id ? cr->id->size : 0;
+	uint64_t back_max = 2 * (uint64_t)(s->opts.frame.max_record + s->opts.frame.block);
+	if (lines && cr->fd >= 0 && src->seek) {
+		uint64_t from, back;
+		if (!look_back(cr->fd, cr->offset, cr->line, &from, &back)) {
+			/* not at a line start: the file changed before that point */
+			add_note(in, "changed before the point earlier runs reached: read from the start");
+			cr->offset = cr->line = 0;
+			from = back = 0;
+		}
+		uint64_t limit = cr->to_end ? size : last_line_end(cr->fd, cr->offset, size, back_max);
+		cr->end_offset = cr->offset;
+		cr->end_line = cr->line;
+		if (limit <= cr->offset)
+			return false; /* no whole new line yet */
+		if (from && !ips_source_seek(src, from))
+			from = 0; /* read it all; the part before offset gives context */
+		k->start_off = from;
+		k->start_line = from ? cr->line + 1 - back : 1; /* from the start: the file's count */
+		k->drop_below = cr->offset;
+		ips_source_limit(src, limit);
+		return true;
+	}
+	/* from the start; what earlier runs read gives context only */
+	k->drop_below = cr->offset;
+	cr->end_offset = cr->offset;
+	cr->end_line = cr->line;
+	if (cr->fd >= 0) {
+		uint64_t limit = size;
+		if (!cr->to_end && (lines || !strcmp(fr->name, "ndjson")) && !decoded)
+			limit = last_line_end(cr->fd, 0, size, back_max);
+		ips_source_limit(src, limit);
+	}
+	if (cr->offset && !lines)
+		add_note(in, "this format cannot resume mid-file: read again from the start, "
+			     "records before the point earlier runs reached were not reported again");
+	return true;
+}
+
+static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t *cr)
 {
 	ips_input_t *in = new_input(s, src->name);
 	ips_sink_t k = {0};
@@ -883,14 +1208,21 @@ ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 	k.yc.year = s->opts.year;
 	k.yc.ref = src->mtime;
 
+	if (cr) { /* unless more is read, the state keeps what earlier runs read */
+		cr->end_offset = cr->offset;
+		cr->end_line = cr->line;
+	}
 	const unsigned char *head;
 	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
 	if (hn < 0) {
 		in->status = IPS_INPUT_ERROR;
 		in->error = ips_xasprintf("at offset 0: read error: %s", ips_source_error(src));
+		if (cr && cr->log && !cr->chain)
+			ips_correlator_end_input_save(s->corr, s->state, cr->log);
 		return IPS_E_INPUT;
 	}
-	const char *container = s->opts.input_format ? NULL : ips_container_sniff(head, (size_t)hn);
+	const char *container = (s->opts.input_format || cr) ? NULL
+				: ips_container_sniff(head, (size_t)hn);
 	if (container)
 		return scan_container(s, src, in, container);
 	/* UTF-16 and UTF-8 with a BOM: framed as UTF-8, sniffed again (decode.h) */
@@ -910,13 +1242,141 @@ ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 	k.format = fr->name;
 	if (hn > 0 && memchr(head, '\0', (size_t)hn))
 		in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
-	ips_status_t st = fr->run(src, &k, &s->opts.frame);
+	ips_status_t st = IPS_OK;
+	if (!cr) {
+		st = fr->run(src, &k, &s->opts.frame);
+	} else {
+		add_note(in, cr->note);
+		if (cron_prepare(s, decoded ? decoded : src, &k, fr, decoded != NULL, cr)) {
+			st = fr->run(src, &k, &s->opts.frame);
+			in->records = in->records > k.dropped ? in->records - k.dropped : 0;
+			in->bytes = in->bytes > cr->offset ? in->bytes - cr->offset : 0;
+			if (ips_framer_is_lines(fr) && k.end_off > cr->offset) {
+				cr->end_offset = k.end_off; /* whole lines, unless to_end */
+				cr->end_line = k.next_line - 1;
+			} else if (!ips_framer_is_lines(fr) && k.any_rec) {
+				cr->end_offset = k.last_off + 1 > cr->offset ? k.last_off + 1 : cr->offset;
+				cr->end_line = k.last_line;
+			}
+		} else {
+			in->records = in->bytes = 0;
+		}
+	}
 	ips_source_close(decoded);
-	ips_correlator_end_input(s->corr);
+	if (!cr || !cr->log)
+		ips_correlator_end_input(s->corr);
+	else if (!cr->chain)
+		ips_correlator_end_input_save(s->corr, s->state, cr->log);
 	s->out->records += in->records;
-	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0)
+	bool empty = cr ? (cr->id && cr->id->size == 0) : (in->bytes == 0 && in->records == 0);
+	if (in->status == IPS_INPUT_OK && empty)
 		in->status = IPS_INPUT_EMPTY;
 	return (st == IPS_OK && in->status != IPS_INPUT_PARTIAL) ? IPS_OK : IPS_E_INPUT;
+}
+
+ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
+{
+	return scan_source(s, src, NULL);
+}
+
+static bool input_listed(const ips_scanner_t *s, const char *path)
+{
+	for (size_t i = 0; i < s->out->inputs.len; i++)
+		if (!strcmp(((const ips_input_t *)s->out->inputs.items[i])->path, path))
+			return true;
+	return false;
+}
+
+/* Cron mode: the rest of a log's previous file (PATH.1 or PATH.0). */
+static ips_status_t scan_tail(ips_scanner_t *s, const char *log, const ips_cron_plan_t *p)
+{
+	int err = 0;
+	ips_source_t *src = ips_source_open_path(p->tail, &err);
+	if (!src)
+		return input_error(s, p->tail, "cannot open: %s", strerror(err));
+	ips_cron_id_t *id = ips_xmalloc(sizeof *id);
+	int fd = ips_source_fd(src);
+	ips_status_t st = IPS_OK;
+	if (fd >= 0 && ips_cron_identify(fd, id)) {
+		cron_read_t cr = {.log = log, .fd = fd, .id = id, .offset = p->tail_offset,
+				  .line = p->tail_line, .to_end = true, .chain = true};
+		cr.note = ips_xasprintf("rotated: the rest of %s's previous file, from line %llu",
+					log, (unsigned long long)p->tail_line + 1);
+		st = scan_source(s, src, &cr);
+		ips_cron_record(s->cron, p->tail, id, cr.end_offset, cr.end_line);
+		free(cr.note);
+	}
+	free(id);
+	ips_source_close(src);
+	return st;
+}
+
+/* Cron mode: a regular file, or a container, named or found in a directory. */
+static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
+				   const ips_cron_id_t *id, const char *path)
+{
+	const unsigned char *head;
+	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
+	const char *container = (hn < 0 || s->opts.input_format) ? NULL
+				: ips_container_sniff(head, (size_t)hn);
+	ips_cron_plan_t p;
+	ips_cron_plan(s->cron, path, id, &p);
+	if (p.how == IPS_CRON_AGAIN) {
+		/* a second name for a file this run read */
+		if (!input_listed(s, path)) {
+			ips_input_t *in = new_input(s, path);
+			in->format = container;
+			in->note = ips_xasprintf("the same file as %s, read in this run", p.was);
+		}
+		ips_cron_plan_free(&p);
+		return IPS_OK;
+	}
+	if (container) {
+		ips_cron_plan_free(&p);
+		const char *was;
+		if (ips_cron_container(s->cron, path, fd, id, &was)) {
+			ips_input_t *in = new_input(s, path);
+			in->format = container;
+			in->note = was ? ips_xasprintf("unchanged since the last run (as %s)", was)
+				       : ips_xstrdup("unchanged since the last run");
+			return IPS_OK;
+		}
+		return ips_scanner_scan_source(s, src);
+	}
+	size_t first = s->out->inputs.len;
+	ips_cron_restore_windows(s->cron, path, s->corr, first);
+	ips_status_t res = IPS_OK;
+	if (p.tail && scan_tail(s, path, &p) != IPS_OK)
+		res = IPS_E_INPUT;
+	cron_read_t cr = {.log = path, .fd = fd, .id = id};
+	switch (p.how) {
+	case IPS_CRON_GROWN:
+		cr.offset = p.offset;
+		cr.line = p.line;
+		cr.nothing_new = id->size == p.size;
+		if (p.was)
+			cr.note = ips_xasprintf("%s %s in earlier runs: new data from line %llu",
+						p.copy ? "a copy of" : "read as", p.was,
+						(unsigned long long)p.line + 1);
+		break;
+	case IPS_CRON_TRUNCATED:
+		cr.note = ips_xstrdup("smaller than at the last run (truncated): read from the start");
+		break;
+	case IPS_CRON_REPLACED:
+		cr.note = ips_xstrdup("its first bytes changed since the last run: read from the start");
+		break;
+	case IPS_CRON_ROTATED:
+		cr.note = ips_xstrdup("a new file since the last run (rotated): read from the start");
+		break;
+	default:
+		break;
+	}
+	if (scan_source(s, src, &cr) != IPS_OK)
+		res = IPS_E_INPUT;
+	ips_cron_record(s->cron, path, id, cr.end_offset, cr.end_line);
+	free(cr.note);
+	ips_cron_plan_free(&p);
+	return res;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -980,12 +1440,22 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 			return input_error(s, path, "cannot open: %s", strerror(errno));
 		if (S_ISDIR(st.st_mode))
 			return scan_dir(s, path, &st);
+		/* cron mode: the state file, its lock and our report are not logs */
+		if (excluded(s, &st))
+			return IPS_OK;
 	}
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);
 	if (!src)
 		return input_error(s, path, "cannot open: %s", strerror(err));
-	ips_status_t st = ips_scanner_scan_source(s, src);
+	ips_status_t st;
+	int fd = ips_source_fd(src);
+	ips_cron_id_t *id = s->cron && strcmp(path, "-") ? ips_xmalloc(sizeof *id) : NULL;
+	if (id && fd >= 0 && ips_cron_identify(fd, id))
+		st = scan_file_cron(s, src, fd, id, path);
+	else
+		st = ips_scanner_scan_source(s, src); /* FIFOs: read whole, nothing to remember */
+	free(id);
 	ips_source_close(src);
 	return st;
 }

@@ -16,6 +16,7 @@
 #include "match.h"
 #include "results.h"
 #include "rules.h"
+#include "state.h"
 
 typedef struct ips_scan_opts {
 	const char *input_format;    /* --input-format, or NULL to detect */
@@ -45,7 +46,21 @@ ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *
 ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path);
 /* Scan an already open source under its name (used by tests and archives). */
 ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
-/* Add run-wide notes (detectors that hit their match limit). */
+/*
+ * Cron mode (--state, docs/cron.md): from now on, regular files are read
+ * only where earlier runs stopped, open correlation windows carry over, and
+ * the state's records are updated as inputs are read (the caller saves it
+ * after the report). The state is borrowed and must outlive the scanner.
+ */
+void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st);
+/*
+ * Never read the file (device, inode) as an input, not even inside a
+ * directory: the report this run writes (up to 4 such files). The state
+ * file and its lock are never read in cron mode anyway.
+ */
+void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
+/* Add run-wide notes (detectors that hit their match limit); in cron mode,
+ * also forget the records of files gone for long (ips_cron_finish()). */
 void ips_scanner_finish(ips_scanner_t *s);
 void ips_scanner_free(ips_scanner_t *s);
 

@@ -37,6 +37,12 @@ static void fd_close(ips_source_t *src)
 		close(s->fd);
 }
 
+static int fd_seek(ips_source_t *src, uint64_t off)
+{
+	fd_source_t *s = (fd_source_t *)src;
+	return lseek(s->fd, (off_t)off, SEEK_SET) == (off_t)off ? 0 : -1;
+}
+
 ips_source_t *ips_source_open_path(const char *path, int *err)
 {
 	int fd;
@@ -67,8 +73,10 @@ ips_source_t *ips_source_open_path(const char *path, int *err)
 			return NULL;
 		}
 		s->base.mtime = (int64_t)st.st_mtime;
-		if (S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode)) {
 			s->base.size = (int64_t)st.st_size;
+			s->base.seek = fd_seek;
+		}
 #ifdef POSIX_FADV_SEQUENTIAL
 		if (S_ISREG(st.st_mode))
 			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -81,15 +89,45 @@ ips_source_t *ips_source_open_path(const char *path, int *err)
 
 ssize_t ips_source_read(ips_source_t *src, void *buf, size_t n)
 {
+	if (src->limited) {
+		if (src->pos >= src->limit)
+			return 0;
+		if (n > src->limit - src->pos)
+			n = (size_t)(src->limit - src->pos);
+	}
 	if (src->head_pos < src->head_len) {
 		size_t k = src->head_len - src->head_pos;
 		if (k > n)
 			k = n;
 		memcpy(buf, src->head + src->head_pos, k);
 		src->head_pos += k;
+		src->pos += k;
 		return (ssize_t)k;
 	}
-	return src->read(src, buf, n);
+	ssize_t r = src->read(src, buf, n);
+	if (r > 0)
+		src->pos += (uint64_t)r;
+	return r;
+}
+
+int ips_source_fd(const ips_source_t *src)
+{
+	return src->close == fd_close ? ((const fd_source_t *)src)->fd : -1;
+}
+
+bool ips_source_seek(ips_source_t *src, uint64_t off)
+{
+	if (!src->seek || src->seek(src, off) != 0)
+		return false;
+	src->head_len = src->head_pos = 0; /* what was peeked lies elsewhere now */
+	src->pos = off;
+	return true;
+}
+
+void ips_source_limit(ips_source_t *src, uint64_t end)
+{
+	src->limit = end;
+	src->limited = 1;
 }
 
 ssize_t ips_source_peek(ips_source_t *src, size_t n, const unsigned char **out)

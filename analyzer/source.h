@@ -8,6 +8,7 @@
 #ifndef IPS_SOURCE_H
 #define IPS_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,9 +23,14 @@ struct ips_source {
 	/* Read up to n bytes; 0 at the end, -1 on error (err set). */
 	ssize_t (*read)(ips_source_t *src, void *buf, size_t n);
 	void (*close)(ips_source_t *src);
+	/* Move to byte offset off (files only; NULL when the source cannot). 0 or -1. */
+	int (*seek)(ips_source_t *src, uint64_t off);
 	/* bytes peeked but not yet returned by read */
 	unsigned char *head;
 	size_t head_len, head_pos;
+	uint64_t pos;      /* offset of the next byte ips_source_read() returns */
+	uint64_t limit;    /* when limited: ips_source_read() stops at this offset */
+	int limited;
 };
 
 /* Open a file, FIFO or "-" (stdin). On failure returns NULL with *err set. */
@@ -41,6 +47,16 @@ ssize_t ips_source_read(ips_source_t *src, void *buf, size_t n);
  */
 ssize_t ips_source_peek(ips_source_t *src, size_t n, const unsigned char **out);
 void ips_source_close(ips_source_t *src);
+/*
+ * Cron mode. Seek: continue reading at byte offset off, dropping what was
+ * peeked; false when the source cannot seek (pipes, archive members, decoders)
+ * or lseek fails. Limit: reads end at byte offset end (a snapshot of a file
+ * that is still growing, or its last whole line).
+ */
+bool ips_source_seek(ips_source_t *src, uint64_t off);
+/* The file descriptor of a file, FIFO or stdin source (borrowed); -1 for others. */
+int ips_source_fd(const ips_source_t *src);
+void ips_source_limit(ips_source_t *src, uint64_t end);
 /* The last read error in words (errmsg, else strerror(err)). */
 const char *ips_source_error(const ips_source_t *src);
 

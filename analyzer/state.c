@@ -1,6 +1,7 @@
 /* state.c - see state.h. */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -109,6 +110,22 @@ void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w)
 	c->kv = ips_xstrdup(w->kv ? w->kv : "");
 	c->path = ips_xstrdup(w->path);
 	ips_vec_push(&st->windows, c);
+}
+
+void ips_state_remove_input(ips_state_t *st, size_t i)
+{
+	input_free(st->inputs.items[i]);
+	memmove(st->inputs.items + i, st->inputs.items + i + 1,
+		(st->inputs.len - i - 1) * sizeof *st->inputs.items);
+	st->inputs.len--;
+}
+
+void ips_state_remove_window(ips_state_t *st, size_t i)
+{
+	window_free(st->windows.items[i]);
+	memmove(st->windows.items + i, st->windows.items + i + 1,
+		(st->windows.len - i - 1) * sizeof *st->windows.items);
+	st->windows.len--;
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -270,6 +287,34 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 	return NULL;
 }
 
+/*
+ * A run killed between writing its temporary file and renaming it leaves
+ * FILE.tmp.PID behind. Under the lock no other run writes one, so any that
+ * exists is stale.
+ */
+static void remove_stale_temps(const char *path)
+{
+	char *copy = ips_xstrdup(path), *copy2 = ips_xstrdup(path);
+	const char *dir = dirname(copy), *base = basename(copy2);
+	char *prefix = ips_xasprintf("%s.tmp.", base);
+	size_t pl = strlen(prefix);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		const char *p = de->d_name;
+		if (strncmp(p, prefix, pl) || !p[pl] || strspn(p + pl, "0123456789") != strlen(p + pl))
+			continue;
+		char *full = ips_xasprintf("%s/%s", dir, p);
+		(void)unlink(full);
+		free(full);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(copy);
+	free(copy2);
+}
+
 ips_state_t *ips_state_open(const char *path, char **err)
 {
 	*err = NULL;
@@ -305,6 +350,16 @@ ips_state_t *ips_state_open(const char *path, char **err)
 	if (ftruncate(st->lock_fd, 0) == 0 && pwrite(st->lock_fd, pid, (size_t)n, 0) < 0) {
 		/* the pid is only a courtesy for the message above */
 	}
+	remove_stale_temps(path);
+	struct stat sb;
+	if (fstat(st->lock_fd, &sb) == 0) {
+		st->own[1][0] = (uint64_t)sb.st_dev;
+		st->own[1][1] = (uint64_t)sb.st_ino;
+	}
+	if (stat(path, &sb) == 0) {
+		st->own[0][0] = (uint64_t)sb.st_dev;
+		st->own[0][1] = (uint64_t)sb.st_ino;
+	}
 	char *data = NULL;
 	size_t len = 0;
 	ips_status_t s = ips_read_file(path, STATE_FILE_MAX, &data, &len);
@@ -327,17 +382,15 @@ ips_state_t *ips_state_open(const char *path, char **err)
 	return st;
 }
 
-ips_status_t ips_state_save(ips_state_t *st, char **err)
+/* The state as text. */
+static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
 {
-	*err = NULL;
-	ips_buf_t b;
-	ips_buf_init(&b, STATE_FILE_MAX);
-	ips_buf_printf(&b, "%s %d\n", STATE_MAGIC, IPS_STATE_VERSION);
+	ips_buf_printf(b, "%s %d\n", STATE_MAGIC, IPS_STATE_VERSION);
 	for (size_t i = 0; i < st->inputs.len; i++) {
 		const ips_state_input_t *in = st->inputs.items[i];
-		ips_buf_printf(&b, "%s ", in->container ? "container" : "input");
-		put_escaped(&b, in->path);
-		ips_buf_printf(&b,
+		ips_buf_printf(b, "%s ", in->container ? "container" : "input");
+		put_escaped(b, in->path);
+		ips_buf_printf(b,
 			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
 			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64 "\n",
 			       in->dev, in->ino, in->size, in->mtime, in->fp, in->fplen, in->offset,
@@ -345,23 +398,32 @@ ips_status_t ips_state_save(ips_state_t *st, char **err)
 	}
 	for (size_t i = 0; i < st->windows.len; i++) {
 		const ips_state_window_t *w = st->windows.items[i];
-		ips_buf_printf(&b, "window ");
-		put_escaped(&b, w->corr);
-		ips_buf_printf(&b, " type=%d key=", w->type);
-		put_escaped(&b, w->key);
-		ips_buf_printf(&b, " fields=");
+		ips_buf_printf(b, "window ");
+		put_escaped(b, w->corr);
+		ips_buf_printf(b, " type=%d key=", w->type);
+		put_escaped(b, w->key);
+		ips_buf_printf(b, " fields=");
 		if (*w->kv)
-			put_escaped(&b, w->kv);
+			put_escaped(b, w->kv);
 		else
-			ips_buf_printf(&b, "%%09"); /* never empty: a lone tab */
+			ips_buf_printf(b, "%%09"); /* never empty: a lone tab */
 		if (w->start_valid)
-			ips_buf_printf(&b, " start=%" PRId64 " path=", w->start_sec);
+			ips_buf_printf(b, " start=%" PRId64 " path=", w->start_sec);
 		else
-			ips_buf_printf(&b, " start=- path=");
-		put_escaped(&b, w->path);
-		ips_buf_printf(&b, " line=%" PRIu64 "\n", w->line);
+			ips_buf_printf(b, " start=- path=");
+		put_escaped(b, w->path);
+		ips_buf_printf(b, " line=%" PRIu64 "\n", w->line);
 	}
-	if (ips_buf_printf(&b, "end\n") != IPS_OK) {
+	return ips_buf_printf(b, "end\n");
+}
+
+ips_status_t ips_state_prepare(ips_state_t *st, char **err)
+{
+	*err = NULL;
+	ips_state_abort(st);
+	ips_buf_t b;
+	ips_buf_init(&b, STATE_FILE_MAX);
+	if (serialize(st, &b) != IPS_OK) {
 		*err = ips_xasprintf("the state would be larger than 64 MiB");
 		ips_buf_free(&b);
 		return IPS_E_LIMIT;
@@ -385,6 +447,7 @@ ips_status_t ips_state_save(ips_state_t *st, char **err)
 			}
 			off += (size_t)w;
 		}
+		/* the data must be on disk before the rename can make it the state */
 		if (res == IPS_OK && fsync(fd) != 0) {
 			*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno));
 			res = IPS_E_OUTPUT;
@@ -393,26 +456,64 @@ ips_status_t ips_state_save(ips_state_t *st, char **err)
 			*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno));
 			res = IPS_E_OUTPUT;
 		}
-		if (res == IPS_OK && rename(tmp, st->path) != 0) {
-			*err = ips_xasprintf("cannot replace %s: %s", st->path, strerror(errno));
-			res = IPS_E_OUTPUT;
-		}
 		if (res != IPS_OK)
 			unlink(tmp);
-		else {
-			/* the rename itself must reach the disk */
-			char *copy = ips_xstrdup(st->path);
-			int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd >= 0) {
-				(void)fsync(dfd);
-				close(dfd);
-			}
-			free(copy);
-		}
 	}
-	free(tmp);
 	ips_buf_free(&b);
-	return res;
+	if (res != IPS_OK) {
+		free(tmp);
+		return res;
+	}
+	st->tmp = tmp;
+	return IPS_OK;
+}
+
+ips_status_t ips_state_commit(ips_state_t *st, char **err)
+{
+	*err = NULL;
+	if (!st->tmp) {
+		*err = ips_xasprintf("cannot replace %s: nothing prepared", st->path);
+		return IPS_E_INTERNAL;
+	}
+	if (rename(st->tmp, st->path) != 0) {
+		*err = ips_xasprintf("cannot replace %s: %s", st->path, strerror(errno));
+		ips_state_abort(st);
+		return IPS_E_OUTPUT;
+	}
+	free(st->tmp);
+	st->tmp = NULL;
+	/* the rename itself must reach the disk */
+	char *copy = ips_xstrdup(st->path);
+	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(copy);
+	return IPS_OK;
+}
+
+void ips_state_abort(ips_state_t *st)
+{
+	if (!st->tmp)
+		return;
+	unlink(st->tmp);
+	free(st->tmp);
+	st->tmp = NULL;
+}
+
+ips_status_t ips_state_save(ips_state_t *st, char **err)
+{
+	ips_status_t res = ips_state_prepare(st, err);
+	return res == IPS_OK ? ips_state_commit(st, err) : res;
+}
+
+bool ips_state_is_own(const ips_state_t *st, uint64_t dev, uint64_t ino)
+{
+	for (int i = 0; i < 2; i++)
+		if (st->own[i][1] && st->own[i][0] == dev && st->own[i][1] == ino)
+			return true;
+	return false;
 }
 
 void ips_state_close(ips_state_t *st)
@@ -424,6 +525,7 @@ void ips_state_close(ips_state_t *st)
 	ips_vec_free(&st->inputs);
 	ips_state_clear_windows(st);
 	ips_vec_free(&st->windows);
+	ips_state_abort(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* closing releases the flock */
 	free(st->path);
@@ -448,5 +550,35 @@ bool ips_state_fingerprint(int fd, uint64_t n, uint64_t *fp, uint32_t *len)
 	}
 	*fp = ips_fnv1a(IPS_FNV_INIT, buf, got);
 	*len = (uint32_t)got;
+	return true;
+}
+
+bool ips_state_fingerprint_whole(int fd, uint64_t size, uint64_t *fp, uint32_t *len)
+{
+	uint32_t hl;
+	if (!ips_state_fingerprint(fd, size, fp, &hl))
+		return false;
+	/* the size and the last bytes: an archive that grew or was rewritten */
+	char sz[32];
+	snprintf(sz, sizeof sz, "%" PRIu64, size);
+	uint64_t h = ips_fnv1a(*fp, sz, strlen(sz) + 1);
+	if (size > IPS_STATE_FP_BYTES) {
+		unsigned char buf[IPS_STATE_FP_BYTES];
+		uint64_t from = size - IPS_STATE_FP_BYTES;
+		size_t got = 0;
+		while (got < sizeof buf) {
+			ssize_t r = pread(fd, buf + got, sizeof buf - got, (off_t)(from + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return false;
+			if (r == 0)
+				break;
+			got += (size_t)r;
+		}
+		h = ips_fnv1a(h, buf, got);
+	}
+	*fp = h;
+	*len = hl;
 	return true;
 }

@@ -56,6 +56,8 @@ typedef struct ips_state {
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
 	char *path;
+	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
+	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
 } ips_state_t;
 
 /*
@@ -69,12 +71,34 @@ ips_state_t *ips_state_open(const char *path, char **err);
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create);
 void ips_state_clear_windows(ips_state_t *st);
 void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w); /* copies */
-/* Write atomically; on failure *err says why (caller frees). The lock stays held. */
+/* Remove (and free) the i-th input record or window; the others keep their order. */
+void ips_state_remove_input(ips_state_t *st, size_t i);
+void ips_state_remove_window(ips_state_t *st, size_t i);
+/*
+ * Write atomically, in two steps so that the moment between writing a report
+ * and recording that it was written stays short: prepare writes the whole
+ * state to FILE.tmp.PID and fsyncs it; commit renames it over FILE and fsyncs
+ * the directory; abort removes a prepared file (a report that could not be
+ * written). On failure *err says why (caller frees). The lock stays held.
+ * Stale FILE.tmp.PID files of killed runs are removed when the lock is taken.
+ */
+ips_status_t ips_state_prepare(ips_state_t *st, char **err);
+ips_status_t ips_state_commit(ips_state_t *st, char **err);
+void ips_state_abort(ips_state_t *st);
+/* prepare + commit */
 ips_status_t ips_state_save(ips_state_t *st, char **err);
+/* Is this file (device, inode) the state file or its lock? Scans skip them. */
+bool ips_state_is_own(const ips_state_t *st, uint64_t dev, uint64_t ino);
 /* Release the lock and free. */
 void ips_state_close(ips_state_t *st);
 
 /* Fingerprint of the first n bytes of fd (pread; the offset is not moved). */
 bool ips_state_fingerprint(int fd, uint64_t n, uint64_t *fp, uint32_t *len);
+/*
+ * Fingerprint of a whole container of `size` bytes without reading it all:
+ * its first and last IPS_STATE_FP_BYTES and its size. *len is the head's
+ * length (fplen of the record).
+ */
+bool ips_state_fingerprint_whole(int fd, uint64_t size, uint64_t *fp, uint32_t *len);
 
 #endif

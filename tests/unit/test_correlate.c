@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "correlate.h"
 #include "scan.h"
+#include "state.h"
 
 static const char rules_yaml[] =
 	"entries:\n"
@@ -239,6 +241,134 @@ static void deterministic_ids(void **state)
 	ips_results_free(b);
 }
 
+/* Cron mode: one run over path with the state st (kept in memory between runs). */
+static ips_results_t *cron_run(ips_state_t *st, const char *path)
+{
+	ips_scan_opts_t o;
+	ips_scan_opts_default(&o);
+	o.year = 2026;
+	ips_results_t *res = ips_results_new();
+	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+	ips_scanner_set_state(s, st);
+	ips_scanner_scan_path(s, path);
+	ips_scanner_finish(s);
+	ips_scanner_free(s);
+	return res;
+}
+
+static void append(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static ips_state_t *fresh_state(void)
+{
+	char sp[600], *err = NULL;
+	snprintf(sp, sizeof sp, "%s/state", dir);
+	unlink(sp);
+	ips_state_t *st = ips_state_open(sp, &err);
+	assert_non_null(st);
+	return st;
+}
+
+static void bracket_across_runs(void **state)
+{
+	(void)state;
+	ips_state_t *st = fresh_state();
+	const char *p = file("c1.log",
+		"2026-03-05T07:58:10Z h x: peer=1.2.3.4 code 13800\n"
+		"2026-03-05T07:58:11Z h x: peer=1.2.3.4 code 13806\n");
+	/* run 1: the BEGIN's window is open when the log ends: saved, not reported */
+	ips_results_t *r = cron_run(st, p);
+	assert_int_equal(r->findings.len, 1);
+	assert_int_equal(r->incidents.len, 1);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_GROUP); /* its finding, as an ordinary one */
+	assert_int_equal(st->windows.len, 1);
+	ips_state_window_t *w = st->windows.items[0];
+	assert_string_equal(w->corr, "neg");
+	assert_int_equal(w->type, 0);
+	assert_string_equal(w->key, "peer=1.2.3.4");
+	assert_true(w->start_valid && w->line == 1);
+	ips_results_free(r);
+	/* run 2: the END closes the BEGIN of run 1 around this run's failure */
+	append(p, "2026-03-05T07:58:12Z h x: peer=1.2.3.4 code 13801\n"
+		  "2026-03-05T07:58:20Z h x: peer=1.2.3.4 code 13897\n");
+	r = cron_run(st, p);
+	assert_int_equal(r->findings.len, 1);
+	assert_int_equal(((ips_finding_t *)r->findings.items[0])->line, 3);
+	assert_int_equal(r->incidents.len, 1);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_NEGOTIATION);
+	char t[64];
+	ips_time_format(&inc(r, 0)->first, t, sizeof t);
+	assert_string_equal(t, "2026-03-05T07:58:10Z"); /* the BEGIN of run 1 */
+	assert_int_equal(st->windows.len, 0);
+	ips_results_free(r);
+	/* run 3: a BEGIN; run 4: a record long after it, so it is unterminated */
+	append(p, "2026-03-05T08:00:00Z h x: peer=5.6.7.8 code 13800\n");
+	r = cron_run(st, p);
+	assert_int_equal(r->incidents.len, 0);
+	assert_int_equal(st->windows.len, 1);
+	ips_results_free(r);
+	append(p, "2026-03-05T09:00:00Z h x: nothing to see\n");
+	r = cron_run(st, p);
+	assert_int_equal(r->incidents.len, 1);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_UNTERMINATED);
+	assert_int_equal(inc(r, 0)->line, 5);
+	assert_int_equal(st->windows.len, 0);
+	ips_results_free(r);
+	ips_state_close(st);
+}
+
+static void pair_across_runs(void **state)
+{
+	(void)state;
+	ips_state_t *st = fresh_state();
+	const char *p = file("c2.log", "2026-03-05T07:10:00Z h x: start site\n");
+	ips_results_t *r = cron_run(st, p);
+	assert_int_equal(r->incidents.len, 0);
+	assert_int_equal(st->windows.len, 1);
+	assert_int_equal(((ips_state_window_t *)st->windows.items[0])->type, 1);
+	ips_results_free(r);
+	/* its outcome in the next run: a failed attempt */
+	append(p, "2026-03-05T07:10:30Z h x: conn=site code 809\n");
+	r = cron_run(st, p);
+	assert_int_equal(r->incidents.len, 1);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_PAIR);
+	assert_int_equal(inc(r, 0)->nfindings, 1);
+	assert_int_equal(st->windows.len, 0);
+	ips_results_free(r);
+	/* nothing new at all: an open window stays as it was */
+	append(p, "2026-03-05T07:20:00Z h x: start other\n");
+	ips_results_free(cron_run(st, p));
+	assert_int_equal(st->windows.len, 1);
+	r = cron_run(st, p);
+	assert_int_equal(r->incidents.len, 0);
+	assert_int_equal(st->windows.len, 1);
+	ips_results_free(r);
+	ips_state_close(st);
+}
+
+static void restore_checks_the_rules(void **state)
+{
+	(void)state;
+	ips_results_t *res = ips_results_new();
+	ips_correlator_t *c = ips_correlator_new(rules, res);
+	ips_state_window_t w = {.corr = "gone", .type = 0, .key = "peer=1.2.3.4",
+				.kv = "peer=1.2.3.4\thost=h", .start_sec = 1772697490,
+				.start_valid = true, .path = "x.log", .line = 3};
+	assert_false(ips_correlator_restore(c, &w, 0)); /* no such correlation */
+	w.corr = "pair";
+	assert_false(ips_correlator_restore(c, &w, 0)); /* a pair, not a bracket */
+	w.corr = "neg";
+	assert_true(ips_correlator_restore(c, &w, 0));
+	assert_false(ips_correlator_restore(c, &w, 0)); /* open already */
+	ips_correlator_free(c);
+	ips_results_free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +379,9 @@ int main(void)
 		cmocka_unit_test(two_files_one_attempt),
 		cmocka_unit_test(open_windows_are_bounded),
 		cmocka_unit_test(deterministic_ids),
+		cmocka_unit_test(bracket_across_runs),
+		cmocka_unit_test(pair_across_runs),
+		cmocka_unit_test(restore_checks_the_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -118,6 +118,220 @@ static void many_detectors(void **state)
 	ips_prefilter_free(p);
 }
 
+
+/* ---- the filters: windows, anchors, phrases, every SIMD level ----------- */
+
+typedef struct got {
+	size_t n;
+	size_t off[4096];
+	size_t len[4096];
+	uint64_t set[4096];
+} got_t;
+
+static int collect(void *ctx, const char *line, size_t len, size_t off, const uint64_t *dets)
+{
+	got_t *g = ctx;
+	(void)line;
+	if (g->n < 4096) {
+		g->off[g->n] = off;
+		g->len[g->n] = len;
+		g->set[g->n] = dets[0];
+		g->n++;
+	}
+	return 0;
+}
+
+static const char *const filter_lits[] = {
+	"initiating IKE_SA ", /* long: window filter */
+	"-713042",            /* 7 bytes of digits: the shortest long literal */
+	"0x35",               /* short: anchors */
+	"ERROR_",
+	":IKE=",
+	"up",                 /* 2 bytes */
+};
+#define NFILTER (sizeof filter_lits / sizeof filter_lits[0])
+
+static ips_prefilter_t *make_filters(void)
+{
+	ips_prefilter_t *p = ips_prefilter_new(NFILTER + 1);
+	for (size_t i = 0; i < NFILTER; i++)
+		ips_prefilter_add(p, filter_lits[i], strlen(filter_lits[i]), i);
+	const char *words[] = {"Negotiation", "timed", "out"};
+	size_t lens[] = {11, 5, 3};
+	ips_prefilter_add_phrase(p, words, lens, 3, NFILTER);
+	ips_prefilter_build(p);
+	return p;
+}
+
+/* Each literal at every offset of a line, in blocks of many lengths. */
+static void literals_found_at_every_offset(void **state)
+{
+	(void)state;
+	static char text[4096];
+	static got_t g;
+	for (int simd = 0; simd <= 2; simd++) {
+		ips_prefilter_simd(simd);
+		ips_prefilter_t *p = make_filters();
+		for (size_t li = 0; li < NFILTER; li++) {
+			size_t n = strlen(filter_lits[li]);
+			for (size_t at = 0; at < 150; at++) {
+				/* a noise line, then the line with the literal, then noise */
+				size_t k = 0;
+				k += (size_t)snprintf(text + k, sizeof text - k,
+						      "Mar  1 10:00:00 gw charon: 07[NET] sending packet\n");
+				size_t start = k;
+				for (size_t i = 0; i < at; i++)
+					text[k++] = (char)('a' + (i * 7 + li) % 17 + ((i % 5) ? 0 : 'A' - 'a'));
+				memcpy(text + k, filter_lits[li], n);
+				/* another case for letters: matching is case-insensitive */
+				if (at % 2)
+					for (size_t i = 0; i < n; i++)
+						if (text[k + i] >= 'a' && text[k + i] <= 'z')
+							text[k + i] = (char)(text[k + i] - 32);
+				k += n;
+				k += (size_t)snprintf(text + k, sizeof text - k, " tail of the line\n");
+				size_t end = k - 1;
+				for (size_t i = 0; i < at % 97; i++)
+					text[k++] = (char)(i % 10 ? 'x' : '\n');
+				g.n = 0;
+				ips_prefilter_scan_lines(p, text, k, collect, &g);
+				bool found = false;
+				for (size_t i = 0; i < g.n; i++)
+					if (g.off[i] == start && g.len[i] == end - start &&
+					    (g.set[i] >> li & 1))
+						found = true;
+				if (!found)
+					fail_msg("simd %d: literal '%s' at offset %zu not found", simd,
+						 filter_lits[li], at);
+				/* and as a record */
+				uint64_t set[1];
+				assert_true(ips_prefilter_scan_record(p, text, k, set));
+				assert_true(set[0] >> li & 1);
+			}
+		}
+		ips_prefilter_free(p);
+	}
+	ips_prefilter_simd(2);
+}
+
+static void phrases_with_any_white_space(void **state)
+{
+	(void)state;
+	static got_t g;
+	ips_prefilter_t *p = make_filters();
+	const char *yes[] = {
+		"<Data Name='FailureReason'>Negotiation timed out</Data>",
+		"Failure Reason:\tnegotiation\t\tTIMED   out",
+	};
+	const char *no[] = {
+		"Negotiation failed",                 /* a word missing */
+		"timed out waiting; negotiation later", /* the words, but not as the phrase */
+	};
+	for (size_t i = 0; i < 2; i++) {
+		g.n = 0;
+		ips_prefilter_scan_lines(p, yes[i], strlen(yes[i]), collect, &g);
+		assert_int_equal(g.n, 1);
+		assert_true(g.set[0] >> NFILTER & 1);
+		g.n = 0;
+		ips_prefilter_scan_lines(p, no[i], strlen(no[i]), collect, &g);
+		assert_int_equal(g.n, 0);
+	}
+	ips_prefilter_free(p);
+}
+
+/* ---- against a plain search, on random text ------------------------------ */
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rnd_state += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+static bool has_nocase(const char *h, size_t hn, const char *n, size_t nn)
+{
+	for (size_t i = 0; i + nn <= hn; i++) {
+		size_t k = 0;
+		while (k < nn && lower(h[i + k]) == lower(n[k]))
+			k++;
+		if (k == nn)
+			return true;
+	}
+	return false;
+}
+
+/* Random literals and lines full of their pieces: every line that holds a
+ * literal is reported with its detector, and nothing else is. */
+static void random_text_against_plain_search(void **state)
+{
+	(void)state;
+	enum { NL = 48, LINES = 3000 };
+	static char lits[NL][40];
+	static char text[LINES * 160];
+	static got_t g;
+	const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP0123456789 _-:=[]./";
+	for (int round = 0; round < 6; round++) {
+		ips_prefilter_simd(round % 3);
+		ips_prefilter_t *p = ips_prefilter_new(NL);
+		for (size_t i = 0; i < NL; i++) {
+			size_t n = 2 + rnd() % (i % 3 ? 6 : 25);
+			for (size_t k = 0; k < n; k++)
+				lits[i][k] = alpha[rnd() % (sizeof alpha - 1)];
+			lits[i][n] = '\0';
+			ips_prefilter_add(p, lits[i], n, i);
+		}
+		ips_prefilter_build(p);
+		size_t k = 0, starts[LINES + 1], nlines = 0;
+		for (size_t l = 0; l < LINES; l++) {
+			starts[nlines++] = k;
+			size_t n = rnd() % 150;
+			for (size_t i = 0; i < n; i++) {
+				if (rnd() % 40 == 0) { /* a literal, or most of one */
+					const char *s = lits[rnd() % NL];
+					size_t m = strlen(s) - (rnd() % 4 == 0);
+					memcpy(text + k, s, m);
+					k += m;
+					i += m;
+				} else {
+					text[k++] = alpha[rnd() % (sizeof alpha - 1)];
+				}
+			}
+			text[k++] = '\n';
+		}
+		starts[nlines] = k;
+		g.n = 0;
+		ips_prefilter_scan_lines(p, text, k, collect, &g);
+		size_t gi = 0;
+		for (size_t l = 0; l < nlines; l++) {
+			const char *line = text + starts[l];
+			size_t n = starts[l + 1] - starts[l] - 1;
+			uint64_t want = 0;
+			for (size_t i = 0; i < NL; i++)
+				if (has_nocase(line, n, lits[i], strlen(lits[i])))
+					want |= 1ULL << i;
+			uint64_t got = 0;
+			if (gi < g.n && g.off[gi] == starts[l]) {
+				assert_int_equal(g.len[gi], n);
+				got = g.set[gi++];
+			}
+			if (got != want)
+				fail_msg("round %d line %zu: got %llx, want %llx: %.*s", round, l,
+					 (unsigned long long)got, (unsigned long long)want, (int)n, line);
+		}
+		assert_int_equal(gi, g.n);
+		ips_prefilter_free(p);
+	}
+	ips_prefilter_simd(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +340,9 @@ int main(void)
 		cmocka_unit_test(literal_never_spans_lines),
 		cmocka_unit_test(record_scan),
 		cmocka_unit_test(many_detectors),
+		cmocka_unit_test(literals_found_at_every_offset),
+		cmocka_unit_test(phrases_with_any_white_space),
+		cmocka_unit_test(random_text_against_plain_search),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,264 @@
+#!/bin/sh
+# Cron mode (--state) end to end: runs over logs that grow, rotate and get
+# truncated between runs, and checks that every finding is reported once:
+#   - three runs over a growing file report each finding once, a last line
+#     still being written waits for its newline, --quiet prints nothing
+#     when nothing is new;
+#   - rotation by renaming (the unread rest in PATH.1), copytruncate (the
+#     rest in the copy), truncation, compression of a rotated file, a
+#     directory, an unchanged archive, a structured format (ndjson);
+#   - a BEGIN in one run and its END in the next still pair up; a BEGIN
+#     whose window elapsed in the next run is reported as unterminated;
+#   - a corrupt, truncated or newer state file, a held lock and standard
+#     input stop the run with exit 2 and a message naming the file;
+#   - a report that cannot be written (exit 4) leaves the state as it was;
+#   - --summary-only.
+# The kill test is tests/cron/kill.sh.
+#
+#   sh tests/cron/run.sh       (make cron-check runs it)
+# VALGRIND, when set, prefixes every run of the binary.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BIN=${BIN:-./ipsec-scan}
+T=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-scan-cron.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+MARKERS=tests/e2e/data/negotiation-markers.log
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+# expect NAME WANT GOT
+expect() {
+	if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi
+}
+scan() { # ipsec-scan with the options every run here uses; stdout, stderr to $T/err
+	# shellcheck disable=SC2086
+	${VALGRIND:-} "$BIN" --tz UTC --fail-on none "$@" 2>"$T/err"
+	rc=$?
+	[ $rc = 99 ] && bad "valgrind found errors in: ipsec-scan $*: $(head -20 "$T/err")"
+	return $rc
+}
+ids() { jq -r 'select(.type == "finding") | .id' "$@" | sort; }
+count() { grep -c . "$@" 2>/dev/null || true; }
+# lines FROM TO: a syslog with a finding on every 10th line, every line unique
+lines() {
+	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++) {
+		t = 1772697600 + i
+		ts = strftime("%Y-%m-%dT%H:%M:%SZ", t, 1)
+		if (i % 10 == 0)
+			printf "%s gw01 ikeagent[880]: peer 198.51.100.%d: authentication ended with error 13801 (seq %d)\n", ts, i % 250, i
+		else
+			printf "%s gw01 sshd[%d]: session opened for user%d (seq %d)\n", ts, 1000 + i, i % 30, i
+	} }'
+}
+
+# ---- a growing file: each finding once -----------------------------------
+D=$T/grow && mkdir -p "$D"
+lines 1 30 >"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r1"
+expect "grow: run 1 exit" 0 $?
+lines 31 55 >>"$D/log"
+printf '%s' "$(lines 56 60)" >>"$D/log" # the last line is still being written
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r2"
+expect "grow: run 2 exit" 0 $?
+expect "grow: run 2 leaves the unfinished line for later" 2 "$(ids "$D/r2" | wc -l)"
+echo >>"$D/log"
+lines 61 90 >>"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r3"
+expect "grow: run 3 exit" 0 $?
+expect "grow: run 3 line numbers are the file's" "60 70 80 90" \
+	"$(jq -r 'select(.type == "finding") | .line' "$D/r3" | tr '\n' ' ' | sed 's/ $//')"
+scan -f ndjson "$D/log" >"$D/full"
+expect "grow: the three runs report every finding once" "$(ids "$D/full")" \
+	"$(ids "$D/r1" "$D/r2" "$D/r3")"
+expect "grow: the runs' records add up" 90 \
+	"$(jq -s 'map(select(.type == "input") | .records) | add' "$D/r1" "$D/r2" "$D/r3")"
+scan --state "$D/st" --quiet "$D/log" >"$D/r4"
+expect "grow: --quiet with nothing new exits 0" 0 $?
+expect "grow: --quiet with nothing new prints nothing" 0 "$(wc -c <"$D/r4")"
+lines 91 100 >>"$D/log"
+scan --state "$D/st" --quiet "$D/log" >"$D/r5"
+expect "grow: --quiet with something new reports it" 1 "$(grep -c 'seq 100' "$D/r5")"
+
+# ---- rotation: rename to .1 with an unread rest, a new file ----------------
+D=$T/rotate && L=$D/logs && mkdir -p "$L"
+lines 1 20 >"$L/log"
+scan --state "$D/st" -f ndjson "$L/log" >"$D/r1"
+lines 21 40 >>"$L/log"        # written after the run ...
+mv "$L/log" "$L/log.1"        # ... then rotated
+lines 41 60 >"$L/log"
+scan --state "$D/st" -f ndjson "$L/log" >"$D/r2"
+expect "rotate: exit" 0 $?
+expect "rotate: the rest of log.1, then the new log" "$L/log.1 20 $L/log 20" \
+	"$(jq -r 'select(.type == "input") | "\(.path) \(.records)"' "$D/r2" | tr '\n' ' ' | sed 's/ $//')"
+expect "rotate: every finding once" "$(seq 10 10 60 | sed 's/^/seq /')" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r1" "$D/r2" | sed 's/.*(\(seq [0-9]*\))/\1/')"
+jq -r 'select(.type == "input") | .note' "$D/r2" | grep -q "rotated: the rest of" ||
+	bad "rotate: the .1 entry says why it is read"
+# the directory holds log and log.1, both read: nothing again
+scan --state "$D/st" -f ndjson "$L" >"$D/r3"
+expect "rotate: a directory scan after it finds nothing new" "" "$(ids "$D/r3")"
+# compressed the next time round (logrotate's compress), with the live file grown
+lines 61 70 >>"$L/log"
+mv "$L/log.1" "$L/log.2" && gzip -n "$L/log.2"
+mv "$L/log" "$L/log.1"
+lines 71 80 >"$L/log"
+scan --state "$D/st" -f ndjson "$L" >"$D/r4"
+expect "rotate: compressed and renamed files are not read again" "seq 70 seq 80" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r4" | sed 's/.*(\(seq [0-9]*\))/\1/' | tr '\n' ' ' | sed 's/ $//')"
+scan --state "$D/st" -f ndjson "$L" >"$D/r5"
+jq -r 'select(.type == "input" and (.path | endswith(".gz"))) | .note' "$D/r5" |
+	grep -q "unchanged since the last run" || bad "rotate: an unchanged archive is noted"
+expect "rotate: an unchanged archive has no records" 0 \
+	"$(jq -r 'select(.type == "input" and (.path | endswith(".gz"))) | .records' "$D/r5")"
+expect "rotate: nothing new at all" "" "$(ids "$D/r5")"
+
+# ---- copytruncate -----------------------------------------------------------
+D=$T/copytruncate && mkdir -p "$D"
+lines 1 20 >"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r1"
+lines 21 30 >>"$D/log"
+cp "$D/log" "$D/log.1" && : >"$D/log" # logrotate copytruncate
+lines 31 40 >>"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r2"
+expect "copytruncate: the rest of the copy, then the truncated log" "$D/log.1 10 $D/log 10" \
+	"$(jq -r 'select(.type == "input") | "\(.path) \(.records)"' "$D/r2" | tr '\n' ' ' | sed 's/ $//')"
+expect "copytruncate: every finding once" "seq 10 seq 20 seq 30 seq 40" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r1" "$D/r2" | sed 's/.*(\(seq [0-9]*\))/\1/' | tr '\n' ' ' | sed 's/ $//')"
+# truncated with no copy beside it: read from the start
+: >"$D/log" && rm "$D/log.1"
+lines 41 50 >>"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r3"
+expect "truncate: read from the start" "seq 50" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r3" | sed 's/.*(\(seq [0-9]*\))/\1/')"
+jq -r 'select(.type == "input") | .note' "$D/r3" | grep -q "truncated\|first bytes changed" ||
+	bad "truncate: the entry says why it is read from the start"
+
+# ---- a structured format cannot resume: read again, reported once -----------
+D=$T/ndjson && mkdir -p "$D"
+for i in 1 2 3 4; do
+	printf '{"@timestamp":"2026-03-05T07:58:1%dZ","host":{"name":"CLIENT01"},"message":"IKE failed, error 13801 (seq %d)"}\n' "$i" "$i"
+done >"$D/all"
+head -2 "$D/all" >"$D/w.ndjson"
+scan --state "$D/st" -f ndjson "$D/w.ndjson" >"$D/r1"
+tail -2 "$D/all" >>"$D/w.ndjson"
+scan --state "$D/st" -f ndjson "$D/w.ndjson" >"$D/r2"
+scan -f ndjson "$D/w.ndjson" >"$D/full"
+expect "ndjson: format" ndjson "$(jq -r 'select(.type == "input") | .format' "$D/r2")"
+expect "ndjson: every finding once" "$(ids "$D/full")" "$(ids "$D/r1" "$D/r2")"
+expect "ndjson: 2 findings in each run" "2 2" "$(ids "$D/r1" | wc -l) $(ids "$D/r2" | wc -l)"
+
+# ---- open windows carry over ------------------------------------------------
+D=$T/windows && mkdir -p "$D"
+sed -n 1,2p "$MARKERS" >"$D/log"    # BEGIN, a failure
+scan --state "$D/st" -f json "$D/log" >"$D/r1"
+expect "windows: a BEGIN whose window is open is not unterminated" "group" \
+	"$(jq -r '[.incidents[].kind] | join(" ")' "$D/r1")"
+grep -q '^window ike-negotiation type=0 key=peer=203.0.113.45 ' "$D/st" ||
+	bad "windows: the open BEGIN is in the state"
+sed -n 3,4p "$MARKERS" >>"$D/log"   # a failure, END
+scan --state "$D/st" -f json "$D/log" >"$D/r2"
+expect "windows: BEGIN of run 1 and END of run 2 bracket a negotiation" "negotiation 2026-03-05T07:58:10Z" \
+	"$(jq -r '.incidents[] | "\(.kind) \(.first)"' "$D/r2")"
+expect "windows: its finding is run 2's" 3 "$(jq -r '.findings[].line' "$D/r2")"
+grep -q '^window' "$D/st" && bad "windows: a closed window stays in the state"
+sed -n 7,8p "$MARKERS" >>"$D/log"   # BEGIN for another peer, a failure
+scan --state "$D/st" -f json "$D/log" >"$D/r3"
+expect "windows: no unterminated yet" "" "$(jq -r '.incidents[] | select(.kind == "unterminated") | .kind' "$D/r3")"
+sed -n 9,10p "$MARKERS" >>"$D/log"  # ten minutes later: its window elapsed
+scan --state "$D/st" -f json "$D/log" >"$D/r4"
+expect "windows: the BEGIN of run 3 is unterminated in run 4" "unterminated 5 2026-03-05T08:10:00Z" \
+	"$(jq -r '.incidents[] | select(.kind == "unterminated") | "\(.kind) \(.line) \(.first)"' "$D/r4")"
+grep -q '^window' "$D/st" && bad "windows: an elapsed window stays in the state"
+
+# ---- the state file: corrupt, truncated, newer, locked; stdin ---------------
+D=$T/bad && mkdir -p "$D"
+lines 1 10 >"$D/log"
+printf 'garbage\n' >"$D/st1"
+scan --state "$D/st1" "$D/log" >/dev/null
+expect "corrupt state: exit" 2 $?
+grep -q "unusable state file $D/st1" "$T/err" || bad "corrupt state: message names the file: $(cat "$T/err")"
+expect "corrupt state: left as it was" garbage "$(cat "$D/st1")"
+scan --state "$D/st2" "$D/log" >/dev/null && head -c 40 "$D/st2" >"$D/st2.cut" && mv "$D/st2.cut" "$D/st2"
+scan --state "$D/st2" "$D/log" >/dev/null
+expect "truncated state: exit" 2 $?
+grep -q "$D/st2.*truncated file" "$T/err" || bad "truncated state: message: $(cat "$T/err")"
+printf 'ipsec-scan-state 7\nend\n' >"$D/st3"
+scan --state "$D/st3" "$D/log" >/dev/null
+expect "newer state: exit" 2 $?
+grep -q "$D/st3.*newer ipsec-scan" "$T/err" || bad "newer state: message: $(cat "$T/err")"
+: | scan --state "$D/st4" - >/dev/null
+expect "stdin: exit" 2 $?
+grep -q "standard input" "$T/err" || bad "stdin: message: $(cat "$T/err")"
+[ -e "$D/st4" ] && bad "stdin: no state is written"
+mkdir -p "$D/ro" && scan --state "$D/nodir/st" "$D/log" >/dev/null
+expect "state in a missing directory: exit" 2 $?
+# two runs at once: the first waits on a FIFO while it holds the lock
+mkfifo "$D/fifo"
+${VALGRIND:-} "$BIN" --tz UTC --state "$D/st5" "$D/fifo" >/dev/null 2>&1 &
+first=$!
+i=0
+while [ "$(cat "$D/st5.lock" 2>/dev/null)" != "$first" ] && [ $i -lt 600 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+scan --state "$D/st5" "$D/log" >/dev/null
+expect "lock held: exit" 2 $?
+grep -q "another ipsec-scan run holds the lock $D/st5.lock (pid $first)" "$T/err" ||
+	bad "lock held: message: $(cat "$T/err")"
+: >"$D/fifo" # let the first run finish
+wait $first
+expect "lock held: the first run finishes" 0 $?
+scan --state "$D/st5" "$D/log" >/dev/null
+expect "lock released: exit" 0 $?
+
+# ---- a report that cannot be written leaves the state alone -----------------
+D=$T/disk-full && mkdir -p "$D"
+lines 1 10 >"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r1"
+lines 11 20 >>"$D/log"
+cp "$D/st" "$D/st.before"
+if [ -w /dev/full ]; then
+	scan --state "$D/st" -f ndjson -o /dev/full "$D/log"
+	expect "disk full: exit" 4 $?
+	cmp -s "$D/st" "$D/st.before" || bad "disk full: the state was saved"
+	ls "$D" | grep -q 'st\.tmp\.' && bad "disk full: a temporary state file is left"
+else
+	echo "SKIP disk full: /dev/full is not writable here"
+fi
+scan --state "$D/st" -f ndjson -o "$D/r2" "$D/log"
+expect "disk full: the next run reports what the failed one could not" "seq 20" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r2" | sed 's/.*(\(seq [0-9]*\))/\1/')"
+# a run killed after writing its temporary state: the file is removed, the state is the old one
+cp "$D/st" "$D/st.tmp.99999"
+scan --state "$D/st" -f ndjson "$D/log" >/dev/null
+[ -e "$D/st.tmp.99999" ] && bad "a stale temporary state file is removed"
+
+# ---- the state and the report inside a scanned directory are not logs ------
+D=$T/own && mkdir -p "$D"
+lines 1 10 >"$D/log"
+scan --state "$D/st" --quiet -f ndjson "$D" >>"$D/report.ndjson"
+lines 11 20 >>"$D/log"
+scan --state "$D/st" --quiet -f ndjson "$D" >>"$D/report.ndjson"
+scan --state "$D/st" -f ndjson -o "$D/last.ndjson" "$D" >/dev/null
+scan --state "$D/st" -f ndjson -o "$D/last.ndjson" "$D" >/dev/null
+expect "own files: only the log is read" "$D/log" \
+	"$(jq -r 'select(.type == "input") | .path' "$D/last.ndjson" | grep -v 'report.ndjson$')"
+expect "own files: each finding once in the appended report" "seq 10 seq 20" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/report.ndjson" | sed 's/.*(\(seq [0-9]*\))/\1/' | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- --summary-only ------------------------------------------------------------
+D=$T/summary && mkdir -p "$D"
+cp "$MARKERS" "$D/log"
+scan --state "$D/st" --summary-only "$D/log" >"$D/r1"
+expect "summary-only: one line per incident and the summary" \
+	"$(($(scan -f json "$D/log" | jq '.incidents | length') + 1))" "$(count "$D/r1")"
+tail -1 "$D/r1" | grep -q '^Summary: ' || bad "summary-only: ends with the summary line"
+head -1 "$D/r1" | grep -q '^ERROR  *2026-03-05T07:58:10Z  IKE negotiation failed' ||
+	bad "summary-only: first line: $(head -1 "$D/r1")"
+scan --state "$D/st" --summary-only --quiet "$D/log" >"$D/r2"
+expect "summary-only --quiet with nothing new" 0 "$(wc -c <"$D/r2")"
+scan --summary-only -f json "$D/log" >/dev/null
+expect "summary-only with -f json is a usage error" 2 $?
+
+echo "cron: $pass passed, $fail failed"
+[ $fail = 0 ]
