@@ -48,7 +48,7 @@ full_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 awk -v seed="$SEED" -v k="$KILLS" -v ms="$full_ms" -v n="$N" 'BEGIN {
 	srand(seed)
 	for (i = 1; i <= k; i++)
-		printf "%.3f %d\n", (0.002 + rand() * ms * 1.3 / 1000), int(n / (k + 1) * (0.5 + rand()))
+		printf "%.3f %d\n", (0.002 + rand() * ms * 0.8 / 1000), int(n / (k + 1) * (0.5 + rand()))
 }' >"$T/plan"
 
 : >"$T/log"
