@@ -90,27 +90,6 @@ static int64_t num_param(const ips_correlation_t *d, const char *key, int64_t de
 	return x;
 }
 
-/* "a,b,c" into fixed slots. */
-static int split(const char *v, char out[][24], int max)
-{
-	int n = 0;
-	while (v && *v && n < max) {
-		while (*v == ' ' || *v == ',')
-			v++;
-		const char *s = v;
-		while (*v && *v != ',')
-			v++;
-		size_t len = (size_t)(v - s);
-		while (len && s[len - 1] == ' ')
-			len--;
-		if (len) {
-			snprintf(out[n], 24, "%.*s", (int)(len < 23 ? len : 23), s);
-			n++;
-		}
-	}
-	return n;
-}
-
 static void split_list(const char *v, ips_strlist_t *out)
 {
 	out->items = NULL;
@@ -136,6 +115,18 @@ static void free_list(ips_strlist_t *l)
 	for (size_t i = 0; i < l->len; i++)
 		free(l->items[i]);
 	free(l->items);
+}
+
+/* "a,b,c" into fixed slots (names are cut at 23 bytes). */
+static int split(const char *v, char out[][24], int max)
+{
+	ips_strlist_t l;
+	split_list(v, &l);
+	int n = 0;
+	for (size_t i = 0; i < l.len && n < max; i++)
+		snprintf(out[n++], 24, "%s", l.items[i]);
+	free_list(&l);
+	return n;
 }
 
 static const char *const default_order =

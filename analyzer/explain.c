@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yajl_gen.h>
 
+#include "report_json.h"
 #include "util.h"
 
 static bool has_word(const char *hay, const char *w, size_t n)
@@ -219,20 +220,9 @@ static void print_cb(void *ctx, const char *s, size_t n)
 	fwrite(s, 1, n, (FILE *)ctx);
 }
 
-#define KEY(g, k) yajl_gen_string(g, (const unsigned char *)(k), strlen(k))
-
-static void kstr(yajl_gen g, const char *k, const char *v)
-{
-	KEY(g, k);
-	if (v)
-		yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-	else
-		yajl_gen_null(g);
-}
-
 static void kstrlist(yajl_gen g, const char *k, const ips_strlist_t *l)
 {
-	KEY(g, k);
+	ips_json_key(g, k);
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < l->len; i++)
 		yajl_gen_string(g, (const unsigned char *)l->items[i], strlen(l->items[i]));
@@ -249,38 +239,38 @@ void ips_explain_json(FILE *out, const ips_entry_t *const *entries, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const ips_entry_t *e = entries[i];
 		yajl_gen_map_open(g);
-		KEY(g, "code");
+		ips_json_key(g, "code");
 		if (e->has_code)
 			yajl_gen_integer(g, e->code);
 		else
 			yajl_gen_null(g);
-		kstr(g, "name", e->name);
-		kstr(g, "hex", e->has_code ? e->hex : NULL);
+		ips_json_kstr(g, "name", e->name);
+		ips_json_kstr(g, "hex", e->has_code ? e->hex : NULL);
 		char hr[16];
 		int64_t sd = 0;
 		if (e->has_code)
 			ips_entry_hresult(e, hr, sizeof hr, &sd);
-		kstr(g, "hresult", e->has_code ? hr : NULL);
-		KEY(g, "hresult_signed");
+		ips_json_kstr(g, "hresult", e->has_code ? hr : NULL);
+		ips_json_key(g, "hresult_signed");
 		if (e->has_code)
 			yajl_gen_integer(g, sd);
 		else
 			yajl_gen_null(g);
-		kstr(g, "message", e->message);
-		kstr(g, "severity", ips_severity_name(e->severity));
-		kstr(g, "category", e->category);
-		KEY(g, "marker");
+		ips_json_kstr(g, "message", e->message);
+		ips_json_kstr(g, "severity", ips_severity_name(e->severity));
+		ips_json_kstr(g, "category", e->category);
+		ips_json_key(g, "marker");
 		yajl_gen_bool(g, e->marker != NULL);
-		kstr(g, "marker_kind", e->marker);
-		kstr(g, "range", e->range);
-		kstr(g, "source", e->source);
-		KEY(g, "notify");
+		ips_json_kstr(g, "marker_kind", e->marker);
+		ips_json_kstr(g, "range", e->range);
+		ips_json_kstr(g, "source", e->source);
+		ips_json_key(g, "notify");
 		if (e->notify)
 			yajl_gen_integer(g, e->notify);
 		else
 			yajl_gen_null(g);
-		kstr(g, "ike_version", e->ike_version);
-		kstr(g, "summary", e->summary);
+		ips_json_kstr(g, "ike_version", e->ike_version);
+		ips_json_kstr(g, "summary", e->summary);
 		kstrlist(g, "causes", &e->causes);
 		kstrlist(g, "diagnose", &e->diagnose);
 		kstrlist(g, "resolve", &e->resolve);

@@ -15,9 +15,12 @@ static void print_cb(void *ctx, const char *s, size_t n)
 	fwrite(s, 1, n, (FILE *)ctx);
 }
 
-#define KEY(g, k) yajl_gen_string(g, (const unsigned char *)(k), strlen(k))
+void ips_json_key(yajl_gen g, const char *k)
+{
+	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+}
 
-static void str(yajl_gen g, const char *s)
+void ips_json_str(yajl_gen g, const char *s)
 {
 	if (s)
 		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
@@ -25,19 +28,19 @@ static void str(yajl_gen g, const char *s)
 		yajl_gen_null(g);
 }
 
-static void kstr(yajl_gen g, const char *k, const char *v)
+void ips_json_kstr(yajl_gen g, const char *k, const char *v)
 {
-	KEY(g, k);
-	str(g, v);
+	ips_json_key(g, k);
+	ips_json_str(g, v);
 }
 
-static void kint(yajl_gen g, const char *k, long long v)
+void ips_json_kint(yajl_gen g, const char *k, long long v)
 {
-	KEY(g, k);
+	ips_json_key(g, k);
 	yajl_gen_integer(g, v);
 }
 
-static void time_val(yajl_gen g, const ips_time_t *t)
+void ips_json_time(yajl_gen g, const ips_time_t *t)
 {
 	if (!t->valid) {
 		yajl_gen_null(g);
@@ -45,14 +48,14 @@ static void time_val(yajl_gen g, const ips_time_t *t)
 	}
 	char buf[64];
 	ips_time_format(t, buf, sizeof buf);
-	str(g, buf);
+	ips_json_str(g, buf);
 }
 
 static void fields_obj(yajl_gen g, const ips_kv_t *kv, size_t n)
 {
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < n; i++)
-		kstr(g, kv[i].key, kv[i].value);
+		ips_json_kstr(g, kv[i].key, kv[i].value);
 	yajl_gen_map_close(g);
 }
 
@@ -61,65 +64,65 @@ void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t 
 {
 	const ips_input_t *in = res->inputs.items[f->input];
 	yajl_gen_map_open(g);
-	kstr(g, "id", f->id);
-	kstr(g, "rule", f->det->id);
-	KEY(g, "code");
+	ips_json_kstr(g, "id", f->id);
+	ips_json_kstr(g, "rule", f->det->id);
+	ips_json_key(g, "code");
 	if (f->entry->has_code)
 		yajl_gen_integer(g, f->entry->code);
 	else
 		yajl_gen_null(g);
-	kstr(g, "name", f->entry->name);
-	kstr(g, "severity", ips_severity_name(f->severity));
-	kstr(g, "message", f->entry->message);
-	kstr(g, "path", in->path);
-	kint(g, "line", (long long)f->line);
-	kint(g, "offset", (long long)f->offset);
-	KEY(g, "time");
-	time_val(g, &f->time);
-	KEY(g, "fields");
+	ips_json_kstr(g, "name", f->entry->name);
+	ips_json_kstr(g, "severity", ips_severity_name(f->severity));
+	ips_json_kstr(g, "message", f->entry->message);
+	ips_json_kstr(g, "path", in->path);
+	ips_json_kint(g, "line", (long long)f->line);
+	ips_json_kint(g, "offset", (long long)f->offset);
+	ips_json_key(g, "time");
+	ips_json_time(g, &f->time);
+	ips_json_key(g, "fields");
 	fields_obj(g, f->fields, f->nfields);
-	kstr(g, "text", f->text);
-	kstr(g, "host", f->host);
-	kstr(g, "hex", f->entry->hex);
-	kstr(g, "category", f->entry->category);
-	kstr(g, "summary", f->entry->summary);
+	ips_json_kstr(g, "text", f->text);
+	ips_json_kstr(g, "host", f->host);
+	ips_json_kstr(g, "hex", f->entry->hex);
+	ips_json_kstr(g, "category", f->entry->category);
+	ips_json_kstr(g, "summary", f->entry->summary);
 	yajl_gen_map_close(g);
 }
 
 void ips_json_input(yajl_gen g, const ips_input_t *in)
 {
 	yajl_gen_map_open(g);
-	kstr(g, "path", in->path);
-	kstr(g, "format", in->format);
-	kint(g, "records", (long long)in->records);
-	kint(g, "bytes", (long long)in->bytes);
-	kstr(g, "status", ips_input_status_name(in->status));
-	kstr(g, "error", in->error);
-	kstr(g, "note", in->note);
-	kint(g, "truncated", (long long)in->truncated);
-	kint(g, "findings", (long long)in->findings);
+	ips_json_kstr(g, "path", in->path);
+	ips_json_kstr(g, "format", in->format);
+	ips_json_kint(g, "records", (long long)in->records);
+	ips_json_kint(g, "bytes", (long long)in->bytes);
+	ips_json_kstr(g, "status", ips_input_status_name(in->status));
+	ips_json_kstr(g, "error", in->error);
+	ips_json_kstr(g, "note", in->note);
+	ips_json_kint(g, "truncated", (long long)in->truncated);
+	ips_json_kint(g, "findings", (long long)in->findings);
 	yajl_gen_map_close(g);
 }
 
 void ips_json_summary(yajl_gen g, const ips_results_t *res)
 {
 	yajl_gen_map_open(g);
-	kint(g, "records", (long long)res->records);
-	kint(g, "findings", (long long)res->findings.len);
-	kint(g, "incidents", (long long)res->incidents.len);
-	kint(g, "events", (long long)res->events_total);
-	kint(g, "filtered", (long long)res->filtered);
-	KEY(g, "by_severity");
+	ips_json_kint(g, "records", (long long)res->records);
+	ips_json_kint(g, "findings", (long long)res->findings.len);
+	ips_json_kint(g, "incidents", (long long)res->incidents.len);
+	ips_json_kint(g, "events", (long long)res->events_total);
+	ips_json_kint(g, "filtered", (long long)res->filtered);
+	ips_json_key(g, "by_severity");
 	yajl_gen_map_open(g);
 	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
 		long long c = 0;
 		for (size_t i = 0; i < res->findings.len; i++)
 			c += (int)((const ips_finding_t *)res->findings.items[i])->severity == s;
-		kint(g, ips_severity_name((ips_severity_t)s), c);
+		ips_json_kint(g, ips_severity_name((ips_severity_t)s), c);
 	}
 	yajl_gen_map_close(g);
 	/* by_code: names in sorted order, for deterministic output */
-	KEY(g, "by_code");
+	ips_json_key(g, "by_code");
 	yajl_gen_map_open(g);
 	size_t n = res->findings.len;
 	const char **names = ips_xcalloc(n, sizeof *names);
@@ -135,7 +138,7 @@ void ips_json_summary(yajl_gen g, const ips_results_t *res)
 		size_t j = i;
 		while (j < n && !strcmp(names[j], names[i]))
 			j++;
-		kint(g, names[i], (long long)(j - i));
+		ips_json_kint(g, names[i], (long long)(j - i));
 		i = j;
 	}
 	free(names);
@@ -152,57 +155,57 @@ static ips_status_t write_json(FILE *out, const ips_results_t *res, const ips_ru
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	yajl_gen_config(g, yajl_gen_print_callback, print_cb, out);
 	yajl_gen_map_open(g);
-	KEY(g, "tool");
+	ips_json_key(g, "tool");
 	yajl_gen_map_open(g);
-	kstr(g, "name", "ipsec-scan");
-	kstr(g, "version", o->version);
+	ips_json_kstr(g, "name", "ipsec-scan");
+	ips_json_kstr(g, "version", o->version);
 	yajl_gen_map_close(g);
-	KEY(g, "inputs");
+	ips_json_key(g, "inputs");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->inputs.len; i++)
 		ips_json_input(g, res->inputs.items[i]);
 	yajl_gen_array_close(g);
-	KEY(g, "findings");
+	ips_json_key(g, "findings");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->findings.len; i++)
 		ips_json_finding(g, res, res->findings.items[i]);
 	yajl_gen_array_close(g);
-	KEY(g, "incidents");
+	ips_json_key(g, "incidents");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->incidents.len; i++)
 		ips_json_incident(g, res, res->incidents.items[i]);
 	yajl_gen_array_close(g);
-	KEY(g, "events");
+	ips_json_key(g, "events");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->events.len; i++) {
 		const ips_event_t *e = res->events.items[i];
 		const ips_input_t *in = res->inputs.items[e->input];
 		yajl_gen_map_open(g);
-		kstr(g, "name", e->entry->name);
-		KEY(g, "code");
+		ips_json_kstr(g, "name", e->entry->name);
+		ips_json_key(g, "code");
 		if (e->entry->has_code)
 			yajl_gen_integer(g, e->entry->code);
 		else
 			yajl_gen_null(g);
-		kstr(g, "marker", e->entry->marker);
-		kstr(g, "kind", e->entry->marker ? "marker" : "event");
-		kstr(g, "path", in->path);
-		kint(g, "line", (long long)e->line);
-		kint(g, "offset", (long long)e->offset);
-		KEY(g, "time");
-		time_val(g, &e->time);
-		kstr(g, "host", e->host);
-		KEY(g, "fields");
+		ips_json_kstr(g, "marker", e->entry->marker);
+		ips_json_kstr(g, "kind", e->entry->marker ? "marker" : "event");
+		ips_json_kstr(g, "path", in->path);
+		ips_json_kint(g, "line", (long long)e->line);
+		ips_json_kint(g, "offset", (long long)e->offset);
+		ips_json_key(g, "time");
+		ips_json_time(g, &e->time);
+		ips_json_kstr(g, "host", e->host);
+		ips_json_key(g, "fields");
 		fields_obj(g, e->fields, e->nfields);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	KEY(g, "notes");
+	ips_json_key(g, "notes");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->notes.len; i++)
-		str(g, res->notes.items[i]);
+		ips_json_str(g, res->notes.items[i]);
 	yajl_gen_array_close(g);
-	KEY(g, "summary");
+	ips_json_key(g, "summary");
 	ips_json_summary(g, res);
 	yajl_gen_map_close(g);
 	yajl_gen_free(g);

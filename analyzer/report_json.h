@@ -10,6 +10,14 @@
 
 #include "results.h"
 
+/* Small writers every JSON output uses: a key; a string (NULL gives null);
+ * key and string; key and integer; an ISO 8601 UTC time (null when unknown). */
+void ips_json_key(yajl_gen g, const char *k);
+void ips_json_str(yajl_gen g, const char *s);
+void ips_json_kstr(yajl_gen g, const char *k, const char *v);
+void ips_json_kint(yajl_gen g, const char *k, long long v);
+void ips_json_time(yajl_gen g, const ips_time_t *t);
+
 void ips_json_input(yajl_gen g, const ips_input_t *in);
 void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
 void ips_json_summary(yajl_gen g, const ips_results_t *res);

@@ -34,33 +34,11 @@
 #define SCHEMA_URI "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 #define FINGERPRINT "ipsecScanFindingId/v1"
 
-#define KEY(g, k) yajl_gen_string(g, (const unsigned char *)(k), strlen(k))
-
-static void str(yajl_gen g, const char *s)
-{
-	if (s)
-		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-	else
-		yajl_gen_null(g);
-}
-
-static void kstr(yajl_gen g, const char *k, const char *v)
-{
-	KEY(g, k);
-	str(g, v);
-}
-
-static void kint(yajl_gen g, const char *k, long long v)
-{
-	KEY(g, k);
-	yajl_gen_integer(g, v);
-}
-
 static void message(yajl_gen g, const char *key, const char *text)
 {
-	KEY(g, key);
+	ips_json_key(g, key);
 	yajl_gen_map_open(g);
-	kstr(g, "text", text);
+	ips_json_kstr(g, "text", text);
 	yajl_gen_map_close(g);
 }
 
@@ -106,11 +84,11 @@ static void artifact_location(yajl_gen g, const ips_results_t *res, size_t input
 	yajl_gen_map_open(g);
 	if (input < res->inputs.len) {
 		char *uri = path_uri(((const ips_input_t *)res->inputs.items[input])->path);
-		kstr(g, "uri", uri);
+		ips_json_kstr(g, "uri", uri);
 		free(uri);
-		kint(g, "index", (long long)input);
+		ips_json_kint(g, "index", (long long)input);
 	} else {
-		kstr(g, "uri", "unknown");
+		ips_json_kstr(g, "uri", "unknown");
 	}
 	yajl_gen_map_close(g);
 }
@@ -119,18 +97,18 @@ static void artifact_location(yajl_gen g, const ips_results_t *res, size_t input
 static void physical(yajl_gen g, const ips_results_t *res, size_t input, uint64_t line,
 		     const char *text)
 {
-	KEY(g, "physicalLocation");
+	ips_json_key(g, "physicalLocation");
 	yajl_gen_map_open(g);
-	KEY(g, "artifactLocation");
+	ips_json_key(g, "artifactLocation");
 	artifact_location(g, res, input);
 	if (line >= 1) {
-		KEY(g, "region");
+		ips_json_key(g, "region");
 		yajl_gen_map_open(g);
-		kint(g, "startLine", (long long)line);
+		ips_json_kint(g, "startLine", (long long)line);
 		if (text) {
-			KEY(g, "snippet");
+			ips_json_key(g, "snippet");
 			yajl_gen_map_open(g);
-			kstr(g, "text", text);
+			ips_json_kstr(g, "text", text);
 			yajl_gen_map_close(g);
 		}
 		yajl_gen_map_close(g);
@@ -175,18 +153,18 @@ static void rule(yajl_gen g, const ips_entry_t *e)
 	char key[256];
 	ips_report_explain_key(e, key, sizeof key);
 	yajl_gen_map_open(g);
-	kstr(g, "id", e->name);
-	KEY(g, "shortDescription");
+	ips_json_kstr(g, "id", e->name);
+	ips_json_key(g, "shortDescription");
 	yajl_gen_map_open(g);
-	kstr(g, "text", e->message ? e->message : e->summary ? e->summary : e->name);
+	ips_json_kstr(g, "text", e->message ? e->message : e->summary ? e->summary : e->name);
 	yajl_gen_map_close(g);
-	KEY(g, "fullDescription");
+	ips_json_key(g, "fullDescription");
 	yajl_gen_map_open(g);
-	kstr(g, "text", e->summary ? e->summary : e->message ? e->message : e->name);
+	ips_json_kstr(g, "text", e->summary ? e->summary : e->message ? e->message : e->name);
 	yajl_gen_map_close(g);
-	KEY(g, "defaultConfiguration");
+	ips_json_key(g, "defaultConfiguration");
 	yajl_gen_map_open(g);
-	kstr(g, "level", level(e->severity));
+	ips_json_kstr(g, "level", level(e->severity));
 	yajl_gen_map_close(g);
 	ips_buf_t t, m;
 	ips_buf_init(&t, 1024 * 1024);
@@ -199,28 +177,28 @@ static void rule(yajl_gen g, const ips_entry_t *e)
 	list_md(&m, "How to diagnose", &e->diagnose, false);
 	list_md(&m, "How to resolve", &e->resolve, true);
 	ips_buf_printf(&m, "%sMore: `ipsec-scan explain %s`\n", m.len ? "\n" : "", key);
-	KEY(g, "help");
+	ips_json_key(g, "help");
 	yajl_gen_map_open(g);
-	kstr(g, "text", t.data);
-	kstr(g, "markdown", m.data);
+	ips_json_kstr(g, "text", t.data);
+	ips_json_kstr(g, "markdown", m.data);
 	yajl_gen_map_close(g);
 	ips_buf_free(&t);
 	ips_buf_free(&m);
-	KEY(g, "properties");
+	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
-	kstr(g, "category", e->category);
-	KEY(g, "code");
+	ips_json_kstr(g, "category", e->category);
+	ips_json_key(g, "code");
 	if (e->has_code)
 		yajl_gen_integer(g, e->code);
 	else
 		yajl_gen_null(g);
-	kstr(g, "hex", e->hex);
-	kstr(g, "source", e->source);
-	KEY(g, "tags");
+	ips_json_kstr(g, "hex", e->hex);
+	ips_json_kstr(g, "source", e->source);
+	ips_json_key(g, "tags");
 	yajl_gen_array_open(g);
-	str(g, "ipsec");
+	ips_json_str(g, "ipsec");
 	if (e->category)
-		str(g, e->category);
+		ips_json_str(g, e->category);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
@@ -240,27 +218,27 @@ static const char *const kind_rule_text[][2] = {
 static void kind_rule(yajl_gen g, ips_incident_kind_t k)
 {
 	yajl_gen_map_open(g);
-	kstr(g, "id", kind_rule_text[k][0]);
-	KEY(g, "shortDescription");
+	ips_json_kstr(g, "id", kind_rule_text[k][0]);
+	ips_json_key(g, "shortDescription");
 	yajl_gen_map_open(g);
-	kstr(g, "text", kind_rule_text[k][1]);
+	ips_json_kstr(g, "text", kind_rule_text[k][1]);
 	yajl_gen_map_close(g);
-	KEY(g, "fullDescription");
+	ips_json_key(g, "fullDescription");
 	yajl_gen_map_open(g);
-	kstr(g, "text", "An incident found by correlation that has no failure record of its own: "
+	ips_json_kstr(g, "text", "An incident found by correlation that has no failure record of its own: "
 		       "the logs show where it started, and no outcome.");
 	yajl_gen_map_close(g);
-	KEY(g, "defaultConfiguration");
+	ips_json_key(g, "defaultConfiguration");
 	yajl_gen_map_open(g);
-	kstr(g, "level", "warning");
+	ips_json_kstr(g, "level", "warning");
 	yajl_gen_map_close(g);
-	KEY(g, "properties");
+	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
-	kstr(g, "category", "correlation");
-	KEY(g, "tags");
+	ips_json_kstr(g, "category", "correlation");
+	ips_json_key(g, "tags");
 	yajl_gen_array_open(g);
-	str(g, "ipsec");
-	str(g, "correlation");
+	ips_json_str(g, "ipsec");
+	ips_json_str(g, "correlation");
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
@@ -325,10 +303,10 @@ static void code_flow(yajl_gen g, const sarif_ctx_t *c, const ips_incident_t *x)
 	yajl_gen_map_open(g);
 	message(g, "message", msg.data);
 	ips_buf_free(&msg);
-	KEY(g, "threadFlows");
+	ips_json_key(g, "threadFlows");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	KEY(g, "locations");
+	ips_json_key(g, "locations");
 	yajl_gen_array_open(g);
 	size_t n = 0;
 	for (size_t i = 0; i < x->nfindings; i++)
@@ -336,7 +314,7 @@ static void code_flow(yajl_gen g, const sarif_ctx_t *c, const ips_incident_t *x)
 	for (size_t i = 0; i < n; i++) {
 		const ips_finding_t *f = res->findings.items[o[i]];
 		yajl_gen_map_open(g);
-		KEY(g, "location");
+		ips_json_key(g, "location");
 		yajl_gen_map_open(g);
 		finding_location(g, res, f, false);
 		char t[64];
@@ -346,10 +324,10 @@ static void code_flow(yajl_gen g, const sarif_ctx_t *c, const ips_incident_t *x)
 		message(g, "message", m);
 		free(m);
 		yajl_gen_map_close(g);
-		kint(g, "executionOrder", (long long)i + 1);
+		ips_json_kint(g, "executionOrder", (long long)i + 1);
 		if (f->time.valid)
-			kstr(g, "executionTimeUtc", t);
-		kstr(g, "importance", o[i] == x->findings[0] ? "essential" : "important");
+			ips_json_kstr(g, "executionTimeUtc", t);
+		ips_json_kstr(g, "importance", o[i] == x->findings[0] ? "essential" : "important");
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -363,7 +341,7 @@ static void fields_obj(yajl_gen g, const ips_kv_t *kv, size_t n)
 {
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < n; i++)
-		kstr(g, kv[i].key, kv[i].value);
+		ips_json_kstr(g, kv[i].key, kv[i].value);
 	yajl_gen_map_close(g);
 }
 
@@ -409,20 +387,20 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 	}
 
 	yajl_gen_map_open(g);
-	kstr(g, "ruleId", e->name);
-	kint(g, "ruleIndex", (long long)rule_index(c, e));
-	kstr(g, "level", level(f->severity));
+	ips_json_kstr(g, "ruleId", e->name);
+	ips_json_kint(g, "ruleIndex", (long long)rule_index(c, e));
+	ips_json_kstr(g, "level", level(f->severity));
 	message(g, "message", m.data);
 	ips_buf_free(&m);
-	KEY(g, "locations");
+	ips_json_key(g, "locations");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
 	finding_location(g, res, f, true);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
-	KEY(g, "partialFingerprints");
+	ips_json_key(g, "partialFingerprints");
 	yajl_gen_map_open(g);
-	kstr(g, FINGERPRINT, f->id);
+	ips_json_kstr(g, FINGERPRINT, f->id);
 	yajl_gen_map_close(g);
 
 	/* the root cause of each incident this finding is not the root of */
@@ -432,13 +410,13 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 		if (!x->nfindings || x->findings[0] == fi || x->findings[0] >= res->findings.len)
 			continue;
 		if (!related) {
-			KEY(g, "relatedLocations");
+			ips_json_key(g, "relatedLocations");
 			yajl_gen_array_open(g);
 			related = true;
 		}
 		const ips_finding_t *r = res->findings.items[x->findings[0]];
 		yajl_gen_map_open(g);
-		kint(g, "id", (long long)k);
+		ips_json_kint(g, "id", (long long)k);
 		finding_location(g, res, r, false);
 		char *msg = ips_xasprintf("Root cause of incident %s: %s", x->id, r->entry->name);
 		message(g, "message", msg);
@@ -455,7 +433,7 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 		if (!x->nfindings || x->findings[0] != fi)
 			continue;
 		if (!flows) {
-			KEY(g, "codeFlows");
+			ips_json_key(g, "codeFlows");
 			yajl_gen_array_open(g);
 			flows = true;
 		}
@@ -464,36 +442,36 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 	if (flows)
 		yajl_gen_array_close(g);
 
-	KEY(g, "properties");
+	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
-	kstr(g, "severity", ips_severity_name(f->severity));
-	KEY(g, "code");
+	ips_json_kstr(g, "severity", ips_severity_name(f->severity));
+	ips_json_key(g, "code");
 	if (e->has_code)
 		yajl_gen_integer(g, e->code);
 	else
 		yajl_gen_null(g);
-	kstr(g, "rule", f->det ? f->det->id : NULL);
-	KEY(g, "time");
+	ips_json_kstr(g, "rule", f->det ? f->det->id : NULL);
+	ips_json_key(g, "time");
 	if (f->time.valid) {
 		char t[64];
 		ips_time_format(&f->time, t, sizeof t);
-		str(g, t);
+		ips_json_str(g, t);
 	} else {
 		yajl_gen_null(g);
 	}
-	kint(g, "offset", (long long)f->offset);
-	kstr(g, "host", f->host);
-	KEY(g, "fields");
+	ips_json_kint(g, "offset", (long long)f->offset);
+	ips_json_kstr(g, "host", f->host);
+	ips_json_key(g, "fields");
 	fields_obj(g, f->fields, f->nfields);
-	KEY(g, "incidents");
+	ips_json_key(g, "incidents");
 	yajl_gen_array_open(g);
 	for (size_t k = 0; k < ninc; k++) {
 		const ips_incident_t *x = res->incidents.items[inc[k]];
 		yajl_gen_map_open(g);
-		kstr(g, "id", x->id);
-		kstr(g, "title", x->title);
-		kstr(g, "kind", ips_incident_kind_name(x->kind));
-		KEY(g, "root");
+		ips_json_kstr(g, "id", x->id);
+		ips_json_kstr(g, "title", x->title);
+		ips_json_kstr(g, "kind", ips_incident_kind_name(x->kind));
+		ips_json_key(g, "root");
 		yajl_gen_bool(g, x->nfindings && x->findings[0] == fi);
 		yajl_gen_map_close(g);
 	}
@@ -508,9 +486,9 @@ static void incident_result(yajl_gen g, const sarif_ctx_t *c, const ips_incident
 	const ips_results_t *res = c->res;
 	size_t k = x->kind <= IPS_INC_GROUP ? x->kind : IPS_INC_GROUP;
 	yajl_gen_map_open(g);
-	kstr(g, "ruleId", kind_rule_text[k][0]);
-	kint(g, "ruleIndex", (long long)c->kind_index[k]);
-	kstr(g, "level", level(x->severity));
+	ips_json_kstr(g, "ruleId", kind_rule_text[k][0]);
+	ips_json_kint(g, "ruleIndex", (long long)c->kind_index[k]);
+	ips_json_kstr(g, "level", level(x->severity));
 	char *key = ips_report_key_words(x->key, x->nkey);
 	ips_buf_t msg;
 	ips_buf_init(&msg, 64 * 1024);
@@ -524,26 +502,26 @@ static void incident_result(yajl_gen g, const sarif_ctx_t *c, const ips_incident
 	size_t in;
 	uint64_t line;
 	ips_report_incident_where(res, x, &in, &line);
-	KEY(g, "locations");
+	ips_json_key(g, "locations");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
 	physical(g, res, in, line, NULL);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
-	KEY(g, "partialFingerprints");
+	ips_json_key(g, "partialFingerprints");
 	yajl_gen_map_open(g);
-	kstr(g, "ipsecScanIncidentId/v1", x->id);
+	ips_json_kstr(g, "ipsecScanIncidentId/v1", x->id);
 	yajl_gen_map_close(g);
-	KEY(g, "properties");
+	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
-	kstr(g, "severity", ips_severity_name(x->severity));
-	KEY(g, "incidents");
+	ips_json_kstr(g, "severity", ips_severity_name(x->severity));
+	ips_json_key(g, "incidents");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	kstr(g, "id", x->id);
-	kstr(g, "title", x->title);
-	kstr(g, "kind", ips_incident_kind_name(x->kind));
-	KEY(g, "root");
+	ips_json_kstr(g, "id", x->id);
+	ips_json_kstr(g, "title", x->title);
+	ips_json_kstr(g, "kind", ips_incident_kind_name(x->kind));
+	ips_json_key(g, "root");
 	yajl_gen_bool(g, 0);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
@@ -555,18 +533,18 @@ static void notification(yajl_gen g, const ips_results_t *res, const char *lvl, 
 			 const char *text, size_t input)
 {
 	yajl_gen_map_open(g);
-	KEY(g, "descriptor");
+	ips_json_key(g, "descriptor");
 	yajl_gen_map_open(g);
-	kstr(g, "id", id);
+	ips_json_kstr(g, "id", id);
 	yajl_gen_map_close(g);
-	kstr(g, "level", lvl);
+	ips_json_kstr(g, "level", lvl);
 	ips_buf_t msg;
 	ips_buf_init(&msg, 64 * 1024);
 	esc(&msg, text);
 	message(g, "message", msg.data);
 	ips_buf_free(&msg);
 	if (input < res->inputs.len) {
-		KEY(g, "locations");
+		ips_json_key(g, "locations");
 		yajl_gen_array_open(g);
 		yajl_gen_map_open(g);
 		physical(g, res, input, 0, NULL);
@@ -612,22 +590,22 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	yajl_gen_config(g, yajl_gen_print_callback, ips_utf8_stream_write, &us);
 
 	yajl_gen_map_open(g);
-	kstr(g, "$schema", SCHEMA_URI);
-	kstr(g, "version", "2.1.0");
-	KEY(g, "runs");
+	ips_json_kstr(g, "$schema", SCHEMA_URI);
+	ips_json_kstr(g, "version", "2.1.0");
+	ips_json_key(g, "runs");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
 
-	KEY(g, "tool");
+	ips_json_key(g, "tool");
 	yajl_gen_map_open(g);
-	KEY(g, "driver");
+	ips_json_key(g, "driver");
 	yajl_gen_map_open(g);
-	kstr(g, "name", "ipsec-scan");
-	kstr(g, "fullName", "ipsec-scan IPsec/IKE log analyzer");
-	kstr(g, "version", o->version ? o->version : "unknown");
+	ips_json_kstr(g, "name", "ipsec-scan");
+	ips_json_kstr(g, "fullName", "ipsec-scan IPsec/IKE log analyzer");
+	ips_json_kstr(g, "version", o->version ? o->version : "unknown");
 	if (o->version)
-		kstr(g, "semanticVersion", o->version);
-	KEY(g, "rules");
+		ips_json_kstr(g, "semanticVersion", o->version);
+	ips_json_key(g, "rules");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < c.nrules; i++)
 		rule(g, c.rules[i]);
@@ -644,12 +622,12 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 		const ips_input_t *in = res->inputs.items[i];
 		ok &= in->status != IPS_INPUT_ERROR && in->status != IPS_INPUT_PARTIAL;
 	}
-	KEY(g, "invocations");
+	ips_json_key(g, "invocations");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	KEY(g, "executionSuccessful");
+	ips_json_key(g, "executionSuccessful");
 	yajl_gen_bool(g, ok);
-	KEY(g, "toolExecutionNotifications");
+	ips_json_key(g, "toolExecutionNotifications");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		const ips_input_t *in = res->inputs.items[i];
@@ -668,36 +646,36 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
 
-	KEY(g, "artifacts");
+	ips_json_key(g, "artifacts");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		const ips_input_t *in = res->inputs.items[i];
 		char *uri = path_uri(in->path);
 		yajl_gen_map_open(g);
-		KEY(g, "location");
+		ips_json_key(g, "location");
 		yajl_gen_map_open(g);
-		kstr(g, "uri", uri);
+		ips_json_kstr(g, "uri", uri);
 		yajl_gen_map_close(g);
 		if (in->status != IPS_INPUT_ERROR)
-			kint(g, "length", (long long)in->bytes);
-		KEY(g, "roles");
+			ips_json_kint(g, "length", (long long)in->bytes);
+		ips_json_key(g, "roles");
 		yajl_gen_array_open(g);
-		str(g, "analysisTarget");
+		ips_json_str(g, "analysisTarget");
 		yajl_gen_array_close(g);
-		KEY(g, "properties");
+		ips_json_key(g, "properties");
 		yajl_gen_map_open(g);
-		kstr(g, "path", in->path);
-		kstr(g, "format", in->format);
-		kstr(g, "status", ips_input_status_name(in->status));
-		kint(g, "records", (long long)in->records);
-		kint(g, "findings", (long long)in->findings);
+		ips_json_kstr(g, "path", in->path);
+		ips_json_kstr(g, "format", in->format);
+		ips_json_kstr(g, "status", ips_input_status_name(in->status));
+		ips_json_kint(g, "records", (long long)in->records);
+		ips_json_kint(g, "findings", (long long)in->findings);
 		yajl_gen_map_close(g);
 		yajl_gen_map_close(g);
 		free(uri);
 	}
 	yajl_gen_array_close(g);
 
-	KEY(g, "results");
+	ips_json_key(g, "results");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->findings.len; i++)
 		finding_result(g, &c, i);
@@ -708,14 +686,14 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	}
 	yajl_gen_array_close(g);
 
-	KEY(g, "properties");
+	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
-	KEY(g, "incidents");
+	ips_json_key(g, "incidents");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->incidents.len; i++)
 		ips_json_incident(g, res, res->incidents.items[i]);
 	yajl_gen_array_close(g);
-	KEY(g, "summary");
+	ips_json_key(g, "summary");
 	ips_json_summary(g, res);
 	yajl_gen_map_close(g);
 
