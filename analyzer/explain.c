@@ -184,6 +184,10 @@ void ips_explain_text(FILE *out, const ips_rules_t *r, const ips_entry_t *e, boo
 	if (e->notify)
 		fprintf(out, "  %s notify type %d\n", e->ike_version ? e->ike_version : "IKE",
 			e->notify);
+	for (size_t i = 0; i < e->aliases.len; i++)
+		fprintf(out, "%s%s", i ? ", " : "  Also written as: ", (const char *)e->aliases.items[i]);
+	if (e->aliases.len)
+		fputc('\n', out);
 	if (e->message)
 		fprintf(out, "  %s: %s\n", e->has_code ? "Message" : "Meaning", e->message);
 	fprintf(out, "  Severity: %s\n", sev_meaning(e->severity));
@@ -401,6 +405,12 @@ void ips_explain_markdown_all(FILE *out, const ips_rules_t *r)
 			if (e->notify)
 				fprintf(out, "%s notify type %d. ", e->ike_version ? e->ike_version : "IKE",
 					e->notify);
+			for (size_t j = 0; j < e->aliases.len; j++) {
+				fputs(j ? ", " : "Also written as ", out);
+				md(out, e->aliases.items[j]);
+			}
+			if (e->aliases.len)
+				fputs(". ", out);
 			fprintf(out, "Severity: %s. Category: %s.", ips_severity_name(e->severity),
 				e->category ? e->category : "-");
 			if (e->marker)

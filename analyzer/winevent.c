@@ -881,9 +881,12 @@ void ips_winevent_emit(ips_winevent_t *ev, ips_sink_t *sink)
 		else if (is_security(ev))
 			parse_label_lines(ev, ev->msg.data, ev->msg.len);
 	}
+	/* WFP: the header's addresses, or a DoS Protection drop's public and
+	 * internal host (FWPM_NET_EVENT_IPSEC_DOSP_DROP0) */
 	alias(ev, "peer", (const char *const[]){"RemoteAddress", "remoteAddrV4", "remoteAddrV6",
-						 NULL});
+						 "publicHostV4Addr", "publicHostV6Addr", NULL});
 	alias(ev, "local", (const char *const[]){"LocalAddress", "localAddrV4", "localAddrV6",
+						  "internalHostV4Addr", "internalHostV6Addr",
 						  NULL});
 	alias(ev, "user", (const char *const[]){"UserName", NULL});
 	alias(ev, "conn", (const char *const[]){"ConnectionName", NULL});

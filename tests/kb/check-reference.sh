@@ -1,7 +1,8 @@
 #!/bin/sh
 # Check every knowledge-base entry against the reference tables it was built from:
 # winerror-ipsec.tsv and raserror-vpn.tsv (code, hex, name, exact message), ike-notify.tsv
-# (IKEV2_/IKEV1_ names, notify number, meaning) and cisco-asa-ipsec.tsv (ASA_<id>, meaning).
+# (IKEV2_/IKEV1_ names, notify number, meaning), cisco-asa-ipsec.tsv (ASA_<id>, meaning)
+# and the NTSTATUS table of hresult-and-ntstatus.md (STATUS_IPSEC_* forms).
 # Each row must be in the built binary's knowledge base, found by every lookup form.
 # Skips where ../shared/reference is absent (it ships beside the project, not in it).
 set -u
@@ -62,8 +63,26 @@ tail -n +2 "$REF/cisco-asa-ipsec.tsv" | jq -R -r --slurpfile kb "$tmp/kb.json" '
 	  elif $e.message != $r[2] then "FAIL \($n): meaning differs"
 	  else "ok \($n)" end' > "$tmp/asa.txt"
 
-cat "$tmp/codes.txt" "$tmp/notify.txt" "$tmp/asa.txt" | grep '^FAIL'
-pass=$(cat "$tmp/codes.txt" "$tmp/notify.txt" "$tmp/asa.txt" | grep -c '^ok ')
-fail=$(cat "$tmp/codes.txt" "$tmp/notify.txt" "$tmp/asa.txt" | grep -c '^FAIL')
+# 4. The IPsec driver's NTSTATUS twins (hresult-and-ntstatus.md, section 3): the name,
+#    the value, its signed decimal (WFP's INT32 failureStatus) and the HRESULT_FROM_NT
+#    form (value | 0x10000000) all resolve to the Win32 code with the same text.
+sed -n '/^## 3\. NTSTATUS/,/^## 4\./p' "$REF/hresult-and-ntstatus.md" |
+	sed -n 's/^| \(STATUS_IPSEC_[A-Z_]*\) | \(0xC036[0-9A-F]*\) | \(-[0-9]*\) | \([0-9]*\).*/\1 \2 \3 \4/p' |
+	while read -r name val dec code; do
+		ntres="0xD${val#0xC}"
+		for k in "$name" "$val" "$dec" "$ntres"; do
+			got=$("$BIN" explain -f json -- "$k" 2>/dev/null | jq -r '.[0].code')
+			if [ "$got" = "$code" ]; then echo "ok $k"; else echo "FAIL $k: resolves to '$got', not $code"; fi
+		done
+	done > "$tmp/ntstatus.txt"
+[ -s "$tmp/ntstatus.txt" ] || echo "FAIL ntstatus: no rows read from hresult-and-ntstatus.md" > "$tmp/ntstatus.txt"
+
+all="$tmp/codes.txt $tmp/notify.txt $tmp/asa.txt $tmp/ntstatus.txt"
+# shellcheck disable=SC2086
+cat $all | grep '^FAIL'
+# shellcheck disable=SC2086
+pass=$(cat $all | grep -c '^ok ')
+# shellcheck disable=SC2086
+fail=$(cat $all | grep -c '^FAIL')
 echo "knowledge base vs reference tables: $pass passed, $fail failed"
 [ "$fail" = 0 ]
