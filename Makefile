@@ -111,7 +111,7 @@ cron-check: ipsec-scan
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
 	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check
-	$(MAKE) --no-print-directory install-check
+	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
 	$(MAKE) --no-print-directory ipsec-scan
@@ -172,6 +172,8 @@ install: ipsec-scan
 	$(INSTALL) -m 644 man/ipsec-scan.1 $(DESTDIR)$(MANDIR)/man1/ipsec-scan.1
 	$(INSTALL) -m 644 contrib/bash-completion/ipsec-scan $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan
 	$(INSTALL) -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 644 $(wildcard docs/examples/*) $(DESTDIR)$(DOCDIR)/examples/
 	for f in $(RULE_FILES); do $(INSTALL) -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 	sed 's|/usr/local/bin/ipsec-scan|$(BINDIR)/ipsec-scan|' contrib/systemd/ipsec-scan.service \
 	    > $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
@@ -197,6 +199,10 @@ deb:
 # make install/uninstall into a temporary DESTDIR: binary from /, man page, completion
 install-check: ipsec-scan
 	sh tests/install/run.sh
+
+# every `$ ` command in README.md and docs/*.md, with the output shown there
+docs-commands-check: ipsec-scan
+	sh tests/docs/run.sh
 
 # make deb, lintian, dpkg -i / --purge (as root); about a minute, so not in `make test`
 DEB_TOOLS := dpkg-dev debhelper lintian fakeroot

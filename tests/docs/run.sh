@@ -10,10 +10,10 @@
 #   - "# exit N" at the end of the command line is the exit status it must give
 #     (0 when absent).
 #   - The lines after the command, up to the next "$ " line or the end of the block, are
-#     its expected standard output. A line "..." stands for any number of lines; a line
-#     ending in "..." matches any line that starts with what comes before the "...".
-#     (one space before the "..." is not part of the text). A command with no lines
-#     after it has its exit status checked only.
+#     its expected standard output. A line "..." stands for any number of lines; "..."
+#     inside a line for any text (at the end of a line, " ..." for the rest of it, so
+#     long lines can be cut). A command with no lines after it has its exit status
+#     checked only.
 #   - Blocks without "$ " lines (placeholders such as events.log, snippets for other
 #     platforms, marked as such in the text) are not run. A block right after a line
 #     <!-- docs-check: skip --> is not run either.
@@ -82,13 +82,18 @@ matches() {
 	awk -v wantf="$2" '
 	BEGIN { while ((getline l < wantf) > 0) { sub(/[ \t]+$/, "", l); w[++nw] = l } }
 	{ sub(/[ \t]+$/, ""); a[++na] = $0 }
-	function eq(x, y,   p) {
+	# "..." inside a line stands for any text ("a ...": a, then anything)
+	function eq(x, y,   re, i, c) {
 		if (x == y) return 1
-		if (x ~ /\.\.\.$/) {
-			p = substr(x, 1, length(x) - 3); sub(/ $/, "", p)
-			return substr(y, 1, length(p)) == p
+		if (index(x, "...") == 0) return 0
+		sub(/ \.\.\.$/, "...", x)
+		re = ""
+		for (i = 1; i <= length(x); i++) {
+			if (substr(x, i, 3) == "...") { re = re ".*"; i += 2; continue }
+			c = substr(x, i, 1)
+			re = re (index("\\^$.[]|()*+?{}/", c) ? "\\" c : c)
 		}
-		return 0
+		return y ~ ("^" re "$")
 	}
 	# segments between "..." lines must appear in order; the first at the start unless
 	# "..." comes first, the last at the end unless "..." comes last
