@@ -148,5 +148,22 @@ for c in $(ls "$W/cases" | grep '\.cmd$' | sort -n); do
 	fi
 	pass=$((pass + 1))
 done
+# Coverage: every long option --help shows is in docs/usage.md, and every input and
+# container format name is in docs/formats.md (only when checking all the docs).
+if [ $# = 0 ]; then
+	for o in $("$BIN" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		if grep -q -- "$o" docs/usage.md; then pass=$((pass + 1)); else
+			fail=$((fail + 1)); echo "FAIL: docs/usage.md does not mention $o (shown by --help)"
+		fi
+	done
+	fmts=$("$BIN" --help | sed -n '/--input-format/,/--tz/p' | sed '$d' | sed 's/.*://' | tr -s ', ' '\n\n' |
+		grep -x '[a-z0-9-]*' | grep -v '^$')
+	[ -n "$fmts" ] || { fail=$((fail + 1)); echo "FAIL: no format names found in --help"; }
+	for f in $fmts gz bz2 xz zst zip tar dir; do
+		if grep -q "\`$f\`" docs/formats.md; then pass=$((pass + 1)); else
+			fail=$((fail + 1)); echo "FAIL: docs/formats.md does not describe \`$f\`"
+		fi
+	done
+fi
 echo "docs commands: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
