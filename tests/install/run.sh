@@ -47,6 +47,9 @@ check "explain from /" grep -q ERROR_IPSEC_IKE_AUTH_FAIL "$D/explain.txt"
 for lib in "ipsec-scan " "PCRE2 " "libyaml " "libarchive " "libevtx " "yajl " "expat"; do
 	check "--version names $lib" grep -q "^$lib" "$D/version"
 done
+# the man page is of this version
+v=$(sed -n '1s/^ipsec-scan //p' "$D/version")
+check "man page .TH names version $v" grep -q "^\.TH IPSEC-SCAN 1 .*\"ipsec-scan $v\"" "$R/usr/share/man/man1/ipsec-scan.1"
 check "rules examples lint" "$BIN" rules lint --no-builtin-rules --rules "$R/usr/share/ipsec-scan/rules"
 
 # the systemd unit starts the binary that was installed
@@ -83,6 +86,7 @@ echo "== option"; try "$BIN" --fail
 echo "== sub"; try "$BIN" ex
 echo "== explain"; try "$BIN" explain ERROR_IPSEC_IKE_AUTH_F
 echo "== explain-code"; try "$BIN" explain 1380
+echo "== explain-notify"; try "$BIN" explain AUTHENTICATION_F
 echo "== rules"; try "$BIN" rules l
 echo "== eq"; try "$BIN" --color=al
 EOF
@@ -96,6 +100,7 @@ EOF
 	want sub explain && ok
 	want explain ERROR_IPSEC_IKE_AUTH_FAIL && ok
 	want explain-code 13801 && ok
+	want explain-notify AUTHENTICATION_FAILED && ok
 	want rules lint && ok
 	want eq always && ok
 fi
