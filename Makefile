@@ -8,6 +8,9 @@
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the test suite under valgrind
 #   make docs       regenerate docs/codes.md from the knowledge base
+#   make install    binary, man page, completion, rules examples, systemd units, docs
+#                   (PREFIX=/usr/local, DESTDIR for staging); make uninstall removes them
+#   make deb        a Debian package (dpkg-buildpackage) in build/deb/; make deb-check tests it
 
 VERSION   := 0.1.0
 CC        ?= cc
@@ -22,7 +25,7 @@ WARN      += -Werror
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
              -Ianalyzer -Ibuild $(PKG_CFLAGS) $(SAN)
 LDLIBS     = $(PKG_LIBS) $(SAN)
 
@@ -51,7 +54,7 @@ UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 all: ipsec-scan
 
 ipsec-scan: $(B)/main.o $(B)/libipsecscan.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/libipsecscan.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -108,6 +111,7 @@ cron-check: ipsec-scan
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
 	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check
+	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
 	$(MAKE) --no-print-directory ipsec-scan
@@ -140,15 +144,87 @@ bench: ipsec-scan $(B)/bench-gen
 bench-smoke: ipsec-scan $(B)/bench-gen
 	sh bench/run.sh smoke
 
+# ---- install ----------------------------------------------------------------
+# Everything under $(DESTDIR)$(PREFIX); systemd units where systemd looks for them
+# (/lib/systemd/system for PREFIX=/usr on Debian 12, $(PREFIX)/lib/systemd/system else).
+
+.PHONY: install uninstall deb install-check deb-check docs-commands-check
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/ipsec-scan
+DOCDIR     ?= $(PREFIX)/share/doc/ipsec-scan
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ifeq ($(PREFIX),/usr)
+SYSTEMDUNITDIR ?= /lib/systemd/system
+else
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+endif
+INSTALL    ?= install
+DOC_FILES  := README.md $(wildcard docs/*.md)
+RULE_DIRS  := $(sort $(dir $(RULE_FILES)))
+
+install: ipsec-scan
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(addprefix $(DESTDIR)$(DATADIR)/,$(RULE_DIRS))
+	$(INSTALL) -m 755 ipsec-scan $(DESTDIR)$(BINDIR)/ipsec-scan
+	$(INSTALL) -m 644 man/ipsec-scan.1 $(DESTDIR)$(MANDIR)/man1/ipsec-scan.1
+	$(INSTALL) -m 644 contrib/bash-completion/ipsec-scan $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan
+	$(INSTALL) -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 644 $(wildcard docs/examples/*) $(DESTDIR)$(DOCDIR)/examples/
+	for f in $(RULE_FILES); do $(INSTALL) -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	sed 's|/usr/local/bin/ipsec-scan|$(BINDIR)/ipsec-scan|' contrib/systemd/ipsec-scan.service \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
+	$(INSTALL) -m 644 contrib/systemd/ipsec-scan.timer $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.timer
+
+# removes what install put there, then the directories of ours that are left empty
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipsec-scan $(DESTDIR)$(MANDIR)/man1/ipsec-scan.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.timer
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# a .deb of the working tree, built in a copy under build/deb/ (the .deb lands there)
+DEB_SRC := $(B)/deb/ipsec-scan-$(VERSION)
+deb:
+	rm -rf $(B)/deb && mkdir -p $(DEB_SRC)
+	tar --anchored --exclude=./build --exclude=./.git --exclude=./ipsec-scan \
+	    --exclude=./tests/out --exclude=./tests/node_modules -cf - . | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	@ls $(B)/deb/*.deb
+
+# make install/uninstall into a temporary DESTDIR: binary from /, man page, completion
+install-check: ipsec-scan
+	sh tests/install/run.sh
+
+# every `$ ` command in README.md and docs/*.md, with the output shown there
+docs-commands-check: ipsec-scan
+	sh tests/docs/run.sh
+
+# make deb, lintian, dpkg -i / --purge (as root); about a minute, so not in `make test`
+DEB_TOOLS := dpkg-dev debhelper lintian fakeroot
+deb-check:
+	@command -v dh >/dev/null 2>&1 && command -v lintian >/dev/null 2>&1 || \
+	    { if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_TOOLS); \
+	      else echo "install them with: sudo apt-get install $(DEB_TOOLS)"; exit 1; fi; }
+	sh tests/deb/run.sh
+
 # ---- dependencies --------------------------------------------------------
 
 DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libexpat1-dev libevtx-dev libcmocka-dev jq libxml2-utils
+# the man page checks (tests/install/run.sh)
+DEB_PKGS += groff-base mandoc
 
 check-deps:
 	@missing=""; \
 	for p in $(PKGS) cmocka; do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
 	command -v xmllint >/dev/null 2>&1 || missing="$$missing xmllint"; \
+	command -v groff >/dev/null 2>&1 || missing="$$missing groff"; \
+	command -v mandoc >/dev/null 2>&1 || missing="$$missing mandoc"; \
 	if [ -n "$$missing" ]; then \
 	    echo "missing:$$missing"; \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -14,6 +14,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <archive.h>
+#include <expat.h>
+/* as in framer_evtx.c: libevtx.h without the libbfio headers */
+#include <libevtx/features.h>
+#undef LIBEVTX_HAVE_BFIO
+#include <libevtx.h>
 #include <yajl_version.h>
 #include <yaml.h>
 
@@ -148,9 +154,15 @@ static void print_version(void)
 	uint32_t jit = 0;
 	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
 	pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	/* the libraries' own run-time version calls: what is linked, not what was compiled against */
+	int yv = yajl_version();
 	printf("ipsec-scan %s\n", IPS_VERSION);
-	printf("PCRE2 %s (JIT %s), libyaml %s, yajl %d.%d.%d\n", pcre, jit ? "on" : "off",
-	       yaml_get_version_string(), YAJL_MAJOR, YAJL_MINOR, YAJL_MICRO);
+	printf("PCRE2 %s (JIT %s)\n", pcre, jit ? "on" : "off");
+	printf("libyaml %s\n", yaml_get_version_string());
+	printf("%s\n", archive_version_details());
+	printf("libevtx %s\n", libevtx_get_version());
+	printf("yajl %d.%d.%d\n", yv / 10000, yv / 100 % 100, yv % 100);
+	printf("%s\n", XML_ExpatVersion());
 }
 
 /* Parse "1M", "64K", "1048576". */
