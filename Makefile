@@ -48,7 +48,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check
+.PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak
 
 all: ipsec-scan
 
@@ -107,9 +107,23 @@ cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
 	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
 
+# live mode (--follow, streamed stdin): follow/rotate/signals, a real rsyslog
+# and syslog-ng (installed quietly if missing, skipped where impossible), a
+# 20 s soak
+live-check: ipsec-scan
+	sh tests/live/run.sh
+	sh tests/live/rsyslog.sh
+	sh tests/live/syslog-ng.sh
+	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
+
+# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory.
+# Not part of `make test`.
+soak: ipsec-scan
+	sh tests/live/soak.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check live-check
 
 run: check-deps
 	$(MAKE) --no-print-directory ipsec-scan

@@ -22,6 +22,7 @@ typedef struct corr {
 	char keys[MAX_KEYS][24];
 	int nkeys;
 	int64_t window, gap, skew, count;
+	int64_t span;                      /* group, live mode: the longest an incident stays open */
 	char order[MAX_ORDER][24];         /* group: root-cause order of categories */
 	int norder;
 } corr_t;
@@ -161,8 +162,9 @@ static const char *parse_corr(const ips_correlation_t *d, corr_t *c)
 	c->gap = num_param(d, "gap", 300, &bad);
 	c->skew = num_param(d, "skew", 120, &bad);
 	c->count = num_param(d, "count", 5, &bad);
+	c->span = num_param(d, "span", 300, &bad);
 	if (bad)
-		return "window, gap, skew and count must be whole numbers of seconds (count: findings)";
+		return "window, gap, skew, span and count must be whole numbers of seconds (count: findings)";
 	const char *keys = param(d, "key");
 	if (!keys)
 		keys = c->kind == C_PAIR ? "ike_sa,conn,user,peer" : "peer,conn,user";
@@ -1199,7 +1201,7 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_in
 	}
 	size_t n = res->findings.len;
 	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
-	int64_t quiet = g ? g->gap + g->skew : 420;
+	int64_t quiet = g ? g->gap + g->skew : 420, span = g ? g->span : 300;
 	bool force = n > IPS_LIVE_MAX_FINDINGS;
 	size_t *parent = join_findings(c);
 	size_t *start, *members_all;
@@ -1216,24 +1218,32 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_in
 			continue;
 		const size_t *mem = members_all + start[r];
 		bool open = false, timed = false;
-		int64_t last_t = 0, last_w = 0;
+		int64_t first_t = 0, last_t = 0, first_w = wall, last_w = 0;
 		for (size_t j = 0; j < m; j++) {
 			const ips_finding_t *f = res->findings.items[mem[j]];
 			open |= held[mem[j]];
 			if (f->time.valid && (!timed || f->time.sec > last_t))
-				last_t = f->time.sec, timed = true;
+				last_t = f->time.sec;
+			if (f->time.valid && (!timed || f->time.sec < first_t))
+				first_t = f->time.sec;
+			timed |= f->time.valid;
 			int64_t a = mem[j] < c->caparrived ? c->arrived[mem[j]] : wall;
 			if (a > last_w)
 				last_w = a;
+			if (a < first_w)
+				first_w = a;
 		}
+		bool clock = timed && c->input_last.valid;
 		/* nothing read later can join it: no key of it can come back
-		 * within the gap (plus the skew), by either clock */
-		bool done = all || (!open && (force || wall - last_w > quiet ||
-					      (timed && c->input_last.valid &&
-					       c->input_last.sec - last_t > quiet)));
+		 * within the gap (plus the skew), by either clock; or it has been
+		 * open for its span: written as it stands, what follows starts
+		 * the next one */
+		bool quiet_now = wall - last_w > quiet || (clock && c->input_last.sec - last_t > quiet);
+		bool long_now = wall - first_w > span || (clock && c->input_last.sec - first_t > span);
+		bool done = all || (!open && (force || quiet_now || long_now));
 		if (!done)
 			continue;
-		if (force && !all && wall - last_w <= quiet)
+		if (force && !all && !quiet_now && !long_now)
 			c->forced++;
 		ips_vec_push(&out, build_incident(c, mem, m));
 		for (size_t j = 0; j < m; j++)

@@ -71,8 +71,9 @@ void ips_correlator_finish(ips_correlator_t *c);
  * build the incident of every group of findings that nothing read later can
  * join (no finding of it in an open window, and its newest finding older
  * than the incident gap plus the clock skew by the newest record's time or
- * by the wall clock since it was read), pass each to emit in order of first
- * time, and free them and their findings (finding indexes change). With
+ * by the wall clock since it was read) or that has been open for the group
+ * correlation's `span` (default 300 s; what follows starts a new incident),
+ * pass each to emit in order of first time, and free them and their findings (finding indexes change). With
  * `all`, everything closes (end of input, a stop signal). Above
  * IPS_LIVE_MAX_FINDINGS undecided findings, every group outside an open
  * window is written early (counted, see ips_correlator_forced()).

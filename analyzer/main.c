@@ -81,6 +81,8 @@ static void print_help(FILE *out)
 "  journalctl -u strongswan | ipsec-scan -  read standard input\n"
 "  ipsec-scan --state /var/lib/ipsec-scan/state -q /var/log/charon.log\n"
 "                                           from cron: only what is new\n"
+"  ipsec-scan --follow -o /var/log/ipsec-scan.ndjson /var/log/charon.log\n"
+"                                           live: findings as they happen\n"
 "\n"
 "Output:\n"
 "  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
@@ -127,9 +129,19 @@ static void print_help(FILE *out)
 "                          saved only after the report (see docs/cron.md);\n"
 "                          not with standard input. Delete FILE to start over.\n"
 "\n"
+"Live mode (see docs/live.md):\n"
+"      --follow            keep reading: files as they grow, from their end,\n"
+"                          across rotation and truncation (like tail -F), and\n"
+"                          standard input to its end; writes NDJSON, each\n"
+"                          finding at once and each incident when its window\n"
+"                          closes, inputs and summary at the end. SIGTERM and\n"
+"                          SIGINT close the open incidents and exit 0; SIGHUP\n"
+"                          reopens -o FILE (appended to). Line formats only;\n"
+"                          not with --state. -f ndjson reading a pipe on\n"
+"                          standard input streams the same way.\n"
+"\n"
 "Planned (these options are refused until they are implemented):\n"
 "  -j, --jobs N            scan N inputs in parallel (1 is accepted)\n"
-"      --follow            keep reading growing files or an endless stdin\n"
 "      --progress          a progress bar on stderr (--no-progress is accepted)\n"
 "\n"
 "  -h, --help              this help\n"
@@ -139,7 +151,7 @@ static void print_help(FILE *out)
 "2 usage error, invalid rules, unusable state file or its lock held; 3 some\n"
 "input could not be read (the rest is still scanned and reported); 4 internal\n"
 "error, or the report (or state) could not be written. See docs/usage.md,\n"
-"docs/rules.md and docs/cron.md.\n",
+"docs/rules.md, docs/cron.md and docs/live.md.\n",
 	      out);
 }
 

@@ -839,8 +839,9 @@ void ips_sink_start(const ips_sink_t *k, uint64_t *offset, uint64_t *line, bool 
 }
 
 /*
- * Cron mode: the time of a block's last line is the input's clock, so that
- * its end knows which windows elapsed even when no finding came late.
+ * Cron and live mode: the time of a block's last line is the input's clock,
+ * so that its end (cron) or the next settle (live) knows which windows
+ * elapsed even when no finding came late.
  */
 static void note_last_line(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
 			   uint64_t last_line)
@@ -875,7 +876,7 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 			      : count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
-	if (k->cron && len)
+	if ((k->cron || k->sc->on_finding) && len) /* live mode: the clock that closes windows */
 		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
 	return nl;
 }
