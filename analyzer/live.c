@@ -203,7 +203,10 @@ static void stream_feed(live_t *L, stream_t *st, bool at_end)
 	}
 }
 
-/* Read what is there now (up to limit bytes): bytes read, 0 at the end, -1 on error. */
+/*
+ * Read what is there now (up to limit bytes): bytes read, 0 at the end, -1
+ * on error or when a signal came first (errno EINTR, EAGAIN: not an error).
+ */
 static ssize_t stream_read(live_t *L, stream_t *st, size_t limit)
 {
 	size_t total = 0;
@@ -214,10 +217,10 @@ static ssize_t stream_read(live_t *L, stream_t *st, size_t limit)
 		if (room > READ_CHUNK)
 			room = READ_CHUNK;
 		ssize_t n = read(st->fd, st->buf + st->have, room);
-		if (n < 0 && errno == EINTR)
-			return (ssize_t)total;
+		if (n < 0 && total) /* a signal, or an error the next read meets again */
+			break;
 		if (n < 0)
-			return total ? (ssize_t)total : -1;
+			return -1;
 		if (n == 0)
 			break;
 		st->have += (size_t)n;
@@ -325,7 +328,7 @@ static void pump_file(live_t *L, stream_t *st)
 		fprintf(stderr, "ipsec-scan: %s: appeared: reading it from its start\n", st->path);
 	}
 	ssize_t n = stream_read(L, st, ROUND_BYTES);
-	if (n < 0)
+	if (n < 0 && errno != EINTR && errno != EAGAIN)
 		stream_error(L, st, "read error", errno);
 	else if (n == 0)
 		file_check(L, st);
@@ -334,7 +337,7 @@ static void pump_file(live_t *L, stream_t *st)
 static void pump_pipe(live_t *L, stream_t *st)
 {
 	ssize_t n = stream_read(L, st, READ_CHUNK);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n < 0)
 		stream_error(L, st, "read error", errno);

@@ -549,10 +549,16 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 	}
 	if (ninputs > 64)
 		usage_error("--follow takes at most 64 inputs");
+	struct stat ost;
+	bool out_file = output && strcmp(output, "-") && stat(output, &ost) == 0;
 	for (size_t i = 0; i < ninputs; i++) {
 		struct stat st;
 		if (strcmp(inputs[i], "-") && stat(inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
 			usage_error("--follow takes files, not directories: '%s'", inputs[i]);
+		if (out_file && strcmp(inputs[i], "-") && stat(inputs[i], &st) == 0 &&
+		    st.st_dev == ost.st_dev && st.st_ino == ost.st_ino)
+			usage_error("--follow: '%s' is the output (-o): it would read its own findings",
+				    inputs[i]);
 	}
 	set_times(tz, since, until, so);
 	ips_diag_t d;

@@ -8,9 +8,8 @@ cd "$(dirname "$0")/../.."
 . tests/live/lib.sh
 BIN=$(pwd)/ipsec-scan
 W=$(mktemp -d /tmp/ipsec-scan-live.XXXXXX)
-PIDS=""
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done # our own, still running
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
@@ -27,7 +26,6 @@ PSK=samples/strongswan/charon-syslog-wrong-psk.log
 mkfifo "$W/fifo"
 "$BIN" -f ndjson --tz UTC --year 2025 - <"$W/fifo" >"$W/s1.ndjson" 2>"$W/s1.err" &
 P=$!
-PIDS="$PIDS $P"
 exec 7>"$W/fifo"
 cat "$PSK" >&7
 if wait_for 30 sh -c "grep -q '\"type\":\"finding\"' '$W/s1.ndjson'"; then
@@ -36,6 +34,14 @@ else
 	bad "stdin: no finding within 3 s of its line (stdin open)"
 fi
 [ "$(count summary "$W/s1.ndjson")" = 0 ] || bad "stdin: a summary before the end of input"
+kill -HUP "$P" # no -o: nothing to reopen, and standard input goes on
+sleep 0.3
+cat "$PSK" >&7
+if wait_for 30 sh -c "[ \$(grep -c '\"type\":\"finding\"' '$W/s1.ndjson') = 2 ]"; then
+	ok "stdin: after SIGHUP, reading goes on"
+else
+	bad "stdin: no second finding after SIGHUP"
+fi
 exec 7>&-
 wait "$P"
 rc=$?
@@ -65,8 +71,7 @@ stream_start() { # OUT ARGS...: ipsec-scan reading $W/fifo, written through fd 7
 	shift
 	"$BIN" -f ndjson "$@" - <"$W/fifo" >"$out" &
 	P=$!
-	PIDS="$PIDS $P"
-	exec 7>"$W/fifo"
+		exec 7>"$W/fifo"
 }
 stream_end() {
 	exec 7>&-
@@ -106,7 +111,6 @@ cd "$W"
 head -5 "$OLDPWD/$PSK" >gw.log
 "$BIN" --follow --tz UTC --year 2025 -o out.ndjson gw.log 2>follow.err &
 P=$!
-PIDS="$PIDS $P"
 sleep 0.5
 [ "$(count finding out.ndjson)" = 0 ] || bad "follow: read what the file held before it started"
 cat "$OLDPWD/$PSK" >>gw.log
@@ -149,7 +153,6 @@ cd "$OLDPWD"
 # 6. a file that does not exist yet is waited for
 "$BIN" --follow --tz UTC --year 2025 "$W/later.log" >"$W/s6.ndjson" 2>"$W/s6.err" &
 P=$!
-PIDS="$PIDS $P"
 sleep 0.5
 cp "$PSK" "$W/later.log"
 if wait_for 30 sh -c "grep -q '\"type\":\"finding\"' '$W/s6.ndjson'"; then
@@ -177,4 +180,6 @@ check_refused "--follow with --state" --follow --state "$W/st" "$PSK"
 check_refused "--follow with --summary-only" --follow --summary-only "$PSK"
 check_refused "--follow on a directory" --follow samples
 check_refused "--follow with a structured --input-format" --follow --input-format evtx "$PSK"
+: >"$W/self.ndjson"
+check_refused "--follow of its own output" --follow -o "$W/self.ndjson" "$W/self.ndjson"
 exit $fail

@@ -41,7 +41,7 @@ def rss_kib(pid):
 
 
 def find_child(ppid, name):
-    """The PID of ppid's child called name, or None."""
+    """The PID of ppid's child whose name starts with name (comm is cut at 15), or None."""
     for d in os.listdir('/proc'):
         if not d.isdigit():
             continue
@@ -52,7 +52,7 @@ def find_child(ppid, name):
             continue
         comm = st[st.index('(') + 1:st.rindex(')')]
         fields = st[st.rindex(')') + 2:].split()
-        if comm == name and int(fields[1]) == ppid:
+        if comm.startswith(name) and int(fields[1]) == ppid:
             return int(d)
     return None
 
