@@ -36,7 +36,8 @@ cleanup() {
 	rsyslog_stop
 	if [ -n "${KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
 PORT=$(free_port)
 if ! rsyslog_start "$W" "$PORT" "$BIN" "$W/findings.ndjson" --tz UTC; then
 	echo "FAIL rsyslog: rsyslogd did not start:"; cat "$W/rsyslogd.log"; exit 1

@@ -12,7 +12,8 @@ cleanup() {
 	for p in $(jobs -p); do kill "$p" 2>/dev/null; done # our own, still running
 	rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
 fail=0
 ok() { echo "ok live: $*"; }
 bad() { echo "FAIL live: $*"; fail=1; }

@@ -28,7 +28,8 @@ cleanup() {
 	rsyslog_stop
 	rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
 
 GEN=../shared/corpus/strongswan-generated
 if [ -d "$GEN" ]; then

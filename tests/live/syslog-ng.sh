@@ -51,7 +51,8 @@ cleanup() {
 	fi
 	rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
 PORT=$(free_port)
 syslogng_conf "$W" "$PORT" "$BIN" "$W/findings.ndjson" --tz UTC >"$W/syslog-ng.conf"
 env $SNG_ENV "$SNG" ${SNG_OPTS:-} -F -f "$W/syslog-ng.conf" -p "$W/syslog-ng.pid" -R "$W/syslog-ng.persist" \
