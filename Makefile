@@ -43,13 +43,15 @@ LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normaliz
             $(B)/report_html.o $(B)/report_csv.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
 LIB_OBJS += $(B)/ere.o
+# live mode (--follow, streamed stdin: docs/live.md)
+LIB_OBJS += $(B)/live.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
 UNIT_TESTS += test_ere
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check
+.PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak
 
 all: ipsec-scan
 
@@ -108,9 +110,23 @@ cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
 	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
 
+# live mode (--follow, streamed stdin): follow/rotate/signals, a real rsyslog
+# and syslog-ng (installed quietly if missing, skipped where impossible), a
+# 20 s soak
+live-check: ipsec-scan
+	sh tests/live/run.sh
+	sh tests/live/rsyslog.sh
+	sh tests/live/syslog-ng.sh
+	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
+
+# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory.
+# Not part of `make test`.
+soak: ipsec-scan
+	sh tests/live/soak.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check live-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps

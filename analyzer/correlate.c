@@ -22,6 +22,7 @@ typedef struct corr {
 	char keys[MAX_KEYS][24];
 	int nkeys;
 	int64_t window, gap, skew, count;
+	int64_t span;                      /* group, live mode: the longest an incident stays open */
 	char order[MAX_ORDER][24];         /* group: root-cause order of categories */
 	int norder;
 } corr_t;
@@ -35,6 +36,7 @@ typedef struct open_item {
 	ips_time_t start, last;
 	size_t input;
 	uint64_t line, last_line;
+	int64_t opened;                    /* live mode: the wall clock when it opened */
 	size_t *f;
 	size_t nf, capf;
 } open_item_t;
@@ -65,6 +67,11 @@ struct ips_correlator {
 	size_t capseg_of;
 	ips_time_t input_last;             /* the latest time seen in the current input */
 	uint64_t input_last_line;          /* the latest line seen in the current input */
+	/* live mode (ips_correlator_settle) */
+	int64_t wall;                      /* the wall clock at the last settle */
+	int64_t *arrived;                  /* finding -> wall clock when it was read */
+	size_t caparrived;
+	uint64_t forced;                   /* incidents written early at the cap */
 };
 
 /* ---- configuration ----------------------------------------------------- */
@@ -155,8 +162,9 @@ static const char *parse_corr(const ips_correlation_t *d, corr_t *c)
 	c->gap = num_param(d, "gap", 300, &bad);
 	c->skew = num_param(d, "skew", 120, &bad);
 	c->count = num_param(d, "count", 5, &bad);
+	c->span = num_param(d, "span", 300, &bad);
 	if (bad)
-		return "window, gap, skew and count must be whole numbers of seconds (count: findings)";
+		return "window, gap, skew, span and count must be whole numbers of seconds (count: findings)";
 	const char *keys = param(d, "key");
 	if (!keys)
 		keys = c->kind == C_PAIR ? "ike_sa,conn,user,peer" : "peer,conn,user";
@@ -261,6 +269,7 @@ void ips_correlator_free(ips_correlator_t *c)
 	}
 	free(c->segs);
 	free(c->seg_of);
+	free(c->arrived);
 	free(c);
 }
 
@@ -418,6 +427,7 @@ static open_item_t *open_new(ips_correlator_t *c, int corr, int type, const char
 		o->nkv++;
 	}
 	o->start = o->last = *t;
+	o->opened = c->wall;
 	o->input = input;
 	o->line = o->last_line = line;
 	return o;
@@ -495,6 +505,15 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 void ips_correlator_finding(ips_correlator_t *c, size_t idx)
 {
 	const ips_finding_t *f = c->res->findings.items[idx];
+	if (c->wall) { /* live mode: when it was read, for ips_correlator_settle() */
+		if (idx >= c->caparrived) {
+			c->caparrived = c->caparrived ? c->caparrived * 2 : 256;
+			while (c->caparrived <= idx)
+				c->caparrived *= 2;
+			c->arrived = ips_xrealloc(c->arrived, c->caparrived * sizeof *c->arrived);
+		}
+		c->arrived[idx] = c->wall;
+	}
 	note_time(c, &f->time, f->line);
 	expire(c, &f->time, f->line);
 	char key[160];
@@ -850,9 +869,13 @@ static int max_in_window(const ips_results_t *res, const size_t *members, size_t
 	return best;
 }
 
-void ips_correlator_finish(ips_correlator_t *c)
+/*
+ * Union-find over all findings held: the findings of one segment, and
+ * findings that share a group key within the gap (plus the skew across
+ * inputs). Returns the parent array (the caller frees it).
+ */
+static size_t *join_findings(ips_correlator_t *c)
 {
-	ips_correlator_end_input(c);
 	ips_results_t *res = c->res;
 	size_t n = res->findings.len;
 	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
@@ -933,13 +956,135 @@ void ips_correlator_finish(ips_correlator_t *c)
 		free(tab);
 		free(order);
 	}
+	return parent;
+}
 
-	/* components into incidents: bucket findings by their root, O(n) */
+/* The incident of one component: members are finding indexes, ascending. */
+static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members, size_t m)
+{
+	ips_results_t *res = c->res;
+	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
+	ips_incident_t *x = ips_xcalloc(1, sizeof *x);
+	/* which segments are in it, and is anything outside a segment */
+	long seg = -1;
+	int nseg = 0;
+	bool loose = false;
+	for (size_t j = 0; j < m; j++) {
+		long s = members[j] < c->capseg_of ? c->seg_of[members[j]] : -1;
+		if (s < 0)
+			loose = true;
+		else if (s != seg) {
+			bool seen = false;
+			for (size_t q = 0; q < j && !seen; q++)
+				seen = (members[q] < c->capseg_of ? c->seg_of[members[q]] : -1) == s;
+			if (!seen) {
+				nseg++;
+				seg = s;
+			}
+		}
+	}
+	/* threshold: the most frequent condition within its window */
+	int best_count = 0;
+	if (c->threshold >= 0)
+		best_count = max_in_window(res, members, m, c->corrs[c->threshold].window);
+	if (nseg == 1 && !loose) {
+		x->kind = c->segs[seg].kind;
+		x->correlation = c->corrs[c->segs[seg].corr].decl->id;
+		x->first = c->segs[seg].first;
+		x->last = c->segs[seg].last;
+	} else if (c->threshold >= 0 && best_count >= c->corrs[c->threshold].count) {
+		x->kind = IPS_INC_THRESHOLD;
+		x->correlation = c->corrs[c->threshold].decl->id;
+	} else {
+		x->kind = IPS_INC_GROUP;
+		x->correlation = g ? g->decl->id : "findings";
+	}
+	/* root cause first, then the rest in time order */
+	size_t root = 0;
+	for (size_t j = 1; j < m; j++)
+		if (better_root(g, res->findings.items[members[j]], members[j],
+				res->findings.items[members[root]], members[root]))
+			root = j;
+	x->findings = ips_xmalloc(m * sizeof *x->findings);
+	x->findings[0] = members[root];
+	for (size_t j = 0, k = 1; j < m; j++)
+		if (j != root)
+			x->findings[k++] = members[j];
+	x->nfindings = m;
+	const ips_finding_t *rf = res->findings.items[x->findings[0]];
+	x->root = rf->entry;
+	x->codes = ips_xcalloc(m, sizeof *x->codes);
+	for (size_t j = 0; j < m; j++) {
+		const ips_finding_t *f = res->findings.items[x->findings[j]];
+		bool seen = false;
+		for (size_t q = 0; q < x->ncodes && !seen; q++)
+			seen = x->codes[q] == f->entry;
+		if (!seen)
+			x->codes[x->ncodes++] = f->entry;
+		extend(&x->first, &x->last, &f->time);
+		if (f->severity > x->severity)
+			x->severity = f->severity;
+	}
+	x->input = rf->input;
+	x->line = rf->line;
+	set_key(x, rf, nseg == 1 ? c->segs[seg].kv : NULL, nseg == 1 ? c->segs[seg].nkv : 0);
+	if (x->kind == IPS_INC_THRESHOLD) {
+		/* name the repeated condition in the title */
+		for (size_t j = 0; j < x->ncodes; j++) {
+			size_t cnt = 0;
+			for (size_t q = 0; q < m; q++)
+				cnt += ((ips_finding_t *)res->findings.items[x->findings[q]])->entry == x->codes[j];
+			if ((int)cnt >= best_count) {
+				const ips_entry_t *t = x->codes[j];
+				x->codes[j] = x->codes[0];
+				x->codes[0] = t;
+				break;
+			}
+		}
+	}
+	x->title = make_title(x, res, best_count);
+	if (x->kind == IPS_INC_THRESHOLD && x->codes[0] != x->root) {
+		/* keep codes root first as documented */
+		for (size_t j = 0; j < x->ncodes; j++)
+			if (x->codes[j] == x->root) {
+				x->codes[j] = x->codes[0];
+				x->codes[0] = x->root;
+				break;
+			}
+	}
+	incident_id(x, res);
+	return x;
+}
+
+/* The incident of a window that closed with no finding in it. */
+static ips_incident_t *build_empty(ips_correlator_t *c, const segment_t *sg)
+{
+	ips_incident_t *x = ips_xcalloc(1, sizeof *x);
+	x->kind = sg->kind;
+	x->correlation = c->corrs[sg->corr].decl->id;
+	x->first = sg->first;
+	x->last = sg->last;
+	x->severity = IPS_SEV_WARNING;
+	x->input = sg->input;
+	x->line = sg->line;
+	set_key(x, NULL, sg->kv, sg->nkv);
+	x->title = make_title(x, c->res, 0);
+	incident_id(x, c->res);
+	return x;
+}
+
+/*
+ * Bucket findings by their component root, O(n): on return members holds
+ * the finding indexes grouped by root (ascending within each), and the
+ * component of root r is members[start[r] .. start[r + 1]).
+ */
+static void components(const size_t *parent, size_t n, size_t **start_out, size_t **members_out)
+{
 	size_t *start = ips_xcalloc(n + 1, sizeof *start);
 	size_t *members_all = ips_xmalloc((n ? n : 1) * sizeof *members_all);
 	size_t *root_of = ips_xmalloc((n ? n : 1) * sizeof *root_of);
 	for (size_t i = 0; i < n; i++) {
-		root_of[i] = uf_find(parent, i);
+		root_of[i] = uf_find((size_t *)parent, i);
 		start[root_of[i] + 1]++;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -947,126 +1092,185 @@ void ips_correlator_finish(ips_correlator_t *c)
 	size_t *fill = ips_xmalloc((n ? n : 1) * sizeof *fill);
 	memcpy(fill, start, n * sizeof *fill);
 	for (size_t i = 0; i < n; i++)
-		members_all[fill[root_of[i]]++] = i; /* ascending within each component */
+		members_all[fill[root_of[i]]++] = i;
 	free(fill);
+	free(root_of);
+	*start_out = start;
+	*members_out = members_all;
+}
+
+void ips_correlator_finish(ips_correlator_t *c)
+{
+	ips_correlator_end_input(c);
+	ips_results_t *res = c->res;
+	size_t n = res->findings.len;
+	size_t *parent = join_findings(c);
+	size_t *start, *members_all;
+	components(parent, n, &start, &members_all);
 	for (size_t r = 0; r < n; r++) {
 		size_t m = start[r + 1] - start[r];
-		if (!m)
-			continue;
-		size_t *members = members_all + start[r];
-		ips_incident_t *x = ips_xcalloc(1, sizeof *x);
-		/* which segments are in it, and is anything outside a segment */
-		long seg = -1;
-		int nseg = 0;
-		bool loose = false;
-		for (size_t j = 0; j < m; j++) {
-			long s = members[j] < c->capseg_of ? c->seg_of[members[j]] : -1;
-			if (s < 0)
-				loose = true;
-			else if (s != seg) {
-				bool seen = false;
-				for (size_t q = 0; q < j && !seen; q++)
-					seen = (members[q] < c->capseg_of ? c->seg_of[members[q]] : -1) == s;
-				if (!seen) {
-					nseg++;
-					seg = s;
-				}
-			}
-		}
-		/* threshold: the most frequent condition within its window */
-		int best_count = 0;
-		if (c->threshold >= 0)
-			best_count = max_in_window(res, members, m, c->corrs[c->threshold].window);
-		if (nseg == 1 && !loose) {
-			x->kind = c->segs[seg].kind;
-			x->correlation = c->corrs[c->segs[seg].corr].decl->id;
-			x->first = c->segs[seg].first;
-			x->last = c->segs[seg].last;
-		} else if (c->threshold >= 0 && best_count >= c->corrs[c->threshold].count) {
-			x->kind = IPS_INC_THRESHOLD;
-			x->correlation = c->corrs[c->threshold].decl->id;
-		} else {
-			x->kind = IPS_INC_GROUP;
-			x->correlation = g ? g->decl->id : "findings";
-		}
-		/* root cause first, then the rest in time order */
-		size_t root = 0;
-		for (size_t j = 1; j < m; j++)
-			if (better_root(g, res->findings.items[members[j]], members[j],
-					res->findings.items[members[root]], members[root]))
-				root = j;
-		x->findings = ips_xmalloc(m * sizeof *x->findings);
-		x->findings[0] = members[root];
-		for (size_t j = 0, k = 1; j < m; j++)
-			if (j != root)
-				x->findings[k++] = members[j];
-		x->nfindings = m;
-		const ips_finding_t *rf = res->findings.items[x->findings[0]];
-		x->root = rf->entry;
-		x->codes = ips_xcalloc(m, sizeof *x->codes);
-		for (size_t j = 0; j < m; j++) {
-			const ips_finding_t *f = res->findings.items[x->findings[j]];
-			bool seen = false;
-			for (size_t q = 0; q < x->ncodes && !seen; q++)
-				seen = x->codes[q] == f->entry;
-			if (!seen)
-				x->codes[x->ncodes++] = f->entry;
-			extend(&x->first, &x->last, &f->time);
-			if (f->severity > x->severity)
-				x->severity = f->severity;
-		}
-		x->input = rf->input;
-		x->line = rf->line;
-		set_key(x, rf, nseg == 1 ? c->segs[seg].kv : NULL, nseg == 1 ? c->segs[seg].nkv : 0);
-		if (x->kind == IPS_INC_THRESHOLD) {
-			/* name the repeated condition in the title */
-			for (size_t j = 0; j < x->ncodes; j++) {
-				size_t cnt = 0;
-				for (size_t q = 0; q < m; q++)
-					cnt += ((ips_finding_t *)res->findings.items[x->findings[q]])->entry == x->codes[j];
-				if ((int)cnt >= best_count) {
-					const ips_entry_t *t = x->codes[j];
-					x->codes[j] = x->codes[0];
-					x->codes[0] = t;
-					break;
-				}
-			}
-		}
-		x->title = make_title(x, res, best_count);
-		if (x->kind == IPS_INC_THRESHOLD && x->codes[0] != x->root) {
-			/* keep codes root first as documented */
-			for (size_t j = 0; j < x->ncodes; j++)
-				if (x->codes[j] == x->root) {
-					x->codes[j] = x->codes[0];
-					x->codes[0] = x->root;
-					break;
-				}
-		}
-		incident_id(x, res);
-		ips_vec_push(&res->incidents, x);
+		if (m)
+			ips_vec_push(&res->incidents, build_incident(c, members_all + start[r], m));
 	}
 	/* windows that closed with no finding in them */
-	for (size_t s = 0; s < c->nsegs; s++) {
-		segment_t *sg = &c->segs[s];
-		if (sg->nf)
-			continue;
-		ips_incident_t *x = ips_xcalloc(1, sizeof *x);
-		x->kind = sg->kind;
-		x->correlation = c->corrs[sg->corr].decl->id;
-		x->first = sg->first;
-		x->last = sg->last;
-		x->severity = IPS_SEV_WARNING;
-		x->input = sg->input;
-		x->line = sg->line;
-		set_key(x, NULL, sg->kv, sg->nkv);
-		x->title = make_title(x, res, 0);
-		incident_id(x, res);
-		ips_vec_push(&res->incidents, x);
-	}
+	for (size_t s = 0; s < c->nsegs; s++)
+		if (!c->segs[s].nf)
+			ips_vec_push(&res->incidents, build_empty(c, &c->segs[s]));
 	if (res->incidents.len)
 		qsort(res->incidents.items, res->incidents.len, sizeof(void *), cmp_incident);
 	free(start);
 	free(members_all);
-	free(root_of);
 	free(parent);
+}
+
+/* ---- live mode --------------------------------------------------------- */
+
+static void free_segment(segment_t *sg)
+{
+	free(sg->f);
+	for (size_t j = 0; j < sg->nkv; j++) {
+		free(sg->kv[j].key);
+		free(sg->kv[j].value);
+	}
+}
+
+/*
+ * Forget the findings marked gone (freeing them) and renumber the rest in
+ * the results, the open windows, the segments kept and the arrival times.
+ */
+static void compact(ips_correlator_t *c, const bool *gone)
+{
+	ips_results_t *res = c->res;
+	size_t n = res->findings.len, k = 0;
+	size_t *map = ips_xmalloc((n ? n : 1) * sizeof *map);
+	for (size_t i = 0; i < n; i++) {
+		if (gone[i]) {
+			ips_finding_free(res->findings.items[i]);
+			map[i] = (size_t)-1;
+			continue;
+		}
+		map[i] = k;
+		res->findings.items[k] = res->findings.items[i];
+		if (i < c->caparrived)
+			c->arrived[k] = c->arrived[i];
+		k++;
+	}
+	res->findings.len = k;
+	for (size_t i = 0; i < c->nopen; i++)
+		for (size_t j = 0; j < c->open[i].nf; j++)
+			c->open[i].f[j] = map[c->open[i].f[j]];
+	size_t ks = 0;
+	for (size_t s = 0; s < c->nsegs; s++) {
+		segment_t *sg = &c->segs[s];
+		if (!sg->nf || map[sg->f[0]] == (size_t)-1) { /* written */
+			free_segment(sg);
+			continue;
+		}
+		for (size_t j = 0; j < sg->nf; j++)
+			sg->f[j] = map[sg->f[j]];
+		c->segs[ks++] = *sg;
+	}
+	c->nsegs = ks;
+	for (size_t i = 0; i < c->capseg_of; i++)
+		c->seg_of[i] = -1;
+	for (size_t s = 0; s < c->nsegs; s++)
+		for (size_t j = 0; j < c->segs[s].nf; j++)
+			c->seg_of[c->segs[s].f[j]] = (long)s;
+	free(map);
+}
+
+size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_incident_cb_t emit,
+			     void *ctx)
+{
+	ips_results_t *res = c->res;
+	c->wall = wall;
+	if (all) {
+		ips_correlator_end_input(c);
+	} else {
+		/* a window closes when the newest record read, or the wall clock
+		 * since it opened, has passed it */
+		for (size_t i = 0; i < c->nopen;) {
+			open_item_t *o = &c->open[i];
+			int64_t w = c->corrs[o->corr].window;
+			if (elapsed(&o->start, o->line, &c->input_last, c->input_last_line, w) ||
+			    wall - o->opened > w)
+				close_item(c, i, false);
+			else
+				i++;
+		}
+	}
+	size_t n = res->findings.len;
+	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
+	int64_t quiet = g ? g->gap + g->skew : 420, span = g ? g->span : 300;
+	bool force = n > IPS_LIVE_MAX_FINDINGS;
+	size_t *parent = join_findings(c);
+	size_t *start, *members_all;
+	components(parent, n, &start, &members_all);
+	bool *held = ips_xcalloc(n ? n : 1, sizeof *held);
+	for (size_t i = 0; i < c->nopen; i++)
+		for (size_t j = 0; j < c->open[i].nf; j++)
+			held[c->open[i].f[j]] = true;
+	bool *gone = ips_xcalloc(n ? n : 1, sizeof *gone);
+	ips_vec_t out = {0};
+	for (size_t r = 0; r < n; r++) {
+		size_t m = start[r + 1] - start[r];
+		if (!m)
+			continue;
+		const size_t *mem = members_all + start[r];
+		bool open = false, timed = false;
+		int64_t first_t = 0, last_t = 0, first_w = wall, last_w = 0;
+		for (size_t j = 0; j < m; j++) {
+			const ips_finding_t *f = res->findings.items[mem[j]];
+			open |= held[mem[j]];
+			if (f->time.valid && (!timed || f->time.sec > last_t))
+				last_t = f->time.sec;
+			if (f->time.valid && (!timed || f->time.sec < first_t))
+				first_t = f->time.sec;
+			timed |= f->time.valid;
+			int64_t a = mem[j] < c->caparrived ? c->arrived[mem[j]] : wall;
+			if (a > last_w)
+				last_w = a;
+			if (a < first_w)
+				first_w = a;
+		}
+		bool clock = timed && c->input_last.valid;
+		/* nothing read later can join it: no key of it can come back
+		 * within the gap (plus the skew), by either clock; or it has been
+		 * open for its span: written as it stands, what follows starts
+		 * the next one */
+		bool quiet_now = wall - last_w > quiet || (clock && c->input_last.sec - last_t > quiet);
+		bool long_now = wall - first_w > span || (clock && c->input_last.sec - first_t > span);
+		bool done = all || (!open && (force || quiet_now || long_now));
+		if (!done)
+			continue;
+		if (force && !all && !quiet_now && !long_now)
+			c->forced++;
+		ips_vec_push(&out, build_incident(c, mem, m));
+		for (size_t j = 0; j < m; j++)
+			gone[mem[j]] = true;
+	}
+	for (size_t s = 0; s < c->nsegs; s++)
+		if (!c->segs[s].nf)
+			ips_vec_push(&out, build_empty(c, &c->segs[s]));
+	if (out.len)
+		qsort(out.items, out.len, sizeof(void *), cmp_incident);
+	for (size_t i = 0; i < out.len; i++) {
+		if (emit)
+			emit(ctx, res, out.items[i]);
+		ips_incident_free(out.items[i]);
+	}
+	size_t written = out.len;
+	ips_vec_free(&out);
+	compact(c, gone);
+	free(gone);
+	free(held);
+	free(start);
+	free(members_all);
+	free(parent);
+	return written;
+}
+
+uint64_t ips_correlator_forced(const ips_correlator_t *c)
+{
+	return c->forced;
 }

@@ -61,6 +61,33 @@ bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, si
 void ips_correlator_finish(ips_correlator_t *c);
 
 /*
+ * Live mode (--follow, streamed stdin; docs/live.md). Incidents are written
+ * as soon as they are decided and then forgotten, together with their
+ * findings, so memory holds only what open windows and undecided groups
+ * need.
+ *
+ * Settle: close the windows that the newest record's time, or the wall
+ * clock `wall` (seconds, monotonic) since they opened, has passed; then
+ * build the incident of every group of findings that nothing read later can
+ * join (no finding of it in an open window, and its newest finding older
+ * than the incident gap plus the clock skew by the newest record's time or
+ * by the wall clock since it was read) or that has been open for the group
+ * correlation's `span` (default 300 s; what follows starts a new incident),
+ * pass each to emit in order of first time, and free them and their findings (finding indexes change). With
+ * `all`, everything closes (end of input, a stop signal). Above
+ * IPS_LIVE_MAX_FINDINGS undecided findings, every group outside an open
+ * window is written early (counted, see ips_correlator_forced()).
+ * A correlator used in live mode must be settled before its first finding
+ * (that sets the wall clock). Returns the number of incidents written.
+ */
+#define IPS_LIVE_MAX_FINDINGS 4096
+typedef void (*ips_incident_cb_t)(void *ctx, const ips_results_t *res, const ips_incident_t *x);
+size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_incident_cb_t emit,
+			     void *ctx);
+/* Incidents written early because the undecided findings passed the cap. */
+uint64_t ips_correlator_forced(const ips_correlator_t *c);
+
+/*
  * Check the correlations of a rule set (kinds, parameters, entry names);
  * returns the number of errors added to d.
  */

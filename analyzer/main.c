@@ -25,6 +25,7 @@
 
 #include "ere.h"
 #include "explain.h"
+#include "live.h"
 #include "report.h"
 #include "rulecheck.h"
 #include "rules.h"
@@ -86,6 +87,8 @@ static void print_help(FILE *out)
 "  journalctl -u strongswan | ipsec-scan -  read standard input\n"
 "  ipsec-scan --state /var/lib/ipsec-scan/state -q /var/log/charon.log\n"
 "                                           from cron: only what is new\n"
+"  ipsec-scan --follow -o /var/log/ipsec-scan.ndjson /var/log/charon.log\n"
+"                                           live: findings as they happen\n"
 "\n"
 "Output:\n"
 "  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
@@ -132,9 +135,19 @@ static void print_help(FILE *out)
 "                          saved only after the report (see docs/cron.md);\n"
 "                          not with standard input. Delete FILE to start over.\n"
 "\n"
+"Live mode (see docs/live.md):\n"
+"      --follow            keep reading: files as they grow, from their end,\n"
+"                          across rotation and truncation (like tail -F), and\n"
+"                          standard input to its end; writes NDJSON, each\n"
+"                          finding at once and each incident when its window\n"
+"                          closes, inputs and summary at the end. SIGTERM and\n"
+"                          SIGINT close the open incidents and exit 0; SIGHUP\n"
+"                          reopens -o FILE (appended to). Line formats only;\n"
+"                          not with --state. -f ndjson reading a pipe on\n"
+"                          standard input streams the same way.\n"
+"\n"
 "Planned (these options are refused until they are implemented):\n"
 "  -j, --jobs N            scan N inputs in parallel (1 is accepted)\n"
-"      --follow            keep reading growing files or an endless stdin\n"
 "      --progress          a progress bar on stderr (--no-progress is accepted)\n"
 "\n"
 "  -h, --help              this help\n"
@@ -144,7 +157,7 @@ static void print_help(FILE *out)
 "2 usage error, invalid rules, unusable state file or its lock held; 3 some\n"
 "input could not be read (the rest is still scanned and reported); 4 internal\n"
 "error, or the report (or state) could not be written. See docs/usage.md,\n"
-"docs/rules.md and docs/cron.md.\n",
+"docs/rules.md, docs/cron.md and docs/live.md.\n",
 	      out);
 }
 
@@ -502,12 +515,92 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* Time options shared by the batch and live runs; exits on a usage error. */
+static void set_times(const char *tz, const char *since, const char *until, ips_scan_opts_t *so)
+{
+	if (tz) {
+		if (!tz_known(tz))
+			usage_error("--tz: unknown time zone '%s' (use a name such as UTC or Europe/Berlin)", tz);
+		setenv("TZ", tz, 1);
+	}
+	tzset();
+	time_t now = time(NULL);
+	if (since && !ips_time_parse_arg(since, (int64_t)now, &so->since))
+		usage_error("--since: cannot read '%s' (ISO 8601 such as 2026-03-05T07:00:00Z, or 24h, 7d)", since);
+	if (until && !ips_time_parse_arg(until, (int64_t)now, &so->until))
+		usage_error("--until: cannot read '%s' (ISO 8601 such as 2026-03-05T07:00:00Z, or 24h, 7d)", until);
+}
+
+/* ---- live mode (--follow, streamed stdin) ------------------------------ */
+
+static int cmd_live(int argc, char **argv, const char *format, const char *output,
+		    const char *state_path, bool summary_only, bool quiet, ips_severity_t fail_on,
+		    const char *tz, const char *since, const char *until, const rules_opts_t *ro,
+		    ips_scan_opts_t *so)
+{
+	if (format && strcmp(format, "ndjson"))
+		usage_error("--follow writes NDJSON only (one finding or incident per line as soon as "
+			    "it is known): use --format ndjson, or scan without --follow for a %s report",
+			    format);
+	if (summary_only)
+		usage_error("--summary-only is a whole-run report: it cannot be combined with --follow");
+	if (state_path)
+		usage_error("--state cannot be used with --follow: live mode starts at the end of "
+			    "each file (see docs/live.md)");
+	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
+		usage_error("--follow reads line formats (syslog, strongswan, libreswan, cisco-asa, "
+			    "juniper-srx, lines), not --input-format %s", so->input_format);
+	char *dash[] = {(char *)"-"};
+	char *const *inputs = argv + optind;
+	size_t ninputs = (size_t)(argc - optind);
+	if (!ninputs) {
+		if (isatty(STDIN_FILENO))
+			usage_error("no INPUT given (name files to follow, or '-' for standard input)");
+		inputs = dash;
+		ninputs = 1;
+	}
+	if (ninputs > 64)
+		usage_error("--follow takes at most 64 inputs");
+	struct stat ost;
+	bool out_file = output && strcmp(output, "-") && stat(output, &ost) == 0;
+	for (size_t i = 0; i < ninputs; i++) {
+		struct stat st;
+		if (strcmp(inputs[i], "-") && stat(inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			usage_error("--follow takes files, not directories: '%s'", inputs[i]);
+		if (out_file && strcmp(inputs[i], "-") && stat(inputs[i], &st) == 0 &&
+		    st.st_dev == ost.st_dev && st.st_ino == ost.st_ino)
+			usage_error("--follow: '%s' is the output (-o): it would read its own findings",
+				    inputs[i]);
+	}
+	set_times(tz, since, until, so);
+	ips_diag_t d;
+	ips_diag_init(&d);
+	ips_rules_t *r = load_rules(ro, &d, true);
+	ips_diag_free(&d);
+	if (!r)
+		return EXIT_USAGE;
+	ips_live_opts_t lo = {.inputs = inputs, .ninputs = ninputs, .follow = true,
+			      .output = output, .quiet = quiet};
+	ips_live_result_t res;
+	ips_status_t st = ips_live_run(r, so, &lo, &res);
+	ips_rules_free(r);
+	if (st != IPS_OK || res.output_failed)
+		return EXIT_INTERNAL;
+	if (res.stopped) /* a service stopped on purpose: that is not a failure */
+		return EXIT_CLEAN;
+	if (res.input_failed)
+		return EXIT_INPUT;
+	if (fail_on != IPS_SEV_NONE && res.max_severity >= fail_on)
+		return EXIT_FINDINGS;
+	return EXIT_CLEAN;
+}
+
 static int cmd_scan(int argc, char **argv)
 {
 	const char *format = "text", *output = NULL, *color = "auto";
 	const char *since = NULL, *until = NULL, *tz = NULL;
 	ips_severity_t fail_on = IPS_SEV_ERROR;
-	bool quiet = false, summary_only = false, format_given = false;
+	bool quiet = false, summary_only = false, format_given = false, follow = false;
 	const char *state_path = NULL;
 	rules_opts_t ro = {0};
 	ips_scan_opts_t so;
@@ -571,8 +664,7 @@ static int cmd_scan(int argc, char **argv)
 				usage_error("--color must be auto, always or never, not '%s'", optarg);
 			color = optarg;
 			break;
-		case OPT_FOLLOW:
-			usage_error("--follow (live mode) is not available yet in this version");
+		case OPT_FOLLOW: follow = true; break;
 		case OPT_MAX_RECORD:
 			if (!parse_size(optarg, &so.frame.max_record))
 				usage_error("--max-record must be a size from 64 to 1G (e.g. 65536, 64K, 1M), not '%s'", optarg);
@@ -588,6 +680,19 @@ static int cmd_scan(int argc, char **argv)
 		default: usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	/*
+	 * Live mode (docs/live.md): --follow, or NDJSON from a standard input
+	 * that is a pipe, which may never end (rsyslog omprog, syslog-ng
+	 * program()): results are written as they are known.
+	 */
+	struct stat in_st;
+	bool stdin_only = optind >= argc || (optind == argc - 1 && !strcmp(argv[optind], "-"));
+	if (!follow && !state_path && !summary_only && !strcmp(format, "ndjson") && stdin_only &&
+	    !isatty(STDIN_FILENO) && fstat(STDIN_FILENO, &in_st) == 0 && !S_ISREG(in_st.st_mode))
+		follow = true;
+	if (follow)
+		return cmd_live(argc, argv, format_given ? format : NULL, output, state_path,
+				summary_only, quiet, fail_on, tz, since, until, &ro, &so);
 	const ips_reporter_ops_t *rep = ips_reporter_by_name(format);
 	if (!rep)
 		usage_error("--format: '%s' is not available (available: %s)", format,
@@ -607,17 +712,7 @@ static int cmd_scan(int argc, char **argv)
 				usage_error("--state cannot be used with standard input ('-'): what was "
 					    "read from it cannot be read again nor skipped");
 	}
-	if (tz) {
-		if (!tz_known(tz))
-			usage_error("--tz: unknown time zone '%s' (use a name such as UTC or Europe/Berlin)", tz);
-		setenv("TZ", tz, 1);
-	}
-	tzset();
-	time_t now = time(NULL);
-	if (since && !ips_time_parse_arg(since, (int64_t)now, &so.since))
-		usage_error("--since: cannot read '%s' (ISO 8601 such as 2026-03-05T07:00:00Z, or 24h, 7d)", since);
-	if (until && !ips_time_parse_arg(until, (int64_t)now, &so.until))
-		usage_error("--until: cannot read '%s' (ISO 8601 such as 2026-03-05T07:00:00Z, or 24h, 7d)", until);
+	set_times(tz, since, until, &so);
 
 	ips_diag_t d;
 	ips_diag_init(&d);

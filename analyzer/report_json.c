@@ -104,28 +104,41 @@ void ips_json_input(yajl_gen g, const ips_input_t *in)
 	yajl_gen_map_close(g);
 }
 
-void ips_json_summary(yajl_gen g, const ips_results_t *res)
+void ips_json_summary_counts(yajl_gen g, const ips_summary_counts_t *sc)
 {
 	yajl_gen_map_open(g);
-	ips_json_kint(g, "records", (long long)res->records);
-	ips_json_kint(g, "findings", (long long)res->findings.len);
-	ips_json_kint(g, "incidents", (long long)res->incidents.len);
-	ips_json_kint(g, "events", (long long)res->events_total);
-	ips_json_kint(g, "filtered", (long long)res->filtered);
+	ips_json_kint(g, "records", (long long)sc->records);
+	ips_json_kint(g, "findings", (long long)sc->findings);
+	ips_json_kint(g, "incidents", (long long)sc->incidents);
+	ips_json_kint(g, "events", (long long)sc->events);
+	ips_json_kint(g, "filtered", (long long)sc->filtered);
 	ips_json_key(g, "by_severity");
 	yajl_gen_map_open(g);
-	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
-		long long c = 0;
-		for (size_t i = 0; i < res->findings.len; i++)
-			c += (int)((const ips_finding_t *)res->findings.items[i])->severity == s;
-		ips_json_kint(g, ips_severity_name((ips_severity_t)s), c);
-	}
+	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--)
+		ips_json_kint(g, ips_severity_name((ips_severity_t)s), (long long)sc->by_severity[s]);
 	yajl_gen_map_close(g);
-	/* by_code: names in sorted order, for deterministic output */
 	ips_json_key(g, "by_code");
 	yajl_gen_map_open(g);
+	for (size_t i = 0; i < sc->ncodes; i++)
+		ips_json_kint(g, sc->names[i], (long long)sc->counts[i]);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+void ips_json_summary(yajl_gen g, const ips_results_t *res)
+{
+	ips_summary_counts_t sc = {.records = res->records, .findings = res->findings.len,
+				   .incidents = res->incidents.len, .events = res->events_total,
+				   .filtered = res->filtered};
+	for (size_t i = 0; i < res->findings.len; i++) {
+		int s = (int)((const ips_finding_t *)res->findings.items[i])->severity;
+		if (s >= 0 && s < IPS_SEV_CRITICAL + 1)
+			sc.by_severity[s]++;
+	}
+	/* by_code: names in sorted order, for deterministic output */
 	size_t n = res->findings.len;
-	const char **names = ips_xcalloc(n, sizeof *names);
+	const char **names = ips_xcalloc(n ? n : 1, sizeof *names);
+	uint64_t *counts = ips_xcalloc(n ? n : 1, sizeof *counts);
 	for (size_t i = 0; i < n; i++)
 		names[i] = ((const ips_finding_t *)res->findings.items[i])->entry->name;
 	for (size_t i = 1; i < n; i++) /* insertion sort: n is the number of findings */
@@ -138,12 +151,15 @@ void ips_json_summary(yajl_gen g, const ips_results_t *res)
 		size_t j = i;
 		while (j < n && !strcmp(names[j], names[i]))
 			j++;
-		ips_json_kint(g, names[i], (long long)(j - i));
+		names[sc.ncodes] = names[i];
+		counts[sc.ncodes++] = j - i;
 		i = j;
 	}
+	sc.names = names;
+	sc.counts = counts;
+	ips_json_summary_counts(g, &sc);
 	free(names);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	free(counts);
 }
 
 static ips_status_t write_json(FILE *out, const ips_results_t *res, const ips_rules_t *rules,

@@ -21,6 +21,15 @@ void ips_json_time(yajl_gen g, const ips_time_t *t);
 void ips_json_input(yajl_gen g, const ips_input_t *in);
 void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
 void ips_json_summary(yajl_gen g, const ips_results_t *res);
+/* The summary object from counts (live mode counts as it goes). */
+typedef struct ips_summary_counts {
+	uint64_t records, findings, incidents, events, filtered;
+	uint64_t by_severity[IPS_SEV_CRITICAL + 1];
+	const char *const *names;    /* by_code, sorted by name */
+	const uint64_t *counts;
+	size_t ncodes;
+} ips_summary_counts_t;
+void ips_json_summary_counts(yajl_gen g, const ips_summary_counts_t *sc);
 /*
  * The incident object: id, correlation, kind, key{...}, first, last,
  * severity, codes, names, findings (ids), root_cause, root_name, title,

@@ -2,8 +2,9 @@
  * report_ndjson.c - newline-delimited JSON: one object per line, each with
  * a "type" ("input", "finding", "incident", "summary") and otherwise the
  * same keys as the JSON report's objects, written by the same helpers.
- * Order: inputs, findings, incidents, summary. (In live mode findings will
- * be written as they are found; a whole-run report writes them in order.)
+ * Order: inputs, findings, incidents, summary. (Live mode writes findings
+ * as they are found, incidents as they close, inputs and the summary at
+ * the end: live.c, docs/live.md.)
  * Log text need not be valid UTF-8: malformed bytes are written as U+FFFD,
  * so every line is valid JSON.
  */
@@ -12,6 +13,7 @@
 
 #include "report.h"
 #include "report_json.h"
+#include "report_ndjson.h"
 #include "report_util.h"
 
 /*
@@ -36,24 +38,42 @@ static void emit(FILE *out, yajl_gen g, const char *type)
 	yajl_gen_reset(g, NULL);
 }
 
+void ips_ndjson_input(FILE *out, yajl_gen g, const ips_input_t *in)
+{
+	ips_json_input(g, in);
+	emit(out, g, "input");
+}
+
+void ips_ndjson_finding(FILE *out, yajl_gen g, const ips_results_t *res, const ips_finding_t *f)
+{
+	ips_json_finding(g, res, f);
+	emit(out, g, "finding");
+}
+
+void ips_ndjson_incident(FILE *out, yajl_gen g, const ips_results_t *res, const ips_incident_t *x)
+{
+	ips_json_incident(g, res, x);
+	emit(out, g, "incident");
+}
+
+void ips_ndjson_summary(FILE *out, yajl_gen g, const ips_summary_counts_t *sc)
+{
+	ips_json_summary_counts(g, sc);
+	emit(out, g, "summary");
+}
+
 static ips_status_t write_ndjson(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 				 const ips_report_opts_t *o)
 {
 	(void)rules;
 	(void)o;
 	yajl_gen g = yajl_gen_alloc(NULL);
-	for (size_t i = 0; i < res->inputs.len; i++) {
-		ips_json_input(g, res->inputs.items[i]);
-		emit(out, g, "input");
-	}
-	for (size_t i = 0; i < res->findings.len; i++) {
-		ips_json_finding(g, res, res->findings.items[i]);
-		emit(out, g, "finding");
-	}
-	for (size_t i = 0; i < res->incidents.len; i++) {
-		ips_json_incident(g, res, res->incidents.items[i]);
-		emit(out, g, "incident");
-	}
+	for (size_t i = 0; i < res->inputs.len; i++)
+		ips_ndjson_input(out, g, res->inputs.items[i]);
+	for (size_t i = 0; i < res->findings.len; i++)
+		ips_ndjson_finding(out, g, res, res->findings.items[i]);
+	for (size_t i = 0; i < res->incidents.len; i++)
+		ips_ndjson_incident(out, g, res, res->incidents.items[i]);
 	ips_json_summary(g, res);
 	emit(out, g, "summary");
 	yajl_gen_free(g);

@@ -36,6 +36,23 @@ static void kv_free(ips_kv_t *kv, size_t n)
 	free(kv);
 }
 
+void ips_finding_free(ips_finding_t *f)
+{
+	free(f->host);
+	kv_free(f->fields, f->nfields);
+	free(f->text);
+	free(f);
+}
+
+void ips_incident_free(ips_incident_t *x)
+{
+	kv_free(x->key, x->nkey);
+	free(x->findings);
+	free(x->codes);
+	free(x->title);
+	free(x);
+}
+
 void ips_results_free(ips_results_t *r)
 {
 	if (!r)
@@ -47,27 +64,16 @@ void ips_results_free(ips_results_t *r)
 		free(in->note);
 		free(in);
 	}
-	for (size_t i = 0; i < r->findings.len; i++) {
-		ips_finding_t *f = r->findings.items[i];
-		free(f->host);
-		kv_free(f->fields, f->nfields);
-		free(f->text);
-		free(f);
-	}
+	for (size_t i = 0; i < r->findings.len; i++)
+		ips_finding_free(r->findings.items[i]);
 	for (size_t i = 0; i < r->events.len; i++) {
 		ips_event_t *e = r->events.items[i];
 		free(e->host);
 		kv_free(e->fields, e->nfields);
 		free(e);
 	}
-	for (size_t i = 0; i < r->incidents.len; i++) {
-		ips_incident_t *x = r->incidents.items[i];
-		kv_free(x->key, x->nkey);
-		free(x->findings);
-		free(x->codes);
-		free(x->title);
-		free(x);
-	}
+	for (size_t i = 0; i < r->incidents.len; i++)
+		ips_incident_free(r->incidents.items[i]);
 	ips_vec_free(&r->incidents);
 	for (size_t i = 0; i < r->notes.len; i++)
 		free(r->notes.items[i]);

@@ -111,6 +111,9 @@ typedef struct ips_results {
 
 ips_results_t *ips_results_new(void);
 void ips_results_free(ips_results_t *r);
+/* Free one finding or incident with what it owns (live mode drops them once written). */
+void ips_finding_free(ips_finding_t *f);
+void ips_incident_free(ips_incident_t *x);
 /* The highest severity among the findings (IPS_SEV_NONE when none). */
 ips_severity_t ips_results_max_severity(const ips_results_t *r);
 /* Look up a field of a finding, NULL if absent. */

@@ -133,6 +133,9 @@ struct ips_scanner {
 	const char *container_format; /* the container being walked (cron mode) */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
+	/* live mode: each finding goes to on_finding once its record is matched */
+	ips_finding_cb_t on_finding;
+	void *on_finding_ctx;
 };
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
@@ -671,14 +674,6 @@ static void event_free(ips_event_t *e)
 	free(e);
 }
 
-static void finding_free(ips_finding_t *f)
-{
-	kv_free_all(f->fields, f->nfields);
-	free(f->host);
-	free(f->text);
-	free(f);
-}
-
 /*
  * Cron mode reads some records that earlier runs reported already (the
  * context just before where it resumes, or the whole of a format that cannot
@@ -736,7 +731,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		}
 		ips_correlator_event(s->corr, e);
 		s->out->events_total++;
-		if (s->out->events.len < EVENTS_KEPT)
+		if (s->out->events.len < EVENTS_KEPT && !s->on_finding)
 			ips_vec_push(&s->out->events, e);
 		else
 			event_free(e);
@@ -782,7 +777,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 			k->ctx_only[k->nctx_only++] = f;
 			k->rec_findings[k->nrec_findings++] = f;
 		} else {
-			finding_free(f);
+			ips_finding_free(f);
 		}
 		return;
 	}
@@ -795,6 +790,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 
 static void match_current(ips_sink_t *k, const uint64_t *cands)
 {
+	size_t before = k->sc->out->findings.len;
 	k->meta_done = false;
 	k->nrules_used = 0;
 	k->nrec_findings = 0;
@@ -806,8 +802,11 @@ static void match_current(ips_sink_t *k, const uint64_t *cands)
 		ips_matcher_match_record(k->sc->m, k->format, k->rec, k->rec_len, on_hit, k);
 	clear_extra(k);
 	for (size_t i = 0; i < k->nctx_only; i++)
-		finding_free(k->ctx_only[i]);
+		ips_finding_free(k->ctx_only[i]);
 	k->nctx_only = 0;
+	/* live mode: a second detector may have added to a finding until now */
+	for (size_t i = before; k->sc->on_finding && i < k->sc->out->findings.len; i++)
+		k->sc->on_finding(k->sc->on_finding_ctx, k->sc->out, k->sc->out->findings.items[i]);
 }
 
 /* ---- sink -------------------------------------------------------------- */
@@ -840,8 +839,9 @@ void ips_sink_start(const ips_sink_t *k, uint64_t *offset, uint64_t *line, bool 
 }
 
 /*
- * Cron mode: the time of a block's last line is the input's clock, so that
- * its end knows which windows elapsed even when no finding came late.
+ * Cron and live mode: the time of a block's last line is the input's clock,
+ * so that its end (cron) or the next settle (live) knows which windows
+ * elapsed even when no finding came late.
  */
 static void note_last_line(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
 			   uint64_t last_line)
@@ -876,7 +876,7 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 			      : count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
-	if (k->cron && len)
+	if ((k->cron || k->sc->on_finding) && len) /* live mode: the clock that closes windows */
 		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
 	return nl;
 }
@@ -1458,4 +1458,51 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 	free(id);
 	ips_source_close(src);
 	return st;
+}
+
+/* ---- live mode --------------------------------------------------------- */
+
+void ips_scanner_set_live(ips_scanner_t *s, ips_finding_cb_t cb, void *ctx)
+{
+	s->on_finding = cb;
+	s->on_finding_ctx = ctx;
+}
+
+ips_sink_t *ips_scanner_stream_open(ips_scanner_t *s, const char *name, const char *format,
+				    int64_t ref_time)
+{
+	ips_sink_t *k = ips_xcalloc(1, sizeof *k);
+	k->sc = s;
+	k->in = new_input(s, name);
+	k->input_index = s->out->inputs.len - 1;
+	k->in->format = format;
+	k->format = format;
+	k->yc.year = s->opts.year;
+	k->yc.ref = ref_time;
+	return k;
+}
+
+void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records, uint64_t bytes)
+{
+	ips_sink_done(k, records, bytes);
+	s->out->records += records;
+	if (k->in->status == IPS_INPUT_OK && !records && !bytes)
+		k->in->status = IPS_INPUT_EMPTY;
+	free(k);
+}
+
+ips_input_t *ips_scanner_stream_input(ips_sink_t *k)
+{
+	return k->in;
+}
+
+size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_incident_cb_t emit,
+			  void *ctx)
+{
+	return ips_correlator_settle(s->corr, wall, all, emit, ctx);
+}
+
+uint64_t ips_scanner_forced(const ips_scanner_t *s)
+{
+	return ips_correlator_forced(s->corr);
 }

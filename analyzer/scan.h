@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "container.h"
+#include "correlate.h"
 #include "framer.h"
 #include "match.h"
 #include "results.h"
@@ -63,5 +64,28 @@ void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
  * also forget the records of files gone for long (ips_cron_finish()). */
 void ips_scanner_finish(ips_scanner_t *s);
 void ips_scanner_free(ips_scanner_t *s);
+
+/*
+ * Live mode (--follow and streamed standard input, docs/live.md; driven by
+ * live.c). Each finding is passed to cb (borrowed, valid during the call)
+ * as soon as its record is matched; correlation events are not kept.
+ */
+typedef void (*ips_finding_cb_t)(void *ctx, const ips_results_t *res, const ips_finding_t *f);
+void ips_scanner_set_live(ips_scanner_t *s, ips_finding_cb_t cb, void *ctx);
+/*
+ * A stream of lines of a line format (framer.h): a new input entry; hand it
+ * blocks of whole lines with ips_sink_lines() and cut long lines with
+ * ips_sink_record(). ref_time stands for the modification time (the year of
+ * timestamps without one). Close frees the sink and records the counts.
+ */
+ips_sink_t *ips_scanner_stream_open(ips_scanner_t *s, const char *name, const char *format,
+				    int64_t ref_time);
+void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records, uint64_t bytes);
+/* The input entry of a stream (borrowed; owned by the results). */
+ips_input_t *ips_scanner_stream_input(ips_sink_t *k);
+/* ips_correlator_settle() on the scanner's correlator. */
+size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_incident_cb_t emit,
+			  void *ctx);
+uint64_t ips_scanner_forced(const ips_scanner_t *s);
 
 #endif

@@ -166,20 +166,27 @@ static void pairs(void **state)
 	ips_results_free(r);
 }
 
-static void threshold_and_gap(void **state)
+/* Three incidents: a threshold (6), a group (4), a single finding. */
+static void threshold_text(char *buf, size_t n)
 {
-	(void)state;
-	char buf[4096] = "";
+	buf[0] = '\0';
 	for (int i = 0; i < 6; i++) /* 6 auth failures 90 s apart: over the threshold */
-		snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+		snprintf(buf + strlen(buf), n - strlen(buf),
 			 "2026-03-05T07:%02d:%02dZ h x: peer=9.9.9.9 code 13801\n", i * 3 / 2,
 			 i % 2 ? 30 : 0);
 	/* 4 more 4 minutes apart: one incident by the gap, under the threshold */
 	for (int i = 0; i < 4; i++)
-		snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+		snprintf(buf + strlen(buf), n - strlen(buf),
 			 "2026-03-05T08:%02d:00Z h x: peer=8.8.8.8 code 13801\n", i * 4);
 	/* the same peer again 2 hours later: a new incident */
-	strcat(buf, "2026-03-05T09:30:00Z h x: peer=9.9.9.9 code 13801\n");
+	snprintf(buf + strlen(buf), n - strlen(buf), "2026-03-05T09:30:00Z h x: peer=9.9.9.9 code 13801\n");
+}
+
+static void threshold_and_gap(void **state)
+{
+	(void)state;
+	char buf[4096];
+	threshold_text(buf, sizeof buf);
 	ips_results_t *r = scan(file("t.log", buf), NULL);
 	assert_int_equal(r->incidents.len, 3);
 	assert_int_equal(inc(r, 0)->kind, IPS_INC_THRESHOLD);
@@ -369,6 +376,117 @@ static void restore_checks_the_rules(void **state)
 	ips_results_free(res);
 }
 
+/* ---- live mode: ips_correlator_settle() through the scanner's streams ---- */
+
+static char live_ids[16][17];
+static size_t live_n, live_sizes[16];
+
+static void live_emit(void *ctx, const ips_results_t *res, const ips_incident_t *x)
+{
+	(void)ctx;
+	(void)res;
+	if (live_n < 16) {
+		memcpy(live_ids[live_n], x->id, 17);
+		live_sizes[live_n] = x->nfindings;
+	}
+	live_n++;
+}
+
+static void live_count(void *ctx, const ips_results_t *res, const ips_finding_t *f)
+{
+	(void)res;
+	(void)f;
+	(*(size_t *)ctx)++;
+}
+
+/*
+ * Line by line with a settle after each: the same incidents as the batch
+ * scan, each written once the event clock passes its gap (plus skew), and
+ * nothing kept once written.
+ */
+static void live_settle_matches_batch(void **state)
+{
+	(void)state;
+	char buf[4096];
+	threshold_text(buf, sizeof buf);
+	const char *path = file("live.log", buf);
+	ips_results_t *batch = scan(path, NULL);
+
+	ips_scan_opts_t o;
+	ips_scan_opts_default(&o);
+	o.year = 2026;
+	ips_results_t *res = ips_results_new();
+	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+	size_t nfound = 0;
+	ips_scanner_set_live(s, live_count, &nfound);
+	live_n = 0;
+	ips_scanner_settle(s, 1000, false, live_emit, NULL);
+	ips_sink_t *k = ips_scanner_stream_open(s, path, "lines", 0);
+	uint64_t off = 0, line = 1;
+	size_t most = 0;
+	for (const char *p = buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = (size_t)(nl - p) + 1;
+		ips_sink_lines(k, p, len, off, line);
+		off += len;
+		line++;
+		p += len;
+		ips_scanner_settle(s, 1000, false, live_emit, NULL); /* the wall clock stands still */
+		if (res->findings.len > most)
+			most = res->findings.len;
+	}
+	/* the first two incidents closed by the event clock while reading */
+	assert_int_equal(live_n, 2);
+	assert_true(most <= 6); /* never more than one open group's findings */
+	ips_scanner_stream_close(s, k, line - 1, off);
+	ips_scanner_settle(s, 1000, true, live_emit, NULL);
+	assert_int_equal(live_n, 3);
+	assert_int_equal(res->findings.len, 0);
+	assert_int_equal(nfound, 11);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(live_ids[i], inc(batch, i)->id);
+		assert_int_equal(live_sizes[i], inc(batch, i)->nfindings);
+	}
+	ips_scanner_finish(s);
+	ips_scanner_free(s);
+	ips_results_free(res);
+	ips_results_free(batch);
+}
+
+/* Groups are written by the wall clock when their input goes quiet (or
+ * stays open for the span); a window closes by the wall clock too. */
+static void live_settle_wall_clock_and_windows(void **state)
+{
+	(void)state;
+	ips_scan_opts_t o;
+	ips_scan_opts_default(&o);
+	o.year = 2026;
+	ips_results_t *res = ips_results_new();
+	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+	live_n = 0;
+	ips_scanner_settle(s, 1000, false, live_emit, NULL);
+	ips_sink_t *k = ips_scanner_stream_open(s, "w.log", "lines", 0);
+	const char *text = "2026-03-05T07:00:00Z h x: peer=1.1.1.1 code 13801\n"
+			   "2026-03-05T07:00:01Z h x: peer=2.2.2.2 code 13800\n"
+			   "2026-03-05T07:00:02Z h x: peer=2.2.2.2 code 13806\n";
+	ips_sink_lines(k, text, strlen(text), 0, 1);
+	/* under the span (300 s) and gap + skew (420 s); the bracket's window
+	 * (120 s) has passed by the wall clock */
+	ips_scanner_settle(s, 1250, false, live_emit, NULL);
+	assert_int_equal(live_n, 0);
+	ips_scanner_settle(s, 1421, false, live_emit, NULL);
+	/* the lone failure is written; the bracket closed by the wall clock
+	 * (window 120 s) became its incident too */
+	assert_int_equal(live_n, 2);
+	assert_int_equal(res->findings.len, 0);
+	ips_scanner_stream_close(s, k, 3, strlen(text));
+	ips_scanner_settle(s, 1422, true, live_emit, NULL);
+	assert_int_equal(live_n, 2);
+	ips_scanner_finish(s);
+	ips_scanner_free(s);
+	ips_results_free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +500,8 @@ int main(void)
 		cmocka_unit_test(bracket_across_runs),
 		cmocka_unit_test(pair_across_runs),
 		cmocka_unit_test(restore_checks_the_rules),
+		cmocka_unit_test(live_settle_matches_batch),
+		cmocka_unit_test(live_settle_wall_clock_and_windows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
