@@ -660,12 +660,10 @@ static int cmd_scan(int argc, char **argv)
 	ips_vec_t units = {0};
 	uint64_t total = 0;
 	int threads = 1;
-	if (!state && (jobs != 1 || progress)) {
+	if (progress || (!state && jobs != 1))
 		ips_jobs_plan(paths, npaths, &units, &total);
+	if (!state && jobs != 1)
 		threads = ips_jobs_threads(jobs, &units, total);
-	} else if (progress) {
-		ips_jobs_plan(paths, npaths, &units, &total);
-	}
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
 
 	ips_results_t *res = ips_results_new();
