@@ -40,6 +40,16 @@ int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
 	}
 	if (n > files)
 		n = files;
+	/* a stream named twice (`- -`): a serial scan reads it all the first
+	 * time and nothing the second; two threads would share its lines */
+	for (size_t i = 0; i < units->len && n > 1; i++) {
+		const ips_scan_unit_t *a = units->items[i];
+		for (size_t j = i + 1; a->path && a->stream && j < units->len && n > 1; j++) {
+			const ips_scan_unit_t *b = units->items[j];
+			if (b->path && !strcmp(a->path, b->path))
+				n = 1;
+		}
+	}
 	if (n > THREADS_MAX)
 		n = THREADS_MAX;
 	return n ? (int)n : 1;

@@ -40,7 +40,8 @@ void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, ui
 /*
  * How many threads to use for units: `jobs` when given (>= 1), else, with
  * jobs 0 (the default), one per processor but only as many as there are
- * inputs of 16 MiB on average, so that small scans start no thread.
+ * inputs of 16 MiB on average, so that small scans start no thread. Never
+ * more than there are inputs; 1 when a stream (stdin, a FIFO) is named twice.
  */
 int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total);
 

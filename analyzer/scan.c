@@ -1493,11 +1493,12 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 }
 
 /* --jobs: a file (or stdin) to be read by a worker, in its place in the order */
-static ips_status_t plan_path(ips_scanner_t *s, const char *path, uint64_t size)
+static ips_status_t plan_path(ips_scanner_t *s, const char *path, const struct stat *st)
 {
 	ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
 	u->path = ips_xstrdup(path);
-	u->size = size;
+	u->stream = !st || !S_ISREG(st->st_mode);
+	u->size = u->stream ? 0 : (uint64_t)st->st_size;
 	ips_vec_push(s->plan, u);
 	return IPS_OK;
 }
@@ -1514,9 +1515,9 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 		if (excluded(s, &st))
 			return IPS_OK;
 		if (s->plan)
-			return plan_path(s, path, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
+			return plan_path(s, path, &st);
 	} else if (s->plan) {
-		return plan_path(s, path, 0);
+		return plan_path(s, path, NULL);
 	}
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);

@@ -77,6 +77,7 @@ void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
 typedef struct ips_scan_unit {
 	char *path;         /* NULL for an error */
 	uint64_t size;      /* regular files: bytes, for the progress bar */
+	bool stream;        /* stdin, a FIFO or a device: read once, by one reader */
 	ips_input_t *error; /* owned; the input entry of an error */
 } ips_scan_unit_t;
 void ips_scan_unit_free(ips_scan_unit_t *u);

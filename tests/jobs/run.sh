@@ -83,6 +83,16 @@ for j in 1 2; do
 		<"$(ls samples/libreswan/*.log | head -1)" >"$T/stdin-$j.out" 2>"$T/stdin-$j.err"
 done
 if cmp -s "$T/stdin-1.out" "$T/stdin-2.out" && grep -q '"(stdin)"' "$T/stdin-1.out"; then ok; else bad "stdin among files"; fi
+# standard input named twice: read whole the first time, empty the second, as serially
+for j in 1 2; do
+	${VALGRIND:-} "$BIN" -f json --fail-on none --tz UTC --year 2025 --jobs $j - samples/strongswan - \
+		<"$(ls samples/libreswan/*.log | head -1)" >"$T/stdin2-$j.out" 2>"$T/stdin2-$j.err"
+done
+if cmp -s "$T/stdin2-1.out" "$T/stdin2-2.out" && [ "$(grep -c '"path": "(stdin)"' "$T/stdin2-1.out")" -ge 2 ]; then
+	ok
+else
+	bad "stdin named twice"
+fi
 
 # cron mode stays serial: --jobs 2 with --state is refused, the default is not
 run "$T/state-j2" --state "$T/state" --jobs 2 samples

@@ -94,6 +94,18 @@ static void test_plan_order(void **state)
 	assert_int_equal(ips_jobs_threads(2, &units, total), 2);
 	assert_int_equal(ips_jobs_threads(0, &units, total), 1);
 	assert_true(ips_jobs_threads(0, &units, 1ULL << 40) >= 1);
+	/* standard input named twice: one reader, as a serial scan */
+	const char *twice[] = {"-", p1, "-"};
+	ips_vec_t twice_units = {0};
+	uint64_t t2;
+	ips_jobs_plan(twice, 3, &twice_units, &t2);
+	assert_int_equal(twice_units.len, 3);
+	assert_true(((const ips_scan_unit_t *)twice_units.items[0])->stream);
+	assert_false(((const ips_scan_unit_t *)twice_units.items[1])->stream);
+	assert_int_equal(ips_jobs_threads(4, &twice_units, t2), 1);
+	for (size_t i = 0; i < twice_units.len; i++)
+		ips_scan_unit_free(twice_units.items[i]);
+	ips_vec_free(&twice_units);
 	for (size_t i = 0; i < units.len; i++)
 		ips_scan_unit_free(units.items[i]);
 	ips_vec_free(&units);
