@@ -155,11 +155,11 @@ RES=$DIR/results.tsv
 # measure TOOL CASE INPUT_BYTES COMMAND: RUNS runs, median wall time, max RSS
 measure() {
 	tool=$1 case=$2 bytes=$3 cmd=$4
-	times="" rss=0 r=1
+	times="" rss=0 r=1 cpus=""
 	while [ $r -le $RUNS ]; do
 		# 8 GiB of address space and 2 hours at most: a tool that runs away
 		# (rg on binary data can) must not take the machine with it
-		if ! /usr/bin/time -f "%e %M" -o "$O/time" sh -c "ulimit -v 8388608; exec timeout 7200 sh -c \"$cmd\"" \
+		if ! /usr/bin/time -f "%e %M %P" -o "$O/time" sh -c "ulimit -v 8388608; exec timeout 7200 sh -c \"$cmd\"" \
 			> "$O/$tool.$case.out" 2> "$O/$tool.$case.err"; then
 			if ! grep -q . "$O/time"; then
 				say "bench: $tool on $case failed: $(head -c 300 "$O/$tool.$case.err")"
@@ -168,13 +168,14 @@ measure() {
 		fi
 		t=$(tail -n 1 "$O/time" | awk '{ print $1 }')
 		m=$(tail -n 1 "$O/time" | awk '{ print $2 }')
+		cpus="$cpus $(tail -n 1 "$O/time" | awk '{ print $3 }')"
 		times="$times $t"
 		[ "$m" -gt "$rss" ] && rss=$m
 		r=$((r + 1))
 	done
 	med=$(printf '%s\n' $times | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 	lines=$(wc -l < "$O/$tool.$case.out")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$case" "$bytes" "$med" "$rss" "$lines" "$times" >> "$RES"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$case" "$bytes" "$med" "$rss" "$lines" "$times" "$cpus" >> "$RES"
 	say "  $tool $case: ${med}s, $((rss / 1024)) MiB"
 }
 
@@ -270,5 +271,7 @@ awk -F '\t' '
 echo
 echo "speed vs ips: the tool's speed over ipsec-scan's on the same input (below 1: slower);"
 echo "ipsec-scan runs with --jobs 1, 'ips -j 2' with --jobs 2 (target: 1.6x on four files)."
+awk -F '\t' '$2 == "four" { printf "CPU used on four files, %s:%s (100%% = one core; below about 180%% with --jobs 2, other\n", $1, $8 }' "$RES" | tail -n 1
+echo "work on the machine held the second core: the kernel shares cores between sessions)."
 echo "grep and rg print matching lines; ipsec-scan writes its JSON report; SEC runs the"
 echo "detector patterns as Single rules plus the pairing and threshold rules of bench/sec.conf."
