@@ -89,11 +89,15 @@ static void *work(void *arg)
 	p->scanners[w->id] = sc;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->next < p->units->len &&
-		       !((const ips_scan_unit_t *)p->units->items[p->next])->path)
-			p->next++; /* errors are decided already: the merge takes them */
-		while (p->next < p->units->len && p->next >= p->merged + p->ahead)
+		for (;;) {
+			while (p->next < p->units->len &&
+			       !((const ips_scan_unit_t *)p->units->items[p->next])->path)
+				p->next++; /* errors are decided already: the merge takes them */
+			if (p->next >= p->units->len || p->next < p->merged + p->ahead)
+				break;
+			/* too far ahead; others may move next meanwhile: look again */
 			pthread_cond_wait(&p->cond, &p->mu);
+		}
 		size_t i = p->next;
 		if (i >= p->units->len) {
 			pthread_mutex_unlock(&p->mu);
@@ -116,6 +120,8 @@ static void *work(void *arg)
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->mu);
 	}
+	/* the scanner stays (for its match-limit counts) bound to idle, which
+	 * it no longer touches: freeing a scanner frees only what it owns */
 	ips_results_free(idle);
 	return NULL;
 }

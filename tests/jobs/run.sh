@@ -77,6 +77,20 @@ done
 grep -q 'directory loop' "$T/3-json-1.err" || bad "the loop is reported"
 grep -q '"path": "samples/does-not-exist.log"' "$T/1-json-1.out" || bad "the missing input is listed"
 
+# names that cannot be read among many that can, past the read-ahead bound:
+# workers skip them while others wait at the bound
+set --
+i=0
+while [ $i -lt 150 ]; do
+	set -- "$@" "$D/many/f$(printf %03d $i).log" "$D/missing-$i.log"
+	i=$((i + 1))
+done
+for j in 1 3; do
+	run "$T/mixed-$j" -f ndjson --fail-on none --tz UTC --year 2025 --jobs $j "$@"
+done
+same "150 files and 150 missing names" "$T/mixed-1" "$T/mixed-3"
+[ "$(grep -c 'cannot open' "$T/mixed-1.err")" = 150 ] && ok || bad "150 missing names reported"
+
 # standard input among files: read by a worker like any other input
 for j in 1 2; do
 	${VALGRIND:-} "$BIN" -f json --fail-on none --tz UTC --year 2025 --jobs $j samples/plain - samples/strongswan \
