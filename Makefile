@@ -41,6 +41,8 @@ LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normaliz
             $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
             $(B)/report_html.o $(B)/report_csv.o
+# --jobs N and the progress bar
+LIB_OBJS += $(B)/jobs.o $(B)/progress.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
 LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)
@@ -48,10 +50,10 @@ LIB_OBJS += $(B)/live.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
-UNIT_TESTS += test_ere
+UNIT_TESTS += test_ere test_jobs
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak
+.PHONY: all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak
 
 all: ipsec-scan
 
@@ -124,9 +126,13 @@ live-check: ipsec-scan
 soak: ipsec-scan
 	sh tests/live/soak.sh
 
+# --jobs N gives the --jobs 1 report in every format; the progress bar
+jobs-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/jobs/run.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check live-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check jobs-check live-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -140,7 +146,7 @@ asan:
 
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
-	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check jobs-check
 
 # ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
 # Not part of `make test`: the full run reads about 2 GB and takes a while.

@@ -317,7 +317,7 @@ static bool elapsed(const ips_time_t *from, uint64_t from_line, const ips_time_t
 	return now_line > from_line + UNTIMED_LINES;
 }
 
-static void add_segment(ips_correlator_t *c, open_item_t *o, ips_incident_kind_t kind)
+static segment_t *new_segment(ips_correlator_t *c)
 {
 	if (c->nsegs == c->capsegs) {
 		c->capsegs = c->capsegs ? c->capsegs * 2 : 64;
@@ -325,19 +325,12 @@ static void add_segment(ips_correlator_t *c, open_item_t *o, ips_incident_kind_t
 	}
 	segment_t *s = &c->segs[c->nsegs];
 	memset(s, 0, sizeof *s);
-	s->corr = o->corr;
-	s->kind = kind;
-	s->f = o->f;
-	s->nf = o->nf;
-	o->f = NULL;
-	o->nf = o->capf = 0;
-	s->first = o->start;
-	s->last = o->last;
-	s->input = o->input;
-	s->line = o->line;
-	s->nkv = o->nkv;
-	memcpy(s->kv, o->kv, sizeof o->kv);
-	o->nkv = 0;
+	return s;
+}
+
+/* The segment just filled in is the one of its findings; count it. */
+static void commit_segment(ips_correlator_t *c, const segment_t *s)
+{
 	for (size_t i = 0; i < s->nf; i++) {
 		if (s->f[i] >= c->capseg_of) {
 			size_t cap = c->capseg_of ? c->capseg_of : 256;
@@ -351,6 +344,40 @@ static void add_segment(ips_correlator_t *c, open_item_t *o, ips_incident_kind_t
 		c->seg_of[s->f[i]] = (long)c->nsegs;
 	}
 	c->nsegs++;
+}
+
+static void add_segment(ips_correlator_t *c, open_item_t *o, ips_incident_kind_t kind)
+{
+	segment_t *s = new_segment(c);
+	s->corr = o->corr;
+	s->kind = kind;
+	s->f = o->f;
+	s->nf = o->nf;
+	o->f = NULL;
+	o->nf = o->capf = 0;
+	s->first = o->start;
+	s->last = o->last;
+	s->input = o->input;
+	s->line = o->line;
+	s->nkv = o->nkv;
+	memcpy(s->kv, o->kv, sizeof o->kv);
+	o->nkv = 0;
+	commit_segment(c, s);
+}
+
+void ips_correlator_absorb(ips_correlator_t *c, ips_correlator_t *from, size_t input_off,
+			   size_t finding_off)
+{
+	ips_correlator_end_input(from);
+	for (size_t i = 0; i < from->nsegs; i++) {
+		segment_t *s = new_segment(c);
+		*s = from->segs[i];
+		s->input += input_off;
+		for (size_t j = 0; j < s->nf; j++)
+			s->f[j] += finding_off;
+		commit_segment(c, s);
+	}
+	from->nsegs = 0;
 }
 
 /* Close open item i: a segment or nothing, by what it saw. */

@@ -57,6 +57,14 @@ size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const
  * any more (the rules changed) or the same window is open already.
  */
 bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input);
+/*
+ * --jobs: take over what `from` found in inputs read separately (ended, not
+ * finished; its results were appended with ips_results_append()): its
+ * findings are ours from index finding_off, its inputs from input_off. The
+ * same as if this correlator had read them. `from` is left empty.
+ */
+void ips_correlator_absorb(ips_correlator_t *c, ips_correlator_t *from, size_t input_off,
+			   size_t finding_off);
 /* All inputs are read: join findings into incidents. */
 void ips_correlator_finish(ips_correlator_t *c);
 

@@ -26,6 +26,8 @@
 #include "ere.h"
 #include "explain.h"
 #include "live.h"
+#include "jobs.h"
+#include "progress.h"
 #include "report.h"
 #include "rulecheck.h"
 #include "rules.h"
@@ -133,7 +135,16 @@ static void print_help(FILE *out)
 "                          rotated and truncated logs, archives by fingerprint;\n"
 "                          FILE.lock stops two runs from overlapping, FILE is\n"
 "                          saved only after the report (see docs/cron.md);\n"
-"                          not with standard input. Delete FILE to start over.\n"
+"                          not with standard input, nor --jobs 2 or more.\n"
+"                          Delete FILE to start over.\n"
+"\n"
+"Speed:\n"
+"  -j, --jobs N            read up to N inputs at once (default: one thread per\n"
+"                          processor for inputs of 16 MiB or more per thread);\n"
+"                          the report is the same as with --jobs 1\n"
+"      --progress          a progress bar on stderr (bytes, rate, time left);\n"
+"                          default: on when stderr is a terminal\n"
+"      --no-progress       no progress bar\n"
 "\n"
 "Live mode (see docs/live.md):\n"
 "      --follow            keep reading: files as they grow, from their end,\n"
@@ -143,13 +154,11 @@ static void print_help(FILE *out)
 "                          closes, inputs and summary at the end. SIGTERM and\n"
 "                          SIGINT close the open incidents and exit 0; SIGHUP\n"
 "                          reopens -o FILE (appended to). Line formats only;\n"
-"                          not with --state. -f ndjson reading a pipe on\n"
-"                          standard input streams the same way.\n"
+"                          not with --state nor --jobs 2 or more. -f ndjson\n"
+"                          reading a pipe on standard input streams the same\n"
+"                          way.\n"
 "\n"
-"Planned (these options are refused until they are implemented):\n"
-"  -j, --jobs N            scan N inputs in parallel (1 is accepted)\n"
-"      --progress          a progress bar on stderr (--no-progress is accepted)\n"
-"\n"
+"Other:\n"
 "  -h, --help              this help\n"
 "  -V, --version           version and library versions\n"
 "\n"
@@ -522,6 +531,13 @@ static void set_times(const char *tz, const char *since, const char *until, ips_
 		if (!tz_known(tz))
 			usage_error("--tz: unknown time zone '%s' (use a name such as UTC or Europe/Berlin)", tz);
 		setenv("TZ", tz, 1);
+	} else if (!getenv("TZ")) {
+		/*
+		 * The zone glibc uses without TZ, named: with TZ unset, every
+		 * mktime() reads the zone again (a stat of the file, and under
+		 * --jobs a free and strdup between threads); named, it does not.
+		 */
+		setenv("TZ", ":/etc/localtime", 1);
 	}
 	tzset();
 	time_t now = time(NULL);
@@ -602,6 +618,8 @@ static int cmd_scan(int argc, char **argv)
 	ips_severity_t fail_on = IPS_SEV_ERROR;
 	bool quiet = false, summary_only = false, format_given = false, follow = false;
 	const char *state_path = NULL;
+	int jobs = 0;     /* 0: as many as help (ips_jobs_threads()) */
+	int progress = -1; /* --progress 1, --no-progress 0, -1: when stderr is a terminal */
 	rules_opts_t ro = {0};
 	ips_scan_opts_t so;
 	ips_scan_opts_default(&so);
@@ -649,16 +667,13 @@ static int cmd_scan(int argc, char **argv)
 		case OPT_SUMMARY_ONLY: summary_only = true; break;
 		case 'j': {
 			int64_t j;
-			if (!ips_parse_i64(optarg, 10, &j) || j < 1)
-				usage_error("--jobs must be a positive number, not '%s'", optarg);
-			if (j > 1)
-				usage_error("--jobs %lld: parallel scanning is not available yet in this "
-					    "version (use --jobs 1)", (long long)j);
+			if (!ips_parse_i64(optarg, 10, &j) || j < 1 || j > 64)
+				usage_error("--jobs must be a number from 1 to 64, not '%s'", optarg);
+			jobs = (int)j;
 			break;
 		}
-		case OPT_PROGRESS:
-			usage_error("--progress is not available yet in this version");
-		case OPT_NO_PROGRESS: break;
+		case OPT_PROGRESS: progress = 1; break;
+		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
 				usage_error("--color must be auto, always or never, not '%s'", optarg);
@@ -685,6 +700,9 @@ static int cmd_scan(int argc, char **argv)
 	 * that is a pipe, which may never end (rsyslog omprog, syslog-ng
 	 * program()): results are written as they are known.
 	 */
+	if (follow && jobs > 1)
+		usage_error("--jobs %d cannot be used with --follow: live mode reads its inputs as "
+			    "they grow, in one thread", jobs);
 	struct stat in_st;
 	bool stdin_only = optind >= argc || (optind == argc - 1 && !strcmp(argv[optind], "-"));
 	if (!follow && !state_path && !summary_only && !strcmp(format, "ndjson") && stdin_only &&
@@ -703,6 +721,9 @@ static int cmd_scan(int argc, char **argv)
 				    format);
 		rep = &ips_report_summary;
 	}
+	if (state_path && jobs > 1)
+		usage_error("--jobs %d cannot be used with --state: cron mode reads the files of "
+			    "one log in turn (use --jobs 1, or leave --jobs out)", jobs);
 	if (state_path) {
 		if (optind >= argc)
 			usage_error("--state needs INPUT files or directories: standard input cannot "
@@ -734,33 +755,53 @@ static int cmd_scan(int argc, char **argv)
 		}
 	}
 
+	if (optind >= argc && isatty(STDIN_FILENO)) {
+		ips_state_close(state);
+		ips_rules_free(r);
+		usage_error("no INPUT given (name files or directories, or '-' for standard input)");
+	}
+	static const char *const stdin_path[] = {"-"};
+	const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_path;
+	size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
+	bool bar_forced = progress == 1;
+	if (progress < 0)
+		progress = isatty(STDERR_FILENO);
+	/* what will be read, in order: for the threads and the progress bar's total */
+	ips_vec_t units = {0};
+	uint64_t total = 0;
+	int threads = 1;
+	if (progress || (!state && jobs != 1))
+		ips_jobs_plan(paths, npaths, &units, &total);
+	if (!state && jobs != 1)
+		threads = ips_jobs_threads(jobs, &units, total);
+	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
+
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *sc = ips_scanner_new(r, &so, res);
-	if (state) {
-		ips_scanner_set_state(sc, state);
-		/* a report appended to a file in a scanned directory would be read
-		 * back by the next run, findings and all */
-		struct stat ost;
-		if (output && strcmp(output, "-") && stat(output, &ost) == 0 && S_ISREG(ost.st_mode))
-			ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
-		if ((!output || !strcmp(output, "-")) && fstat(STDOUT_FILENO, &ost) == 0 &&
-		    S_ISREG(ost.st_mode))
-			ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
-	}
 	bool input_failed = false;
-	if (optind >= argc) {
-		if (isatty(STDIN_FILENO)) {
-			ips_scanner_free(sc);
-			ips_results_free(res);
-			ips_rules_free(r);
-			usage_error("no INPUT given (name files or directories, or '-' for standard input)");
+	if (threads > 1) {
+		input_failed = ips_jobs_scan(r, &so, res, &units, threads) != IPS_OK;
+	} else {
+		ips_scanner_t *sc = ips_scanner_new(r, &so, res);
+		if (state) {
+			ips_scanner_set_state(sc, state);
+			/* a report appended to a file in a scanned directory would be read
+			 * back by the next run, findings and all */
+			struct stat ost;
+			if (output && strcmp(output, "-") && stat(output, &ost) == 0 && S_ISREG(ost.st_mode))
+				ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
+			if ((!output || !strcmp(output, "-")) && fstat(STDOUT_FILENO, &ost) == 0 &&
+			    S_ISREG(ost.st_mode))
+				ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
 		}
-		input_failed |= ips_scanner_scan_path(sc, "-") != IPS_OK;
+		for (size_t i = 0; i < npaths; i++)
+			input_failed |= ips_scanner_scan_path(sc, paths[i]) != IPS_OK;
+		ips_scanner_finish(sc);
+		ips_scanner_free(sc);
 	}
-	for (int i = optind; i < argc; i++)
-		input_failed |= ips_scanner_scan_path(sc, argv[i]) != IPS_OK;
-	ips_scanner_finish(sc);
-	ips_scanner_free(sc);
+	ips_progress_stop(bar);
+	for (size_t i = 0; i < units.len; i++)
+		ips_scan_unit_free(units.items[i]);
+	ips_vec_free(&units);
 
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		const ips_input_t *in = res->inputs.items[i];

@@ -36,6 +36,13 @@ static void kv_free(ips_kv_t *kv, size_t n)
 	free(kv);
 }
 
+static void event_free(ips_event_t *e)
+{
+	free(e->host);
+	kv_free(e->fields, e->nfields);
+	free(e);
+}
+
 void ips_finding_free(ips_finding_t *f)
 {
 	free(f->host);
@@ -53,6 +60,36 @@ void ips_incident_free(ips_incident_t *x)
 	free(x);
 }
 
+void ips_results_append(ips_results_t *to, ips_results_t *from)
+{
+	size_t off = to->inputs.len;
+	for (size_t i = 0; i < from->inputs.len; i++)
+		ips_vec_push(&to->inputs, from->inputs.items[i]);
+	for (size_t i = 0; i < from->findings.len; i++) {
+		ips_finding_t *f = from->findings.items[i];
+		f->input += off;
+		ips_vec_push(&to->findings, f);
+	}
+	for (size_t i = 0; i < from->events.len; i++) {
+		ips_event_t *e = from->events.items[i];
+		e->input += off;
+		if (to->events.len < IPS_EVENTS_KEPT)
+			ips_vec_push(&to->events, e);
+		else
+			event_free(e);
+	}
+	for (size_t i = 0; i < from->notes.len; i++)
+		ips_vec_push(&to->notes, from->notes.items[i]);
+	to->records += from->records;
+	to->events_total += from->events_total;
+	to->filtered += from->filtered;
+	ips_vec_free(&from->inputs);
+	ips_vec_free(&from->findings);
+	ips_vec_free(&from->events);
+	ips_vec_free(&from->notes);
+	from->records = from->events_total = from->filtered = 0;
+}
+
 void ips_results_free(ips_results_t *r)
 {
 	if (!r)
@@ -66,12 +103,8 @@ void ips_results_free(ips_results_t *r)
 	}
 	for (size_t i = 0; i < r->findings.len; i++)
 		ips_finding_free(r->findings.items[i]);
-	for (size_t i = 0; i < r->events.len; i++) {
-		ips_event_t *e = r->events.items[i];
-		free(e->host);
-		kv_free(e->fields, e->nfields);
-		free(e);
-	}
+	for (size_t i = 0; i < r->events.len; i++)
+		event_free(r->events.items[i]);
 	for (size_t i = 0; i < r->incidents.len; i++)
 		ips_incident_free(r->incidents.items[i]);
 	ips_vec_free(&r->incidents);

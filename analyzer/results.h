@@ -109,6 +109,9 @@ typedef struct ips_results {
 	uint64_t filtered;   /* findings dropped by --since/--until/--min-severity */
 } ips_results_t;
 
+/* Events listed in the report (all of them are correlated, and counted). */
+#define IPS_EVENTS_KEPT 10000
+
 ips_results_t *ips_results_new(void);
 void ips_results_free(ips_results_t *r);
 /* Free one finding or incident with what it owns (live mode drops them once written). */
@@ -116,6 +119,13 @@ void ips_finding_free(ips_finding_t *f);
 void ips_incident_free(ips_incident_t *x);
 /* The highest severity among the findings (IPS_SEV_NONE when none). */
 ips_severity_t ips_results_max_severity(const ips_results_t *r);
+/*
+ * Move everything of `from` to the end of `to`, as if it had been scanned
+ * after what `to` holds: input indexes shift, events past IPS_EVENTS_KEPT are
+ * dropped (and counted), counters add up. `from` is left empty. Incidents
+ * are not moved (merge before correlating).
+ */
+void ips_results_append(ips_results_t *to, ips_results_t *from);
 /* Look up a field of a finding, NULL if absent. */
 const char *ips_finding_field(const ips_finding_t *f, const char *key);
 

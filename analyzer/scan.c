@@ -20,7 +20,7 @@
 #define FIELD_MAX 512   /* one captured field */
 #define SNIFF_BYTES 65536
 #define DIR_DEPTH_MAX 64
-#define EVENTS_KEPT 10000 /* events listed in the report; all of them are correlated */
+#define EVENTS_KEPT IPS_EVENTS_KEPT
 
 /*
  * Context: a failure line often lacks facts an earlier line of the same
@@ -136,7 +136,19 @@ struct ips_scanner {
 	/* live mode: each finding goes to on_finding once its record is matched */
 	ips_finding_cb_t on_finding;
 	void *on_finding_ctx;
+	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
 };
+
+static void ctx_clear(ips_scanner_t *s)
+{
+	for (size_t i = 0; i < CTX_SLOTS; i++)
+		for (size_t j = 0; j < s->ctx[i].nkv; j++) {
+			free(s->ctx[i].kv[j][0]);
+			free(s->ctx[i].kv[j][1]);
+		}
+	memset(s->ctx, 0, sizeof s->ctx);
+	s->ctx_clock = 0;
+}
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			       ips_results_t *out)
@@ -160,11 +172,7 @@ void ips_scanner_free(ips_scanner_t *s)
 	ips_matcher_free(s->m);
 	ips_correlator_free(s->corr);
 	ips_cron_free(s->cron);
-	for (size_t i = 0; i < CTX_SLOTS; i++)
-		for (size_t j = 0; j < s->ctx[i].nkv; j++) {
-			free(s->ctx[i].kv[j][0]);
-			free(s->ctx[i].kv[j][1]);
-		}
+	ctx_clear(s);
 	free(s);
 }
 
@@ -192,22 +200,65 @@ void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st)
 	s->cron = st ? ips_cron_new(st) : NULL;
 }
 
+void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
+			  const ips_matcher_t *const *ms, size_t nm)
+{
+	size_t n = ips_rules_active_count(rules);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = 0;
+		for (size_t j = 0; j < nm; j++)
+			k += ips_matcher_limit_hits(ms[j], i);
+		if (!k)
+			continue;
+		const ips_detector_t *d = ips_rules_active_at(rules, i);
+		ips_vec_push(&res->notes,
+			     ips_xasprintf("detector '%s' (%s:%d) hit the PCRE2 match limit on %llu "
+					   "record(s); those records were not fully matched by it",
+					   d->id, d->file, d->line, (unsigned long long)k));
+	}
+}
+
 void ips_scanner_finish(ips_scanner_t *s)
 {
 	ips_correlator_finish(s->corr);
 	if (s->cron)
 		ips_cron_finish(s->cron, (int64_t)time(NULL));
-	size_t n = ips_rules_active_count(s->rules);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t k = ips_matcher_limit_hits(s->m, i);
-		if (!k)
-			continue;
-		const ips_detector_t *d = ips_rules_active_at(s->rules, i);
-		ips_vec_push(&s->out->notes,
-			     ips_xasprintf("detector '%s' (%s:%d) hit the PCRE2 match limit on %llu "
-					   "record(s); those records were not fully matched by it",
-					   d->id, d->file, d->line, (unsigned long long)k));
+	const ips_matcher_t *m = s->m;
+	ips_scan_limit_notes(s->rules, s->out, &m, 1);
+}
+
+ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out)
+{
+	ips_correlator_t *done = s->corr;
+	ctx_clear(s);
+	s->out = out;
+	s->corr = ips_correlator_new(s->rules, out);
+	return done;
+}
+
+const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
+{
+	return s->m;
+}
+
+ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units)
+{
+	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
+	s->plan = units;
+	return s;
+}
+
+void ips_scan_unit_free(ips_scan_unit_t *u)
+{
+	if (!u)
+		return;
+	free(u->path);
+	if (u->error) {
+		free(u->error->path);
+		free(u->error->error);
+		free(u->error);
 	}
+	free(u);
 }
 
 /* ---- counting lines fast ----------------------------------------------- */
@@ -954,7 +1005,16 @@ static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *
 
 static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *fmt, ...)
 {
-	ips_input_t *in = new_input(s, path);
+	ips_input_t *in;
+	if (s->plan) { /* --jobs: the error takes its place among the inputs */
+		in = ips_xcalloc(1, sizeof *in);
+		in->path = ips_xstrdup(path);
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->error = in;
+		ips_vec_push(s->plan, u);
+	} else {
+		in = new_input(s, path);
+	}
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
@@ -1432,6 +1492,17 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 	return res;
 }
 
+/* --jobs: a file (or stdin) to be read by a worker, in its place in the order */
+static ips_status_t plan_path(ips_scanner_t *s, const char *path, const struct stat *st)
+{
+	ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+	u->path = ips_xstrdup(path);
+	u->stream = !st || !S_ISREG(st->st_mode);
+	u->size = u->stream ? 0 : (uint64_t)st->st_size;
+	ips_vec_push(s->plan, u);
+	return IPS_OK;
+}
+
 ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 {
 	if (strcmp(path, "-") != 0) {
@@ -1443,6 +1514,10 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 		/* cron mode: the state file, its lock and our report are not logs */
 		if (excluded(s, &st))
 			return IPS_OK;
+		if (s->plan)
+			return plan_path(s, path, &st);
+	} else if (s->plan) {
+		return plan_path(s, path, NULL);
 	}
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);

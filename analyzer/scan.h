@@ -63,6 +63,38 @@ void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
 /* Add run-wide notes (detectors that hit their match limit); in cron mode,
  * also forget the records of files gone for long (ips_cron_finish()). */
 void ips_scanner_finish(ips_scanner_t *s);
+/* The notes of ips_scanner_finish() for detectors that hit the PCRE2 match
+ * limit, counted over the matchers of several scanners (--jobs). */
+void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
+			  const ips_matcher_t *const *ms, size_t nm);
+
+/*
+ * --jobs (jobs.h). A unit is one input a worker reads with
+ * ips_scanner_scan_path(): a file, a FIFO or "-", in the order a serial
+ * scan reads them; or an input that could not be read (a directory loop,
+ * a name that does not exist), already decided.
+ */
+typedef struct ips_scan_unit {
+	char *path;         /* NULL for an error */
+	uint64_t size;      /* regular files: bytes, for the progress bar */
+	bool stream;        /* stdin, a FIFO or a device: read once, by one reader */
+	ips_input_t *error; /* owned; the input entry of an error */
+} ips_scan_unit_t;
+void ips_scan_unit_free(ips_scan_unit_t *u);
+/*
+ * A planner: a scanner whose ips_scanner_scan_path() expands directories as
+ * a scan would (same order, same errors) but only appends units to `units`
+ * (ips_scan_unit_t *, owned by the caller); it reads no file. Free it with
+ * ips_scanner_free(); ips_scanner_finish() is not for it.
+ */
+ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units);
+/*
+ * Scan into other results: a fresh correlator and context, the matcher kept.
+ * Returns the correlator of what was scanned before (the caller frees it),
+ * its inputs ended but not finished.
+ */
+ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out);
+const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s);
 void ips_scanner_free(ips_scanner_t *s);
 
 /*

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,11 +17,21 @@ typedef struct fd_source {
 	int owned;
 } fd_source_t;
 
+/* bytes read from files, FIFOs and stdin by every thread (the progress bar) */
+static _Atomic uint64_t bytes_read;
+
+uint64_t ips_source_bytes_read(void)
+{
+	return atomic_load_explicit(&bytes_read, memory_order_relaxed);
+}
+
 static ssize_t fd_read(ips_source_t *src, void *buf, size_t n)
 {
 	fd_source_t *s = (fd_source_t *)src;
 	for (;;) {
 		ssize_t r = read(s->fd, buf, n);
+		if (r > 0)
+			atomic_fetch_add_explicit(&bytes_read, (uint64_t)r, memory_order_relaxed);
 		if (r >= 0)
 			return r;
 		if (errno == EINTR)

@@ -57,6 +57,9 @@ bool ips_source_seek(ips_source_t *src, uint64_t off);
 /* The file descriptor of a file, FIFO or stdin source (borrowed); -1 for others. */
 int ips_source_fd(const ips_source_t *src);
 void ips_source_limit(ips_source_t *src, uint64_t end);
+/* Bytes read so far from files, FIFOs and stdin, by all threads (a counter
+ * for the progress bar; archive members count as the archive's bytes). */
+uint64_t ips_source_bytes_read(void);
 /* The last read error in words (errmsg, else strerror(err)). */
 const char *ips_source_error(const ips_source_t *src);
 
