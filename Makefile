@@ -40,10 +40,13 @@ LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normaliz
             $(B)/report_html.o $(B)/report_csv.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
 LIB_OBJS += $(B)/ere.o
+# merge: NDJSON reports of many hosts or runs into one (docs/scale.md)
+LIB_OBJS += $(B)/merge.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
 UNIT_TESTS += test_ere
+UNIT_TESTS += test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 .PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check

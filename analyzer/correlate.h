@@ -57,7 +57,14 @@ size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const
  * any more (the rules changed) or the same window is open already.
  */
 bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input);
-/* All inputs are read: join findings into incidents. */
+/*
+ * Merge: add a window of an earlier run's streamed stage as if it had just
+ * closed (its findings are indexes into the results). False when no
+ * correlation of that id and kind exists in the rules. Copies what it keeps.
+ */
+bool ips_correlator_add_window(ips_correlator_t *c, const ips_window_t *w);
+/* All inputs are read: publish the closed windows into results->windows,
+ * and join findings into incidents. */
 void ips_correlator_finish(ips_correlator_t *c);
 
 /*

@@ -86,6 +86,32 @@ void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t 
 	ips_json_kstr(g, "hex", f->entry->hex);
 	ips_json_kstr(g, "category", f->entry->category);
 	ips_json_kstr(g, "summary", f->entry->summary);
+	if (in->source)
+		ips_json_kstr(g, "source", in->source);
+	yajl_gen_map_close(g);
+}
+
+void ips_json_window(yajl_gen g, const ips_results_t *res, const ips_window_t *w)
+{
+	const ips_input_t *in = res->inputs.items[w->input];
+	yajl_gen_map_open(g);
+	ips_json_kstr(g, "correlation", w->correlation);
+	ips_json_kstr(g, "kind", ips_incident_kind_name(w->kind));
+	if (in->source)
+		ips_json_kstr(g, "source", in->source);
+	ips_json_kstr(g, "path", in->path);
+	ips_json_kint(g, "line", (long long)w->line);
+	ips_json_key(g, "first");
+	ips_json_time(g, &w->first);
+	ips_json_key(g, "last");
+	ips_json_time(g, &w->last);
+	ips_json_key(g, "key");
+	fields_obj(g, w->key, w->nkey);
+	ips_json_key(g, "findings");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < w->nfindings; i++)
+		ips_json_str(g, ((const ips_finding_t *)res->findings.items[w->findings[i]])->id);
+	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 }
 
@@ -101,6 +127,8 @@ void ips_json_input(yajl_gen g, const ips_input_t *in)
 	ips_json_kstr(g, "note", in->note);
 	ips_json_kint(g, "truncated", (long long)in->truncated);
 	ips_json_kint(g, "findings", (long long)in->findings);
+	if (in->source)
+		ips_json_kstr(g, "source", in->source);
 	yajl_gen_map_close(g);
 }
 

@@ -22,6 +22,12 @@ void ips_json_input(yajl_gen g, const ips_input_t *in);
 void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
 void ips_json_summary(yajl_gen g, const ips_results_t *res);
 /*
+ * A window of the correlator's streamed stage (ndjson "window" records, which
+ * merge reads back): correlation, kind, source (when known), path, line,
+ * first, last, key{...}, findings (ids).
+ */
+void ips_json_window(yajl_gen g, const ips_results_t *res, const ips_window_t *w);
+/*
  * The incident object: id, correlation, kind, key{...}, first, last,
  * severity, codes, names, findings (ids), root_cause, root_name, title,
  * remediation, and path/line for an incident without findings.

@@ -1,8 +1,9 @@
 /*
  * report_ndjson.c - newline-delimited JSON: one object per line, each with
- * a "type" ("input", "finding", "incident", "summary") and otherwise the
- * same keys as the JSON report's objects, written by the same helpers.
- * Order: inputs, findings, incidents, summary. (In live mode findings will
+ * a "type" ("input", "finding", "window", "incident", "summary") and
+ * otherwise the same keys as the JSON report's objects, written by the same
+ * helpers. Order: inputs, findings, windows (what `merge` needs to rebuild
+ * the incidents, docs/scale.md), incidents, summary. (In live mode findings will
  * be written as they are found; a whole-run report writes them in order.)
  * Log text need not be valid UTF-8: malformed bytes are written as U+FFFD,
  * so every line is valid JSON.
@@ -49,6 +50,10 @@ static ips_status_t write_ndjson(FILE *out, const ips_results_t *res, const ips_
 	for (size_t i = 0; i < res->findings.len; i++) {
 		ips_json_finding(g, res, res->findings.items[i]);
 		emit(out, g, "finding");
+	}
+	for (size_t i = 0; i < res->windows.len; i++) {
+		ips_json_window(g, res, res->windows.items[i]);
+		emit(out, g, "window");
 	}
 	for (size_t i = 0; i < res->incidents.len; i++) {
 		ips_json_incident(g, res, res->incidents.items[i]);
