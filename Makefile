@@ -3,7 +3,7 @@
 #
 #   make            build ./ipsec-scan
 #   make run        build and scan samples/ (exit 0)
-#   make test       build and run every test (unit, rules, end-to-end, cron mode)
+#   make test       build and run every test (unit, rules, end-to-end, cron mode, merge)
 #   make deps       install the Debian packages the build and tests need
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the test suite under valgrind
@@ -50,6 +50,7 @@ UNIT_TESTS += test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 .PHONY: all run test unit e2e report-check cron-check rules-check deps clean asan valgrind check-deps docs docs-check
+.PHONY: merge-check
 
 all: ipsec-scan
 
@@ -108,9 +109,14 @@ cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
 	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
 
+# merge: two hosts = one scan, idempotence, cron overlaps, map/reduce with sort
+merge-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/merge/run.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
 	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check
+	$(MAKE) --no-print-directory WERROR=1 merge-check
 
 run: check-deps
 	$(MAKE) --no-print-directory ipsec-scan
@@ -123,7 +129,7 @@ asan:
 
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
-	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check merge-check
 
 # ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
 # Not part of `make test`: the full run reads about 2 GB and takes a while.
