@@ -731,13 +731,13 @@ static bool same_input(const ips_input_t *x, const char *source, const char *pat
 	return !cmp_str(x->source, source) && !strcmp(x->path, path);
 }
 
-/* The first input of (source, path) among the sorted parts, or -1. */
-static long input_of(const ips_results_t *out, const char *source, const char *path)
+/* The first of (source, path) in a vector of inputs sorted by cmp_part, or -1. */
+static long find_input(const ips_vec_t *v, const char *source, const char *path)
 {
-	size_t lo = 0, hi = out->inputs.len;
+	size_t lo = 0, hi = v->len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const ips_input_t *in = out->inputs.items[mid];
+		const ips_input_t *in = v->items[mid];
 		int c = cmp_str(in->source, source);
 		if (!c)
 			c = strcmp(in->path, path);
@@ -746,7 +746,12 @@ static long input_of(const ips_results_t *out, const char *source, const char *p
 		else
 			hi = mid;
 	}
-	return lo < out->inputs.len && same_input(out->inputs.items[lo], source, path) ? (long)lo : -1;
+	return lo < v->len && same_input(v->items[lo], source, path) ? (long)lo : -1;
+}
+
+static long input_of(const ips_results_t *out, const char *source, const char *path)
+{
+	return find_input(&out->inputs, source, path);
 }
 
 static bool stand_in(const ips_input_t *in)
@@ -754,42 +759,54 @@ static bool stand_in(const ips_input_t *in)
 	return !in->format && !in->records && in->note && !strcmp(in->note, ONLY_FINDINGS);
 }
 
-static void add_missing_input(ips_merge_t *m, const char *source, const char *path)
+/* A stand-in for an input that findings or windows name and no record gives. */
+static void need_input(ips_merge_t *m, ips_vec_t *extra, const char *source, const char *path)
 {
-	for (size_t i = 0; i < m->parts.len; i++)
-		if (same_input(m->parts.items[i], source, path))
-			return;
+	if (find_input(&m->parts, source, path) >= 0 ||
+	    (extra->len && same_input(extra->items[extra->len - 1], source, path)))
+		return; /* (the rest of the repeats go when the parts are placed) */
 	ips_input_t *in = ips_xcalloc(1, sizeof *in);
 	in->path = ips_xstrdup(path);
 	in->source = dup_or_null(source);
 	in->note = ips_xstrdup(ONLY_FINDINGS);
-	ips_vec_push(&m->parts, in);
+	ips_vec_push(extra, in);
 }
 
 /* Parts into out->inputs: identical ones once, stand-ins only where alone. */
 static void place_inputs(ips_merge_t *m, ips_results_t *out)
 {
+	if (m->parts.len > 1)
+		qsort(m->parts.items, m->parts.len, sizeof(void *), cmp_part);
+	ips_vec_t extra = {0};
 	for (size_t i = 0; i < m->finds.len; i++) {
 		const mfind_t *x = m->finds.items[i];
-		add_missing_input(m, x->source, x->path);
+		need_input(m, &extra, x->source, x->path);
 	}
 	for (size_t i = 0; i < m->wins.len; i++) {
 		const mwin_t *x = m->wins.items[i];
-		add_missing_input(m, x->source, x->path);
+		need_input(m, &extra, x->source, x->path);
 	}
+	for (size_t i = 0; i < extra.len; i++)
+		ips_vec_push(&m->parts, extra.items[i]);
+	ips_vec_free(&extra);
 	if (m->parts.len > 1)
 		qsort(m->parts.items, m->parts.len, sizeof(void *), cmp_part);
-	for (size_t i = 0; i < m->parts.len; i++) {
-		ips_input_t *in = m->parts.items[i];
-		bool drop = out->inputs.len && !cmp_part(&out->inputs.items[out->inputs.len - 1], &in);
-		for (size_t j = 0; !drop && stand_in(in) && j < m->parts.len; j++)
-			drop = m->parts.items[j] && same_input(m->parts.items[j], in->source, in->path) &&
-			       !stand_in(m->parts.items[j]);
-		if (drop) {
-			input_free(in);
-			m->parts.items[i] = NULL;
-		} else
-			ips_vec_push(&out->inputs, in);
+	for (size_t i = 0; i < m->parts.len;) {
+		/* one (source, path): its parts are side by side */
+		size_t j = i;
+		bool real = false;
+		const ips_input_t *first = m->parts.items[i];
+		while (j < m->parts.len && same_input(m->parts.items[j], first->source, first->path))
+			real |= !stand_in(m->parts.items[j++]);
+		for (size_t k = i; k < j; k++) {
+			ips_input_t *in = m->parts.items[k];
+			ips_input_t *last = out->inputs.len ? out->inputs.items[out->inputs.len - 1] : NULL;
+			if ((real && stand_in(in)) || (last && !cmp_part(&last, &in)))
+				input_free(in); /* identical parts are side by side too */
+			else
+				ips_vec_push(&out->inputs, in);
+		}
+		i = j;
 	}
 	ips_vec_free(&m->parts);
 	memset(&m->parts, 0, sizeof m->parts);

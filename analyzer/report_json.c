@@ -132,6 +132,11 @@ void ips_json_input(yajl_gen g, const ips_input_t *in)
 	yajl_gen_map_close(g);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void ips_json_summary(yajl_gen g, const ips_results_t *res)
 {
 	yajl_gen_map_open(g);
@@ -156,12 +161,8 @@ void ips_json_summary(yajl_gen g, const ips_results_t *res)
 	const char **names = ips_xcalloc(n, sizeof *names);
 	for (size_t i = 0; i < n; i++)
 		names[i] = ((const ips_finding_t *)res->findings.items[i])->entry->name;
-	for (size_t i = 1; i < n; i++) /* insertion sort: n is the number of findings */
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
+	if (n > 1) /* (an insertion sort took seconds on 30,000 findings) */
+		qsort(names, n, sizeof *names, cmp_name);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && !strcmp(names[j], names[i]))
