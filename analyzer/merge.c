@@ -10,6 +10,7 @@
 #include <yajl_tree.h>
 
 #include "correlate.h"
+#include "framer.h"
 #include "util.h"
 
 #define MAX_ERRORS 100
@@ -42,6 +43,7 @@ struct ips_merge {
 	ips_vec_t wins;           /* mwin_t * */
 	ips_vec_t entries;        /* ips_entry_t *: entries the rules lack */
 	ips_vec_t dets;           /* ips_detector_t *: rules the rules lack */
+	ips_vec_t names;          /* char *: input format names no framer has (containers) */
 	ips_vec_t errors;         /* char * */
 	size_t nerrors;
 	uint64_t seq;
@@ -141,6 +143,9 @@ void ips_merge_free(ips_merge_t *m)
 	}
 	for (size_t i = 0; i < m->errors.len; i++)
 		free(m->errors.items[i]);
+	for (size_t i = 0; i < m->names.len; i++)
+		free(m->names.items[i]);
+	ips_vec_free(&m->names);
 	ips_vec_free(&m->parts);
 	ips_vec_free(&m->finds);
 	ips_vec_free(&m->wins);
@@ -273,16 +278,19 @@ static bool read_input(ips_merge_t *m, yajl_val o, const char **why)
 	in->error = dup_or_null(str_member(o, "error", &bad));
 	in->note = dup_or_null(str_member(o, "note", &bad));
 	const char *format = str_member(o, "format", &bad);
-	/* the format names are static strings: keep the known ones, else "lines" */
-	static const char *const known[] = {"evtx", "winxml", "wintext", "wincsv", "winjson",
-					    "ndjson", "wfpxml", "strongswan", "libreswan",
-					    "cisco-asa", "juniper-srx", "syslog", "lines", "dir",
-					    "tar", "zip", "gz", "bz2", "xz", "zst", "bytes"};
-	for (size_t i = 0; format && i < sizeof known / sizeof known[0]; i++)
-		if (!strcmp(format, known[i]))
-			in->format = known[i];
-	if (format && !in->format)
-		in->format = "lines";
+	if (format) {
+		/* inputs borrow their format name: known ones are static, others kept here */
+		const ips_framer_ops_t *fr = ips_framer_by_name(format);
+		for (size_t i = 0; !fr && i < m->names.len && !in->format; i++)
+			if (!strcmp(m->names.items[i], format))
+				in->format = m->names.items[i];
+		if (fr)
+			in->format = fr->name;
+		else if (!in->format) {
+			ips_vec_push(&m->names, ips_xstrdup(format));
+			in->format = m->names.items[m->names.len - 1];
+		}
+	}
 	int64_t v;
 	in->records = int_member(o, "records", &v) ? (uint64_t)v : 0;
 	in->bytes = int_member(o, "bytes", &v) ? (uint64_t)v : 0;
