@@ -689,7 +689,8 @@ static void publish_windows(ips_correlator_t *c)
 		}
 		w->nkey = sg->nkv;
 		w->findings = ips_xmalloc((sg->nf ? sg->nf : 1) * sizeof *w->findings);
-		memcpy(w->findings, sg->f, sg->nf * sizeof *w->findings);
+		if (sg->nf)
+			memcpy(w->findings, sg->f, sg->nf * sizeof *w->findings);
 		w->nfindings = sg->nf;
 		ips_vec_push(&c->res->windows, w);
 	}

@@ -15,7 +15,6 @@
 
 #define MAX_ERRORS 100
 #define DIR_DEPTH_MAX 32
-#define TEXT_MAX 2048
 /* the note of an input known only from its findings (no "input" record) */
 #define ONLY_FINDINGS "known only from its findings: no input record was merged"
 
@@ -422,7 +421,14 @@ static int cmp_content(const mfind_t *a, const mfind_t *b)
 	}
 	if (a->f.severity != b->f.severity)
 		return a->f.severity > b->f.severity ? -1 : 1;
-	return cmp_str(a->f.host, b->f.host);
+	if (a->f.offset != b->f.offset)
+		return a->f.offset < b->f.offset ? -1 : 1;
+	if (a->f.time.frac != b->f.time.frac)
+		return a->f.time.frac < b->f.time.frac ? -1 : 1;
+	if ((c = cmp_str(a->f.host, b->f.host)) || (c = cmp_str(a->source, b->source)) ||
+	    (c = strcmp(a->path, b->path)) || (c = strcmp(a->f.det->id, b->f.det->id)))
+		return c;
+	return strcmp(a->f.entry->name, b->f.entry->name);
 }
 
 static bool read_finding(ips_merge_t *m, yajl_val o, const char **why)
@@ -470,7 +476,7 @@ static bool read_finding(ips_merge_t *m, yajl_val o, const char **why)
 	x->f.line = (uint64_t)line;
 	x->f.offset = (uint64_t)offset;
 	x->f.host = dup_or_null(host);
-	x->f.text = ips_xstrndup(text ? text : "", TEXT_MAX);
+	x->f.text = ips_xstrdup(text ? text : ""); /* cut by the scan already */
 	x->source = dup_or_null(source);
 	x->path = ips_xstrdup(path);
 	x->f.det = find_detector(m, rule);
