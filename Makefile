@@ -3,7 +3,7 @@
 #
 #   make            build ./ipsec-scan
 #   make run        build and scan samples/ (exit 0)
-#   make test       build and run every test (unit, rules, end-to-end, cron mode)
+#   make test       build and run every test (unit, rules, end-to-end, cron mode, merge)
 #   make deps       install the Debian packages the build and tests need
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the test suite under valgrind
@@ -47,13 +47,15 @@ LIB_OBJS += $(B)/jobs.o $(B)/progress.o
 LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)
 LIB_OBJS += $(B)/live.o
+# merge: NDJSON reports of many hosts or runs into one (docs/scale.md)
+LIB_OBJS += $(B)/merge.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
-UNIT_TESTS += test_ere test_jobs
+UNIT_TESTS += test_ere test_jobs test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak
+.PHONY: all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check
 
 all: ipsec-scan
 
@@ -130,9 +132,13 @@ soak: ipsec-scan
 jobs-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/jobs/run.sh
 
+# merge: two hosts = one scan, idempotence, cron overlaps, map/reduce with sort
+merge-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/merge/run.sh
+
 test: check-deps
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check jobs-check live-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check jobs-check merge-check live-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -146,7 +152,7 @@ asan:
 
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
-	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check jobs-check
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check jobs-check merge-check
 
 # ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
 # Not part of `make test`: the full run reads about 2 GB and takes a while.

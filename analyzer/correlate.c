@@ -666,6 +666,85 @@ bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, si
 	return true;
 }
 
+bool ips_correlator_add_window(ips_correlator_t *c, const ips_window_t *w)
+{
+	bool neg = w->kind == IPS_INC_NEGOTIATION || w->kind == IPS_INC_UNTERMINATED;
+	if (!neg && w->kind != IPS_INC_PAIR && w->kind != IPS_INC_UNANSWERED)
+		return false;
+	int corr = -1;
+	for (int i = 0; i < c->ncorrs && corr < 0; i++)
+		if (!strcmp(c->corrs[i].decl->id, w->correlation) &&
+		    c->corrs[i].kind == (neg ? C_NEG : C_PAIR))
+			corr = i;
+	if (corr < 0)
+		return false;
+	open_item_t o;
+	memset(&o, 0, sizeof o);
+	o.corr = corr;
+	o.type = neg ? O_BRACKET : O_PAIR;
+	for (size_t i = 0; i < w->nkey && o.nkv < 4; i++) {
+		o.kv[o.nkv].key = ips_xstrdup(w->key[i].key);
+		o.kv[o.nkv].value = ips_xstrdup(w->key[i].value);
+		o.nkv++;
+	}
+	o.start = w->first;
+	o.last = w->last;
+	o.input = w->input;
+	o.line = o.last_line = w->line;
+	if (w->nfindings) {
+		o.f = ips_xmalloc(w->nfindings * sizeof *o.f);
+		memcpy(o.f, w->findings, w->nfindings * sizeof *o.f);
+		o.nf = o.capf = w->nfindings;
+	}
+	add_segment(c, &o, w->kind);
+	free_item(&o);
+	return true;
+}
+
+static int cmp_window(const void *a, const void *b)
+{
+	const ips_window_t *x = *(ips_window_t *const *)a, *y = *(ips_window_t *const *)b;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	size_t fx = x->nfindings ? x->findings[0] : (size_t)-1;
+	size_t fy = y->nfindings ? y->findings[0] : (size_t)-1;
+	if (fx != fy)
+		return fx < fy ? -1 : 1;
+	return strcmp(x->correlation, y->correlation);
+}
+
+/* The closed windows into the results, in input and line order. */
+static void publish_windows(ips_correlator_t *c)
+{
+	size_t first = c->res->windows.len;
+	for (size_t s = 0; s < c->nsegs; s++) {
+		const segment_t *sg = &c->segs[s];
+		ips_window_t *w = ips_xcalloc(1, sizeof *w);
+		w->correlation = ips_xstrdup(c->corrs[sg->corr].decl->id);
+		w->kind = sg->kind;
+		w->input = sg->input;
+		w->line = sg->line;
+		w->first = sg->first;
+		w->last = sg->last;
+		w->key = ips_xcalloc(sg->nkv ? sg->nkv : 1, sizeof *w->key);
+		for (size_t i = 0; i < sg->nkv; i++) {
+			w->key[i].key = ips_xstrdup(sg->kv[i].key);
+			w->key[i].value = ips_xstrdup(sg->kv[i].value);
+		}
+		w->nkey = sg->nkv;
+		w->findings = ips_xmalloc((sg->nf ? sg->nf : 1) * sizeof *w->findings);
+		if (sg->nf)
+			memcpy(w->findings, sg->f, sg->nf * sizeof *w->findings);
+		w->nfindings = sg->nf;
+		ips_vec_push(&c->res->windows, w);
+	}
+	if (c->res->windows.len - first > 1)
+		qsort(c->res->windows.items + first, c->res->windows.len - first, sizeof(void *),
+		      cmp_window);
+}
+
 /* ---- joining stage ----------------------------------------------------- */
 
 static size_t uf_find(size_t *parent, size_t x)
@@ -827,6 +906,8 @@ static void incident_id(ips_incident_t *x, const ips_results_t *res)
 		const ips_input_t *in = res->inputs.items[x->input];
 		char line[32];
 		snprintf(line, sizeof line, "%llu", (unsigned long long)x->line);
+		if (in->source)
+			h = ips_fnv1a(h, in->source, strlen(in->source) + 1);
 		h = ips_fnv1a(h, in->path, strlen(in->path) + 1);
 		h = ips_fnv1a(h, line, strlen(line));
 	}
@@ -947,7 +1028,15 @@ static size_t *join_findings(ips_correlator_t *c)
 			bool host_only = nk == 0;
 			for (size_t k = 0; k < nk; k++)
 				look[k] = store[k] = true;
-			const char *host = f->host ? f->host : in->path;
+			/* no host named: the input stands for it (with its machine, as
+			 * two machines' logs can share a path) */
+			char host[198];
+			if (f->host)
+				snprintf(host, sizeof host, "%s", f->host);
+			else if (in->source)
+				snprintf(host, sizeof host, "%s:%s", in->source, in->path);
+			else
+				snprintf(host, sizeof host, "%s", in->path);
 			snprintf(keys[nk], 200, "A:%s", host);
 			look[nk] = host_only;
 			store[nk++] = true;
@@ -1129,6 +1218,7 @@ static void components(const size_t *parent, size_t n, size_t **start_out, size_
 void ips_correlator_finish(ips_correlator_t *c)
 {
 	ips_correlator_end_input(c);
+	publish_windows(c);
 	ips_results_t *res = c->res;
 	size_t n = res->findings.len;
 	size_t *parent = join_findings(c);

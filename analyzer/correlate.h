@@ -65,7 +65,14 @@ bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, si
  */
 void ips_correlator_absorb(ips_correlator_t *c, ips_correlator_t *from, size_t input_off,
 			   size_t finding_off);
-/* All inputs are read: join findings into incidents. */
+/*
+ * Merge: add a window of an earlier run's streamed stage as if it had just
+ * closed (its findings are indexes into the results). False when no
+ * correlation of that id and kind exists in the rules. Copies what it keeps.
+ */
+bool ips_correlator_add_window(ips_correlator_t *c, const ips_window_t *w);
+/* All inputs are read: publish the closed windows into results->windows,
+ * and join findings into incidents. */
 void ips_correlator_finish(ips_correlator_t *c);
 
 /*

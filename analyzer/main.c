@@ -28,6 +28,7 @@
 #include "live.h"
 #include "jobs.h"
 #include "progress.h"
+#include "merge.h"
 #include "report.h"
 #include "rulecheck.h"
 #include "rules.h"
@@ -69,7 +70,7 @@ static void print_help(FILE *out)
 "Usage: ipsec-scan [OPTIONS] [INPUT...]\n"
 "       ipsec-scan explain [--format text|json] KEY...   (or --all)\n"
 "       ipsec-scan rules list|lint|test [--rules PATH]...\n"
-"       ipsec-scan merge FILE.ndjson...            (planned: not available yet)\n"
+"       ipsec-scan merge [OPTIONS] FILE.ndjson...  (or directories, '-')\n"
 "\n"
 "Find IPsec and IKE failures in Windows event exports and VPN gateway logs,\n"
 "and say what went wrong and how to fix it. Windows codes 13000-13999 and the\n"
@@ -91,6 +92,8 @@ static void print_help(FILE *out)
 "                                           from cron: only what is new\n"
 "  ipsec-scan --follow -o /var/log/ipsec-scan.ndjson /var/log/charon.log\n"
 "                                           live: findings as they happen\n"
+"  ipsec-scan merge -f html -o fleet.html gw1.ndjson gw2.ndjson client/\n"
+"                                           one picture from many hosts' NDJSON\n"
 "\n"
 "Output:\n"
 "  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
@@ -145,6 +148,16 @@ static void print_help(FILE *out)
 "      --progress          a progress bar on stderr (bytes, rate, time left);\n"
 "                          default: on when stderr is a terminal\n"
 "      --no-progress       no progress bar\n"
+"\n"
+"Merge (ipsec-scan merge FILE.ndjson..., see docs/scale.md):\n"
+"      --source-host NAME  (when scanning) name the machine the inputs come\n"
+"                          from: kept in the report and in finding ids, so\n"
+"                          equal paths on two machines stay apart in a merge\n"
+"  merge reads the -f ndjson reports of many hosts or runs, keeps each finding\n"
+"  once (by id), correlates across all of them and writes any format; it takes\n"
+"  -f, -o, -q, --color, --summary-only, --fail-on, --min-severity, --since,\n"
+"  --until and the rules options. A bad line is named (FILE:LINE), skipped,\n"
+"  and makes the exit status 3.\n"
 "\n"
 "Live mode (see docs/live.md):\n"
 "      --follow            keep reading: files as they grow, from their end,\n"
@@ -494,6 +507,7 @@ enum {
 	OPT_FAIL_ON = 256, OPT_MIN_SEV, OPT_RULES, OPT_NO_BUILTIN, OPT_INPUT_FORMAT, OPT_SINCE,
 	OPT_UNTIL, OPT_TZ, OPT_YEAR, OPT_STATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COLOR,
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
+	OPT_SOURCE_HOST,
 };
 
 static const struct option long_opts[] = {
@@ -519,6 +533,7 @@ static const struct option long_opts[] = {
 	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
 	{"match-limit", required_argument, NULL, OPT_MATCH_LIMIT},
 	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
+	{"source-host", required_argument, NULL, OPT_SOURCE_HOST},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -611,7 +626,24 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 	return EXIT_CLEAN;
 }
 
-static int cmd_scan(int argc, char **argv)
+/* merge: the options that are about reading logs, by the name the user gave */
+static const char *scan_only_option(int c)
+{
+	switch (c) {
+	case OPT_INPUT_FORMAT: return "--input-format";
+	case OPT_TZ: return "--tz";
+	case OPT_YEAR: return "--year";
+	case OPT_STATE: return "--state";
+	case OPT_FOLLOW: return "--follow";
+	case OPT_MAX_RECORD: return "--max-record";
+	case OPT_MATCH_LIMIT: return "--match-limit";
+	case OPT_SOURCE_HOST: return "--source-host";
+	default: return NULL;
+	}
+}
+
+/* Scan logs, or (merging) read the NDJSON reports of earlier scans. */
+static int cmd_scan(int argc, char **argv, bool merging)
 {
 	const char *format = "text", *output = NULL, *color = "auto";
 	const char *since = NULL, *until = NULL, *tz = NULL;
@@ -626,6 +658,9 @@ static int cmd_scan(int argc, char **argv)
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:o:j:qhV", long_opts, NULL)) != -1) {
+		if (merging && scan_only_option(c))
+			usage_error("merge: %s is for scanning logs; merge reads NDJSON reports",
+				    scan_only_option(c));
 		switch (c) {
 		case 'f': format = optarg; format_given = true; break;
 		case 'o': output = optarg; break;
@@ -665,6 +700,14 @@ static int cmd_scan(int argc, char **argv)
 			state_path = optarg;
 			break;
 		case OPT_SUMMARY_ONLY: summary_only = true; break;
+		case OPT_SOURCE_HOST:
+			for (const char *p = optarg; *p; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					usage_error("--source-host: a control character in '%s'", optarg);
+			if (!*optarg)
+				usage_error("--source-host needs a name (e.g. \"$(hostname -f)\")");
+			so.source = optarg;
+			break;
 		case 'j': {
 			int64_t j;
 			if (!ips_parse_i64(optarg, 10, &j) || j < 1 || j > 64)
@@ -705,7 +748,7 @@ static int cmd_scan(int argc, char **argv)
 			    "they grow, in one thread", jobs);
 	struct stat in_st;
 	bool stdin_only = optind >= argc || (optind == argc - 1 && !strcmp(argv[optind], "-"));
-	if (!follow && !state_path && !summary_only && !strcmp(format, "ndjson") && stdin_only &&
+	if (!merging && !follow && !state_path && !summary_only && !strcmp(format, "ndjson") && stdin_only &&
 	    !isatty(STDIN_FILENO) && fstat(STDIN_FILENO, &in_st) == 0 && !S_ISREG(in_st.st_mode))
 		follow = true;
 	if (follow)
@@ -755,8 +798,39 @@ static int cmd_scan(int argc, char **argv)
 		}
 	}
 
+	ips_results_t *res = ips_results_new();
+	bool input_failed = false;
+	ips_merge_t *mg = NULL;
+	if (merging) {
+		ips_merge_opts_t mo;
+		ips_merge_opts_default(&mo);
+		mo.min_severity = so.min_severity;
+		mo.since = so.since;
+		mo.until = so.until;
+		mg = ips_merge_new(r, &mo);
+		if (optind >= argc && isatty(STDIN_FILENO)) {
+			ips_merge_free(mg);
+			ips_results_free(res);
+			ips_rules_free(r);
+			usage_error("merge: no FILE given (NDJSON reports of 'ipsec-scan -f ndjson', "
+				    "directories of them, or '-' for standard input)");
+		}
+		if (optind >= argc)
+			input_failed |= ips_merge_add_path(mg, "-") != IPS_OK;
+		for (int i = optind; i < argc; i++)
+			input_failed |= ips_merge_add_path(mg, argv[i]) != IPS_OK;
+		ips_merge_finish(mg, res);
+		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++)
+			fprintf(stderr, "%s: %s\n", prog, ips_merge_error_at(mg, i));
+		if (ips_merge_error_count(mg) > ips_merge_errors_kept(mg))
+			fprintf(stderr, "%s: ... and %zu more problem(s)\n", prog,
+				ips_merge_error_count(mg) - ips_merge_errors_kept(mg));
+		goto report;
+	}
+
 	if (optind >= argc && isatty(STDIN_FILENO)) {
 		ips_state_close(state);
+		ips_results_free(res);
 		ips_rules_free(r);
 		usage_error("no INPUT given (name files or directories, or '-' for standard input)");
 	}
@@ -776,8 +850,6 @@ static int cmd_scan(int argc, char **argv)
 		threads = ips_jobs_threads(jobs, &units, total);
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
 
-	ips_results_t *res = ips_results_new();
-	bool input_failed = false;
 	if (threads > 1) {
 		input_failed = ips_jobs_scan(r, &so, res, &units, threads) != IPS_OK;
 	} else {
@@ -808,6 +880,7 @@ static int cmd_scan(int argc, char **argv)
 		if (in->error)
 			fprintf(stderr, "%s: %s: %s\n", prog, in->path, in->error);
 	}
+report:
 	for (size_t i = 0; i < res->notes.len; i++)
 		fprintf(stderr, "%s: note: %s\n", prog, (const char *)res->notes.items[i]);
 
@@ -877,6 +950,7 @@ static int cmd_scan(int argc, char **argv)
 			rc = EXIT_FINDINGS;
 	}
 	ips_results_free(res);
+	ips_merge_free(mg); /* after the results: they borrow its entries */
 	ips_rules_free(r);
 	return rc;
 }
@@ -889,9 +963,7 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "rules"))
 		return cmd_rules(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "merge")) {
-		fprintf(stderr, "%s: merge is not available yet in this version\n", prog);
-		return EXIT_USAGE;
-	}
-	return cmd_scan(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_scan(argc - 1, argv + 1, true);
+	return cmd_scan(argc, argv, false);
 }

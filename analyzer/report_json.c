@@ -86,6 +86,32 @@ void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t 
 	ips_json_kstr(g, "hex", f->entry->hex);
 	ips_json_kstr(g, "category", f->entry->category);
 	ips_json_kstr(g, "summary", f->entry->summary);
+	if (in->source)
+		ips_json_kstr(g, "source", in->source);
+	yajl_gen_map_close(g);
+}
+
+void ips_json_window(yajl_gen g, const ips_results_t *res, const ips_window_t *w)
+{
+	const ips_input_t *in = res->inputs.items[w->input];
+	yajl_gen_map_open(g);
+	ips_json_kstr(g, "correlation", w->correlation);
+	ips_json_kstr(g, "kind", ips_incident_kind_name(w->kind));
+	if (in->source)
+		ips_json_kstr(g, "source", in->source);
+	ips_json_kstr(g, "path", in->path);
+	ips_json_kint(g, "line", (long long)w->line);
+	ips_json_key(g, "first");
+	ips_json_time(g, &w->first);
+	ips_json_key(g, "last");
+	ips_json_time(g, &w->last);
+	ips_json_key(g, "key");
+	fields_obj(g, w->key, w->nkey);
+	ips_json_key(g, "findings");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < w->nfindings; i++)
+		ips_json_str(g, ((const ips_finding_t *)res->findings.items[w->findings[i]])->id);
+	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 }
 
@@ -101,7 +127,14 @@ void ips_json_input(yajl_gen g, const ips_input_t *in)
 	ips_json_kstr(g, "note", in->note);
 	ips_json_kint(g, "truncated", (long long)in->truncated);
 	ips_json_kint(g, "findings", (long long)in->findings);
+	if (in->source)
+		ips_json_kstr(g, "source", in->source);
 	yajl_gen_map_close(g);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 void ips_json_summary_counts(yajl_gen g, const ips_summary_counts_t *sc)
@@ -141,12 +174,8 @@ void ips_json_summary(yajl_gen g, const ips_results_t *res)
 	uint64_t *counts = ips_xcalloc(n ? n : 1, sizeof *counts);
 	for (size_t i = 0; i < n; i++)
 		names[i] = ((const ips_finding_t *)res->findings.items[i])->entry->name;
-	for (size_t i = 1; i < n; i++) /* insertion sort: n is the number of findings */
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
+	if (n > 1) /* (an insertion sort took seconds on 30,000 findings) */
+		qsort(names, n, sizeof *names, cmp_name);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && !strcmp(names[j], names[i]))

@@ -31,6 +31,12 @@ typedef struct ips_summary_counts {
 } ips_summary_counts_t;
 void ips_json_summary_counts(yajl_gen g, const ips_summary_counts_t *sc);
 /*
+ * A window of the correlator's streamed stage (ndjson "window" records, which
+ * merge reads back): correlation, kind, source (when known), path, line,
+ * first, last, key{...}, findings (ids).
+ */
+void ips_json_window(yajl_gen g, const ips_results_t *res, const ips_window_t *w);
+/*
  * The incident object: id, correlation, kind, key{...}, first, last,
  * severity, codes, names, findings (ids), root_cause, root_name, title,
  * remediation, and path/line for an incident without findings.

@@ -1,10 +1,11 @@
 /*
  * report_ndjson.c - newline-delimited JSON: one object per line, each with
- * a "type" ("input", "finding", "incident", "summary") and otherwise the
- * same keys as the JSON report's objects, written by the same helpers.
- * Order: inputs, findings, incidents, summary. (Live mode writes findings
- * as they are found, incidents as they close, inputs and the summary at
- * the end: live.c, docs/live.md.)
+ * a "type" ("input", "finding", "window", "incident", "summary") and
+ * otherwise the same keys as the JSON report's objects, written by the same
+ * helpers. Order: inputs, findings, windows (what `merge` needs to rebuild
+ * the incidents, docs/scale.md), incidents, summary. (Live mode writes
+ * findings as they are found, incidents as they close, inputs and the
+ * summary at the end, and no windows: live.c, docs/live.md.)
  * Log text need not be valid UTF-8: malformed bytes are written as U+FFFD,
  * so every line is valid JSON.
  */
@@ -50,6 +51,12 @@ void ips_ndjson_finding(FILE *out, yajl_gen g, const ips_results_t *res, const i
 	emit(out, g, "finding");
 }
 
+void ips_ndjson_window(FILE *out, yajl_gen g, const ips_results_t *res, const ips_window_t *w)
+{
+	ips_json_window(g, res, w);
+	emit(out, g, "window");
+}
+
 void ips_ndjson_incident(FILE *out, yajl_gen g, const ips_results_t *res, const ips_incident_t *x)
 {
 	ips_json_incident(g, res, x);
@@ -72,6 +79,8 @@ static ips_status_t write_ndjson(FILE *out, const ips_results_t *res, const ips_
 		ips_ndjson_input(out, g, res->inputs.items[i]);
 	for (size_t i = 0; i < res->findings.len; i++)
 		ips_ndjson_finding(out, g, res, res->findings.items[i]);
+	for (size_t i = 0; i < res->windows.len; i++)
+		ips_ndjson_window(out, g, res, res->windows.items[i]);
 	for (size_t i = 0; i < res->incidents.len; i++)
 		ips_ndjson_incident(out, g, res, res->incidents.items[i]);
 	ips_json_summary(g, res);

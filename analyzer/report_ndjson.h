@@ -17,6 +17,7 @@
 
 void ips_ndjson_input(FILE *out, yajl_gen g, const ips_input_t *in);
 void ips_ndjson_finding(FILE *out, yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
+void ips_ndjson_window(FILE *out, yajl_gen g, const ips_results_t *res, const ips_window_t *w);
 void ips_ndjson_incident(FILE *out, yajl_gen g, const ips_results_t *res, const ips_incident_t *x);
 void ips_ndjson_summary(FILE *out, yajl_gen g, const ips_summary_counts_t *sc);
 

@@ -11,6 +11,16 @@ const char *ips_incident_kind_name(ips_incident_kind_t k)
 	return (k >= IPS_INC_NEGOTIATION && k <= IPS_INC_GROUP) ? names[k] : "group";
 }
 
+bool ips_incident_kind_parse(const char *name, ips_incident_kind_t *out)
+{
+	for (int k = IPS_INC_NEGOTIATION; k <= IPS_INC_GROUP; k++)
+		if (!strcmp(ips_incident_kind_name((ips_incident_kind_t)k), name)) {
+			*out = (ips_incident_kind_t)k;
+			return true;
+		}
+	return false;
+}
+
 const char *ips_input_status_name(ips_input_status_t s)
 {
 	switch (s) {
@@ -97,6 +107,7 @@ void ips_results_free(ips_results_t *r)
 	for (size_t i = 0; i < r->inputs.len; i++) {
 		ips_input_t *in = r->inputs.items[i];
 		free(in->path);
+		free(in->source);
 		free(in->error);
 		free(in->note);
 		free(in);
@@ -108,6 +119,14 @@ void ips_results_free(ips_results_t *r)
 	for (size_t i = 0; i < r->incidents.len; i++)
 		ips_incident_free(r->incidents.items[i]);
 	ips_vec_free(&r->incidents);
+	for (size_t i = 0; i < r->windows.len; i++) {
+		ips_window_t *w = r->windows.items[i];
+		free(w->correlation);
+		kv_free(w->key, w->nkey);
+		free(w->findings);
+		free(w);
+	}
+	ips_vec_free(&r->windows);
 	for (size_t i = 0; i < r->notes.len; i++)
 		free(r->notes.items[i]);
 	ips_vec_free(&r->inputs);

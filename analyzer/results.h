@@ -26,6 +26,7 @@ const char *ips_input_status_name(ips_input_status_t s);
 
 typedef struct ips_input {
 	char *path;
+	char *source;            /* the machine the input comes from (--source-host), or NULL */
 	const char *format;      /* canonical format name, NULL if never opened */
 	uint64_t records;
 	uint64_t bytes;
@@ -73,6 +74,27 @@ typedef enum ips_incident_kind {
 } ips_incident_kind_t;
 
 const char *ips_incident_kind_name(ips_incident_kind_t k);
+/* The kind by its name; false when the name is none of them. */
+bool ips_incident_kind_parse(const char *name, ips_incident_kind_t *out);
+
+/*
+ * A window of the correlator's streamed stage as it closed: a negotiation
+ * (BEGIN..END, or codes of the range), an unterminated BEGIN, a start with
+ * its failure, or a start left unanswered. Kept in the results so that the
+ * NDJSON report can carry it and `merge` can rebuild the incidents without
+ * the events that opened it.
+ */
+typedef struct ips_window {
+	char *correlation;           /* id of the correlation rule */
+	ips_incident_kind_t kind;    /* negotiation, unterminated, pair or unanswered */
+	size_t input;                /* where it opened: index into results->inputs */
+	uint64_t line;
+	ips_time_t first, last;
+	ips_kv_t *key;               /* peer, local, conn, user, host of the opening record */
+	size_t nkey;
+	size_t *findings;            /* indexes into results->findings, in input order */
+	size_t nfindings;
+} ips_window_t;
 
 /*
  * An incident: findings that belong together, with the one that explains
@@ -103,6 +125,7 @@ typedef struct ips_results {
 	ips_vec_t findings;  /* ips_finding_t * */
 	ips_vec_t events;    /* ips_event_t * */
 	ips_vec_t incidents; /* ips_incident_t *, in order of their first time */
+	ips_vec_t windows;   /* ips_window_t *: the streamed stage's windows, as they closed */
 	ips_vec_t notes;     /* char *: run-wide messages (a rule hit its match limit) */
 	uint64_t records;
 	uint64_t events_total; /* events seen (the report lists the first 10000) */

@@ -347,12 +347,14 @@ static void ensure_meta(ips_sink_t *k)
 	}
 }
 
-static void finding_id(ips_finding_t *f, const char *host, const char *path, uint64_t off,
-		       const char *rule, const char *extra)
+static void finding_id(ips_finding_t *f, const char *source, const char *host, const char *path,
+		       uint64_t off, const char *rule, const char *extra)
 {
 	char offs[32];
 	snprintf(offs, sizeof offs, "%llu", (unsigned long long)off);
 	uint64_t h = IPS_FNV_INIT;
+	if (source) /* only when given, so ids without it stay as they were */
+		h = ips_fnv1a(h, source, strlen(source) + 1);
 	h = ips_fnv1a(h, host ? host : "", host ? strlen(host) + 1 : 1);
 	h = ips_fnv1a(h, path, strlen(path) + 1);
 	h = ips_fnv1a(h, offs, strlen(offs) + 1);
@@ -821,7 +823,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		again |= k->rules_used[i] == rule->id;
 	if (!again && k->nrules_used < IPS_MAX_CAPTURES)
 		k->rules_used[k->nrules_used++] = rule->id;
-	finding_id(f, host, k->in->path, k->rec_off, rule->id, again ? entry->name : NULL);
+	finding_id(f, k->in->source, host, k->in->path, k->rec_off, rule->id, again ? entry->name : NULL);
 	if (ctx_only) {
 		/* kept until the record is done: a second detector may add to it */
 		if (k->nctx_only < IPS_MAX_CAPTURES && k->nrec_findings < IPS_MAX_CAPTURES) {
@@ -995,6 +997,7 @@ static ips_input_t *new_input(ips_scanner_t *s, const char *path)
 {
 	ips_input_t *in = ips_xcalloc(1, sizeof *in);
 	in->path = ips_xstrdup(path);
+	in->source = s->opts.source ? ips_xstrdup(s->opts.source) : NULL;
 	in->status = IPS_INPUT_OK;
 	ips_vec_push(&s->out->inputs, in);
 	return in;

@@ -24,6 +24,7 @@ typedef struct ips_scan_opts {
 	int year;                    /* --year, 0 = from the input's mtime */
 	ips_time_t since, until;     /* valid only when given */
 	ips_severity_t min_severity; /* findings below are dropped */
+	const char *source;          /* --source-host: the machine the inputs come from, or NULL */
 	ips_frame_limits_t frame;
 	ips_match_limits_t match;
 	ips_archive_limits_t archive;

@@ -142,7 +142,8 @@ if command -v jq >/dev/null 2>&1; then
 		lines=$(wc -l <"$n")
 		objs=$(jq -c . "$n" 2>/dev/null | wc -l)
 		case "$types" in
-		"input finding incident summary " | "input finding summary " | "input summary ")
+		"input finding incident summary " | "input finding summary " | "input summary " | \
+		"input finding window incident summary " | "input window incident summary ")
 			if [ "$lines" = "$objs" ]; then ok; else bad "$n: $lines lines but $objs objects"; fi ;;
 		*) bad "$n: types in the wrong order or invalid JSON: '$types'"; head -3 "$OUT/jq.err" ;;
 		esac
