@@ -521,8 +521,19 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 				}
 				continue;
 			}
-			if (o)
+			/*
+			 * A start again for the same key before any outcome is a retry
+			 * of the same attempt (charon starts IKE_SA site[1] again after
+			 * INVALID_KE_PAYLOAD or a COOKIE, or after a restart when the
+			 * ids start over): the window starts over, nothing is reported.
+			 * One that collected failures is their pair.
+			 */
+			if (o && !o->nf) {
+				free_item(o);
+				*o = c->open[--c->nopen];
+			} else if (o) {
 				close_item(c, (size_t)(o - c->open), false);
+			}
 			open_new(c, i, O_PAIR, key, e->fields, e->nfields, e->host, &e->time, e->input,
 				 e->line);
 		}

@@ -166,6 +166,31 @@ static void pairs(void **state)
 	ips_results_free(r);
 }
 
+/* A start again before any outcome is a retry (INVALID_KE, a restart): the
+ * window starts over; one with failures is their pair; then the same key
+ * with nothing at all is still unanswered. */
+static void pair_retry(void **state)
+{
+	(void)state;
+	ips_results_t *r = scan(file("retry.log",
+		"2026-03-05T07:00:00Z h x: start site\n"
+		"2026-03-05T07:00:01Z h x: start site\n"          /* a retry: nothing */
+		"2026-03-05T07:00:02Z h x: up site\n"
+		"2026-03-05T07:10:00Z h x: start site\n"
+		"2026-03-05T07:10:01Z h x: conn=site code 809\n"  /* failed attempt */
+		"2026-03-05T07:10:30Z h x: start site\n"          /* closes it as a pair */
+		"2026-03-05T07:10:31Z h x: start site\n"          /* retry of that one */
+		"2026-03-05T07:40:00Z h x: start other\n"         /* site never answered */
+		"2026-03-05T08:40:00Z h x: start last\n"), NULL); /* log ends: undecided */
+	assert_int_equal(r->incidents.len, 3);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_PAIR);
+	assert_int_equal(inc(r, 1)->kind, IPS_INC_UNANSWERED);
+	assert_int_equal(inc(r, 1)->line, 7);
+	assert_int_equal(inc(r, 2)->kind, IPS_INC_UNANSWERED);
+	assert_int_equal(inc(r, 2)->line, 8);
+	ips_results_free(r);
+}
+
 /* Three incidents: a threshold (6), a group (4), a single finding. */
 static void threshold_text(char *buf, size_t n)
 {
@@ -493,6 +518,7 @@ int main(void)
 		cmocka_unit_test(bracket_with_root_cause_and_span),
 		cmocka_unit_test(begin_without_end),
 		cmocka_unit_test(pairs),
+		cmocka_unit_test(pair_retry),
 		cmocka_unit_test(threshold_and_gap),
 		cmocka_unit_test(two_files_one_attempt),
 		cmocka_unit_test(open_windows_are_bounded),
