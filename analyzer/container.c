@@ -152,6 +152,7 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	bool single = strcmp(format, "zip") && strcmp(format, "tar");
+	res->single = single;
 	if (single)
 		archive_read_support_format_raw(a); /* a compressed plain file */
 	feed_t *f = ips_xcalloc(1, sizeof *f);
@@ -212,9 +213,14 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 		free(m.base.head);
 		free(m.base.errmsg);
 		if (merr) {
-			if (!res->error)
-				res->error = ips_xasprintf("member %s: %s", archive_entry_pathname(e)
-									    ? archive_entry_pathname(e) : "?", merr);
+			if (!res->error) {
+				res->error = ips_xasprintf(
+					"at compressed offset %llu: member %s: %s; the members after "
+					"it were not read", (unsigned long long)f->consumed,
+					archive_entry_pathname(e) ? archive_entry_pathname(e) : "?",
+					merr);
+				res->member_failed = true;
+			}
 			free(merr);
 			st = IPS_E_INPUT;
 			/* after a data error the stream position is lost: stop here */

@@ -112,6 +112,15 @@ static void print_help(FILE *out)
 "      --max-record SIZE   bytes of one record kept for matching (default 1M);\n"
 "                          longer records are cut, counted and noted\n"
 "      --match-limit N     PCRE2 match limit per record and rule (default 1000000)\n"
+"      --depth-limit N     PCRE2 backtracking depth limit (default 10000) and\n"
+"      --heap-limit SIZE   heap limit (default 20M) per match, without JIT;\n"
+"                          a rule that hits any limit is named once in a note\n"
+"      --max-member SIZE   decompressed bytes read from one archive member or\n"
+"                          compressed file (default 64G); the rest is skipped\n"
+"      --max-ratio N       stop a member that decompresses to more than N times\n"
+"                          the compressed bytes read, once past 64 MiB (default\n"
+"                          1000: a compression bomb)\n"
+"      --max-depth N       open containers nested up to N levels (default 8)\n"
 "\n"
 "Rules:\n"
 "      --rules PATH        add a rules file or directory (repeatable); an item\n"
@@ -153,13 +162,15 @@ static void print_version(void)
 	       yaml_get_version_string(), YAJL_MAJOR, YAJL_MINOR, YAJL_MICRO);
 }
 
-/* Parse "1M", "64K", "1048576". */
-static bool parse_size(const char *s, size_t *out)
+/* Parse "1M", "64K", "1048576", "2G", "1T" within [lo, hi]. */
+static bool parse_bytes(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	char *end;
 	errno = 0;
+	if (*s == '-')
+		return false;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno || end == s || v > (1ULL << 40))
 		return false;
 	if (*end == 'K' || *end == 'k')
 		v <<= 10, end++;
@@ -167,10 +178,32 @@ static bool parse_size(const char *s, size_t *out)
 		v <<= 20, end++;
 	else if (*end == 'G' || *end == 'g')
 		v <<= 30, end++;
-	if (*end || v < 64 || v > (1ULL << 30))
+	else if (*end == 'T' || *end == 't')
+		v <<= 40, end++;
+	if (*end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parse "1M", "64K", "1048576" (64 bytes to 1G). */
+static bool parse_size(const char *s, size_t *out)
+{
+	uint64_t v;
+	if (!parse_bytes(s, 64, 1ULL << 30, &v))
 		return false;
 	*out = (size_t)v;
 	return true;
+}
+
+/* A whole number in [lo, hi], or a usage error naming the option. */
+static int64_t number_arg(const char *opt, const char *s, int64_t lo, int64_t hi)
+{
+	int64_t v;
+	if (!ips_parse_i64(s, 10, &v) || v < lo || v > hi)
+		usage_error("%s must be a number from %lld to %lld, not '%s'", opt, (long long)lo,
+			    (long long)hi, s);
+	return v;
 }
 
 static bool tz_known(const char *zone)
@@ -460,6 +493,7 @@ enum {
 	OPT_FAIL_ON = 256, OPT_MIN_SEV, OPT_RULES, OPT_NO_BUILTIN, OPT_INPUT_FORMAT, OPT_SINCE,
 	OPT_UNTIL, OPT_TZ, OPT_YEAR, OPT_STATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COLOR,
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
+	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 };
 
 static const struct option long_opts[] = {
@@ -484,6 +518,11 @@ static const struct option long_opts[] = {
 	{"follow", no_argument, NULL, OPT_FOLLOW},
 	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
 	{"match-limit", required_argument, NULL, OPT_MATCH_LIMIT},
+	{"depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT},
+	{"heap-limit", required_argument, NULL, OPT_HEAP_LIMIT},
+	{"max-member", required_argument, NULL, OPT_MAX_MEMBER},
+	{"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
+	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -572,6 +611,26 @@ static int cmd_scan(int argc, char **argv)
 			so.match.match_limit = (uint32_t)v;
 			break;
 		}
+		case OPT_DEPTH_LIMIT:
+			so.match.depth_limit = (uint32_t)number_arg("--depth-limit", optarg, 100, 100000000);
+			break;
+		case OPT_HEAP_LIMIT: {
+			uint64_t v;
+			if (!parse_bytes(optarg, 64 << 10, 1ULL << 32, &v))
+				usage_error("--heap-limit must be a size from 64K to 4G (e.g. 20M), not '%s'", optarg);
+			so.match.heap_limit_kib = (uint32_t)(v >> 10);
+			break;
+		}
+		case OPT_MAX_MEMBER:
+			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_member_bytes))
+				usage_error("--max-member must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
+			break;
+		case OPT_MAX_RATIO:
+			so.archive.max_ratio = (uint64_t)number_arg("--max-ratio", optarg, 2, 1000000000);
+			break;
+		case OPT_MAX_DEPTH:
+			so.archive.max_depth = (int)number_arg("--max-depth", optarg, 0, 64);
+			break;
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: usage_error("unknown option '%s'", argv[optind - 1]);
 		}

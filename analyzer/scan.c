@@ -201,7 +201,7 @@ void ips_scanner_finish(ips_scanner_t *s)
 			continue;
 		const ips_detector_t *d = ips_rules_active_at(s->rules, i);
 		ips_vec_push(&s->out->notes,
-			     ips_xasprintf("detector '%s' (%s:%d) hit the PCRE2 match limit on %llu "
+			     ips_xasprintf("detector '%s' (%s:%d) hit a PCRE2 limit (match, depth or heap) on %llu "
 					   "record(s); those records were not fully matched by it",
 					   d->id, d->file, d->line, (unsigned long long)k));
 	}
@@ -1128,7 +1128,12 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 	if (wr.skipped)
 		in->note = ips_xasprintf("%llu member(s) not read: directories, links or special files",
 					 (unsigned long long)wr.skipped);
-	if (wr.error) {
+	if (wr.error && wr.member_failed && wr.single) {
+		/* the one member's own entry names the problem and its offset */
+		in->status = IPS_INPUT_PARTIAL;
+		add_note(in, "its data could not be read to the end: see the member's error");
+		free(wr.error);
+	} else if (wr.error) {
 		in->error = wr.error;
 		in->status = wr.members ? IPS_INPUT_PARTIAL : IPS_INPUT_ERROR;
 	} else if (!wr.members) {
