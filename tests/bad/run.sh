@@ -274,6 +274,25 @@ if selected zip-slip; then
 	done_case
 fi
 
+# Data that libarchive would hand to an external program (lzop, lrzip,
+# grzip) inside a .gz: scanned as bytes, no program is ever started. Fake
+# programs of those names first in PATH would leave a mark.
+if selected no-exec; then
+	mkdir -p "$W/bin"
+	for p in lzop lrzip grzip lz4 zstd gzip bzip2 xz lzma lzip; do
+		printf '#!/bin/sh\ntouch "%s/ran-${0##*/}"\nexit 1\n' "$PWD/$W" >"$W/bin/$p"
+		chmod +x "$W/bin/$p"
+	done
+	{ printf '\211LZO\000\015\012\032\012'; echo "$FIND"; } | gzip -n >"$W/lzo.gz"
+	{ printf 'LRZI\000\006'; echo "$FIND"; } | gzip -n >"$W/lrz.gz"
+	{ printf 'GRZipII\000\002\004:)'; echo "$FIND"; } | gzip -n >"$W/grz.gz"
+	PATH="$PWD/$W/bin:$PATH" run no-exec 30 64 "$W/lzo.gz" "$W/lrz.gz" "$W/grz.gz" "$GOOD"
+	expect_rc 0
+	expect_good
+	! ls "$W"/ran-* >/dev/null 2>&1 || bad "an external program was run: $(ls "$W"/ran-*)"
+	done_case
+fi
+
 # An archive nested 20 deep (tar, gz, zip in turn): stopped at the depth limit.
 if selected nested-20; then
 	mkdir -p "$W/nest" && echo "$FIND" >"$W/nest/l0"
