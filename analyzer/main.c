@@ -162,6 +162,15 @@ static void print_version(void)
 	       yaml_get_version_string(), YAJL_MAJOR, YAJL_MINOR, YAJL_MICRO);
 }
 
+/* Names and messages from the inputs, on a terminal: control characters as '?'. */
+static void put_safe(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
+	}
+}
+
 /* Parse "1M", "64K", "1048576", "2G", "1T" within [lo, hi]. */
 static bool parse_bytes(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
@@ -716,11 +725,19 @@ static int cmd_scan(int argc, char **argv)
 
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		const ips_input_t *in = res->inputs.items[i];
-		if (in->error)
-			fprintf(stderr, "%s: %s: %s\n", prog, in->path, in->error);
+		if (in->error) {
+			fprintf(stderr, "%s: ", prog);
+			put_safe(stderr, in->path);
+			fputs(": ", stderr);
+			put_safe(stderr, in->error);
+			fputc('\n', stderr);
+		}
 	}
-	for (size_t i = 0; i < res->notes.len; i++)
-		fprintf(stderr, "%s: note: %s\n", prog, (const char *)res->notes.items[i]);
+	for (size_t i = 0; i < res->notes.len; i++) {
+		fprintf(stderr, "%s: note: ", prog);
+		put_safe(stderr, res->notes.items[i]);
+		fputc('\n', stderr);
+	}
 
 	int rc = EXIT_CLEAN;
 	/*
