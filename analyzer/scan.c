@@ -121,6 +121,7 @@ struct ips_scanner {
 	ips_scan_opts_t opts;
 	ips_results_t *out;
 	ips_matcher_t *m;
+	bool own_m;             /* false: borrowed (ips_scanner_new_shared) */
 	ips_correlator_t *corr;
 	ctx_slot_t ctx[CTX_SLOTS];
 	uint64_t ctx_clock;
@@ -138,11 +139,21 @@ struct ips_scanner {
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			       ips_results_t *out)
 {
+	ips_matcher_t *m = ips_matcher_new(rules, &opts->match);
+	ips_scanner_t *s = ips_scanner_new_shared(rules, opts, out, m);
+	s->own_m = true;
+	return s;
+}
+
+ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				      ips_results_t *out, ips_matcher_t *m)
+{
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->rules = rules;
 	s->opts = *opts;
 	s->out = out;
-	s->m = ips_matcher_new(rules, &opts->match);
+	s->m = m;
+	ips_matcher_reset_limit_hits(m);
 	/* one record, one finding per condition: the scanner merges the fields
 	 * of every detector that saw it */
 	ips_matcher_report_all(s->m, true);
@@ -154,7 +165,8 @@ void ips_scanner_free(ips_scanner_t *s)
 {
 	if (!s)
 		return;
-	ips_matcher_free(s->m);
+	if (s->own_m)
+		ips_matcher_free(s->m);
 	ips_correlator_free(s->corr);
 	ips_cron_free(s->cron);
 	for (size_t i = 0; i < CTX_SLOTS; i++)

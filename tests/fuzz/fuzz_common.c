@@ -76,8 +76,13 @@ void fuzz_scan_rules(const ips_rules_t *r, const uint8_t *data, size_t size, con
 	m->base.close = mem_close;
 	m->p = data;
 	m->n = size;
+	/* the built-in rules' matcher is kept: building it is most of a scanner's cost */
+	static ips_matcher_t *builtin_m;
+	if (r == rules && !builtin_m)
+		builtin_m = ips_matcher_new(r, &so.match);
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *sc = ips_scanner_new(r, &so, res);
+	ips_scanner_t *sc = r == rules ? ips_scanner_new_shared(r, &so, res, builtin_m)
+				       : ips_scanner_new(r, &so, res);
 	(void)ips_scanner_scan_source(sc, &m->base);
 	ips_scanner_finish(sc);
 	ips_scanner_free(sc);
