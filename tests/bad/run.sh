@@ -63,7 +63,7 @@ run() {
 	shift 3
 	CASE=$name
 	ok=1 why=""
-	timeout -k 5 "$secs" "$TIME" -f %M -o "$W/$name.rss" ${VALGRIND:-} "$BIN" \
+	timeout -k 5 "$secs" "$TIME" -f "%e %M" -o "$W/$name.rss" ${VALGRIND:-} "$BIN" \
 		-f json --tz UTC --year 2025 --fail-on none "$@" >"$W/$name.out" 2>"$W/$name.err"
 	rc=$?
 	bounded "$secs" "$mib"
@@ -79,7 +79,7 @@ bounded() {
 	if grep -q -E 'Sanitizer|runtime error|Command terminated by signal' "$W/$CASE.err"; then
 		bad "crash or sanitizer report"
 	fi
-	kib=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null)
+	kib=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null | cut -d' ' -f2)
 	case $kib in
 	'' | *[!0-9]*) bad "no peak RSS measured" ;;
 	*) [ "$kib" -le $(($2 * 1024)) ] || bad "peak RSS $((kib / 1024)) MiB > $2 MiB" ;;
@@ -133,10 +133,11 @@ expect_input() {
 }
 
 done_case() {
-	kib=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null)
+	secs=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null | cut -d' ' -f1)
+	kib=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null | cut -d' ' -f2)
 	if [ $ok = 1 ]; then
 		pass=$((pass + 1))
-		printf 'ok   %-24s exit %s, %s MiB\n' "$CASE" "$rc" "$((${kib:-0} / 1024))"
+		printf 'ok   %-24s exit %s, %s s, %s MiB\n' "$CASE" "$rc" "$secs" "$((${kib:-0} / 1024))"
 	else
 		fail=$((fail + 1))
 		printf 'FAIL %-24s %s\n' "$CASE" "$why"
@@ -441,7 +442,7 @@ if selected unreadable; then
 		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$BIN" 2>/dev/null &&
 		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$W/good-copy.log" 2>/dev/null; then
 		CASE=unreadable ok=1 why=""
-		timeout -k 5 $((30 * TX)) "$TIME" -f %M -o "$W/$CASE.rss" \
+		timeout -k 5 $((30 * TX)) "$TIME" -f "%e %M" -o "$W/$CASE.rss" \
 			setpriv --reuid=nobody --regid=nogroup --clear-groups ${VALGRIND:-} "$BIN" \
 			-f json --tz UTC --fail-on none "$W/secret.log" "$W/good-copy.log" \
 			>"$W/$CASE.out" 2>"$W/$CASE.err"
@@ -550,7 +551,7 @@ fi
 if selected closed-pipe && heavy closed-pipe; then
 	CASE=closed-pipe ok=1 why=""
 	yes "$FIND" | head -n 200000 >"$W/many.log"
-	(timeout -k 5 $((60 * TX)) "$TIME" -f %M -o "$W/$CASE.rss" ${VALGRIND:-} "$BIN" \
+	(timeout -k 5 $((60 * TX)) "$TIME" -f "%e %M" -o "$W/$CASE.rss" ${VALGRIND:-} "$BIN" \
 		--tz UTC -f ndjson --fail-on none "$W/many.log" "$GOOD" 2>"$W/$CASE.err"
 		echo $? >"$W/$CASE.rc") | head -n 1 >"$W/$CASE.out"
 	rc=$(cat "$W/$CASE.rc")
