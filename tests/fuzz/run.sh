@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run fuzz targets (built by `make fuzz-build` into build/fuzz/) one after the
 # other, each for FUZZ_SECONDS, and fold what they found into the committed
-# corpora (tests/fuzz/corpus/TARGET, minimised with -merge=1).
+# corpora (tests/fuzz/corpus/TARGET, minimised with -merge=1 and kept under
+# FUZZ_CORPUS_KB each).
 #
 #   sh tests/fuzz/run.sh [TARGET...]       (default: every target)
 #
@@ -24,6 +25,33 @@ mkdir -p "$LOGS"
 # the EVTX framer spools non-file inputs to $TMPDIR: keep that in memory
 [ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=${TMPDIR:-/dev/shm}
 export TMPDIR=${TMPDIR:-/tmp}
+# minimise TARGET BIN CORPUS NEW: the inputs of CORPUS and NEW that add
+# coverage (-merge=1 into an empty directory), then, smallest first, as many
+# as fit in FUZZ_CORPUS_KB (default 40; 128 for evtx, whose smallest valid
+# file is 68 KiB), so the committed corpora stay small.
+minimise() {
+	min=$LOGS/$1.min
+	rm -rf "$min" && mkdir -p "$min"
+	if ! "$2" -merge=1 "$min" "$3" "$4" >"$LOGS/$1.merge.log" 2>&1 ||
+		[ -z "$(ls "$min")" ]; then
+		echo "   merge failed: corpus left as it was (see $LOGS/$1.merge.log)"
+		rm -rf "$min"
+		return
+	fi
+	budget=$((${FUZZ_CORPUS_KB:-40} * 1024))
+	[ "$1" = evtx ] && budget=$((128 * 1024))
+	total=0
+	for f in $(ls -S -r "$min"); do
+		sz=$(wc -c <"$min/$f")
+		if [ $((total + sz)) -le $budget ]; then
+			total=$((total + sz))
+		else
+			rm -f "$min/$f"
+		fi
+	done
+	rm -rf "$3" && mv "$min" "$3"
+}
+
 failed=0
 for t in "$@"; do
 	bin=$FZ/fuzz_$t
@@ -41,11 +69,10 @@ for t in "$@"; do
 	secs=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOGS/$t.log")
 	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$LOGS/$t.log")
-	# keep only inputs that add coverage
-	"$bin" -merge=1 "$corpus" "$new" >"$LOGS/$t.merge.log" 2>&1 || true
+	minimise "$t" "$bin" "$corpus" "$new"
 	rm -rf "$new"
 	after=$(ls "$corpus" | wc -l)
-	kb=$(du -sk "$corpus" | cut -f1)
+	kb=$(($(cat "$corpus"/* 2>/dev/null | wc -c) / 1024))
 	finding=none
 	if [ $rc -ne 0 ]; then
 		failed=1
