@@ -6,7 +6,7 @@
 #
 #   sh tests/fuzz/run.sh [TARGET...]       (default: every target)
 #
-# FUZZ_SECONDS   seconds per target (default 60)
+# FUZZ_SECONDS   seconds per target (default 60; 0: only minimise the corpora)
 # FUZZ_BIN       where the targets are (default build/fuzz)
 # FUZZ_LOGS      where the libFuzzer logs and summary.tsv go (default build/fuzz)
 #
@@ -62,6 +62,12 @@ for t in "$@"; do
 	before=$(ls "$corpus" | wc -l)
 	echo "== fuzz_$t for $SECS s (corpus: $before inputs)"
 	start=$(date +%s)
+	if [ "$SECS" = 0 ]; then
+		minimise "$t" "$bin" "$corpus" "$new"
+		rm -rf "$new"
+		echo "   corpus $before -> $(ls "$corpus" | wc -l) inputs, $(($(cat "$corpus"/* | wc -c) / 1024)) KiB"
+		continue
+	fi
 	"$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=1024 -max_len=131072 \
 		-artifact_prefix="$LOGS/$t-" -print_final_stats=1 "$new" "$corpus" \
 		>"$LOGS/$t.log" 2>&1
