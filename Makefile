@@ -172,7 +172,8 @@ $(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/rep
 
 fuzz-replay: $(REPLAY_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	    $(VALGRIND) $(B)/tests/replay_$$t tests/fuzz/corpus/$$t \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(VALGRIND) $(if $(VALGRIND),--suppressions=$(CURDIR)/tests/fuzz/valgrind.supp) \
+	        $(B)/tests/replay_$$t tests/fuzz/corpus/$$t \
 	        $$(test -d tests/fuzz/regress/$$t && echo tests/fuzz/regress/$$t); done
 
 $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h $(FZ)/libipsecscan.a \

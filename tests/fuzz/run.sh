@@ -25,6 +25,8 @@ mkdir -p "$LOGS"
 # the EVTX framer spools non-file inputs to $TMPDIR: keep that in memory
 [ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=${TMPDIR:-/dev/shm}
 export TMPDIR=${TMPDIR:-/tmp}
+# leaks inside libevtx are not ours (tests/fuzz/lsan.supp)
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # minimise TARGET BIN CORPUS NEW: the inputs of CORPUS and NEW that add
 # coverage (-merge=1 into an empty directory), then, smallest first, as many
 # as fit in FUZZ_CORPUS_KB (default 40; 128 for evtx, whose smallest valid
