@@ -29,8 +29,8 @@ export TMPDIR=${TMPDIR:-/tmp}
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # minimise TARGET BIN CORPUS NEW: the inputs of CORPUS and NEW that add
 # coverage (-merge=1 into an empty directory), then, smallest first, as many
-# as fit in FUZZ_CORPUS_KB (default 40; 128 for evtx, whose smallest valid
-# file is 68 KiB), so the committed corpora stay small.
+# as fit in FUZZ_CORPUS_KB (default 24), so the committed corpora stay small;
+# evtx keeps 96 KiB, largest first: its smallest valid file is 68 KiB.
 minimise() {
 	min=$LOGS/$1.min
 	rm -rf "$min" && mkdir -p "$min"
@@ -40,10 +40,13 @@ minimise() {
 		rm -rf "$min"
 		return
 	fi
-	budget=$((${FUZZ_CORPUS_KB:-40} * 1024))
-	[ "$1" = evtx ] && budget=$((128 * 1024))
+	budget=$((${FUZZ_CORPUS_KB:-24} * 1024))
+	[ "$1" = evtx ] && budget=$((96 * 1024))
 	total=0
-	for f in $(ls -S -r "$min"); do
+	# smallest first; for evtx largest first, so a whole valid file stays
+	order=-r
+	[ "$1" = evtx ] && order=
+	for f in $(ls -S $order "$min"); do
 		sz=$(wc -c <"$min/$f")
 		if [ $((total + sz)) -le $budget ]; then
 			total=$((total + sz))
