@@ -16,6 +16,9 @@ static char *dir, *path;
 
 static void cleanup(void)
 {
+	char *lock = ips_xasprintf("%s.lock", path);
+	unlink(lock);
+	free(lock);
 	unlink(path);
 	rmdir(dir);
 }
