@@ -11,6 +11,7 @@
 #   make install    binary, man page, completion, rules examples, systemd units, docs
 #                   (PREFIX=/usr/local, DESTDIR for staging); make uninstall removes them
 #   make deb        a Debian package (dpkg-buildpackage) in build/deb/; make deb-check tests it
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang; docs/security.md)
 
 VERSION   := 0.1.0
 CC        ?= cc
@@ -55,7 +56,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check
+.PHONY: all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check
 
 all: ipsec-scan
 
@@ -109,6 +110,10 @@ e2e: ipsec-scan
 report-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/report/run.sh
 
+# the bad-input matrix: hostile and broken inputs, bounded time and memory
+bad-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" SAN="$(SAN)" sh tests/bad/run.sh
+
 # cron mode (--state): growth, rotation, locking, windows across runs; a kill test
 cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
@@ -137,8 +142,8 @@ merge-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/merge/run.sh
 
 test: check-deps
-	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check jobs-check merge-check live-check
+	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -152,7 +157,8 @@ asan:
 
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
-	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check jobs-check merge-check
+	$(MAKE) --no-print-directory $(REPLAY_BINS)
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check
 
 # ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
 # Not part of `make test`: the full run reads about 2 GB and takes a while.
@@ -240,9 +246,69 @@ deb-check:
 	      else echo "install them with: sudo apt-get install $(DEB_TOOLS)"; exit 1; fi; }
 	sh tests/deb/run.sh
 
+# ---- fuzzing (docs/security.md) ------------------------------------------
+# One target per parser in tests/fuzz/. `make fuzz` builds them with clang,
+# libFuzzer, ASan and UBSan and runs each for FUZZ_SECONDS, adding what it
+# finds to the committed corpora (tests/fuzz/corpus/TARGET); a crash input is
+# left in build/fuzz/TARGET-crash-*; keep it under tests/fuzz/regress/TARGET.
+# `make fuzz-replay` (part of `make test`) runs the corpora and the kept crash
+# inputs through the same targets built with CC and a small main, no clang.
+
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
+FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx container \
+                timestamp rules state proposal
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FZ           := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_BINS    := $(addprefix $(FZ)/fuzz_,$(FUZZ_TARGETS))
+REPLAY_BINS  := $(addprefix $(B)/tests/replay_,$(FUZZ_TARGETS))
+
+$(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/replay.c \
+		tests/fuzz/fuzz.h $(B)/libipsecscan.a | $(B)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/fuzz_common.c \
+	    tests/fuzz/replay.c $(B)/libipsecscan.a $(LDLIBS)
+
+fuzz-replay: $(REPLAY_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(VALGRIND) $(if $(VALGRIND),--suppressions=$(CURDIR)/tests/fuzz/valgrind.supp) \
+	        $(B)/tests/replay_$$t tests/fuzz/corpus/$$t \
+	        $$(test -d tests/fuzz/regress/$$t && echo tests/fuzz/regress/$$t); done
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h $(FZ)/libipsecscan.a \
+		tests/fuzz/coverage-ignore.txt
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_$*.c \
+	    tests/fuzz/fuzz_common.c $(FZ)/libipsecscan.a $(LDLIBS) $(FUZZ_SAN)
+
+ifneq ($(B),$(FZ))
+$(FZ)/libipsecscan.a: FORCE
+	$(MAKE) --no-print-directory B=$(FZ) CC=$(FUZZ_CC) OPT=-O1 \
+	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt" $(FZ)/libipsecscan.a
+endif
+
+fuzz-deps:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+	    echo 'int LLVMFuzzerTestOneInput(const char *d, long n){(void)d;(void)n;return 0;}' | \
+	    $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEB_PKGS); \
+	    else echo "install them with: sudo apt-get install $(FUZZ_DEB_PKGS)"; exit 1; fi; }
+
+fuzz-build: check-deps fuzz-deps
+	$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+# each target for FUZZ_SECONDS; new inputs go to the committed corpus
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+FORCE:
+
 # ---- dependencies --------------------------------------------------------
 
-DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libexpat1-dev libevtx-dev libcmocka-dev jq libxml2-utils
+FUZZ_DEB_PKGS := clang libclang-rt-14-dev
+DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libexpat1-dev libevtx-dev libcmocka-dev jq libxml2-utils zip time
 # the man page checks (tests/install/run.sh)
 DEB_PKGS += groff-base mandoc
 
@@ -253,6 +319,8 @@ check-deps:
 	command -v xmllint >/dev/null 2>&1 || missing="$$missing xmllint"; \
 	command -v groff >/dev/null 2>&1 || missing="$$missing groff"; \
 	command -v mandoc >/dev/null 2>&1 || missing="$$missing mandoc"; \
+	command -v zip >/dev/null 2>&1 || missing="$$missing zip"; \
+	test -x /usr/bin/time || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then \
 	    echo "missing:$$missing"; \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -39,6 +39,8 @@ typedef struct ips_walk_result {
 	uint64_t members;
 	uint64_t skipped;          /* directories, links, special files */
 	char *error;               /* first error, with position; NULL if none (caller frees) */
+	bool member_failed;        /* the error is a member's (its own input says it too) */
+	bool single;               /* a compressed single stream: one member, no others */
 } ips_walk_result_t;
 
 /* Walk the members of the container src; member names are "NAME!path". */

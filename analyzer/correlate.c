@@ -210,10 +210,9 @@ size_t ips_correlations_check(const ips_rules_t *rules, ips_diag_t *d)
 						     decl->id, lists[l]->items[j]);
 					errors++;
 				}
-		if (!why) {
-			free_list(&c.start);
-			free_list(&c.success);
-		}
+		/* parse_corr zeroes c first, so the lists are valid on every path */
+		free_list(&c.start);
+		free_list(&c.success);
 	}
 	return errors;
 }
@@ -228,8 +227,11 @@ ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *re
 	c->corrs = ips_xcalloc(n ? n : 1, sizeof *c->corrs);
 	for (size_t i = 0; i < n; i++) {
 		corr_t *k = &c->corrs[c->ncorrs];
-		if (parse_corr(ips_rules_correlation_at(rules, i), k))
-			continue; /* rules lint reports it; load refuses it */
+		if (parse_corr(ips_rules_correlation_at(rules, i), k)) {
+			free_list(&k->start); /* rules lint reports it; load refuses it */
+			free_list(&k->success);
+			continue;
+		}
 		if (k->kind == C_THRESHOLD && c->threshold < 0)
 			c->threshold = c->ncorrs;
 		if (k->kind == C_GROUP && c->group < 0)

@@ -126,6 +126,15 @@ static void print_help(FILE *out)
 "      --max-record SIZE   bytes of one record kept for matching (default 1M);\n"
 "                          longer records are cut, counted and noted\n"
 "      --match-limit N     PCRE2 match limit per record and rule (default 1000000)\n"
+"      --depth-limit N     PCRE2 backtracking depth limit (default 10000) and\n"
+"      --heap-limit SIZE   heap limit (default 20M) per match, without JIT;\n"
+"                          a rule that hits any limit is named once in a note\n"
+"      --max-member SIZE   decompressed bytes read from one archive member or\n"
+"                          compressed file (default 64G); the rest is skipped\n"
+"      --max-ratio N       stop a member that decompresses to more than N times\n"
+"                          the compressed bytes read, once past 64 MiB (default\n"
+"                          1000: a compression bomb)\n"
+"      --max-depth N       open containers nested up to N levels (default 8)\n"
 "\n"
 "Rules:\n"
 "      --rules PATH        add a rules file or directory (repeatable); an item\n"
@@ -200,13 +209,24 @@ static void print_version(void)
 	printf("%s\n", XML_ExpatVersion());
 }
 
-/* Parse "1M", "64K", "1048576". */
-static bool parse_size(const char *s, size_t *out)
+/* Names and messages from the inputs, on a terminal: control characters as '?'. */
+static void put_safe(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
+	}
+}
+
+/* Parse "1M", "64K", "1048576", "2G", "1T" within [lo, hi]. */
+static bool parse_bytes(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	char *end;
 	errno = 0;
+	if (*s == '-')
+		return false;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno || end == s || v > (1ULL << 40))
 		return false;
 	if (*end == 'K' || *end == 'k')
 		v <<= 10, end++;
@@ -214,10 +234,32 @@ static bool parse_size(const char *s, size_t *out)
 		v <<= 20, end++;
 	else if (*end == 'G' || *end == 'g')
 		v <<= 30, end++;
-	if (*end || v < 64 || v > (1ULL << 30))
+	else if (*end == 'T' || *end == 't')
+		v <<= 40, end++;
+	if (*end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parse "1M", "64K", "1048576" (64 bytes to 1G). */
+static bool parse_size(const char *s, size_t *out)
+{
+	uint64_t v;
+	if (!parse_bytes(s, 64, 1ULL << 30, &v))
 		return false;
 	*out = (size_t)v;
 	return true;
+}
+
+/* A whole number in [lo, hi], or a usage error naming the option. */
+static int64_t number_arg(const char *opt, const char *s, int64_t lo, int64_t hi)
+{
+	int64_t v;
+	if (!ips_parse_i64(s, 10, &v) || v < lo || v > hi)
+		usage_error("%s must be a number from %lld to %lld, not '%s'", opt, (long long)lo,
+			    (long long)hi, s);
+	return v;
 }
 
 static bool tz_known(const char *zone)
@@ -508,6 +550,7 @@ enum {
 	OPT_UNTIL, OPT_TZ, OPT_YEAR, OPT_STATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COLOR,
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 	OPT_SOURCE_HOST,
+	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 };
 
 static const struct option long_opts[] = {
@@ -532,6 +575,11 @@ static const struct option long_opts[] = {
 	{"follow", no_argument, NULL, OPT_FOLLOW},
 	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
 	{"match-limit", required_argument, NULL, OPT_MATCH_LIMIT},
+	{"depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT},
+	{"heap-limit", required_argument, NULL, OPT_HEAP_LIMIT},
+	{"max-member", required_argument, NULL, OPT_MAX_MEMBER},
+	{"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
+	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
 	{"source-host", required_argument, NULL, OPT_SOURCE_HOST},
 	{"help", no_argument, NULL, 'h'},
@@ -638,6 +686,11 @@ static const char *scan_only_option(int c)
 	case OPT_MAX_RECORD: return "--max-record";
 	case OPT_MATCH_LIMIT: return "--match-limit";
 	case OPT_SOURCE_HOST: return "--source-host";
+	case OPT_DEPTH_LIMIT: return "--depth-limit";
+	case OPT_HEAP_LIMIT: return "--heap-limit";
+	case OPT_MAX_MEMBER: return "--max-member";
+	case OPT_MAX_RATIO: return "--max-ratio";
+	case OPT_MAX_DEPTH: return "--max-depth";
 	default: return NULL;
 	}
 }
@@ -734,6 +787,26 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			so.match.match_limit = (uint32_t)v;
 			break;
 		}
+		case OPT_DEPTH_LIMIT:
+			so.match.depth_limit = (uint32_t)number_arg("--depth-limit", optarg, 100, 100000000);
+			break;
+		case OPT_HEAP_LIMIT: {
+			uint64_t v;
+			if (!parse_bytes(optarg, 64 << 10, 1ULL << 32, &v))
+				usage_error("--heap-limit must be a size from 64K to 4G (e.g. 20M), not '%s'", optarg);
+			so.match.heap_limit_kib = (uint32_t)(v >> 10);
+			break;
+		}
+		case OPT_MAX_MEMBER:
+			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_member_bytes))
+				usage_error("--max-member must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
+			break;
+		case OPT_MAX_RATIO:
+			so.archive.max_ratio = (uint64_t)number_arg("--max-ratio", optarg, 2, 1000000000);
+			break;
+		case OPT_MAX_DEPTH:
+			so.archive.max_depth = (int)number_arg("--max-depth", optarg, 0, 64);
+			break;
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: usage_error("unknown option '%s'", argv[optind - 1]);
 		}
@@ -877,12 +950,20 @@ static int cmd_scan(int argc, char **argv, bool merging)
 
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		const ips_input_t *in = res->inputs.items[i];
-		if (in->error)
-			fprintf(stderr, "%s: %s: %s\n", prog, in->path, in->error);
+		if (in->error) {
+			fprintf(stderr, "%s: ", prog);
+			put_safe(stderr, in->path);
+			fputs(": ", stderr);
+			put_safe(stderr, in->error);
+			fputc('\n', stderr);
+		}
 	}
 report:
-	for (size_t i = 0; i < res->notes.len; i++)
-		fprintf(stderr, "%s: note: %s\n", prog, (const char *)res->notes.items[i]);
+	for (size_t i = 0; i < res->notes.len; i++) {
+		fprintf(stderr, "%s: note: ", prog);
+		put_safe(stderr, res->notes.items[i]);
+		fputc('\n', stderr);
+	}
 
 	int rc = EXIT_CLEAN;
 	/*

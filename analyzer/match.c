@@ -177,6 +177,12 @@ void ips_matcher_report_all(ips_matcher_t *m, bool all)
 	m->report_all = all;
 }
 
+void ips_matcher_reset_limit_hits(ips_matcher_t *m)
+{
+	for (size_t i = 0; i < m->ndets; i++)
+		m->dets[i].limit_hits = 0;
+}
+
 uint64_t ips_matcher_limit_hits(const ips_matcher_t *m, size_t i)
 {
 	return i < m->ndets ? m->dets[i].limit_hits : 0;

@@ -73,5 +73,6 @@ void ips_matcher_extract(ips_matcher_t *m, const char *format, const char *rec, 
 
 /* How often detector i (active index) hit a PCRE2 limit, for the report. */
 uint64_t ips_matcher_limit_hits(const ips_matcher_t *m, size_t i);
+void ips_matcher_reset_limit_hits(ips_matcher_t *m);
 
 #endif

@@ -96,8 +96,8 @@ static void summary_line(FILE *out, const ips_results_t *res, const char *B, con
 	fputs(".\n", out);
 }
 
-static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
-			       const ips_report_opts_t *o)
+static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+				   const ips_report_opts_t *o)
 {
 	(void)rules;
 	const char *B = o->color ? C_BOLD : "", *D = o->color ? C_DIM : "",
@@ -239,14 +239,60 @@ static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_ru
 	return ips_report_stream_status(out);
 }
 
+/*
+ * The text reports go to terminals: names and text from the inputs (a zip
+ * member's name, a connection name a log line gave) must not carry escape
+ * sequences there. Render into memory, then copy with every control
+ * character but newline shown as '?', keeping only our own colour codes
+ * (ESC [ digits m) when colour is on.
+ */
+static ips_status_t write_safe(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o,
+			       ips_status_t (*fn)(FILE *, const ips_results_t *, const ips_rules_t *,
+						  const ips_report_opts_t *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem)
+		return fn(out, res, rules, o);
+	ips_status_t st = fn(mem, res, rules, o);
+	if (fclose(mem) != 0)
+		st = IPS_E_NOMEM;
+	for (size_t i = 0; i < len && buf; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0x1b && o->color && i + 1 < len && buf[i + 1] == '[') {
+			size_t j = i + 2;
+			while (j < len && ((buf[j] >= '0' && buf[j] <= '9') || buf[j] == ';'))
+				j++;
+			if (j < len && buf[j] == 'm') {
+				fwrite(buf + i, 1, j + 1 - i, out);
+				i = j;
+				continue;
+			}
+		}
+		putc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, out);
+	}
+	free(buf);
+	if (st != IPS_OK)
+		return st;
+	return ips_report_stream_status(out);
+}
+
+static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	return write_safe(out, res, rules, o, write_text_raw);
+}
+
 const ips_reporter_ops_t ips_report_text = {"text", write_text};
 
 /*
  * --summary-only: for mail from cron. One line per incident (severity, first
  * time, title), then the summary line; nothing else.
  */
-static ips_status_t write_summary(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
-				  const ips_report_opts_t *o)
+static ips_status_t write_summary_raw(FILE *out, const ips_results_t *res,
+				      const ips_rules_t *rules, const ips_report_opts_t *o)
 {
 	(void)rules;
 	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
@@ -262,6 +308,12 @@ static ips_status_t write_summary(FILE *out, const ips_results_t *res, const ips
 	}
 	summary_line(out, res, B, R);
 	return ips_report_stream_status(out);
+}
+
+static ips_status_t write_summary(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+				  const ips_report_opts_t *o)
+{
+	return write_safe(out, res, rules, o, write_summary_raw);
 }
 
 const ips_reporter_ops_t ips_report_summary = {"summary", write_summary};

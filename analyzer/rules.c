@@ -429,7 +429,23 @@ static void ykv(yctx_t *y, yaml_node_t *n, const char *what, ips_kv_t **out, siz
 	*nout = k;
 }
 
-/* Iterate a mapping: kname is the key text, kname##_node its node, vnode the value. */
+/* A key given twice in one mapping: an error (the later one is not read). */
+static bool ydup(yctx_t *y, yaml_node_t *map, const yaml_node_pair_t *p, const char *key)
+{
+	for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+		const char *k = yscalar(yaml_document_get_node(y->doc, q->key));
+		if (k && !strcmp(k, key)) {
+			yerr(y, yaml_document_get_node(y->doc, p->key), "duplicate key '%s'", key);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Iterate a mapping: kname is the key text, kname##_node its node, vnode the
+ * value. A repeated key is reported and skipped.
+ */
 #define FOR_PAIRS(y, node, kname, vnode)                                                  \
 	for (yaml_node_pair_t *kname##_p = (node)->data.mapping.pairs.start;              \
 	     kname##_p < (node)->data.mapping.pairs.top; kname##_p++)                     \
@@ -438,7 +454,8 @@ static void ykv(yctx_t *y, yaml_node_t *n, const char *what, ips_kv_t **out, siz
 				 *vnode = yaml_document_get_node((y)->doc,                \
 								 kname##_p->value);       \
 		     kname##_node; kname##_node = NULL)                                   \
-			for (const char *kname = yscalar(kname##_node); kname; kname = NULL)
+			for (const char *kname = yscalar(kname##_node);                   \
+			     kname && !ydup(y, node, kname##_p, kname); kname = NULL)
 
 /* ---- parsing items ----------------------------------------------------- */
 

@@ -121,6 +121,7 @@ struct ips_scanner {
 	ips_scan_opts_t opts;
 	ips_results_t *out;
 	ips_matcher_t *m;
+	bool own_m;             /* false: borrowed (ips_scanner_new_shared) */
 	ips_correlator_t *corr;
 	ctx_slot_t ctx[CTX_SLOTS];
 	uint64_t ctx_clock;
@@ -153,11 +154,21 @@ static void ctx_clear(ips_scanner_t *s)
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			       ips_results_t *out)
 {
+	ips_matcher_t *m = ips_matcher_new(rules, &opts->match);
+	ips_scanner_t *s = ips_scanner_new_shared(rules, opts, out, m);
+	s->own_m = true;
+	return s;
+}
+
+ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				      ips_results_t *out, ips_matcher_t *m)
+{
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->rules = rules;
 	s->opts = *opts;
 	s->out = out;
-	s->m = ips_matcher_new(rules, &opts->match);
+	s->m = m;
+	ips_matcher_reset_limit_hits(m);
 	/* one record, one finding per condition: the scanner merges the fields
 	 * of every detector that saw it */
 	ips_matcher_report_all(s->m, true);
@@ -169,7 +180,8 @@ void ips_scanner_free(ips_scanner_t *s)
 {
 	if (!s)
 		return;
-	ips_matcher_free(s->m);
+	if (s->own_m)
+		ips_matcher_free(s->m);
 	ips_correlator_free(s->corr);
 	ips_cron_free(s->cron);
 	ctx_clear(s);
@@ -212,7 +224,7 @@ void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
 			continue;
 		const ips_detector_t *d = ips_rules_active_at(rules, i);
 		ips_vec_push(&res->notes,
-			     ips_xasprintf("detector '%s' (%s:%d) hit the PCRE2 match limit on %llu "
+			     ips_xasprintf("detector '%s' (%s:%d) hit a PCRE2 limit (match, depth or heap) on %llu "
 					   "record(s); those records were not fully matched by it",
 					   d->id, d->file, d->line, (unsigned long long)k));
 	}
@@ -1191,7 +1203,12 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 	if (wr.skipped)
 		in->note = ips_xasprintf("%llu member(s) not read: directories, links or special files",
 					 (unsigned long long)wr.skipped);
-	if (wr.error) {
+	if (wr.error && wr.member_failed && wr.single) {
+		/* the one member's own entry names the problem and its offset */
+		in->status = IPS_INPUT_PARTIAL;
+		add_note(in, "its data could not be read to the end: see the member's error");
+		free(wr.error);
+	} else if (wr.error) {
 		in->error = wr.error;
 		in->status = wr.members ? IPS_INPUT_PARTIAL : IPS_INPUT_ERROR;
 	} else if (!wr.members) {

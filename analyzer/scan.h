@@ -41,6 +41,14 @@ typedef struct ips_scanner ips_scanner_t;
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			       ips_results_t *out);
 /*
+ * The same with a matcher the caller made from the same rules and
+ * opts->match and keeps (borrowed; its limit counters are reset). Building
+ * the matcher is most of a scanner's set-up: the fuzz targets, which scan
+ * one small input per scanner, share one.
+ */
+ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				      ips_results_t *out, ips_matcher_t *m);
+/*
  * Scan a path: a file, a FIFO, a directory (recursively, in name order) or
  * "-" for stdin. Errors are recorded in the results' inputs; returns
  * IPS_E_INPUT if anything could not be read, IPS_OK otherwise.

@@ -101,6 +101,21 @@ static void yaml_error_has_position(void **state)
 	ips_rules_free(r);
 }
 
+/* A key given twice in one mapping is an error at the second (it leaked the first). */
+static void duplicate_key_is_an_error(void **state)
+{
+	(void)state;
+	ips_diag_t d;
+	ips_status_t st;
+	ips_rules_t *r = load("entries:\n  - name: DUP_TEST\n    summary: one\n    summary: two\n",
+			      &d, &st);
+	assert_int_equal(st, IPS_E_RULES);
+	assert_true(diag_has(&d, "extra.yaml:4:"));
+	assert_true(diag_has(&d, "duplicate key 'summary'"));
+	ips_diag_free(&d);
+	ips_rules_free(r);
+}
+
 static void bad_detector_is_reported_with_line(void **state)
 {
 	(void)state;
@@ -228,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lookup_every_form),
 		cmocka_unit_test(yaml_error_has_position),
+		cmocka_unit_test(duplicate_key_is_an_error),
 		cmocka_unit_test(bad_detector_is_reported_with_line),
 		cmocka_unit_test(entry_checks),
 		cmocka_unit_test(later_file_replaces),

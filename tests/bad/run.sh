@@ -1,0 +1,571 @@
+#!/bin/sh
+# The bad-input matrix (docs/security.md): the built binary on inputs that are
+# broken, hostile or odd, each generated here at test time (nothing large is
+# committed), each given together with a good log.
+#
+#   sh tests/bad/run.sh            every case
+#   sh tests/bad/run.sh NAME...    only these cases
+#
+# For each case it checks:
+#   - the exit status SPEC.md documents for it (3: an input unreadable, 2: an
+#     unusable rules or state file, 4: the report cannot be written);
+#   - the one-line error on standard error names the input, and the offset or
+#     line where one is known;
+#   - the good log given in the same run is still scanned and its finding
+#     reported (where the case lets scanning start at all);
+#   - bounded time (timeout) and memory (peak RSS from /usr/bin/time), and no
+#     crash: a signal or sanitizer report fails the case.
+# Cases already covered by tests/e2e/cases/ reuse those cases' generators
+# (container-truncated, container-bomb) and add the checks above.
+#
+# VALGRIND, when set, prefixes every run (make valgrind); SAN, when set
+# (make asan), raises the memory bounds for the sanitizers' shadow memory.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BIN=${BIN:-./ipsec-scan}
+W=tests/out/bad
+rm -rf "$W" && mkdir -p "$W"
+GOOD=samples/strongswan/charon-syslog-wrong-psk.log
+FIND='2026-03-05T07:58:15Z CLIENT01 RasClient: The connection failed with error 13801'
+TIME=/usr/bin/time
+pass=0 fail=0 skip=0
+MEMX=1
+[ -n "${SAN:-}" ] && MEMX=8
+[ -n "${VALGRIND:-}" ] && MEMX=16
+TX=1
+[ -n "${SAN:-}" ] && TX=4
+[ -n "${VALGRIND:-}" ] && TX=30
+
+if [ ! -x "$TIME" ]; then
+	echo "bad inputs: $TIME is missing (Debian package 'time'): run make deps"
+	exit 1
+fi
+
+want() { # NAME: is this case selected?
+	[ $# -ge 1 ] || return 0
+	case " $SELECTED " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+SELECTED=" $* "
+[ $# -eq 0 ] && SELECTED=""
+selected() { [ -z "$SELECTED" ] || want "$1"; }
+# the cases that read hundreds of MB: minutes under valgrind, so skipped there
+heavy() {
+	[ -z "${VALGRIND:-}" ] && return 0
+	skip_case "$1" "reads hundreds of MB: not run under valgrind (make test and make asan run it)"
+	return 1
+}
+
+# run NAME SECONDS MIB ARGS... : ipsec-scan -f json --fail-on none ARGS, with
+# stdout in $W/NAME.out, stderr in $W/NAME.err, peak RSS (KiB) in $W/NAME.rss
+run() {
+	name=$1 secs=$(($2 * TX)) mib=$(($3 * MEMX))
+	shift 3
+	CASE=$name
+	ok=1 why=""
+	timeout -k 5 "$secs" "$TIME" -f "%e %M" -o "$W/$name.rss" ${VALGRIND:-} "$BIN" \
+		-f json --tz UTC --year 2025 --fail-on none "$@" >"$W/$name.out" 2>"$W/$name.err"
+	rc=$?
+	bounded "$secs" "$mib"
+}
+
+# bounded SECONDS MIB: no timeout, no crash, peak RSS under the bound
+bounded() {
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		bad "took longer than $1 s"
+	elif [ "$rc" -gt 128 ] && [ "$rc" != 141 ]; then
+		bad "killed by signal $((rc - 128))"
+	fi
+	if grep -q -E 'Sanitizer|runtime error|Command terminated by signal' "$W/$CASE.err"; then
+		bad "crash or sanitizer report"
+	fi
+	kib=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null | cut -d' ' -f2)
+	case $kib in
+	'' | *[!0-9]*) bad "no peak RSS measured" ;;
+	*) [ "$kib" -le $(($2 * 1024)) ] || bad "peak RSS $((kib / 1024)) MiB > $2 MiB" ;;
+	esac
+	# /usr/bin/time notes a non-zero exit in its output file: keep only the figure
+	sed -i '/^Command exited/d' "$W/$CASE.rss" 2>/dev/null
+}
+
+bad() {
+	ok=0
+	why="$why${why:+; }$*"
+}
+
+expect_rc() {
+	[ "$rc" = "$1" ] || bad "exit $rc, expected $1"
+}
+
+# expect_err ERE: a line of stderr matches (each line starts with the
+# program name: one line per problem)
+expect_err() {
+	grep -q -E -- "$1" "$W/$CASE.err" || bad "stderr lacks /$1/"
+	# a rules file's diagnostics read FILE:LINE:COL: error: ..., like a compiler's
+	if grep -v -E '^ipsec-scan: |^[^ ]+:[0-9]+:[0-9]+: (error|warning): ' "$W/$CASE.err" |
+		grep -q .; then
+		bad "stderr has a line not from ipsec-scan"
+	fi
+}
+
+expect_quiet() {
+	[ ! -s "$W/$CASE.err" ] || bad "unexpected stderr"
+}
+
+# expect_found PATH [NAME]: the JSON report is valid and has a finding in PATH
+expect_found() {
+	n=$(jq --arg p "$1" --arg n "${2:-}" \
+		'[.findings[] | select(.path == $p and ($n == "" or .name == $n))] | length' \
+		"$W/$CASE.out" 2>/dev/null)
+	case $n in
+	'' | 0) bad "no finding in $1 ${2:-}" ;;
+	esac
+}
+
+expect_good() {
+	expect_found "$GOOD" IKEV2_AUTHENTICATION_FAILED
+}
+
+# expect_input PATH JQ-EXPR: the report's entry for the input satisfies EXPR
+expect_input() {
+	r=$(jq --arg p "$1" "[.inputs[] | select(.path == \$p) | ($2)] | all" "$W/$CASE.out" 2>/dev/null)
+	[ "$r" = true ] || bad "input $1: not ($2)"
+}
+
+done_case() {
+	secs=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null | cut -d' ' -f1)
+	kib=$(tail -n 1 "$W/$CASE.rss" 2>/dev/null | cut -d' ' -f2)
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+		printf 'ok   %-24s exit %s, %s s, %s MiB\n' "$CASE" "$rc" "$secs" "$((${kib:-0} / 1024))"
+	else
+		fail=$((fail + 1))
+		printf 'FAIL %-24s %s\n' "$CASE" "$why"
+		sed 's/^/     | /' "$W/$CASE.err" | head -5
+	fi
+}
+
+skip_case() {
+	skip=$((skip + 1))
+	printf 'skip %-24s %s\n' "$1" "$2"
+}
+
+# ---- the cases -------------------------------------------------------------
+
+# Binary garbage (a deflate stream: incompressible, deterministic).
+if selected random-binary; then
+	seq 1 400000 | gzip -n -1 | tail -c +11 >"$W/random.bin"
+	run random-binary 30 64 "$W/random.bin" "$GOOD"
+	expect_rc 0
+	expect_quiet
+	expect_good
+	expect_input "$W/random.bin" '.status == "ok"'
+	done_case
+fi
+
+# NUL bytes inside lines: the failure after them is still found, on its line.
+if selected nul-in-lines; then
+	{
+		printf 'Mar  5 07:58:10 gw charon: 05[NET] \000\000 received packet\000 from 10.0.0.1\n'
+		printf 'Mar  5 07:58:11 gw charon: 05[NET] \000\n'
+		echo "$FIND"
+	} >"$W/nul.log"
+	run nul-in-lines 30 64 "$W/nul.log" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/nul.log"
+	r=$(jq --arg p "$W/nul.log" '[.findings[] | select(.path == $p) | .line] | first' "$W/$CASE.out")
+	[ "$r" = 3 ] || bad "finding on line $r, expected 3"
+	done_case
+fi
+
+# Invalid UTF-8 (stray continuation bytes, overlongs, a cut sequence): the
+# JSON report stays valid, the failure is found.
+if selected invalid-utf8; then
+	{
+		printf 'Mar  5 07:58:10 gw charon: \200\277 \300\257 \355\240\200 \370\210\200\200\200 \342\202\n'
+		printf '%s \377\376 peer \300\n' "$FIND"
+	} >"$W/utf8.log"
+	run invalid-utf8 30 64 "$W/utf8.log" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/utf8.log"
+	jq -e . "$W/$CASE.out" >/dev/null 2>&1 || bad "JSON report does not parse"
+	done_case
+fi
+
+# UTF-16 LE with a BOM and an odd number of bytes (the last unit cut).
+if selected odd-utf16; then
+	{ printf '\377\376'; printf '%s\r\nMar  5 07:58:16 gw x: tail\r\n' "$FIND" | iconv -f UTF-8 -t UTF-16LE; printf 'A'; } >"$W/odd16.log"
+	run odd-utf16 30 64 "$W/odd16.log" "$GOOD"
+	expect_good
+	expect_found "$W/odd16.log"
+	expect_rc 3
+	expect_err "odd16.log: .*offset [0-9]+"
+	done_case
+fi
+
+# A 300 MB line without a newline, through a FIFO (no 300 MB file on disk):
+# cut at --max-record, memory stays small.
+if selected long-line && heavy long-line; then
+	mkfifo "$W/long.fifo"
+	{ head -c 314572800 /dev/zero | tr '\0' a; printf ' %s' "$FIND"; } >"$W/long.fifo" &
+	run long-line 120 96 "$W/long.fifo" "$GOOD"
+	wait
+	expect_rc 0
+	expect_good
+	expect_input "$W/long.fifo" '.truncated == 1 and .bytes > 314572800'
+	done_case
+fi
+
+# An empty file (tests/e2e/cases/core-empty-input checks the report alone).
+if selected empty; then
+	: >"$W/empty.log"
+	run empty 30 64 "$W/empty.log" "$GOOD"
+	expect_rc 0
+	expect_quiet
+	expect_good
+	expect_input "$W/empty.log" '.status == "empty"'
+	done_case
+fi
+
+# A truncated .gz: the generator of tests/e2e/cases/container-truncated.
+if selected truncated-gz; then
+	mkdir -p "$W/trunc" && OUT=$W/trunc sh tests/e2e/cases/container-truncated/setup
+	run truncated-gz 60 64 "$W/trunc/cut.log.gz" "$GOOD"
+	expect_rc 3
+	expect_err "cut.log.gz!cut.log: at offset [0-9]+: .*truncated"
+	expect_good
+	done_case
+fi
+
+# A compression bomb: the generator of tests/e2e/cases/container-bomb
+# (256 MiB of xz in a few KiB), stopped by the ratio limit.
+if selected compression-bomb && heavy compression-bomb; then
+	mkdir -p "$W/bomb" && OUT=$W/bomb sh tests/e2e/cases/container-bomb/setup
+	run compression-bomb 60 64 "$W/bomb/bomb.log.xz" "$GOOD"
+	expect_rc 3
+	expect_err "bomb.log.xz.*1000 times its size"
+	expect_good
+	done_case
+	# and the per-member byte cap, set low on the command line
+	run member-cap 60 64 --max-member 1M "$W/bomb/bomb.log.xz" "$GOOD"
+	expect_rc 3
+	expect_err "bomb.log.xz.*1 MiB|bomb.log.xz.*1048576"
+	expect_good
+	done_case
+fi
+
+# A zip whose members are named ../../ and /tmp/...: read as streams under
+# those names, nothing is written anywhere.
+if selected zip-slip; then
+	mkdir -p "$W/slip/XX/XX" "$W/slip/Atmp"
+	echo "$FIND" >"$W/slip/XX/XX/up.log"
+	echo "$FIND" >"$W/slip/Atmp/abs.log"
+	(cd "$W/slip" && zip -q -X ../slip.zip XX/XX/up.log Atmp/abs.log)
+	# the names are not covered by the CRC: rewrite them in place
+	sed -i 's|XX/XX/up.log|../../up.log|g; s|Atmp/abs.log|/tmp/abs.log|g' "$W/slip.zip"
+	rm -f /tmp/abs.log
+	run zip-slip 30 64 "$W/slip.zip" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/slip.zip!../../up.log"
+	expect_found "$W/slip.zip!/tmp/abs.log"
+	[ ! -e /tmp/abs.log ] && [ ! -e tests/up.log ] && [ ! -e up.log ] || bad "a member was written to disk"
+	done_case
+fi
+
+# Data that libarchive would hand to an external program (lzop, lrzip,
+# grzip) inside a .gz: scanned as bytes, no program is ever started. Fake
+# programs of those names first in PATH would leave a mark.
+if selected no-exec; then
+	mkdir -p "$W/bin"
+	for p in lzop lrzip grzip lz4 zstd gzip bzip2 xz lzma lzip; do
+		printf '#!/bin/sh\ntouch "%s/ran-${0##*/}"\nexit 1\n' "$PWD/$W" >"$W/bin/$p"
+		chmod +x "$W/bin/$p"
+	done
+	{ printf '\211LZO\000\015\012\032\012'; echo "$FIND"; } | gzip -n >"$W/lzo.gz"
+	{ printf 'LRZI\000\006'; echo "$FIND"; } | gzip -n >"$W/lrz.gz"
+	{ printf 'GRZipII\000\002\004:)'; echo "$FIND"; } | gzip -n >"$W/grz.gz"
+	PATH="$PWD/$W/bin:$PATH" run no-exec 30 64 "$W/lzo.gz" "$W/lrz.gz" "$W/grz.gz" "$GOOD"
+	expect_rc 0
+	expect_good
+	! ls "$W"/ran-* >/dev/null 2>&1 || bad "an external program was run: $(ls "$W"/ran-*)"
+	done_case
+fi
+
+# An archive nested 20 deep (tar, gz, zip in turn): stopped at the depth limit.
+if selected nested-20; then
+	mkdir -p "$W/nest" && echo "$FIND" >"$W/nest/l0"
+	i=0
+	while [ $i -lt 20 ]; do
+		n=$((i + 1))
+		case $((i % 3)) in
+		0) tar -C "$W/nest" --owner=0 --group=0 --mtime=2025-01-01 -cf "$W/nest/l$n" "l$i" ;;
+		1) gzip -n -c "$W/nest/l$i" >"$W/nest/l$n" ;;
+		2) (cd "$W/nest" && zip -q -X "l$n.zip" "l$i" && mv "l$n.zip" "l$n") ;;
+		esac
+		rm "$W/nest/l$i"
+		i=$n
+	done
+	run nested-20 30 64 "$W/nest/l20" "$GOOD"
+	expect_rc 3
+	expect_err "l20.*(deep|depth|levels)"
+	expect_good
+	done_case
+	# and the depth limit raised on the command line: the log at the bottom is read
+	run nested-20-max-depth 30 64 --max-depth 25 "$W/nest/l20" "$GOOD"
+	expect_rc 0
+	expect_good
+	r=$(jq '[.findings[] | select(.path | test("l20!"))] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "${r:-0}" -ge 1 ] || bad "no finding at the bottom of the nest"
+	done_case
+fi
+
+# A fake .evtx: the right magic, a garbage body.
+if selected fake-evtx; then
+	{ printf 'ElfFile\000'; seq 1 20000 | gzip -n -1 | tail -c +11 | head -c 70000; } >"$W/fake.evtx"
+	run fake-evtx 30 64 "$W/fake.evtx" "$GOOD"
+	expect_rc 3
+	expect_err "fake.evtx: "
+	expect_good
+	done_case
+fi
+
+# Unterminated XML: the events before the cut are still read.
+if selected unterminated-xml; then
+	head -c 3000 samples/windows/wevtutil-qe.xml >"$W/cut.xml"
+	run unterminated-xml 30 64 "$W/cut.xml" "$GOOD"
+	expect_rc 3
+	expect_err "cut.xml: .*(line|offset) [0-9]+"
+	expect_good
+	expect_found "$W/cut.xml"
+	done_case
+fi
+
+# XML with entity bombs ("billion laughs") and an external entity naming a
+# local file: nothing expands, nothing is fetched.
+if selected xml-entities; then
+	{
+		printf '<?xml version="1.0"?>\n<!DOCTYPE e [\n <!ENTITY a "aaaaaaaaaaaaaaaaaaaa">\n'
+		i=1
+		while [ $i -le 9 ]; do
+			p=$([ $i = 1 ] && echo a || echo "b$((i - 1))")
+			printf ' <!ENTITY b%d "&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;">\n' $i $p $p $p $p $p $p $p $p $p $p
+			i=$((i + 1))
+		done
+		printf ' <!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n'
+		printf "<Events><Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"
+		printf "<System><Provider Name='RasClient'/><EventID>20227</EventID></System>"
+		printf '<EventData><Data>&b9; &x;</Data></EventData></Event></Events>\n'
+	} >"$W/entities.xml"
+	# detected as plain lines: a DTD is no Windows export
+	run xml-entities 30 64 "$W/entities.xml" "$GOOD"
+	expect_rc 0
+	expect_good
+	! grep -q 'root:' "$W/$CASE.out" || bad "/etc/passwd was read"
+	done_case
+	# forced through the XML framer, beside a good XML export
+	run xml-entities-winxml 30 64 --input-format winxml "$W/entities.xml" \
+		samples/windows/wevtutil-qe.xml
+	expect_rc 3
+	expect_err "entities.xml: at offset [0-9]+: XML error at line [0-9]+"
+	expect_found samples/windows/wevtutil-qe.xml
+	! grep -q 'root:' "$W/$CASE.out" || bad "/etc/passwd was read"
+	done_case
+fi
+
+# A CSV with an unclosed quote: the records before it are still read.
+if selected csv-unclosed-quote; then
+	{
+		printf 'Level,Date and Time,Source,Event ID,Task Category,Message\r\n'
+		printf 'Error,3/5/2026 7:58:14 AM,RasClient,20227,None,"The connection failed with error 13801."\r\n'
+		printf 'Error,3/5/2026 7:58:15 AM,RasClient,20227,None,"This quote never closes\r\n'
+		seq 1 2000 | sed 's/^/more text /'
+	} >"$W/quote.csv"
+	run csv-unclosed-quote 30 64 "$W/quote.csv" "$GOOD"
+	expect_rc 3
+	expect_err "quote.csv: .*(line|offset) [0-9]+"
+	expect_good
+	expect_found "$W/quote.csv"
+	done_case
+fi
+
+# JSON nested 100000 deep.
+if selected json-deep; then
+	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"
+	run json-deep 30 64 "$W/deep.json" "$GOOD"
+	expect_rc 3
+	expect_err "deep.json: .*(offset|line) [0-9]+"
+	expect_good
+	done_case
+fi
+
+# A directory with symlink loops: each file once, no endless walk.
+if selected symlink-loop; then
+	mkdir -p "$W/loop/sub"
+	cp "$GOOD" "$W/loop/sub/good.log"
+	ln -s .. "$W/loop/sub/up"
+	ln -s self "$W/loop/self"
+	ln -s ../../loop "$W/loop/sub/again"
+	ln -s nowhere "$W/loop/dangling"
+	run symlink-loop 30 64 "$W/loop"
+	n=$(jq '[.findings[] | select(.name == "IKEV2_AUTHENTICATION_FAILED")] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 1 ] || bad "the log was reported $n times, expected once"
+	expect_rc 3
+	expect_err "loop/self: .*(loop|symbolic links)"
+	done_case
+fi
+
+# A FIFO whose writer writes a failure and closes.
+if selected fifo; then
+	mkfifo "$W/in.fifo"
+	(echo "$FIND" >"$W/in.fifo") &
+	run fifo 30 64 "$W/in.fifo" "$GOOD"
+	wait
+	expect_rc 0
+	expect_quiet
+	expect_good
+	expect_found "$W/in.fifo"
+	done_case
+fi
+
+# An unreadable file. Root reads any file whatever its mode, so the run is
+# made as the user nobody (setpriv) on a file of mode 000; and, as root, a
+# directory entry nothing can read: a UNIX socket.
+if selected unreadable; then
+	cp "$GOOD" "$W/good-copy.log"
+	echo "$FIND" >"$W/secret.log"
+	chmod 000 "$W/secret.log"
+	chmod 644 "$W/good-copy.log"
+	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$BIN" 2>/dev/null &&
+		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$W/good-copy.log" 2>/dev/null; then
+		CASE=unreadable ok=1 why=""
+		timeout -k 5 $((30 * TX)) "$TIME" -f "%e %M" -o "$W/$CASE.rss" \
+			setpriv --reuid=nobody --regid=nogroup --clear-groups ${VALGRIND:-} "$BIN" \
+			-f json --tz UTC --fail-on none "$W/secret.log" "$W/good-copy.log" \
+			>"$W/$CASE.out" 2>"$W/$CASE.err"
+		rc=$?
+		bounded $((30 * TX)) $((64 * MEMX))
+		expect_rc 3
+		expect_err "secret.log: cannot open: Permission denied"
+		expect_found "$W/good-copy.log" IKEV2_AUTHENTICATION_FAILED
+		done_case
+	elif [ "$(id -u)" != 0 ]; then
+		run unreadable 30 64 "$W/secret.log" "$GOOD"
+		expect_rc 3
+		expect_err "secret.log: cannot open: Permission denied"
+		expect_good
+		done_case
+	else
+		skip_case unreadable "running as root without setpriv, or nobody cannot reach $BIN"
+	fi
+	chmod 644 "$W/secret.log"
+	mkdir -p "$W/sock"
+	sock=$W/sock/socket
+	if command -v python3 >/dev/null 2>&1 &&
+		python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$sock" 2>/dev/null; then
+		run unreadable-socket 30 64 "$sock" "$GOOD"
+		expect_rc 3
+		expect_err "socket: cannot open"
+		expect_good
+		done_case
+	else
+		skip_case unreadable-socket "no python3 to make a UNIX socket"
+	fi
+fi
+
+# Escape sequences in file names and log text reach no terminal: the text
+# report and the error lines show control characters as '?'.
+if selected terminal-escapes; then
+	esc=$(printf '\033')
+	mkdir -p "$W/esc"
+	printf '%s \033]0;title\007 \033[2J\n' "$FIND" >"$W/esc/a${esc}[2Jb.log"
+	ln -s nowhere "$W/esc/gone${esc}]0;x"
+	run terminal-escapes 30 64 -f text "$W/esc" "$GOOD"
+	expect_rc 3
+	expect_err "esc/gone\?\]0;x: "
+	if grep -q "$esc" "$W/$CASE.out" "$W/$CASE.err"; then
+		bad "an escape character reached the text report or stderr"
+	fi
+	grep -q 'a?\[2Jb.log' "$W/$CASE.out" || bad "the file is not in the text report"
+	done_case
+fi
+
+# A malformed state file: refused before scanning (exit 2), never overwritten.
+if selected bad-state; then
+	printf 'ipsec-scan-state 1\ninput /x dev=1 ino=2 size=zz\n\001\002garbage\n' >"$W/state"
+	cp "$W/state" "$W/state.orig"
+	run bad-state 30 64 --state "$W/state" "$GOOD"
+	expect_rc 2
+	expect_err "state.*line 2"
+	cmp -s "$W/state" "$W/state.orig" || bad "the state file was changed"
+	done_case
+fi
+
+# A malformed rules file (YAML syntax, not only meaning: see
+# tests/e2e/cases/core-bad-rules): exit 2 before scanning, with line:column.
+if selected bad-rules-yaml; then
+	printf 'detectors:\n  - id: x\n    regex: "unclosed\n    literals: [a\n\t- tab\n' >"$W/bad.yaml"
+	run bad-rules-yaml 30 64 --rules "$W/bad.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "bad.yaml:[0-9]+(:[0-9]+)?: "
+	done_case
+fi
+
+# A catastrophic regex on long lines: the PCRE2 match limit stops each
+# attempt, the rule is reported once, the rest is scanned.
+if selected catastrophic-regex; then
+	cat >"$W/slow.yaml" <<'EOF'
+detectors:
+  - id: slow-rule
+    description: nested quantifiers that backtrack exponentially
+    literals: ['aaaa']
+    regex: '(a+)+$'
+    name: ERROR_IPSEC_IKE_AUTH_FAIL
+EOF
+	# 200 lines (3 under valgrind: each costs the whole match limit)
+	nl=200
+	[ -n "${VALGRIND:-}" ] && nl=3
+	awk -v n=$nl 'BEGIN { s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"; s = s s s s s s s s; for (i = 0; i < n; i++) print s "b" }' >"$W/slow.log"
+	run catastrophic-regex 60 64 --rules "$W/slow.yaml" "$W/slow.log" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_err "note: .*slow-rule.*limit"
+	n=$(grep -c 'slow-rule' "$W/$CASE.err")
+	[ "$n" = 1 ] || bad "the rule is named $n times on stderr, expected once"
+	done_case
+fi
+
+# Output to a full disk.
+if selected dev-full; then
+	if [ -w /dev/full ]; then
+		run dev-full 30 64 -o /dev/full "$GOOD"
+		expect_rc 4
+		expect_err "/dev/full: No space left on device"
+		done_case
+	else
+		skip_case dev-full "/dev/full is missing"
+	fi
+fi
+
+# Output into a closed pipe: stop quietly, as grep does (SIGPIPE, no message).
+if selected closed-pipe && heavy closed-pipe; then
+	CASE=closed-pipe ok=1 why=""
+	yes "$FIND" | head -n 200000 >"$W/many.log"
+	(timeout -k 5 $((60 * TX)) "$TIME" -f "%e %M" -o "$W/$CASE.rss" ${VALGRIND:-} "$BIN" \
+		--tz UTC -f ndjson --fail-on none "$W/many.log" "$GOOD" 2>"$W/$CASE.err"
+		echo $? >"$W/$CASE.rc") | head -n 1 >"$W/$CASE.out"
+	rc=$(cat "$W/$CASE.rc")
+	bounded $((60 * TX)) $((256 * MEMX))
+	grep -v -e '^Command terminated by signal 13' "$W/$CASE.err" >"$W/$CASE.err2"
+	mv "$W/$CASE.err2" "$W/$CASE.err"
+	[ "$rc" = 141 ] || [ "$rc" = 0 ] || bad "exit $rc, expected SIGPIPE (141)"
+	expect_quiet
+	[ "$(wc -l <"$W/$CASE.out")" = 1 ] || bad "no first line"
+	done_case
+fi
+
+echo "bad inputs: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,8 @@
+/* fuzz_evtx.c - the evtx framer (binary .evtx through libevtx), through the scanner and correlator. */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_scan(data, size, "evtx");
+	return 0;
+}
