@@ -728,31 +728,35 @@ static int cmp_window(const void *a, const void *b)
 	return strcmp(x->correlation, y->correlation);
 }
 
+/* The window record of a closed segment (freed by ips_window_free()). */
+static ips_window_t *window_of(const ips_correlator_t *c, const segment_t *sg)
+{
+	ips_window_t *w = ips_xcalloc(1, sizeof *w);
+	w->correlation = ips_xstrdup(c->corrs[sg->corr].decl->id);
+	w->kind = sg->kind;
+	w->input = sg->input;
+	w->line = sg->line;
+	w->first = sg->first;
+	w->last = sg->last;
+	w->key = ips_xcalloc(sg->nkv ? sg->nkv : 1, sizeof *w->key);
+	for (size_t i = 0; i < sg->nkv; i++) {
+		w->key[i].key = ips_xstrdup(sg->kv[i].key);
+		w->key[i].value = ips_xstrdup(sg->kv[i].value);
+	}
+	w->nkey = sg->nkv;
+	w->findings = ips_xmalloc((sg->nf ? sg->nf : 1) * sizeof *w->findings);
+	if (sg->nf)
+		memcpy(w->findings, sg->f, sg->nf * sizeof *w->findings);
+	w->nfindings = sg->nf;
+	return w;
+}
+
 /* The closed windows into the results, in input and line order. */
 static void publish_windows(ips_correlator_t *c)
 {
 	size_t first = c->res->windows.len;
-	for (size_t s = 0; s < c->nsegs; s++) {
-		const segment_t *sg = &c->segs[s];
-		ips_window_t *w = ips_xcalloc(1, sizeof *w);
-		w->correlation = ips_xstrdup(c->corrs[sg->corr].decl->id);
-		w->kind = sg->kind;
-		w->input = sg->input;
-		w->line = sg->line;
-		w->first = sg->first;
-		w->last = sg->last;
-		w->key = ips_xcalloc(sg->nkv ? sg->nkv : 1, sizeof *w->key);
-		for (size_t i = 0; i < sg->nkv; i++) {
-			w->key[i].key = ips_xstrdup(sg->kv[i].key);
-			w->key[i].value = ips_xstrdup(sg->kv[i].value);
-		}
-		w->nkey = sg->nkv;
-		w->findings = ips_xmalloc((sg->nf ? sg->nf : 1) * sizeof *w->findings);
-		if (sg->nf)
-			memcpy(w->findings, sg->f, sg->nf * sizeof *w->findings);
-		w->nfindings = sg->nf;
-		ips_vec_push(&c->res->windows, w);
-	}
+	for (size_t s = 0; s < c->nsegs; s++)
+		ips_vec_push(&c->res->windows, window_of(c, &c->segs[s]));
 	if (c->res->windows.len - first > 1)
 		qsort(c->res->windows.items + first, c->res->windows.len - first, sizeof(void *),
 		      cmp_window);
@@ -1309,8 +1313,8 @@ static void compact(ips_correlator_t *c, const bool *gone)
 	free(map);
 }
 
-size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_incident_cb_t emit,
-			     void *ctx)
+size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all,
+			     ips_window_cb_t emit_window, ips_incident_cb_t emit, void *ctx)
 {
 	ips_results_t *res = c->res;
 	c->wall = wall;
@@ -1382,6 +1386,20 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_in
 	for (size_t s = 0; s < c->nsegs; s++)
 		if (!c->segs[s].nf)
 			ips_vec_push(&out, build_empty(c, &c->segs[s]));
+	/* the windows of the incidents written now, before them and while
+	 * their findings still exist, in the order a whole-run report has */
+	ips_vec_t wins = {0};
+	for (size_t s = 0; s < c->nsegs; s++)
+		if (!c->segs[s].nf || gone[c->segs[s].f[0]])
+			ips_vec_push(&wins, window_of(c, &c->segs[s]));
+	if (wins.len > 1)
+		qsort(wins.items, wins.len, sizeof(void *), cmp_window);
+	for (size_t i = 0; i < wins.len; i++) {
+		if (emit_window)
+			emit_window(ctx, res, wins.items[i]);
+		ips_window_free(wins.items[i]);
+	}
+	ips_vec_free(&wins);
 	if (out.len)
 		qsort(out.items, out.len, sizeof(void *), cmp_incident);
 	for (size_t i = 0; i < out.len; i++) {

@@ -87,8 +87,11 @@ void ips_correlator_finish(ips_correlator_t *c);
  * join (no finding of it in an open window, and its newest finding older
  * than the incident gap plus the clock skew by the newest record's time or
  * by the wall clock since it was read) or that has been open for the group
- * correlation's `span` (default 300 s; what follows starts a new incident),
- * pass each to emit in order of first time, and free them and their findings (finding indexes change). With
+ * correlation's `span` (default 300 s; what follows starts a new incident).
+ * First the closed windows of those incidents (and the windows with no
+ * finding) go to emit_window, in input and line order as in
+ * results->windows, then the incidents to emit in order of first time; then
+ * all of them and their findings are freed (finding indexes change). With
  * `all`, everything closes (end of input, a stop signal). Above
  * IPS_LIVE_MAX_FINDINGS undecided findings, every group outside an open
  * window is written early (counted, see ips_correlator_forced()).
@@ -97,8 +100,9 @@ void ips_correlator_finish(ips_correlator_t *c);
  */
 #define IPS_LIVE_MAX_FINDINGS 4096
 typedef void (*ips_incident_cb_t)(void *ctx, const ips_results_t *res, const ips_incident_t *x);
-size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all, ips_incident_cb_t emit,
-			     void *ctx);
+typedef void (*ips_window_cb_t)(void *ctx, const ips_results_t *res, const ips_window_t *w);
+size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all,
+			     ips_window_cb_t emit_window, ips_incident_cb_t emit, void *ctx);
 /* Incidents written early because the undecided findings passed the cap. */
 uint64_t ips_correlator_forced(const ips_correlator_t *c);
 

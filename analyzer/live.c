@@ -121,6 +121,13 @@ static void on_finding(void *ctx, const ips_results_t *res, const ips_finding_t 
 	}
 }
 
+static void on_window(void *ctx, const ips_results_t *res, const ips_window_t *w)
+{
+	live_t *L = ctx;
+	ips_ndjson_window(L->out, L->g, res, w);
+	flush_out(L);
+}
+
 static void on_incident(void *ctx, const ips_results_t *res, const ips_incident_t *x)
 {
 	live_t *L = ctx;
@@ -351,7 +358,7 @@ static void pump_pipe(live_t *L, stream_t *st)
 
 static void settle(live_t *L, bool all)
 {
-	ips_scanner_settle(L->sc, wall_now(), all, on_incident, L);
+	ips_scanner_settle(L->sc, wall_now(), all, on_window, on_incident, L);
 }
 
 static int cmp_code(const void *a, const void *b, void *ctx)

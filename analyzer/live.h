@@ -4,7 +4,8 @@
  * moment they are known (docs/live.md).
  *
  * Findings are written and flushed as soon as their line is matched;
- * incidents when their correlation window closes (ips_correlator_settle());
+ * incidents when their correlation window closes (ips_correlator_settle()),
+ * each after the streamed stage's windows in it (for `merge`);
  * the inputs and the summary when the run ends (end of every input, or
  * SIGTERM/SIGINT). SIGHUP reopens the output file. Memory holds only the
  * open windows and the findings of groups still open, with caps.

@@ -4,8 +4,9 @@
  * otherwise the same keys as the JSON report's objects, written by the same
  * helpers. Order: inputs, findings, windows (what `merge` needs to rebuild
  * the incidents, docs/scale.md), incidents, summary. (Live mode writes
- * findings as they are found, incidents as they close, inputs and the
- * summary at the end, and no windows: live.c, docs/live.md.)
+ * findings as they are found, each incident when it closes with the
+ * windows in it just before it, inputs and the summary at the end: live.c,
+ * docs/live.md.)
  * Log text need not be valid UTF-8: malformed bytes are written as U+FFFD,
  * so every line is valid JSON.
  */

@@ -70,6 +70,14 @@ void ips_incident_free(ips_incident_t *x)
 	free(x);
 }
 
+void ips_window_free(ips_window_t *w)
+{
+	free(w->correlation);
+	kv_free(w->key, w->nkey);
+	free(w->findings);
+	free(w);
+}
+
 void ips_results_append(ips_results_t *to, ips_results_t *from)
 {
 	size_t off = to->inputs.len;
@@ -119,13 +127,8 @@ void ips_results_free(ips_results_t *r)
 	for (size_t i = 0; i < r->incidents.len; i++)
 		ips_incident_free(r->incidents.items[i]);
 	ips_vec_free(&r->incidents);
-	for (size_t i = 0; i < r->windows.len; i++) {
-		ips_window_t *w = r->windows.items[i];
-		free(w->correlation);
-		kv_free(w->key, w->nkey);
-		free(w->findings);
-		free(w);
-	}
+	for (size_t i = 0; i < r->windows.len; i++)
+		ips_window_free(r->windows.items[i]);
 	ips_vec_free(&r->windows);
 	for (size_t i = 0; i < r->notes.len; i++)
 		free(r->notes.items[i]);

@@ -140,6 +140,7 @@ void ips_results_free(ips_results_t *r);
 /* Free one finding or incident with what it owns (live mode drops them once written). */
 void ips_finding_free(ips_finding_t *f);
 void ips_incident_free(ips_incident_t *x);
+void ips_window_free(ips_window_t *w);
 /* The highest severity among the findings (IPS_SEV_NONE when none). */
 ips_severity_t ips_results_max_severity(const ips_results_t *r);
 /*

@@ -1591,10 +1591,10 @@ ips_input_t *ips_scanner_stream_input(ips_sink_t *k)
 	return k->in;
 }
 
-size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_incident_cb_t emit,
-			  void *ctx)
+size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_window_cb_t emit_window,
+			  ips_incident_cb_t emit, void *ctx)
 {
-	return ips_correlator_settle(s->corr, wall, all, emit, ctx);
+	return ips_correlator_settle(s->corr, wall, all, emit_window, emit, ctx);
 }
 
 uint64_t ips_scanner_forced(const ips_scanner_t *s)

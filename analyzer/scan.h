@@ -125,8 +125,8 @@ void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records,
 /* The input entry of a stream (borrowed; owned by the results). */
 ips_input_t *ips_scanner_stream_input(ips_sink_t *k);
 /* ips_correlator_settle() on the scanner's correlator. */
-size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_incident_cb_t emit,
-			  void *ctx);
+size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_window_cb_t emit_window,
+			  ips_incident_cb_t emit, void *ctx);
 uint64_t ips_scanner_forced(const ips_scanner_t *s);
 
 #endif

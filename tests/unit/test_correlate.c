@@ -417,6 +417,28 @@ static void live_emit(void *ctx, const ips_results_t *res, const ips_incident_t 
 	live_n++;
 }
 
+/* windows: how many, and for the first 16 their findings' ids (read while
+ * the findings still exist) and how many incidents came out before each */
+static size_t live_wn, live_wbefore[16], live_wsize[16];
+static char live_wfirst[16][17];
+
+static void live_window(void *ctx, const ips_results_t *res, const ips_window_t *w)
+{
+	(void)ctx;
+	if (live_wn < 16) {
+		live_wbefore[live_wn] = live_n;
+		live_wsize[live_wn] = w->nfindings;
+		live_wfirst[live_wn][0] = 0;
+		for (size_t i = 0; i < w->nfindings; i++) {
+			assert_true(w->findings[i] < res->findings.len);
+			const ips_finding_t *f = res->findings.items[w->findings[i]];
+			if (!i)
+				memcpy(live_wfirst[live_wn], f->id, 17);
+		}
+	}
+	live_wn++;
+}
+
 static void live_count(void *ctx, const ips_results_t *res, const ips_finding_t *f)
 {
 	(void)res;
@@ -444,8 +466,8 @@ static void live_settle_matches_batch(void **state)
 	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
 	size_t nfound = 0;
 	ips_scanner_set_live(s, live_count, &nfound);
-	live_n = 0;
-	ips_scanner_settle(s, 1000, false, live_emit, NULL);
+	live_n = live_wn = 0;
+	ips_scanner_settle(s, 1000, false, live_window, live_emit, NULL);
 	ips_sink_t *k = ips_scanner_stream_open(s, path, "lines", 0);
 	uint64_t off = 0, line = 1;
 	size_t most = 0;
@@ -456,7 +478,7 @@ static void live_settle_matches_batch(void **state)
 		off += len;
 		line++;
 		p += len;
-		ips_scanner_settle(s, 1000, false, live_emit, NULL); /* the wall clock stands still */
+		ips_scanner_settle(s, 1000, false, live_window, live_emit, NULL); /* the wall clock stands still */
 		if (res->findings.len > most)
 			most = res->findings.len;
 	}
@@ -464,13 +486,22 @@ static void live_settle_matches_batch(void **state)
 	assert_int_equal(live_n, 2);
 	assert_true(most <= 6); /* never more than one open group's findings */
 	ips_scanner_stream_close(s, k, line - 1, off);
-	ips_scanner_settle(s, 1000, true, live_emit, NULL);
+	ips_scanner_settle(s, 1000, true, live_window, live_emit, NULL);
 	assert_int_equal(live_n, 3);
 	assert_int_equal(res->findings.len, 0);
 	assert_int_equal(nfound, 11);
 	for (size_t i = 0; i < 3; i++) {
 		assert_string_equal(live_ids[i], inc(batch, i)->id);
 		assert_int_equal(live_sizes[i], inc(batch, i)->nfindings);
+	}
+	/* the windows of the batch scan, each written with its findings */
+	assert_int_equal(live_wn, batch->windows.len);
+	for (size_t i = 0; i < live_wn && i < 16; i++) {
+		const ips_window_t *w = batch->windows.items[i];
+		assert_int_equal(live_wsize[i], w->nfindings);
+		if (w->nfindings)
+			assert_string_equal(live_wfirst[i],
+					    ((ips_finding_t *)batch->findings.items[w->findings[0]])->id);
 	}
 	ips_scanner_finish(s);
 	ips_scanner_free(s);
@@ -488,8 +519,8 @@ static void live_settle_wall_clock_and_windows(void **state)
 	o.year = 2026;
 	ips_results_t *res = ips_results_new();
 	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
-	live_n = 0;
-	ips_scanner_settle(s, 1000, false, live_emit, NULL);
+	live_n = live_wn = 0;
+	ips_scanner_settle(s, 1000, false, live_window, live_emit, NULL);
 	ips_sink_t *k = ips_scanner_stream_open(s, "w.log", "lines", 0);
 	const char *text = "2026-03-05T07:00:00Z h x: peer=1.1.1.1 code 13801\n"
 			   "2026-03-05T07:00:01Z h x: peer=2.2.2.2 code 13800\n"
@@ -497,15 +528,20 @@ static void live_settle_wall_clock_and_windows(void **state)
 	ips_sink_lines(k, text, strlen(text), 0, 1);
 	/* under the span (300 s) and gap + skew (420 s); the bracket's window
 	 * (120 s) has passed by the wall clock */
-	ips_scanner_settle(s, 1250, false, live_emit, NULL);
+	ips_scanner_settle(s, 1250, false, live_window, live_emit, NULL);
 	assert_int_equal(live_n, 0);
-	ips_scanner_settle(s, 1421, false, live_emit, NULL);
+	ips_scanner_settle(s, 1421, false, live_window, live_emit, NULL);
 	/* the lone failure is written; the bracket closed by the wall clock
 	 * (window 120 s) became its incident too */
 	assert_int_equal(live_n, 2);
 	assert_int_equal(res->findings.len, 0);
+	/* the bracket's window (unterminated: its BEGIN marker is no finding,
+	 * 13806 is) came out before both incidents */
+	assert_int_equal(live_wn, 1);
+	assert_int_equal(live_wbefore[0], 0);
+	assert_int_equal(live_wsize[0], 1);
 	ips_scanner_stream_close(s, k, 3, strlen(text));
-	ips_scanner_settle(s, 1422, true, live_emit, NULL);
+	ips_scanner_settle(s, 1422, true, live_window, live_emit, NULL);
 	assert_int_equal(live_n, 2);
 	ips_scanner_finish(s);
 	ips_scanner_free(s);
