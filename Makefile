@@ -83,7 +83,7 @@ $(B):
 
 # ---- tests ---------------------------------------------------------------
 
-$(B)/tests/%: tests/unit/%.c $(B)/libipsecscan.a | $(B)
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libipsecscan.a | $(B)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
 	    $(B)/libipsecscan.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 

@@ -14,6 +14,7 @@
 #include "correlate.h"
 #include "scan.h"
 #include "state.h"
+#include "unit.h"
 
 static const char rules_yaml[] =
 	"entries:\n"
@@ -49,39 +50,21 @@ static char dir[] = "/tmp/ips-test-corr-XXXXXX";
 static int setup(void **state)
 {
 	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	ips_diag_t d;
-	ips_diag_init(&d);
-	rules = ips_rules_new();
-	ips_status_t st = ips_rules_add_buffer(rules, "t.yaml", rules_yaml, strlen(rules_yaml), false, &d);
-	if (st == IPS_OK)
-		st = ips_rules_finalize(rules, &d);
-	ips_diag_print(&d, stderr);
-	ips_diag_free(&d);
-	return (st == IPS_OK && mkdtemp(dir)) ? 0 : -1;
+	ut_utc();
+	rules = ut_rules(false, "t.yaml", rules_yaml);
+	return rules ? ut_mkdtemp(dir) : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	ips_rules_free(rules);
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ut_rmtree(dir);
 }
 
 static const char *file(const char *name, const char *text)
 {
-	static char paths[4][512];
-	static int k;
-	char *p = paths[k++ % 4];
-	snprintf(p, 512, "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return p;
+	return ut_write_file(dir, name, text);
 }
 
 static ips_results_t *scan(const char *a, const char *b)

@@ -16,30 +16,25 @@
 #include "cron.h"
 #include "source.h"
 #include "state.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/ips-test-cron-XXXXXX";
 
 static int setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
+	return ut_mkdtemp(dir);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[700];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ut_rmtree(dir);
 }
 
 static const char *path_of(const char *name)
 {
-	static char paths[4][600];
-	static int k;
-	char *p = paths[k++ % 4];
-	snprintf(p, 600, "%s/%s", dir, name);
-	return p;
+	return ut_path(dir, name);
 }
 
 static void write_file(const char *name, const char *mode, const char *text)

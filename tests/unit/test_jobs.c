@@ -15,6 +15,7 @@
 #include "jobs.h"
 #include "progress.h"
 #include "report.h"
+#include "unit.h"
 
 static ips_rules_t *rules;
 static char dir[] = "/tmp/ips-test-jobs-XXXXXX";
@@ -22,37 +23,21 @@ static char dir[] = "/tmp/ips-test-jobs-XXXXXX";
 static int setup(void **state)
 {
 	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	ips_diag_t d;
-	ips_diag_init(&d);
-	rules = ips_rules_new();
-	ips_status_t st = ips_rules_add_builtin(rules, &d);
-	if (st == IPS_OK)
-		st = ips_rules_finalize(rules, &d);
-	ips_diag_free(&d);
-	if (!mkdtemp(dir))
-		return -1;
-	return st == IPS_OK ? 0 : -1;
+	ut_utc();
+	rules = ut_rules(true, NULL, NULL);
+	return rules ? ut_mkdtemp(dir) : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	ips_rules_free(rules);
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ut_rmtree(dir);
 }
 
 static void put(const char *name, const char *text)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	ut_write_file(dir, name, text);
 }
 
 static const char *const log_a =

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "unit.h"
 
 static const char rules_yaml[] =
 	"entries:\n"
@@ -61,15 +62,8 @@ static ips_rules_t *rules;
 static int setup(void **state)
 {
 	(void)state;
-	ips_diag_t d;
-	ips_diag_init(&d);
-	rules = ips_rules_new();
-	ips_status_t st = ips_rules_add_buffer(rules, "t.yaml", rules_yaml, strlen(rules_yaml), false, &d);
-	if (st == IPS_OK)
-		st = ips_rules_finalize(rules, &d);
-	ips_diag_print(&d, stderr);
-	ips_diag_free(&d);
-	return st == IPS_OK ? 0 : -1;
+	rules = ut_rules(false, "t.yaml", rules_yaml);
+	return rules ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -10,20 +10,15 @@
 #include <string.h>
 
 #include "merge.h"
+#include "unit.h"
 
 static ips_rules_t *rules;
 
 static int setup(void **state)
 {
 	(void)state;
-	ips_diag_t d;
-	ips_diag_init(&d);
-	rules = ips_rules_new();
-	ips_status_t st = ips_rules_add_builtin(rules, &d);
-	if (st == IPS_OK)
-		st = ips_rules_finalize(rules, &d);
-	ips_diag_free(&d);
-	return st == IPS_OK ? 0 : -1;
+	rules = ut_rules(true, NULL, NULL);
+	return rules ? 0 : -1;
 }
 
 static int teardown(void **state)

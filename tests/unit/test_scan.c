@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "scan.h"
+#include "unit.h"
 
 static ips_rules_t *rules;
 static char dir[] = "/tmp/ips-test-scan-XXXXXX";
@@ -33,39 +34,21 @@ static const char rules_yaml[] =
 static int setup(void **state)
 {
 	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	ips_diag_t d;
-	ips_diag_init(&d);
-	rules = ips_rules_new();
-	ips_status_t st = ips_rules_add_buffer(rules, "t.yaml", rules_yaml, strlen(rules_yaml), false, &d);
-	if (st == IPS_OK)
-		st = ips_rules_finalize(rules, &d);
-	ips_diag_print(&d, stderr);
-	ips_diag_free(&d);
-	if (!mkdtemp(dir))
-		return -1;
-	return st == IPS_OK ? 0 : -1;
+	ut_utc();
+	rules = ut_rules(false, "t.yaml", rules_yaml);
+	return rules ? ut_mkdtemp(dir) : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	ips_rules_free(rules);
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ut_rmtree(dir);
 }
 
 static char *write_file(const char *name, const char *data, size_t len)
 {
-	static char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-	return path;
+	return ut_write_data(dir, name, data, len);
 }
 
 static ips_results_t *scan(const char *path, size_t block, size_t max_record)

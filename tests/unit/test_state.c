@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/ips-test-state-XXXXXX";
 static char path[600];
@@ -18,7 +19,7 @@ static char path[600];
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (ut_mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof path, "%s/state", dir);
 	return 0;
@@ -27,9 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[700];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ut_rmtree(dir);
 }
 
 static void write_state(const char *text)
