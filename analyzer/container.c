@@ -268,3 +268,53 @@ out:
 	free(f);
 	return st;
 }
+
+/* ---- the head of a compressed file (cron mode: a rotated log's rest) ----- */
+
+typedef struct head_read {
+	unsigned char *buf;
+	size_t n, got;
+	bool ok;
+} head_read_t;
+
+static int head_member(void *ctx, ips_source_t *m)
+{
+	head_read_t *h = ctx;
+	while (h->got < h->n) {
+		ssize_t r = ips_source_read(m, h->buf + h->got, h->n - h->got);
+		if (r < 0)
+			return 1;
+		if (r == 0)
+			break;
+		h->got += (size_t)r;
+	}
+	h->ok = true;
+	return 1; /* the first member is all there is */
+}
+
+bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t *got)
+{
+	*got = 0;
+	int err = 0;
+	ips_source_t *src = ips_source_open_path(path, &err);
+	if (!src)
+		return false;
+	const unsigned char *h;
+	ssize_t hn = ips_source_peek(src, 6, &h);
+	const char *format = hn > 0 ? ips_container_sniff(h, (size_t)hn) : NULL;
+	bool ok = false;
+	if (format && strcmp(format, "zip") && strcmp(format, "tar")) {
+		/* one member of at most n bytes is read: the limits cannot be reached */
+		ips_archive_limits_t lim = {.max_member_bytes = n ? n : 1, .max_ratio = UINT64_MAX,
+					    .max_depth = 1};
+		head_read_t hr = {.buf = buf, .n = n};
+		ips_walk_result_t wr;
+		(void)ips_archive_walk(src, format, &lim, head_member, &hr, &wr);
+		/* a compressed tar is an archive, not a log's previous file */
+		ok = hr.ok && !strcmp(wr.format, format);
+		free(wr.error);
+		*got = hr.got;
+	}
+	ips_source_close(src);
+	return ok;
+}

@@ -48,6 +48,14 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 			      const ips_archive_limits_t *lim, ips_member_cb cb, void *ctx,
 			      ips_walk_result_t *res);
 
+/*
+ * The first n decompressed bytes of the compressed single stream (.gz .bz2
+ * .xz .zst, not an archive) at path, into buf; *got says how many (fewer at
+ * its end). False when it is not such a file or cannot be read. Reads only
+ * as much as it needs; nothing is extracted.
+ */
+bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t *got);
+
 /* libarchive's version string, for --version. */
 const char *ips_archive_version(void);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "util.h"
 
 /* A head shorter than this is too weak to recognise a file by content alone. */
@@ -175,6 +176,38 @@ static int tail_candidate(ips_cron_t *c, char *name, const ips_state_input_t *pr
 	return 1;
 }
 
+/*
+ * The same for a compressed file (logrotate's compress without delaycompress:
+ * PATH.1.gz): its decompressed first bytes must be the previous file's. How
+ * much of it lies past prev->offset only reading it tells.
+ */
+static int compressed_tail_candidate(ips_cron_t *c, const char *name,
+				     const ips_state_input_t *prev, const ips_cron_id_t *cur,
+				     ips_cron_id_t *t, ips_cron_plan_t *p)
+{
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	bool ok = fd >= 0 && ips_cron_identify(fd, t);
+	if (fd >= 0)
+		close(fd);
+	if (!ok || (t->dev == cur->dev && t->ino == cur->ino))
+		return 0;
+	if (done_path(c, t->dev, t->ino))
+		return -1; /* read in this run already: its rest too */
+	if (!prev->fplen)
+		return 0; /* an empty head would match any file */
+	unsigned char *head = ips_xmalloc(IPS_STATE_FP_BYTES);
+	size_t got = 0;
+	ok = ips_compressed_head(name, head, prev->fplen, &got) && head_matches(head, got, prev);
+	free(head);
+	if (!ok)
+		return 0;
+	p->tail = ips_xstrdup(name);
+	p->tail_offset = prev->offset;
+	p->tail_line = prev->line;
+	p->tail_compressed = true;
+	return 1;
+}
+
 static int cmp_desc(const void *a, const void *b)
 {
 	return -strcmp(*(char *const *)a, *(char *const *)b);
@@ -192,13 +225,28 @@ static bool compressed_name(const char *n)
 	return false;
 }
 
+/* A compressed single stream logrotate may leave (compresscmd gzip, xz, bzip2, zstd). */
+static bool compressed_stream_name(const char *n)
+{
+	static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", NULL};
+	size_t nl = strlen(n);
+	for (int i = 0; ext[i]; i++) {
+		size_t el = strlen(ext[i]);
+		if (nl > el && !strcmp(n + nl - el, ext[i]))
+			return true;
+	}
+	return false;
+}
+
 #define TAIL_NAMES_MAX 4096 /* directory entries looked at for a rotated file */
 
 /*
  * The previous file of path, last read as *prev, may have been renamed or
  * copied with data after where we stopped: PATH.1 or PATH.0 first, then
  * other uncompressed names that start with PATH. or PATH- in its directory
- * (logrotate's dateext), newest name first.
+ * (logrotate's dateext), newest name first. Only when none is found, the
+ * compressed ones (logrotate's compress without delaycompress): PATH.1.gz,
+ * PATH.0.gz (and .bz2, .xz, .zst), then the others, newest name first.
  */
 static void find_tail(ips_cron_t *c, const char *path, const ips_state_input_t *prev,
 		      const ips_cron_id_t *cur, ips_cron_plan_t *p)
@@ -215,14 +263,17 @@ static void find_tail(ips_cron_t *c, const char *path, const ips_state_input_t *
 	const char *base = slash ? slash + 1 : path;
 	size_t bl = strlen(base);
 	DIR *d = r ? NULL : opendir(*dirname ? dirname : ".");
-	ips_vec_t names = {0};
+	ips_vec_t names = {0}, znames = {0};
 	struct dirent *de;
 	while (d && names.len < TAIL_NAMES_MAX && (de = readdir(d))) {
 		const char *n = de->d_name;
 		if (strncmp(n, base, bl) || (n[bl] != '.' && n[bl] != '-') || !n[bl + 1] ||
-		    !strcmp(n + bl, ".1") || !strcmp(n + bl, ".0") || compressed_name(n))
+		    !strcmp(n + bl, ".1") || !strcmp(n + bl, ".0"))
 			continue;
-		ips_vec_push(&names, ips_xasprintf("%s%s", dirname, n));
+		if (!compressed_name(n))
+			ips_vec_push(&names, ips_xasprintf("%s%s", dirname, n));
+		else if (znames.len < TAIL_NAMES_MAX && compressed_stream_name(n))
+			ips_vec_push(&znames, ips_xasprintf("%s%s", dirname, n));
 	}
 	if (d)
 		closedir(d);
@@ -234,6 +285,20 @@ static void find_tail(ips_cron_t *c, const char *path, const ips_state_input_t *
 		free(names.items[i]);
 	}
 	ips_vec_free(&names);
+	static const char *const zext[] = {".gz", ".xz", ".bz2", ".zst"};
+	for (int i = 0; i < 8 && !r; i++) {
+		char *name = ips_xasprintf("%s%s%s", path, i < 4 ? ".1" : ".0", zext[i % 4]);
+		r = compressed_tail_candidate(c, name, prev, cur, t, p);
+		free(name);
+	}
+	if (znames.len)
+		qsort(znames.items, znames.len, sizeof *znames.items, cmp_desc);
+	for (size_t i = 0; i < znames.len; i++) {
+		if (!r)
+			r = compressed_tail_candidate(c, znames.items[i], prev, cur, t, p);
+		free(znames.items[i]);
+	}
+	ips_vec_free(&znames);
 	free(dirname);
 	free(t);
 }

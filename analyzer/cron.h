@@ -9,8 +9,8 @@
  * and continues there too. A file that shrank, whose first bytes changed, or
  * that is another file at the path is read from its start, after the unread
  * rest of the previous file where that can be found (PATH.1 or PATH.0 in the
- * same directory). Containers are known by a fingerprint of the whole file.
- * docs/cron.md has the whole story.
+ * same directory, or compressed: PATH.1.gz and the like). Containers are
+ * known by a fingerprint of the whole file. docs/cron.md has the whole story.
  *
  * Decisions are taken against the records as they were when the run began;
  * what this run read is written into the state as it goes. The state is
@@ -54,8 +54,10 @@ typedef struct ips_cron_plan {
 	char *was;              /* GROWN: the other path it had; AGAIN: the path read */
 	bool copy;              /* GROWN: known by content (a copy), not by inode */
 	/* TRUNCATED, REPLACED, ROTATED: the previous file's unread rest */
-	char *tail;             /* PATH.1 or PATH.0, or NULL */
+	char *tail;             /* PATH.1 or PATH.0 (or PATH.1.gz ...), or NULL */
 	uint64_t tail_offset, tail_line;
+	bool tail_compressed;   /* tail is compressed (PATH.1.gz): read from its start,
+				   what lies before tail_offset is context only */
 } ips_cron_plan_t;
 
 ips_cron_t *ips_cron_new(ips_state_t *st);

@@ -1367,7 +1367,37 @@ static bool input_listed(const ips_scanner_t *s, const char *path)
 	return false;
 }
 
-/* Cron mode: the rest of a log's previous file (PATH.1 or PATH.0). */
+typedef struct compressed_tail {
+	ips_scanner_t *s;
+	const char *log;
+	const ips_cron_plan_t *p;
+	bool read;
+	ips_status_t st;
+} compressed_tail_t;
+
+/*
+ * The one member of a compressed previous file: read from its start (a
+ * decompressor cannot seek), what lies before the point earlier runs reached
+ * only gives context. Its entry is named as the file (PATH.1.gz).
+ */
+static int compressed_tail_member(void *ctx, ips_source_t *member)
+{
+	compressed_tail_t *z = ctx;
+	free(member->name); /* the walker frees the name the source has */
+	member->name = ips_xstrdup(z->p->tail);
+	cron_read_t cr = {.log = z->log, .fd = -1, .offset = z->p->tail_offset,
+			  .line = z->p->tail_line, .to_end = true, .chain = true};
+	cr.note = ips_xasprintf("rotated: the rest of %s's previous file, from line %llu "
+				"(compressed: read from its start, what earlier runs read "
+				"is not reported again)",
+				z->log, (unsigned long long)z->p->tail_line + 1);
+	z->st = scan_source(z->s, member, &cr);
+	free(cr.note);
+	z->read = true;
+	return 1; /* a single stream: nothing follows */
+}
+
+/* Cron mode: the rest of a log's previous file (PATH.1 or PATH.0, or PATH.1.gz). */
 static ips_status_t scan_tail(ips_scanner_t *s, const char *log, const ips_cron_plan_t *p)
 {
 	int err = 0;
@@ -1377,7 +1407,24 @@ static ips_status_t scan_tail(ips_scanner_t *s, const char *log, const ips_cron_
 	ips_cron_id_t *id = ips_xmalloc(sizeof *id);
 	int fd = ips_source_fd(src);
 	ips_status_t st = IPS_OK;
-	if (fd >= 0 && ips_cron_identify(fd, id)) {
+	if (p->tail_compressed && fd >= 0 && ips_cron_identify(fd, id)) {
+		const unsigned char *head;
+		ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
+		const char *format = hn > 0 ? ips_container_sniff(head, (size_t)hn) : NULL;
+		compressed_tail_t z = {.s = s, .log = log, .p = p};
+		ips_walk_result_t wr = {0};
+		if (format)
+			st = ips_archive_walk(src, format, &s->opts.archive, compressed_tail_member, &z,
+					      &wr);
+		if (!z.read)
+			st = input_error(s, p->tail, "%s", wr.error ? wr.error : "cannot be read");
+		else if (st != IPS_OK || z.st != IPS_OK)
+			st = IPS_E_INPUT;
+		free(wr.error);
+		/* remembered as an archive: unchanged at the next run, not read again */
+		const char *was;
+		(void)ips_cron_container(s->cron, p->tail, fd, id, &was);
+	} else if (!p->tail_compressed && fd >= 0 && ips_cron_identify(fd, id)) {
 		cron_read_t cr = {.log = log, .fd = fd, .id = id, .offset = p->tail_offset,
 				  .line = p->tail_line, .to_end = true, .chain = true};
 		cr.note = ips_xasprintf("rotated: the rest of %s's previous file, from line %llu",

@@ -4,9 +4,11 @@
 #   - three runs over a growing file report each finding once, a last line
 #     still being written waits for its newline, --quiet prints nothing
 #     when nothing is new;
-#   - rotation by renaming (the unread rest in PATH.1), copytruncate (the
-#     rest in the copy), truncation, compression of a rotated file, a
-#     directory, an unchanged archive, a structured format (ndjson);
+#   - rotation by renaming (the unread rest in PATH.1, or compressed at
+#     once in PATH.1.gz or a dated .xz; another file as PATH.1.gz is not
+#     used), copytruncate (the rest in the copy), truncation, compression of
+#     a rotated file, a directory, an unchanged archive, a structured format
+#     (ndjson);
 #   - a BEGIN in one run and its END in the next still pair up; a BEGIN
 #     whose window elapsed in the next run is reported as unterminated;
 #   - a corrupt, truncated or newer state file, a held lock and standard
@@ -112,6 +114,60 @@ jq -r 'select(.type == "input" and (.path | endswith(".gz"))) | .note' "$D/r5" |
 expect "rotate: an unchanged archive has no records" 0 \
 	"$(jq -r 'select(.type == "input" and (.path | endswith(".gz"))) | .records' "$D/r5")"
 expect "rotate: nothing new at all" "" "$(ids "$D/r5")"
+
+# ---- rotation with compress and no delaycompress: the rest in log.1.gz -------
+D=$T/rotate-gz && L=$D/logs && mkdir -p "$L"
+lines 1 20 >"$L/log"
+scan --state "$D/st" -f ndjson "$L/log" >"$D/r1"
+lines 21 40 >>"$L/log"                            # written after the run ...
+mv "$L/log" "$L/log.1" && gzip -n "$L/log.1"      # ... then rotated and compressed at once
+lines 41 60 >"$L/log"                             # logrotate's create: a new file
+scan --state "$D/st" -f ndjson "$L/log" >"$D/r2"
+expect "rotate-gz: exit" 0 $?
+expect "rotate-gz: the rest of log.1.gz, then the new log" "$L/log.1.gz 20 $L/log 20" \
+	"$(jq -r 'select(.type == "input") | "\(.path) \(.records)"' "$D/r2" | tr '\n' ' ' | sed 's/ $//')"
+expect "rotate-gz: run 2 reports the appended lines' findings and the new file's" \
+	"seq 30 seq 40 seq 50 seq 60" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r2" | sed 's/.*(\(seq [0-9]*\))/\1/' | tr '\n' ' ' | sed 's/ $//')"
+expect "rotate-gz: the file's line numbers" "30 40" \
+	"$(jq -r 'select(.type == "finding" and (.path | endswith(".gz"))) | .line' "$D/r2" | tr '\n' ' ' | sed 's/ $//')"
+expect "rotate-gz: every finding once" "$(seq 10 10 60 | sed 's/^/seq /')" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r1" "$D/r2" | sed 's/.*(\(seq [0-9]*\))/\1/')"
+jq -r 'select(.type == "input" and (.path | endswith(".gz"))) | .note' "$D/r2" |
+	grep -q "rotated: the rest of $L/log's previous file, from line 21" ||
+	bad "rotate-gz: the .1.gz entry says why it is read"
+# the directory holds log and log.1.gz, both read: nothing again
+scan --state "$D/st" -f ndjson "$L" >"$D/r3"
+expect "rotate-gz: a directory scan after it finds nothing new" "" "$(ids "$D/r3")"
+# dateext and xz: log-20261123.xz
+D=$T/rotate-xz && L=$D/logs && mkdir -p "$L"
+if command -v xz >/dev/null 2>&1; then
+	lines 1 20 >"$L/log"
+	scan --state "$D/st" -f ndjson "$L/log" >"$D/r1"
+	lines 21 30 >>"$L/log"
+	mv "$L/log" "$L/log-20261123" && xz "$L/log-20261123"
+	lines 31 40 >"$L/log"
+	scan --state "$D/st" -f ndjson "$L/log" >"$D/r2"
+	expect "rotate-xz: the rest of log-20261123.xz, then the new log" \
+		"$L/log-20261123.xz seq 30 $L/log seq 40" \
+		"$(jq -r 'select(.type == "finding") | "\(.path) \(.text)"' "$D/r2" | sed 's/ 20.*(\(seq [0-9]*\))/ \1/' | tr '\n' ' ' | sed 's/ $//')"
+else
+	echo "SKIP rotate-xz: no xz here"
+fi
+# log.1.gz is some other file (other first bytes): not the previous file's rest
+D=$T/rotate-gz-other && L=$D/logs && mkdir -p "$L"
+lines 1 20 >"$L/log"
+scan --state "$D/st" -f ndjson "$L/log" >"$D/r1"
+lines 21 40 >>"$L/log"
+mv "$L/log" "$D/gone"                             # the previous file is not beside it
+lines 101 120 | gzip -n >"$L/log.1.gz"            # another file under the name
+lines 41 60 >"$L/log"
+scan --state "$D/st" -f ndjson "$L/log" >"$D/r2"
+expect "rotate-gz-other: exit" 0 $?
+expect "rotate-gz-other: only the new log is read" "$L/log 20" \
+	"$(jq -r 'select(.type == "input") | "\(.path) \(.records)"' "$D/r2" | tr '\n' ' ' | sed 's/ $//')"
+expect "rotate-gz-other: only the new log's findings" "seq 50 seq 60" \
+	"$(jq -r 'select(.type == "finding") | .text' "$D/r2" | sed 's/.*(\(seq [0-9]*\))/\1/' | tr '\n' ' ' | sed 's/ $//')"
 
 # ---- copytruncate -----------------------------------------------------------
 D=$T/copytruncate && mkdir -p "$D"
