@@ -146,10 +146,10 @@ static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char
 	return best;
 }
 
-/* Is `name` the previous file of a log (last read as *prev)? 1 yes (p->tail set when
- * it has unread data), 0 no, -1 it was read in this run already. */
-static int tail_candidate(ips_cron_t *c, char *name, const ips_state_input_t *prev,
-			  const ips_cron_id_t *cur, ips_cron_id_t *t, ips_cron_plan_t *p)
+/* Identify `name` into *t: 1 a candidate, 0 unreadable or the log itself, -1 read in
+ * this run already (its rest too). */
+static int identify_candidate(ips_cron_t *c, const char *name, const ips_cron_id_t *cur,
+			      ips_cron_id_t *t)
 {
 	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	bool ok = fd >= 0 && ips_cron_identify(fd, t);
@@ -157,8 +157,17 @@ static int tail_candidate(ips_cron_t *c, char *name, const ips_state_input_t *pr
 		close(fd);
 	if (!ok || (t->dev == cur->dev && t->ino == cur->ino))
 		return 0;
-	if (done_path(c, t->dev, t->ino))
-		return -1; /* read in this run already: its rest too */
+	return done_path(c, t->dev, t->ino) ? -1 : 1;
+}
+
+/* Is `name` the previous file of a log (last read as *prev)? 1 yes (p->tail set when
+ * it has unread data), 0 no, -1 it was read in this run already. */
+static int tail_candidate(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
+			  const ips_cron_id_t *cur, ips_cron_id_t *t, ips_cron_plan_t *p)
+{
+	int k = identify_candidate(c, name, cur, t);
+	if (k != 1)
+		return k;
 	/* renamed (the same inode) or copied (copytruncate): it starts as prev did */
 	if (!head_matches(t->head, t->headlen, prev) || t->size < prev->offset)
 		return 0;
@@ -185,21 +194,14 @@ static int compressed_tail_candidate(ips_cron_t *c, const char *name,
 				     const ips_state_input_t *prev, const ips_cron_id_t *cur,
 				     ips_cron_id_t *t, ips_cron_plan_t *p)
 {
-	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	bool ok = fd >= 0 && ips_cron_identify(fd, t);
-	if (fd >= 0)
-		close(fd);
-	if (!ok || (t->dev == cur->dev && t->ino == cur->ino))
-		return 0;
-	if (done_path(c, t->dev, t->ino))
-		return -1; /* read in this run already: its rest too */
+	int k = identify_candidate(c, name, cur, t);
+	if (k != 1)
+		return k;
 	if (!prev->fplen)
 		return 0; /* an empty head would match any file */
-	unsigned char *head = ips_xmalloc(IPS_STATE_FP_BYTES);
+	unsigned char head[IPS_STATE_FP_BYTES];
 	size_t got = 0;
-	ok = ips_compressed_head(name, head, prev->fplen, &got) && head_matches(head, got, prev);
-	free(head);
-	if (!ok)
+	if (!ips_compressed_head(name, head, prev->fplen, &got) || !head_matches(head, got, prev))
 		return 0;
 	p->tail = ips_xstrdup(name);
 	p->tail_offset = prev->offset;
@@ -213,9 +215,8 @@ static int cmp_desc(const void *a, const void *b)
 	return -strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool compressed_name(const char *n)
+static bool ends_with_any(const char *n, const char *const *ext)
 {
-	static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".tgz", NULL};
 	size_t nl = strlen(n);
 	for (int i = 0; ext[i]; i++) {
 		size_t el = strlen(ext[i]);
@@ -226,16 +227,28 @@ static bool compressed_name(const char *n)
 }
 
 /* A compressed single stream logrotate may leave (compresscmd gzip, xz, bzip2, zstd). */
-static bool compressed_stream_name(const char *n)
+static const char *const stream_ext[] = {".gz", ".xz", ".bz2", ".zst", NULL};
+/* Any compressed name: those, and the archives a rotated log is never in. */
+static const char *const compressed_ext[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".tgz", NULL};
+
+typedef int (*tail_try_t)(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
+			  const ips_cron_id_t *cur, ips_cron_id_t *t, ips_cron_plan_t *p);
+
+/* Try the names, newest (greatest) first, until one is the previous file (r != 0);
+ * frees them. Returns r. */
+static int try_newest_first(ips_cron_t *c, ips_vec_t *names, tail_try_t try,
+			    const ips_state_input_t *prev, const ips_cron_id_t *cur,
+			    ips_cron_id_t *t, ips_cron_plan_t *p, int r)
 {
-	static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", NULL};
-	size_t nl = strlen(n);
-	for (int i = 0; ext[i]; i++) {
-		size_t el = strlen(ext[i]);
-		if (nl > el && !strcmp(n + nl - el, ext[i]))
-			return true;
+	if (names->len)
+		qsort(names->items, names->len, sizeof *names->items, cmp_desc);
+	for (size_t i = 0; i < names->len; i++) {
+		if (!r)
+			r = try(c, names->items[i], prev, cur, t, p);
+		free(names->items[i]);
 	}
-	return false;
+	ips_vec_free(names);
+	return r;
 }
 
 #define TAIL_NAMES_MAX 4096 /* directory entries looked at for a rotated file */
@@ -270,35 +283,20 @@ static void find_tail(ips_cron_t *c, const char *path, const ips_state_input_t *
 		if (strncmp(n, base, bl) || (n[bl] != '.' && n[bl] != '-') || !n[bl + 1] ||
 		    !strcmp(n + bl, ".1") || !strcmp(n + bl, ".0"))
 			continue;
-		if (!compressed_name(n))
+		if (!ends_with_any(n, compressed_ext))
 			ips_vec_push(&names, ips_xasprintf("%s%s", dirname, n));
-		else if (znames.len < TAIL_NAMES_MAX && compressed_stream_name(n))
+		else if (znames.len < TAIL_NAMES_MAX && ends_with_any(n, stream_ext))
 			ips_vec_push(&znames, ips_xasprintf("%s%s", dirname, n));
 	}
 	if (d)
 		closedir(d);
-	if (names.len)
-		qsort(names.items, names.len, sizeof *names.items, cmp_desc);
-	for (size_t i = 0; i < names.len; i++) {
-		if (!r)
-			r = tail_candidate(c, names.items[i], prev, cur, t, p);
-		free(names.items[i]);
-	}
-	ips_vec_free(&names);
-	static const char *const zext[] = {".gz", ".xz", ".bz2", ".zst"};
+	r = try_newest_first(c, &names, tail_candidate, prev, cur, t, p, r);
 	for (int i = 0; i < 8 && !r; i++) {
-		char *name = ips_xasprintf("%s%s%s", path, i < 4 ? ".1" : ".0", zext[i % 4]);
+		char *name = ips_xasprintf("%s%s%s", path, i < 4 ? ".1" : ".0", stream_ext[i % 4]);
 		r = compressed_tail_candidate(c, name, prev, cur, t, p);
 		free(name);
 	}
-	if (znames.len)
-		qsort(znames.items, znames.len, sizeof *znames.items, cmp_desc);
-	for (size_t i = 0; i < znames.len; i++) {
-		if (!r)
-			r = compressed_tail_candidate(c, znames.items[i], prev, cur, t, p);
-		free(znames.items[i]);
-	}
-	ips_vec_free(&znames);
+	r = try_newest_first(c, &znames, compressed_tail_candidate, prev, cur, t, p, r);
 	free(dirname);
 	free(t);
 }
