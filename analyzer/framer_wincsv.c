@@ -273,61 +273,27 @@ static void txt_line(csv_t *c, const char *l, size_t n, uint64_t off, uint64_t l
 	}
 }
 
+typedef struct txt_ctx {
+	csv_t *c;
+	bool open; /* an event is being read */
+} txt_ctx_t;
+
+static void txt_each(void *ctx, const char *l, size_t n, uint64_t off, uint64_t line)
+{
+	txt_ctx_t *x = ctx;
+	txt_line(x->c, l, n, off, line, &x->open);
+}
+
 static ips_status_t txt_run(csv_t *c, ips_source_t *src, const ips_frame_limits_t *lim,
 			    uint64_t *bytes)
 {
-	size_t cap = lim->block + lim->max_record;
-	char *buf = ips_xmalloc(cap);
-	size_t have = 0;
-	uint64_t base = 0, line = 1;
-	bool skipping = false, open = false;
-	ips_status_t st = IPS_OK;
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf + have, cap - have);
-		if (n < 0) {
-			ips_sink_error(c->sink, base + have, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
-		}
-		bool eof = n == 0;
-		have += (size_t)n;
-		size_t pos = 0;
-		for (;;) {
-			char *nl = memchr(buf + pos, '\n', have - pos);
-			if (!nl)
-				break;
-			size_t len = (size_t)(nl - (buf + pos));
-			if (!skipping)
-				txt_line(c, buf + pos, len, base + pos, line, &open);
-			skipping = false;
-			pos += len + 1;
-			line++;
-		}
-		if (eof) {
-			if (pos < have && !skipping)
-				txt_line(c, buf + pos, have - pos, base + pos, line, &open);
-			pos = have;
-		} else if (pos == 0 && have == cap) {
-			/* a line longer than the buffer: keep its start, skip the rest */
-			if (!skipping) {
-				txt_line(c, buf, have, base, line, &open);
-				ips_winevent_truncated(c->ev);
-			}
-			skipping = true;
-			pos = have;
-		}
-		base += pos;
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-		if (eof)
-			break;
-	}
-	if (open) {
+	txt_ctx_t x = {c, false};
+	ips_status_t st = ips_winevent_lines(src, c->sink, lim->block + lim->max_record, c->ev,
+					     txt_each, &x, bytes);
+	if (x.open) {
 		ips_winevent_emit(c->ev, c->sink);
 		c->records++;
 	}
-	*bytes = base + have;
-	free(buf);
 	return st;
 }
 

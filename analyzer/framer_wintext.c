@@ -117,59 +117,20 @@ static void on_line(wtext_t *t, const char *l, size_t n, uint64_t off, uint64_t 
 	}
 }
 
+static void wintext_line(void *ctx, const char *l, size_t n, uint64_t off, uint64_t line)
+{
+	on_line(ctx, l, n, off, line);
+}
+
 static ips_status_t wintext_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
 	wtext_t t = {sink, ips_winevent_new(lim->max_record), T_BEFORE, 0};
-	size_t cap = lim->block + lim->max_record;
-	char *buf = ips_xmalloc(cap);
-	size_t have = 0;
-	uint64_t base = 0, line = 1;
-	bool skipping = false; /* in the rest of a line longer than the buffer */
-	ips_status_t st = IPS_OK;
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf + have, cap - have);
-		if (n < 0) {
-			ips_sink_error(sink, base + have, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
-		}
-		bool eof = n == 0;
-		have += (size_t)n;
-		size_t pos = 0;
-		for (;;) {
-			char *nl = memchr(buf + pos, '\n', have - pos);
-			if (!nl)
-				break;
-			size_t len = (size_t)(nl - (buf + pos));
-			if (!skipping)
-				on_line(&t, buf + pos, len, base + pos, line);
-			skipping = false;
-			pos += len + 1;
-			line++;
-		}
-		if (eof) {
-			if (pos < have && !skipping)
-				on_line(&t, buf + pos, have - pos, base + pos, line);
-			pos = have;
-		} else if (pos == 0 && have == cap) {
-			/* a line longer than the buffer: keep its start, skip the rest */
-			if (!skipping) {
-				on_line(&t, buf, have, base, line);
-				ips_winevent_truncated(t.ev);
-			}
-			skipping = true;
-			pos = have;
-		}
-		base += pos;
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-		if (eof)
-			break;
-	}
+	uint64_t bytes;
+	ips_status_t st = ips_winevent_lines(src, sink, lim->block + lim->max_record, t.ev,
+					     wintext_line, &t, &bytes);
 	finish(&t);
-	ips_sink_done(sink, t.events, base + have);
+	ips_sink_done(sink, t.events, bytes);
 	ips_winevent_free(t.ev);
-	free(buf);
 	return st;
 }
 

@@ -86,6 +86,60 @@ void ips_winevent_truncated(ips_winevent_t *ev)
 	ev->truncated = true;
 }
 
+ips_status_t ips_winevent_lines(ips_source_t *src, ips_sink_t *sink, size_t cap,
+				ips_winevent_t *ev, ips_winevent_line_cb_t cb, void *ctx,
+				uint64_t *bytes)
+{
+	char *buf = ips_xmalloc(cap);
+	size_t have = 0;
+	uint64_t base = 0, line = 1;
+	bool skipping = false; /* in the rest of a line longer than the buffer */
+	ips_status_t st = IPS_OK;
+	for (;;) {
+		ssize_t n = ips_source_read(src, buf + have, cap - have);
+		if (n < 0) {
+			ips_sink_error(sink, base + have, "read error: %s", ips_source_error(src));
+			st = IPS_E_INPUT;
+			break;
+		}
+		bool eof = n == 0;
+		have += (size_t)n;
+		size_t pos = 0;
+		for (;;) {
+			char *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl)
+				break;
+			size_t len = (size_t)(nl - (buf + pos));
+			if (!skipping)
+				cb(ctx, buf + pos, len, base + pos, line);
+			skipping = false;
+			pos += len + 1;
+			line++;
+		}
+		if (eof) {
+			if (pos < have && !skipping)
+				cb(ctx, buf + pos, have - pos, base + pos, line);
+			pos = have;
+		} else if (pos == 0 && have == cap) {
+			/* a line longer than the buffer: keep its start, skip the rest */
+			if (!skipping) {
+				cb(ctx, buf, have, base, line);
+				ips_winevent_truncated(ev);
+			}
+			skipping = true;
+			pos = have;
+		}
+		base += pos;
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		if (eof)
+			break;
+	}
+	*bytes = base + have;
+	free(buf);
+	return st;
+}
+
 /* ---- storage ----------------------------------------------------------- */
 
 /* Copy s into the arena (CR LF -> LF, NUL dropped), NUL-terminated. */

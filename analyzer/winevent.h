@@ -74,6 +74,19 @@ void ips_winevent_time(ips_winevent_t *ev, const ips_time_t *t, bool replace);
 void ips_winevent_truncated(ips_winevent_t *ev);
 
 /*
+ * The line loop of the text exports (wintext, Event Viewer TXT): read src in
+ * blocks of up to cap bytes and pass each line (without its '\n') to cb with
+ * its byte offset and 1-based number. A line longer than cap: its start is
+ * passed, ev is marked truncated, the rest is skipped. A read error goes to
+ * sink. *bytes: the bytes read.
+ */
+typedef void (*ips_winevent_line_cb_t)(void *ctx, const char *line, size_t len, uint64_t off,
+				       uint64_t lineno);
+ips_status_t ips_winevent_lines(ips_source_t *src, ips_sink_t *sink, size_t cap,
+				ips_winevent_t *ev, ips_winevent_line_cb_t cb, void *ctx,
+				uint64_t *bytes);
+
+/*
  * A field of a flat export by its name there (a CSV header, a dotted JSON
  * key): known names become the canonical fields (ProviderName, Source,
  * winlog.provider_name -> Provider; Id, Event ID, winlog.event_id ->
