@@ -255,6 +255,7 @@ static void detector_free(ips_detector_t *d)
 	free(d->id);
 	free(d->description);
 	strlist_free(&d->literals);
+	strlist_free(&d->covers);
 	free(d->regex);
 	free(d->name);
 	free(d->lookup);
@@ -582,6 +583,8 @@ static ips_detector_t *parse_detector(yctx_t *y, yaml_node_t *n, bool builtin)
 			d->description = ystr(y, v, "description");
 		else if (!strcmp(k, "literals"))
 			ystrlist(y, v, "literals", &d->literals);
+		else if (!strcmp(k, "covers"))
+			ystrlist(y, v, "covers", &d->covers);
 		else if (!strcmp(k, "nocase"))
 			ybool(y, v, "nocase", &d->nocase);
 		else if (!strcmp(k, "regex"))
@@ -1117,6 +1120,18 @@ static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 		if (!dt->literals.items[i][0])
 			ips_diag_add(d, true, dt->file, dt->line, dt->col, "detector '%s': empty literal",
 				     dt->id);
+	for (size_t i = 0; i < dt->covers.len; i++) {
+		/* "product: releases", product in lower case: docs/rules.md */
+		const char *c = dt->covers.items[i], *colon = strchr(c, ':');
+		bool ok = colon && colon > c && colon[1] == ' ' && colon[2];
+		for (const char *p = c; ok && p < colon; p++)
+			ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
+		if (!ok)
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
+				     "detector '%s': covers item '%s' is not 'product: releases' "
+				     "(e.g. 'strongswan: 5.0-5.9')",
+				     dt->id, c);
+	}
 	compile_detector(dt, d);
 	for (size_t i = 0; i < dt->nmatch; i++) {
 		bool ok = false;

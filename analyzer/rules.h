@@ -73,6 +73,7 @@ typedef struct ips_detector {
 	char *id;
 	char *description;
 	ips_strlist_t literals;
+	ips_strlist_t covers;   /* "covers:" PRODUCT: RELEASES, documentation only */
 	bool nocase;
 	char *regex;
 	char *name;          /* fixed entry name, or NULL when lookup is used */
