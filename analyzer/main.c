@@ -442,32 +442,6 @@ static int cmd_explain(int argc, char **argv)
 
 /* ---- rules ------------------------------------------------------------- */
 
-static void list_rules(const ips_rules_t *r, const char *format)
-{
-	size_t nd = ips_rules_detector_count(r), ne = ips_rules_entry_count(r);
-	if (!strcmp(format, "json")) {
-		printf("{\"detectors\": [");
-		for (size_t i = 0; i < nd; i++) {
-			const ips_detector_t *d = ips_rules_detector_at(r, i);
-			printf("%s\n  {\"id\": \"%s\", \"reports\": \"%s\", \"builtin\": %s}", i ? "," : "",
-			       d->id, d->name ? d->name : d->lookup ? "lookup" : "messages",
-			       d->builtin ? "true" : "false");
-		}
-		printf("\n], \"entries\": %zu, \"correlations\": %zu}\n", ne,
-		       ips_rules_correlation_count(r));
-		return;
-	}
-	printf("%zu detectors, %zu knowledge entries, %zu correlations\n\n", nd, ne,
-	       ips_rules_correlation_count(r));
-	for (size_t i = 0; i < nd; i++) {
-		const ips_detector_t *d = ips_rules_detector_at(r, i);
-		const char *what = d->name ? d->name
-				   : d->lookup ? "(code lookup)"
-						: "(message texts)";
-		printf("%-34s %-40s %s:%d\n", d->id, what, d->file, d->line);
-	}
-}
-
 static int cmd_rules(int argc, char **argv)
 {
 	if (argc < 2)
@@ -525,7 +499,7 @@ static int cmd_rules(int argc, char **argv)
 	} else if (!strcmp(sub, "list") && what == 'l') {
 		ips_ere_list_literals(stdout, stderr, r);
 	} else if (!strcmp(sub, "list")) {
-		list_rules(r, format);
+		ips_rules_list(stdout, r, !strcmp(format, "json"));
 	} else if (!strcmp(sub, "test")) {
 		ips_scan_opts_t so;
 		ips_scan_opts_default(&so);
