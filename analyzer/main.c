@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - the command line: parse options, load rules, wire the stages,
  * map the outcome to the documented exit status. No scanning logic here.
@@ -23,18 +24,20 @@
 #include <yajl_version.h>
 #include <yaml.h>
 
-#include "ere.h"
-#include "explain.h"
-#include "live.h"
-#include "jobs.h"
-#include "progress.h"
-#include "merge.h"
-#include "report.h"
-#include "rulecheck.h"
-#include "rules.h"
-#include "scan.h"
-#include "state.h"
-#include "util.h"
+#include "detect/ere.h"
+#include "report/explain.h"
+#include "run/live.h"
+#include "run/jobs.h"
+#include "run/progress.h"
+#include "run/merge.h"
+#include "report/report.h"
+#include "detect/rulecheck.h"
+#include "report/rules_list.h"
+#include "correlate/correlate.h"
+#include "detect/rules.h"
+#include "detect/scan.h"
+#include "run/state.h"
+#include "util/util.h"
 
 #ifndef IPS_VERSION
 #define IPS_VERSION "0.1.0"
@@ -296,7 +299,7 @@ static ips_rules_t *load_rules(const rules_opts_t *ro, ips_diag_t *d, bool quiet
 	for (size_t i = 0; i < ro->npaths; i++)
 		if (ips_rules_add_path(r, ro->paths[i], d) != IPS_OK)
 			st = IPS_E_RULES;
-	if (ips_rules_finalize(r, d) != IPS_OK)
+	if (ips_correlate_finalize_rules(r, d) != IPS_OK)
 		st = IPS_E_RULES;
 	if (st != IPS_OK) {
 		for (size_t i = 0; i < d->lines.len; i++)
@@ -477,7 +480,7 @@ static int cmd_rules(int argc, char **argv)
 			ips_rules_add_builtin(r, &d);
 		for (size_t i = 0; i < ro.npaths; i++)
 			ips_rules_add_path(r, ro.paths[i], &d);
-		ips_rules_finalize(r, &d);
+		ips_correlate_finalize_rules(r, &d);
 		ips_diag_print(&d, stdout);
 		int rc = d.errors ? EXIT_USAGE : EXIT_CLEAN;
 		printf("%zu entries, %zu detectors, %zu correlations: %zu error(s), %zu warning(s)\n",

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Print the most frequent 4-byte windows and byte pairs of log text, for
 prefilter.c (common_grams and common_pairs).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gen.c - deterministic benchmark data: syslog lines drawn from pools.
  *

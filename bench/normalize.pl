@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # normalize.pl - turn log lines of many layouts into "host program: message"
 # pool lines for bench-gen, which puts one syslog time stamp in front of each.
 #

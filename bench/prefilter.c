@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * prefilter.c - time the literal prefilter alone, on a file read into memory
  * and cut into 1 MiB blocks of whole lines as the line framer does.
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "match.h"
+#include "detect/match.h"
 
 static long lines;
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh - ipsec-scan against GNU grep, ripgrep and SEC, in one go.
 #
 #   sh bench/run.sh          the full benchmark (make bench): about 1 GB of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # key-by-peer.jq - the mapper's second half for a map/reduce run of ipsec-scan
 # (docs/scale.md): one NDJSON report in (read whole: jq -r -s), one
 # "KEY<TAB>RECORD" line out per record, KEY being the finding's peer address.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The bad-input matrix (docs/security.md): the built binary on inputs that are
 # broken, hostile or odd, each generated here at test time (nothing large is
 # committed), each given together with a good log.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Cron mode killed at random moments loses nothing.
 #
 # A large generated log (KILL_LINES lines, default 200000, a finding on every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Cron mode (--state) end to end: runs over logs that grow, rotate and get
 # truncated between runs, and checks that every finding is reported once:
 #   - three runs over a growing file report each finding once, a last line

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package: `make deb` (the test suite is run by `make test`, so the
 # package build skips it with DEB_BUILD_OPTIONS=nocheck unless told otherwise),
 # lintian with no error or warning, the package's contents, and, as root on a

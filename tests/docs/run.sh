@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Every ipsec-scan command shown in README.md and docs/*.md works as shown.
 #
 # The convention (docs/guide.md, "How the examples are checked"):

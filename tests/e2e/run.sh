@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end tests: run the built binary on files and compare whole reports.
 #
 #   sh tests/e2e/run.sh            run every case

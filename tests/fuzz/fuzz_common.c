@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_common.c - see fuzz.h. */
 #include "fuzz.h"
 
@@ -5,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "results.h"
-#include "rules.h"
-#include "scan.h"
-#include "source.h"
-#include "util.h"
+#include "detect/results.h"
+#include "correlate/correlate.h"
+#include "detect/rules.h"
+#include "detect/scan.h"
+#include "input/source.h"
+#include "util/util.h"
 
 typedef struct mem_source {
 	ips_source_t base;
@@ -44,7 +46,7 @@ static const ips_rules_t *builtin_rules(void)
 		ips_diag_init(&d);
 		rules = ips_rules_new();
 		if (ips_rules_add_builtin(rules, &d) != IPS_OK ||
-		    ips_rules_finalize(rules, &d) != IPS_OK) {
+		    ips_correlate_finalize_rules(rules, &d) != IPS_OK) {
 			ips_diag_print(&d, stderr);
 			abort();
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_container.c - an input of unknown kind: container sniffing and
  * libarchive walking (gz, bz2, xz, zst, zip, tar, nested), UTF-16 and BOM

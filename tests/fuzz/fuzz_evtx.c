@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_evtx.c - the evtx framer (binary .evtx through libevtx), through the scanner and correlator. */
 #include "fuzz.h"
 

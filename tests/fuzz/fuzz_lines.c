@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_lines.c - the line framers (strongswan, libreswan, cisco-asa,
  * juniper-srx, syslog, lines): one line loop, different format scopes for

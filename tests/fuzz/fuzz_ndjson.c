@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_ndjson.c - the ndjson framer (newline-delimited JSON (Winlogbeat and the like)), through the scanner and correlator. */
 #include "fuzz.h"
 

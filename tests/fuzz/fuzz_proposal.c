@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_proposal.c - the proposal list parser behind "what differs": the
  * input is "offered\naccepted" (strongSwan or libreswan syntax).
@@ -6,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "proposal.h"
+#include "detect/proposal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_state.c - the cron-mode state file reader (ips_state_open), and on
  * success writing the state back (prepare, then abort: nothing is renamed).
@@ -9,8 +10,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "state.h"
-#include "util.h"
+#include "run/state.h"
+#include "util/util.h"
 
 static char *dir, *path;
 

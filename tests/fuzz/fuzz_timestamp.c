@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_timestamp.c - the timestamp parsers: log line headers (ISO 8601,
  * BSD syslog, day-first, <PRI>, RFC 5424), bare ISO 8601 and --since/--until
@@ -7,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "normalize.h"
+#include "input/normalize.h"
 
 static void check_time(const ips_time_t *t)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_wfpxml.c - the wfpxml framer (netsh wfp netevents XML), through the scanner and correlator. */
 #include "fuzz.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_wincsv.c - the wincsv framer (Event Viewer CSV and PowerShell Export-Csv), through the scanner and correlator. */
 #include "fuzz.h"
 

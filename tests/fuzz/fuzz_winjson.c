@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_winjson.c - the winjson framer (PowerShell ConvertTo-Json), through the scanner and correlator. */
 #include "fuzz.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_wintext.c - the wintext framer (wevtutil /f:text), through the scanner and correlator. */
 #include "fuzz.h"
 

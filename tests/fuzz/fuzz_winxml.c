@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_winxml.c - the winxml framer (Windows Event Viewer XML (wevtutil, saved views)), through the scanner and correlator. */
 #include "fuzz.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * replay.c - runs a fuzz target without libFuzzer: each argument is a file,
  * or a directory whose files are read in turn (kept crash inputs and

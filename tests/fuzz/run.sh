@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Run fuzz targets (built by `make fuzz-build` into build/fuzz/) one after the
 # other, each for FUZZ_SECONDS, and fold what they found into the committed
 # corpora (tests/fuzz/corpus/TARGET, minimised with -merge=1 and kept under

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make install / make uninstall into a temporary DESTDIR with PREFIX=/usr:
 #   - the installed binary runs from / on a sample (built-in rules, no rules folder)
 #   - --version names every library linked

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # --jobs and --progress end to end.
 #
 # --jobs N must give the report --jobs 1 gives, byte for byte, in every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Check every knowledge-base entry against the reference tables it was built from:
 # winerror-ipsec.tsv and raserror-vpn.tsv (code, hex, name, exact message), ike-notify.tsv
 # (IKEV2_/IKEV1_ names, notify number, meaning), cisco-asa-ipsec.tsv (ASA_<id>, meaning)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/live/lib.sh - shared by the live-mode tests (sourced, POSIX sh).
 
 # A free TCP/UDP port on 127.0.0.1 (python3 binds port 0 and reports it).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/live/rsyslog.sh - gateway lines through a real rsyslog into ipsec-scan.
 #
 # Starts rsyslogd as an ordinary foreground process (-n) with its own

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/live/run.sh - live mode (docs/live.md) without rsyslog: standard
 # input streamed, --follow across growth, rotation and truncation, incidents
 # closed by the event clock and by the wall clock, SIGHUP and SIGTERM, and

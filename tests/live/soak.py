@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/live/soak.py - feed live mode at a steady rate; measure latency and memory.
 
 Used by tests/live/soak.sh (make soak, and its short variant in make test).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/live/soak.sh - live mode fed continuously (make soak; docs/live.md).
 #
 #   SOAK_SECONDS  how long to feed (default 600)

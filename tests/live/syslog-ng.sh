@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/live/syslog-ng.sh - gateway lines through a real syslog-ng into
 # ipsec-scan (its program() destination), as tests/live/rsyslog.sh does for
 # rsyslog: syslog-ng in the foreground with its own configuration, pid,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `ipsec-scan merge` end to end (docs/scale.md):
 #   - two "hosts" made from samples/ (and, where ../shared/corpus is present,
 #     the initiator's and the responder's logs of every strongswan-generated

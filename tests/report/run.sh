@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks of the report formats that a golden file cannot express:
 #   - every format is deterministic (two runs give the same bytes);
 #   - SARIF validates against the official SARIF 2.1.0 JSON schema

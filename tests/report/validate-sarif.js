@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Validate SARIF files against the official SARIF 2.1.0 JSON schema
 // (tests/data/sarif-schema-2.1.0.json) with ajv and ajv-formats, and check
 // what the schema cannot: valid UTF-8, ruleIndex and artifact index

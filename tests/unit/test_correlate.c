@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for correlate.c, through the scanner: windows, brackets, pairs,
  * thresholds, joining across files, the bound on open windows. */
 #include <setjmp.h>
@@ -11,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "correlate.h"
-#include "scan.h"
-#include "state.h"
+#include "correlate/correlate.h"
+#include "detect/scan.h"
+#include "run/state.h"
 #include "unit.h"
 
 static const char rules_yaml[] =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cron.c (what is new in a file since the last run), the
  * state's two-step save, and the source's seek and limit used by cron mode. */
 #include <setjmp.h>
@@ -13,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cron.h"
-#include "source.h"
-#include "state.h"
+#include "run/cron.h"
+#include "input/source.h"
+#include "run/state.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/ips-test-cron-XXXXXX";

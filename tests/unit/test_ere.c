@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for ere.c: detector regexes as grep -E / rg patterns. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ere.h"
+#include "detect/ere.h"
 
 static char *conv(const char *re, bool nocase, ips_ere_kind_t want)
 {

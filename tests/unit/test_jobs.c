@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for jobs.c and progress.c: the plan, the merge, the thread
  * count, a parallel scan against a serial one, the progress line. */
 #include <setjmp.h>
@@ -12,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jobs.h"
-#include "progress.h"
-#include "report.h"
+#include "run/jobs.h"
+#include "run/progress.h"
+#include "report/report.h"
 #include "unit.h"
 
 static ips_rules_t *rules;

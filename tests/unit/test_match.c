@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for match.c: prefilter + PCRE2, lookup, captures, limits. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
+#include "detect/match.h"
 #include "unit.h"
 
 static const char rules_yaml[] =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for merge.c: the NDJSON reader (records, errors with their
  * line, limits), deduplication by id, inputs, order, and windows. */
 #include <setjmp.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "merge.h"
+#include "run/merge.h"
 #include "unit.h"
 
 static ips_rules_t *rules;

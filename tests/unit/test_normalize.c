@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for normalize.c: timestamps and syslog headers. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "normalize.h"
+#include "input/normalize.h"
 
 static int setup_utc(void **state)
 {

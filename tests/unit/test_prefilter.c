@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for prefilter.c: the Aho-Corasick literal search. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prefilter.h"
+#include "detect/prefilter.h"
 
 typedef struct seen {
 	char lines[16][128];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for proposal.c: what differs between two proposal lists. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "proposal.h"
+#include "detect/proposal.h"
 
 static const char *diff(const char *a, const char *b)
 {

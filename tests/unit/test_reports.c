@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for the report formats (report_markdown, _html, _sarif, _junit,
  * _csv, _ndjson, report_json_incident, report_util): results built by hand
@@ -16,9 +17,9 @@
 #include <yajl_gen.h>
 #include <yajl_tree.h>
 
-#include "report.h"
-#include "report_json.h"
-#include "report_util.h"
+#include "report/report.h"
+#include "report/report_json.h"
+#include "report/report_util.h"
 #include "unit.h"
 
 static ips_rules_t *rules;

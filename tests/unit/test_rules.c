@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for rules.c: loading, diagnostics with positions, lookup. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "correlate/correlate.h"
+#include "detect/rules.h"
 
 static const char kb[] =
 	"entries:\n"
@@ -42,7 +44,7 @@ static ips_rules_t *load(const char *extra, ips_diag_t *d, ips_status_t *st)
 	*st = ips_rules_add_buffer(r, "kb.yaml", kb, strlen(kb), false, d);
 	if (extra && *st == IPS_OK)
 		*st = ips_rules_add_buffer(r, "extra.yaml", extra, strlen(extra), false, d);
-	if (ips_rules_finalize(r, d) != IPS_OK)
+	if (ips_correlate_finalize_rules(r, d) != IPS_OK)
 		*st = IPS_E_RULES;
 	return r;
 }
@@ -207,7 +209,7 @@ static void builtin_every_code_every_form(void **state)
 	ips_diag_init(&d);
 	ips_rules_t *r = ips_rules_new();
 	assert_int_equal(ips_rules_add_builtin(r, &d), IPS_OK);
-	assert_int_equal(ips_rules_finalize(r, &d), IPS_OK);
+	assert_int_equal(ips_correlate_finalize_rules(r, &d), IPS_OK);
 	size_t codes = 0;
 	for (size_t i = 0; i < ips_rules_entry_count(r); i++) {
 		const ips_entry_t *e = ips_rules_entry_at(r, i);

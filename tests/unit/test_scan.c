@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for scan.c + framer_lines.c: blocks, line numbers, caps, inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scan.h"
+#include "detect/scan.h"
 #include "unit.h"
 
 static ips_rules_t *rules;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for state.c: round trip, corrupt and newer files, the lock. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "run/state.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/ips-test-state-XXXXXX";

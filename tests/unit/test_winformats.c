@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for the Windows export formats: decode.c (UTF-16, BOMs),
  * winevent.c (the event model, times), and the framers evtx, winxml,
@@ -20,10 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "decode.h"
-#include "scan.h"
+#include "input/decode.h"
+#include "correlate/correlate.h"
+#include "detect/scan.h"
 #include "unit.h"
-#include "winevent.h"
+#include "input/winevent.h"
 
 static ips_rules_t *rules;
 static char dir[] = "/tmp/ips-test-win-XXXXXX";
@@ -527,7 +529,7 @@ static void message_text_on_the_rendering(void **state)
 	ips_rules_t *r = ips_rules_new();
 	assert_int_equal(ips_rules_add_path(r, "rules/kb", &d), IPS_OK);
 	assert_int_equal(ips_rules_add_path(r, "rules/detect/windows-codes.yaml", &d), IPS_OK);
-	assert_int_equal(ips_rules_finalize(r, &d), IPS_OK);
+	assert_int_equal(ips_correlate_finalize_rules(r, &d), IPS_OK);
 	ips_diag_free(&d);
 	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
 		char doc[1024];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Set-up shared by the unit tests: rules from the built-in knowledge base
  * and/or a YAML text, times in UTC, a scratch directory under /tmp and
@@ -15,7 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "rules.h"
+#include "correlate/correlate.h"
+#include "detect/rules.h"
 
 /* Local times are UTC, whatever the machine's zone. */
 static inline void ut_utc(void)
@@ -38,7 +40,7 @@ static inline ips_rules_t *ut_rules(bool builtin, const char *name, const char *
 	if (st == IPS_OK && yaml)
 		st = ips_rules_add_buffer(r, name, yaml, strlen(yaml), false, &d);
 	if (st == IPS_OK)
-		st = ips_rules_finalize(r, &d);
+		st = ips_correlate_finalize_rules(r, &d);
 	ips_diag_print(&d, stderr);
 	ips_diag_free(&d);
 	if (st != IPS_OK) {

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* results.c - see results.h. */
+#include "detect/results.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ips_incident_kind_name(ips_incident_kind_t k)
+{
+	static const char *const names[] = {"negotiation", "unterminated", "pair",
+					    "unanswered", "threshold", "group"};
+	return (k >= IPS_INC_NEGOTIATION && k <= IPS_INC_GROUP) ? names[k] : "group";
+}
+
+bool ips_incident_kind_parse(const char *name, ips_incident_kind_t *out)
+{
+	for (int k = IPS_INC_NEGOTIATION; k <= IPS_INC_GROUP; k++)
+		if (!strcmp(ips_incident_kind_name((ips_incident_kind_t)k), name)) {
+			*out = (ips_incident_kind_t)k;
+			return true;
+		}
+	return false;
+}
+
+const char *ips_input_status_name(ips_input_status_t s)
+{
+	switch (s) {
+	case IPS_INPUT_OK: return "ok";
+	case IPS_INPUT_PARTIAL: return "partial";
+	case IPS_INPUT_ERROR: return "error";
+	case IPS_INPUT_EMPTY: return "empty";
+	}
+	return "error";
+}
+
+ips_results_t *ips_results_new(void)
+{
+	return ips_xcalloc(1, sizeof(ips_results_t));
+}
+
+static void kv_free(ips_kv_t *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+static void event_free(ips_event_t *e)
+{
+	free(e->host);
+	kv_free(e->fields, e->nfields);
+	free(e);
+}
+
+void ips_finding_free(ips_finding_t *f)
+{
+	free(f->host);
+	kv_free(f->fields, f->nfields);
+	free(f->text);
+	free(f);
+}
+
+void ips_incident_free(ips_incident_t *x)
+{
+	kv_free(x->key, x->nkey);
+	free(x->findings);
+	free(x->codes);
+	free(x->title);
+	free(x);
+}
+
+void ips_window_free(ips_window_t *w)
+{
+	free(w->correlation);
+	kv_free(w->key, w->nkey);
+	free(w->findings);
+	free(w);
+}
+
+void ips_results_append(ips_results_t *to, ips_results_t *from)
+{
+	size_t off = to->inputs.len;
+	for (size_t i = 0; i < from->inputs.len; i++)
+		ips_vec_push(&to->inputs, from->inputs.items[i]);
+	for (size_t i = 0; i < from->findings.len; i++) {
+		ips_finding_t *f = from->findings.items[i];
+		f->input += off;
+		ips_vec_push(&to->findings, f);
+	}
+	for (size_t i = 0; i < from->events.len; i++) {
+		ips_event_t *e = from->events.items[i];
+		e->input += off;
+		if (to->events.len < IPS_EVENTS_KEPT)
+			ips_vec_push(&to->events, e);
+		else
+			event_free(e);
+	}
+	for (size_t i = 0; i < from->notes.len; i++)
+		ips_vec_push(&to->notes, from->notes.items[i]);
+	to->records += from->records;
+	to->events_total += from->events_total;
+	to->filtered += from->filtered;
+	ips_vec_free(&from->inputs);
+	ips_vec_free(&from->findings);
+	ips_vec_free(&from->events);
+	ips_vec_free(&from->notes);
+	from->records = from->events_total = from->filtered = 0;
+}
+
+void ips_results_free(ips_results_t *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->inputs.len; i++) {
+		ips_input_t *in = r->inputs.items[i];
+		free(in->path);
+		free(in->source);
+		free(in->error);
+		free(in->note);
+		free(in);
+	}
+	for (size_t i = 0; i < r->findings.len; i++)
+		ips_finding_free(r->findings.items[i]);
+	for (size_t i = 0; i < r->events.len; i++)
+		event_free(r->events.items[i]);
+	for (size_t i = 0; i < r->incidents.len; i++)
+		ips_incident_free(r->incidents.items[i]);
+	ips_vec_free(&r->incidents);
+	for (size_t i = 0; i < r->windows.len; i++)
+		ips_window_free(r->windows.items[i]);
+	ips_vec_free(&r->windows);
+	for (size_t i = 0; i < r->notes.len; i++)
+		free(r->notes.items[i]);
+	ips_vec_free(&r->inputs);
+	ips_vec_free(&r->findings);
+	ips_vec_free(&r->events);
+	ips_vec_free(&r->notes);
+	free(r);
+}
+
+ips_severity_t ips_results_max_severity(const ips_results_t *r)
+{
+	ips_severity_t m = IPS_SEV_NONE;
+	for (size_t i = 0; i < r->findings.len; i++) {
+		const ips_finding_t *f = r->findings.items[i];
+		if (f->severity > m)
+			m = f->severity;
+	}
+	return m;
+}
+
+const char *ips_finding_field(const ips_finding_t *f, const char *key)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].key, key) == 0)
+			return f->fields[i].value;
+	return NULL;
+}

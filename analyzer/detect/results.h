@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * results.h - what a scan produces and the reporters consume: inputs,
+ * findings, correlation events and notes.
+ *
+ * Ownership: an ips_results_t owns all of it; entries and detectors are
+ * borrowed from the rules, which must outlive the results.
+ */
+#ifndef IPS_RESULTS_H
+#define IPS_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "input/normalize.h"
+#include "detect/rules.h"
+#include "util/util.h"
+
+typedef enum ips_input_status {
+	IPS_INPUT_OK = 0,
+	IPS_INPUT_PARTIAL = 1,
+	IPS_INPUT_ERROR = 2,
+	IPS_INPUT_EMPTY = 3,
+} ips_input_status_t;
+
+const char *ips_input_status_name(ips_input_status_t s);
+
+typedef struct ips_input {
+	char *path;
+	char *source;            /* the machine the input comes from (--source-host), or NULL */
+	const char *format;      /* canonical format name, NULL if never opened */
+	uint64_t records;
+	uint64_t bytes;
+	ips_input_status_t status;
+	char *error;             /* first error, with position; NULL if none */
+	char *note;              /* e.g. binary input, records cut at the cap */
+	uint64_t truncated;      /* records cut at the record-size cap */
+	uint64_t findings;
+} ips_input_t;
+
+typedef struct ips_finding {
+	char id[17];
+	const ips_detector_t *det;   /* the rule; for generated detectors, the declared parent */
+	const ips_entry_t *entry;
+	ips_severity_t severity;
+	size_t input;                /* index into results->inputs */
+	uint64_t line;
+	uint64_t offset;
+	ips_time_t time;
+	char *host;
+	ips_kv_t *fields;
+	size_t nfields;
+	char *text;                  /* the record, up to 2 KiB */
+} ips_finding_t;
+
+/* A record naming a range marker: input to the correlator, never a finding. */
+typedef struct ips_event {
+	const ips_entry_t *entry;
+	size_t input;
+	uint64_t line;
+	uint64_t offset;
+	ips_time_t time;
+	char *host;
+	ips_kv_t *fields;
+	size_t nfields;
+} ips_event_t;
+
+typedef enum ips_incident_kind {
+	IPS_INC_NEGOTIATION = 0,  /* codes of one negotiation (13800-13909 range, or BEGIN..END) */
+	IPS_INC_UNTERMINATED = 1, /* a BEGIN marker with no END within the window */
+	IPS_INC_PAIR = 2,         /* a start event and its failed outcome */
+	IPS_INC_UNANSWERED = 3,   /* a start event with no outcome within the window */
+	IPS_INC_THRESHOLD = 4,    /* N failures of one key within T */
+	IPS_INC_GROUP = 5,        /* related findings of one key close in time */
+} ips_incident_kind_t;
+
+const char *ips_incident_kind_name(ips_incident_kind_t k);
+/* The kind by its name; false when the name is none of them. */
+bool ips_incident_kind_parse(const char *name, ips_incident_kind_t *out);
+
+/*
+ * A window of the correlator's streamed stage as it closed: a negotiation
+ * (BEGIN..END, or codes of the range), an unterminated BEGIN, a start with
+ * its failure, or a start left unanswered. Kept in the results so that the
+ * NDJSON report can carry it and `merge` can rebuild the incidents without
+ * the events that opened it.
+ */
+typedef struct ips_window {
+	char *correlation;           /* id of the correlation rule */
+	ips_incident_kind_t kind;    /* negotiation, unterminated, pair or unanswered */
+	size_t input;                /* where it opened: index into results->inputs */
+	uint64_t line;
+	ips_time_t first, last;
+	ips_kv_t *key;               /* peer, local, conn, user, host of the opening record */
+	size_t nkey;
+	size_t *findings;            /* indexes into results->findings, in input order */
+	size_t nfindings;
+} ips_window_t;
+
+/*
+ * An incident: findings that belong together, with the one that explains
+ * the others first. Built by the correlator after (or, in live mode, while)
+ * the inputs are read.
+ */
+typedef struct ips_incident {
+	char id[17];                 /* stable: a hash of the correlation and its findings */
+	const char *correlation;     /* id of the correlation rule that made it */
+	ips_incident_kind_t kind;
+	ips_kv_t *key;               /* what ties it together: peer, local, conn, user, host */
+	size_t nkey;
+	ips_time_t first, last;      /* span (BEGIN..END for bracketed negotiations) */
+	ips_severity_t severity;     /* the highest of its findings (warning when it has none) */
+	size_t *findings;            /* indexes into results->findings, root cause first */
+	size_t nfindings;
+	const ips_entry_t *root;     /* the root cause's entry; NULL when there is no finding */
+	const ips_entry_t **codes;   /* distinct entries, root first */
+	size_t ncodes;
+	char *title;                 /* what happened, in words */
+	/* where the incident starts when it has no finding (unanswered, unterminated) */
+	size_t input;
+	uint64_t line;
+} ips_incident_t;
+
+typedef struct ips_results {
+	ips_vec_t inputs;    /* ips_input_t * */
+	ips_vec_t findings;  /* ips_finding_t * */
+	ips_vec_t events;    /* ips_event_t * */
+	ips_vec_t incidents; /* ips_incident_t *, in order of their first time */
+	ips_vec_t windows;   /* ips_window_t *: the streamed stage's windows, as they closed */
+	ips_vec_t notes;     /* char *: run-wide messages (a rule hit its match limit) */
+	uint64_t records;
+	uint64_t events_total; /* events seen (the report lists the first 10000) */
+	uint64_t filtered;   /* findings dropped by --since/--until/--min-severity */
+} ips_results_t;
+
+/* Events listed in the report (all of them are correlated, and counted). */
+#define IPS_EVENTS_KEPT 10000
+
+ips_results_t *ips_results_new(void);
+void ips_results_free(ips_results_t *r);
+/* Free one finding or incident with what it owns (live mode drops them once written). */
+void ips_finding_free(ips_finding_t *f);
+void ips_incident_free(ips_incident_t *x);
+void ips_window_free(ips_window_t *w);
+/* The highest severity among the findings (IPS_SEV_NONE when none). */
+ips_severity_t ips_results_max_severity(const ips_results_t *r);
+/*
+ * Move everything of `from` to the end of `to`, as if it had been scanned
+ * after what `to` holds: input indexes shift, events past IPS_EVENTS_KEPT are
+ * dropped (and counted), counters add up. `from` is left empty. Incidents
+ * are not moved (merge before correlating).
+ */
+void ips_results_append(ips_results_t *to, ips_results_t *from);
+/* Look up a field of a finding, NULL if absent. */
+const char *ips_finding_field(const ips_finding_t *f, const char *key);
+
+#endif

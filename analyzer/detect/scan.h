@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scan.h - the pipeline driver: inputs -> source -> framer -> matcher ->
+ * results. Expands directories, detects each input's format, applies
+ * --since/--until/--min-severity, and records what could not be read.
+ *
+ * Ownership: the scanner borrows the rules and writes into the results the
+ * caller passes; both must outlive it.
+ */
+#ifndef IPS_SCAN_H
+#define IPS_SCAN_H
+
+#include <stdbool.h>
+
+#include "input/container.h"
+#include "correlate/correlate.h"
+#include "input/framer.h"
+#include "detect/match.h"
+#include "detect/results.h"
+#include "detect/rules.h"
+#include "run/state.h"
+
+typedef struct ips_scan_opts {
+	const char *input_format;    /* --input-format, or NULL to detect */
+	int year;                    /* --year, 0 = from the input's mtime */
+	ips_time_t since, until;     /* valid only when given */
+	ips_severity_t min_severity; /* findings below are dropped */
+	const char *source;          /* --source-host: the machine the inputs come from, or NULL */
+	ips_frame_limits_t frame;
+	ips_match_limits_t match;
+	ips_archive_limits_t archive;
+} ips_scan_opts_t;
+
+/*
+ * Defaults: 1 MiB records, 1 MiB blocks, PCRE2 match limit 1,000,000;
+ * archive members up to 64 GiB decompressed, at most 1000:1, 8 levels deep.
+ */
+void ips_scan_opts_default(ips_scan_opts_t *o);
+
+typedef struct ips_scanner ips_scanner_t;
+
+ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+			       ips_results_t *out);
+/*
+ * The same with a matcher the caller made from the same rules and
+ * opts->match and keeps (borrowed; its limit counters are reset). Building
+ * the matcher is most of a scanner's set-up: the fuzz targets, which scan
+ * one small input per scanner, share one.
+ */
+ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				      ips_results_t *out, ips_matcher_t *m);
+/*
+ * Scan a path: a file, a FIFO, a directory (recursively, in name order) or
+ * "-" for stdin. Errors are recorded in the results' inputs; returns
+ * IPS_E_INPUT if anything could not be read, IPS_OK otherwise.
+ */
+ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path);
+/* Scan an already open source under its name (used by tests and archives). */
+ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
+/*
+ * Cron mode (--state, docs/cron.md): from now on, regular files are read
+ * only where earlier runs stopped, open correlation windows carry over, and
+ * the state's records are updated as inputs are read (the caller saves it
+ * after the report). The state is borrowed and must outlive the scanner.
+ */
+void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st);
+/*
+ * Never read the file (device, inode) as an input, not even inside a
+ * directory: the report this run writes (up to 4 such files). The state
+ * file and its lock are never read in cron mode anyway.
+ */
+void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
+/* Add run-wide notes (detectors that hit their match limit); in cron mode,
+ * also forget the records of files gone for long (ips_cron_finish()). */
+void ips_scanner_finish(ips_scanner_t *s);
+/* The notes of ips_scanner_finish() for detectors that hit the PCRE2 match
+ * limit, counted over the matchers of several scanners (--jobs). */
+void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
+			  const ips_matcher_t *const *ms, size_t nm);
+
+/*
+ * --jobs (jobs.h). A unit is one input a worker reads with
+ * ips_scanner_scan_path(): a file, a FIFO or "-", in the order a serial
+ * scan reads them; or an input that could not be read (a directory loop,
+ * a name that does not exist), already decided.
+ */
+typedef struct ips_scan_unit {
+	char *path;         /* NULL for an error */
+	uint64_t size;      /* regular files: bytes, for the progress bar */
+	bool stream;        /* stdin, a FIFO or a device: read once, by one reader */
+	ips_input_t *error; /* owned; the input entry of an error */
+} ips_scan_unit_t;
+void ips_scan_unit_free(ips_scan_unit_t *u);
+/*
+ * A planner: a scanner whose ips_scanner_scan_path() expands directories as
+ * a scan would (same order, same errors) but only appends units to `units`
+ * (ips_scan_unit_t *, owned by the caller); it reads no file. Free it with
+ * ips_scanner_free(); ips_scanner_finish() is not for it.
+ */
+ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units);
+/*
+ * Scan into other results: a fresh correlator and context, the matcher kept.
+ * Returns the correlator of what was scanned before (the caller frees it),
+ * its inputs ended but not finished.
+ */
+ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out);
+const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s);
+void ips_scanner_free(ips_scanner_t *s);
+
+/*
+ * Live mode (--follow and streamed standard input, docs/live.md; driven by
+ * live.c). Each finding is passed to cb (borrowed, valid during the call)
+ * as soon as its record is matched; correlation events are not kept.
+ */
+typedef void (*ips_finding_cb_t)(void *ctx, const ips_results_t *res, const ips_finding_t *f);
+void ips_scanner_set_live(ips_scanner_t *s, ips_finding_cb_t cb, void *ctx);
+/*
+ * A stream of lines of a line format (framer.h): a new input entry; hand it
+ * blocks of whole lines with ips_sink_lines() and cut long lines with
+ * ips_sink_record(). ref_time stands for the modification time (the year of
+ * timestamps without one). Close frees the sink and records the counts.
+ */
+ips_sink_t *ips_scanner_stream_open(ips_scanner_t *s, const char *name, const char *format,
+				    int64_t ref_time);
+void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records, uint64_t bytes);
+/* The input entry of a stream (borrowed; owned by the results). */
+ips_input_t *ips_scanner_stream_input(ips_sink_t *k);
+/* ips_correlator_settle() on the scanner's correlator. */
+size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_window_cb_t emit_window,
+			  ips_incident_cb_t emit, void *ctx);
+uint64_t ips_scanner_forced(const ips_scanner_t *s);
+
+#endif

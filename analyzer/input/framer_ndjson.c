@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * framer_ndjson.c - newline-delimited JSON: one object per line (winlogbeat,
+ * Elastic Agent, nxlog's JSON output, or anything else that logs that way).
+ * Each line is parsed on its own (jsonevent.c), so a broken line costs only
+ * itself; nested objects flatten to dotted keys (winlog.event_data.X).
+ */
+#include "input/jsonevent.h"
+
+static ips_status_t ndjson_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	return ips_json_run(src, sink, lim, true);
+}
+
+static int ndjson_sniff(const unsigned char *h, size_t n, const char *path)
+{
+	(void)path;
+	bool one;
+	return ips_json_first(h, n, &one) == '{' && one ? 92 : 0;
+}
+
+const ips_framer_ops_t ips_framer_ndjson = {"ndjson", ndjson_sniff, ndjson_run};

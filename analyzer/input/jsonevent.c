@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* jsonevent.c - JSON events through yajl (see jsonevent.h). */
+#include "input/jsonevent.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "input/winevent.h"
+#include "util/util.h"
+
+#define PATH_CAP 1024
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+typedef struct jr {
+	ips_sink_t *sink;
+	ips_winevent_t *ev;
+	size_t max_record;
+	yajl_handle h;
+	int depth;                /* containers open; 1 = a top-level one */
+	int rec_depth;            /* depth of the record's object, 0 when none */
+	char path[PATH_CAP + 1];  /* flattened key of the current value */
+	size_t path_len;
+	size_t plen[IPS_JSON_MAX_DEPTH + 2]; /* path length of each open container */
+	bool is_array[IPS_JSON_MAX_DEPTH + 2];
+	unsigned index[IPS_JSON_MAX_DEPTH + 2];
+	bool too_deep;
+	bool cb_seen;             /* a callback ran during the last yajl_parse */
+	uint64_t brace_off, brace_line; /* where the last '{' fed is */
+	uint64_t records;
+} jr_t;
+
+static void path_to(jr_t *j, size_t len, const char *sep, const char *seg, size_t segn)
+{
+	j->path_len = len;
+	size_t sl = strlen(sep);
+	if (len && j->path_len + sl <= PATH_CAP) {
+		memcpy(j->path + j->path_len, sep, sl);
+		j->path_len += sl;
+	}
+	if (segn > PATH_CAP - j->path_len)
+		segn = PATH_CAP - j->path_len;
+	memcpy(j->path + j->path_len, seg, segn);
+	j->path_len += segn;
+	j->path[j->path_len] = '\0';
+}
+
+/* An element of an array gets key[i]. */
+static void element(jr_t *j)
+{
+	int d = j->depth;
+	if (d < 1 || !j->is_array[d])
+		return;
+	char seg[24];
+	int n = snprintf(seg, sizeof seg, "[%u]", j->index[d]++);
+	j->path_len = j->plen[d];
+	if (j->path_len + (size_t)n <= PATH_CAP) {
+		memcpy(j->path + j->path_len, seg, (size_t)n);
+		j->path_len += (size_t)n;
+	}
+	j->path[j->path_len] = '\0';
+}
+
+static int value(jr_t *j, const char *v, size_t n, bool null)
+{
+	j->cb_seen = true;
+	if (!j->rec_depth)
+		return 1; /* a scalar outside any object is not an event */
+	element(j);
+	if (!null)
+		ips_winevent_field(j->ev, j->path, v, n, true);
+	return 1;
+}
+
+static int j_null(void *ctx)
+{
+	return value(ctx, "", 0, true);
+}
+
+static int j_bool(void *ctx, int b)
+{
+	return value(ctx, b ? "true" : "false", b ? 4 : 5, false);
+}
+
+static int j_number(void *ctx, const char *s, size_t n)
+{
+	return value(ctx, s, n, false);
+}
+
+static int j_string(void *ctx, const unsigned char *s, size_t n)
+{
+	return value(ctx, (const char *)s, n, false);
+}
+
+static int start(jr_t *j, bool map)
+{
+	j->cb_seen = true;
+	if (j->depth >= IPS_JSON_MAX_DEPTH) {
+		j->too_deep = true;
+		return 0;
+	}
+	if (j->rec_depth)
+		element(j);
+	int d = ++j->depth;
+	j->is_array[d] = !map;
+	j->index[d] = 0;
+	if (j->rec_depth) {
+		j->plen[d] = j->path_len;
+	} else if (map && (d == 1 || (d == 2 && j->is_array[1]))) {
+		/* a top-level object, or an element of a top-level array */
+		j->rec_depth = d;
+		j->plen[d] = 0;
+		j->path_len = 0;
+		j->path[0] = '\0';
+		ips_winevent_begin(j->ev, j->brace_off, j->brace_line);
+	}
+	return 1;
+}
+
+static int end(jr_t *j)
+{
+	j->cb_seen = true;
+	if (j->rec_depth && j->depth == j->rec_depth) {
+		ips_winevent_emit(j->ev, j->sink);
+		j->records++;
+		j->rec_depth = 0;
+	}
+	if (j->depth > 0)
+		j->depth--;
+	return 1;
+}
+
+static int j_start_map(void *ctx)
+{
+	return start(ctx, true);
+}
+
+static int j_start_array(void *ctx)
+{
+	return start(ctx, false);
+}
+
+static int j_end(void *ctx)
+{
+	return end(ctx);
+}
+
+static int j_key(void *ctx, const unsigned char *k, size_t n)
+{
+	jr_t *j = ctx;
+	j->cb_seen = true;
+	if (j->rec_depth)
+		path_to(j, j->plen[j->depth], ".", (const char *)k, n);
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	j_null, j_bool, NULL, NULL, j_number, j_string,
+	j_start_map, j_key, j_end, j_start_array, j_end,
+};
+
+static void open_parser(jr_t *j)
+{
+	j->h = yajl_alloc(&callbacks, NULL, j);
+	if (!j->h) {
+		fprintf(stderr, "ipsec-scan: out of memory\n");
+		abort();
+	}
+	yajl_config(j->h, yajl_allow_multiple_values, 1);
+	yajl_config(j->h, yajl_dont_validate_strings, 1);
+	j->depth = 0;
+	j->rec_depth = 0;
+	j->too_deep = false;
+}
+
+static void close_parser(jr_t *j)
+{
+	if (j->h)
+		yajl_free(j->h);
+	j->h = NULL;
+	j->depth = 0;
+	j->rec_depth = 0;
+}
+
+static void report(jr_t *j, uint64_t at, const char *what)
+{
+	if (j->too_deep) {
+		ips_sink_error(j->sink, at, "JSON nested deeper than " STR(IPS_JSON_MAX_DEPTH)
+			       " levels; %s", what);
+		return;
+	}
+	unsigned char *e = yajl_get_error(j->h, 0, NULL, 0);
+	char *msg = ips_xstrdup(e ? (const char *)e : "parse error");
+	if (e)
+		yajl_free_error(j->h, e);
+	size_t l = strlen(msg);
+	while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+		msg[--l] = '\0';
+	ips_sink_error(j->sink, at, "JSON %s; %s", msg, what);
+	free(msg);
+}
+
+static uint64_t count_nl(const char *p, size_t n)
+{
+	uint64_t c = 0;
+	const char *end = p + n;
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+/*
+ * Feed p[0..n) (input offset off, line line) in pieces that end at each
+ * '{', so that when yajl opens an object we know where it starts. Returns
+ * false after reporting an error. *quiet counts bytes fed without any
+ * callback: a token longer than the record cap is refused.
+ */
+static bool feed(jr_t *j, const char *p, size_t n, uint64_t off, uint64_t line, uint64_t *quiet,
+		 const char *what)
+{
+	size_t pos = 0;
+	while (pos < n) {
+		const char *b = memchr(p + pos, '{', n - pos);
+		size_t stop = b ? (size_t)(b - p) + 1 : n;
+		line += count_nl(p + pos, stop - pos);
+		j->brace_off = off + stop - 1;
+		j->brace_line = line;
+		j->cb_seen = false;
+		yajl_status s = yajl_parse(j->h, (const unsigned char *)p + pos, stop - pos);
+		if (s != yajl_status_ok) {
+			report(j, off + pos + yajl_get_bytes_consumed(j->h), what);
+			return false;
+		}
+		*quiet = j->cb_seen ? 0 : *quiet + (stop - pos);
+		if (*quiet > j->max_record) {
+			ips_sink_error(j->sink, off + stop, "JSON: a single value longer than the "
+				       "%zu-byte record cap; %s", j->max_record, what);
+			return false;
+		}
+		pos = stop;
+	}
+	return true;
+}
+
+/* The whole input is one stream of JSON values (ConvertTo-Json). */
+static ips_status_t run_stream(jr_t *j, ips_source_t *src, char *buf, size_t cap, uint64_t *bytes)
+{
+	static const char *const stop = "the rest of the input is not read";
+	uint64_t off = 0, line = 1, quiet = 0;
+	bool dead = false;
+	ips_status_t st = IPS_OK;
+	open_parser(j);
+	for (;;) {
+		ssize_t n = ips_source_read(src, buf, cap);
+		if (n < 0) {
+			ips_sink_error(j->sink, off, "read error: %s", ips_source_error(src));
+			st = IPS_E_INPUT;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (!dead && !feed(j, buf, (size_t)n, off, line, &quiet, stop))
+			dead = true;
+		line += count_nl(buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	if (!dead && st == IPS_OK && yajl_complete_parse(j->h) != yajl_status_ok)
+		report(j, off, "the input ends inside a JSON value");
+	close_parser(j);
+	*bytes = off;
+	return st;
+}
+
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+/* One JSON text per line (NDJSON): a bad line costs only itself. */
+static ips_status_t run_lines(jr_t *j, ips_source_t *src, char *buf, size_t cap, uint64_t *bytes)
+{
+	static const char *const skip = "the rest of the line is skipped";
+	uint64_t off = 0, line = 1, quiet = 0, line_bytes = 0;
+	bool skipping = false;
+	ips_status_t st = IPS_OK;
+	for (;;) {
+		ssize_t n = ips_source_read(src, buf, cap);
+		if (n < 0) {
+			ips_sink_error(j->sink, off, "read error: %s", ips_source_error(src));
+			st = IPS_E_INPUT;
+			break;
+		}
+		bool eof = n == 0;
+		size_t pos = 0, len = (size_t)n;
+		while (pos < len || eof) {
+			const char *nl = eof ? NULL : memchr(buf + pos, '\n', len - pos);
+			size_t segn = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+			const char *seg = buf + pos;
+			if (!skipping && segn) {
+				if (!j->h && !blank(seg, segn))
+					open_parser(j);
+				if (j->h) {
+					line_bytes += segn;
+					if (line_bytes > j->max_record) {
+						/* keep what the line gave so far, cut */
+						if (j->rec_depth) {
+							ips_winevent_truncated(j->ev);
+							ips_winevent_emit(j->ev, j->sink);
+							j->records++;
+						}
+						close_parser(j);
+						skipping = true;
+					} else if (!feed(j, seg, segn, off + pos, line, &quiet, skip)) {
+						close_parser(j);
+						skipping = true;
+					}
+				}
+			}
+			pos += segn;
+			if (nl || eof) {
+				/* the end of a line */
+				if (j->h && yajl_complete_parse(j->h) != yajl_status_ok)
+					report(j, off + pos, "the line ends inside a JSON value");
+				close_parser(j);
+				skipping = false;
+				line_bytes = 0;
+				quiet = 0;
+				if (nl) {
+					pos++;
+					line++;
+				}
+			}
+			if (eof)
+				break;
+		}
+		off += len;
+		if (eof)
+			break;
+	}
+	close_parser(j);
+	*bytes = off;
+	return st;
+}
+
+ips_status_t ips_json_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim,
+			  bool per_line)
+{
+	jr_t *j = ips_xcalloc(1, sizeof *j);
+	j->sink = sink;
+	j->max_record = lim->max_record;
+	j->ev = ips_winevent_new(lim->max_record);
+	size_t cap = lim->block;
+	char *buf = ips_xmalloc(cap);
+	uint64_t bytes = 0;
+	ips_status_t st = per_line ? run_lines(j, src, buf, cap, &bytes)
+				   : run_stream(j, src, buf, cap, &bytes);
+	ips_sink_done(sink, j->records, bytes);
+	ips_winevent_free(j->ev);
+	free(buf);
+	free(j);
+	return st;
+}
+
+/* Is the head the start of JSON text (no syntax error in it)? */
+static bool looks_like_json(const unsigned char *h, size_t n)
+{
+	static const yajl_callbacks none;
+	yajl_handle y = yajl_alloc(&none, NULL, NULL);
+	if (!y)
+		return false;
+	yajl_config(y, yajl_allow_multiple_values, 1);
+	yajl_config(y, yajl_dont_validate_strings, 1);
+	bool ok = yajl_parse(y, h, n) == yajl_status_ok;
+	yajl_free(y);
+	return ok;
+}
+
+int ips_json_first(const unsigned char *h, size_t n, bool *one_line_object)
+{
+	size_t i = 0;
+	*one_line_object = false;
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+		i++;
+	if (i >= n || (h[i] != '[' && h[i] != '{'))
+		return -1;
+	/* "[IKE] ..." or "[checkpoint: ...]" lines are not JSON arrays: the first
+	 * line must parse (a later error is the framer's to report) */
+	const unsigned char *nl = memchr(h + i, '\n', n - i);
+	size_t first = nl ? (size_t)(nl - (h + i)) : n - i;
+	if (!looks_like_json(h + i, first > 4096 ? 4096 : first))
+		return -1;
+	const unsigned char *e = memchr(h + i, '\n', n - i);
+	if (!e) {
+		/* a first line longer than the head: one object per line (a
+		 * pretty-printed object breaks its line right after the '{') */
+		*one_line_object = h[i] == '{' && n - i > 1024;
+		return h[i];
+	}
+	size_t l = (size_t)(e - h);
+	while (l > i && (h[l - 1] == '\r' || h[l - 1] == ' ' || h[l - 1] == '\t'))
+		l--;
+	*one_line_object = h[i] == '{' && l > i + 1 && h[l - 1] == '}';
+	return h[i];
+}

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* normalize.c - see normalize.h. */
+#include "input/normalize.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+static bool isdig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* n digits at s as a number, or -1. */
+static int num(const char *s, size_t avail, size_t n)
+{
+	if (avail < n)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdig(s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int64_t ips_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's days_from_civil */
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int64_t utc_seconds(int y, int mo, int d, int h, int mi, int s)
+{
+	return ips_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+int64_t ips_local_to_utc(int year, int mon, int day, int hour, int min, int sec)
+{
+	struct tm tm = {0};
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return utc_seconds(year, mon, day, hour, min, sec);
+	return (int64_t)t;
+}
+
+static bool valid_civil(int y, int mo, int d, int h, int mi, int s)
+{
+	return y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 &&
+	       h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
+}
+
+/* ".123456" or ",123" followed by a digit: the fraction; returns bytes used. */
+static size_t parse_frac(const char *s, size_t n, ips_time_t *t)
+{
+	if (n < 2 || (s[0] != '.' && s[0] != ',') || !isdig(s[1]))
+		return 0;
+	size_t i = 1;
+	int32_t ns = 0;
+	int digits = 0;
+	while (i < n && isdig(s[i])) {
+		if (digits < 9) {
+			ns = ns * 10 + (s[i] - '0');
+			digits++;
+		}
+		i++;
+	}
+	t->frac = (int8_t)digits;
+	for (int k = digits; k < 9; k++)
+		ns *= 10;
+	t->nsec = ns;
+	return i;
+}
+
+size_t ips_time_parse_iso(const char *s, size_t n, ips_time_t *out)
+{
+	ips_time_t t = {0};
+	int y = num(s, n, 4), mo, d, h, mi, se;
+	if (y < 0 || n < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+	    s[13] != ':' || s[16] != ':')
+		return 0;
+	mo = num(s + 5, n - 5, 2);
+	d = num(s + 8, n - 8, 2);
+	h = num(s + 11, n - 11, 2);
+	mi = num(s + 14, n - 14, 2);
+	se = num(s + 17, n - 17, 2);
+	if (!valid_civil(y, mo, d, h, mi, se))
+		return 0;
+	size_t i = 19;
+	i += parse_frac(s + i, n - i, &t);
+	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+		t.sec = utc_seconds(y, mo, d, h, mi, se);
+		i++;
+	} else if (i + 3 <= n && (s[i] == '+' || s[i] == '-') && isdig(s[i + 1]) &&
+		   isdig(s[i + 2])) {
+		int sign = s[i] == '-' ? -1 : 1;
+		int oh = num(s + i + 1, n - i - 1, 2), om = 0;
+		size_t j = i + 3;
+		if (j < n && s[j] == ':' && num(s + j + 1, n - j - 1, 2) >= 0) {
+			om = num(s + j + 1, n - j - 1, 2);
+			j += 3;
+		} else if (num(s + j, n - j, 2) >= 0) {
+			om = num(s + j, n - j, 2);
+			j += 2;
+		}
+		t.sec = utc_seconds(y, mo, d, h, mi, se) - sign * (oh * 3600 + om * 60);
+		i = j;
+	} else {
+		t.sec = ips_local_to_utc(y, mo, d, h, mi, se);
+	}
+	t.valid = true;
+	*out = t;
+	return i;
+}
+
+static int month_at(const char *s, size_t n)
+{
+	if (n < 3)
+		return 0;
+	for (int m = 0; m < 12; m++)
+		if (!memcmp(s, months[m], 3))
+			return m + 1;
+	return 0;
+}
+
+static int infer_year(int mo, int d, const ips_year_ctx_t *yc)
+{
+	if (yc && yc->year)
+		return yc->year;
+	time_t ref = (yc && yc->ref) ? (time_t)yc->ref : time(NULL);
+	struct tm tm;
+	gmtime_r(&ref, &tm);
+	int y = tm.tm_year + 1900;
+	/* A date later than the file's own time belongs to the previous year. */
+	if (mo > tm.tm_mon + 1 || (mo == tm.tm_mon + 1 && d > tm.tm_mday + 1))
+		y--;
+	return y;
+}
+
+/* "hh:mm:ss" at s; returns 8 or 0. */
+static size_t parse_hms(const char *s, size_t n, int *h, int *mi, int *se)
+{
+	if (n < 8 || s[2] != ':' || s[5] != ':')
+		return 0;
+	*h = num(s, n, 2);
+	*mi = num(s + 3, n - 3, 2);
+	*se = num(s + 6, n - 6, 2);
+	return (*h >= 0 && *mi >= 0 && *se >= 0) ? 8 : 0;
+}
+
+/* BSD "Mar  1 10:00:00[.frac]" or day-first "17 Aug 04:14:35"; returns bytes used. */
+static size_t parse_bsd(const char *s, size_t n, const ips_year_ctx_t *yc, ips_time_t *out)
+{
+	int mo, d, h, mi, se;
+	size_t i;
+	ips_time_t t = {0};
+	if ((mo = month_at(s, n)) && n > 4 && s[3] == ' ') {
+		i = 4;
+		if (s[i] == ' ')
+			i++;
+		if (i < n && isdig(s[i]) && i + 1 < n && isdig(s[i + 1])) {
+			d = num(s + i, n - i, 2);
+			i += 2;
+		} else if (i < n && isdig(s[i])) {
+			d = s[i] - '0';
+			i++;
+		} else {
+			return 0;
+		}
+	} else if (n > 7 && isdig(s[0]) && (isdig(s[1]) ? s[2] == ' ' : s[1] == ' ')) {
+		i = isdig(s[1]) ? 2 : 1;
+		d = num(s, n, i);
+		i++;
+		if (!(mo = month_at(s + i, n - i)) || i + 3 >= n || s[i + 3] != ' ')
+			return 0;
+		i += 3; /* at the space before the time, as in the BSD branch */
+	} else {
+		return 0;
+	}
+	if (i >= n || s[i] != ' ')
+		return 0;
+	i++;
+	/* "Jan 31 2025 12:00:00" (Cisco) carries the year */
+	int y = 0;
+	if (num(s + i, n - i, 4) >= 1970 && i + 4 < n && s[i + 4] == ' ') {
+		y = num(s + i, n - i, 4);
+		i += 5;
+	}
+	size_t k = parse_hms(s + i, n - i, &h, &mi, &se);
+	if (!k)
+		return 0;
+	i += k;
+	if (!y)
+		y = infer_year(mo, d, yc);
+	if (!valid_civil(y, mo, d, h, mi, se))
+		return 0;
+	i += parse_frac(s + i, n - i, &t);
+	t.sec = ips_local_to_utc(y, mo, d, h, mi, se);
+	t.valid = true;
+	*out = t;
+	return i;
+}
+
+static bool hostchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isdig(c) || c == '-' ||
+	       c == '.' || c == '_' || c == ':';
+}
+
+/* A program tag: "charon:", "pluto[1234]:", "%ASA-4-750003:" or "kmd[13862]:". */
+static size_t prog_tag(const char *s, size_t n, size_t *namelen)
+{
+	size_t i = 0;
+	while (i < n && s[i] != ' ' && s[i] != '[' && s[i] != ':')
+		i++;
+	if (!i || i >= n)
+		return 0;
+	*namelen = i;
+	if (s[i] == '[') {
+		while (i < n && s[i] != ']')
+			i++;
+		if (i >= n)
+			return 0;
+		i++;
+	}
+	if (i < n && s[i] == ':')
+		return i + 1;
+	return 0;
+}
+
+void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *yc,
+			   ips_line_meta_t *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t i = 0;
+	bool rfc5424 = false;
+	if (len > 2 && line[0] == '<') {
+		size_t j = 1;
+		while (j < len && j < 5 && isdig(line[j]))
+			j++;
+		if (j > 1 && j < len && line[j] == '>') {
+			i = j + 1;
+			if (i + 1 < len && line[i] == '1' && line[i + 1] == ' ') {
+				i += 2;
+				rfc5424 = true;
+			}
+		}
+	}
+	size_t k = ips_time_parse_iso(line + i, len - i, &out->time);
+	if (!k)
+		k = parse_bsd(line + i, len - i, yc, &out->time);
+	if (!k) {
+		out->msg = i;
+		return;
+	}
+	i += k;
+	if (i < len && line[i] == ':') /* pluto logfile: "Jan 31 12:00:00.123456: " */
+		i++;
+	while (i < len && line[i] == ' ')
+		i++;
+	out->msg = i;
+	/* host: a host-like word followed by a program tag (or, in RFC 5424, always) */
+	size_t h = i;
+	while (h < len && hostchar(line[h]))
+		h++;
+	if (h > i && h < len && line[h] == ' ') {
+		size_t namelen = 0;
+		size_t tag = prog_tag(line + h + 1, len - h - 1, &namelen);
+		if (rfc5424 || tag) {
+			out->host = line + i;
+			out->hostlen = h - i;
+			if (rfc5424 && out->hostlen == 1 && line[i] == '-')
+				out->host = NULL;
+			out->prog = line + h + 1;
+			out->proglen = rfc5424 ? 0 : namelen;
+			if (rfc5424) {
+				size_t p = h + 1;
+				while (p < len && line[p] != ' ')
+					p++;
+				out->proglen = p - h - 1;
+			}
+			out->msg = tag ? h + 1 + tag : h + 1;
+			while (out->msg < len && line[out->msg] == ' ')
+				out->msg++;
+		}
+	}
+}
+
+size_t ips_time_format(const ips_time_t *t, char *buf, size_t n)
+{
+	if (!t->valid)
+		return (size_t)snprintf(buf, n, "-");
+	time_t s = (time_t)t->sec;
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	int w = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (w < 0 || (size_t)w >= n)
+		return 0;
+	if (t->frac > 0) {
+		char f[16];
+		snprintf(f, sizeof f, "%09d", t->nsec);
+		w += snprintf(buf + w, n - (size_t)w, ".%.*s", t->frac, f);
+	}
+	w += snprintf(buf + w, n - (size_t)w, "Z");
+	return (size_t)w;
+}
+
+bool ips_time_parse_arg(const char *s, int64_t now, ips_time_t *out)
+{
+	size_t n = strlen(s);
+	if (!n)
+		return false;
+	/* a duration before now */
+	size_t i = 0;
+	int64_t v = 0;
+	while (i < n && isdig(s[i]) && i < 12)
+		v = v * 10 + (s[i++] - '0');
+	if (i > 0 && i + 1 == n) {
+		int64_t mul = s[i] == 's' ? 1 : s[i] == 'm' ? 60 : s[i] == 'h' ? 3600
+			      : s[i] == 'd' ? 86400 : s[i] == 'w' ? 604800 : 0;
+		if (mul) {
+			out->sec = now - v * mul;
+			out->nsec = 0;
+			out->frac = 0;
+			out->valid = true;
+			return true;
+		}
+	}
+	if (ips_time_parse_iso(s, n, out) == n)
+		return true;
+	/* a bare date: midnight local time */
+	if (n == 10 && s[4] == '-' && s[7] == '-') {
+		int y = num(s, n, 4), mo = num(s + 5, 2, 2), d = num(s + 8, 2, 2);
+		if (y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
+			out->sec = ips_local_to_utc(y, mo, d, 0, 0, 0);
+			out->nsec = 0;
+			out->frac = 0;
+			out->valid = true;
+			return true;
+		}
+	}
+	/* "2026-03-05T10:00" without seconds */
+	if (n == 16 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':') {
+		char full[32];
+		snprintf(full, sizeof full, "%s:00", s);
+		return ips_time_parse_iso(full, n + 3, out) == n + 3;
+	}
+	return false;
+}

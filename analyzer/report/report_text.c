@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * report_text.c - the human report: one block per condition found, most
+ * severe first, with its meaning, the evidence lines (path:line, time,
+ * peer) and what to do; then the inputs and a summary line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_BRED "\033[1;31m"
+#define C_YEL "\033[33m"
+#define C_CYAN "\033[36m"
+
+typedef struct group {
+	const ips_entry_t *entry;
+	ips_severity_t severity;
+	size_t first;   /* index of the first finding */
+	size_t count;
+} group_t;
+
+static const char *sev_color(ips_severity_t s)
+{
+	switch (s) {
+	case IPS_SEV_CRITICAL: return C_BRED;
+	case IPS_SEV_ERROR: return C_RED;
+	case IPS_SEV_WARNING: return C_YEL;
+	default: return C_CYAN;
+	}
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const group_t *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Print s cut to n bytes, control characters shown as '?'. */
+static void put_cut(FILE *out, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+	bool cut = len > n;
+	if (cut)
+		len = n;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : (c == '\t' ? ' ' : c), out);
+	}
+	if (cut)
+		fputs("...", out);
+}
+
+static void upper_first(FILE *out, const char *s)
+{
+	if (*s >= 'a' && *s <= 'z') {
+		fputc(*s - 32, out);
+		s++;
+	}
+	fputs(s, out);
+}
+
+/* "Summary: 2 incidents, 3 findings (3 error) in 10 records of 1 input; ..." */
+static void summary_line(FILE *out, const ips_results_t *res, const char *B, const char *R)
+{
+	size_t nf = res->findings.len;
+	size_t by[5] = {0};
+	for (size_t i = 0; i < nf; i++)
+		by[((const ips_finding_t *)res->findings.items[i])->severity]++;
+	fprintf(out, "%sSummary:%s %zu incident%s, %zu finding%s", B, R, res->incidents.len,
+		res->incidents.len == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+	if (nf) {
+		fputs(" (", out);
+		bool first = true;
+		for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
+			if (!by[s])
+				continue;
+			fprintf(out, "%s%zu %s", first ? "" : ", ", by[s],
+				ips_severity_name((ips_severity_t)s));
+			first = false;
+		}
+		fputc(')', out);
+	}
+	fprintf(out, " in %llu records of %zu input%s", (unsigned long long)res->records,
+		res->inputs.len, res->inputs.len == 1 ? "" : "s");
+	if (res->events_total)
+		fprintf(out, "; %llu event%s (markers, starts, successes)",
+			(unsigned long long)res->events_total, res->events_total == 1 ? "" : "s");
+	if (res->filtered)
+		fprintf(out, "; %llu filtered out", (unsigned long long)res->filtered);
+	fputs(".\n", out);
+}
+
+static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+				   const ips_report_opts_t *o)
+{
+	(void)rules;
+	const char *B = o->color ? C_BOLD : "", *D = o->color ? C_DIM : "",
+		   *R = o->color ? C_RESET : "";
+	size_t nf = res->findings.len;
+	group_t *groups = ips_xcalloc(nf ? nf : 1, sizeof *groups);
+	size_t ng = 0;
+	for (size_t i = 0; i < nf; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		size_t g = 0;
+		while (g < ng && groups[g].entry != f->entry)
+			g++;
+		if (g == ng) {
+			groups[ng].entry = f->entry;
+			groups[ng].first = i;
+			groups[ng].severity = f->severity;
+			ng++;
+		}
+		groups[g].count++;
+		if (f->severity > groups[g].severity)
+			groups[g].severity = f->severity;
+	}
+	qsort(groups, ng, sizeof *groups, cmp_group);
+
+	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
+	if (!nf && !res->incidents.len)
+		fprintf(out, "No IPsec/IKE errors found.\n");
+	size_t ni = res->incidents.len;
+	for (size_t xi = 0; xi < ni; xi++) {
+		const ips_incident_t *x = res->incidents.items[xi];
+		const char *sc = o->color ? sev_color(x->severity) : "";
+		fprintf(out, "%s%sINCIDENT %zu of %zu%s  %s%s%s  %s%s%s\n", xi ? "\n" : "", B, xi + 1,
+			ni, R, sc, upper[x->severity], R, B, x->title, R);
+		char t1[64], t2[64];
+		ips_time_format(&x->first, t1, sizeof t1);
+		ips_time_format(&x->last, t2, sizeof t2);
+		fprintf(out, "  When: %s", t1);
+		if (strcmp(t1, t2))
+			fprintf(out, " .. %s", t2);
+		fprintf(out, "   Kind: %s", ips_incident_kind_name(x->kind));
+		for (size_t k = 0; k < x->nkey; k++)
+			fprintf(out, "%s%s=%s", k ? " " : "   Key: ", x->key[k].key, x->key[k].value);
+		fputc('\n', out);
+		if (x->root) {
+			const ips_entry_t *e = x->root;
+			fprintf(out, "  %sRoot cause:%s %s", B, R, e->name);
+			if (e->has_code)
+				fprintf(out, " (%lld, %s)", (long long)e->code, e->hex ? e->hex : "");
+			fprintf(out, ": %s\n", e->message ? e->message : "");
+			if (e->summary) {
+				fputs("    ", out);
+				upper_first(out, e->summary);
+				fputc('\n', out);
+			}
+		} else {
+			const ips_input_t *in = res->inputs.items[x->input];
+			fprintf(out, "  Started at %s:%llu; nothing followed it within the window.\n",
+				in->path, (unsigned long long)x->line);
+		}
+		if (x->nfindings) {
+			fprintf(out, "  %sEvidence:%s\n", B, R);
+			for (size_t j = 0; j < x->nfindings && j < o->max_evidence; j++) {
+				const ips_finding_t *f = res->findings.items[x->findings[j]];
+				const ips_input_t *in = res->inputs.items[f->input];
+				char t[64];
+				ips_time_format(&f->time, t, sizeof t);
+				fprintf(out, "    %s:%llu  %s  %s", in->path, (unsigned long long)f->line, t,
+					f->entry->name);
+				const char *keys[] = {"peer", "conn", "user", NULL};
+				for (int k = 0; keys[k]; k++) {
+					const char *v = ips_finding_field(f, keys[k]);
+					if (v)
+						fprintf(out, "  %s=%s", keys[k], v);
+				}
+				fprintf(out, "\n      %s", D);
+				put_cut(out, f->text, 160);
+				fprintf(out, "%s\n", R);
+				const char *why = ips_finding_field(f, "mismatch");
+				if (why)
+					fprintf(out, "      %sWhat differs:%s %s\n", B, R, why);
+				const char *reason = ips_finding_field(f, "reason");
+				if (reason)
+					fprintf(out, "      Reason given: %s\n", reason);
+			}
+			if (x->nfindings > o->max_evidence)
+				fprintf(out, "    (+%zu more)\n", x->nfindings - o->max_evidence);
+		}
+		if (x->root && x->root->resolve.len) {
+			fprintf(out, "  %sWhat to do:%s\n", B, R);
+			for (size_t i = 0; i < x->root->resolve.len && i < 3; i++)
+				fprintf(out, "    %zu. %s\n", i + 1, x->root->resolve.items[i]);
+		}
+		if (x->root) {
+			if (x->root->has_code)
+				fprintf(out, "  More: ipsec-scan explain %lld\n", (long long)x->root->code);
+			else
+				fprintf(out, "  More: ipsec-scan explain %s\n", x->root->name);
+		}
+	}
+	if (ng) {
+		fprintf(out, "\n%sConditions found:%s\n", B, R);
+		for (size_t g = 0; g < ng; g++) {
+			const ips_entry_t *e = groups[g].entry;
+			const char *sc = o->color ? sev_color(groups[g].severity) : "";
+			fprintf(out, "  %s%-8s%s %5zu  %s", sc, upper[groups[g].severity], R,
+				groups[g].count, e->name);
+			if (e->has_code)
+				fprintf(out, " (%lld)", (long long)e->code);
+			fputc('\n', out);
+		}
+	}
+	free(groups);
+
+	bool input_trouble = false;
+	for (size_t i = 0; i < res->inputs.len; i++) {
+		const ips_input_t *in = res->inputs.items[i];
+		input_trouble |= in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL ||
+				 in->note || in->status == IPS_INPUT_EMPTY;
+	}
+	if (input_trouble || res->inputs.len > 1) {
+		fprintf(out, "\n%sInputs:%s\n", B, R);
+		for (size_t i = 0; i < res->inputs.len; i++) {
+			const ips_input_t *in = res->inputs.items[i];
+			fprintf(out, "  %s  %s, %llu records, %llu findings, %s", in->path,
+				in->format ? in->format : "-", (unsigned long long)in->records,
+				(unsigned long long)in->findings, ips_input_status_name(in->status));
+			if (in->error)
+				fprintf(out, ": %s", in->error);
+			if (in->note)
+				fprintf(out, " (%s)", in->note);
+			fputc('\n', out);
+		}
+	}
+	for (size_t i = 0; i < res->notes.len; i++)
+		fprintf(out, "note: %s\n", (const char *)res->notes.items[i]);
+
+	fputc('\n', out);
+	summary_line(out, res, B, R);
+	return ips_report_stream_status(out);
+}
+
+/*
+ * The text reports go to terminals: names and text from the inputs (a zip
+ * member's name, a connection name a log line gave) must not carry escape
+ * sequences there. Render into memory, then copy with every control
+ * character but newline shown as '?', keeping only our own colour codes
+ * (ESC [ digits m) when colour is on.
+ */
+static ips_status_t write_safe(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o,
+			       ips_status_t (*fn)(FILE *, const ips_results_t *, const ips_rules_t *,
+						  const ips_report_opts_t *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem)
+		return fn(out, res, rules, o);
+	ips_status_t st = fn(mem, res, rules, o);
+	if (fclose(mem) != 0)
+		st = IPS_E_NOMEM;
+	for (size_t i = 0; i < len && buf; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0x1b && o->color && i + 1 < len && buf[i + 1] == '[') {
+			size_t j = i + 2;
+			while (j < len && ((buf[j] >= '0' && buf[j] <= '9') || buf[j] == ';'))
+				j++;
+			if (j < len && buf[j] == 'm') {
+				fwrite(buf + i, 1, j + 1 - i, out);
+				i = j;
+				continue;
+			}
+		}
+		putc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, out);
+	}
+	free(buf);
+	if (st != IPS_OK)
+		return st;
+	return ips_report_stream_status(out);
+}
+
+static ips_status_t write_text(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	return write_safe(out, res, rules, o, write_text_raw);
+}
+
+const ips_reporter_ops_t ips_report_text = {"text", write_text};
+
+/*
+ * --summary-only: for mail from cron. One line per incident (severity, first
+ * time, title), then the summary line; nothing else.
+ */
+static ips_status_t write_summary_raw(FILE *out, const ips_results_t *res,
+				      const ips_rules_t *rules, const ips_report_opts_t *o)
+{
+	(void)rules;
+	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
+	const char *B = o->color ? C_BOLD : "", *R = o->color ? C_RESET : "";
+	for (size_t i = 0; i < res->incidents.len; i++) {
+		const ips_incident_t *x = res->incidents.items[i];
+		const char *sc = o->color ? sev_color(x->severity) : "";
+		char t[64];
+		ips_time_format(&x->first, t, sizeof t);
+		fprintf(out, "%s%-8s%s  %-20s  ", sc, upper[x->severity], R, t);
+		put_cut(out, x->title, 400);
+		fputc('\n', out);
+	}
+	summary_line(out, res, B, R);
+	return ips_report_stream_status(out);
+}
+
+static ips_status_t write_summary(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+				  const ips_report_opts_t *o)
+{
+	return write_safe(out, res, rules, o, write_summary_raw);
+}
+
+const ips_reporter_ops_t ips_report_summary = {"summary", write_summary};

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* report_util.c - helpers shared by the report writers (see report_util.h). */
+#include "report/report_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ips_report_index_init(ips_report_index_t *x, const ips_results_t *res)
+{
+	size_t nf = res->findings.len, total = 0;
+	x->off = ips_xcalloc(nf + 1, sizeof *x->off);
+	/* count, then place: a compact finding -> incidents table */
+	for (size_t i = 0; i < res->incidents.len; i++) {
+		const ips_incident_t *inc = res->incidents.items[i];
+		for (size_t k = 0; k < inc->nfindings; k++)
+			if (inc->findings[k] < nf) {
+				x->off[inc->findings[k] + 1]++;
+				total++;
+			}
+	}
+	for (size_t i = 0; i < nf; i++)
+		x->off[i + 1] += x->off[i];
+	x->inc = ips_xcalloc(total ? total : 1, sizeof *x->inc);
+	size_t *fill = ips_xcalloc(nf ? nf : 1, sizeof *fill);
+	for (size_t i = 0; i < res->incidents.len; i++) {
+		const ips_incident_t *inc = res->incidents.items[i];
+		for (size_t k = 0; k < inc->nfindings; k++) {
+			size_t f = inc->findings[k];
+			if (f >= nf)
+				continue;
+			/* an incident that lists a finding twice counts once */
+			bool dup = false;
+			for (size_t j = x->off[f]; j < x->off[f] + fill[f]; j++)
+				dup |= x->inc[j] == i;
+			if (!dup)
+				x->inc[x->off[f] + fill[f]++] = i;
+		}
+	}
+	/* close the gaps left by duplicates */
+	size_t w = 0;
+	x->loose = 0;
+	for (size_t f = 0; f < nf; f++) {
+		size_t start = x->off[f];
+		x->off[f] = w;
+		for (size_t j = 0; j < fill[f]; j++)
+			x->inc[w++] = x->inc[start + j];
+		x->loose += fill[f] == 0;
+	}
+	x->off[nf] = w;
+	free(fill);
+}
+
+void ips_report_index_free(ips_report_index_t *x)
+{
+	free(x->off);
+	free(x->inc);
+	x->off = x->inc = NULL;
+}
+
+size_t ips_report_incidents_of(const ips_report_index_t *x, size_t fi, const size_t **out)
+{
+	*out = x->inc + x->off[fi];
+	return x->off[fi + 1] - x->off[fi];
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const ips_report_group_t *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+size_t ips_report_loose_groups(const ips_results_t *res, const ips_report_index_t *x,
+			       ips_report_group_t **out)
+{
+	size_t nf = res->findings.len, ng = 0;
+	ips_report_group_t *g = ips_xcalloc(nf ? nf : 1, sizeof *g);
+	for (size_t i = 0; i < nf; i++) {
+		const size_t *inc;
+		if (ips_report_incidents_of(x, i, &inc))
+			continue;
+		const ips_finding_t *f = res->findings.items[i];
+		size_t k = 0;
+		while (k < ng && g[k].entry != f->entry)
+			k++;
+		if (k == ng) {
+			g[ng].entry = f->entry;
+			g[ng].first = i;
+			g[ng].severity = f->severity;
+			ng++;
+		}
+		g[k].count++;
+		if (f->severity > g[k].severity)
+			g[k].severity = f->severity;
+	}
+	qsort(g, ng, sizeof *g, cmp_group);
+	*out = g;
+	return ng;
+}
+
+void ips_report_count_severities(const ips_results_t *res, size_t by[5])
+{
+	memset(by, 0, 5 * sizeof *by);
+	for (size_t i = 0; i < res->findings.len; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		if ((int)f->severity >= 0 && f->severity <= IPS_SEV_CRITICAL)
+			by[f->severity]++;
+	}
+}
+
+void ips_report_severity_words(const size_t by[5], char *buf, size_t n)
+{
+	size_t w = 0;
+	buf[0] = '\0';
+	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO && w < n; s--) {
+		if (!by[s])
+			continue;
+		int k = snprintf(buf + w, n - w, "%s%zu %s", w ? ", " : "", by[s],
+				 ips_severity_name((ips_severity_t)s));
+		if (k < 0)
+			break;
+		w += (size_t)k;
+	}
+	if (!buf[0])
+		snprintf(buf, n, "none");
+}
+
+bool ips_report_input_has_problem(const ips_input_t *in)
+{
+	return in->status != IPS_INPUT_OK || in->error || in->note || in->truncated;
+}
+
+void ips_report_code_words(const ips_entry_t *e, char *buf, size_t n)
+{
+	if (e && e->has_code)
+		snprintf(buf, n, "%lld%s%s", (long long)e->code, e->hex ? ", " : "",
+			 e->hex ? e->hex : "");
+	else if (n)
+		buf[0] = '\0';
+}
+
+void ips_report_explain_key(const ips_entry_t *e, char *buf, size_t n)
+{
+	if (e->has_code)
+		snprintf(buf, n, "%lld", (long long)e->code);
+	else
+		snprintf(buf, n, "%s", e->name);
+}
+
+char *ips_report_key_words(const ips_kv_t *kv, size_t n)
+{
+	ips_buf_t b;
+	ips_buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < n; i++)
+		ips_buf_printf(&b, "%s%s=%s", i ? " " : "", kv[i].key ? kv[i].key : "",
+			       kv[i].value ? kv[i].value : "");
+	if (!b.len)
+		ips_buf_append(&b, "(no key)", 8);
+	return ips_buf_steal(&b);
+}
+
+char *ips_report_finding_key(const ips_finding_t *f)
+{
+	static const char *const keys[] = {"peer", "conn", "user", "host"};
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+		const char *v = ips_finding_field(f, keys[k]);
+		if (!v && k == 3)
+			v = f->host;
+		if (v && *v)
+			return ips_xasprintf("%s=%s", keys[k], v);
+	}
+	return ips_xstrdup("(no key)");
+}
+
+void ips_report_incident_where(const ips_results_t *res, const ips_incident_t *x,
+			       size_t *input, uint64_t *line)
+{
+	if (x->nfindings && x->findings[0] < res->findings.len) {
+		const ips_finding_t *f = res->findings.items[x->findings[0]];
+		*input = f->input;
+		*line = f->line;
+	} else {
+		*input = x->input;
+		*line = x->line;
+	}
+}
+
+size_t ips_utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t c = u[0];
+	size_t len;
+	uint32_t min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xC2 && c <= 0xDF) {
+		len = 2, min = 0x80, c &= 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3, min = 0x800, c &= 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4, min = 0x10000, c &= 0x07;
+	} else {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	if (n < len) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xC0) != 0x80) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+		c = (c << 6) | (u[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	*cp = c;
+	return len;
+}
+
+size_t ips_utf8_encode(uint32_t cp, char *buf)
+{
+	unsigned char *o = (unsigned char *)buf;
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | (cp >> 18));
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+bool ips_utf8_valid(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = ips_utf8_decode(s + i, n - i, &cp);
+		if (cp == 0xFFFD && k == 1 && (unsigned char)s[i] >= 0x80)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+char *ips_utf8_sanitize(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = ips_xmalloc(n * 3 + 1), *p = o; /* one byte becomes at most 3 */
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = ips_utf8_decode(s + i, n - i, &cp);
+		if (cp == 0xFFFD && k == 1 && (unsigned char)s[i] >= 0x80)
+			p += ips_utf8_encode(0xFFFD, p);
+		else {
+			memcpy(p, s + i, k);
+			p += k;
+		}
+		i += k;
+	}
+	*p = '\0';
+	return o;
+}
+
+size_t ips_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t k = max;
+	/* back off continuation bytes, at most 3 */
+	while (k > 0 && max - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return k;
+}
+
+void ips_utf8_fwrite(FILE *out, const char *s, size_t n)
+{
+	size_t run = 0; /* start of the valid bytes not yet written */
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = ips_utf8_decode(s + i, n - i, &cp);
+		if (cp == 0xFFFD && k == 1 && (unsigned char)s[i] >= 0x80) {
+			fwrite(s + run, 1, i - run, out);
+			fputs("\xEF\xBF\xBD", out);
+			run = i + 1;
+		}
+		i += k;
+	}
+	fwrite(s + run, 1, n - run, out);
+}
+
+/* Bytes a lead byte announces (0: not a lead byte of a multi-byte character). */
+static size_t utf8_need(unsigned char c)
+{
+	return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+}
+
+void ips_utf8_stream_write(void *ctx, const char *s, size_t n)
+{
+	ips_utf8_stream_t *st = ctx;
+	char *joined = NULL;
+	if (st->ncarry) {
+		joined = ips_xmalloc(st->ncarry + n);
+		memcpy(joined, st->carry, st->ncarry);
+		memcpy(joined + st->ncarry, s, n);
+		s = joined;
+		n += st->ncarry;
+		st->ncarry = 0;
+	}
+	/* hold back an incomplete character at the end */
+	size_t end = n;
+	for (size_t back = 1; back <= 3 && back <= n; back++) {
+		unsigned char c = (unsigned char)s[n - back];
+		if ((c & 0xC0) == 0x80)
+			continue;
+		size_t need = utf8_need(c);
+		if (need > back) {
+			end = n - back;
+			memcpy(st->carry, s + end, back);
+			st->ncarry = back;
+		}
+		break;
+	}
+	ips_utf8_fwrite(st->out, s, end);
+	free(joined);
+}
+
+void ips_utf8_stream_flush(ips_utf8_stream_t *st)
+{
+	ips_utf8_fwrite(st->out, st->carry, st->ncarry);
+	st->ncarry = 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * report_util.h - pieces the report writers share: which incidents a
+ * finding belongs to, the findings left outside every incident grouped by
+ * condition, keys and codes as words, and a careful UTF-8 walker (log text
+ * is untrusted and need not be valid UTF-8).
+ *
+ * Ownership: an index is filled and emptied by the caller (init/free);
+ * functions returning char * return memory the caller frees; pointers into
+ * the results stay valid while the results live.
+ */
+#ifndef IPS_REPORT_UTIL_H
+#define IPS_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect/results.h"
+
+/* For each finding, the incidents it belongs to (in incident order). */
+typedef struct ips_report_index {
+	size_t *off;    /* findings.len + 1 offsets into inc */
+	size_t *inc;    /* indexes into results->incidents */
+	size_t loose;   /* findings in no incident */
+} ips_report_index_t;
+
+void ips_report_index_init(ips_report_index_t *x, const ips_results_t *res);
+void ips_report_index_free(ips_report_index_t *x);
+/* The incidents finding fi belongs to: sets *out, returns how many (0: none). */
+size_t ips_report_incidents_of(const ips_report_index_t *x, size_t fi, const size_t **out);
+
+/* Findings in no incident, grouped by knowledge entry. */
+typedef struct ips_report_group {
+	const ips_entry_t *entry;
+	ips_severity_t severity; /* the highest of the group */
+	size_t first;            /* index of its first finding */
+	size_t count;
+} ips_report_group_t;
+
+/*
+ * Group the findings that belong to no incident by entry, most severe
+ * first, then in order of first appearance (the text report's order).
+ * *out is owned by the caller; returns the number of groups.
+ */
+size_t ips_report_loose_groups(const ips_results_t *res, const ips_report_index_t *x,
+			       ips_report_group_t **out);
+
+/* Findings per severity, indexed by ips_severity_t. */
+void ips_report_count_severities(const ips_results_t *res, size_t by[5]);
+/* "7 error, 1 warning" (most severe first), or "none"; into buf. */
+void ips_report_severity_words(const size_t by[5], char *buf, size_t n);
+/* An input that was not read whole, was empty, or carries a note. */
+bool ips_report_input_has_problem(const ips_input_t *in);
+
+/* "13801, 0x35E9" for an entry with a code, "" otherwise; into buf. */
+void ips_report_code_words(const ips_entry_t *e, char *buf, size_t n);
+/* The argument that `ipsec-scan explain` takes for an entry, into buf. */
+void ips_report_explain_key(const ips_entry_t *e, char *buf, size_t n);
+
+/* "peer=192.0.2.1 conn=home" for a key; "(no key)" when empty. */
+char *ips_report_key_words(const ips_kv_t *kv, size_t n);
+/*
+ * The key a finding would be grouped under on its own: its peer, else its
+ * connection, user or host, as "peer=..."; "(no key)" when it names none.
+ */
+char *ips_report_finding_key(const ips_finding_t *f);
+/*
+ * Where to look first for an incident: its root finding's input and line,
+ * or for an incident without findings the record where it starts.
+ */
+void ips_report_incident_where(const ips_results_t *res, const ips_incident_t *x,
+			       size_t *input, uint64_t *line);
+
+/*
+ * Decode one character of s[0..n) (n >= 1): returns the bytes it takes
+ * (at least 1). Malformed, overlong, surrogate and out-of-range sequences
+ * give U+FFFD for one byte, so any byte string can be walked.
+ */
+size_t ips_utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* Append cp as UTF-8 to buf (4 bytes room needed); returns bytes written. */
+size_t ips_utf8_encode(uint32_t cp, char *buf);
+bool ips_utf8_valid(const char *s);
+/* A copy of s with every malformed byte replaced by U+FFFD. */
+char *ips_utf8_sanitize(const char *s);
+/* Write n bytes of s to out with every malformed byte as U+FFFD. */
+void ips_utf8_fwrite(FILE *out, const char *s, size_t n);
+
+/*
+ * A writer for output produced in pieces (a yajl print callback): writes
+ * valid UTF-8 to out, holding back a character split across two pieces.
+ * Call ips_utf8_stream_flush() at the end.
+ */
+typedef struct ips_utf8_stream {
+	FILE *out;
+	char carry[4];
+	size_t ncarry;
+} ips_utf8_stream_t;
+
+void ips_utf8_stream_write(void *ctx, const char *s, size_t n);
+void ips_utf8_stream_flush(ips_utf8_stream_t *st);
+
+/* How many bytes of s (of length len) to keep to stay within max bytes, cut at a character boundary. */
+size_t ips_utf8_cut(const char *s, size_t len, size_t max);
+
+#endif

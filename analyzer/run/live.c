@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* live.c - see live.h and docs/live.md. */
+#include "run/live.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "input/framer.h"
+#include "report/report.h"
+#include "report/report_ndjson.h"
+#include "util/util.h"
+
+#define READ_CHUNK (64u << 10)   /* one read() */
+#define ROUND_BYTES (4u << 20)   /* read from one file per round, then the next */
+#define POLL_MS 200              /* followed files are looked at this often */
+#define MAX_CODES 4096           /* summary.by_code names counted (more: not listed) */
+
+static volatile sig_atomic_t stop_signal, hup_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_signal = 1;
+}
+
+/* Without SA_RESTART: a signal interrupts poll() and read(), so it is seen at once. */
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Seconds of a monotonic clock, never 0 (0 means "not live" to the correlator). */
+static int64_t wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec + 1;
+}
+
+typedef struct stream {
+	const char *path;     /* as given; "-" for standard input */
+	bool file;            /* a regular file, followed; else a pipe read to its end */
+	int fd;               /* -1: a followed file that does not exist (yet) */
+	bool done;
+	uint64_t dev, ino;
+	uint64_t pos;         /* file offset of the next byte read */
+	uint64_t off, line;   /* offset and line number of buf[0] */
+	char *buf;
+	size_t have, cap;
+	bool skipping;        /* inside the rest of a line longer than the record cap */
+	ips_sink_t *sink;     /* opened with the first data (its format is detected then) */
+	uint64_t records;
+	uint64_t bytes;       /* read in this run, over every file the name had */
+} stream_t;
+
+typedef struct live {
+	const ips_rules_t *rules;
+	const ips_scan_opts_t *so;
+	const ips_live_opts_t *lo;
+	ips_scanner_t *sc;
+	FILE *out;
+	yajl_gen g;
+	bool out_failed;
+	ips_severity_t max_sev;
+	uint64_t findings, incidents;
+	uint64_t by_sev[IPS_SEV_CRITICAL + 1];
+	const char *names[MAX_CODES];
+	uint64_t counts[MAX_CODES];
+	size_t ncodes;
+} live_t;
+
+static void flush_out(live_t *L)
+{
+	if (fflush(L->out) != 0 || ferror(L->out)) {
+		if (!L->out_failed)
+			fprintf(stderr, "ipsec-scan: cannot write the output to %s: %s\n",
+				L->lo->output ? L->lo->output : "standard output",
+				strerror(errno ? errno : EIO));
+		L->out_failed = true;
+	}
+}
+
+static void on_finding(void *ctx, const ips_results_t *res, const ips_finding_t *f)
+{
+	live_t *L = ctx;
+	ips_ndjson_finding(L->out, L->g, res, f);
+	flush_out(L);
+	L->findings++;
+	if (f->severity > L->max_sev)
+		L->max_sev = f->severity;
+	if ((int)f->severity >= 0 && f->severity <= IPS_SEV_CRITICAL)
+		L->by_sev[f->severity]++;
+	const char *name = f->entry->name;
+	for (size_t i = 0; i < L->ncodes; i++)
+		if (L->names[i] == name || !strcmp(L->names[i], name)) {
+			L->counts[i]++;
+			return;
+		}
+	if (L->ncodes < MAX_CODES) {
+		L->names[L->ncodes] = name;
+		L->counts[L->ncodes++] = 1;
+	}
+}
+
+static void on_window(void *ctx, const ips_results_t *res, const ips_window_t *w)
+{
+	live_t *L = ctx;
+	ips_ndjson_window(L->out, L->g, res, w);
+	flush_out(L);
+}
+
+static void on_incident(void *ctx, const ips_results_t *res, const ips_incident_t *x)
+{
+	live_t *L = ctx;
+	ips_ndjson_incident(L->out, L->g, res, x);
+	flush_out(L);
+	L->incidents++;
+}
+
+static FILE *open_output(const char *path)
+{
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	/* appended to: a restart or a reopen after rotation loses nothing */
+	return fopen(path, "a");
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static void stream_sink(live_t *L, stream_t *st)
+{
+	if (st->sink)
+		return;
+	const ips_framer_ops_t *fr = NULL;
+	if (L->so->input_format)
+		fr = ips_framer_by_name(L->so->input_format);
+	if (!fr)
+		fr = ips_framer_detect((const unsigned char *)st->buf, st->have, st->path);
+	bool lines = ips_framer_is_lines(fr);
+	if (!lines)
+		fr = ips_framer_by_name("lines");
+	const char *name = strcmp(st->path, "-") ? st->path : "(stdin)";
+	st->sink = ips_scanner_stream_open(L->sc, name, fr->name, (int64_t)time(NULL));
+	if (!lines)
+		ips_scanner_stream_input(st->sink)->note =
+			ips_xstrdup("live mode reads line formats only: read as plain lines");
+}
+
+/*
+ * Hand over the whole lines in the buffer (and, at the end of a file or
+ * stream, the last line without its '\n'); cut a line longer than the cap.
+ */
+static void stream_feed(live_t *L, stream_t *st, bool at_end)
+{
+	size_t max = L->so->frame.max_record;
+	if (st->skipping) {
+		char *nl = memchr(st->buf, '\n', st->have);
+		if (!nl) {
+			st->off += st->have;
+			st->have = 0;
+			return;
+		}
+		size_t drop = (size_t)(nl - st->buf) + 1;
+		memmove(st->buf, st->buf + drop, st->have - drop);
+		st->have -= drop;
+		st->off += drop;
+		st->line++;
+		st->skipping = false;
+	}
+	if (!st->have)
+		return;
+	char *last = memrchr(st->buf, '\n', st->have);
+	size_t blen = last ? (size_t)(last - st->buf) + 1 : (at_end ? st->have : 0);
+	if (blen) {
+		stream_sink(L, st);
+		uint64_t nl = ips_sink_lines(st->sink, st->buf, blen, st->off, st->line);
+		st->records += nl + (st->buf[blen - 1] != '\n');
+		st->line += nl;
+		memmove(st->buf, st->buf + blen, st->have - blen);
+		st->have -= blen;
+		st->off += blen;
+	} else if (st->have >= max) {
+		stream_sink(L, st);
+		ips_record_t rec = {.text = st->buf, .len = max, .offset = st->off, .line = st->line,
+				    .truncated = true};
+		ips_sink_record(st->sink, &rec);
+		st->records++;
+		st->off += st->have;
+		st->have = 0;
+		st->skipping = true;
+	}
+}
+
+/*
+ * Read what is there now (up to limit bytes): bytes read, 0 at the end, -1
+ * on error or when a signal came first (errno EINTR, EAGAIN: not an error).
+ */
+static ssize_t stream_read(live_t *L, stream_t *st, size_t limit)
+{
+	size_t total = 0;
+	while (total < limit) {
+		if (st->cap - st->have < READ_CHUNK)
+			stream_feed(L, st, false);
+		size_t room = st->cap - st->have;
+		if (room > READ_CHUNK)
+			room = READ_CHUNK;
+		ssize_t n = read(st->fd, st->buf + st->have, room);
+		if (n < 0 && total) /* a signal, or an error the next read meets again */
+			break;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		st->have += (size_t)n;
+		st->pos += (uint64_t)n;
+		st->bytes += (uint64_t)n;
+		total += (size_t)n;
+		if (!st->file)
+			break; /* a pipe: hand over what came, then wait for more */
+	}
+	stream_feed(L, st, false);
+	return (ssize_t)total;
+}
+
+static void stream_error(live_t *L, stream_t *st, const char *what, int err)
+{
+	stream_sink(L, st);
+	ips_input_t *in = ips_scanner_stream_input(st->sink);
+	if (!in->error)
+		in->error = ips_xasprintf("at offset %llu: %s: %s", (unsigned long long)st->pos, what,
+					  strerror(err));
+	if (in->status == IPS_INPUT_OK)
+		in->status = IPS_INPUT_PARTIAL;
+	fprintf(stderr, "ipsec-scan: %s: %s: %s\n", st->path, what, strerror(err));
+}
+
+/* Count the lines before offset end, so that line numbers stay the file's own. */
+static uint64_t lines_before(int fd, uint64_t end)
+{
+	char *b = ips_xmalloc(1u << 20);
+	uint64_t n = 0, at = 0;
+	while (at < end) {
+		size_t want = end - at < (1u << 20) ? (size_t)(end - at) : (1u << 20);
+		ssize_t r = pread(fd, b, want, (off_t)at);
+		if (r <= 0)
+			break;
+		for (ssize_t i = 0; i < r; i++)
+			n += b[i] == '\n';
+		at += (uint64_t)r;
+	}
+	free(b);
+	return n;
+}
+
+/* Open a followed file: at its end when `at_end` (start of the run), else at its start. */
+static bool file_open(stream_t *st, bool at_end)
+{
+	int fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	struct stat s;
+	if (fstat(fd, &s) != 0) {
+		close(fd);
+		return false;
+	}
+	st->fd = fd;
+	st->dev = (uint64_t)s.st_dev;
+	st->ino = (uint64_t)s.st_ino;
+	st->pos = st->off = 0;
+	st->line = 1;
+	st->have = 0;
+	st->skipping = false;
+	if (at_end && S_ISREG(s.st_mode) && s.st_size > 0) {
+		uint64_t size = (uint64_t)s.st_size;
+		/* start after the last whole line: a line being written is read whole */
+		char c = 0;
+		while (size > 0 && pread(fd, &c, 1, (off_t)(size - 1)) == 1 && c != '\n')
+			size--;
+		st->line = 1 + lines_before(fd, size);
+		st->pos = st->off = size;
+		lseek(fd, (off_t)size, SEEK_SET);
+	}
+	return true;
+}
+
+/* A followed file at its end: rotated (a new file under the name) or truncated? */
+static void file_check(live_t *L, stream_t *st)
+{
+	struct stat s;
+	if (stat(st->path, &s) != 0)
+		return; /* renamed away, the new one not there yet: keep the old one open */
+	if ((uint64_t)s.st_ino != st->ino || (uint64_t)s.st_dev != st->dev) {
+		stream_read(L, st, (size_t)-1); /* what the writer added before it moved on */
+		stream_feed(L, st, true);
+		close(st->fd);
+		st->fd = -1;
+		if (file_open(st, false))
+			fprintf(stderr, "ipsec-scan: %s: a new file under this name: reading it from "
+				"its start\n", st->path);
+	} else if ((uint64_t)s.st_size < st->pos) {
+		fprintf(stderr, "ipsec-scan: %s: truncated: reading it again from its start\n",
+			st->path);
+		lseek(st->fd, 0, SEEK_SET);
+		st->pos = st->off = 0;
+		st->line = 1;
+		st->have = 0;
+		st->skipping = false;
+	}
+}
+
+static void pump_file(live_t *L, stream_t *st)
+{
+	if (st->fd < 0) {
+		if (!file_open(st, false))
+			return;
+		fprintf(stderr, "ipsec-scan: %s: appeared: reading it from its start\n", st->path);
+	}
+	ssize_t n = stream_read(L, st, ROUND_BYTES);
+	if (n < 0 && errno != EINTR && errno != EAGAIN)
+		stream_error(L, st, "read error", errno);
+	else if (n == 0)
+		file_check(L, st);
+}
+
+static void pump_pipe(live_t *L, stream_t *st)
+{
+	ssize_t n = stream_read(L, st, READ_CHUNK);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n < 0)
+		stream_error(L, st, "read error", errno);
+	if (n <= 0) { /* the end of the stream */
+		stream_feed(L, st, true);
+		st->done = true;
+	}
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static void settle(live_t *L, bool all)
+{
+	ips_scanner_settle(L->sc, wall_now(), all, on_window, on_incident, L);
+}
+
+static int cmp_code(const void *a, const void *b, void *ctx)
+{
+	const live_t *L = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return strcmp(L->names[x], L->names[y]);
+}
+
+static void write_end(live_t *L, ips_results_t *res)
+{
+	for (size_t i = 0; i < res->inputs.len; i++)
+		ips_ndjson_input(L->out, L->g, res->inputs.items[i]);
+	size_t idx[MAX_CODES];
+	const char *names[MAX_CODES];
+	uint64_t counts[MAX_CODES];
+	for (size_t i = 0; i < L->ncodes; i++)
+		idx[i] = i;
+	qsort_r(idx, L->ncodes, sizeof *idx, cmp_code, L);
+	for (size_t i = 0; i < L->ncodes; i++) {
+		names[i] = L->names[idx[i]];
+		counts[i] = L->counts[idx[i]];
+	}
+	ips_summary_counts_t sc = {.records = res->records, .findings = L->findings,
+				   .incidents = L->incidents, .events = res->events_total,
+				   .filtered = res->filtered, .names = names, .counts = counts,
+				   .ncodes = L->ncodes};
+	memcpy(sc.by_severity, L->by_sev, sizeof sc.by_severity);
+	ips_ndjson_summary(L->out, L->g, &sc);
+	flush_out(L);
+}
+
+ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
+			  const ips_live_opts_t *lo, ips_live_result_t *r)
+{
+	memset(r, 0, sizeof *r);
+	live_t L = {.rules = rules, .so = so, .lo = lo};
+	L.out = open_output(lo->output);
+	if (!L.out) {
+		fprintf(stderr, "ipsec-scan: cannot open the output %s: %s\n", lo->output,
+			strerror(errno));
+		r->output_failed = true;
+		return IPS_E_OUTPUT;
+	}
+	stop_signal = hup_signal = 0;
+	install_signals();
+	L.g = yajl_gen_alloc(NULL);
+	ips_results_t *res = ips_results_new();
+	L.sc = ips_scanner_new(rules, so, res);
+	ips_scanner_set_live(L.sc, on_finding, &L);
+	settle(&L, false); /* starts the correlator's wall clock */
+
+	size_t ns = lo->ninputs;
+	stream_t *ss = ips_xcalloc(ns ? ns : 1, sizeof *ss);
+	size_t cap = so->frame.max_record + READ_CHUNK;
+	for (size_t i = 0; i < ns; i++) {
+		stream_t *st = &ss[i];
+		st->path = lo->inputs[i];
+		st->buf = ips_xmalloc(cap);
+		st->cap = cap;
+		st->line = 1;
+		st->fd = -1;
+		struct stat s;
+		if (!strcmp(st->path, "-")) {
+			st->fd = STDIN_FILENO;
+		} else if (stat(st->path, &s) == 0 && !S_ISREG(s.st_mode)) {
+			/* a FIFO: read to its end, like standard input */
+			st->fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			if (st->fd < 0) {
+				stream_error(&L, st, "cannot open", errno);
+				st->done = true;
+			}
+		} else if (!lo->follow) {
+			st->fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			if (st->fd < 0) {
+				stream_error(&L, st, "cannot open", errno);
+				st->done = true;
+			}
+		} else {
+			st->file = true;
+			if (!file_open(st, true))
+				fprintf(stderr, "ipsec-scan: %s: %s: waiting for it to appear\n", st->path,
+					strerror(errno));
+		}
+	}
+
+	int64_t settled = wall_now();
+	for (;;) {
+		if (stop_signal) {
+			r->stopped = true;
+			break;
+		}
+		if (hup_signal) {
+			hup_signal = 0;
+			if (L.out != stdout) {
+				fclose(L.out);
+				L.out = open_output(lo->output);
+				if (!L.out) {
+					fprintf(stderr, "ipsec-scan: SIGHUP: cannot reopen the output %s: %s\n",
+						lo->output, strerror(errno));
+					L.out = fopen("/dev/null", "w");
+					L.out_failed = true;
+				}
+			}
+		}
+		if (L.out_failed)
+			break;
+		struct pollfd pfd[64];
+		size_t map[64], np = 0;
+		bool any = false, files = false;
+		for (size_t i = 0; i < ns; i++) {
+			if (ss[i].done)
+				continue;
+			any = true;
+			if (ss[i].file)
+				files = true;
+			else if (np < 64) {
+				pfd[np].fd = ss[i].fd;
+				pfd[np].events = POLLIN;
+				pfd[np].revents = 0;
+				map[np++] = i;
+			}
+		}
+		if (!any)
+			break;
+		int pr = poll(pfd, (nfds_t)np, files ? POLL_MS : 1000);
+		if (pr < 0 && errno != EINTR) {
+			fprintf(stderr, "ipsec-scan: poll: %s\n", strerror(errno));
+			break;
+		}
+		for (size_t j = 0; pr > 0 && j < np; j++)
+			if (pfd[j].revents)
+				pump_pipe(&L, &ss[map[j]]);
+		for (size_t i = 0; files && i < ns; i++)
+			if (ss[i].file && !ss[i].done)
+				pump_file(&L, &ss[i]);
+		int64_t now = wall_now();
+		if (now != settled) { /* incidents whose window closed: once a second */
+			settle(&L, false);
+			settled = now;
+		}
+	}
+
+	/* the end: every window closes, every input is recorded */
+	for (size_t i = 0; i < ns; i++) {
+		stream_t *st = &ss[i];
+		if (!st->done && st->fd >= 0)
+			stream_feed(&L, st, true);
+	}
+	settle(&L, true);
+	uint64_t forced = ips_scanner_forced(L.sc);
+	if (forced)
+		fprintf(stderr, "ipsec-scan: note: %llu incident(s) were written before their window "
+			"closed: more than %d findings were waiting to be grouped\n",
+			(unsigned long long)forced, IPS_LIVE_MAX_FINDINGS);
+	for (size_t i = 0; i < ns; i++) {
+		stream_t *st = &ss[i];
+		if (st->sink) {
+			ips_input_t *in = ips_scanner_stream_input(st->sink);
+			if (in->status == IPS_INPUT_PARTIAL || in->status == IPS_INPUT_ERROR)
+				r->input_failed = true;
+			ips_scanner_stream_close(L.sc, st->sink, st->records, st->bytes);
+		} else if (st->fd < 0 && !st->file) {
+			r->input_failed = true;
+		}
+		if (st->fd >= 0 && st->fd != STDIN_FILENO)
+			close(st->fd);
+		free(st->buf);
+	}
+	free(ss);
+	ips_scanner_finish(L.sc);
+	for (size_t i = 0; i < res->notes.len; i++)
+		fprintf(stderr, "ipsec-scan: note: %s\n", (const char *)res->notes.items[i]);
+	if (!lo->quiet || L.findings || L.incidents)
+		write_end(&L, res);
+	ips_scanner_free(L.sc);
+	ips_results_free(res);
+	yajl_gen_free(L.g);
+	r->max_severity = L.max_sev;
+	r->output_failed = L.out_failed;
+	if (L.out != stdout && fclose(L.out) != 0 && !r->output_failed) {
+		fprintf(stderr, "ipsec-scan: cannot write the output to %s: %s\n", lo->output,
+			strerror(errno));
+		r->output_failed = true;
+	}
+	return r->output_failed ? IPS_E_OUTPUT : IPS_OK;
+}

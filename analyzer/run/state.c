@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* state.c - see state.h. */
+#include "run/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_FILE_MAX (64u << 20)
+#define STATE_MAGIC "ipsec-scan-state"
+
+/* ---- escaping: paths and keys may hold any byte but NUL ----------------- */
+
+static void put_escaped(ips_buf_t *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c == '%' || c >= 0x7f)
+			ips_buf_printf(b, "%%%02X", c);
+		else
+			ips_buf_putc(b, (char)c);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static char *unescape(const char *s, size_t n, bool *ok)
+{
+	char *out = ips_xmalloc(n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int h, l;
+			if (i + 2 >= n + 0 || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0 ||
+			    (h == 0 && l == 0)) {
+				*ok = false;
+				break;
+			}
+			out[k++] = (char)(h * 16 + l);
+			i += 2;
+		} else {
+			out[k++] = s[i];
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static void input_free(ips_state_input_t *in)
+{
+	free(in->path);
+	free(in);
+}
+
+static void window_free(ips_state_window_t *w)
+{
+	free(w->corr);
+	free(w->key);
+	free(w->kv);
+	free(w->path);
+	free(w);
+}
+
+ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
+{
+	for (size_t i = 0; i < st->inputs.len; i++) {
+		ips_state_input_t *in = st->inputs.items[i];
+		if (!strcmp(in->path, path))
+			return in;
+	}
+	if (!create)
+		return NULL;
+	ips_state_input_t *in = ips_xcalloc(1, sizeof *in);
+	in->path = ips_xstrdup(path);
+	ips_vec_push(&st->inputs, in);
+	return in;
+}
+
+void ips_state_clear_windows(ips_state_t *st)
+{
+	for (size_t i = 0; i < st->windows.len; i++)
+		window_free(st->windows.items[i]);
+	st->windows.len = 0;
+}
+
+void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w)
+{
+	ips_state_window_t *c = ips_xcalloc(1, sizeof *c);
+	*c = *w;
+	c->corr = ips_xstrdup(w->corr);
+	c->key = ips_xstrdup(w->key);
+	c->kv = ips_xstrdup(w->kv ? w->kv : "");
+	c->path = ips_xstrdup(w->path);
+	ips_vec_push(&st->windows, c);
+}
+
+void ips_state_remove_input(ips_state_t *st, size_t i)
+{
+	input_free(st->inputs.items[i]);
+	memmove(st->inputs.items + i, st->inputs.items + i + 1,
+		(st->inputs.len - i - 1) * sizeof *st->inputs.items);
+	st->inputs.len--;
+}
+
+void ips_state_remove_window(ips_state_t *st, size_t i)
+{
+	window_free(st->windows.items[i]);
+	memmove(st->windows.items + i, st->windows.items + i + 1,
+		(st->windows.len - i - 1) * sizeof *st->windows.items);
+	st->windows.len--;
+}
+
+/* ---- parsing ----------------------------------------------------------- */
+
+/* Split a line into at most max space-separated words. */
+static int words(char *line, char **w, int max)
+{
+	int n = 0;
+	char *p = line;
+	while (*p && n < max) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		w[n++] = p;
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return *p ? -1 : n; /* -1: too many words */
+}
+
+static bool u64(const char *s, uint64_t *v)
+{
+	if (!*s || *s == '-')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool i64(const char *s, int64_t *v)
+{
+	return ips_parse_i64(s, 10, v);
+}
+
+/* "name=value" with the expected name; returns the value. */
+static const char *field(const char *w, const char *name)
+{
+	size_t n = strlen(name);
+	return (!strncmp(w, name, n) && w[n] == '=') ? w + n + 1 : NULL;
+}
+
+static char *parse(ips_state_t *st, char *data, size_t len)
+{
+	size_t lineno = 0;
+	char *p = data, *end = data + len;
+	bool header = false, done = false;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return ips_xasprintf("line %zu: not terminated (a truncated file?)", lineno + 1);
+		*nl = '\0';
+		lineno++;
+		char *line = p;
+		p = nl + 1;
+		if (memchr(line, '\0', (size_t)(nl - line)))
+			return ips_xasprintf("line %zu: NUL byte", lineno);
+		if (done)
+			return ips_xasprintf("line %zu: data after the end record", lineno);
+		char *w[12];
+		int n = words(line, w, 12);
+		if (n < 0)
+			return ips_xasprintf("line %zu: too many fields", lineno);
+		if (n == 0)
+			return ips_xasprintf("line %zu: empty line", lineno);
+		if (!header) {
+			uint64_t v;
+			if (n != 2 || strcmp(w[0], STATE_MAGIC) || !u64(w[1], &v))
+				return ips_xasprintf("line 1: not an ipsec-scan state file");
+			if (v > IPS_STATE_VERSION)
+				return ips_xasprintf("written by a newer ipsec-scan (state version %" PRIu64
+						     ", this one reads %d): use that version, or remove "
+						     "the file to start over (everything is read again)",
+						     v, IPS_STATE_VERSION);
+			if (v < 1)
+				return ips_xasprintf("line 1: unknown state version %" PRIu64, v);
+			header = true;
+			continue;
+		}
+		bool ok = true;
+		if (!strcmp(w[0], "input") || !strcmp(w[0], "container")) {
+			if (n != 10)
+				return ips_xasprintf("line %zu: %s needs 9 fields", lineno, w[0]);
+			ips_state_input_t in = {0};
+			in.container = w[0][0] == 'c';
+			const char *v;
+			uint64_t fplen = 0;
+			ok = (v = field(w[2], "dev")) && u64(v, &in.dev) && (v = field(w[3], "ino")) &&
+			     u64(v, &in.ino) && (v = field(w[4], "size")) && u64(v, &in.size) &&
+			     (v = field(w[5], "mtime")) && i64(v, &in.mtime) && (v = field(w[6], "fp")) &&
+			     strlen(v) == 16 && sscanf(v, "%16" SCNx64, &in.fp) == 1 &&
+			     (v = field(w[7], "fplen")) && u64(v, &fplen) && fplen <= IPS_STATE_FP_BYTES &&
+			     (v = field(w[8], "offset")) && u64(v, &in.offset) &&
+			     (v = field(w[9], "line")) && u64(v, &in.line) && in.offset <= in.size;
+			if (!ok)
+				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
+			in.fplen = (uint32_t)fplen;
+			bool esc_ok = true;
+			char *path = unescape(w[1], strlen(w[1]), &esc_ok);
+			if (!esc_ok || !*path) {
+				free(path);
+				return ips_xasprintf("line %zu: malformed path", lineno);
+			}
+			if (ips_state_input(st, path, false)) {
+				free(path);
+				return ips_xasprintf("line %zu: the same path twice", lineno);
+			}
+			ips_state_input_t *rec = ips_state_input(st, path, true);
+			free(path);
+			char *keep = rec->path;
+			*rec = in;
+			rec->path = keep;
+		} else if (!strcmp(w[0], "window")) {
+			if (n != 8)
+				return ips_xasprintf("line %zu: window needs 7 fields", lineno);
+			ips_state_window_t win = {0};
+			const char *v;
+			uint64_t type;
+			ok = (v = field(w[2], "type")) && u64(v, &type) && type <= 1 &&
+			     (v = field(w[5], "start")) &&
+			     (!strcmp(v, "-") || (i64(v, &win.start_sec) && (win.start_valid = true))) &&
+			     (v = field(w[7], "line")) && u64(v, &win.line);
+			if (!ok)
+				return ips_xasprintf("line %zu: malformed window record", lineno);
+			win.type = (int)type;
+			bool e1 = true, e2 = true, e3 = true, e4 = true;
+			win.corr = unescape(w[1], strlen(w[1]), &e1);
+			const char *kv = field(w[3], "key"), *kvs = field(w[4], "fields"),
+				   *path = field(w[6], "path");
+			win.key = kv ? unescape(kv, strlen(kv), &e2) : NULL;
+			win.kv = kvs ? unescape(kvs, strlen(kvs), &e3) : NULL;
+			win.path = path ? unescape(path, strlen(path), &e4) : NULL;
+			if (!e1 || !e2 || !e3 || !e4 || !win.key || !win.kv || !win.path) {
+				free(win.corr);
+				free(win.key);
+				free(win.kv);
+				free(win.path);
+				return ips_xasprintf("line %zu: malformed window record", lineno);
+			}
+			ips_state_window_t *c = ips_xmalloc(sizeof *c);
+			*c = win;
+			ips_vec_push(&st->windows, c);
+		} else if (!strcmp(w[0], "end") && n == 1) {
+			done = true;
+		} else {
+			return ips_xasprintf("line %zu: unknown record '%.40s'", lineno, w[0]);
+		}
+	}
+	if (!header)
+		return ips_xasprintf("empty: not an ipsec-scan state file");
+	if (!done)
+		return ips_xasprintf("no end record (a truncated file?)");
+	return NULL;
+}
+
+/*
+ * A run killed between writing its temporary file and renaming it leaves
+ * FILE.tmp.PID behind. Under the lock no other run writes one, so any that
+ * exists is stale.
+ */
+static void remove_stale_temps(const char *path)
+{
+	char *copy = ips_xstrdup(path), *copy2 = ips_xstrdup(path);
+	const char *dir = dirname(copy), *base = basename(copy2);
+	char *prefix = ips_xasprintf("%s.tmp.", base);
+	size_t pl = strlen(prefix);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		const char *p = de->d_name;
+		if (strncmp(p, prefix, pl) || !p[pl] || strspn(p + pl, "0123456789") != strlen(p + pl))
+			continue;
+		char *full = ips_xasprintf("%s/%s", dir, p);
+		(void)unlink(full);
+		free(full);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(copy);
+	free(copy2);
+}
+
+ips_state_t *ips_state_open(const char *path, char **err)
+{
+	*err = NULL;
+	ips_state_t *st = ips_xcalloc(1, sizeof *st);
+	st->path = ips_xstrdup(path);
+	char *lock = ips_xasprintf("%s.lock", path);
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (st->lock_fd < 0) {
+		*err = ips_xasprintf("cannot create the lock file %s: %s", lock, strerror(errno));
+		free(lock);
+		st->lock_fd = -1;
+		ips_state_close(st);
+		return NULL;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t r = pread(st->lock_fd, pid, sizeof pid - 1, 0);
+		if (r > 0) {
+			pid[r] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+		}
+		*err = ips_xasprintf("another ipsec-scan run holds the lock %s%s%s%s", lock,
+				     r > 0 ? " (pid " : "", r > 0 ? pid : "", r > 0 ? ")" : "");
+		free(lock);
+		close(st->lock_fd);
+		st->lock_fd = -1;
+		ips_state_close(st);
+		return NULL;
+	}
+	free(lock);
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(st->lock_fd, 0) == 0 && pwrite(st->lock_fd, pid, (size_t)n, 0) < 0) {
+		/* the pid is only a courtesy for the message above */
+	}
+	remove_stale_temps(path);
+	struct stat sb;
+	if (fstat(st->lock_fd, &sb) == 0) {
+		st->own[1][0] = (uint64_t)sb.st_dev;
+		st->own[1][1] = (uint64_t)sb.st_ino;
+	}
+	if (stat(path, &sb) == 0) {
+		st->own[0][0] = (uint64_t)sb.st_dev;
+		st->own[0][1] = (uint64_t)sb.st_ino;
+	}
+	char *data = NULL;
+	size_t len = 0;
+	ips_status_t s = ips_read_file(path, STATE_FILE_MAX, &data, &len);
+	if (s != IPS_OK) {
+		if (errno == ENOENT && s == IPS_E_INPUT)
+			return st; /* the first run */
+		*err = ips_xasprintf("cannot read the state file %s: %s", path,
+				     s == IPS_E_LIMIT ? "larger than 64 MiB" : strerror(errno));
+		ips_state_close(st);
+		return NULL;
+	}
+	char *why = parse(st, data, len);
+	free(data);
+	if (why) {
+		*err = ips_xasprintf("unusable state file %s: %s", path, why);
+		free(why);
+		ips_state_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* The state as text. */
+static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
+{
+	ips_buf_printf(b, "%s %d\n", STATE_MAGIC, IPS_STATE_VERSION);
+	for (size_t i = 0; i < st->inputs.len; i++) {
+		const ips_state_input_t *in = st->inputs.items[i];
+		ips_buf_printf(b, "%s ", in->container ? "container" : "input");
+		put_escaped(b, in->path);
+		ips_buf_printf(b,
+			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
+			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64 "\n",
+			       in->dev, in->ino, in->size, in->mtime, in->fp, in->fplen, in->offset,
+			       in->line);
+	}
+	for (size_t i = 0; i < st->windows.len; i++) {
+		const ips_state_window_t *w = st->windows.items[i];
+		ips_buf_printf(b, "window ");
+		put_escaped(b, w->corr);
+		ips_buf_printf(b, " type=%d key=", w->type);
+		put_escaped(b, w->key);
+		ips_buf_printf(b, " fields=");
+		if (*w->kv)
+			put_escaped(b, w->kv);
+		else
+			ips_buf_printf(b, "%%09"); /* never empty: a lone tab */
+		if (w->start_valid)
+			ips_buf_printf(b, " start=%" PRId64 " path=", w->start_sec);
+		else
+			ips_buf_printf(b, " start=- path=");
+		put_escaped(b, w->path);
+		ips_buf_printf(b, " line=%" PRIu64 "\n", w->line);
+	}
+	return ips_buf_printf(b, "end\n");
+}
+
+ips_status_t ips_state_prepare(ips_state_t *st, char **err)
+{
+	*err = NULL;
+	ips_state_abort(st);
+	ips_buf_t b;
+	ips_buf_init(&b, STATE_FILE_MAX);
+	if (serialize(st, &b) != IPS_OK) {
+		*err = ips_xasprintf("the state would be larger than 64 MiB");
+		ips_buf_free(&b);
+		return IPS_E_LIMIT;
+	}
+	char *tmp = ips_xasprintf("%s.tmp.%ld", st->path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ips_status_t res = IPS_OK;
+	if (fd < 0) {
+		*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno));
+		res = IPS_E_OUTPUT;
+	} else {
+		size_t off = 0;
+		while (off < b.len) {
+			ssize_t w = write(fd, b.data + off, b.len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
+				res = IPS_E_OUTPUT;
+				break;
+			}
+			off += (size_t)w;
+		}
+		/* the data must be on disk before the rename can make it the state */
+		if (res == IPS_OK && fsync(fd) != 0) {
+			*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno));
+			res = IPS_E_OUTPUT;
+		}
+		if (close(fd) != 0 && res == IPS_OK) {
+			*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno));
+			res = IPS_E_OUTPUT;
+		}
+		if (res != IPS_OK)
+			unlink(tmp);
+	}
+	ips_buf_free(&b);
+	if (res != IPS_OK) {
+		free(tmp);
+		return res;
+	}
+	st->tmp = tmp;
+	return IPS_OK;
+}
+
+ips_status_t ips_state_commit(ips_state_t *st, char **err)
+{
+	*err = NULL;
+	if (!st->tmp) {
+		*err = ips_xasprintf("cannot replace %s: nothing prepared", st->path);
+		return IPS_E_INTERNAL;
+	}
+	if (rename(st->tmp, st->path) != 0) {
+		*err = ips_xasprintf("cannot replace %s: %s", st->path, strerror(errno));
+		ips_state_abort(st);
+		return IPS_E_OUTPUT;
+	}
+	free(st->tmp);
+	st->tmp = NULL;
+	/* the rename itself must reach the disk */
+	char *copy = ips_xstrdup(st->path);
+	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(copy);
+	return IPS_OK;
+}
+
+void ips_state_abort(ips_state_t *st)
+{
+	if (!st->tmp)
+		return;
+	unlink(st->tmp);
+	free(st->tmp);
+	st->tmp = NULL;
+}
+
+ips_status_t ips_state_save(ips_state_t *st, char **err)
+{
+	ips_status_t res = ips_state_prepare(st, err);
+	return res == IPS_OK ? ips_state_commit(st, err) : res;
+}
+
+bool ips_state_is_own(const ips_state_t *st, uint64_t dev, uint64_t ino)
+{
+	for (int i = 0; i < 2; i++)
+		if (st->own[i][1] && st->own[i][0] == dev && st->own[i][1] == ino)
+			return true;
+	return false;
+}
+
+void ips_state_close(ips_state_t *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->inputs.len; i++)
+		input_free(st->inputs.items[i]);
+	ips_vec_free(&st->inputs);
+	ips_state_clear_windows(st);
+	ips_vec_free(&st->windows);
+	ips_state_abort(st);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd); /* closing releases the flock */
+	free(st->path);
+	free(st);
+}
+
+bool ips_state_fingerprint(int fd, uint64_t n, uint64_t *fp, uint32_t *len)
+{
+	unsigned char buf[IPS_STATE_FP_BYTES];
+	if (n > sizeof buf)
+		n = sizeof buf;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return false;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	*fp = ips_fnv1a(IPS_FNV_INIT, buf, got);
+	*len = (uint32_t)got;
+	return true;
+}
+
+bool ips_state_fingerprint_whole(int fd, uint64_t size, uint64_t *fp, uint32_t *len)
+{
+	uint32_t hl;
+	if (!ips_state_fingerprint(fd, size, fp, &hl))
+		return false;
+	/* the size and the last bytes: an archive that grew or was rewritten */
+	char sz[32];
+	snprintf(sz, sizeof sz, "%" PRIu64, size);
+	uint64_t h = ips_fnv1a(*fp, sz, strlen(sz) + 1);
+	if (size > IPS_STATE_FP_BYTES) {
+		unsigned char buf[IPS_STATE_FP_BYTES];
+		uint64_t from = size - IPS_STATE_FP_BYTES;
+		size_t got = 0;
+		while (got < sizeof buf) {
+			ssize_t r = pread(fd, buf + got, sizeof buf - got, (off_t)(from + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return false;
+			if (r == 0)
+				break;
+			got += (size_t)r;
+		}
+		h = ips_fnv1a(h, buf, got);
+	}
+	*fp = h;
+	*len = hl;
+	return true;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * state.h - cron mode: what earlier runs read, kept in a state file.
+ *
+ * Per input path: its device, inode, size, modification time, a fingerprint
+ * of its first bytes, and how far it was read (offset and line); for
+ * containers a fingerprint of the whole file; plus the correlator's open
+ * windows (a BEGIN seen in one run and its END in the next still pair up).
+ *
+ * The file is text, one record a line, versioned ("ipsec-scan-state 1").
+ * It is replaced atomically (temp file, fsync, rename, fsync of the
+ * directory) and only after the report was written; a lock file beside it
+ * (FILE.lock, flock) stops two runs from overlapping.
+ *
+ * Ownership: an ips_state_t owns its records and strings.
+ */
+#ifndef IPS_STATE_H
+#define IPS_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/status.h"
+#include "util/util.h"
+
+#define IPS_STATE_VERSION 1
+#define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
+
+typedef struct ips_state_input {
+	char *path;
+	uint64_t dev, ino;
+	uint64_t size;
+	int64_t mtime;
+	uint64_t fp;          /* FNV-1a of the first fplen bytes */
+	uint32_t fplen;
+	uint64_t offset;      /* bytes read up to (whole records) */
+	uint64_t line;        /* records read up to */
+	bool container;       /* a container: fp covers the whole file; offset unused */
+	bool seen;            /* touched in this run (the rest are kept as they were) */
+} ips_state_input_t;
+
+/* An open correlation window carried to the next run. */
+typedef struct ips_state_window {
+	char *corr;           /* correlation id */
+	int type;             /* 0 bracket, 1 pair */
+	char *key;
+	char *kv;             /* key fields, "k=v\tk=v" */
+	int64_t start_sec;
+	bool start_valid;
+	char *path;           /* input the window was opened in */
+	uint64_t line;
+} ips_state_window_t;
+
+typedef struct ips_state {
+	ips_vec_t inputs;     /* ips_state_input_t * */
+	ips_vec_t windows;    /* ips_state_window_t * */
+	int lock_fd;
+	char *path;
+	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
+	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
+} ips_state_t;
+
+/*
+ * Take the lock and read the state file (a missing file is an empty state).
+ * On failure returns NULL with a message in *err (caller frees): the lock
+ * is held by another run, or the file is unreadable, corrupt (with its
+ * line) or from a newer version.
+ */
+ips_state_t *ips_state_open(const char *path, char **err);
+/* Find the record of a path, or add an empty one. */
+ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create);
+void ips_state_clear_windows(ips_state_t *st);
+void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w); /* copies */
+/* Remove (and free) the i-th input record or window; the others keep their order. */
+void ips_state_remove_input(ips_state_t *st, size_t i);
+void ips_state_remove_window(ips_state_t *st, size_t i);
+/*
+ * Write atomically, in two steps so that the moment between writing a report
+ * and recording that it was written stays short: prepare writes the whole
+ * state to FILE.tmp.PID and fsyncs it; commit renames it over FILE and fsyncs
+ * the directory; abort removes a prepared file (a report that could not be
+ * written). On failure *err says why (caller frees). The lock stays held.
+ * Stale FILE.tmp.PID files of killed runs are removed when the lock is taken.
+ */
+ips_status_t ips_state_prepare(ips_state_t *st, char **err);
+ips_status_t ips_state_commit(ips_state_t *st, char **err);
+void ips_state_abort(ips_state_t *st);
+/* prepare + commit */
+ips_status_t ips_state_save(ips_state_t *st, char **err);
+/* Is this file (device, inode) the state file or its lock? Scans skip them. */
+bool ips_state_is_own(const ips_state_t *st, uint64_t dev, uint64_t ino);
+/* Release the lock and free. */
+void ips_state_close(ips_state_t *st);
+
+/* Fingerprint of the first n bytes of fd (pread; the offset is not moved). */
+bool ips_state_fingerprint(int fd, uint64_t n, uint64_t *fp, uint32_t *len);
+/*
+ * Fingerprint of a whole container of `size` bytes without reading it all:
+ * its first and last IPS_STATE_FP_BYTES and its size. *len is the head's
+ * length (fplen of the record).
+ */
+bool ips_state_fingerprint_whole(int fd, uint64_t size, uint64_t *fp, uint32_t *len);
+
+#endif
