@@ -3,10 +3,8 @@
  * main.c - the command line: parse options, load rules, wire the stages,
  * map the outcome to the documented exit status. No scanning logic here.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <getopt.h>
-#include <pcre2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,14 +13,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <archive.h>
-#include <expat.h>
-/* as in framer_evtx.c: libevtx.h without the libbfio headers */
-#include <libevtx/features.h>
-#undef LIBEVTX_HAVE_BFIO
-#include <libevtx.h>
-#include <yajl_version.h>
-#include <yaml.h>
 
 #include "detect/ere.h"
 #include "report/explain.h"
@@ -38,6 +28,7 @@
 #include "detect/scan.h"
 #include "run/state.h"
 #include "util/util.h"
+#include "util/versions.h"
 
 #ifndef IPS_VERSION
 #define IPS_VERSION "0.1.0"
@@ -193,23 +184,6 @@ static void print_help(FILE *out)
 "error, or the report (or state) could not be written. See docs/usage.md,\n"
 "docs/rules.md, docs/cron.md and docs/live.md.\n",
 	      out);
-}
-
-static void print_version(void)
-{
-	char pcre[64] = "?";
-	uint32_t jit = 0;
-	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
-	pcre2_config(PCRE2_CONFIG_JIT, &jit);
-	/* the libraries' own run-time version calls: what is linked, not what was compiled against */
-	int yv = yajl_version();
-	printf("ipsec-scan %s\n", IPS_VERSION);
-	printf("PCRE2 %s (JIT %s)\n", pcre, jit ? "on" : "off");
-	printf("libyaml %s\n", yaml_get_version_string());
-	printf("%s\n", archive_version_details());
-	printf("libevtx %s\n", libevtx_get_version());
-	printf("yajl %d.%d.%d\n", yv / 10000, yv / 100 % 100, yv % 100);
-	printf("%s\n", XML_ExpatVersion());
 }
 
 /* Names and messages from the inputs, on a terminal: control characters as '?'. */
@@ -696,7 +670,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		case 'o': output = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': print_help(stdout); return EXIT_CLEAN;
-		case 'V': print_version(); return EXIT_CLEAN;
+		case 'V': ips_versions_print(stdout, IPS_VERSION); return EXIT_CLEAN;
 		case OPT_FAIL_ON:
 			if (!ips_severity_parse(optarg, true, &fail_on))
 				usage_error("--fail-on must be none, info, warning, error or critical, not '%s'", optarg);

@@ -48,7 +48,8 @@ const ips_prefilter_t *ips_matcher_prefilter(const ips_matcher_t *m);
 /*
  * Run the detectors in cands (a prefilter set) on one record of the given
  * input format; cb is called per hit, at most once per entry name per
- * record. Returns the number of hits.
+ * record (every hit when the matcher reports all, as `rules test` asks).
+ * Returns the number of hits.
  */
 typedef void (*ips_hit_cb)(void *ctx, const ips_hit_t *hit);
 size_t ips_matcher_match(ips_matcher_t *m, const char *format, const char *rec, size_t len,

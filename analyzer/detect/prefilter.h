@@ -9,9 +9,10 @@
  * it never loses one.
  *
  * Most bytes of a log are looked at by a filter, not by the exact automaton:
- * literals of 8 bytes or more are found through one 4-byte window every 5
- * bytes (a hashed bitmap, then an exact check), shorter ones through SSE2
- * compares for a few rare anchor bytes or byte pairs. Only a line where a
+ * literals of 7 bytes or more are found through one hashed 4-byte window
+ * every 4 bytes (a bitmap, then an 8-byte bitmap, then an exact check),
+ * shorter ones through a few rare anchor bytes or byte pairs (Teddy nibble
+ * tables with SSSE3/AVX2, plain SSE2 compares otherwise). Only a line where a
  * literal is confirmed goes through the Aho-Corasick automaton (a dense
  * table over byte classes) that tells every literal it holds.
  *

@@ -64,7 +64,9 @@ typedef struct ips_example {
 	int src_line;
 } ips_example_t;
 
-/* One detector (see docs/rules.md). Compiled state is private to match.c. */
+/* One detector (see docs/rules.md). ips_rules_finalize() compiles its regex
+ * into `re` (read-only afterwards, shared by every matcher); match data and
+ * JIT stacks belong to each ips_matcher_t. */
 typedef struct ips_detector {
 	char *id;
 	char *description;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * source.h - where input bytes come from: a file, stdin, a FIFO (and, later,
- * archive members and decompressors), behind one read interface.
+ * source.h - where input bytes come from: a file, stdin or a FIFO behind one
+ * read interface; container.c puts archive members and decompressed streams
+ * behind the same interface.
  *
  * Ownership: ips_source_close() frees the source and everything it owns.
  * The name is copied.
