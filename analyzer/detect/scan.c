@@ -14,7 +14,7 @@
 #include "correlate/correlate.h"
 #include "run/cron.h"
 #include "input/decode.h"
-#include "detect/proposal.h"
+#include "detect/context.h"
 #include "util/util.h"
 
 #define TEXT_MAX 2048   /* finding text kept for the report */
@@ -22,45 +22,6 @@
 #define SNIFF_BYTES 65536
 #define DIR_DEPTH_MAX 64
 #define EVENTS_KEPT IPS_EVENTS_KEPT
-
-/*
- * Context: a failure line often lacks facts an earlier line of the same
- * negotiation gave (the peer address, both proposal lists, the identities).
- * Lines of one negotiation share a key the scanner reads from the line
- * itself: strongSwan's IKE_SA unique id (<site|1>, <1>), pluto's state
- * (#3), or, where neither is logged (charon via syslog), the charon worker
- * thread ("11[CFG]") for a couple of seconds. A fixed table of recent keys
- * keeps memory bounded.
- */
-#define CTX_SLOTS 128
-#define CTX_FIELDS 16
-#define CTX_VALUE_MAX 384
-#define CTX_SA_SECONDS 300
-#define CTX_SA_LINES 5000
-#define CTX_THREAD_SECONDS 2
-#define CTX_THREAD_LINES 40
-
-static const char *const ctx_fields[] = {
-	"peer", "local", "conn", "ike_version", "id_local", "id_remote", "proposal_received",
-	"proposal_configured", "ts_received", "ts_configured", "user", NULL};
-
-typedef struct ctx_slot {
-	char key[64];
-	size_t input;
-	bool thread_key;
-	ips_time_t time;
-	uint64_t line;
-	uint64_t used;
-	char *kv[CTX_FIELDS][2];
-	size_t nkv;
-} ctx_slot_t;
-
-/* What the start of a line's message says about its negotiation. */
-typedef struct line_ctx {
-	char thread[8];
-	char conn[96];
-	char sa[24];
-} line_ctx_t;
 
 void ips_scan_opts_default(ips_scan_opts_t *o)
 {
@@ -94,7 +55,7 @@ struct ips_sink {
 	const ips_record_t *srec; /* structured record, or NULL */
 	bool meta_done;
 	ips_line_meta_t meta;
-	line_ctx_t lctx;
+	ips_negkey_t lctx;     /* the negotiation the record belongs to */
 	const char *rules_used[IPS_MAX_CAPTURES];
 	size_t nrules_used;
 	ips_kv_t extra[IPS_MAX_CAPTURES]; /* extractor captures of this record */
@@ -124,8 +85,7 @@ struct ips_scanner {
 	ips_matcher_t *m;
 	bool own_m;             /* false: borrowed (ips_scanner_new_shared) */
 	ips_correlator_t *corr;
-	ctx_slot_t ctx[CTX_SLOTS];
-	uint64_t ctx_clock;
+	ips_context_t *ctx;     /* what earlier lines of each negotiation said */
 	int archive_depth;
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
@@ -140,17 +100,6 @@ struct ips_scanner {
 	void *on_finding_ctx;
 	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
 };
-
-static void ctx_clear(ips_scanner_t *s)
-{
-	for (size_t i = 0; i < CTX_SLOTS; i++)
-		for (size_t j = 0; j < s->ctx[i].nkv; j++) {
-			free(s->ctx[i].kv[j][0]);
-			free(s->ctx[i].kv[j][1]);
-		}
-	memset(s->ctx, 0, sizeof s->ctx);
-	s->ctx_clock = 0;
-}
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			       ips_results_t *out)
@@ -174,6 +123,7 @@ ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_o
 	 * of every detector that saw it */
 	ips_matcher_report_all(s->m, true);
 	s->corr = ips_correlator_new(rules, out);
+	s->ctx = ips_context_new();
 	return s;
 }
 
@@ -185,7 +135,7 @@ void ips_scanner_free(ips_scanner_t *s)
 		ips_matcher_free(s->m);
 	ips_correlator_free(s->corr);
 	ips_cron_free(s->cron);
-	ctx_clear(s);
+	ips_context_free(s->ctx);
 	free(s);
 }
 
@@ -243,7 +193,7 @@ void ips_scanner_finish(ips_scanner_t *s)
 ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out)
 {
 	ips_correlator_t *done = s->corr;
-	ctx_clear(s);
+	ips_context_clear(s->ctx);
 	s->out = out;
 	s->corr = ips_correlator_new(s->rules, out);
 	return done;
@@ -327,8 +277,6 @@ static char *field_copy(const char *v, size_t n)
 	return ips_xstrndup(v, n);
 }
 
-static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c);
-
 static void ensure_meta(ips_sink_t *k)
 {
 	if (k->meta_done)
@@ -347,7 +295,7 @@ static void ensure_meta(ips_sink_t *k)
 	}
 	ips_line_meta_t m;
 	ips_parse_line_header(k->rec, k->rec_len, &k->yc, &m);
-	parse_line_ctx(k->rec + m.msg, k->rec_len - m.msg, &k->lctx);
+	ips_parse_negotiation(k->rec + m.msg, k->rec_len - m.msg, &k->lctx);
 	if (!k->srec) {
 		k->meta = m;
 	} else {
@@ -452,267 +400,6 @@ static ips_kv_t *hit_fields(ips_sink_t *k, const ips_hit_t *h, size_t *n)
 }
 
 
-/* ---- context ----------------------------------------------------------- */
-
-static bool isdigit_(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/*
- * Read "13[IKE] <site|1> ...", "13[IKE2] <1> ..." (charon) and
- * "\"site\"[2] 192.0.2.1 #3: ..." / "\"site\" #3: ..." (pluto).
- */
-static void parse_line_ctx(const char *m, size_t n, line_ctx_t *c)
-{
-	memset(c, 0, sizeof *c);
-	size_t i = 0;
-	while (i < n && i < 3 && isdigit_(m[i]))
-		i++;
-	if (i > 0 && i < n && m[i] == '[') {
-		size_t j = i + 1;
-		while (j < n && j < i + 8 && m[j] >= 'A' && m[j] <= 'Z')
-			j++;
-		while (j < n && isdigit_(m[j]))
-			j++;
-		if (j < n && m[j] == ']') {
-			snprintf(c->thread, sizeof c->thread, "%.*s", (int)i, m);
-			i = j + 1;
-			while (i < n && m[i] == ' ')
-				i++;
-			if (i < n && m[i] == '<') {
-				size_t e = i + 1;
-				while (e < n && m[e] != '>' && e < i + 120)
-					e++;
-				if (e < n && m[e] == '>') {
-					const char *bar = memchr(m + i + 1, '|', e - i - 1);
-					const char *num = bar ? bar + 1 : m + i + 1;
-					size_t numlen = (size_t)(m + e - num);
-					bool alldig = numlen > 0 && numlen < sizeof c->sa;
-					for (size_t k = 0; k < numlen && alldig; k++)
-						alldig = isdigit_(num[k]);
-					if (alldig)
-						snprintf(c->sa, sizeof c->sa, "%.*s", (int)numlen, num);
-					if (bar && (size_t)(bar - m - i - 1) < sizeof c->conn)
-						snprintf(c->conn, sizeof c->conn, "%.*s", (int)(bar - m - i - 1),
-							 m + i + 1);
-				}
-			}
-			return;
-		}
-	}
-	/* pluto: "site": ..., "site"[2] 192.0.2.1: ..., "site" #3: ...; whack's
-	 * output puts a three-digit status code first ("003 \"site\" #1: ...") */
-	if (n > 4 && isdigit_(m[0]) && isdigit_(m[1]) && isdigit_(m[2]) && m[3] == ' ') {
-		m += 4;
-		n -= 4;
-	}
-	if (n < 3 || m[0] != '"')
-		return;
-	const char *q2 = memchr(m + 1, '"', n - 1 < 100 ? n - 1 : 100);
-	if (!q2 || q2 - m - 1 <= 0 || q2 - m - 1 >= (long)sizeof c->conn)
-		return;
-	snprintf(c->conn, sizeof c->conn, "%.*s", (int)(q2 - m - 1), m + 1);
-	const char *p = q2 + 1;
-	const char *end = m + n;
-	const char *limit = p + 80 < end ? p + 80 : end;
-	while (p < limit && *p != '#' && *p != ':')
-		p++;
-	if (p < limit && *p == '#') {
-		const char *d = p + 1;
-		while (d < end && isdigit_(*d))
-			d++;
-		if (d > p + 1 && d < end && *d == ':')
-			snprintf(c->sa, sizeof c->sa, "#%.*s", (int)(d - p - 1), p + 1);
-	}
-}
-
-static bool ctx_wanted(const char *key)
-{
-	if (!strncmp(key, "seen.", 5))
-		return true; /* an event this negotiation logged (promote:) */
-	for (int i = 0; ctx_fields[i]; i++)
-		if (!strcmp(ctx_fields[i], key))
-			return true;
-	return false;
-}
-
-static bool ctx_fresh(const ctx_slot_t *sl, const ips_time_t *t, uint64_t line)
-{
-	if (sl->time.valid && t->valid) {
-		int64_t d = t->sec - sl->time.sec;
-		if (d < 0)
-			d = -d;
-		return d <= (sl->thread_key ? CTX_THREAD_SECONDS : CTX_SA_SECONDS);
-	}
-	uint64_t dl = line >= sl->line ? line - sl->line : sl->line - line;
-	return dl <= (sl->thread_key ? CTX_THREAD_LINES : CTX_SA_LINES);
-}
-
-static ctx_slot_t *ctx_find(ips_scanner_t *s, ips_sink_t *k, const char *key, bool create)
-{
-	ctx_slot_t *lru = &s->ctx[0];
-	for (size_t i = 0; i < CTX_SLOTS; i++) {
-		ctx_slot_t *sl = &s->ctx[i];
-		if (sl->used && sl->input == k->input_index && !strcmp(sl->key, key)) {
-			if (ctx_fresh(sl, &k->meta.time, k->rec_line))
-				return sl;
-			if (!create)
-				return NULL;
-			lru = sl; /* stale: reuse it */
-			break;
-		}
-		if (sl->used < lru->used)
-			lru = sl;
-	}
-	if (!create)
-		return NULL;
-	for (size_t j = 0; j < lru->nkv; j++) {
-		free(lru->kv[j][0]);
-		free(lru->kv[j][1]);
-	}
-	memset(lru, 0, sizeof *lru);
-	snprintf(lru->key, sizeof lru->key, "%s", key);
-	lru->input = k->input_index;
-	lru->thread_key = key[0] == 't';
-	return lru;
-}
-
-static void ctx_set(ctx_slot_t *sl, const char *key, const char *value)
-{
-	for (size_t j = 0; j < sl->nkv; j++)
-		if (!strcmp(sl->kv[j][0], key)) {
-			free(sl->kv[j][1]);
-			sl->kv[j][1] = ips_xstrndup(value, strnlen(value, CTX_VALUE_MAX));
-			return;
-		}
-	if (sl->nkv < CTX_FIELDS) {
-		sl->kv[sl->nkv][0] = ips_xstrdup(key);
-		sl->kv[sl->nkv][1] = ips_xstrndup(value, strnlen(value, CTX_VALUE_MAX));
-		sl->nkv++;
-	}
-}
-
-static const char *kv_get(const ips_kv_t *kv, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(kv[i].key, key))
-			return kv[i].value;
-	return NULL;
-}
-
-static void kv_add(ips_kv_t **kv, size_t *n, const char *key, const char *value)
-{
-	*kv = ips_xrealloc(*kv, (*n + 1) * sizeof **kv);
-	(*kv)[*n].key = ips_xstrdup(key);
-	(*kv)[*n].value = ips_xstrdup(value);
-	(*n)++;
-}
-
-/*
- * Complete a hit's fields from its line (conn, ike_sa) and from the
- * context of its negotiation; then remember its own facts for later lines.
- */
-static void apply_context(ips_sink_t *k, ips_kv_t **kv, size_t *n, bool fill,
-			  const ips_entry_t *event, const ips_entry_t *finding)
-{
-	ips_scanner_t *s = k->sc;
-	line_ctx_t *c = &k->lctx;
-	if (c->conn[0] && !kv_get(*kv, *n, "conn"))
-		kv_add(kv, n, "conn", c->conn);
-	if (c->sa[0] && !kv_get(*kv, *n, "ike_sa"))
-		kv_add(kv, n, "ike_sa", c->sa[0] == '#' ? c->sa + 1 : c->sa);
-	/* keys from the most to the least specific: the SA, the connection
-	 * (pluto logs a connection's proposals before any state exists), the
-	 * charon worker thread */
-	char keys[3][64];
-	size_t nk = 0;
-	if (c->sa[0])
-		snprintf(keys[nk++], sizeof keys[0], "s:%s", c->sa);
-	if (c->conn[0])
-		snprintf(keys[nk++], sizeof keys[0], "c:%.60s", c->conn);
-	if (c->thread[0] && !c->sa[0])
-		snprintf(keys[nk++], sizeof keys[0], "t:%s", c->thread);
-	if (!nk)
-		return;
-	s->ctx_clock++;
-	/* the configured proposal of the protocol the peer's offer is for */
-	const char *offer = kv_get(*kv, *n, "proposal_received");
-	const char *proto = offer ? ips_proposal_protocol(offer) : NULL;
-	char want[48] = "";
-	if (proto && !kv_get(*kv, *n, "proposal_configured"))
-		snprintf(want, sizeof want, "proposal_configured.%s", proto);
-	for (size_t q = 0; fill && want[0] && q < nk; q++) {
-		ctx_slot_t *sl = ctx_find(s, k, keys[q], false);
-		for (size_t j = 0; sl && j < sl->nkv; j++)
-			if (!strcmp(sl->kv[j][0], want) && !kv_get(*kv, *n, "proposal_configured"))
-				kv_add(kv, n, "proposal_configured", sl->kv[j][1]);
-	}
-	for (size_t q = 0; fill && q < nk; q++) {
-		ctx_slot_t *sl = ctx_find(s, k, keys[q], false);
-		for (size_t j = 0; sl && j < sl->nkv; j++) {
-			const char *name = sl->kv[j][0];
-			if (!strchr(name, '.') && !kv_get(*kv, *n, name))
-				kv_add(kv, n, name, sl->kv[j][1]);
-		}
-	}
-	for (size_t q = 0; q < nk; q++) {
-		ctx_slot_t *sl = ctx_find(s, k, keys[q], true);
-		sl->used = s->ctx_clock;
-		sl->time = k->meta.time;
-		sl->line = k->rec_line;
-		if (event) {
-			char seen[160];
-			snprintf(seen, sizeof seen, "seen.%s", event->name);
-			ctx_set(sl, seen, "1");
-		}
-		for (size_t j = 0; j < *n; j++) {
-			if (!ctx_wanted((*kv)[j].key))
-				continue;
-			ctx_set(sl, (*kv)[j].key, (*kv)[j].value);
-			/* keep each protocol's configured proposal: an ESP line must
-			 * not hide the IKE one a later IKE failure is about */
-			const char *pp = strcmp((*kv)[j].key, "proposal_configured")
-						 ? NULL : ips_proposal_protocol((*kv)[j].value);
-			if (pp) {
-				char name[48];
-				snprintf(name, sizeof name, "proposal_configured.%s", pp);
-				ctx_set(sl, name, (*kv)[j].value);
-			}
-		}
-	}
-	/* a plain-words diff belongs to a proposal failure, not to whatever else
-	 * failed in a negotiation whose proposals were logged */
-	if (fill && finding && finding->category && !strcmp(finding->category, "proposal")) {
-		const char *pr = kv_get(*kv, *n, "proposal_received");
-		const char *pc = kv_get(*kv, *n, "proposal_configured");
-		char diff[1024];
-		if (pr && pc && !kv_get(*kv, *n, "mismatch") &&
-		    ips_proposal_diff(pr, pc, diff, sizeof diff))
-			kv_add(kv, n, "mismatch", diff);
-	}
-}
-
-/* Did this line's negotiation log the event `name` earlier (promote:)? */
-static bool ctx_seen(ips_sink_t *k, const char *name)
-{
-	line_ctx_t *c = &k->lctx;
-	char keys[3][64], want[160];
-	size_t nk = 0;
-	if (c->sa[0])
-		snprintf(keys[nk++], sizeof keys[0], "s:%s", c->sa);
-	if (c->thread[0] && !c->sa[0])
-		snprintf(keys[nk++], sizeof keys[0], "t:%s", c->thread);
-	snprintf(want, sizeof want, "seen.%s", name);
-	for (size_t q = 0; q < nk; q++) {
-		ctx_slot_t *sl = ctx_find(k->sc, k, keys[q], false);
-		for (size_t j = 0; sl && j < sl->nkv; j++)
-			if (!strcmp(sl->kv[j][0], want))
-				return true;
-	}
-	return false;
-}
-
 static bool in_window(const ips_scanner_t *s, const ips_time_t *t)
 {
 	if (!t->valid)
@@ -766,9 +453,9 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 			continue;
 		for (size_t c = 0; c < h->ncaps; c++) {
 			char *name = ips_xstrdup(h->caps[c].name);
-			if (!kv_get(f->fields, f->nfields, name)) {
+			if (!ips_kv_get(f->fields, f->nfields, name)) {
 				char *v = field_copy(h->caps[c].value, h->caps[c].len);
-				kv_add(&f->fields, &f->nfields, name, v);
+				ips_kv_add(&f->fields, &f->nfields, name, v);
 				free(v);
 			}
 			free(name);
@@ -790,7 +477,8 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		e->time = k->meta.time;
 		e->host = host;
 		e->fields = hit_fields(k, h, &e->nfields);
-		apply_context(k, &e->fields, &e->nfields, false, e->entry, NULL);
+		ips_context_apply(s->ctx, &k->lctx, &(ips_ctx_at_t){k->input_index, k->meta.time, k->rec_line},
+				  &e->fields, &e->nfields, false, e->entry, NULL);
 		if (ctx_only) {
 			event_free(e);
 			return;
@@ -804,7 +492,9 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		return;
 	}
 	const ips_entry_t *entry = h->entry;
-	if (h->det->promote_entry && ctx_seen(k, h->det->promote_after))
+	if (h->det->promote_entry &&
+	    ips_context_seen(s->ctx, &k->lctx, &(ips_ctx_at_t){k->input_index, k->meta.time, k->rec_line},
+			     h->det->promote_after))
 		entry = h->det->promote_entry;
 	ips_severity_t sev = h->det->severity ? h->det->severity : entry->severity;
 	if (sev < s->opts.min_severity) {
@@ -824,7 +514,8 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	f->time = k->meta.time;
 	f->host = host;
 	f->fields = hit_fields(k, h, &f->nfields);
-	apply_context(k, &f->fields, &f->nfields, true, NULL, entry);
+	ips_context_apply(s->ctx, &k->lctx, &(ips_ctx_at_t){k->input_index, k->meta.time, k->rec_line},
+			  &f->fields, &f->nfields, true, NULL, entry);
 	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
 	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
 		tl--;

@@ -364,3 +364,76 @@ bool ips_time_parse_arg(const char *s, int64_t now, ips_time_t *out)
 	}
 	return false;
 }
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Read "13[IKE] <site|1> ...", "13[IKE2] <1> ..." (charon) and
+ * "\"site\"[2] 192.0.2.1 #3: ..." / "\"site\" #3: ..." (pluto).
+ */
+void ips_parse_negotiation(const char *m, size_t n, ips_negkey_t *c)
+{
+	memset(c, 0, sizeof *c);
+	size_t i = 0;
+	while (i < n && i < 3 && is_digit(m[i]))
+		i++;
+	if (i > 0 && i < n && m[i] == '[') {
+		size_t j = i + 1;
+		while (j < n && j < i + 8 && m[j] >= 'A' && m[j] <= 'Z')
+			j++;
+		while (j < n && is_digit(m[j]))
+			j++;
+		if (j < n && m[j] == ']') {
+			snprintf(c->thread, sizeof c->thread, "%.*s", (int)i, m);
+			i = j + 1;
+			while (i < n && m[i] == ' ')
+				i++;
+			if (i < n && m[i] == '<') {
+				size_t e = i + 1;
+				while (e < n && m[e] != '>' && e < i + 120)
+					e++;
+				if (e < n && m[e] == '>') {
+					const char *bar = memchr(m + i + 1, '|', e - i - 1);
+					const char *num = bar ? bar + 1 : m + i + 1;
+					size_t numlen = (size_t)(m + e - num);
+					bool alldig = numlen > 0 && numlen < sizeof c->sa;
+					for (size_t k = 0; k < numlen && alldig; k++)
+						alldig = is_digit(num[k]);
+					if (alldig)
+						snprintf(c->sa, sizeof c->sa, "%.*s", (int)numlen, num);
+					if (bar && (size_t)(bar - m - i - 1) < sizeof c->conn)
+						snprintf(c->conn, sizeof c->conn, "%.*s", (int)(bar - m - i - 1),
+							 m + i + 1);
+				}
+			}
+			return;
+		}
+	}
+	/* pluto: "site": ..., "site"[2] 192.0.2.1: ..., "site" #3: ...; whack's
+	 * output puts a three-digit status code first ("003 \"site\" #1: ...") */
+	if (n > 4 && is_digit(m[0]) && is_digit(m[1]) && is_digit(m[2]) && m[3] == ' ') {
+		m += 4;
+		n -= 4;
+	}
+	if (n < 3 || m[0] != '"')
+		return;
+	const char *q2 = memchr(m + 1, '"', n - 1 < 100 ? n - 1 : 100);
+	if (!q2 || q2 - m - 1 <= 0 || q2 - m - 1 >= (long)sizeof c->conn)
+		return;
+	snprintf(c->conn, sizeof c->conn, "%.*s", (int)(q2 - m - 1), m + 1);
+	const char *p = q2 + 1;
+	const char *end = m + n;
+	const char *limit = p + 80 < end ? p + 80 : end;
+	while (p < limit && *p != '#' && *p != ':')
+		p++;
+	if (p < limit && *p == '#') {
+		const char *d = p + 1;
+		while (d < end && is_digit(*d))
+			d++;
+		if (d > p + 1 && d < end && *d == ':')
+			snprintf(c->sa, sizeof c->sa, "#%.*s", (int)(d - p - 1), p + 1);
+	}
+}

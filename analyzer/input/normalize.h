@@ -57,4 +57,19 @@ int64_t ips_local_to_utc(int year, int mon, int day, int hour, int min, int sec)
 /* Days since epoch for a civil date (proleptic Gregorian). */
 int64_t ips_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/*
+ * What the start of a message says about its negotiation: charon's worker
+ * thread, connection and IKE_SA ("13[IKE] <site|1> ..."), pluto's connection
+ * and state ("\"site\"[2] 192.0.2.1 #3: ...", whack's "003 " status prefix
+ * skipped). Fields the message does not give are empty strings; sa is "#N"
+ * for a pluto state.
+ */
+typedef struct ips_negkey {
+	char thread[8];
+	char conn[96];
+	char sa[24];
+} ips_negkey_t;
+
+void ips_parse_negotiation(const char *msg, size_t n, ips_negkey_t *out);
+
 #endif

@@ -280,3 +280,19 @@ ips_status_t ips_read_file(const char *path, size_t limit, char **data, size_t *
 	*data = ips_buf_steal(&b);
 	return IPS_OK;
 }
+
+const char *ips_kv_get(const ips_kv_t *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].value;
+	return NULL;
+}
+
+void ips_kv_add(ips_kv_t **kv, size_t *n, const char *key, const char *value)
+{
+	*kv = ips_xrealloc(*kv, (*n + 1) * sizeof **kv);
+	(*kv)[*n].key = ips_xstrdup(key);
+	(*kv)[*n].value = ips_xstrdup(value);
+	(*n)++;
+}

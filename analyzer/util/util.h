@@ -78,4 +78,9 @@ typedef struct ips_kv {
 	char *value;
 } ips_kv_t;
 
+/* The value of key in kv[0..n), or NULL. */
+const char *ips_kv_get(const ips_kv_t *kv, size_t n, const char *key);
+/* Append a copy of key and value to *kv (grown by one). */
+void ips_kv_add(ips_kv_t **kv, size_t *n, const char *key, const char *value);
+
 #endif

@@ -137,6 +137,37 @@ static void since_until_args(void **state)
 	assert_false(ips_time_parse_arg("24x", 0, &t));
 }
 
+/* The negotiation key a message gives: charon thread/conn/IKE_SA, pluto conn/state. */
+static void negotiation_keys(void **state)
+{
+	(void)state;
+	ips_negkey_t k;
+	const char *m = "13[IKE] <site|12> received AUTHENTICATION_FAILED notify error";
+	ips_parse_negotiation(m, strlen(m), &k);
+	assert_string_equal(k.thread, "13");
+	assert_string_equal(k.conn, "site");
+	assert_string_equal(k.sa, "12");
+	m = "08[CFG] <7> selected proposal";
+	ips_parse_negotiation(m, strlen(m), &k);
+	assert_string_equal(k.sa, "7");
+	assert_string_equal(k.conn, "");
+	m = "\"site\"[2] 192.0.2.1 #3: STATE_MAIN_I1: retransmission";
+	ips_parse_negotiation(m, strlen(m), &k);
+	assert_string_equal(k.conn, "site");
+	assert_string_equal(k.sa, "#3");
+	assert_string_equal(k.thread, "");
+	m = "003 \"site\" #1: initiating Main Mode"; /* whack's status prefix */
+	ips_parse_negotiation(m, strlen(m), &k);
+	assert_string_equal(k.conn, "site");
+	assert_string_equal(k.sa, "#1");
+	m = "1234[IKE] not a thread: four digits";
+	ips_parse_negotiation(m, strlen(m), &k);
+	assert_string_equal(k.thread, "");
+	m = "\"unterminated";
+	ips_parse_negotiation(m, strlen(m), &k);
+	assert_string_equal(k.conn, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +178,7 @@ int main(void)
 		cmocka_unit_test(rfc5424),
 		cmocka_unit_test(no_header),
 		cmocka_unit_test(since_until_args),
+		cmocka_unit_test(negotiation_keys),
 	};
 	return cmocka_run_group_tests(tests, setup_utc, NULL);
 }
