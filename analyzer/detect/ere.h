@@ -2,7 +2,11 @@
 /*
  * ere.h - detector regexes (PCRE2) as POSIX extended regexes that both GNU
  * grep -E and ripgrep accept: `ipsec-scan rules list --patterns`, for the
- * benchmark against those tools and for searching by hand.
+ * benchmark against those tools and for searching by hand. Not on the scan
+ * path: nothing but `rules list` calls it.
+ *
+ * One file of about 1,250 lines on purpose: a parser, a rewriter and a printer
+ * of one private tree type, which only make sense together.
  *
  * Ownership: returned strings are the caller's to free().
  */
