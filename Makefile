@@ -57,7 +57,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check
+.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check
 
 all: ipsec-scan
 
@@ -109,6 +109,19 @@ docs-check: ipsec-scan
 	@./ipsec-scan explain --all --format markdown | cmp -s - docs/codes.md || \
 	    { echo "docs/codes.md is out of date: run 'make docs'"; exit 1; }
 
+# docs/coverage.md (product x release x condition) is generated from the detectors' covers:
+coverage-docs: ipsec-scan
+	sh tools/coverage-docs.sh ./ipsec-scan > docs/coverage.md
+
+coverage-check: ipsec-scan
+	@sh tools/coverage-docs.sh ./ipsec-scan | cmp -s - docs/coverage.md || \
+	    { echo "docs/coverage.md is out of date: run 'make coverage-docs'"; exit 1; }
+
+# the external-dev score (../shared) never drops below tests/score/floor.tsv; skipped
+# with a message where ../shared is absent
+score-check: ipsec-scan
+	sh tests/score/check.sh ./ipsec-scan
+
 e2e: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/e2e/run.sh
 
@@ -153,7 +166,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
