@@ -95,8 +95,11 @@ fi
 # ---- HTML: self-contained and inert ----------------------------------------
 for s in $SETS; do
 	h="$OUT/${s%%:*}.html"
-	# the plain check, where no log text mentions src= itself
-	if [ "${s%%:*}" != hostile ] && grep -nE 'src=|href="http' "$h" >"$OUT/html-refs"; then
+	# the plain check, outside the cells that show log text (key=value logs such as
+	# SonicWall's carry src= themselves; the tag check below covers those cells)
+	if [ "${s%%:*}" != hostile ] &&
+		sed -E 's/<td class="text">[^<]*//g; s/<div class="why">[^<]*//g' "$h" |
+		grep -nE 'src=|href="http' >"$OUT/html-refs"; then
 		bad "$h refers to something outside itself:"; head -3 "$OUT/html-refs"
 	else ok; fi
 	# every tag: no attribute that loads anything, links only within the page
