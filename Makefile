@@ -51,6 +51,8 @@ LIB_OBJS += $(B)/ere.o
 LIB_OBJS += $(B)/live.o
 # merge: NDJSON reports of many hosts or runs into one (docs/scale.md)
 LIB_OBJS += $(B)/merge.o
+# what a key names: explain, lookup: detectors, rules test's lookups:
+LIB_OBJS += $(B)/lookup.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
