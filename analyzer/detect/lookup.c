@@ -477,6 +477,12 @@ size_t ips_rules_suggest(const ips_rules_t *r, const char *key, ips_key_suggesti
 		return 0;
 	memcpy(buf, key, len);
 	buf[len] = '\0';
+	if (len > 3 && (buf[0] == 'N' || buf[0] == 'n') && buf[1] == '(' && buf[len - 1] == ')') {
+		/* strongSwan's N(...): the name inside */
+		len -= 3;
+		memmove(buf, buf + 2, len);
+		buf[len] = '\0';
+	}
 	sugg_ctx_t c = {.key = buf, .numeric = is_digits(buf, len), .out = out, .max = max};
 	c.limit = len <= 3 ? 0 : len <= 6 ? 1 : len <= 12 ? 2 : 3;
 	if (c.numeric && len >= 4)
@@ -562,15 +568,16 @@ static int record_mode(const char *rec, size_t len)
 	return mm == qm ? 0 : mm ? 1 : 2;
 }
 
-/* The mode a code's name is about: _MM_ (not _NO_MM) main, _QM_ quick, 0 neither. */
+/*
+ * The mode a code's name is about: _MM_ main mode, _QM_ quick mode, 0 not
+ * said (QUEUE_DROP_MM and QUEUE_DROP_NO_MM name whether a main mode existed,
+ * not which mode was queued).
+ */
 static int name_mode(const char *name)
 {
-	size_t n = strlen(name);
-	if (strstr(name, "_QM_") || (n > 3 && !strcmp(name + n - 3, "_QM")))
+	if (strstr(name, "_QM_"))
 		return 2;
-	if (strstr(name, "_NO_MM"))
-		return 0;
-	if (strstr(name, "_MM_") || (n > 3 && !strcmp(name + n - 3, "_MM")))
+	if (strstr(name, "_MM_"))
 		return 1;
 	return 0;
 }
