@@ -366,8 +366,10 @@ static int cmd_explain(int argc, char **argv)
 			       "notify name (AUTHENTICATION_FAILED), a gateway condition\n"
 			       "(STRONGSWAN_RETRANSMIT_GIVEUP), or words of the message\n"
 			       "(\"authentication credentials\"). Quote a key that has spaces.\n"
+			       "All digits is decimal; hex needs 0x or a digit A-F (800735E9);\n"
+			       "strongSwan's N(NO_PROP), N(MS_STATUS(13863)) and NO-PROPOSAL-CHOSEN work.\n"
 			       "--all prints every entry; --all --format markdown is docs/codes.md.\n"
-			       "Exit status: 0 all keys found; 2 a key is unknown or usage error.\n");
+			       "Exit status: 0 all keys found; 2 a key is unknown or ambiguous, or usage error.\n");
 			free(keys);
 			return EXIT_CLEAN;
 		} else if (!dashdash && a[0] == '-' && a[1] == '-') {
