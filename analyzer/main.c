@@ -340,8 +340,10 @@ static int cmd_explain(int argc, char **argv)
 			       "notify name (AUTHENTICATION_FAILED), a gateway condition\n"
 			       "(STRONGSWAN_RETRANSMIT_GIVEUP), or words of the message\n"
 			       "(\"authentication credentials\"). Quote a key that has spaces.\n"
+			       "All digits is decimal; hex needs 0x or a digit A-F (800735E9);\n"
+			       "strongSwan's N(NO_PROP), N(MS_STATUS(13863)) and NO-PROPOSAL-CHOSEN work.\n"
 			       "--all prints every entry; --all --format markdown is docs/codes.md.\n"
-			       "Exit status: 0 all keys found; 2 a key is unknown or usage error.\n");
+			       "Exit status: 0 all keys found; 2 a key is unknown or ambiguous, or usage error.\n");
 			free(keys);
 			return EXIT_CLEAN;
 		} else if (!dashdash && a[0] == '-' && a[1] == '-') {
@@ -381,19 +383,8 @@ static int cmd_explain(int argc, char **argv)
 		all[nall++] = ips_rules_entry_at(r, i);
 	for (size_t k = 0; k < nkeys; k++) {
 		const ips_entry_t *found[20];
-		size_t n = ips_explain_find(r, keys[k], found, 20);
-		if (!n) {
-			const ips_entry_t *near[6];
-			size_t nn = ips_explain_suggest(r, keys[k], near, 6);
-			fprintf(stderr, "%s: explain: unknown key '%s'", prog, keys[k]);
-			for (size_t i = 0; i < nn; i++) {
-				if (near[i]->has_code)
-					fprintf(stderr, "%s %s (%lld)", i ? "," : "; nearest:",
-						near[i]->name, (long long)near[i]->code);
-				else
-					fprintf(stderr, "%s %s", i ? "," : "; nearest:", near[i]->name);
-			}
-			fputc('\n', stderr);
+		size_t n = ips_explain_key(stderr, prog, r, keys[k], found, 20);
+		if (!n) { /* unknown or ambiguous: ips_explain_key said why */
 			rc = EXIT_USAGE;
 			continue;
 		}

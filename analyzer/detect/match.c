@@ -6,6 +6,7 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "detect/lookup.h"
 #include "util/util.h"
 
 /* Message texts given to the prefilter as phrases: at most MSG_WORDS words of
@@ -253,6 +254,9 @@ size_t ips_matcher_match(ips_matcher_t *m, const char *format, const char *rec, 
 						h.entry = ips_rules_lookup(m->rules, rec + ov[2 * g],
 									   ov[2 * g + 1] - ov[2 * g]);
 				}
+				/* a text several codes share: the record may say which (main or quick mode) */
+				if (h.entry && h.entry->cand_len)
+					h.entry = ips_entry_narrow(h.entry, rec, len);
 				h.ncaps = 0;
 				for (size_t k = 0; k < d->ngroups; k++) {
 					uint32_t g = d->groups[k].num;

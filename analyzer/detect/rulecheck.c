@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "detect/lookup.h"
 #include "util/util.h"
 
 #define MAX_HITS 64
@@ -38,6 +39,57 @@ static const char *field_of(const ips_hit_t *h, const char *key, size_t *len)
 			return h->caps[i].value;
 		}
 	return NULL;
+}
+
+static bool listed(const ips_strlist_t *l, const char *name)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (!strcmp(l->items[i], name))
+			return true;
+	return false;
+}
+
+/* A lookups: example: the key gives exactly the names listed (and is ambiguous or not). */
+static void check_lookup(const ips_rules_t *r, const ips_lookup_example_t *x, FILE *out,
+			 ips_rulecheck_result_t *res)
+{
+	ips_key_match_t m[32];
+	bool amb = false;
+	size_t n = ips_rules_find(r, x->key, m, 32, &amb);
+	char why[512] = "";
+	if (x->names.len) {
+		for (size_t i = 0; i < n && !why[0]; i++)
+			if (!listed(&x->names, m[i].entry->name))
+				snprintf(why, sizeof why, "gives %s, which is not listed", m[i].entry->name);
+		for (size_t j = 0; j < x->names.len && !why[0]; j++) {
+			bool found = false;
+			for (size_t i = 0; i < n; i++)
+				found |= !strcmp(m[i].entry->name, x->names.items[j]);
+			if (!found)
+				snprintf(why, sizeof why, "does not give %s", x->names.items[j]);
+		}
+		if (!why[0] && amb != x->ambiguous)
+			snprintf(why, sizeof why, "is %sambiguous", amb ? "" : "not ");
+	} else if (n) {
+		snprintf(why, sizeof why, "names %s, expected an unknown key", m[0].entry->name);
+	}
+	if (!why[0] && x->suggests.len) {
+		ips_key_suggestion_t s[8];
+		size_t ns = ips_rules_suggest(r, x->key, s, 8);
+		for (size_t j = 0; j < x->suggests.len && !why[0]; j++) {
+			bool found = false;
+			for (size_t i = 0; i < ns; i++)
+				found |= !strcmp(s[i].entry->name, x->suggests.items[j]);
+			if (!found)
+				snprintf(why, sizeof why, "does not suggest %s", x->suggests.items[j]);
+		}
+	}
+	if (why[0]) {
+		fprintf(out, "%s:%d: lookup '%s' %s\n", x->file, x->line, x->key, why);
+		res->failed++;
+	} else {
+		res->passed++;
+	}
 }
 
 void ips_rulecheck_run(const ips_rules_t *r, const ips_match_limits_t *lim, FILE *out,
@@ -108,4 +160,6 @@ void ips_rulecheck_run(const ips_rules_t *r, const ips_match_limits_t *lim, FILE
 		}
 	}
 	ips_matcher_free(m);
+	for (size_t i = 0; i < ips_rules_lookup_example_count(r); i++)
+		check_lookup(r, ips_rules_lookup_example_at(r, i), out, res);
 }

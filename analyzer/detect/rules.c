@@ -192,6 +192,7 @@ struct ips_rules {
 	ips_vec_t generated;    /* ips_detector_t * owned here (from messages:) */
 	ips_vec_t correlations; /* ips_correlation_t * */
 	ips_vec_t extractors;   /* ips_detector_t * */
+	ips_vec_t lookups;      /* ips_lookup_example_t * */
 	strmap_t by_name;       /* name and aliases -> entry */
 	strmap_t by_message;    /* normalised message -> entry */
 	const ips_entry_t *by_code[16384];
@@ -224,6 +225,9 @@ static void entry_free(ips_entry_t *e)
 	strlist_free(&e->resolve);
 	strlist_free(&e->related);
 	strlist_free(&e->aliases);
+	strlist_free(&e->references);
+	strlist_free(&e->candidates);
+	free(e->cand);
 	free(e->ike_version);
 	free(e->file);
 	free(e);
@@ -271,6 +275,17 @@ static void detector_free(ips_detector_t *d)
 	free(d);
 }
 
+static void lookup_example_free(ips_lookup_example_t *x)
+{
+	if (!x)
+		return;
+	free(x->key);
+	strlist_free(&x->names);
+	strlist_free(&x->suggests);
+	free(x->file);
+	free(x);
+}
+
 static void correlation_free(ips_correlation_t *c)
 {
 	if (!c)
@@ -302,6 +317,9 @@ void ips_rules_free(ips_rules_t *r)
 	for (size_t i = 0; i < r->extractors.len; i++)
 		detector_free(r->extractors.items[i]);
 	ips_vec_free(&r->extractors);
+	for (size_t i = 0; i < r->lookups.len; i++)
+		lookup_example_free(r->lookups.items[i]);
+	ips_vec_free(&r->lookups);
 	ips_vec_free(&r->entries);
 	ips_vec_free(&r->detectors);
 	ips_vec_free(&r->active);
@@ -506,6 +524,12 @@ static ips_entry_t *parse_entry(yctx_t *y, yaml_node_t *n)
 			ystrlist(y, v, "related", &e->related);
 		else if (!strcmp(k, "aliases"))
 			ystrlist(y, v, "aliases", &e->aliases);
+		else if (!strcmp(k, "references"))
+			ystrlist(y, v, "references", &e->references);
+		else if (!strcmp(k, "candidates"))
+			ystrlist(y, v, "candidates", &e->candidates);
+		else if (!strcmp(k, "event_id"))
+			yint(y, v, "event_id", &e->event_id);
 		else if (!strcmp(k, "notify")) {
 			int64_t x;
 			if (yint(y, v, "notify", &x))
@@ -640,6 +664,36 @@ static ips_detector_t *parse_detector(yctx_t *y, yaml_node_t *n, bool builtin)
 	return d;
 }
 
+static ips_lookup_example_t *parse_lookup_example(yctx_t *y, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		yerr(y, n, "a lookups item must be a mapping with key and names (or suggests)");
+		return NULL;
+	}
+	ips_lookup_example_t *x = ips_xcalloc(1, sizeof *x);
+	x->file = ips_xstrdup(y->file);
+	x->line = YLINE(n);
+	FOR_PAIRS(y, n, k, v)
+	{
+		if (!strcmp(k, "key"))
+			x->key = ystr(y, v, "key");
+		else if (!strcmp(k, "names"))
+			ystrlist(y, v, "names", &x->names);
+		else if (!strcmp(k, "suggests"))
+			ystrlist(y, v, "suggests", &x->suggests);
+		else if (!strcmp(k, "ambiguous"))
+			ybool(y, v, "ambiguous", &x->ambiguous);
+		else
+			yerr(y, k_node, "unknown lookups key '%s' (key, names, ambiguous, suggests)", k);
+	}
+	if (!x->key || (!x->names.len && !x->suggests.len)) {
+		yerr(y, n, "a lookups item needs a key and names or suggests");
+		lookup_example_free(x);
+		return NULL;
+	}
+	return x;
+}
+
 static ips_correlation_t *parse_correlation(yctx_t *y, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {
@@ -747,7 +801,7 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 	yctx_t y = {.doc = &doc, .file = file, .d = d};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	/* Collect into local lists first: items of a file with errors are dropped. */
-	ips_vec_t ents = {0}, dets = {0}, cors = {0}, exts = {0};
+	ips_vec_t ents = {0}, dets = {0}, cors = {0}, exts = {0}, looks = {0};
 	if (!root) {
 		/* an empty file holds no rules: fine */
 	} else if (root->type != YAML_MAPPING_NODE) {
@@ -760,9 +814,10 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 				continue;
 			}
 			int kind = !strcmp(k, "entries") ? 0 : !strcmp(k, "detectors") ? 1
-				   : !strcmp(k, "correlations") ? 2 : !strcmp(k, "extractors") ? 3 : -1;
+				   : !strcmp(k, "correlations") ? 2 : !strcmp(k, "extractors") ? 3
+				   : !strcmp(k, "lookups") ? 4 : -1;
 			if (kind < 0) {
-				yerr(&y, k_node, "unknown top-level key '%s' (expected entries, detectors, extractors, correlations)", k);
+				yerr(&y, k_node, "unknown top-level key '%s' (expected entries, detectors, extractors, correlations, lookups)", k);
 				continue;
 			}
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
@@ -790,6 +845,10 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 					ips_detector_t *ex = parse_detector(&y, c, builtin);
 					if (ex)
 						ips_vec_push(&exts, ex);
+				} else if (kind == 4) {
+					ips_lookup_example_t *lx = parse_lookup_example(&y, c);
+					if (lx)
+						ips_vec_push(&looks, lx);
 				} else {
 					ips_correlation_t *co = parse_correlation(&y, c);
 					if (co)
@@ -816,6 +875,9 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 		if (!replaced)
 			ips_vec_push(&r->extractors, ex);
 	}
+	for (size_t i = 0; i < looks.len; i++)
+		ips_vec_push(&r->lookups, looks.items[i]);
+	ips_vec_free(&looks);
 	ips_vec_free(&exts);
 	ips_vec_free(&ents);
 	ips_vec_free(&dets);
@@ -1022,6 +1084,21 @@ static bool contains(const char *hay, const char *needle, bool nocase)
 	return false;
 }
 
+/* A reference starts with where the fact is: an address, an RFC or a repository path. */
+static bool reference_ok(const char *s)
+{
+	if (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7))
+		return s[s[4] == 's' ? 8 : 7] != '\0';
+	if (!strncmp(s, "RFC ", 4))
+		return s[4] >= '1' && s[4] <= '9';
+	/* owner/repo:path */
+	const char *slash = NULL, *p = s;
+	for (; *p && *p != ' ' && *p != ':'; p++)
+		if (*p == '/' && !slash)
+			slash = p;
+	return slash && slash > s && slash[1] != ':' && *p == ':' && p[1] && p[1] != ' ';
+}
+
 static void check_entry(ips_rules_t *r, ips_entry_t *e, ips_diag_t *d)
 {
 	if (!ips_is_upper_snake(e->name))
@@ -1061,6 +1138,44 @@ static void check_entry(ips_rules_t *r, ips_entry_t *e, ips_diag_t *d)
 		ips_diag_add(d, false, e->file, e->line, e->col,
 			     "entry '%s': causes, diagnose and resolve should each list something",
 			     e->name);
+	}
+	for (size_t i = 0; i < e->references.len; i++)
+		if (!reference_ok(e->references.items[i]))
+			ips_diag_add(d, true, e->file, e->line, e->col,
+				     "entry '%s': reference '%s' must start with an address (https://...), "
+				     "'RFC <number>' or a repository path (owner/repo:path)",
+				     e->name, e->references.items[i]);
+	if (e->event_id < 0 || e->event_id > 65535)
+		ips_diag_add(d, true, e->file, e->line, e->col, "entry '%s': event_id %lld is outside 1..65535",
+			     e->name, (long long)e->event_id);
+	if (e->candidates.len) {
+		if (e->has_code)
+			ips_diag_add(d, true, e->file, e->line, e->col,
+				     "entry '%s': an entry with candidates stands for several codes and takes no code",
+				     e->name);
+		if (e->candidates.len < 2)
+			ips_diag_add(d, true, e->file, e->line, e->col,
+				     "entry '%s': candidates must name at least two entries", e->name);
+		free(e->cand);
+		e->cand = ips_xcalloc(e->candidates.len, sizeof *e->cand);
+		e->cand_len = 0;
+		char *mine = e->message ? norm_message(e->message, strlen(e->message)) : NULL;
+		for (size_t i = 0; i < e->candidates.len; i++) {
+			const ips_entry_t *c = strmap_get(&r->by_name, e->candidates.items[i]);
+			char *theirs = c && c->message ? norm_message(c->message, strlen(c->message)) : NULL;
+			if (!c || !c->has_code)
+				ips_diag_add(d, true, e->file, e->line, e->col,
+					     "entry '%s': candidate '%s' is not an entry with a code", e->name,
+					     e->candidates.items[i]);
+			else if (!mine || !theirs || strcmp(mine, theirs))
+				ips_diag_add(d, true, e->file, e->line, e->col,
+					     "entry '%s': candidate '%s' has another message text", e->name,
+					     e->candidates.items[i]);
+			else
+				e->cand[e->cand_len++] = c;
+			free(theirs);
+		}
+		free(mine);
 	}
 	for (size_t i = 0; i < e->related.len; i++)
 		if (!strmap_get(&r->by_name, e->related.items[i]))
@@ -1239,6 +1354,28 @@ static void expand_messages(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 	}
 }
 
+/*
+ * A text that several codes share must be owned by an entry with candidates
+ * (docs/rules.md), or a scan would name only one of the codes.
+ */
+static void check_shared_texts(ips_rules_t *r, ips_diag_t *d)
+{
+	for (size_t i = 0; i < r->entries.len; i++) {
+		ips_entry_t *e = r->entries.items[i];
+		if (!e->has_code || !e->message)
+			continue;
+		char *m = norm_message(e->message, strlen(e->message));
+		const ips_entry_t *o = strmap_get(&r->by_message, m);
+		if (o && o != e && o->has_code && !strcmp(o->source ? o->source : "",
+							  e->source ? e->source : ""))
+			ips_diag_add(d, false, e->file, e->line, e->col,
+				     "entry '%s': its message is also %s's: add an entry with "
+				     "candidates for the text, or scans report only %s",
+				     e->name, o->name, o->name);
+		free(m);
+	}
+}
+
 ips_status_t ips_rules_finalize(ips_rules_t *r, ips_diag_t *d)
 {
 	size_t errors0 = d->errors;
@@ -1262,13 +1399,16 @@ ips_status_t ips_rules_finalize(ips_rules_t *r, ips_diag_t *d)
 			/* On a clash the Windows text wins over a gateway meaning, and
 			 * the lowest code over a higher one. */
 			const ips_entry_t *o = strmap_get(&r->by_message, m);
-			bool better = !o || (e->has_code && (!o->has_code || e->code < o->code));
+			bool better = !o || (e->candidates.len && !o->candidates.len) ||
+				      (!o->candidates.len && e->has_code &&
+				       (!o->has_code || e->code < o->code));
 			strmap_put(&r->by_message, m, e, better);
 			free(m);
 		}
 	}
 	for (size_t i = 0; i < r->entries.len; i++)
 		check_entry(r, r->entries.items[i], d);
+	check_shared_texts(r, d);
 	for (size_t i = 0; i < r->detectors.len; i++) {
 		ips_detector_t *dt = r->detectors.items[i];
 		check_detector(r, dt, d);
@@ -1306,6 +1446,16 @@ const ips_detector_t *ips_rules_detector_at(const ips_rules_t *r, size_t i) { re
 size_t ips_rules_active_count(const ips_rules_t *r) { return r->active.len; }
 const ips_detector_t *ips_rules_active_at(const ips_rules_t *r, size_t i) { return r->active.items[i]; }
 size_t ips_rules_correlation_count(const ips_rules_t *r) { return r->correlations.len; }
+size_t ips_rules_lookup_example_count(const ips_rules_t *r) { return r->lookups.len; }
+const ips_lookup_example_t *ips_rules_lookup_example_at(const ips_rules_t *r, size_t i) { return r->lookups.items[i]; }
+
+const ips_entry_t *ips_rules_by_message(const ips_rules_t *r, const char *text, size_t len)
+{
+	char *m = norm_message(text, len);
+	const ips_entry_t *e = strmap_get(&r->by_message, m);
+	free(m);
+	return e;
+}
 size_t ips_rules_extractor_count(const ips_rules_t *r) { return r->extractors.len; }
 const ips_detector_t *ips_rules_extractor_at(const ips_rules_t *r, size_t i) { return r->extractors.items[i]; }
 const ips_correlation_t *ips_rules_correlation_at(const ips_rules_t *r, size_t i) { return r->correlations.items[i]; }
@@ -1320,68 +1470,7 @@ const ips_entry_t *ips_rules_by_code(const ips_rules_t *r, int64_t code)
 	return (code >= 0 && code < 16384) ? r->by_code[code] : NULL;
 }
 
-/* An HRESULT (as unsigned 32 bits) back to its entry. */
-static const ips_entry_t *lookup_hresult(const ips_rules_t *r, uint32_t hr)
-{
-	if ((hr >> 16) == 0x8007)
-		return ips_rules_by_code(r, hr & 0xFFFF);
-	char key[16];
-	snprintf(key, sizeof key, "0x%08X", hr);
-	return strmap_get(&r->by_name, key); /* NTSTATUS and other forms: aliases */
-}
-
-static bool all_digits(const char *s, size_t n, int base)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool ok = (c >= '0' && c <= '9') ||
-			  (base == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-const ips_entry_t *ips_rules_lookup(const ips_rules_t *r, const char *key, size_t len)
-{
-	while (len && (*key == ' ' || *key == '\t'))
-		key++, len--;
-	while (len && (key[len - 1] == ' ' || key[len - 1] == '\t' || key[len - 1] == '\r' ||
-		       key[len - 1] == '\n'))
-		len--;
-	if (!len || len > 4096)
-		return NULL;
-	char buf[4097];
-	memcpy(buf, key, len);
-	buf[len] = '\0';
-
-	if (len > 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
-		if (len > 10 || !all_digits(buf + 2, len - 2, 16))
-			return NULL;
-		uint32_t v = (uint32_t)strtoul(buf + 2, NULL, 16);
-		return v <= 0xFFFF ? ips_rules_by_code(r, v) : lookup_hresult(r, v);
-	}
-	bool neg = buf[0] == '-';
-	if (all_digits(buf + neg, len - neg, 10)) {
-		if (len - neg > 10)
-			return NULL;
-		int64_t v = strtoll(buf, NULL, 10);
-		if (v < -2147483648LL || v > 0xFFFFFFFFLL)
-			return NULL;
-		if (v < 0)
-			return lookup_hresult(r, (uint32_t)(v + 4294967296LL));
-		return v <= 0xFFFF ? ips_rules_by_code(r, v) : lookup_hresult(r, (uint32_t)v);
-	}
-	const ips_entry_t *e = strmap_get(&r->by_name, buf);
-	if (e)
-		return e;
-	char *m = norm_message(buf, len);
-	e = strmap_get(&r->by_message, m);
-	free(m);
-	return e;
-}
+/* ips_rules_lookup() is in lookup.c. */
 
 void ips_entry_hresult(const ips_entry_t *e, char *buf, size_t n, int64_t *signed_out)
 {

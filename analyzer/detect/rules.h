@@ -35,7 +35,8 @@ typedef struct ips_strlist {
 } ips_strlist_t;
 
 /* One knowledge-base entry (see docs/rules.md). */
-typedef struct ips_entry {
+typedef struct ips_entry ips_entry_t;
+struct ips_entry {
 	char *name;
 	bool has_code;
 	int64_t code;
@@ -49,12 +50,17 @@ typedef struct ips_entry {
 	char *category;
 	char *summary;
 	ips_strlist_t causes, diagnose, resolve, related, aliases;
+	ips_strlist_t references; /* where the facts come from: an address, RFC or repo:path first */
+	ips_strlist_t candidates; /* a text several codes share: the entries it may be */
+	const struct ips_entry **cand; /* candidates resolved (finalize), cand_len of them */
+	size_t cand_len;
+	int64_t event_id;    /* a Windows event id (windows-event entries), 0 if none */
 	int notify;          /* IKE notify number, 0 if none */
 	char *ike_version;
 	char *file;
 	int line;
 	int col;
-} ips_entry_t;
+};
 
 typedef struct ips_example {
 	char *line;
@@ -95,6 +101,20 @@ typedef struct ips_detector {
 	int col;
 	bool builtin;
 } ips_detector_t;
+
+/*
+ * A `lookups:` example: a key as `explain` takes it and what it must give
+ * (checked by `rules test`): the entry names found, whether the key is
+ * ambiguous across kinds, or, for an unknown key, names it must suggest.
+ */
+typedef struct ips_lookup_example {
+	char *key;
+	ips_strlist_t names;
+	ips_strlist_t suggests;
+	bool ambiguous;
+	char *file;
+	int line;
+} ips_lookup_example_t;
 
 /* A correlation declaration, kept as parsed key/values for the correlator. */
 typedef struct ips_correlation {
@@ -161,6 +181,9 @@ bool ips_format_name_known(const char *name);
 size_t ips_rules_extractor_count(const ips_rules_t *r);
 const ips_detector_t *ips_rules_extractor_at(const ips_rules_t *r, size_t i);
 
+size_t ips_rules_lookup_example_count(const ips_rules_t *r);
+const ips_lookup_example_t *ips_rules_lookup_example_at(const ips_rules_t *r, size_t i);
+
 size_t ips_rules_correlation_count(const ips_rules_t *r);
 const ips_correlation_t *ips_rules_correlation_at(const ips_rules_t *r, size_t i);
 
@@ -175,6 +198,9 @@ const ips_entry_t *ips_rules_by_code(const ips_rules_t *r, int64_t code);
  * Returns NULL when the key names nothing.
  */
 const ips_entry_t *ips_rules_lookup(const ips_rules_t *r, const char *key, size_t len);
+
+/* The entry whose message text equals text (normalised as for lookups), or NULL. */
+const ips_entry_t *ips_rules_by_message(const ips_rules_t *r, const char *text, size_t len);
 
 /* The HRESULT_FROM_WIN32 form of a code ("0x800735E9"), into buf. */
 void ips_entry_hresult(const ips_entry_t *e, char *buf, size_t n, int64_t *signed_out);

@@ -6,144 +6,68 @@
 #include <string.h>
 #include <yajl_gen.h>
 
+#include "detect/lookup.h"
 #include "report/report_json.h"
 #include "util/util.h"
-
-static bool has_word(const char *hay, const char *w, size_t n)
-{
-	if (!hay)
-		return false;
-	for (const char *p = hay; *p; p++) {
-		size_t i = 0;
-		while (i < n && p[i]) {
-			char a = p[i], b = w[i];
-			if (a >= 'A' && a <= 'Z')
-				a += 32;
-			if (b >= 'A' && b <= 'Z')
-				b += 32;
-			if (a != b)
-				break;
-			i++;
-		}
-		if (i == n)
-			return true;
-	}
-	return false;
-}
-
-static bool all_words(const ips_entry_t *e, const char *key)
-{
-	const char *p = key;
-	bool any = false;
-	while (*p) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		const char *s = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		size_t n = (size_t)(p - s);
-		if (!n)
-			continue;
-		any = true;
-		if (!has_word(e->name, s, n) && !has_word(e->message, s, n) &&
-		    !has_word(e->summary, s, n))
-			return false;
-	}
-	return any;
-}
 
 size_t ips_explain_find(const ips_rules_t *r, const char *key, const ips_entry_t **out,
 			size_t max)
 {
-	const ips_entry_t *e = ips_rules_lookup(r, key, strlen(key));
-	if (e) {
-		out[0] = e;
-		return 1;
-	}
-	size_t k = 0;
-	size_t n = ips_rules_entry_count(r);
-	/* Windows codes first: they are what people paste most */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < n && k < max; i++) {
-			e = ips_rules_entry_at(r, i);
-			if ((pass == 0) != e->has_code)
-				continue;
-			if (all_words(e, key))
-				out[k++] = e;
-		}
-	return k;
+	ips_key_match_t m[32];
+	size_t n = ips_rules_find(r, key, m, max < 32 ? max : 32, NULL);
+	for (size_t i = 0; i < n; i++)
+		out[i] = m[i].entry;
+	return n;
 }
 
-/* Levenshtein distance, capped: names are short. */
-static size_t distance(const char *a, const char *b)
+size_t ips_explain_key(FILE *err, const char *prog, const ips_rules_t *r, const char *key,
+		       const ips_entry_t **out, size_t max)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			char x = a[i - 1], y = b[j - 1];
-			if (x >= 'a' && x <= 'z')
-				x -= 32;
-			if (y >= 'a' && y <= 'z')
-				y -= 32;
-			size_t best = prev + (x != y);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
+	ips_key_match_t m[32];
+	bool ambiguous = false;
+	size_t n = ips_rules_find(r, key, m, max < 32 ? max : 32, &ambiguous);
+	if (ambiguous) {
+		fprintf(err, "%s: explain: '%s' is ambiguous; it is:\n", prog, key);
+		for (size_t i = 0; i < n; i++) {
+			const ips_entry_t *e = m[i].entry;
+			fprintf(err, "  %-18s %s", ips_key_kind_name(m[i].kind), e->name);
+			if (e->has_code)
+				fprintf(err, " (%lld)", (long long)e->code);
+			else if (e->notify)
+				fprintf(err, " (%s)", e->ike_version ? e->ike_version : "IKE");
+			fprintf(err, ": %s\n", e->message ? e->message : "");
 		}
+		fprintf(err, "%s: explain: give the name (or 0x for a code) of the one you mean\n", prog);
+		return 0;
 	}
-	return row[lb];
+	if (n) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = m[i].entry;
+		return n;
+	}
+	ips_key_suggestion_t near[6];
+	size_t nn = ips_rules_suggest(r, key, near, 6);
+	fprintf(err, "%s: explain: unknown key '%s'", prog, key);
+	for (size_t i = 0; i < nn; i++) {
+		const ips_entry_t *e = near[i].entry;
+		fprintf(err, "%s %s", i ? "," : "; nearest:", e->name);
+		if (e->has_code)
+			fprintf(err, " (%lld)", (long long)e->code);
+		if (strcmp(near[i].form, e->name) && !(e->has_code && atoll(near[i].form) == e->code))
+			fprintf(err, " [%s]", near[i].form);
+	}
+	fputc('\n', err);
+	return 0;
 }
 
 size_t ips_explain_suggest(const ips_rules_t *r, const char *key, const ips_entry_t **out,
 			   size_t max)
 {
-	size_t n = ips_rules_entry_count(r);
-	size_t k = 0;
-	/* a number close to a code: the codes just around it */
-	char *end = NULL;
-	long v = strtol(key, &end, 10);
-	if (end && !*end && v > 0) {
-		/* the nearest defined codes below and above, up to 500 away */
-		const ips_entry_t *below = NULL, *above = NULL;
-		for (long d = 1; d <= 500 && (!below || !above); d++) {
-			if (!below)
-				below = ips_rules_by_code(r, v - d);
-			if (!above)
-				above = ips_rules_by_code(r, v + d);
-		}
-		if (below && k < max)
-			out[k++] = below;
-		if (above && k < max)
-			out[k++] = above;
-		return k;
-	}
-	/* names within a small edit distance, then names that contain the key */
-	for (size_t lim = 1; lim <= 4 && k < max; lim++)
-		for (size_t i = 0; i < n && k < max; i++) {
-			const ips_entry_t *e = ips_rules_entry_at(r, i);
-			if (distance(e->name, key) == lim)
-				out[k++] = e;
-		}
-	for (size_t i = 0; i < n && k < max && strlen(key) >= 4; i++) {
-		const ips_entry_t *e = ips_rules_entry_at(r, i);
-		bool dup = false;
-		for (size_t j = 0; j < k; j++)
-			dup |= out[j] == e;
-		if (!dup && has_word(e->name, key, strlen(key)))
-			out[k++] = e;
-	}
-	return k;
+	ips_key_suggestion_t near[16];
+	size_t n = ips_rules_suggest(r, key, near, max < 16 ? max : 16);
+	for (size_t i = 0; i < n; i++)
+		out[i] = near[i].entry;
+	return n;
 }
 
 static const char *sev_meaning(ips_severity_t s)
@@ -201,6 +125,15 @@ void ips_explain_text(FILE *out, const ips_rules_t *r, const ips_entry_t *e, boo
 	if (e->marker)
 		fprintf(out, "  Range marker (%s): not an error; ipsec-scan uses it to group a "
 			     "negotiation's records\n", e->marker);
+	if (e->event_id)
+		fprintf(out, "  Windows event id: %lld\n", (long long)e->event_id);
+	if (e->cand_len) {
+		fprintf(out, "  Code: ambiguous: this text is shared by");
+		for (size_t i = 0; i < e->cand_len; i++)
+			fprintf(out, "%s %lld %s", i ? "," : "", (long long)e->cand[i]->code,
+				e->cand[i]->name);
+		fputc('\n', out);
+	}
 	if (e->summary)
 		fprintf(out, "\n%sWhat it means%s\n  %s\n", B, R, e->summary);
 	list(out, "Likely causes", &e->causes, false, B, R);
@@ -218,6 +151,7 @@ void ips_explain_text(FILE *out, const ips_rules_t *r, const ips_entry_t *e, boo
 					x && x->message ? x->message : "");
 		}
 	}
+	list(out, "Sources", &e->references, false, B, R);
 }
 
 static void print_cb(void *ctx, const char *s, size_t n)
@@ -281,6 +215,17 @@ void ips_explain_json(FILE *out, const ips_entry_t *const *entries, size_t n)
 		kstrlist(g, "resolve", &e->resolve);
 		kstrlist(g, "related", &e->related);
 		kstrlist(g, "aliases", &e->aliases);
+		kstrlist(g, "references", &e->references);
+		ips_json_key(g, "candidates");
+		if (e->cand_len)
+			ips_json_candidates(g, e);
+		else
+			yajl_gen_null(g);
+		ips_json_key(g, "event_id");
+		if (e->event_id)
+			yajl_gen_integer(g, e->event_id);
+		else
+			yajl_gen_null(g);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -418,6 +363,16 @@ void ips_explain_markdown_all(FILE *out, const ips_rules_t *r)
 				fprintf(out, " Range marker (%s): not an error.", e->marker);
 			if (e->event)
 				fputs(" A correlation event, never a finding.", out);
+			if (e->event_id)
+				fprintf(out, " Windows event id %lld.", (long long)e->event_id);
+			if (e->cand_len) {
+				fputs(" Ambiguous text: one of", out);
+				for (size_t j = 0; j < e->cand_len; j++)
+					fprintf(out, "%s [%lld %s](#%s)", j ? "," : "",
+						(long long)e->cand[j]->code, e->cand[j]->name,
+						e->cand[j]->name);
+				fputc('.', out);
+			}
 			fputs("\n\n> ", out);
 			md(out, e->message);
 			fputs("\n", out);
@@ -432,6 +387,14 @@ void ips_explain_markdown_all(FILE *out, const ips_rules_t *r)
 					fprintf(out, "%s[%s](#%s)", j ? ", " : "", e->related.items[j],
 						e->related.items[j]);
 				fputc('\n', out);
+			}
+			if (e->references.len) {
+				fputs("\nSources:\n\n", out);
+				for (size_t j = 0; j < e->references.len; j++) {
+					fputs("- ", out);
+					md(out, e->references.items[j]);
+					fputc('\n', out);
+				}
 			}
 		}
 	}

@@ -21,6 +21,13 @@
  */
 size_t ips_explain_find(const ips_rules_t *r, const char *key, const ips_entry_t **out,
 			size_t max);
+/*
+ * What `explain KEY` shows: the entries found (as ips_explain_find), or 0
+ * after writing to err why not: an unknown key with the nearest key forms,
+ * or a number that names things of several kinds, each listed with its kind.
+ */
+size_t ips_explain_key(FILE *err, const char *prog, const ips_rules_t *r, const char *key,
+		       const ips_entry_t **out, size_t max);
 /* Up to max names close to an unknown key, for "did you mean". */
 size_t ips_explain_suggest(const ips_rules_t *r, const char *key, const ips_entry_t **out,
 			   size_t max);

@@ -89,7 +89,24 @@ void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t 
 	ips_json_kstr(g, "summary", f->entry->summary);
 	if (in->source)
 		ips_json_kstr(g, "source", in->source);
+	if (f->entry->cand_len) { /* a text several codes share: code is null, these are the choices */
+		ips_json_key(g, "candidates");
+		ips_json_candidates(g, f->entry);
+	}
 	yajl_gen_map_close(g);
+}
+
+void ips_json_candidates(yajl_gen g, const ips_entry_t *e)
+{
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < e->cand_len; i++) {
+		yajl_gen_map_open(g);
+		ips_json_key(g, "code");
+		yajl_gen_integer(g, e->cand[i]->code);
+		ips_json_kstr(g, "name", e->cand[i]->name);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
 }
 
 void ips_json_window(yajl_gen g, const ips_results_t *res, const ips_window_t *w)

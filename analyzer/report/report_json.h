@@ -21,6 +21,8 @@ void ips_json_time(yajl_gen g, const ips_time_t *t);
 
 void ips_json_input(yajl_gen g, const ips_input_t *in);
 void ips_json_finding(yajl_gen g, const ips_results_t *res, const ips_finding_t *f);
+/* An entry's candidates (a text several codes share) as [{"code","name"}...]. */
+void ips_json_candidates(yajl_gen g, const ips_entry_t *e);
 void ips_json_summary(yajl_gen g, const ips_results_t *res);
 /* The summary object from counts (live mode counts as it goes). */
 typedef struct ips_summary_counts {

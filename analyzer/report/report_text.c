@@ -207,6 +207,11 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 				groups[g].count, e->name);
 			if (e->has_code)
 				fprintf(out, " (%lld)", (long long)e->code);
+			for (size_t c = 0; c < e->cand_len; c++) /* a text several codes share */
+				fprintf(out, "%s%lld", c ? " or " : " (ambiguous: ",
+					(long long)e->cand[c]->code);
+			if (e->cand_len)
+				fputc(')', out);
 			fputc('\n', out);
 		}
 	}
