@@ -392,6 +392,30 @@ if selected csv-unclosed-quote; then
 	done_case
 fi
 
+# PowerShell Format-List output gone wrong: a value continued over 200000
+# lines (far past the record cap), a line of 3 MiB, NUL bytes, a property name
+# too long to be one; the RasClient failure after them is still found, the
+# cut record is counted and does not change the exit status.
+if selected pslist-hostile; then
+	{
+		printf '\r\nEventID            : 20221\r\nSource             : RasClient\r\n'
+		printf 'Message            : CoId={6D5C2E1A-3B4F-4C8D-9E7A-1F2B3C4D5E6F}: start\r\n'
+		seq 1 200000 | sed 's/^/                     continued line /'
+		head -c 3145728 /dev/zero | tr '\0' 'x'
+		printf '\n%0300d : value\n\000\000 : \000\n' 7
+		printf '\nEventID            : 20227\nMachineName        : CLIENT01\nEntryType          : Error\n'
+		printf 'Message            : CoId={6D5C2E1A-3B4F-4C8D-9E7A-1F2B3C4D5E6F}: The user CONTOSO\\alice dialed a\n'
+		printf '                     connection named Contoso VPN that has failed. The error code returned on failure is\n'
+		printf '                     13801.\nSource             : RasClient\nTimeGenerated      : 3/5/2026 7:58:14 AM\n'
+	} >"$W/fl.txt"
+	run pslist-hostile 60 128 "$W/fl.txt" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/fl.txt" ERROR_IPSEC_IKE_AUTH_FAIL
+	expect_input "$W/fl.txt" '.format == "pslist" and .truncated >= 1 and .status == "ok"'
+	done_case
+fi
+
 # JSON nested 100000 deep.
 if selected json-deep; then
 	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"
