@@ -265,7 +265,8 @@ deb-check:
 # inputs through the same targets built with CC and a small main, no clang.
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
-FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist container \
+FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy \
+                container \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang

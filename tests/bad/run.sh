@@ -416,6 +416,36 @@ if selected pslist-hostile; then
 	done_case
 fi
 
+# Event Viewer "Copy details" pastes gone wrong: the XML of the first event cut
+# in the middle of an element, an XML block that never closes, collapse markers
+# with nothing after them, and 10000 lines of XML of 2 KiB each (past the
+# record cap); the events are still read from their text, the bad XML is
+# reported with the line of its event, and the failure at the end is found.
+if selected evcopy-broken; then
+	{
+		printf 'Log Name:      Application\r\nSource:        RasClient\r\nEvent ID:      20227\r\n'
+		printf 'Description:\r\nThe user X dialed a connection named Y that has failed. The error code returned on failure is 809.\r\n'
+		printf 'Event Xml:\r\n<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">\r\n  <System>\r\n    <Provider Na\r\n'
+		printf -- '- \n- <\n+ <Event>\n'
+		printf 'Log Name:      System\nSource:        RemoteAccess\nEvent ID:      20111\nDescription:\nbig\nEvent Xml:\n<Event>\n'
+		i=0
+		head -c 2048 /dev/zero | tr '\0' 'y' >"$W/line2k"
+		while [ $i -lt 100 ]; do cat "$W/line2k"; echo; i=$((i + 1)); done >"$W/block"
+		i=0
+		while [ $i -lt 100 ]; do cat "$W/block"; i=$((i + 1)); done
+		printf 'Log Name:      Application\nSource:        RasClient\nDate:          3/5/2026 9:20:31 AM\nEvent ID:      20227\n'
+		printf 'Description:\nCoId={0B7E4C21-58D3-4F6A-9C2E-7D1A3B5C8E90}: The user CONTOSO\\carol dialed a connection named Contoso VPN that has failed. The error code returned on failure is 13805.\n'
+	} >"$W/evcopy.txt"
+	run evcopy-broken 60 128 "$W/evcopy.txt" "$GOOD"
+	expect_rc 3
+	expect_err "evcopy.txt: at offset 0: the event XML copied with the event at line 1 cannot be read"
+	expect_good
+	expect_found "$W/evcopy.txt" ERROR_IPSEC_IKE_TIMED_OUT
+	expect_found "$W/evcopy.txt" ERROR_VPN_TIMEOUT
+	expect_input "$W/evcopy.txt" '.format == "evcopy" and .status == "partial"'
+	done_case
+fi
+
 # JSON nested 100000 deep.
 if selected json-deep; then
 	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"
