@@ -15,10 +15,12 @@
  *
  * A property starts at column 0: a name, one or more spaces (the names are
  * padded to one width), " : " and the value. Longer values go on over
- * continuation lines indented to the value column; a blank line ends a
- * record unless the next property is one the record does not have yet (a
- * message that ends in a line break shows as a blank line before the next
- * property). A repeated property name also starts a new record.
+ * continuation lines indented to the value column. A repeated property name
+ * starts a new record; after a blank line, so does a property at another
+ * value column or one that starts the event views (EventID, TimeCreated,
+ * Message); any other property after a blank line belongs to the same
+ * record (a message that ends in a line break shows as a blank line before
+ * the next property).
  *
  * Console wrapping cannot be told from line breaks in the value. A
  * continuation line is taken as a wrap (joined with a space) when its first
@@ -49,6 +51,7 @@ typedef struct pslist {
 	char name[NAME_MAX_LEN + 1]; /* the property being read; "" for none */
 	ips_buf_t val;
 	size_t vcol;      /* value column of the property line */
+	size_t rec_vcol;  /* ... of the event's first property */
 	size_t prev_len;  /* display length of the value's last line */
 	size_t width;     /* widest line seen */
 	unsigned blanks;  /* blank lines not yet placed */
@@ -240,12 +243,22 @@ static void on_line(pslist_t *p, const char *l, size_t n, uint64_t off, uint64_t
 		char name[NAME_MAX_LEN + 1];
 		memcpy(name, l, nl);
 		name[nl] = '\0';
-		if (p->in_record && seen(p, name))
+		/*
+		 * A name the event has is the next event; so is, after a blank
+		 * line, a name at another value column (another object's padding)
+		 * or the first property of an event view (Get-EventLog: EventID,
+		 * Get-WinEvent: TimeCreated, or Message with Format-List *).
+		 */
+		if (p->in_record &&
+		    (seen(p, name) ||
+		     (p->blanks && (vcol != p->rec_vcol || !strcmp(name, "EventID") ||
+				    !strcmp(name, "TimeCreated") || !strcmp(name, "Message")))))
 			finish(p);
 		flush_prop(p);
 		if (!p->in_record) {
 			ips_winevent_begin(p->ev, off, line);
 			p->in_record = true;
+			p->rec_vcol = vcol;
 		}
 		if (p->nseen < MAX_NAMES)
 			memcpy(p->seen[p->nseen++], name, nl + 1);

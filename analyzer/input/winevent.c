@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input/winparams.h"
 #include "util/util.h"
 
 #define NONE ((size_t)-1)
@@ -931,6 +932,41 @@ static void parse_label_lines(ips_winevent_t *ev, const char *m, size_t mn)
 	}
 }
 
+/*
+ * A Security-Auditing event's %%NNNN references become the words of its
+ * parameter message file (rules/params/security-auditing.tsv); other
+ * providers' references, and numbers the table lacks, stay marked as
+ * unresolved.
+ */
+static void resolve_params(ips_winevent_t *ev)
+{
+	if (!is_security(ev))
+		return;
+	size_t sl = strlen(UNRESOLVED);
+	for (size_t i = 0; i < ev->nf; i++) {
+		wfield_t *f = &ev->f[i];
+		const char *v = str(ev, f->val);
+		size_t n = v ? strlen(v) : 0;
+		if (n <= sl || strcmp(v + n - sl, UNRESOLVED) || !is_param_ref(v, n - sl))
+			continue;
+		int64_t id;
+		char num[16];
+		if (n - sl - 2 >= sizeof num)
+			continue;
+		memcpy(num, v + 2, n - sl - 2);
+		num[n - sl - 2] = '\0';
+		if (!ips_parse_i64(num, 10, &id))
+			continue;
+		for (const ips_winparam_t *p = ips_winparams; p->word; p++)
+			if ((int64_t)p->id == id) {
+				size_t vo = store(ev, p->word, strlen(p->word), NULL);
+				if (vo != NONE)
+					f->val = vo;
+				break;
+			}
+	}
+}
+
 static void alias(ips_winevent_t *ev, const char *alias_name, const char *const *from)
 {
 	if (find(ev, alias_name, -1))
@@ -981,6 +1017,7 @@ void ips_winevent_emit(ips_winevent_t *ev, ips_sink_t *sink)
 		ev->msg.data[w] = '\0';
 
 	name_positional(ev);
+	resolve_params(ev);
 	if (ev->msg.len) {
 		if (is_rasclient(ev) || is_remoteaccess(ev)) {
 			/* one-paragraph messages: a line break (a wrapped export) is a space */
