@@ -446,6 +446,43 @@ if selected evcopy-broken; then
 	done_case
 fi
 
+# A Security log export of 4653 events cut off inside the fourth one, as raw
+# XML (wevtutil qe Security /f:xml) and as Get-WinEvent | Format-List: the
+# three failures before the cut are still found, each with its peer.
+if selected cut-security-4653; then
+	i=1
+	for r in 'Negotiation timed out' 'IKE authentication credentials are unacceptable' \
+		'No policy configured' 'Negotiation timed out'; do
+		printf "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+		printf "<Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4653</EventID>"
+		printf "<TimeCreated SystemTime='2026-03-05T08:0%d:14.5Z'/><Computer>GW02</Computer></System>" $i
+		printf "<EventData><Data Name='RemoteAddress'>198.51.100.%d</Data>" $i
+		printf "<Data Name='KeyModName'>%%%%8244</Data><Data Name='FailureReason'>%s</Data>" "$r"
+		printf "<Data Name='State'>%%%%8202</Data></EventData></Event>\n"
+		i=$((i + 1))
+	done | head -c -60 >"$W/sec4653.xml"
+	i=1
+	for r in 'Negotiation timed out' 'IKE authentication credentials are unacceptable' \
+		'No policy configured' 'Negotiation timed out'; do
+		printf '\nTimeCreated  : 3/5/2026 8:0%d:14 AM\nProviderName : Microsoft-Windows-Security-Auditing\n' $i
+		printf 'Id           : 4653\nMessage      : An IPsec main mode negotiation failed.\n\n'
+		printf '               Remote Endpoint:\n               \tNetwork Address:\t198.51.100.%d\n\n' $i
+		printf '               Failure Information:\n               \tFailure Reason:\t\t%s\n' "$r"
+		i=$((i + 1))
+	done | head -c -40 >"$W/sec4653-fl.txt"
+	run cut-security-4653 30 64 "$W/sec4653.xml" "$W/sec4653-fl.txt"
+	expect_rc 3
+	expect_err "sec4653.xml: at offset [0-9]+: XML: the input ends inside <Event>"
+	for f in sec4653.xml sec4653-fl.txt; do
+		n=$(jq --arg p "$W/$f" '[.findings[] | select(.path == $p) | .fields.peer] | unique | length' \
+			"$W/$CASE.out" 2>/dev/null)
+		[ "$n" = 3 ] || bad "$f: $n peers with a finding before the cut, expected 3"
+	done
+	expect_found "$W/sec4653.xml" ERROR_IPSEC_IKE_NO_POLICY
+	expect_found "$W/sec4653-fl.txt" ERROR_IPSEC_IKE_NO_POLICY
+	done_case
+fi
+
 # JSON nested 100000 deep.
 if selected json-deep; then
 	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"
