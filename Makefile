@@ -39,7 +39,7 @@ LIB_OBJS := $(B)/util.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normaliz
             $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
-            $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/winparams.o $(B)/builtin_rules.o \
+            $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/framer_pstable.o $(B)/winparams.o $(B)/builtin_rules.o \
             $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
             $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o
@@ -277,7 +277,7 @@ deb-check:
 # inputs through the same targets built with CC and a small main, no clang.
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
-FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy \
+FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable \
                 container \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60

@@ -483,6 +483,32 @@ if selected cut-security-4653; then
 	done_case
 fi
 
+# Format-Table output gone wrong: 40 columns of dashes (past the column
+# limit), a continuation of 100000 lines (past the record cap), continuation
+# lines before any row, a dash line with no header; the row after them is
+# still read and its failure found.
+if selected pstable-hostile; then
+	{
+		printf '   Index Message\n'
+		i=0
+		while [ $i -lt 40 ]; do printf -- '-- '; i=$((i + 1)); done
+		printf '\n                  only a continuation\n12 start\n'
+		seq 1 100000 | sed 's/^/   more text of the message /'
+		printf -- '----- -----\n\n   ProviderName: RasClient\n\n'
+		printf 'TimeCreated                     Id LevelDisplayName Message\n'
+		printf -- '-----------                     -- ---------------- -------\n'
+		printf '3/5/2026 7:58:14 AM          20227 Error            CoId={A1}: The user X dialed a connection named\n'
+		printf '                                                    Y that has failed. The error code returned on failure\n'
+		printf '                                                    is 13806.\n'
+	} >"$W/ft.txt"
+	run pstable-hostile 60 128 "$W/ft.txt" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/ft.txt" ERROR_IPSEC_IKE_NO_CERT
+	expect_input "$W/ft.txt" '.format == "pstable" and .truncated >= 1'
+	done_case
+fi
+
 # JSON nested 100000 deep.
 if selected json-deep; then
 	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"

@@ -39,7 +39,7 @@ static const char dbg_yaml[] =
 	"    literals: [\"=\"]\n"
 	"    regex: '\\A(?<first>[^=\\t\\n]+)='\n"
 	"    name: DBG_RECORD\n"
-	"    formats: [evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, evcopy]\n"
+	"    formats: [evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, evcopy, pstable]\n"
 	"    examples: {match: [{line: \"Provider=X\", name: DBG_RECORD}]}\n";
 
 static int setup(void **state)
@@ -1170,6 +1170,10 @@ static void sniffing(void **state)
 		 "Event ID:      20227\r\n", "evcopy"},
 		{"- <Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n- <System>\n",
 		 "evcopy"},
+		{"\r\n   Index Time          EntryType   Source                 InstanceID Message\r\n"
+		 "   ----- ----          ---------   ------                 ---------- -------\r\n",
+		 "pstable"},
+		{"name  size\n----  ----\na     1\n", "lines"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t n = strlen(cases[i].head);
