@@ -39,7 +39,7 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
             $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
-            $(B)/framer_ndjson.o $(B)/builtin_rules.o \
+            $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/framer_pstable.o $(B)/winparams.o $(B)/builtin_rules.o \
             $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
             $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o
@@ -82,6 +82,18 @@ $(B)/builtin_rules.o: $(B)/builtin_rules.c
 
 $(B)/builtin_rules.c: $(B)/embed $(RULE_FILES) Makefile
 	$(B)/embed $@ rules/ $(RULE_FILES)
+
+# %%NNNN words of the Security-Auditing events (data: rules/params/*.tsv)
+$(B)/winparams.c: rules/params/security-auditing.tsv Makefile | $(B)
+	LC_ALL=C awk -F'\t' 'BEGIN { print "/* generated from rules/params/security-auditing.tsv: do not edit */"; \
+	    print "#include \"input/winparams.h\""; print "#include <stddef.h>"; \
+	    print "const ips_winparam_t ips_winparams[] = {" } \
+	    /^[0-9]/ && NF >= 2 { w = $$2; gsub(/\\/, "\\\\", w); gsub(/"/, "\\\"", w); \
+	    printf "\t{%u, \"%s\"},\n", $$1, w } \
+	    END { print "\t{0, NULL},"; print "};" }' $< > $@.tmp && mv $@.tmp $@
+
+$(B)/winparams.o: $(B)/winparams.c analyzer/input/winparams.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/embed: tools/embed.c | $(B)
 	$(CC) -O1 -o $@ $<
@@ -280,7 +292,8 @@ deb-check:
 # inputs through the same targets built with CC and a small main, no clang.
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
-FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx container \
+FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable \
+                container \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang

@@ -111,8 +111,8 @@ static void print_help(FILE *out)
 "Reading inputs:\n"
 "      --input-format NAME force the format instead of detecting it per input:\n"
 "                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
-"                          wfpxml, strongswan, libreswan, cisco-asa,\n"
-"                          juniper-srx, syslog, lines\n"
+"                          wfpxml, pslist, pstable, evcopy, strongswan,\n"
+"                          libreswan, cisco-asa, juniper-srx, syslog, lines\n"
 "      --tz ZONE           zone of timestamps that carry none (default: local,\n"
 "                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
 "      --year YYYY         year of timestamps that carry none (default: the\n"
@@ -675,7 +675,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		case OPT_INPUT_FORMAT:
 			if (!ips_framer_by_name(optarg))
 				usage_error("--input-format: unknown or not yet supported format '%s' "
-					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, strongswan, "
+					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, pstable, evcopy, strongswan, "
 					    "libreswan, cisco-asa, juniper-srx, syslog, lines)", optarg);
 			so.input_format = optarg;
 			break;

@@ -99,7 +99,9 @@ static void wx_start(ips_xmlfeed_t *x, void *ctx, const char *name, const char *
 			ips_winevent_begin(w->ev, w->fix_off, w->fix_line);
 		else
 			ips_winevent_begin(w->ev, ips_xmlfeed_offset(x), ips_xmlfeed_line(x));
-		if (w->extra_name)
+		if (w->extra_name && !strcmp(w->extra_name, "Message"))
+			ips_winevent_message(w->ev, w->extra_value, strlen(w->extra_value));
+		else if (w->extra_name)
 			ips_winevent_extra(w->ev, w->extra_name, w->extra_value,
 					   strlen(w->extra_value));
 		return;

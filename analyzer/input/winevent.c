@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input/winparams.h"
 #include "util/util.h"
 
 #define NONE ((size_t)-1)
@@ -605,6 +606,13 @@ static bool is_rasclient(const ips_winevent_t *ev)
 	return streq_ci(p, "RasClient") || streq_ci(p, "Microsoft-Windows-RasClient");
 }
 
+/* The RRAS server's classic source (System log) */
+static bool is_remoteaccess(const ips_winevent_t *ev)
+{
+	const char *p = ips_winevent_get(ev, "Provider");
+	return streq_ci(p, "RemoteAccess") || streq_ci(p, "Microsoft-Windows-RemoteAccess");
+}
+
 static bool is_security(const ips_winevent_t *ev)
 {
 	return streq_ci(ips_winevent_get(ev, "Provider"), "Microsoft-Windows-Security-Auditing");
@@ -627,6 +635,18 @@ static const char *const ras4[] = {"CoId", "UserName", "ConnectionName", "ErrorC
 static const char *const ras_term[] = {"CoId", "UserName", "ConnectionName", "ReasonCode", NULL};
 static const char *const ras3[] = {"CoId", "UserName", "ConnectionName", NULL};
 static const char *const ras20220[] = {"CoId", "", "ErrorCode", NULL};
+/*
+ * RemoteAccess (mprlog.h ROUTERLOG_*; current Windows puts a routing domain
+ * GUID first): 20111 "A Demand Dial connection to the remote interface %2
+ * on port %3 was successfully initiated but failed to complete successfully
+ * because of the following error: %4" (its binary data is the error code);
+ * 20271 "The user %2 connected from %3 but failed an authentication attempt
+ * due to the following reason: %4".
+ */
+static const char *const rras20111[] = {"RoutingDomainID", "InterfaceName", "Port", "ErrorText",
+					NULL};
+static const char *const rras20271[] = {"RoutingDomainID", "UserName", "RemoteAddress", "Reason",
+					NULL};
 static const char *const sec4653[] = {
 	"LocalMMPrincipalName", "RemoteMMPrincipalName", "LocalAddress", "LocalKeyModPort",
 	"RemoteAddress", "RemoteKeyModPort", "KeyModName", "FailurePoint", "FailureReason",
@@ -645,6 +665,13 @@ static const char *const *template_for(const ips_winevent_t *ev)
 		default: return NULL;
 		}
 	}
+	if (is_remoteaccess(ev)) {
+		switch (id) {
+		case 20111: return rras20111;
+		case 20271: return rras20271;
+		default: return NULL;
+		}
+	}
 	if (is_security(ev) && id == 4653)
 		return sec4653;
 	return NULL;
@@ -656,8 +683,8 @@ static void name_positional(ips_winevent_t *ev)
 	size_t ntpl = 0;
 	while (tpl && tpl[ntpl])
 		ntpl++;
-	/* RasClient layouts start with the CoId GUID; anything else is not ours */
-	if (tpl && tpl[0] && !strcmp(tpl[0], "CoId")) {
+	/* RasClient and RRAS layouts start with a GUID; anything else is not ours */
+	if (tpl && tpl[0] && (!strcmp(tpl[0], "CoId") || !strcmp(tpl[0], "RoutingDomainID"))) {
 		const char *first = NULL;
 		for (size_t i = 0; i < ev->nf && !first; i++)
 			if (ev->f[i].kind == K_DATA && (ev->f[i].pos == 1 ||
@@ -795,6 +822,31 @@ static void parse_ras_message(ips_winevent_t *ev, const char *m, size_t mn)
 	digits_after(ev, m, mn, "The reason code returned on termination is ", "ReasonCode");
 }
 
+/* RemoteAccess messages (en-US wording of mprlog.h, see rras20111 above). */
+static void parse_rras_message(ips_winevent_t *ev, const char *m, size_t mn)
+{
+	static const char *const on_port[] = {" on port ", NULL};
+	static const char *const was[] = {" was successfully initiated", " failed to be", NULL};
+	static const char *const from[] = {" connected from ", NULL};
+	static const char *const but[] = {" but failed an authentication attempt", NULL};
+	static const char *const reason[] = {"due to the following reason: ", NULL};
+	const char *v, *rest;
+	size_t n;
+	if (between(m, mn, "Demand Dial connection to the remote interface ", on_port, &v, &n,
+		    &rest)) {
+		derived(ev, "InterfaceName", v, n);
+		if (upto(rest, mn - (size_t)(rest - m), was, &v, &n, NULL))
+			derived(ev, "Port", v, n);
+	}
+	if (between(m, mn, "The user ", from, &v, &n, &rest)) {
+		derived(ev, "UserName", v, n);
+		if (upto(rest, mn - (size_t)(rest - m), but, &v, &n, &rest))
+			derived(ev, "RemoteAddress", v, n);
+	}
+	if (upto(m, mn, reason, &v, &n, &rest))
+		derived(ev, "Reason", rest, mn - (size_t)(rest - m));
+}
+
 /*
  * Labelled lines of the IPsec audit messages ("\tNetwork Address:\t\t1.2.3.4"
  * under "Remote Endpoint:"). The names are 4653's EventData names; for the
@@ -880,6 +932,41 @@ static void parse_label_lines(ips_winevent_t *ev, const char *m, size_t mn)
 	}
 }
 
+/*
+ * A Security-Auditing event's %%NNNN references become the words of its
+ * parameter message file (rules/params/security-auditing.tsv); other
+ * providers' references, and numbers the table lacks, stay marked as
+ * unresolved.
+ */
+static void resolve_params(ips_winevent_t *ev)
+{
+	if (!is_security(ev))
+		return;
+	size_t sl = strlen(UNRESOLVED);
+	for (size_t i = 0; i < ev->nf; i++) {
+		wfield_t *f = &ev->f[i];
+		const char *v = str(ev, f->val);
+		size_t n = v ? strlen(v) : 0;
+		if (n <= sl || strcmp(v + n - sl, UNRESOLVED) || !is_param_ref(v, n - sl))
+			continue;
+		int64_t id;
+		char num[16];
+		if (n - sl - 2 >= sizeof num)
+			continue;
+		memcpy(num, v + 2, n - sl - 2);
+		num[n - sl - 2] = '\0';
+		if (!ips_parse_i64(num, 10, &id))
+			continue;
+		for (const ips_winparam_t *p = ips_winparams; p->word; p++)
+			if ((int64_t)p->id == id) {
+				size_t vo = store(ev, p->word, strlen(p->word), NULL);
+				if (vo != NONE)
+					f->val = vo;
+				break;
+			}
+	}
+}
+
 static void alias(ips_winevent_t *ev, const char *alias_name, const char *const *from)
 {
 	if (find(ev, alias_name, -1))
@@ -930,10 +1017,20 @@ void ips_winevent_emit(ips_winevent_t *ev, ips_sink_t *sink)
 		ev->msg.data[w] = '\0';
 
 	name_positional(ev);
+	resolve_params(ev);
 	if (ev->msg.len) {
-		if (is_rasclient(ev))
-			parse_ras_message(ev, ev->msg.data, ev->msg.len);
-		else if (is_security(ev))
+		if (is_rasclient(ev) || is_remoteaccess(ev)) {
+			/* one-paragraph messages: a line break (a wrapped export) is a space */
+			char *flat = ips_xstrndup(ev->msg.data, ev->msg.len);
+			for (char *c = flat; *c; c++)
+				if (*c == '\n' || *c == '\r' || *c == '\t')
+					*c = ' ';
+			if (is_rasclient(ev))
+				parse_ras_message(ev, flat, ev->msg.len);
+			else
+				parse_rras_message(ev, flat, ev->msg.len);
+			free(flat);
+		} else if (is_security(ev))
 			parse_label_lines(ev, ev->msg.data, ev->msg.len);
 	}
 	/* WFP: the header's addresses, or a DoS Protection drop's public and
@@ -944,7 +1041,7 @@ void ips_winevent_emit(ips_winevent_t *ev, ips_sink_t *sink)
 						  "internalHostV4Addr", "internalHostV6Addr",
 						  NULL});
 	alias(ev, "user", (const char *const[]){"UserName", NULL});
-	alias(ev, "conn", (const char *const[]){"ConnectionName", NULL});
+	alias(ev, "conn", (const char *const[]){"ConnectionName", "InterfaceName", NULL});
 
 	/* text: system fields in a fixed order, data, extras, the message */
 	ips_buf_reset(&ev->text);

@@ -27,7 +27,9 @@ void ips_winxml_free(ips_winxml_t *w);
 extern const ips_xml_ops_t ips_winxml_ops;
 /*
  * For the events that follow: use this offset and line (record number)
- * instead of the XML position, and add a field name=value (NULL: none).
+ * instead of the XML position, and add a field name=value (NULL: none);
+ * the name "Message" gives the rendered message (Event Viewer's copied text).
+ * The strings are borrowed until the next call.
  */
 void ips_winxml_set_record(ips_winxml_t *w, uint64_t offset, uint64_t line, const char *name,
 			   const char *value);

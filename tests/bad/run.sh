@@ -392,6 +392,123 @@ if selected csv-unclosed-quote; then
 	done_case
 fi
 
+# PowerShell Format-List output gone wrong: a value continued over 200000
+# lines (far past the record cap), a line of 3 MiB, NUL bytes, a property name
+# too long to be one; the RasClient failure after them is still found, the
+# cut record is counted and does not change the exit status.
+if selected pslist-hostile; then
+	{
+		printf '\r\nEventID            : 20221\r\nSource             : RasClient\r\n'
+		printf 'Message            : CoId={6D5C2E1A-3B4F-4C8D-9E7A-1F2B3C4D5E6F}: start\r\n'
+		seq 1 200000 | sed 's/^/                     continued line /'
+		head -c 3145728 /dev/zero | tr '\0' 'x'
+		printf '\n%0300d : value\n\000\000 : \000\n' 7
+		printf '\nEventID            : 20227\nMachineName        : CLIENT01\nEntryType          : Error\n'
+		printf 'Message            : CoId={6D5C2E1A-3B4F-4C8D-9E7A-1F2B3C4D5E6F}: The user CONTOSO\\alice dialed a\n'
+		printf '                     connection named Contoso VPN that has failed. The error code returned on failure is\n'
+		printf '                     13801.\nSource             : RasClient\nTimeGenerated      : 3/5/2026 7:58:14 AM\n'
+	} >"$W/fl.txt"
+	run pslist-hostile 60 128 "$W/fl.txt" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/fl.txt" ERROR_IPSEC_IKE_AUTH_FAIL
+	expect_input "$W/fl.txt" '.format == "pslist" and .truncated >= 1 and .status == "ok"'
+	done_case
+fi
+
+# Event Viewer "Copy details" pastes gone wrong: the XML of the first event cut
+# in the middle of an element, an XML block that never closes, collapse markers
+# with nothing after them, and 10000 lines of XML of 2 KiB each (past the
+# record cap); the events are still read from their text, the bad XML is
+# reported with the line of its event, and the failure at the end is found.
+if selected evcopy-broken; then
+	{
+		printf 'Log Name:      Application\r\nSource:        RasClient\r\nEvent ID:      20227\r\n'
+		printf 'Description:\r\nThe user X dialed a connection named Y that has failed. The error code returned on failure is 809.\r\n'
+		printf 'Event Xml:\r\n<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">\r\n  <System>\r\n    <Provider Na\r\n'
+		printf -- '- \n- <\n+ <Event>\n'
+		printf 'Log Name:      System\nSource:        RemoteAccess\nEvent ID:      20111\nDescription:\nbig\nEvent Xml:\n<Event>\n'
+		i=0
+		head -c 2048 /dev/zero | tr '\0' 'y' >"$W/line2k"
+		while [ $i -lt 100 ]; do cat "$W/line2k"; echo; i=$((i + 1)); done >"$W/block"
+		i=0
+		while [ $i -lt 100 ]; do cat "$W/block"; i=$((i + 1)); done
+		printf 'Log Name:      Application\nSource:        RasClient\nDate:          3/5/2026 9:20:31 AM\nEvent ID:      20227\n'
+		printf 'Description:\nCoId={0B7E4C21-58D3-4F6A-9C2E-7D1A3B5C8E90}: The user CONTOSO\\carol dialed a connection named Contoso VPN that has failed. The error code returned on failure is 13805.\n'
+	} >"$W/evcopy.txt"
+	run evcopy-broken 60 128 "$W/evcopy.txt" "$GOOD"
+	expect_rc 3
+	expect_err "evcopy.txt: at offset 0: the event XML copied with the event at line 1 cannot be read"
+	expect_good
+	expect_found "$W/evcopy.txt" ERROR_IPSEC_IKE_TIMED_OUT
+	expect_found "$W/evcopy.txt" ERROR_VPN_TIMEOUT
+	expect_input "$W/evcopy.txt" '.format == "evcopy" and .status == "partial"'
+	done_case
+fi
+
+# A Security log export of 4653 events cut off inside the fourth one, as raw
+# XML (wevtutil qe Security /f:xml) and as Get-WinEvent | Format-List: the
+# three failures before the cut are still found, each with its peer.
+if selected cut-security-4653; then
+	i=1
+	for r in 'Negotiation timed out' 'IKE authentication credentials are unacceptable' \
+		'No policy configured' 'Negotiation timed out'; do
+		printf "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+		printf "<Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4653</EventID>"
+		printf "<TimeCreated SystemTime='2026-03-05T08:0%d:14.5Z'/><Computer>GW02</Computer></System>" $i
+		printf "<EventData><Data Name='RemoteAddress'>198.51.100.%d</Data>" $i
+		printf "<Data Name='KeyModName'>%%%%8244</Data><Data Name='FailureReason'>%s</Data>" "$r"
+		printf "<Data Name='State'>%%%%8202</Data></EventData></Event>\n"
+		i=$((i + 1))
+	done | head -c -60 >"$W/sec4653.xml"
+	i=1
+	for r in 'Negotiation timed out' 'IKE authentication credentials are unacceptable' \
+		'No policy configured' 'Negotiation timed out'; do
+		printf '\nTimeCreated  : 3/5/2026 8:0%d:14 AM\nProviderName : Microsoft-Windows-Security-Auditing\n' $i
+		printf 'Id           : 4653\nMessage      : An IPsec main mode negotiation failed.\n\n'
+		printf '               Remote Endpoint:\n               \tNetwork Address:\t198.51.100.%d\n\n' $i
+		printf '               Failure Information:\n               \tFailure Reason:\t\t%s\n' "$r"
+		i=$((i + 1))
+	done | head -c -40 >"$W/sec4653-fl.txt"
+	run cut-security-4653 30 64 "$W/sec4653.xml" "$W/sec4653-fl.txt"
+	expect_rc 3
+	expect_err "sec4653.xml: at offset [0-9]+: XML: the input ends inside <Event>"
+	for f in sec4653.xml sec4653-fl.txt; do
+		n=$(jq --arg p "$W/$f" '[.findings[] | select(.path == $p) | .fields.peer] | unique | length' \
+			"$W/$CASE.out" 2>/dev/null)
+		[ "$n" = 3 ] || bad "$f: $n peers with a finding before the cut, expected 3"
+	done
+	expect_found "$W/sec4653.xml" ERROR_IPSEC_IKE_NO_POLICY
+	expect_found "$W/sec4653-fl.txt" ERROR_IPSEC_IKE_NO_POLICY
+	done_case
+fi
+
+# Format-Table output gone wrong: 40 columns of dashes (past the column
+# limit), a continuation of 100000 lines (past the record cap), continuation
+# lines before any row, a dash line with no header; the row after them is
+# still read and its failure found.
+if selected pstable-hostile; then
+	{
+		printf '   Index Message\n'
+		i=0
+		while [ $i -lt 40 ]; do printf -- '-- '; i=$((i + 1)); done
+		printf '\n                  only a continuation\n12 start\n'
+		seq 1 100000 | sed 's/^/   more text of the message /'
+		printf -- '----- -----\n\n   ProviderName: RasClient\n\n'
+		printf 'TimeCreated                     Id LevelDisplayName Message\n'
+		printf -- '-----------                     -- ---------------- -------\n'
+		printf '3/5/2026 7:58:14 AM          20227 Error            CoId={A1}: The user X dialed a connection named\n'
+		printf '                                                    Y that has failed. The error code returned on failure\n'
+		printf '                                                    is 13806.\n'
+	} >"$W/ft.txt"
+	run pstable-hostile 60 128 "$W/ft.txt" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/ft.txt" ERROR_IPSEC_IKE_NO_CERT
+	expect_input "$W/ft.txt" '.format == "pstable" and .truncated >= 1'
+	done_case
+fi
+
 # JSON nested 100000 deep.
 if selected json-deep; then
 	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"

@@ -39,7 +39,7 @@ static const char dbg_yaml[] =
 	"    literals: [\"=\"]\n"
 	"    regex: '\\A(?<first>[^=\\t\\n]+)='\n"
 	"    name: DBG_RECORD\n"
-	"    formats: [evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml]\n"
+	"    formats: [evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, evcopy, pstable]\n"
 	"    examples: {match: [{line: \"Provider=X\", name: DBG_RECORD}]}\n";
 
 static int setup(void **state)
@@ -424,7 +424,8 @@ static void winxml_bare_sequence(void **state)
 	assert_non_null(strstr(r0->text, "Provider=RasClient\tEventID=20227\tComputer=CLIENT01\t"));
 	assert_field(r2, "peer", "203.0.113.45");
 	assert_field(r2, "local", "192.168.1.20");
-	assert_field(r2, "FailurePoint", "%%8199 (unresolved message reference)");
+	/* %%8199 in a Security-Auditing event: the word of msobjs.dll */
+	assert_field(r2, "FailurePoint", "Local computer");
 	/* both failures are the same code, one finding each, never two per record */
 	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_AUTH_FAIL"), 3);
 	ips_results_free(res);
@@ -631,6 +632,192 @@ static void wintext_blocks(void **state)
 	ips_results_free(res);
 }
 
+/* ---- pslist ----------------------------------------------------------- */
+
+static void pslist_format_list(void **state)
+{
+	(void)state;
+	const char *doc =
+		"\r\n"
+		"EventID            : 20111\r\n"
+		"MachineName        : GW01\r\n"
+		"Data               : {41, 3, 0, 0}\r\n"
+		"EntryType          : Error\r\n"
+		"Message            : RoutingDomainID- {00000000-0000-0000-0000-000000000000}: A Demand Dial\r\n"
+		"                     connection to the remote interface Branch on port VPN2-7 was successfully\r\n"
+		"                     initiated but failed to complete successfully because of the  following\r\n"
+		"                     error: IKE authentication credentials are unacceptable\r\n"
+		"\r\n"
+		"Source             : RemoteAccess\r\n"
+		"ReplacementStrings : {{00000000-0000-0000-0000-000000000000}, Branch, VPN2-7, IKE\r\n"
+		"                     authentication credentials are unacceptable\r\n"
+		"                     }\r\n"
+		"TimeGenerated      : 3/5/2026 7:58:14 AM\r\n"
+		"UserName           : NT AUTHORITY\\SYSTEM\r\n"
+		"\r\n"
+		"TimeCreated  : 3/5/2026 7:58:15 AM\r\n"
+		"ProviderName : Microsoft-Windows-Security-Auditing\r\n"
+		"Id           : 4653\r\n"
+		"Message      : An IPsec main mode negotiation failed.\r\n"
+		"\r\n"
+		"               Remote Endpoint:\r\n"
+		"               \tNetwork Address:\t203.0.113.45\r\n"
+		"\r\n"
+		"               Failure Information:\r\n"
+		"               \tFailure Reason:\t\tNegotiation timed out\r\n"
+		"Id           : 4654\r\n"
+		"ProviderName : Microsoft-Windows-Security-Auditing\r\n";
+	ips_results_t *res = scan_text("fl.txt", doc);
+	const ips_input_t *in = input0(res);
+	assert_string_equal(in->format, "pslist");
+	assert_int_equal(in->records, 3);
+	const ips_finding_t *r0 = record(res, 0), *r1 = record(res, 1), *r2 = record(res, 2);
+	assert_int_equal(r0->line, 2);
+	assert_int_equal(r1->line, 18);
+	assert_int_equal(r2->line, 28); /* a repeated name starts an event, blank line or not */
+	assert_string_equal(r0->host, "GW01");
+	assert_time(&r0->time, "2026-03-05T07:58:14Z");
+	assert_field(r0, "DataDword", "809");
+	assert_field(r0, "InterfaceName", "Branch");
+	assert_field(r0, "conn", "Branch");
+	assert_field(r0, "Port", "VPN2-7");
+	assert_field(r0, "ErrorText", "IKE authentication credentials are unacceptable");
+	assert_field(r0, "UserAccount", "NT AUTHORITY\\SYSTEM");
+	assert_null(ips_finding_field(r0, "user"));
+	/* wrapped lines are one sentence again */
+	assert_non_null(strstr(r0->text, "A Demand Dial connection to the remote interface Branch on"));
+	/* the 4653's own line breaks stay, so its labelled lines are read */
+	assert_field(r1, "peer", "203.0.113.45");
+	assert_field(r1, "FailureReason", "Negotiation timed out");
+	assert_non_null(strstr(r1->text, "failed.\n\nRemote Endpoint:\n"));
+	assert_field(r2, "EventID", "4654");
+	/* the code in the binary data, and the 4653's reason */
+	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_AUTH_FAIL"), 1);
+	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_TIMED_OUT"), 1);
+	ips_results_free(res);
+}
+
+static void pslist_collections(void **state)
+{
+	(void)state;
+	const char *doc =
+		"EventID            : 20227\n"
+		"Source             : RasClient\n"
+		"Data               : {1, 2, 3, 4...}\n"
+		"ReplacementStrings : {{B4}, CONTOSO\\bob, Lab, 13806}\n"
+		"Properties         : {System.Diagnostics.Eventing.Reader.EventProperty}\n"
+		"Message            : Die Verbindung ist fehlgeschlagen.\n";
+	ips_results_t *res = scan_text("fl2.txt", doc);
+	const ips_finding_t *r0 = record(res, 0);
+	assert_null(ips_finding_field(r0, "DataDword")); /* more than 4 bytes: not a code */
+	assert_null(ips_finding_field(r0, "Properties"));
+	/* a localised message gives nothing, the insertion strings do */
+	assert_field(r0, "CoId", "{B4}");
+	assert_field(r0, "user", "CONTOSO\\bob");
+	assert_field(r0, "conn", "Lab");
+	assert_field(r0, "ErrorCode", "13806");
+	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_NO_CERT"), 1);
+	ips_results_free(res);
+}
+
+/* ---- evcopy ----------------------------------------------------------- */
+
+static void evcopy_copy_details(void **state)
+{
+	(void)state;
+	const char *doc =
+		"- <Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n"
+		"- <System>\n"
+		"  <Provider Name=\"Microsoft-Windows-Security-Auditing\" /> \n"
+		"  <EventID>4653</EventID> \n"
+		"  <TimeCreated SystemTime=\"2026-03-05T09:20:29.1183307Z\" /> \n"
+		"  <Computer>CLIENT04</Computer> \n"
+		"  </System>\n"
+		"- <EventData>\n"
+		"  <Data Name=\"RemoteAddress\">203.0.113.45</Data> \n"
+		"  <Data Name=\"FailurePoint\">%%8199</Data> \n"
+		"  <Data Name=\"FailureReason\">Negotiation timed out</Data> \n"
+		"  </EventData>\n"
+		"  </Event>\n"
+		"\n"
+		"Log Name:      Application\r\n"
+		"Source:        RasClient\r\n"
+		"Date:          3/5/2026 9:20:31 AM\r\n"
+		"Event ID:      20227\r\n"
+		"Computer:      CLIENT04\r\n"
+		"Description:\r\n"
+		"CoId={C1}: The user CONTOSO\\carol dialed a connection named Contoso VPN that has failed. "
+		"The error code returned on failure is 13805.\r\n"
+		"Event Xml:\r\n"
+		"<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\r\n"
+		"  <System>\r\n"
+		"    <Provider Name=\"RasClient\" />\r\n"
+		"    <EventID Qualifiers=\"0\">20227</EventID>\r\n"
+		"    <TimeCreated SystemTime=\"2026-03-05T09:20:31.4402215Z\" />\r\n"
+		"    <Computer>CLIENT04</Computer>\r\n"
+		"  </System>\r\n"
+		"  <EventData>\r\n"
+		"    <Data>{C1}</Data>\r\n    <Data>CONTOSO\\carol</Data>\r\n"
+		"    <Data>Contoso VPN</Data>\r\n    <Data>13805</Data>\r\n"
+		"  </EventData>\r\n"
+		"</Event>\r\n"
+		"Log Name:      System\n"
+		"Source:        RemoteAccess\n"
+		"Date:          3/5/2026 9:25:00 AM\n"
+		"Event ID:      20111\n"
+		"Description:\n"
+		"A Demand Dial connection to the remote interface HQ on port VPN2-1 was successfully "
+		"initiated but failed to complete successfully because of the following error: x\n"
+		"Event Xml:\n"
+		"<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n"
+		"  <System>\n"
+		"    <Provider Na\n";
+	ips_results_t *res = scan_text("copy.txt", doc);
+	const ips_input_t *in = input0(res);
+	assert_string_equal(in->format, "evcopy");
+	assert_int_equal(in->records, 3);
+	assert_int_equal(in->status, IPS_INPUT_PARTIAL);
+	assert_error_has(in, "copied with the event at line 37 cannot be read");
+	const ips_finding_t *r0 = record(res, 0), *r1 = record(res, 1), *r2 = record(res, 2);
+	assert_int_equal(r0->line, 1);
+	assert_int_equal(r1->line, 15);
+	assert_int_equal(r2->line, 37);
+	assert_time(&r0->time, "2026-03-05T09:20:29.1183307Z");
+	assert_field(r0, "peer", "203.0.113.45");
+	assert_field(r0, "FailurePoint", "Local computer");
+	/* the XML's event data, with the Description as its message */
+	assert_time(&r1->time, "2026-03-05T09:20:31.4402215Z");
+	assert_field(r1, "UserName", "CONTOSO\\carol");
+	assert_field(r1, "ErrorCode", "13805");
+	assert_non_null(strstr(r1->text, "\tMessage=CoId={C1}: The user CONTOSO\\carol dialed"));
+	/* the cut XML: the event from its text */
+	assert_field(r2, "EventID", "20111");
+	assert_field(r2, "conn", "HQ");
+	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_TIMED_OUT"), 2);
+	ips_results_free(res);
+}
+
+/* %%NNNN: words for the Security-Auditing provider only */
+static void param_references(void **state)
+{
+	(void)state;
+	const char *doc =
+		"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+		"<Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4654</EventID></System>"
+		"<EventData><Data Name='KeyModName'>%%8244</Data><Data Name='Mode'>%%8213</Data>"
+		"<Data Name='State'>%%9999</Data></EventData></Event>\n"
+		"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+		"<Provider Name='Contoso-Agent'/><EventID>7</EventID></System>"
+		"<EventData><Data Name='Kind'>%%8244</Data></EventData></Event>\n";
+	ips_results_t *res = scan_text("params.xml", doc);
+	const ips_finding_t *r0 = record(res, 0), *r1 = record(res, 1);
+	assert_field(r0, "KeyModName", "IKEv2");
+	assert_field(r0, "Mode", "Tunnel");
+	assert_field(r0, "State", "%%9999 (unresolved message reference)");
+	assert_field(r1, "Kind", "%%8244 (unresolved message reference)");
+	ips_results_free(res);
+}
+
 /* ---- wincsv ------------------------------------------------------------ */
 
 static void wincsv_event_viewer(void **state)
@@ -792,7 +979,7 @@ static void winjson_powershell_array(void **state)
 	assert_field(r0, "conn", "Contoso VPN");
 	assert_field(r0, "ErrorCode", "13801");
 	assert_field(r1, "peer", "203.0.113.45");
-	assert_field(r1, "KeyModName", "%%8222 (unresolved message reference)");
+	assert_field(r1, "KeyModName", "IKEv1");
 	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_AUTH_FAIL"), 1);
 	assert_int_equal(count_named(res, "ERROR_IPSEC_IKE_TIMED_OUT"), 1);
 	ips_results_free(res);
@@ -974,6 +1161,19 @@ static void sniffing(void **state)
 		{"{\r\n  \"Id\": 1\r\n}\r\n", "winjson"},
 		{"{\"a\":1}\n{\"a\":2}\n", "ndjson"},
 		{"Mar  1 10:00:00 gw charon: 13[IKE] x\n", "strongswan"},
+		{"\r\nEventID            : 20227\r\nMachineName        : C1\r\n"
+		 "Message            : x\r\n", "pslist"},
+		{"\nTimeCreated  : 3/5/2026 7:58:10 AM\nProviderName : RasClient\nId           : 20221\n",
+		 "pslist"},
+		{"key : value\nother : value\nthird : value\n", "lines"},
+		{"Log Name:      Application\r\nSource:        RasClient\r\nDate:          x\r\n"
+		 "Event ID:      20227\r\n", "evcopy"},
+		{"- <Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n- <System>\n",
+		 "evcopy"},
+		{"\r\n   Index Time          EntryType   Source                 InstanceID Message\r\n"
+		 "   ----- ----          ---------   ------                 ---------- -------\r\n",
+		 "pstable"},
+		{"name  size\n----  ----\na     1\n", "lines"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t n = strlen(cases[i].head);
@@ -1003,6 +1203,10 @@ int main(void)
 		cmocka_unit_test(message_text_on_the_rendering),
 		cmocka_unit_test(wfpxml_net_events),
 		cmocka_unit_test(wintext_blocks),
+		cmocka_unit_test(pslist_format_list),
+		cmocka_unit_test(pslist_collections),
+		cmocka_unit_test(evcopy_copy_details),
+		cmocka_unit_test(param_references),
 		cmocka_unit_test(wincsv_event_viewer),
 		cmocka_unit_test(wincsv_event_viewer_tab_text),
 		cmocka_unit_test(wincsv_export_csv_semicolon),
