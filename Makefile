@@ -17,7 +17,7 @@
 VERSION   := 0.1.0
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := libpcre2-8 yaml-0.1 yajl libarchive expat libevtx
+PKGS      := libpcre2-8 yaml-0.1 yajl libarchive expat libevtx libsystemd
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -51,6 +51,8 @@ LIB_OBJS += $(B)/ere.o
 LIB_OBJS += $(B)/live.o
 # merge: NDJSON reports of many hosts or runs into one (docs/scale.md)
 LIB_OBJS += $(B)/merge.o
+# the systemd journal: files, folders, the local journal, export and json (docs/journal.md)
+LIB_OBJS += $(B)/journal.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
@@ -319,6 +321,8 @@ FORCE:
 
 FUZZ_DEB_PKGS := clang libclang-rt-14-dev
 DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libexpat1-dev libevtx-dev libcmocka-dev jq libxml2-utils zip time
+# the systemd journal (sd-journal)
+DEB_PKGS += libsystemd-dev
 # the man page checks (tests/install/run.sh)
 DEB_PKGS += groff-base mandoc
 
