@@ -59,7 +59,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check
+.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check journal-check
 
 all: ipsec-scan
 
@@ -127,6 +127,13 @@ cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
 	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
 
+# the systemd journal on real journal files written by systemd-journal-remote
+# (installed when root, skipped otherwise): fields, folders, matches, bad
+# files, cron cursors; SIGKILLs during journal scans (5 here, 20 in make soak)
+journal-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/journal/run.sh
+	KILLS=5 sh tests/journal/kill.sh
+
 # live mode (--follow, streamed stdin): follow/rotate/signals, a real rsyslog
 # and syslog-ng (installed quietly if missing, skipped where impossible), a
 # 20 s soak
@@ -136,10 +143,11 @@ live-check: ipsec-scan
 	sh tests/live/syslog-ng.sh
 	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
 
-# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory.
-# Not part of `make test`.
+# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory;
+# cron mode over journals killed 20 times. Not part of `make test`.
 soak: ipsec-scan
 	sh tests/live/soak.sh
+	KILLS=20 sh tests/journal/kill.sh
 
 # --jobs N gives the --jobs 1 report in every format; the progress bar
 jobs-check: ipsec-scan
@@ -155,7 +163,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check journal-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -267,7 +275,7 @@ deb-check:
 # inputs through the same targets built with CC and a small main, no clang.
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
-FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx container \
+FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx container journal \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang

@@ -1324,7 +1324,7 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 		fr = ips_framer_detect(head, (size_t)hn, src->name);
 	in->format = fr->name;
 	k.format = fr->name;
-	if (hn > 0 && memchr(head, '\0', (size_t)hn))
+	if (hn > 0 && memchr(head, '\0', (size_t)hn) && strcmp(fr->name, "journal"))
 		in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
 	ips_status_t st = IPS_OK;
 	if (fr == ips_framer_by_name("journal")) {
@@ -1547,9 +1547,6 @@ static ips_status_t scan_journal(ips_scanner_t *s, const char *name, const ips_j
 	ips_status_t st = ips_journal_read(w, &s->opts.journal, s->cron ? &pos : NULL, &k,
 					   &s->opts.frame);
 	if (s->cron) {
-		if (pos.lost)
-			add_note(in, "the last entry earlier runs read is no longer in the journal "
-				     "(rotated away or vacuumed): read on from the next entry in time");
 		ips_cron_journal_record(s->cron, name, pos.end_cursor, pos.end_line, time(NULL));
 		ips_correlator_end_input_save(s->corr, s->state, name);
 	} else {

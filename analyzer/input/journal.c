@@ -29,12 +29,15 @@
 enum {
 	F_HOSTNAME, F_IDENT, F_PID, F_UNIT, F_PRIORITY, F_BOOT, F_REALTIME, F_MONO, F_CURSOR,
 	F_NFIELDS,                 /* the record fields end here */
-	F_MESSAGE = F_NFIELDS, F_COMM, F_SYSLOG_PID, F_SEQNUM, F_ALL
+	F_MESSAGE = F_NFIELDS, F_COMM, F_SYSLOG_PID, F_SEQNUM,
+	/* charon-systemd's own fields (its journal logger) */
+	F_THREAD, F_GROUP, F_SA_ID, F_SA_NAME, F_ALL
 };
 static const char *const field_names[F_ALL] = {
 	"_HOSTNAME", "SYSLOG_IDENTIFIER", "_PID", "_SYSTEMD_UNIT", "PRIORITY", "_BOOT_ID",
 	"__REALTIME_TIMESTAMP", "__MONOTONIC_TIMESTAMP", "__CURSOR",
 	"MESSAGE", "_COMM", "SYSLOG_PID", "__SEQNUM",
+	"THREAD", "GROUP", "IKE_SA_UNIQUE_ID", "IKE_SA_NAME",
 };
 
 typedef struct entry {
@@ -136,6 +139,50 @@ static size_t put(emitter_t *em, size_t at, const char *s, size_t n)
 	return at + n;
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/*
+ * charon-systemd's journal logger sends the bare message, with the thread,
+ * the log group and the IKE_SA in fields of their own (THREAD, GROUP,
+ * IKE_SA_UNIQUE_ID, IKE_SA_NAME). They are put back in front of it as
+ * charon's file logger writes them ("05[IKE] <site|1> "), so the detectors
+ * and the negotiation context see what they see in charon.log. A MESSAGE
+ * that already starts with "NN[GRP] " is left as it is.
+ */
+static size_t charon_prefix(emitter_t *em, size_t at)
+{
+	const entry_t *e = &em->e;
+	if (!has(e, F_THREAD) || !has(e, F_GROUP) || !all_digits(e->v[F_THREAD], e->len[F_THREAD]) ||
+	    e->len[F_GROUP] < 2 || e->len[F_GROUP] > 4)
+		return at;
+	const char *m = e->v[F_MESSAGE];
+	size_t i = 0;
+	while (i < e->len[F_MESSAGE] && m[i] >= '0' && m[i] <= '9')
+		i++;
+	if (i && i < e->len[F_MESSAGE] && m[i] == '[')
+		return at; /* the prefix is there already */
+	char pre[64 + FIELD_CAP];
+	int n = snprintf(pre, 64, "%02d[%s] ", (int)strtol(e->v[F_THREAD], NULL, 10), e->v[F_GROUP]);
+	if (n < 0 || n >= 64)
+		return at;
+	at = put(em, at, pre, (size_t)n);
+	if (has(e, F_SA_ID) && all_digits(e->v[F_SA_ID], e->len[F_SA_ID])) {
+		if (has(e, F_SA_NAME))
+			n = snprintf(pre, sizeof pre, "<%s|%s> ", e->v[F_SA_NAME], e->v[F_SA_ID]);
+		else
+			n = snprintf(pre, sizeof pre, "<%s> ", e->v[F_SA_ID]);
+		if (n > 0 && (size_t)n < sizeof pre)
+			at = put(em, at, pre, (size_t)n);
+	}
+	return at;
+}
+
 /*
  * One entry to the sink: "TIME HOST IDENT[PID]: MESSAGE" with the time in
  * UTC (journalctl -o short-iso-precise, in UTC), the journal's fields as the
@@ -177,6 +224,7 @@ static void emit(emitter_t *em, uint64_t offset, uint64_t line)
 		}
 		at = put(em, at, ": ", 2);
 	}
+	at = charon_prefix(em, at);
 	at = put(em, at, e->v[F_MESSAGE], e->len[F_MESSAGE]);
 	em->text[at] = '\0';
 	ips_kv_t kv[F_NFIELDS];
@@ -267,18 +315,6 @@ static int open_where(sd_journal **j, const ips_journal_where_t *w)
 	return r;
 }
 
-/* The sequence number in a cursor ("s=..;i=HEX;..."), or 0. */
-static uint64_t cursor_seqnum(const char *c)
-{
-	const char *p = strstr(c, ";i=");
-	if (!p)
-		return 0;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(p + 3, &end, 16);
-	return errno || (*end && *end != ';') ? 0 : (uint64_t)v;
-}
-
 static const char *why(int r)
 {
 	switch (-r) {
@@ -321,6 +357,104 @@ char *ips_journal_probe(const char *path)
 	return ips_xasprintf("not a readable journal file: %s", w ? w : strerror(-r));
 }
 
+/*
+ * Cron mode: how far earlier runs read, per source. A journal's entries are
+ * numbered by their writer (the seqnum_id "s=" of a cursor, one per machine
+ * or journal-remote output): an entry is new when its source is unknown or
+ * its number is past the last one read of that source. That holds however
+ * sd-journal interleaves the files of a folder, and whatever order hosts
+ * deliver their entries in.
+ */
+typedef struct jsrc {
+	char sid[40];
+	uint64_t seq, t;
+	char *cursor;        /* the last entry read of this source */
+} jsrc_t;
+
+typedef struct jsrcs {
+	jsrc_t v[IPS_JOURNAL_SOURCES_MAX];
+	size_t n;
+} jsrcs_t;
+
+/* "s=SID;i=SEQ;b=..;m=..;t=T;x=.." */
+static bool cursor_parse(const char *c, size_t n, char *sid, size_t sidcap, uint64_t *seq,
+			 uint64_t *t)
+{
+	bool have_s = false, have_i = false;
+	*t = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t e = i;
+		while (e < n && c[e] != ';')
+			e++;
+		if (e - i > 2 && c[i + 1] == '=') {
+			char buf[40];
+			size_t k = e - i - 2;
+			if (k < sizeof buf) {
+				memcpy(buf, c + i + 2, k);
+				buf[k] = '\0';
+				char *end;
+				if (c[i] == 's' && k < sidcap) {
+					memcpy(sid, buf, k + 1);
+					have_s = true;
+				} else if (c[i] == 'i') {
+					*seq = strtoull(buf, &end, 16);
+					have_i = !*end;
+				} else if (c[i] == 't') {
+					*t = strtoull(buf, &end, 16);
+				}
+			}
+		}
+		i = e + 1;
+	}
+	return have_s && have_i;
+}
+
+static jsrc_t *src_find(jsrcs_t *s, const char *sid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].sid, sid))
+			return &s->v[i];
+	return NULL;
+}
+
+/* A new source; past the cap, the one read longest ago gives way. */
+static jsrc_t *src_add(jsrcs_t *s, const char *sid)
+{
+	jsrc_t *x;
+	if (s->n < IPS_JOURNAL_SOURCES_MAX) {
+		x = &s->v[s->n++];
+	} else {
+		x = &s->v[0];
+		for (size_t i = 1; i < s->n; i++)
+			if (s->v[i].t < x->t)
+				x = &s->v[i];
+		free(x->cursor);
+	}
+	memset(x, 0, sizeof *x);
+	snprintf(x->sid, sizeof x->sid, "%s", sid);
+	return x;
+}
+
+/* The saved cursors, "C1,C2,...". */
+static void srcs_parse(jsrcs_t *s, const char *list)
+{
+	s->n = 0;
+	while (list && *list) {
+		const char *e = strchr(list, ',');
+		size_t n = e ? (size_t)(e - list) : strlen(list);
+		char sid[40];
+		uint64_t seq = 0, t = 0;
+		if (cursor_parse(list, n, sid, sizeof sid, &seq, &t) && !src_find(s, sid)) {
+			jsrc_t *x = src_add(s, sid);
+			x->seq = seq;
+			x->t = t;
+			x->cursor = ips_xstrndup(list, n);
+		}
+		list = e ? e + 1 : NULL;
+	}
+}
+
 ips_status_t ips_journal_read(const ips_journal_where_t *w, const ips_journal_filter_t *f,
 			      ips_journal_pos_t *pos, ips_sink_t *sink,
 			      const ips_frame_limits_t *lim)
@@ -336,25 +470,29 @@ ips_status_t ips_journal_read(const ips_journal_where_t *w, const ips_journal_fi
 	(void)sd_journal_set_data_threshold(j, lim->max_record + 64);
 	if (add_filter(j, f) < 0) {
 		ips_sink_error(sink, 0, "journal: the matches cannot be applied");
-		st = IPS_E_INPUT;
-		goto out;
+		sd_journal_close(j);
+		ips_sink_done(sink, 0, 0);
+		return IPS_E_INPUT;
 	}
 	uint64_t line = pos ? pos->line : 0;
 	emitter_t em;
 	em_init(&em, sink, lim);
-	bool skip_first = false;
+	jsrcs_t *srcs = ips_xcalloc(1, sizeof *srcs);
 	if (pos && pos->cursor) {
-		r = sd_journal_seek_cursor(j, pos->cursor);
-		if (r < 0) {
-			ips_sink_error(sink, 0, "journal: the saved cursor cannot be used (%s): read "
-				       "from the first entry", strerror(-r));
-			pos->lost = true;
-		} else {
-			skip_first = true;
-		}
+		srcs_parse(srcs, pos->cursor);
+		/* start a margin before the oldest of the sources' last entries: what
+		 * a source delivers late, within the margin, is still found */
+		uint64_t from = UINT64_MAX;
+		for (size_t i = 0; i < srcs->n; i++)
+			if (srcs->v[i].t < from)
+				from = srcs->v[i].t;
+		if (srcs->n && from != UINT64_MAX && from > IPS_JOURNAL_RESUME_MARGIN_US)
+			(void)sd_journal_seek_realtime_usec(j, from - IPS_JOURNAL_RESUME_MARGIN_US);
+		else if (!srcs->n)
+			ips_sink_error(sink, 0, "journal: the saved cursor cannot be read: read from "
+				       "the first entry");
 	}
-	char *last = NULL;
-	uint64_t bad = 0, bad_line = 0;
+	uint64_t bad = 0, bad_line = 0, skipped = 0;
 	int bad_err = 0;
 	for (;;) {
 		r = sd_journal_next(j);
@@ -365,12 +503,16 @@ ips_status_t ips_journal_read(const ips_journal_where_t *w, const ips_journal_fi
 			st = IPS_E_INPUT;
 			break;
 		}
-		if (skip_first) {
-			skip_first = false;
-			int t = sd_journal_test_cursor(j, pos->cursor);
-			if (t > 0)
-				continue; /* the entry the last run ended with */
-			pos->lost = true;
+		char *cur = NULL;
+		char sid[40] = "";
+		uint64_t seq = 0, t = 0;
+		bool known = sd_journal_get_cursor(j, &cur) >= 0 &&
+			     cursor_parse(cur, strlen(cur), sid, sizeof sid, &seq, &t);
+		jsrc_t *x = known && pos ? src_find(srcs, sid) : NULL;
+		if (x && x->cursor && seq <= x->seq) {
+			free(cur); /* read by an earlier run */
+			skipped++;
+			continue;
 		}
 		em_clear(&em);
 		const void *d;
@@ -399,16 +541,20 @@ ips_status_t ips_journal_read(const ips_journal_where_t *w, const ips_journal_fi
 			snprintf(num, sizeof num, "%llu", (unsigned long long)us);
 			em_set(&em, F_MONO, num, strlen(num));
 		}
-		char *cur = NULL;
-		uint64_t seq = 0;
-		if (sd_journal_get_cursor(j, &cur) >= 0) {
+		if (cur)
 			em_set(&em, F_CURSOR, cur, strlen(cur));
-			seq = cursor_seqnum(cur);
-			free(last);
-			last = cur;
-		}
 		line++;
 		emit(&em, seq, line);
+		if (known && pos) {
+			if (!x)
+				x = src_add(srcs, sid);
+			free(x->cursor);
+			x->cursor = cur;
+			x->seq = seq;
+			x->t = t;
+			cur = NULL;
+		}
+		free(cur);
 	}
 	if (bad) {
 		const char *w2 = why(bad_err);
@@ -419,13 +565,22 @@ ips_status_t ips_journal_read(const ips_journal_where_t *w, const ips_journal_fi
 	}
 	if (pos) {
 		pos->end_line = line;
-		pos->end_cursor = last;
-		last = NULL;
+		pos->end_cursor = NULL;
+		ips_buf_t b;
+		ips_buf_init(&b, IPS_JOURNAL_SOURCES_MAX * 256);
+		for (size_t i = 0; i < srcs->n; i++)
+			if (srcs->v[i].cursor)
+				ips_buf_printf(&b, "%s%s", b.len ? "," : "", srcs->v[i].cursor);
+		if (b.len)
+			pos->end_cursor = ips_xstrndup(b.data, b.len);
+		ips_buf_free(&b);
+		pos->skipped = skipped;
 	}
-	free(last);
+	for (size_t i = 0; i < srcs->n; i++)
+		free(srcs->v[i].cursor);
+	free(srcs);
 	ips_sink_done(sink, em.records, 0);
 	em_free(&em);
-out:
 	sd_journal_close(j);
 	return st;
 }
@@ -442,23 +597,27 @@ bool ips_journal_is_file_name(const char *name)
 	       (n > 9 && !strcmp(name + n - 9, ".journal~"));
 }
 
-/* An archive member or a pipe: copied to an unlinked temporary file first. */
+/*
+ * An archive member or a pipe: copied to a temporary file first. sd-journal
+ * refuses a file that has no name left (it takes it for a deleted journal),
+ * so the copy keeps its name (*path, caller unlinks and frees) while read.
+ */
 static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim,
-		 uint64_t *bytes)
+		 uint64_t *bytes, char **path)
 {
 	const char *dir = getenv("TMPDIR");
-	char *path = ips_xasprintf("%s/ipsec-scan-journal-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
+	*path = ips_xasprintf("%s/ipsec-scan-XXXXXX.journal", dir && *dir ? dir : "/tmp");
+	int fd = mkstemps(*path, 8);
 	if (fd < 0) {
 		ips_sink_error(sink, 0, "journal: cannot create a temporary file to read it from: %s",
 			       strerror(errno));
-		free(path);
+		free(*path);
+		*path = NULL;
 		return -1;
 	}
-	unlink(path);
-	free(path);
 	char *buf = ips_xmalloc(lim->block);
 	*bytes = 0;
+	bool ok = true;
 	for (;;) {
 		ssize_t n = ips_source_read(src, buf, lim->block);
 		if (n < 0) {
@@ -470,26 +629,32 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 		if (*bytes + (uint64_t)n > SPOOL_MAX) {
 			ips_sink_error(sink, *bytes, "journal: larger than %llu bytes: not read",
 				       (unsigned long long)SPOOL_MAX);
-			free(buf);
-			close(fd);
-			return -1;
+			ok = false;
+			break;
 		}
-		for (ssize_t w = 0; w < n;) {
+		for (ssize_t w = 0; w < n && ok;) {
 			ssize_t k = write(fd, buf + w, (size_t)(n - w));
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0) {
 				ips_sink_error(sink, *bytes, "journal: cannot write the temporary copy: %s",
 					       strerror(k < 0 ? errno : ENOSPC));
-				free(buf);
-				close(fd);
-				return -1;
+				ok = false;
 			}
 			w += k;
 		}
+		if (!ok)
+			break;
 		*bytes += (uint64_t)n;
 	}
 	free(buf);
+	if (!ok) {
+		close(fd);
+		unlink(*path);
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
 	return fd;
 }
 
@@ -513,11 +678,12 @@ ips_status_t ips_journal_run_source(ips_source_t *src, const ips_journal_filter_
 	const char *paths[1] = {src->name};
 	int fd = -1;
 	uint64_t bytes = 0;
+	char *tmp = NULL;
 	if (is_plain_file(src)) {
 		w.paths = paths;
 		w.npaths = 1;
 	} else {
-		fd = spool(src, sink, lim, &bytes);
+		fd = spool(src, sink, lim, &bytes, &tmp);
 		if (fd < 0) {
 			ips_sink_done(sink, 0, bytes);
 			return IPS_E_INPUT;
@@ -527,6 +693,10 @@ ips_status_t ips_journal_run_source(ips_source_t *src, const ips_journal_filter_
 	ips_status_t st = ips_journal_read(&w, f, NULL, sink, lim);
 	if (fd >= 0)
 		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
 	return st;
 }
 

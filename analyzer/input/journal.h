@@ -53,14 +53,23 @@ typedef struct ips_journal_where {
 	int fd;                      /* else this open file (borrowed), when >= 0 */
 } ips_journal_where_t;
 
-/* Cron mode: where the last run stopped, and where this one did. */
+/*
+ * Cron mode: where the last run stopped, and where this one did. A journal
+ * may hold several sources (a folder of remote hosts' files): the position
+ * is the cursor of the last entry read of each, joined by ','. An entry is
+ * new when its source is unknown or its sequence number lies past that
+ * cursor's. Reading starts IPS_JOURNAL_RESUME_MARGIN_US before the oldest
+ * of those entries' times, so entries a source delivers later than that
+ * margin are not found.
+ */
+#define IPS_JOURNAL_SOURCES_MAX 256
+#define IPS_JOURNAL_RESUME_MARGIN_US (86400ULL * 1000000) /* one day */
 typedef struct ips_journal_pos {
-	const char *cursor;  /* in: continue after this entry; NULL: from the first */
+	const char *cursor;  /* in: cursors ("C1,C2"), NULL: from the first entry */
 	uint64_t line;       /* in: entries read before (record numbers continue) */
-	char *end_cursor;    /* out: the last entry read (caller frees), or NULL: none */
+	char *end_cursor;    /* out: the cursors now (caller frees), or NULL: none */
 	uint64_t end_line;   /* out: entries read up to, counting earlier runs' */
-	bool lost;           /* out: the cursor's entry is gone (rotated away, vacuumed):
-			        reading went on from the next entry in time */
+	uint64_t skipped;    /* out: entries passed over as read by earlier runs */
 } ips_journal_pos_t;
 
 /*

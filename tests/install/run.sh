@@ -90,6 +90,10 @@ echo "== explain-code"; try "$BIN" explain 1380
 echo "== explain-notify"; try "$BIN" explain AUTHENTICATION_F
 echo "== rules"; try "$BIN" rules l
 echo "== eq"; try "$BIN" --color=al
+echo "== jinput"; try "$BIN" --input-format journal-e
+echo "== jopt"; try "$BIN" --journal-u
+echo "== junit"; try "$BIN" --journal-unit strongswan-s
+echo "== missing"; try "$BIN" --missing
 EOF
 	bash --norc --noprofile "$D/comp.bash" >"$D/comp.out" 2>&1
 	want() { # section expected-word
@@ -104,6 +108,10 @@ EOF
 	want explain-notify AUTHENTICATION_FAILED && ok
 	want rules lint && ok
 	want eq always && ok
+	want jinput journal-export && ok
+	want jopt --journal-unit && ok
+	want junit strongswan-starter && ok
+	want missing --missing-ok && ok
 fi
 
 # uninstall: nothing of ours is left
