@@ -212,9 +212,13 @@ DOCDIR     ?= $(PREFIX)/share/doc/ipsec-scan
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ifeq ($(PREFIX),/usr)
 SYSTEMDUNITDIR ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
 else
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(PREFIX)/etc
 endif
+# the units, ExecStart pointing at the installed binary (docs/cron.md, docs/live.md)
+UNITS := ipsec-scan.service ipsec-scan.timer ipsec-scan-live.service ipsec-scan-notify@.service
 INSTALL    ?= install
 DOC_FILES  := README.md $(wildcard docs/*.md)
 RULE_DIRS  := $(sort $(dir $(RULE_FILES)))
@@ -229,16 +233,17 @@ install: ipsec-scan
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples
 	$(INSTALL) -m 644 $(wildcard docs/examples/*) $(DESTDIR)$(DOCDIR)/examples/
 	for f in $(RULE_FILES); do $(INSTALL) -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
-	sed 's|/usr/local/bin/ipsec-scan|$(BINDIR)/ipsec-scan|' contrib/systemd/ipsec-scan.service \
-	    > $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
-	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
-	$(INSTALL) -m 644 contrib/systemd/ipsec-scan.timer $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.timer
+	for u in $(UNITS); do \
+	    sed 's|/usr/local/bin/ipsec-scan|$(BINDIR)/ipsec-scan|' contrib/systemd/$$u \
+	        > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(INSTALL) -m 644 contrib/logrotate/ipsec-scan $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ipsec-scan
 
 # removes what install put there, then the directories of ours that are left empty
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ipsec-scan $(DESTDIR)$(MANDIR)/man1/ipsec-scan.1 \
-	    $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.timer
+	    $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ipsec-scan
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 # a .deb of the working tree, built in a copy under build/deb/ (the .deb lands there)
