@@ -1324,7 +1324,7 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 		fr = ips_framer_detect(head, (size_t)hn, src->name);
 	in->format = fr->name;
 	k.format = fr->name;
-	if (hn > 0 && memchr(head, '\0', (size_t)hn) && strcmp(fr->name, "journal"))
+	if (hn > 0 && memchr(head, '\0', (size_t)hn) && strncmp(fr->name, "journal", 7))
 		in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
 	ips_status_t st = IPS_OK;
 	if (fr == ips_framer_by_name("journal")) {

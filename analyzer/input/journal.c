@@ -897,9 +897,16 @@ static ips_status_t export_run(ips_source_t *src, ips_sink_t *sink, const ips_fr
 				em.e.cut = true;
 		}
 		x.pos += (size_t)keep;
-		if (!x_skip(&x, size - keep + 1)) { /* the rest and its '\n' */
+		if (!x_skip(&x, size - keep) || (x.pos == x.have && !x_fill(&x))) {
 			ips_sink_error(sink, off, "journal export: the binary field at line %llu is "
 				       "cut short", (unsigned long long)lineno);
+			st = IPS_E_INPUT;
+			break;
+		}
+		if (x.buf[x.pos++] != '\n') { /* a wrong size would read on into the next field */
+			ips_sink_error(sink, off, "journal export: the binary field at line %llu does "
+				       "not end where its size says: the rest is not read",
+				       (unsigned long long)lineno);
 			st = IPS_E_INPUT;
 			break;
 		}
@@ -933,7 +940,16 @@ static int export_sniff(const unsigned char *h, size_t n, const char *path)
 		if (len == 0)
 			break;
 		const unsigned char *eq = memchr(h + i, '=', len);
-		if (!eq || eq == h + i)
+		if (!eq) { /* a binary field's name: its size and data follow */
+			for (size_t k = 0; k < len; k++)
+				if (!((h[i + k] >= 'A' && h[i + k] <= 'Z') ||
+				      (h[i + k] >= '0' && h[i + k] <= '9') || h[i + k] == '_'))
+					return 0;
+			message |= len == 7 && !memcmp(h + i, "MESSAGE", 7);
+			fields++;
+			break;
+		}
+		if (eq == h + i)
 			return 0;
 		for (const unsigned char *p = h + i; p < eq; p++)
 			if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
