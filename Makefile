@@ -136,10 +136,12 @@ journal-check: ipsec-scan
 
 # live mode (--follow, streamed stdin): follow/rotate/signals, a real rsyslog
 # and syslog-ng (installed quietly if missing, skipped where impossible), a
+# fleet of two instances behind rsyslog merged (redelivered messages once), a
 # 20 s soak
 live-check: ipsec-scan
 	sh tests/live/run.sh
 	sh tests/live/rsyslog.sh
+	sh tests/live/fleet.sh
 	sh tests/live/syslog-ng.sh
 	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
 
