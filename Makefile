@@ -17,7 +17,7 @@
 VERSION   := 0.1.0
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := libpcre2-8 yaml-0.1 yajl libarchive expat libevtx
+PKGS      := libpcre2-8 yaml-0.1 yajl libarchive expat libevtx libsystemd
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -53,13 +53,15 @@ LIB_OBJS += $(B)/live.o
 LIB_OBJS += $(B)/merge.o
 # what a key names: explain, lookup: detectors, rules test's lookups:
 LIB_OBJS += $(B)/lookup.o
+# the systemd journal: files, folders, the local journal, export and json (docs/journal.md)
+LIB_OBJS += $(B)/journal.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
-UNIT_TESTS += test_ere test_jobs test_merge test_lookup
+UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check
+.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -152,19 +154,29 @@ cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
 	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
 
+# the systemd journal on real journal files written by systemd-journal-remote
+# (installed when root, skipped otherwise): fields, folders, matches, bad
+# files, cron cursors; SIGKILLs during journal scans (5 here, 20 in make soak)
+journal-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/journal/run.sh
+	KILLS=5 sh tests/journal/kill.sh
+
 # live mode (--follow, streamed stdin): follow/rotate/signals, a real rsyslog
 # and syslog-ng (installed quietly if missing, skipped where impossible), a
+# fleet of two instances behind rsyslog merged (redelivered messages once), a
 # 20 s soak
 live-check: ipsec-scan
 	sh tests/live/run.sh
 	sh tests/live/rsyslog.sh
+	sh tests/live/fleet.sh
 	sh tests/live/syslog-ng.sh
 	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
 
-# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory.
-# Not part of `make test`.
+# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory;
+# cron mode over journals killed 20 times. Not part of `make test`.
 soak: ipsec-scan
 	sh tests/live/soak.sh
+	KILLS=20 sh tests/journal/kill.sh
 
 # --jobs N gives the --jobs 1 report in every format; the progress bar
 jobs-check: ipsec-scan
@@ -180,7 +192,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check journal-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -229,9 +241,13 @@ DOCDIR     ?= $(PREFIX)/share/doc/ipsec-scan
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ifeq ($(PREFIX),/usr)
 SYSTEMDUNITDIR ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
 else
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(PREFIX)/etc
 endif
+# the units, ExecStart pointing at the installed binary (docs/cron.md, docs/live.md)
+UNITS := ipsec-scan.service ipsec-scan.timer ipsec-scan-live.service ipsec-scan-notify@.service
 INSTALL    ?= install
 DOC_FILES  := README.md $(wildcard docs/*.md)
 RULE_DIRS  := $(sort $(dir $(RULE_FILES)))
@@ -246,16 +262,17 @@ install: ipsec-scan
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples
 	$(INSTALL) -m 644 $(wildcard docs/examples/*) $(DESTDIR)$(DOCDIR)/examples/
 	for f in $(RULE_FILES); do $(INSTALL) -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
-	sed 's|/usr/local/bin/ipsec-scan|$(BINDIR)/ipsec-scan|' contrib/systemd/ipsec-scan.service \
-	    > $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
-	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service
-	$(INSTALL) -m 644 contrib/systemd/ipsec-scan.timer $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.timer
+	for u in $(UNITS); do \
+	    sed 's|/usr/local/bin/ipsec-scan|$(BINDIR)/ipsec-scan|' contrib/systemd/$$u \
+	        > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(INSTALL) -m 644 contrib/logrotate/ipsec-scan $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ipsec-scan
 
 # removes what install put there, then the directories of ours that are left empty
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ipsec-scan $(DESTDIR)$(MANDIR)/man1/ipsec-scan.1 \
-	    $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.service $(DESTDIR)$(SYSTEMDUNITDIR)/ipsec-scan.timer
+	    $(DESTDIR)$(BASHCOMPDIR)/ipsec-scan $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ipsec-scan
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 # a .deb of the working tree, built in a copy under build/deb/ (the .deb lands there)
@@ -293,7 +310,7 @@ deb-check:
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
 FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable \
-                container \
+                container journal \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -347,6 +364,8 @@ FORCE:
 
 FUZZ_DEB_PKGS := clang libclang-rt-14-dev
 DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev libarchive-dev libexpat1-dev libevtx-dev libcmocka-dev jq libxml2-utils zip time
+# the systemd journal (sd-journal)
+DEB_PKGS += libsystemd-dev
 # the man page checks (tests/install/run.sh)
 DEB_PKGS += groff-base mandoc
 

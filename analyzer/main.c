@@ -73,7 +73,9 @@ static void print_help(FILE *out)
 "message text. A number alone (a PID, a port, a byte count) is not a finding.\n"
 "\n"
 "INPUT is a file, a directory (read recursively), a FIFO, or '-' for standard\n"
-"input (the default when no INPUT is given and stdin is not a terminal).\n"
+"input (the default when no INPUT is given, stdin is not a terminal and\n"
+"--journal is not given). Journal files (*.journal) and folders of them are\n"
+"read with sd-journal, a folder's files as one journal.\n"
 "\n"
 "Examples:\n"
 "  ipsec-scan events.log                    what failed, and what to do\n"
@@ -82,6 +84,8 @@ static void print_help(FILE *out)
 "  ipsec-scan explain 13801                 the knowledge-base page of a code\n"
 "  ipsec-scan explain 0x800735E9 AUTHENTICATION_FAILED\n"
 "  journalctl -u strongswan | ipsec-scan -  read standard input\n"
+"  ipsec-scan --journal --journal-unit strongswan\n"
+"                                           the local systemd journal\n"
 "  ipsec-scan --state /var/lib/ipsec-scan/state -q /var/log/charon.log\n"
 "                                           from cron: only what is new\n"
 "  ipsec-scan --follow -o /var/log/ipsec-scan.ndjson /var/log/charon.log\n"
@@ -112,7 +116,8 @@ static void print_help(FILE *out)
 "      --input-format NAME force the format instead of detecting it per input:\n"
 "                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
 "                          wfpxml, pslist, pstable, evcopy, strongswan,\n"
-"                          libreswan, cisco-asa, juniper-srx, syslog, lines\n"
+"                          libreswan, cisco-asa, juniper-srx, syslog, journal,\n"
+"                          journal-export, journal-json, lines\n"
 "      --tz ZONE           zone of timestamps that carry none (default: local,\n"
 "                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
 "      --year YYYY         year of timestamps that carry none (default: the\n"
@@ -129,6 +134,19 @@ static void print_help(FILE *out)
 "                          the compressed bytes read, once past 64 MiB (default\n"
 "                          1000: a compression bomb)\n"
 "      --max-depth N       open containers nested up to N levels (default 8)\n"
+"      --missing-ok        a named INPUT that does not exist is a note in the\n"
+"                          report, not an error (no exit status 3)\n"
+"\n"
+"The systemd journal (see docs/journal.md):\n"
+"      --journal           also read the local journal (as the input\n"
+"                          \"(journal)\"; in cron mode from its saved cursor)\n"
+"      --journal-match FIELD=VALUE  only journal entries that match\n"
+"                          (repeatable; as journalctl: the same field twice is\n"
+"                          either, different fields both, '+' an alternative)\n"
+"      --journal-unit NAME only entries of the unit NAME (repeatable, any of\n"
+"                          them): _SYSTEMD_UNIT=NAME.service\n"
+"                          Matches and units apply to every binary journal read\n"
+"                          (--journal, journal files and folders).\n"
 "\n"
 "Rules:\n"
 "      --rules PATH        add a rules file or directory (repeatable); an item\n"
@@ -493,6 +511,7 @@ enum {
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 	OPT_SOURCE_HOST,
 	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
+	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK,
 };
 
 static const struct option long_opts[] = {
@@ -524,6 +543,10 @@ static const struct option long_opts[] = {
 	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
 	{"source-host", required_argument, NULL, OPT_SOURCE_HOST},
+	{"journal", no_argument, NULL, OPT_JOURNAL},
+	{"journal-match", required_argument, NULL, OPT_JOURNAL_MATCH},
+	{"journal-unit", required_argument, NULL, OPT_JOURNAL_UNIT},
+	{"missing-ok", no_argument, NULL, OPT_MISSING_OK},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -633,6 +656,10 @@ static const char *scan_only_option(int c)
 	case OPT_MAX_MEMBER: return "--max-member";
 	case OPT_MAX_RATIO: return "--max-ratio";
 	case OPT_MAX_DEPTH: return "--max-depth";
+	case OPT_JOURNAL: return "--journal";
+	case OPT_JOURNAL_MATCH: return "--journal-match";
+	case OPT_JOURNAL_UNIT: return "--journal-unit";
+	case OPT_MISSING_OK: return "--missing-ok";
 	default: return NULL;
 	}
 }
@@ -647,6 +674,10 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	const char *state_path = NULL;
 	int jobs = 0;     /* 0: as many as help (ips_jobs_threads()) */
 	int progress = -1; /* --progress 1, --no-progress 0, -1: when stderr is a terminal */
+	bool journal = false;
+	/* --journal-match and --journal-unit values, borrowed from argv */
+	static const char *jmatch[64], *junit[64];
+	size_t njmatch = 0, njunit = 0;
 	rules_opts_t ro = {0};
 	ips_scan_opts_t so;
 	ips_scan_opts_default(&so);
@@ -676,7 +707,8 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			if (!ips_framer_by_name(optarg))
 				usage_error("--input-format: unknown or not yet supported format '%s' "
 					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, pstable, evcopy, strongswan, "
-					    "libreswan, cisco-asa, juniper-srx, syslog, lines)", optarg);
+					    "libreswan, cisco-asa, juniper-srx, syslog, journal, journal-export, "
+					    "journal-json, lines)", optarg);
 			so.input_format = optarg;
 			break;
 		case OPT_SINCE: since = optarg; break;
@@ -710,6 +742,25 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			jobs = (int)j;
 			break;
 		}
+		case OPT_JOURNAL: journal = true; break;
+		case OPT_JOURNAL_MATCH: {
+			const char *why = ips_journal_match_check(optarg);
+			if (why)
+				usage_error("--journal-match '%s': %s", optarg, why);
+			if (njmatch == 64)
+				usage_error("--journal-match: at most 64");
+			jmatch[njmatch++] = optarg;
+			break;
+		}
+		case OPT_JOURNAL_UNIT:
+			if (!*optarg || strchr(optarg, '/') || strchr(optarg, '='))
+				usage_error("--journal-unit needs a unit name such as strongswan or "
+					    "strongswan.service, not '%s'", optarg);
+			if (njunit == 64)
+				usage_error("--journal-unit: at most 64");
+			junit[njunit++] = optarg;
+			break;
+		case OPT_MISSING_OK: so.missing_ok = true; break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_COLOR:
@@ -753,6 +804,16 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		default: usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	so.journal.matches = jmatch;
+	so.journal.nmatches = njmatch;
+	so.journal.units = junit;
+	so.journal.nunits = njunit;
+	if (njmatch && !strcmp(jmatch[njmatch - 1], "+"))
+		usage_error("--journal-match '+' stands between two alternatives: one follows it");
+	if (follow && journal)
+		usage_error("--journal cannot be used with --follow: live mode follows files and "
+			    "standard input (journalctl -f -o export | ipsec-scan --follow "
+			    "--input-format journal-export -)");
 	/*
 	 * Live mode (docs/live.md): --follow, or NDJSON from a standard input
 	 * that is a pipe, which may never end (rsyslog omprog, syslog-ng
@@ -762,7 +823,8 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		usage_error("--jobs %d cannot be used with --follow: live mode reads its inputs as "
 			    "they grow, in one thread", jobs);
 	struct stat in_st;
-	bool stdin_only = optind >= argc || (optind == argc - 1 && !strcmp(argv[optind], "-"));
+	bool stdin_only = (optind >= argc && !journal) ||
+			  (optind == argc - 1 && !strcmp(argv[optind], "-"));
 	if (!merging && !follow && !state_path && !summary_only && !strcmp(format, "ndjson") && stdin_only &&
 	    !isatty(STDIN_FILENO) && fstat(STDIN_FILENO, &in_st) == 0 && !S_ISREG(in_st.st_mode))
 		follow = true;
@@ -783,7 +845,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		usage_error("--jobs %d cannot be used with --state: cron mode reads the files of "
 			    "one log in turn (use --jobs 1, or leave --jobs out)", jobs);
 	if (state_path) {
-		if (optind >= argc)
+		if (optind >= argc && !journal)
 			usage_error("--state needs INPUT files or directories: standard input cannot "
 				    "be resumed");
 		for (int i = optind; i < argc; i++)
@@ -843,7 +905,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		goto report;
 	}
 
-	if (optind >= argc && isatty(STDIN_FILENO)) {
+	if (optind >= argc && !journal && isatty(STDIN_FILENO)) {
 		ips_state_close(state);
 		ips_results_free(res);
 		ips_rules_free(r);
@@ -851,7 +913,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	}
 	static const char *const stdin_path[] = {"-"};
 	const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_path;
-	size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
+	size_t npaths = optind < argc ? (size_t)(argc - optind) : journal ? 0 : 1;
 	bool bar_forced = progress == 1;
 	if (progress < 0)
 		progress = isatty(STDERR_FILENO);
@@ -860,7 +922,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	uint64_t total = 0;
 	int threads = 1;
 	if (progress || (!state && jobs != 1))
-		ips_jobs_plan(paths, npaths, &units, &total);
+		ips_jobs_plan_ex(paths, npaths, so.missing_ok, journal, &units, &total);
 	if (!state && jobs != 1)
 		threads = ips_jobs_threads(jobs, &units, total);
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
@@ -882,6 +944,8 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		}
 		for (size_t i = 0; i < npaths; i++)
 			input_failed |= ips_scanner_scan_path(sc, paths[i]) != IPS_OK;
+		if (journal)
+			input_failed |= ips_scanner_scan_journal_local(sc) != IPS_OK;
 		ips_scanner_finish(sc);
 		ips_scanner_free(sc);
 	}

@@ -204,10 +204,11 @@ const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
 	return s->m;
 }
 
-ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units)
+ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units, bool missing_ok)
 {
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->plan = units;
+	s->opts.missing_ok = missing_ok;
 	return s;
 }
 
@@ -219,6 +220,7 @@ void ips_scan_unit_free(ips_scan_unit_t *u)
 	if (u->error) {
 		free(u->error->path);
 		free(u->error->error);
+		free(u->error->note);
 		free(u->error);
 	}
 	free(u);
@@ -290,7 +292,7 @@ static void ensure_meta(ips_sink_t *k)
 			k->meta.host = k->srec->host;
 			k->meta.hostlen = strlen(k->srec->host);
 		}
-		if (k->meta.time.valid && k->meta.host)
+		if (k->meta.time.valid && k->meta.host && !k->srec->line_header)
 			return;
 	}
 	ips_line_meta_t m;
@@ -960,7 +962,8 @@ static bool cron_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
 	cr->end_line = cr->line;
 	if (cr->fd >= 0) {
 		uint64_t limit = size;
-		if (!cr->to_end && (lines || !strcmp(fr->name, "ndjson")) && !decoded)
+		if (!cr->to_end && (lines || !strcmp(fr->name, "ndjson") ||
+				    !strcmp(fr->name, "journal-json")) && !decoded)
 			limit = last_line_end(cr->fd, 0, size, back_max);
 		ips_source_limit(src, limit);
 	}
@@ -1012,10 +1015,14 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 		fr = ips_framer_detect(head, (size_t)hn, src->name);
 	in->format = fr->name;
 	k.format = fr->name;
-	if (hn > 0 && memchr(head, '\0', (size_t)hn))
+	if (hn > 0 && memchr(head, '\0', (size_t)hn) && strncmp(fr->name, "journal", 7))
 		in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
 	ips_status_t st = IPS_OK;
-	if (!cr) {
+	if (fr == ips_framer_by_name("journal")) {
+		/* a journal inside an archive, or forced: the matches apply, no cursor */
+		st = ips_journal_run_source(src, &s->opts.journal, &k, &s->opts.frame);
+		in->bytes = src->size > 0 ? (uint64_t)src->size : 0;
+	} else if (!cr) {
 		st = fr->run(src, &k, &s->opts.frame);
 	} else {
 		add_note(in, cr->note);
@@ -1203,6 +1210,118 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ---- the systemd journal ----------------------------------------------- */
+
+/*
+ * A binary journal (a file, the journal files of a folder, the local
+ * journal) as one input named `name`. Cron mode continues after the cursor
+ * earlier runs saved under that name and saves the last entry read.
+ */
+static ips_status_t scan_journal(ips_scanner_t *s, const char *name, const ips_journal_where_t *w)
+{
+	ips_input_t *in = new_input(s, name);
+	ips_sink_t k = {0};
+	k.sc = s;
+	k.in = in;
+	k.input_index = s->out->inputs.len - 1;
+	k.yc.year = s->opts.year;
+	k.format = "journal";
+	in->format = "journal";
+	ips_journal_pos_t pos = {0};
+	if (s->cron) {
+		k.cron = true;
+		(void)ips_cron_journal(s->cron, name, &pos.cursor, &pos.line);
+		ips_cron_restore_windows(s->cron, name, s->corr, k.input_index);
+		if (pos.cursor)
+			add_note(in, "continued after the last entry earlier runs read");
+	}
+	ips_status_t st = ips_journal_read(w, &s->opts.journal, s->cron ? &pos : NULL, &k,
+					   &s->opts.frame);
+	if (s->cron) {
+		ips_cron_journal_record(s->cron, name, pos.end_cursor, pos.end_line, time(NULL));
+		ips_correlator_end_input_save(s->corr, s->state, name);
+	} else {
+		ips_correlator_end_input(s->corr);
+	}
+	free(pos.end_cursor);
+	s->out->records += in->records;
+	if (st != IPS_OK && in->records == 0 && !pos.cursor)
+		in->status = IPS_INPUT_ERROR;
+	if (in->status == IPS_INPUT_OK && in->records == 0 && !pos.cursor)
+		in->status = IPS_INPUT_EMPTY; /* (nothing new since the last run is not empty) */
+	return (st == IPS_OK && in->status != IPS_INPUT_PARTIAL) ? IPS_OK : IPS_E_INPUT;
+}
+
+ips_status_t ips_scanner_scan_journal_local(ips_scanner_t *s)
+{
+	if (s->plan) {
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->path = ips_xstrdup(IPS_JOURNAL_LOCAL_NAME);
+		u->stream = true;
+		u->journal = 2;
+		ips_vec_push(s->plan, u);
+		return IPS_OK;
+	}
+	ips_journal_where_t w = {.local = true, .fd = -1};
+	return scan_journal(s, IPS_JOURNAL_LOCAL_NAME, &w);
+}
+
+ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
+{
+	if (s->plan) {
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->path = ips_xstrdup(dir);
+		u->journal = 1;
+		ips_vec_push(s->plan, u);
+		return IPS_OK;
+	}
+	DIR *d = opendir(dir);
+	if (!d)
+		return input_error(s, dir, "cannot open directory: %s", strerror(errno));
+	ips_vec_t names = {0};
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (ips_journal_is_file_name(de->d_name))
+			ips_vec_push(&names, ips_xstrdup(de->d_name));
+	closedir(d);
+	if (names.len)
+		qsort(names.items, names.len, sizeof *names.items, cmp_name);
+	/* a file that sd-journal cannot open would stop it opening the others:
+	 * each is tried alone first, and a bad one is its own input, named */
+	ips_vec_t good = {0};
+	ips_status_t res = IPS_OK;
+	size_t dl = strlen(dir);
+	for (size_t i = 0; i < names.len; i++) {
+		char *sub = ips_xasprintf("%s%s%s", dir, (dl && dir[dl - 1] == '/') ? "" : "/",
+					  (char *)names.items[i]);
+		free(names.items[i]);
+		struct stat st;
+		if (stat(sub, &st) != 0 || !S_ISREG(st.st_mode) || excluded(s, &st)) {
+			free(sub);
+			continue;
+		}
+		char *why = ips_journal_probe(sub);
+		if (why) {
+			res = input_error(s, sub, "%s", why);
+			free(why);
+			free(sub);
+			continue;
+		}
+		ips_vec_push(&good, sub);
+	}
+	ips_vec_free(&names);
+	if (good.len) {
+		ips_journal_where_t w = {.paths = (const char *const *)good.items,
+					 .npaths = good.len, .fd = -1};
+		if (scan_journal(s, dir, &w) != IPS_OK)
+			res = IPS_E_INPUT;
+	}
+	for (size_t i = 0; i < good.len; i++)
+		free(good.items[i]);
+	ips_vec_free(&good);
+	return res;
+}
+
 static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct stat *st)
 {
 	for (int i = 0; i < s->depth; i++)
@@ -1227,8 +1346,17 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 	s->dir_ino[s->depth] = st->st_ino;
 	s->depth++;
 	ips_status_t res = IPS_OK;
+	bool journal_done = false;
 	for (size_t i = 0; i < names.len; i++) {
 		size_t pl = strlen(path);
+		/* journal files (*.journal): one input for the folder, where the first is */
+		if (!s->opts.input_format && ips_journal_is_file_name(names.items[i])) {
+			if (!journal_done && ips_scanner_scan_journal_dir(s, path) != IPS_OK)
+				res = IPS_E_INPUT;
+			journal_done = true;
+			free(names.items[i]);
+			continue;
+		}
 		char *sub = ips_xasprintf("%s%s%s", path, (pl && path[pl - 1] == '/') ? "" : "/",
 					  (char *)names.items[i]);
 		struct stat s2;
@@ -1251,6 +1379,24 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 	return res;
 }
 
+/* --missing-ok: a named input that does not exist is a note, not an error */
+static ips_status_t missing(ips_scanner_t *s, const char *path)
+{
+	ips_input_t *in;
+	if (s->plan) {
+		in = ips_xcalloc(1, sizeof *in);
+		in->path = ips_xstrdup(path);
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->error = in;
+		ips_vec_push(s->plan, u);
+	} else {
+		in = new_input(s, path);
+	}
+	in->status = IPS_INPUT_EMPTY;
+	in->note = ips_xstrdup("does not exist (--missing-ok): nothing read");
+	return IPS_OK;
+}
+
 /* --jobs: a file (or stdin) to be read by a worker, in its place in the order */
 static ips_status_t plan_path(ips_scanner_t *s, const char *path, const struct stat *st)
 {
@@ -1266,6 +1412,8 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 {
 	if (strcmp(path, "-") != 0) {
 		struct stat st;
+		if (stat(path, &st) != 0 && errno == ENOENT && s->opts.missing_ok && !s->depth)
+			return missing(s, path);
 		if (stat(path, &st) != 0)
 			return input_error(s, path, "cannot open: %s", strerror(errno));
 		if (S_ISDIR(st.st_mode))
@@ -1284,6 +1432,16 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 		return input_error(s, path, "cannot open: %s", strerror(err));
 	ips_status_t st;
 	int fd = ips_source_fd(src);
+	/* a journal file: read with sd-journal, in cron mode by its cursor */
+	const unsigned char *head;
+	ssize_t hn;
+	if (strcmp(path, "-") && (!s->opts.input_format || !strcmp(s->opts.input_format, "journal")) &&
+	    (hn = ips_source_peek(src, 8, &head)) > 0 && ips_journal_is_binary(head, (size_t)hn)) {
+		ips_source_close(src);
+		const char *paths[1] = {path};
+		ips_journal_where_t w = {.paths = paths, .npaths = 1, .fd = -1};
+		return scan_journal(s, path, &w);
+	}
 	ips_cron_id_t *id = s->cron && strcmp(path, "-") ? ips_xmalloc(sizeof *id) : NULL;
 	if (id && fd >= 0 && ips_cron_identify(fd, id))
 		st = scan_file_cron(s, src, fd, id, path);

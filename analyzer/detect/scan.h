@@ -15,6 +15,7 @@
 #include "input/container.h"
 #include "correlate/correlate.h"
 #include "input/framer.h"
+#include "input/journal.h"
 #include "detect/match.h"
 #include "detect/results.h"
 #include "detect/rules.h"
@@ -29,6 +30,8 @@ typedef struct ips_scan_opts {
 	ips_frame_limits_t frame;
 	ips_match_limits_t match;
 	ips_archive_limits_t archive;
+	ips_journal_filter_t journal; /* --journal-match, --journal-unit (borrowed) */
+	bool missing_ok;             /* --missing-ok: a named input that does not exist is a note */
 } ips_scan_opts_t;
 
 /*
@@ -55,6 +58,14 @@ ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_o
  * IPS_E_INPUT if anything could not be read, IPS_OK otherwise.
  */
 ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path);
+/*
+ * The local systemd journal (--journal), as the input "(journal)"; in cron
+ * mode from the entry after the saved cursor. Same return as scan_path.
+ */
+ips_status_t ips_scanner_scan_journal_local(ips_scanner_t *s);
+/* The journal files of one folder (*.journal, *.journal~), read as one journal
+ * named by the folder: what a directory scan does with them (--jobs units). */
+ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir);
 /* Scan an already open source under its name (used by tests and archives). */
 ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
 /*
@@ -88,6 +99,7 @@ typedef struct ips_scan_unit {
 	char *path;         /* NULL for an error */
 	uint64_t size;      /* regular files: bytes, for the progress bar */
 	bool stream;        /* stdin, a FIFO or a device: read once, by one reader */
+	int journal;        /* 1: path is a folder of journal files, 2: the local journal */
 	ips_input_t *error; /* owned; the input entry of an error */
 } ips_scan_unit_t;
 void ips_scan_unit_free(ips_scan_unit_t *u);
@@ -97,7 +109,7 @@ void ips_scan_unit_free(ips_scan_unit_t *u);
  * (ips_scan_unit_t *, owned by the caller); it reads no file. Free it with
  * ips_scanner_free(); ips_scanner_finish() is not for it.
  */
-ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units);
+ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units, bool missing_ok);
 /*
  * Scan into other results: a fresh correlator and context, the matcher kept.
  * Returns the correlator of what was scanned before (the caller frees it),

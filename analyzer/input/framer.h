@@ -36,6 +36,9 @@ typedef struct ips_record {
 	const char *host;        /* NUL-terminated, or NULL */
 	const ips_kv_t *fields;  /* named fields (Computer, EventID, ...) */
 	size_t nfields;
+	bool line_header;        /* text is a syslog-style line ("TIME HOST PROG[PID]: MSG"):
+				    its message is read for the negotiation context as a
+				    line's is (journal entries) */
 } ips_record_t;
 
 /* Limits a framer must respect. */

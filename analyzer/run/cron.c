@@ -441,8 +441,41 @@ size_t ips_cron_restore_windows(ips_cron_t *c, const char *path, ips_correlator_
 	return n;
 }
 
+bool ips_cron_journal(const ips_cron_t *c, const char *name, const char **cursor,
+		      uint64_t *line)
+{
+	const ips_state_journal_t *j = ips_state_journal(c->st, name, false);
+	*cursor = j ? j->cursor : NULL;
+	*line = j ? j->line : 0;
+	return j != NULL;
+}
+
+void ips_cron_journal_record(ips_cron_t *c, const char *name, const char *cursor,
+			     uint64_t line, int64_t now)
+{
+	ips_state_journal_t *j = ips_state_journal(c->st, name, true);
+	if (cursor) { /* nothing new: the last run's cursor stays */
+		free(j->cursor);
+		j->cursor = ips_xstrdup(cursor);
+		j->line = line;
+	}
+	j->time = now;
+	j->seen = true;
+}
+
 void ips_cron_finish(ips_cron_t *c, int64_t now)
 {
+	/* a journal folder or file gone for long is forgotten as a file is */
+	for (size_t i = 0; i < c->st->journals.len;) {
+		const ips_state_journal_t *j = c->st->journals.items[i];
+		struct stat st;
+		if (j->seen || j->path[0] == '(' || stat(j->path, &st) == 0 || errno != ENOENT ||
+		    now - j->time <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
+			i++;
+			continue;
+		}
+		ips_state_remove_journal(c->st, i);
+	}
 	for (size_t i = 0; i < c->st->inputs.len;) {
 		const ips_state_input_t *r = c->st->inputs.items[i];
 		struct stat st;

@@ -111,6 +111,17 @@ size_t ips_cron_restore_windows(ips_cron_t *c, const char *path, ips_correlator_
  */
 void ips_cron_finish(ips_cron_t *c, int64_t now);
 
+/*
+ * Journals (a journal file, a folder of them, the local journal): the cursor
+ * of the last entry earlier runs read (borrowed; NULL: none) and the entries
+ * counted up to it. Returns false when no run read this journal yet.
+ */
+bool ips_cron_journal(const ips_cron_t *c, const char *name, const char **cursor,
+		      uint64_t *line);
+/* What this run read of a journal: its last entry (NULL: nothing new). */
+void ips_cron_journal_record(ips_cron_t *c, const char *name, const char *cursor,
+			     uint64_t line, int64_t now);
+
 /* How many days a vanished file's record is kept (docs/cron.md). */
 #define IPS_CRON_KEEP_DAYS 7
 

@@ -16,10 +16,18 @@
 
 void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, uint64_t *total)
 {
-	ips_scanner_t *pl = ips_scanner_new_planner(units);
+	ips_jobs_plan_ex(paths, npaths, false, false, units, total);
+}
+
+void ips_jobs_plan_ex(const char *const *paths, size_t npaths, bool missing_ok, bool journal,
+		      ips_vec_t *units, uint64_t *total)
+{
+	ips_scanner_t *pl = ips_scanner_new_planner(units, missing_ok);
 	size_t first = units->len;
 	for (size_t i = 0; i < npaths; i++)
 		(void)ips_scanner_scan_path(pl, paths[i]);
+	if (journal)
+		(void)ips_scanner_scan_journal_local(pl);
 	ips_scanner_free(pl);
 	*total = 0;
 	for (size_t i = first; i < units->len; i++)
@@ -110,7 +118,9 @@ static void *work(void *arg)
 		const ips_scan_unit_t *u = p->units->items[i];
 		ips_results_t *res = ips_results_new();
 		ips_correlator_free(ips_scanner_rebind(sc, res));
-		ips_status_t st = ips_scanner_scan_path(sc, u->path);
+		ips_status_t st = u->journal == 1 ? ips_scanner_scan_journal_dir(sc, u->path)
+				  : u->journal == 2 ? ips_scanner_scan_journal_local(sc)
+				  : ips_scanner_scan_path(sc, u->path);
 		ips_correlator_t *corr = ips_scanner_rebind(sc, idle);
 
 		pthread_mutex_lock(&p->mu);
@@ -157,9 +167,10 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	for (size_t i = 0; i < n; i++) {
 		ips_scan_unit_t *u = units->items[i];
 		if (!u->path) {
+			if (u->error->status == IPS_INPUT_ERROR)
+				res = IPS_E_INPUT; /* not a --missing-ok note */
 			ips_vec_push(&out->inputs, u->error);
 			u->error = NULL;
-			res = IPS_E_INPUT;
 		} else {
 			pthread_mutex_lock(&p.mu);
 			while (!p.slots[i].done)

@@ -48,6 +48,8 @@ struct ips_merge {
 	size_t nerrors;
 	uint64_t seq;
 	uint64_t conflicts;       /* same id, another record */
+	uint64_t redelivered;     /* another id, the same record (host, time, rule, text) */
+	ips_vec_t aliases;        /* alias_t *: the id of a dropped copy -> the id kept */
 	uint64_t unknown_types;
 	uint64_t filtered;
 	int depth;
@@ -145,6 +147,9 @@ void ips_merge_free(ips_merge_t *m)
 		free(m->errors.items[i]);
 	for (size_t i = 0; i < m->names.len; i++)
 		free(m->names.items[i]);
+	for (size_t i = 0; i < m->aliases.len; i++)
+		free(m->aliases.items[i]);
+	ips_vec_free(&m->aliases);
 	ips_vec_free(&m->names);
 	ips_vec_free(&m->parts);
 	ips_vec_free(&m->finds);
@@ -892,6 +897,111 @@ static void place_findings(ips_merge_t *m, ips_results_t *out)
 	free(p);
 }
 
+/*
+ * Records delivered twice. A syslog pipeline may hand a record to ipsec-scan
+ * again (rsyslog retrying an omprog action after a restart, a message sent
+ * twice): the copy has another offset, so another id. A finding with the
+ * same source (--source-host), host, time (to the fraction the log gives),
+ * rule, name and text as another is the same record: one is kept (by
+ * cmp_content, so the choice does not depend on the order of the files), and
+ * the id of the other stands for it in the windows that name it. A finding
+ * without a time or a host is never taken for a copy: files that name no
+ * machine (charon's filelog) may hold the same line at the same time for
+ * different machines.
+ */
+typedef struct alias {
+	char dup[17], kept[17];
+} alias_t;
+
+static uint64_t content_hash(const mfind_t *x)
+{
+	uint64_t h = IPS_FNV_INIT;
+	h = ips_fnv1a(h, x->source ? x->source : "", x->source ? strlen(x->source) + 1 : 1);
+	h = ips_fnv1a(h, x->f.host, strlen(x->f.host) + 1);
+	h = ips_fnv1a(h, &x->f.time.sec, sizeof x->f.time.sec);
+	h = ips_fnv1a(h, &x->f.time.nsec, sizeof x->f.time.nsec);
+	h = ips_fnv1a(h, x->f.det->id, strlen(x->f.det->id) + 1);
+	h = ips_fnv1a(h, x->f.entry->name, strlen(x->f.entry->name) + 1);
+	return ips_fnv1a(h, x->f.text, strlen(x->f.text));
+}
+
+static bool same_record(const mfind_t *a, const mfind_t *b)
+{
+	return !cmp_str(a->source, b->source) && !cmp_str(a->f.host, b->f.host) &&
+	       a->f.time.sec == b->f.time.sec &&
+	       a->f.time.nsec == b->f.time.nsec && !strcmp(a->f.det->id, b->f.det->id) &&
+	       !strcmp(a->f.entry->name, b->f.entry->name) && !strcmp(a->f.text, b->f.text);
+}
+
+static int cmp_alias(const void *a, const void *b)
+{
+	return strcmp((*(const alias_t *const *)a)->dup, (*(const alias_t *const *)b)->dup);
+}
+
+/* The id a window's finding id stands for now (itself unless a copy was dropped). */
+static const char *resolve_id(const ips_merge_t *m, const char *id)
+{
+	for (int hops = 0; hops < 64 && m->aliases.len; hops++) {
+		alias_t key, *kp = &key;
+		snprintf(key.dup, sizeof key.dup, "%s", id);
+		alias_t **a = bsearch(&kp, m->aliases.items, m->aliases.len, sizeof *m->aliases.items,
+				      cmp_alias);
+		if (!a)
+			break;
+		id = (*a)->kept;
+	}
+	return id;
+}
+
+static void dedup_content(ips_merge_t *m)
+{
+	size_t n = m->finds.len, ns = 16;
+	while (ns < 2 * n)
+		ns *= 2;
+	size_t *tab = ips_xcalloc(ns, sizeof *tab); /* 1 + index into finds */
+	bool *gone = ips_xcalloc(n ? n : 1, sizeof *gone);
+	for (size_t i = 0; i < n; i++) {
+		mfind_t *x = m->finds.items[i];
+		if (!x->f.time.valid || !x->f.host || !*x->f.host || !*x->f.text)
+			continue;
+		size_t h = (size_t)content_hash(x) & (ns - 1);
+		while (tab[h] && !same_record(x, m->finds.items[tab[h] - 1]))
+			h = (h + 1) & (ns - 1);
+		if (!tab[h]) {
+			tab[h] = i + 1;
+			continue;
+		}
+		size_t k = tab[h] - 1, drop = i;
+		mfind_t *y = m->finds.items[k];
+		if (cmp_content(x, y) < 0) { /* the new one is preferred */
+			tab[h] = i + 1;
+			drop = k;
+		}
+		alias_t *a = ips_xmalloc(sizeof *a);
+		snprintf(a->dup, sizeof a->dup, "%s", ((mfind_t *)m->finds.items[drop])->f.id);
+		snprintf(a->kept, sizeof a->kept, "%s", ((mfind_t *)m->finds.items[tab[h] - 1])->f.id);
+		ips_vec_push(&m->aliases, a);
+		gone[drop] = true;
+		m->redelivered++;
+	}
+	if (m->redelivered) {
+		size_t j = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (gone[i])
+				mfind_free(m->finds.items[i]);
+			else
+				m->finds.items[j++] = m->finds.items[i];
+		}
+		m->finds.len = j;
+		memset(m->slots, 0, m->nslots * sizeof *m->slots);
+		for (size_t i = 0; i < m->finds.len; i++)
+			m->slots[id_slot(m, ((mfind_t *)m->finds.items[i])->f.id)] = i + 1;
+		qsort(m->aliases.items, m->aliases.len, sizeof *m->aliases.items, cmp_alias);
+	}
+	free(gone);
+	free(tab);
+}
+
 typedef struct wplaced {
 	mwin_t *x;
 	size_t input;
@@ -967,7 +1077,7 @@ static size_t place_windows(ips_merge_t *m, ips_results_t *out, ips_correlator_t
 				f = ips_xrealloc(f, cap * sizeof *f);
 			}
 			for (size_t k = 0; k < x->nids; k++) {
-				size_t s = m->slots[id_slot(m, x->ids[k])];
+				size_t s = m->slots[id_slot(m, resolve_id(m, x->ids[k]))];
 				if (s && !taken[s - 1])
 					f[nf++] = s - 1;
 			}
@@ -995,6 +1105,7 @@ static size_t place_windows(ips_merge_t *m, ips_results_t *out, ips_correlator_t
 
 void ips_merge_finish(ips_merge_t *m, ips_results_t *out)
 {
+	dedup_content(m);
 	place_inputs(m, out);
 	place_findings(m, out);
 	for (size_t i = 0; i < out->inputs.len; i++) {
@@ -1017,6 +1128,12 @@ void ips_merge_finish(ips_merge_t *m, ips_results_t *out)
 					   "rotated under the same name, or machines sharing a path "
 					   "without --source-host): one record of each was kept",
 					   (unsigned long long)m->conflicts));
+	if (m->redelivered)
+		ips_vec_push(&out->notes,
+			     ips_xasprintf("merge: %llu finding(s) were copies of others under another "
+					   "id (the same host, time, rule and text: a record delivered "
+					   "twice): one of each was kept",
+					   (unsigned long long)m->redelivered));
 	if (m->entries.len || m->dets.len)
 		ips_vec_push(&out->notes,
 			     ips_xasprintf("merge: %zu entry name(s) and %zu rule id(s) of the findings "

@@ -95,6 +95,36 @@ ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool creat
 	return in;
 }
 
+static void journal_free(ips_state_journal_t *j)
+{
+	free(j->path);
+	free(j->cursor);
+	free(j);
+}
+
+ips_state_journal_t *ips_state_journal(ips_state_t *st, const char *path, bool create)
+{
+	for (size_t i = 0; i < st->journals.len; i++) {
+		ips_state_journal_t *j = st->journals.items[i];
+		if (!strcmp(j->path, path))
+			return j;
+	}
+	if (!create)
+		return NULL;
+	ips_state_journal_t *j = ips_xcalloc(1, sizeof *j);
+	j->path = ips_xstrdup(path);
+	ips_vec_push(&st->journals, j);
+	return j;
+}
+
+void ips_state_remove_journal(ips_state_t *st, size_t i)
+{
+	journal_free(st->journals.items[i]);
+	memmove(st->journals.items + i, st->journals.items + i + 1,
+		(st->journals.len - i - 1) * sizeof *st->journals.items);
+	st->journals.len--;
+}
+
 void ips_state_clear_windows(ips_state_t *st)
 {
 	for (size_t i = 0; i < st->windows.len; i++)
@@ -275,6 +305,31 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			ips_state_window_t *c = ips_xmalloc(sizeof *c);
 			*c = win;
 			ips_vec_push(&st->windows, c);
+		} else if (!strcmp(w[0], "journal")) {
+			if (n != 5)
+				return ips_xasprintf("line %zu: journal needs 4 fields", lineno);
+			const char *v, *cur = field(w[2], "cursor");
+			ips_state_journal_t j = {0};
+			ok = cur && *cur && (v = field(w[3], "line")) && u64(v, &j.line) &&
+			     (v = field(w[4], "time")) && i64(v, &j.time);
+			bool e1 = true, e2 = true;
+			char *path = ok ? unescape(w[1], strlen(w[1]), &e1) : NULL;
+			char *cursor = ok && strcmp(cur, "-") ? unescape(cur, strlen(cur), &e2) : NULL;
+			if (!ok || !e1 || !e2 || !*path || (cursor && !*cursor)) {
+				free(path);
+				free(cursor);
+				return ips_xasprintf("line %zu: malformed journal record", lineno);
+			}
+			if (ips_state_journal(st, path, false)) {
+				free(path);
+				free(cursor);
+				return ips_xasprintf("line %zu: the same journal twice", lineno);
+			}
+			ips_state_journal_t *rec = ips_state_journal(st, path, true);
+			free(path);
+			rec->cursor = cursor;
+			rec->line = j.line;
+			rec->time = j.time;
 		} else if (!strcmp(w[0], "end") && n == 1) {
 			done = true;
 		} else {
@@ -415,6 +470,17 @@ static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
 		put_escaped(b, w->path);
 		ips_buf_printf(b, " line=%" PRIu64 "\n", w->line);
 	}
+	for (size_t i = 0; i < st->journals.len; i++) {
+		const ips_state_journal_t *j = st->journals.items[i];
+		ips_buf_printf(b, "journal ");
+		put_escaped(b, j->path);
+		ips_buf_printf(b, " cursor=");
+		if (j->cursor)
+			put_escaped(b, j->cursor);
+		else
+			ips_buf_printf(b, "-");
+		ips_buf_printf(b, " line=%" PRIu64 " time=%" PRId64 "\n", j->line, j->time);
+	}
 	return ips_buf_printf(b, "end\n");
 }
 
@@ -526,6 +592,9 @@ void ips_state_close(ips_state_t *st)
 	ips_vec_free(&st->inputs);
 	ips_state_clear_windows(st);
 	ips_vec_free(&st->windows);
+	for (size_t i = 0; i < st->journals.len; i++)
+		journal_free(st->journals.items[i]);
+	ips_vec_free(&st->journals);
 	ips_state_abort(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* closing releases the flock */

@@ -52,6 +52,19 @@ typedef struct ips_state_window {
 	uint64_t line;
 } ips_state_window_t;
 
+/*
+ * A systemd journal (a journal file, a folder of them, or the local journal
+ * "(journal)"): the cursor of the last entry read ("journal PATH cursor=
+ * line= time=").
+ */
+typedef struct ips_state_journal {
+	char *path;
+	char *cursor;         /* NULL: no entry read yet */
+	uint64_t line;        /* entries read up to */
+	int64_t time;         /* when a run last read it (wall clock, seconds) */
+	bool seen;            /* touched in this run */
+} ips_state_journal_t;
+
 typedef struct ips_state {
 	ips_vec_t inputs;     /* ips_state_input_t * */
 	ips_vec_t windows;    /* ips_state_window_t * */
@@ -59,6 +72,7 @@ typedef struct ips_state {
 	char *path;
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
+	ips_vec_t journals;   /* ips_state_journal_t * */
 } ips_state_t;
 
 /*
@@ -71,6 +85,9 @@ ips_state_t *ips_state_open(const char *path, char **err);
 /* Find the record of a path, or add an empty one. */
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create);
 void ips_state_clear_windows(ips_state_t *st);
+/* Find the cursor record of a journal, or add an empty one. */
+ips_state_journal_t *ips_state_journal(ips_state_t *st, const char *path, bool create);
+void ips_state_remove_journal(ips_state_t *st, size_t i);
 void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w); /* copies */
 /* Remove (and free) the i-th input record or window; the others keep their order. */
 void ips_state_remove_input(ips_state_t *st, size_t i);

@@ -46,12 +46,16 @@ dpkg-deb -c "$DEB" | awk '{print $6}' >"$D/contents"
 for f in ./usr/bin/ipsec-scan ./usr/share/man/man1/ipsec-scan.1.gz \
 	./usr/share/bash-completion/completions/ipsec-scan ./usr/share/ipsec-scan/rules/kb/winerror.yaml \
 	./lib/systemd/system/ipsec-scan.service ./lib/systemd/system/ipsec-scan.timer \
+	./lib/systemd/system/ipsec-scan-live.service ./lib/systemd/system/ipsec-scan-notify@.service \
+	./etc/logrotate.d/ipsec-scan \
 	./usr/share/doc/ipsec-scan/copyright ./usr/share/doc/ipsec-scan/guide.md.gz; do
 	grep -qx -- "$f" "$D/contents" && ok || bad "the package lacks $f"
 done
 dpkg-deb -x "$DEB" "$D/x"
 grep -q '^ExecStart=/usr/bin/ipsec-scan ' "$D/x/lib/systemd/system/ipsec-scan.service" && ok ||
 	bad "the service does not start /usr/bin/ipsec-scan"
+grep -q '^ExecStart=/usr/bin/ipsec-scan ' "$D/x/lib/systemd/system/ipsec-scan-live.service" && ok ||
+	bad "the live service does not start /usr/bin/ipsec-scan"
 "$D/x/usr/bin/ipsec-scan" --version | grep -q '^libevtx ' && ok || bad "the packaged binary's --version"
 
 # install it for real, when that is safe

@@ -5,7 +5,11 @@
 #   - --version names every library linked
 #   - the man page renders with no groff warnings (and no mandoc lint message, if mandoc is here)
 #   - the bash completion loads and completes formats, options, subcommands and explain keys
-#   - the systemd service runs the installed binary
+#   - the systemd units run the installed binary and pass systemd-analyze verify
+#     (where it exists); the shipped service's command, run in a temporary root
+#     with no log files and an empty journal folder (a mount namespace, as root),
+#     exits 0, then 1 once a failure is in the journal, then 0 again
+#   - the logrotate snippet parses (logrotate -d, where it exists)
 #   - make uninstall leaves no file behind
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -30,7 +34,9 @@ for f in usr/bin/ipsec-scan usr/share/man/man1/ipsec-scan.1 \
 	usr/share/bash-completion/completions/ipsec-scan \
 	usr/share/ipsec-scan/rules/kb/winerror.yaml usr/share/ipsec-scan/rules/correlate/default.yaml \
 	usr/share/doc/ipsec-scan/README.md usr/share/doc/ipsec-scan/guide.md \
-	lib/systemd/system/ipsec-scan.service lib/systemd/system/ipsec-scan.timer; do
+	lib/systemd/system/ipsec-scan.service lib/systemd/system/ipsec-scan.timer \
+	lib/systemd/system/ipsec-scan-live.service lib/systemd/system/ipsec-scan-notify@.service \
+	etc/logrotate.d/ipsec-scan; do
 	check "installed: $f" test -f "$R/$f"
 done
 check "binary is executable" test -x "$BIN"
@@ -53,10 +59,61 @@ v=$(sed -n '1s/^ipsec-scan //p' "$D/version")
 check "man page .TH names version $v" grep -q "^\.TH IPSEC-SCAN 1 .*\"ipsec-scan $v\"" "$R/usr/share/man/man1/ipsec-scan.1"
 check "rules examples lint" "$BIN" rules lint --no-builtin-rules --rules "$R/usr/share/ipsec-scan/rules"
 
-# the systemd unit starts the binary that was installed
+# the systemd units start the binary that was installed
 check "service ExecStart is /usr/bin/ipsec-scan" grep -q '^ExecStart=/usr/bin/ipsec-scan ' "$R/lib/systemd/system/ipsec-scan.service"
+check "live service ExecStart is /usr/bin/ipsec-scan" grep -q '^ExecStart=/usr/bin/ipsec-scan ' "$R/lib/systemd/system/ipsec-scan-live.service"
+check "no unit names /usr/local" sh -c "! grep -l /usr/local '$R'/lib/systemd/system/*"
+check "the service's OnFailure= unit is installed" sh -c \
+	"grep -q '^OnFailure=ipsec-scan-notify@%n.service' '$R/lib/systemd/system/ipsec-scan.service' && test -f '$R/lib/systemd/system/ipsec-scan-notify@.service'"
+# systemd-analyze verify: the units as installed, the binary at its DESTDIR path
+# (verify checks that ExecStart's program exists; man pages are not looked up)
 if command -v systemd-analyze >/dev/null 2>&1; then
-	: # verifying would need the binary at /usr/bin; the grep above is the check
+	mkdir -p "$D/units"
+	for u in "$R"/lib/systemd/system/*; do
+		sed "s|/usr/bin/ipsec-scan|$BIN|" "$u" >"$D/units/${u##*/}"
+	done
+	check "systemd-analyze verify" systemd-analyze verify --man=no "$D/units/ipsec-scan.service" \
+		"$D/units/ipsec-scan.timer" "$D/units/ipsec-scan-live.service" \
+		"$D/units/ipsec-scan-notify@.service"
+else
+	echo "SKIP: systemd-analyze verify (no systemd-analyze)"
+fi
+# the shipped service's command in a temporary root: no log files, an empty journal
+cmd=$(sed -n 's/^ExecStart=//p' "$R/lib/systemd/system/ipsec-scan.service" | sed "s|^/usr/bin/ipsec-scan|$BIN|")
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null; then
+	. "$REPO/tests/journal/lib.sh"
+	( need_journal_remote >/dev/null ) && need_journal_remote >/dev/null && have_jr=1 || have_jr=0
+	mid=$(cat /etc/machine-id 2>/dev/null || echo 00000000000000000000000000000000)
+	[ $have_jr = 1 ] && printf '%s\n' '__REALTIME_TIMESTAMP=1795395512991000' '_HOSTNAME=gw' \
+		'_COMM=charon-systemd' '_PID=1203' '_SYSTEMD_UNIT=strongswan.service' 'GROUP=IKE' 'THREAD=5' \
+		'MESSAGE=received AUTHENTICATION_FAILED notify error' '' | to_journal "$D/injected.journal"
+	# shellcheck disable=SC2016
+	unshare -m sh -c '
+		mount -t tmpfs tmpfs /var/log && mkdir -p /var/log/journal/"$2" || exit 9
+		mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/ipsec-scan || exit 9
+		mkdir -p /run/log 2>/dev/null; mount -t tmpfs tmpfs /run/log || exit 9
+		eval "$1"; echo "first $?"
+		eval "$1"; echo "again $?"
+		if [ -f "$3" ]; then
+			cp "$3" /var/log/journal/"$2"/system.journal
+			eval "$1" >/dev/null; echo "failure $?"
+			eval "$1"; echo "after $?"
+		fi' sh "$cmd" "$mid" "$D/injected.journal" >"$D/root-run.out" 2>&1
+	want="first 0
+again 0"
+	[ $have_jr = 1 ] && want="$want
+failure 1
+after 0"
+	if [ "$(cat "$D/root-run.out")" = "$want" ]; then ok; else
+		bad "the service's command in a temporary root: $(cat "$D/root-run.out")"
+	fi
+else
+	echo "SKIP: the service's command in a temporary root (needs root and unshare -m)"
+fi
+if command -v logrotate >/dev/null 2>&1; then
+	check "logrotate -d parses the snippet" logrotate -d -s "$D/logrotate.status" "$R/etc/logrotate.d/ipsec-scan"
+else
+	echo "SKIP: logrotate -d (no logrotate)"
 fi
 
 # man page: no warnings from groff, none from mandoc's linter
@@ -90,6 +147,10 @@ echo "== explain-code"; try "$BIN" explain 1380
 echo "== explain-notify"; try "$BIN" explain AUTHENTICATION_F
 echo "== rules"; try "$BIN" rules l
 echo "== eq"; try "$BIN" --color=al
+echo "== jinput"; try "$BIN" --input-format journal-e
+echo "== jopt"; try "$BIN" --journal-u
+echo "== junit"; try "$BIN" --journal-unit strongswan-s
+echo "== missing"; try "$BIN" --missing
 EOF
 	bash --norc --noprofile "$D/comp.bash" >"$D/comp.out" 2>&1
 	want() { # section expected-word
@@ -104,6 +165,10 @@ EOF
 	want explain-notify AUTHENTICATION_FAILED && ok
 	want rules lint && ok
 	want eq always && ok
+	want jinput journal-export && ok
+	want jopt --journal-unit && ok
+	want junit strongswan-starter && ok
+	want missing --missing-ok && ok
 fi
 
 # uninstall: nothing of ours is left

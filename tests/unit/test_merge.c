@@ -66,6 +66,36 @@ static void done(ips_results_t *r, ips_merge_t *m)
 	ips_merge_free(m);
 }
 
+/* A record delivered twice (another offset, so another id): kept once, noted;
+ * the same line and time with no host is not taken for a copy. */
+static void dedups_by_content(void **state)
+{
+	(void)state;
+	ips_merge_t *m;
+	ips_results_t *r = merge_texts(NULL, &m, 2, "x.ndjson",
+				       INPUT_A FINDING("00000000000000a1", 100, 2, "192.0.2.1"),
+				       "y.ndjson", FINDING("00000000000000b2", 900, 2, "192.0.2.1"));
+	assert_int_equal(r->findings.len, 1);
+	assert_string_equal(((const ips_finding_t *)r->findings.items[0])->id, "00000000000000a1");
+	bool noted = false;
+	for (size_t i = 0; i < r->notes.len; i++)
+		noted |= strstr(r->notes.items[i], "1 finding(s) were copies") != NULL;
+	assert_true(noted);
+	done(r, m);
+	/* the order of the files does not change which is kept */
+	r = merge_texts(NULL, &m, 2, "y.ndjson", FINDING("00000000000000b2", 900, 2, "192.0.2.1"),
+			"x.ndjson", INPUT_A FINDING("00000000000000a1", 100, 2, "192.0.2.1"));
+	assert_int_equal(r->findings.len, 1);
+	assert_string_equal(((const ips_finding_t *)r->findings.items[0])->id, "00000000000000a1");
+	done(r, m);
+	/* another time: two findings */
+	r = merge_texts(NULL, &m, 1, "x.ndjson",
+			INPUT_A FINDING("00000000000000a1", 100, 2, "192.0.2.1")
+				FINDING("00000000000000b2", 900, 3, "192.0.2.1"));
+	assert_int_equal(r->findings.len, 2);
+	done(r, m);
+}
+
 static void reads_inputs_and_findings(void **state)
 {
 	(void)state;
@@ -250,6 +280,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reads_inputs_and_findings),
 		cmocka_unit_test(dedups_by_id_in_input_order),
+		cmocka_unit_test(dedups_by_content),
 		cmocka_unit_test(bad_lines_are_named_and_skipped),
 		cmocka_unit_test(long_lines_and_line_ends),
 		cmocka_unit_test(unknown_rules_are_kept),
