@@ -230,7 +230,7 @@ static void read_records(libevtx_file_t *file, int count, get_record_fn get, pas
 #define EVTX_FIRST_CHUNK 4096u
 #define BX_MAX_NODES 4096
 #define BX_MAX_VALUES 1024
-#define BX_MAX_DEPTH 48
+#define BX_MAX_DEPTH 32      /* 8 KiB of stack a template level */
 #define BX_NAMES 1024        /* name cache slots per chunk (power of 2) */
 #define BX_NAME_ARENA (EVTX_CHUNK * 2)
 
@@ -240,6 +240,7 @@ typedef struct bx_node {
 	uint32_t value, vlen;   /* in the value arena */
 	uint16_t nvalues;
 	bool attr;
+	uint32_t arr_off, arr_size; /* array of strings: the items after the first */
 } bx_node_t;
 
 typedef struct bx_val {
@@ -395,7 +396,7 @@ static int bx_new_node(bx_t *b, const char *name, bool attr)
 	if (b->nn >= BX_MAX_NODES)
 		return -1;
 	bx_node_t *n = &b->nodes[b->nn];
-	*n = (bx_node_t){name, -1, -1, -1, -1, -1, 0, 0, 0, attr};
+	*n = (bx_node_t){name, -1, -1, -1, -1, -1, 0, 0, 0, attr, 0, 0};
 	return b->nn++;
 }
 
@@ -485,6 +486,38 @@ static int bx_substitute(bx_t *b, int ni, uint16_t idx, const bx_val_t *vals, ui
 		return 0;
 	case 0x01: /* UTF-16 string */
 		return bx_utf16_value(b, ni, p, v->size / 2) ? 1 : -1;
+	case 0x81: { /* array of UTF-16 strings: one element per string */
+		/* the first string here, the rest when the element is complete */
+		uint32_t units = v->size / 2, k = 0;
+		if (b->nodes[ni].attr || units == 0 || v->size % 2 || le16(p + 2 * (units - 1)) != 0)
+			return -1;
+		while (le16(p + 2 * k))
+			k++;
+		if (!bx_utf16_value(b, ni, p, k))
+			return -1;
+		b->nodes[ni].arr_off = v->off + 2 * (k + 1);
+		b->nodes[ni].arr_size = v->size - 2 * (k + 1);
+		return 1;
+	}
+	case 0x02: { /* ANSI string: plain ASCII only, written to the XML unescaped */
+		bx_node_t *nd = &b->nodes[ni];
+		size_t k = 0;
+		while (k < v->size && p[k])
+			k++;
+		for (size_t j = k; j < v->size; j++)
+			if (p[j])
+				return -1;
+		for (size_t j = 0; j < k; j++)
+			if (p[j] >= 0x80 || (p[j] < 0x20 && p[j] != '\t' && p[j] != '\n') ||
+			    p[j] == '&' || p[j] == '<' || p[j] == '>' || p[j] == '"' ||
+			    (nd->attr && p[j] < 0x20))
+				return -1;
+		return bx_value(b, ni, (const char *)p, k) ? 1 : -1;
+	}
+	case 0x0d: /* boolean, 32 bits */
+		if (v->size == 4)
+			n = snprintf(tmp, sizeof tmp, "%s", le32(p) ? "true" : "false");
+		break;
 	case 0x03:
 		if (v->size == 1)
 			n = snprintf(tmp, sizeof tmp, "%d", (int)(int8_t)p[0]);
@@ -673,6 +706,38 @@ static bool bx_parse_attr(bx_t *b, uint32_t pos, int ei, const bx_val_t *vals, u
 }
 
 /*
+ * The other strings of an array value of element ei: libevtx reads the
+ * element again for each, giving copies with the same attributes. Only a
+ * leaf element with that one substitution is taken.
+ */
+static bool bx_repeat(bx_t *b, int ei, int parent)
+{
+	const bx_node_t *e = &b->nodes[ei];
+	if (e->first_child >= 0 || e->nvalues != 1)
+		return false;
+	uint32_t off = e->arr_off, left = e->arr_size;
+	while (left > 0) {
+		const uint8_t *p = b->c + off;
+		uint32_t k = 0;
+		while (le16(p + 2 * k))
+			k++; /* ends with a NUL: checked when the first string was read */
+		int ci = bx_new_node(b, b->nodes[ei].name, false);
+		if (ci < 0)
+			return false;
+		bx_node_t *c = &b->nodes[ci];
+		c->first_attr = b->nodes[ei].first_attr;
+		c->last_attr = b->nodes[ei].last_attr;
+		if (!bx_utf16_value(b, ci, p, k))
+			return false;
+		if (parent >= 0)
+			bx_link(b, parent, ci);
+		off += 2 * (k + 1);
+		left -= 2 * (k + 1);
+	}
+	return true;
+}
+
+/*
  * An element at pos (token 0x01/0x41): returns its node, or -2 when an
  * optional substitution left it out, -1 on failure; *used its size.
  */
@@ -773,6 +838,8 @@ static int bx_parse_element(bx_t *b, uint32_t pos, const bx_val_t *vals, uint32_
 		goto out;
 	if (result && parent >= 0)
 		bx_link(b, parent, ei);
+	if (b->nodes[ei].arr_off && !bx_repeat(b, ei, result && parent >= 0 ? parent : -1))
+		goto out;
 	*used = off - pos;
 	ret = result ? ei : -2;
 out:
@@ -1106,7 +1173,7 @@ static bool read_fast(const uint8_t *map, uint64_t size, int n, libevtx_file_t *
 			b.nlen = 0;
 		}
 		b.c = c;
-		if (fast_ok && bx_read_record(&b, pos + 24, rsize - 28)) {
+		if (fast_ok && rsize >= 28 + 5 && bx_read_record(&b, pos + 24, rsize - 28)) {
 			bx_emit(&b, ev, sink, coff + pos, p->first_line + (uint64_t)i);
 			p->read++;
 			fast++;
