@@ -375,6 +375,15 @@ static const char *bx_name(bx_t *b, uint32_t off, uint32_t *size)
 	if (b->names >= BX_NAMES / 2 || b->nlen + nchars + 1 > BX_NAME_ARENA)
 		return NULL;
 	char *s = b->name_arena + b->nlen;
+	/* libevtx reads the terminating unit with the name and stops at a NUL */
+	uint32_t len = 0;
+	while (len < nchars + 1 && le16(p + 2 * len))
+		len++;
+	if (len == 0)
+		return NULL;
+	nchars = len;
+	if (b->nlen + nchars + 1 > BX_NAME_ARENA)
+		return NULL;
 	for (uint32_t i = 0; i < nchars; i++) {
 		uint16_t u = le16(p + 2 * i);
 		bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' ||
@@ -481,11 +490,13 @@ static int bx_substitute(bx_t *b, int ni, uint16_t idx, const bx_val_t *vals, ui
 	const uint8_t *p = b->c + v->off;
 	char tmp[96];
 	int n = -1;
+	if (v->type != 0x00 && v->size == 0)
+		return -1; /* libevtx cannot render an empty value of a type */
 	switch (v->type) {
 	case 0x00: /* NULL */
 		return 0;
-	case 0x01: /* UTF-16 string */
-		return bx_utf16_value(b, ni, p, v->size / 2) ? 1 : -1;
+	case 0x01: /* UTF-16 string (libevtx fails an odd size) */
+		return v->size % 2 == 0 && bx_utf16_value(b, ni, p, v->size / 2) ? 1 : -1;
 	case 0x81: { /* array of UTF-16 strings: one element per string */
 		/* the first string here, the rest when the element is complete */
 		uint32_t units = v->size / 2, k = 0;
