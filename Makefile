@@ -57,7 +57,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check
+.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check
 
 all: ipsec-scan
 
@@ -143,6 +143,10 @@ soak: ipsec-scan
 jobs-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/jobs/run.sh
 
+# EVTX: the fast path (our reader of the records' binary XML) against the XML path
+evtx-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/evtx/run.sh
+
 # merge: two hosts = one scan, idempotence, cron overlaps, map/reduce with sort
 merge-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/merge/run.sh
@@ -153,7 +157,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps

@@ -490,8 +490,10 @@ static int bx_substitute(bx_t *b, int ni, uint16_t idx, const bx_val_t *vals, ui
 	const uint8_t *p = b->c + v->off;
 	char tmp[96];
 	int n = -1;
+	/* an empty value: libevtx renders an empty element for a UTF-16 string
+	 * and fails the record for an attribute (other types: not known) */
 	if (v->type != 0x00 && v->size == 0)
-		return -1; /* libevtx cannot render an empty value of a type */
+		return v->type == 0x01 && !b->nodes[ni].attr && bx_value(b, ni, "", 0) ? 1 : -1;
 	switch (v->type) {
 	case 0x00: /* NULL */
 		return 0;
