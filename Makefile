@@ -186,6 +186,11 @@ $(B)/bench-gen: bench/gen.c | $(B)
 $(B)/bench-prefilter: bench/prefilter.c $(B)/libipsecscan.a | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
 
+# Vectorscan as the whole-pattern prefilter, for comparison (docs/performance.md):
+# build/bench-vectorscan PATTERNS FILE [RUNS] [lines|blocks]; needs libvectorscan-dev
+$(B)/bench-vectorscan: bench/vectorscan.c | $(B)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE $(WARN) $$($(PKG_CONFIG) --cflags libhs) -o $@ $< $$($(PKG_CONFIG) --libs libhs)
+
 bench: ipsec-scan $(B)/bench-gen
 	sh bench/run.sh full
 
