@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * framer_evtx.c - native Windows event log files (.evtx) through libevtx.
+ * framer_evtx.c - native Windows event log files (.evtx).
  *
  * libevtx needs random access, so a file is opened by its name; any other
  * source (stdin, an archive member) is first copied to an unlinked
- * temporary file (at most IPS_EVTX_SPOOL_MAX bytes). Every record, then
- * every recovered record (found in slack space by libevtx), is rendered to
- * XML by libevtx and read by the same code as winxml (winxml.h), so one
- * event gives the same record in both formats. Recovered records carry the
- * field Recovered=true. The message text is not in an EVTX file (it is
+ * temporary file (at most IPS_EVTX_SPOOL_MAX bytes). libevtx opens the file
+ * (record counts, corruption). The records are then read here, from the
+ * file mapped into memory (the fast path, below); a record it does not
+ * handle, and every recovered record (found in slack space by libevtx), is
+ * rendered to XML by libevtx and read by the same code as winxml (winxml.h).
+ * Either way one event gives the same record as in the XML formats.
+ * Recovered records carry the field Recovered=true. The message text is not in an EVTX file (it is
  * rendered from the provider's resources), so records have no Message and
  * %%NNNN references stay unresolved. `line` is the record's 1-based number
  * in the file and `offset` its file offset.
