@@ -5,7 +5,8 @@
 # each record to XML, expat reads it: IPSEC_SCAN_EVTX=xml).
 #
 # Inputs: every .evtx of ../shared/corpus/evtx (skipped, with a message,
-# where absent), the project's own EVTX files (tests/fuzz/corpus/evtx), the
+# where absent), the project's own EVTX files (tests/evtx/ipsec-events.evtx,
+# written by tests/evtx/gen-evtx.py, and tests/fuzz/corpus/evtx), the
 # same read from stdin (the spooled copy), and mutated copies (a few bytes
 # changed, tests/evtx/mutate.py, where python3 is present): there records
 # the fast path does not take, or that libevtx cannot read, must come out
@@ -54,11 +55,25 @@ same() { # same NAME ARGS...: fast and XML path give the same report and status
 }
 
 ours=0
-for f in tests/fuzz/corpus/evtx/*; do
+for f in tests/evtx/*.evtx tests/fuzz/corpus/evtx/*; do
 	[ -f "$f" ] || continue
 	same "own-$(basename "$f")" --input-format evtx "$f"
 	ours=$((ours + 1))
 done
+
+# ipsec-events.evtx (tests/evtx/gen-evtx.py: two Security 4653, two RasClient
+# 20227) gives its four findings through the fast path, with record offsets
+f=tests/evtx/ipsec-events.evtx
+IPSEC_SCAN_EVTX=stats "$BIN" -f json --fail-on none --tz UTC "$f" >"$OUT/ipsec-events.json" 2>"$OUT/ipsec-events.stats"
+got=$(jq -r '[.findings[] | "\(.line)/\(.offset)/\(.name)/\(.fields.peer // .fields.conn)"] | join(" ")' "$OUT/ipsec-events.json")
+want="1/4608/ERROR_IPSEC_IKE_AUTH_FAIL/203.0.113.45 2/7547/ERROR_IPSEC_IKE_AUTH_FAIL/AzureGateway 3/8743/ERROR_IPSEC_IKE_TIMED_OUT/198.51.100.7 4/11630/ERROR_IPSEC_IKE_NO_CERT/Branch VPN"
+if [ "$got" = "$want" ] && grep -q ' 4 read here, 0 through libevtx$' "$OUT/ipsec-events.stats"; then
+	pass=$((pass + 1))
+else
+	echo "FAIL ipsec-events.evtx: want $want"
+	echo "  got $got; $(cat "$OUT/ipsec-events.stats")"
+	fail=$((fail + 1))
+fi
 
 n=0
 if ls "$CORPUS"/evtx/*.evtx >/dev/null 2>&1; then
