@@ -61,7 +61,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
+.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -182,6 +182,10 @@ soak: ipsec-scan
 jobs-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/jobs/run.sh
 
+# EVTX: the fast path (our reader of the records' binary XML) against the XML path
+evtx-check: ipsec-scan
+	VALGRIND="$(VALGRIND)" sh tests/evtx/run.sh
+
 # merge: two hosts = one scan, idempotence, cron overlaps, map/reduce with sort
 merge-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/merge/run.sh
@@ -192,7 +196,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check live-check journal-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -220,6 +224,11 @@ $(B)/bench-gen: bench/gen.c | $(B)
 # the literal prefilter alone, on a file in memory: build/bench-prefilter FILE
 $(B)/bench-prefilter: bench/prefilter.c $(B)/libipsecscan.a | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
+
+# Vectorscan as the whole-pattern prefilter, for comparison (docs/performance.md):
+# build/bench-vectorscan PATTERNS FILE [RUNS] [lines|blocks]; needs libvectorscan-dev
+$(B)/bench-vectorscan: bench/vectorscan.c | $(B)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE $(WARN) $$($(PKG_CONFIG) --cflags libhs) -o $@ $< $$($(PKG_CONFIG) --libs libhs)
 
 bench: ipsec-scan $(B)/bench-gen
 	sh bench/run.sh full

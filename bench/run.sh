@@ -52,6 +52,9 @@ missing=""
 [ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1 || missing="$missing time"
 command -v rg >/dev/null 2>&1 || missing="$missing ripgrep"
 command -v sec >/dev/null 2>&1 || missing="$missing sec"
+# the EVTX readers ipsec-scan is compared with: libevtx's own exporter and python-evtx
+command -v evtxexport >/dev/null 2>&1 || missing="$missing libevtx-utils"
+command -v evtx_dump.py >/dev/null 2>&1 || missing="$missing python3-evtx"
 for t in perl jq gzip tar awk; do command -v $t >/dev/null 2>&1 || die "needs $t"; done
 if [ -n "$missing" ]; then
 	if [ "$mode" = full ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -69,7 +72,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---- disk ---------------------------------------------------------------
 mkdir -p "$DIR"
-need=$(( $(mb "$SIZE") + $(mb "$LONG") + BUNDLE_LOGS * $(mb "$BUNDLE_EACH") + EVTX_COPIES * 5 + $(mb "$SLICE") + 4 * $(mb "$FOUR_EACH") + 200 ))
+need=$(( $(mb "$SIZE") + $(mb "$LONG") + BUNDLE_LOGS * $(mb "$BUNDLE_EACH") + (EVTX_COPIES + 1) * 5 + $(mb "$SLICE") + 4 * $(mb "$FOUR_EACH") + 200 ))
 avail=$(df -Pk "$DIR" | awk 'NR == 2 { print int($4 / 1024) }')
 if [ "$avail" -lt "$need" ]; then
 	die "needs about $need MB free in $DIR, only $avail MB: stop (set BENCH_DIR or BENCH_SIZE)"
@@ -202,12 +205,28 @@ measure grep bundle "$bytes" "gzip -dc '$D/bundle.tar.gz' | $GREP -a"
 have rg && measure rg bundle "$bytes" "gzip -dc '$D/bundle.tar.gz' | $RG -a"
 # EVTX: only if this ipsec-scan reads it. grep and rg have no EVTX reader: the
 # records are binary XML with UTF-16 text, which no pattern matches (and rg
-# -a on them grew past 18 GB in a test), so they are not run on it.
+# -a on them grew past 18 GB in a test), so they are not run on it. The EVTX
+# readers are: libevtx's evtxexport (C; renders every record to XML, which
+# is what ipsec-scan did before its own reader) on every copy, and
+# python-evtx's evtx_dump.py (pure Python) on one copy of the three files
+# (case evtx1; ipsec-scan and evtxexport run on it too). Their XML goes to
+# /dev/null; each gets one file per process, as their command lines take.
 one=$(ls "$D"/evtx/*.evtx | head -n 1)
 if "$IPSEC_SCAN" --input-format evtx -f json --fail-on none "$one" > /dev/null 2>&1; then
 	bytes=$(cat "$D"/evtx/*.evtx | wc -c)
+	printf 'for f in "$1"/*.evtx; do evtxexport -f xml "$f" || exit 1; done > /dev/null\n' > "$DIR/evtxexport-all.sh"
+	printf 'for f in "$1"/*.evtx; do evtx_dump.py "$f" || exit 1; done > /dev/null\n' > "$DIR/evtx_dump-all.sh"
 	measure ipsec-scan evtx "$bytes" "exec $IPS --input-format evtx '$D/evtx'"
+	cp "$O/ipsec-scan.evtx.out" "$O/evtx-records.json"
 	measure "ips -j 2" evtx "$bytes" "exec $IPS --jobs 2 --input-format evtx '$D/evtx'"
+	have evtxexport && measure evtxexport evtx "$bytes" "exec sh $DIR/evtxexport-all.sh '$D/evtx'"
+	mkdir -p "$D/evtx1"
+	cp "$D"/evtx/1-*.evtx "$D/evtx1/"
+	bytes1=$(cat "$D"/evtx1/*.evtx | wc -c)
+	measure ipsec-scan evtx1 "$bytes1" "exec $IPS --input-format evtx '$D/evtx1'"
+	cp "$O/ipsec-scan.evtx1.out" "$O/evtx1-records.json"
+	have evtxexport && measure evtxexport evtx1 "$bytes1" "exec sh $DIR/evtxexport-all.sh '$D/evtx1'"
+	have evtx_dump.py && measure evtx_dump evtx1 "$bytes1" "exec sh $DIR/evtx_dump-all.sh '$D/evtx1'"
 else
 	say "bench: skipping the EVTX case: $IPSEC_SCAN cannot read EVTX (--input-format evtx)"
 fi
@@ -270,6 +289,11 @@ awk -F '\t' '
 		}
 	}' "$RES"
 echo
+for c in evtx evtx1; do
+	[ -s "$O/$c-records.json" ] || continue
+	recs=$(jq '.summary.records' "$O/$c-records.json")
+	awk -F '\t' -v c=$c -v n="$recs" '$2 == c && $4 > 0 { printf "%s on %s: %d records, %.0f records/s\n", $1, c, n, n / $4 }' "$RES"
+done
 echo "speed vs ips: the tool's speed over ipsec-scan's on the same input (below 1: slower);"
 echo "ipsec-scan runs with --jobs 1, 'ips -j 2' with --jobs 2 (target: 1.6x on four files)."
 awk -F '\t' '$2 == "four" { printf "CPU used on four files, %s:%s (100%% = one core; below about 180%% with --jobs 2, other\n", $1, $8 }' "$RES" | tail -n 1
