@@ -134,8 +134,11 @@ static void print_help(FILE *out)
 "                          a rule that hits any limit is named once in a note\n"
 "      --max-member SIZE   decompressed bytes read from one archive member or\n"
 "                          compressed file (default 64G); the rest is skipped\n"
-"      --max-ratio N       stop a member that decompresses to more than N times\n"
-"                          the compressed bytes read, once past 64 MiB (default\n"
+"      --max-input SIZE    decompressed bytes read from one archive or compressed\n"
+"                          file, all its members together (default 64G)\n"
+"      --max-ratio N       stop an archive or compressed file whose members\n"
+"                          together decompress to more than N times the\n"
+"                          compressed bytes read, once past 64 MiB (default\n"
 "                          1000: a compression bomb)\n"
 "      --max-depth N       open containers nested up to N levels (default 8)\n"
 "\n"
@@ -527,7 +530,7 @@ enum {
 	OPT_UNTIL, OPT_TZ, OPT_YEAR, OPT_STATE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COLOR,
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 	OPT_SOURCE_HOST,
-	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
+	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_INPUT, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 };
 
 static const struct option long_opts[] = {
@@ -555,6 +558,7 @@ static const struct option long_opts[] = {
 	{"depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT},
 	{"heap-limit", required_argument, NULL, OPT_HEAP_LIMIT},
 	{"max-member", required_argument, NULL, OPT_MAX_MEMBER},
+	{"max-input", required_argument, NULL, OPT_MAX_INPUT},
 	{"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
@@ -666,6 +670,7 @@ static const char *scan_only_option(int c)
 	case OPT_DEPTH_LIMIT: return "--depth-limit";
 	case OPT_HEAP_LIMIT: return "--heap-limit";
 	case OPT_MAX_MEMBER: return "--max-member";
+	case OPT_MAX_INPUT: return "--max-input";
 	case OPT_MAX_RATIO: return "--max-ratio";
 	case OPT_MAX_DEPTH: return "--max-depth";
 	default: return NULL;
@@ -777,6 +782,10 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		case OPT_MAX_MEMBER:
 			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_member_bytes))
 				usage_error("--max-member must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
+			break;
+		case OPT_MAX_INPUT:
+			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_input_bytes))
+				usage_error("--max-input must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
 			break;
 		case OPT_MAX_RATIO:
 			so.archive.max_ratio = (uint64_t)number_arg("--max-ratio", optarg, 2, 1000000000);

@@ -73,6 +73,7 @@ void ips_scan_opts_default(ips_scan_opts_t *o)
 	o->match.heap_limit_kib = 20 * 1024;
 	o->archive.max_member_bytes = 64ULL << 30;
 	o->archive.max_ratio = 1000;
+	o->archive.max_input_bytes = 64ULL << 30;
 	o->archive.max_depth = 8;
 }
 
@@ -127,6 +128,7 @@ struct ips_scanner {
 	ctx_slot_t ctx[CTX_SLOTS];
 	uint64_t ctx_clock;
 	int archive_depth;
+	ips_archive_budget_t budget;   /* the top-level container's (--max-input, --max-ratio) */
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
@@ -1195,8 +1197,11 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 	const char *outer = s->container_format;
 	s->container_format = format;
 	s->archive_depth++;
+	if (!s->archive_depth)
+		memset(&s->budget, 0, sizeof s->budget); /* a new top-level input */
 	ips_walk_result_t wr;
-	ips_status_t st = ips_archive_walk(src, format, &s->opts.archive, scan_member, s, &wr);
+	ips_status_t st = ips_archive_walk(src, format, &s->opts.archive, &s->budget, scan_member,
+					   s, &wr);
 	s->archive_depth--;
 	s->container_format = outer;
 	in->format = wr.format;
@@ -1415,8 +1420,8 @@ static ips_status_t scan_tail(ips_scanner_t *s, const char *log, const ips_cron_
 		compressed_tail_t z = {.s = s, .log = log, .p = p};
 		ips_walk_result_t wr = {0};
 		if (format)
-			st = ips_archive_walk(src, format, &s->opts.archive, compressed_tail_member, &z,
-					      &wr);
+			st = ips_archive_walk(src, format, &s->opts.archive, NULL,
+					      compressed_tail_member, &z, &wr);
 		if (!z.read)
 			st = input_error(s, p->tail, "%s", wr.error ? wr.error : "cannot be read");
 		else if (st != IPS_OK || z.st != IPS_OK)

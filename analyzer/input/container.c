@@ -26,9 +26,45 @@ const char *ips_container_sniff(const unsigned char *h, size_t n)
 		return "zst";
 	if (n >= 4 && h[0] == 'P' && h[1] == 'K' && ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6)))
 		return "zip";
-	if (n >= 262 && !memcmp(h + 257, "ustar", 5))
+	if (ips_tar_header_valid(h, n))
 		return "tar";
 	return NULL;
+}
+
+/*
+ * A tar header: the "ustar" magic and a checksum that adds up (the sum of
+ * the 512 bytes with the checksum field counted as spaces; some old tars
+ * summed signed bytes). A block of zeros, or text that happens to carry the
+ * magic, is no tar: libarchive takes a zero block for an empty archive,
+ * which would hide a compressed log that begins with NUL bytes.
+ */
+bool ips_tar_header_valid(const unsigned char *h, size_t n)
+{
+	if (n < 512 || memcmp(h + 257, "ustar", 5))
+		return false;
+	uint64_t want = 0;
+	int digits = 0;
+	for (int i = 148; i < 156; i++) {
+		if (h[i] >= '0' && h[i] <= '7') {
+			want = want * 8 + (uint64_t)(h[i] - '0');
+			digits++;
+		} else if (h[i] == ' ' || h[i] == '\0') {
+			if (digits)
+				break;
+		} else {
+			return false;
+		}
+	}
+	if (!digits)
+		return false;
+	uint64_t sum = 0;
+	int64_t ssum = 0;
+	for (int i = 0; i < 512; i++) {
+		unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
+		sum += c;
+		ssum += (signed char)c;
+	}
+	return sum == want || (uint64_t)ssum == want;
 }
 
 const char *ips_archive_version(void)
@@ -71,6 +107,7 @@ typedef struct feed {
 	ips_source_t *src;
 	char buf[IO_BLOCK];
 	uint64_t consumed;
+	ips_archive_budget_t *budget; /* set on the top-level input's feed only */
 	int err;
 } feed_t;
 
@@ -80,10 +117,12 @@ static la_ssize_t feed_read(struct archive *a, void *ctx, const void **out)
 	ssize_t n = ips_source_read(f->src, f->buf, sizeof f->buf);
 	if (n < 0) {
 		f->err = f->src->err;
-		archive_set_error(a, f->src->err, "read error: %s", strerror(f->src->err));
+		archive_set_error(a, f->src->err, "%s", ips_source_error(f->src));
 		return -1;
 	}
 	f->consumed += (uint64_t)n;
+	if (f->budget)
+		f->budget->in += (uint64_t)n;
 	*out = f->buf;
 	return n;
 }
@@ -93,28 +132,60 @@ typedef struct member {
 	struct archive *a;
 	feed_t *feed;
 	const ips_archive_limits_t *lim;
+	ips_archive_budget_t *budget; /* the whole top-level input's */
+	bool counted;           /* false for a compressed tar's stream: its members count */
 	uint64_t out;
 	char **error;           /* where to leave the first member error */
 	bool failed;
 } member_t;
 
+static ssize_t member_stop(member_t *m, char *why)
+{
+	m->base.err = EFBIG;
+	m->failed = true;
+	if (!*m->error)
+		*m->error = why;
+	else
+		free(why);
+	free(m->base.errmsg);
+	m->base.errmsg = ips_xstrdup(*m->error);
+	return -1;
+}
+
+static char *size_words(uint64_t n)
+{
+	if (n && !(n % (1ULL << 30)))
+		return ips_xasprintf("%llu GiB", (unsigned long long)(n >> 30));
+	if (n && !(n % (1ULL << 20)))
+		return ips_xasprintf("%llu MiB", (unsigned long long)(n >> 20));
+	return ips_xasprintf("%llu bytes", (unsigned long long)n);
+}
+
 static ssize_t member_read(ips_source_t *src, void *buf, size_t n)
 {
 	member_t *m = (member_t *)src;
+	ips_archive_budget_t *b = m->budget;
 	if (m->failed)
-		return 0;
-	if (m->out >= m->lim->max_member_bytes) {
-		src->err = EFBIG;
-		m->failed = true;
-		if (!*m->error)
-			*m->error = ips_xasprintf("larger than the %llu-byte member limit: the rest was "
-						  "not read", (unsigned long long)m->lim->max_member_bytes);
-		free(src->errmsg);
-		src->errmsg = ips_xstrdup(*m->error);
-		return -1;
+		return -1; /* err and errmsg still say why */
+	if (m->counted && m->out >= m->lim->max_member_bytes) {
+		char *w = size_words(m->lim->max_member_bytes);
+		char *why = ips_xasprintf("larger than the %s member limit (--max-member): the rest "
+					  "was not read", w);
+		free(w);
+		return member_stop(m, why);
 	}
-	if (n > m->lim->max_member_bytes - m->out)
+	uint64_t max_input = m->lim->max_input_bytes ? m->lim->max_input_bytes : UINT64_MAX;
+	if (m->counted && b->out >= max_input) {
+		char *w = size_words(max_input);
+		char *why = ips_xasprintf("the input decompresses to more than %s in all, its members "
+					  "together (--max-input): the rest was not read", w);
+		free(w);
+		return member_stop(m, why);
+	}
+	if (m->counted && n > m->lim->max_member_bytes - m->out)
 		n = (size_t)(m->lim->max_member_bytes - m->out);
+	if (m->counted && n > max_input - b->out)
+		n = (size_t)(max_input - b->out);
 	la_ssize_t r = archive_read_data(m->a, buf, n);
 	if (r < 0) {
 		src->err = archive_errno(m->a) ? archive_errno(m->a) : EIO;
@@ -128,20 +199,21 @@ static ssize_t member_read(ips_source_t *src, void *buf, size_t n)
 		return -1;
 	}
 	m->out += (uint64_t)r;
-	/* A small input that inflates without end is a bomb, not a log. */
-	if (m->out > (64u << 20) && m->feed->consumed &&
-	    m->out / m->feed->consumed > m->lim->max_ratio) {
-		src->err = EFBIG;
-		m->failed = true;
-		if (!*m->error)
-			*m->error = ips_xasprintf(
-				"decompresses more than %llu times its size (a compression bomb?): "
-				"stopped after %llu bytes",
-				(unsigned long long)m->lim->max_ratio, (unsigned long long)m->out);
-		free(src->errmsg);
-		src->errmsg = ips_xstrdup(*m->error);
-		return -1;
-	}
+	if (m->counted)
+		b->out += (uint64_t)r;
+	/*
+	 * A small input that inflates without end is a bomb, not a log. The
+	 * ratio is the whole top-level input's: all its members together
+	 * against the compressed bytes read from it, so a thousand members
+	 * each under the grace do not pass one by one.
+	 */
+	if (m->counted && b->out > (64u << 20) && b->in && b->out / b->in > m->lim->max_ratio)
+		return member_stop(
+			m, ips_xasprintf("the input decompresses more than %llu times its size, its "
+					 "members together (a compression bomb? --max-ratio): stopped "
+					 "after %llu bytes",
+					 (unsigned long long)m->lim->max_ratio,
+					 (unsigned long long)b->out));
 	return (ssize_t)r;
 }
 
@@ -171,31 +243,86 @@ static char *strip_suffix(const char *name)
 	return ips_xasprintf("%s.data", base);
 }
 
-ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
-			      const ips_archive_limits_t *lim, ips_member_cb cb, void *ctx,
-			      ips_walk_result_t *res)
+typedef enum { WALK_SINGLE, WALK_TAR, WALK_ZIP, WALK_INNER_TAR } walk_kind_t;
+
+static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format,
+			const ips_archive_limits_t *lim, ips_archive_budget_t *budget, ips_member_cb cb, void *ctx,
+			ips_walk_result_t *res);
+
+/*
+ * A compressed single file whose bytes begin with a valid tar header is a
+ * compressed tar: its stream is walked as a tar, members named after the
+ * compressed file ("x.tar.gz!member"). Anything else, NUL bytes included, is
+ * the one member of a compressed log.
+ */
+static int single_member(member_t *m, const char *outer, const ips_archive_limits_t *lim,
+			 ips_member_cb cb, void *ctx, ips_walk_result_t *res, ips_status_t *st)
 {
+	const unsigned char *h;
+	ssize_t hn = ips_source_peek(&m->base, 512, &h);
+	if (hn < 512 || !ips_tar_header_valid(h, (size_t)hn))
+		return cb(ctx, &m->base);
+	m->counted = false; /* the tar's members count, not the tar's own bytes */
+	char *name = m->base.name;
+	m->base.name = ips_xstrdup(outer);
+	ips_walk_result_t inner;
+	*st = walk(&m->base, WALK_INNER_TAR, "tar", lim, m->budget, cb, ctx, &inner);
+	free(m->base.name);
+	m->base.name = name;
+	res->format = "tar";
+	res->single = false;
+	res->members = inner.members;
+	res->skipped = inner.skipped;
+	res->member_failed = inner.member_failed;
+	if (inner.error && *m->error) {
+		/* the compressed stream failed: its message says why, where */
+		free(inner.error);
+		inner.error = NULL;
+	}
+	res->error = inner.error;
+	return 1;
+}
+
+static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format,
+			 const ips_archive_limits_t *lim, ips_archive_budget_t *budget, ips_member_cb cb, void *ctx,
+			 ips_walk_result_t *res)
+{
+	bool single = kind == WALK_SINGLE;
 	memset(res, 0, sizeof *res);
 	res->format = format;
+	res->single = single;
 	struct archive *a = archive_read_new();
 	if (!a)
 		return IPS_E_NOMEM;
-	unsigned have = builtin_filters();
-	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
-		if (have & (1u << i))
-			filters[i](a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	bool single = strcmp(format, "zip") && strcmp(format, "tar");
-	res->single = single;
-	if (single)
-		archive_read_support_format_raw(a); /* a compressed plain file */
+	/*
+	 * Each kind gets exactly its own reader: a compressed file is read as
+	 * one raw stream whatever its first decompressed bytes are, so no
+	 * format bid (a block of zeros is an "empty tar" to libarchive) can
+	 * turn a log into nothing.
+	 */
+	if (single) {
+		unsigned have = builtin_filters();
+		for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+			if (have & (1u << i))
+				filters[i](a);
+		archive_read_support_format_raw(a);
+	} else if (kind == WALK_ZIP) {
+		archive_read_support_format_zip(a);
+	} else {
+		archive_read_support_format_tar(a);
+	}
+	const char *where = kind == WALK_INNER_TAR ? "decompressed" : "compressed";
 	feed_t *f = ips_xcalloc(1, sizeof *f);
 	f->src = src;
+	ips_archive_budget_t local = {0};
+	if (!budget)
+		budget = &local;
+	if (!budget->walks++)
+		f->budget = budget; /* the top-level input: its bytes are the ratio's base */
 	ips_status_t st = IPS_OK;
 	if (archive_read_open(a, f, NULL, feed_read, NULL) != ARCHIVE_OK) {
-		res->error = ips_xasprintf("at compressed offset %llu: cannot open as %s: %s",
-					   (unsigned long long)f->consumed, format,
+		res->error = ips_xasprintf("at %s offset %llu: cannot open as %s: %s", where,
+					   (unsigned long long)f->consumed, res->format,
 					   archive_error_string(a) ? archive_error_string(a) : "unknown error");
 		st = IPS_E_INPUT;
 		goto out;
@@ -209,7 +336,7 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 			r = ARCHIVE_OK;
 		if (r != ARCHIVE_OK) {
 			if (!res->error)
-				res->error = ips_xasprintf("at compressed offset %llu: %s",
+				res->error = ips_xasprintf("at %s offset %llu: %s", where,
 							   (unsigned long long)f->consumed,
 							   archive_error_string(a) ? archive_error_string(a)
 										   : "corrupt archive");
@@ -221,15 +348,10 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 			continue;
 		}
 		member_t m = {0};
-		const char *path = archive_entry_pathname(e);
-		bool raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
-		if (!raw && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR)
-			res->format = "tar";
-		else if (!raw && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
-			res->format = "zip";
+		const char *path = single ? NULL : archive_entry_pathname(e);
 		while (path && path[0] == '.' && path[1] == '/')
 			path += 2;
-		char *inner = raw || !path ? strip_suffix(src->name) : ips_xstrdup(path);
+		char *inner = !path ? strip_suffix(src->name) : ips_xstrdup(path);
 		m.base.name = ips_xasprintf("%s!%s", src->name, inner);
 		free(inner);
 		m.base.mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e)
@@ -240,19 +362,25 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 		m.a = a;
 		m.feed = f;
 		m.lim = lim;
+		m.budget = budget;
+		m.counted = true;
 		char *merr = NULL;
 		m.error = &merr;
 		res->members++;
-		int stop = cb(ctx, &m.base);
+		ips_status_t ist = IPS_OK;
+		int stop = single ? single_member(&m, src->name, lim, cb, ctx, res, &ist)
+				  : cb(ctx, &m.base);
 		free(m.base.name);
 		free(m.base.head);
 		free(m.base.errmsg);
+		if (ist != IPS_OK)
+			st = ist;
 		if (merr) {
 			if (!res->error) {
 				res->error = ips_xasprintf(
-					"at compressed offset %llu: member %s: %s; the members after "
-					"it were not read", (unsigned long long)f->consumed,
-					archive_entry_pathname(e) ? archive_entry_pathname(e) : "?",
+					"at %s offset %llu: member %s: %s; the members after "
+					"it were not read", where, (unsigned long long)f->consumed,
+					single || !archive_entry_pathname(e) ? "?" : archive_entry_pathname(e),
 					merr);
 				res->member_failed = true;
 			}
@@ -265,9 +393,19 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
 			break;
 	}
 out:
+	budget->walks--;
 	archive_read_free(a);
 	free(f);
 	return st;
+}
+
+ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
+			      const ips_archive_limits_t *lim, ips_archive_budget_t *budget,
+			      ips_member_cb cb, void *ctx, ips_walk_result_t *res)
+{
+	walk_kind_t kind = !strcmp(format, "zip") ? WALK_ZIP
+			   : !strcmp(format, "tar") ? WALK_TAR : WALK_SINGLE;
+	return walk(src, kind, format, lim, budget, cb, ctx, res);
 }
 
 /* ---- the head of a compressed file (cron mode: a rotated log's rest) ----- */
@@ -310,7 +448,7 @@ bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t 
 					    .max_depth = 1};
 		head_read_t hr = {.buf = buf, .n = n};
 		ips_walk_result_t wr;
-		(void)ips_archive_walk(src, format, &lim, head_member, &hr, &wr);
+		(void)ips_archive_walk(src, format, &lim, NULL, head_member, &hr, &wr);
 		/* a compressed tar is an archive, not a log's previous file */
 		ok = hr.ok && !strcmp(wr.format, format);
 		free(wr.error);

@@ -257,6 +257,48 @@ if selected compression-bomb && heavy compression-bomb; then
 	done_case
 fi
 
+# A compressed log that begins with NUL bytes (1024: two tar blocks of
+# zeros, libarchive's "empty tar") is still a compressed log: read as one
+# stream, the failure after the zeros found. A tar is a tar only with a
+# valid header checksum: a text file with "ustar" at offset 257 is a log.
+if selected nul-compressed; then
+	for c in gzip bzip2 xz; do
+		{ head -c 1024 /dev/zero; echo; echo "$FIND"; } | $c >"$W/nul-$c.log.$c"
+	done
+	{ printf '%-257s' "$FIND"; printf 'ustar  \n'; head -c 300 /dev/zero | tr '\0' ' '; echo; } >"$W/fake.tar"
+	run nul-compressed 30 64 "$W/nul-gzip.log.gzip" "$W/nul-bzip2.log.bzip2" "$W/nul-xz.log.xz" \
+		"$W/fake.tar" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/nul-gzip.log.gzip!nul-gzip.log.gzip.data"
+	expect_found "$W/nul-bzip2.log.bzip2!nul-bzip2.log.bzip2.data"
+	expect_found "$W/nul-xz.log.xz!nul-xz.log"
+	expect_found "$W/fake.tar"
+	done_case
+fi
+
+# A bomb of many members each under the 64 MiB grace (4 x 40 MiB of zeros
+# in a tar.xz of a few KiB): the ratio is the whole input's, all members
+# together, so it stops past 64 MiB; --max-input stops it at its size.
+if selected bomb-members && heavy bomb-members; then
+	mkdir -p "$W/bm"
+	for i in 1 2 3 4; do truncate -s 40M "$W/bm/z$i.log"; done
+	tar -C "$W/bm" --owner=0 --group=0 --mtime=2025-01-01 -cf - z1.log z2.log z3.log z4.log |
+		xz -0 >"$W/members.tar.xz"
+	rm -rf "$W/bm"
+	run bomb-members 30 64 "$W/members.tar.xz" "$GOOD"
+	expect_rc 3
+	expect_err "members.tar.xz: .*1000 times its size, its members together.*--max-ratio"
+	expect_good
+	expect_input "$W/members.tar.xz" '.status == "partial" and (.error | test("--max-ratio"))'
+	done_case
+	run max-input 30 64 --max-ratio 1000000000 --max-input 50M "$W/members.tar.xz" "$GOOD"
+	expect_rc 3
+	expect_err "members.tar.xz: .*more than 50 MiB in all.*--max-input"
+	expect_good
+	done_case
+fi
+
 # A zip whose members are named ../../ and /tmp/...: read as streams under
 # those names, nothing is written anywhere.
 if selected zip-slip; then
