@@ -879,6 +879,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		for (int i = optind; i < argc; i++)
 			input_failed |= ips_merge_add_path(mg, argv[i]) != IPS_OK;
 		ips_merge_finish(mg, res);
+		input_failed |= ips_merge_conflicted(mg);
 		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++)
 			fprintf(stderr, "%s: %s\n", prog, ips_merge_error_at(mg, i));
 		if (ips_merge_error_count(mg) > ips_merge_errors_kept(mg))

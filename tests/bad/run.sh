@@ -70,6 +70,18 @@ run() {
 	bounded "$secs" "$mib"
 }
 
+# runm NAME SECONDS MIB ARGS... : ipsec-scan merge -f json --fail-on none ARGS
+runm() {
+	name=$1 secs=$(($2 * TX)) mib=$(($3 * MEMX))
+	shift 3
+	CASE=$name
+	ok=1 why=""
+	timeout -k 5 "$secs" "$TIME" -f "%e %M" -o "$W/$name.rss" ${VALGRIND:-} "$BIN" \
+		merge -f json --fail-on none "$@" >"$W/$name.out" 2>"$W/$name.err"
+	rc=$?
+	bounded "$secs" "$mib"
+}
+
 # bounded SECONDS MIB: no timeout, no crash, peak RSS under the bound
 bounded() {
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -441,6 +453,40 @@ if selected json-deep; then
 	expect_rc 3
 	expect_err "deep.json: .*(offset|line) [0-9]+"
 	expect_good
+	done_case
+fi
+
+# merge: a line of a million '[' (yajl's tree parser and free recurse once
+# per level) is refused at the depth limit of 64, the other lines merged.
+if selected merge-deep; then
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/good.ndjson"
+	{ head -c 1000000 /dev/zero | tr '\0' '['; echo; cat "$W/good.ndjson"; } >"$W/deep.ndjson"
+	runm merge-deep 30 64 "$W/deep.ndjson"
+	expect_rc 3
+	expect_err "deep.ndjson:1: JSON nested deeper than 64 levels"
+	expect_good
+	done_case
+fi
+
+# merge: a forged record with a finding's id, severity info and more
+# fields: the higher severity is kept, the conflict named on stderr, in the
+# notes and on the input, exit 3 (and --fail-on error still fails).
+if selected merge-conflict; then
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/good.ndjson"
+	grep '"type":"finding"' "$W/good.ndjson" | head -n 1 |
+		sed 's/"severity":"error"/"severity":"info"/; s/"fields":{/"fields":{"x1":"1","x2":"2","x3":"3","x4":"4","x5":"5","x6":"6","x7":"7","x8":"8","x9":"9",/' \
+			>"$W/forged.ndjson"
+	runm merge-conflict 30 64 "$W/forged.ndjson" "$W/good.ndjson"
+	expect_rc 3
+	expect_err "forged.ndjson:1 .*same id but differ in severity.*severity error\) was kept"
+	expect_good
+	r=$(jq '[.findings[] | select(.severity == "info")] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$r" = 0 ] || bad "the forged severity won"
+	jq -e '.notes | any(test("differ"))' "$W/$CASE.out" >/dev/null 2>&1 || bad "no note names the conflict"
+	expect_input "$GOOD" '.error | test("differ in severity")'
+	"$BIN" merge -f json --fail-on error "$W/good.ndjson" "$W/forged.ndjson" >/dev/null 2>&1
+	r=$?
+	[ "$r" != 0 ] || bad "merge --fail-on error exited 0 on a forged record"
 	done_case
 fi
 
