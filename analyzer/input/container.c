@@ -5,6 +5,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +245,109 @@ static char *strip_suffix(const char *name)
 	return ips_xasprintf("%s.data", base);
 }
 
+/* ---- member names ------------------------------------------------------ */
+
+/*
+ * libarchive converts names between the archive's charset and the current
+ * locale's (nl_langinfo(CODESET)). We never call setlocale, so that is
+ * ASCII: every non-ASCII name failed to convert and all such members got one
+ * made-up name (and one finding id). Headers are read under a UTF-8 locale
+ * of this thread only (uselocale), so names flagged UTF-8 (zip's bit 11, pax)
+ * come out as UTF-8 and unflagged ones as their raw bytes, whatever the
+ * user's locale; name_utf8() then decides what the raw bytes mean.
+ */
+static locale_t utf8_loc;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (!utf8_loc)
+		utf8_loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+}
+
+static locale_t utf8_enter(void)
+{
+	pthread_once(&utf8_once, utf8_init);
+	return utf8_loc ? uselocale(utf8_loc) : (locale_t)0;
+}
+
+static void utf8_leave(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
+
+/* IBM code page 437, bytes 0x80-0xFF: the zip format's default for names. */
+static const uint16_t cp437_high[128] = {
+	0x00c7, 0x00fc, 0x00e9, 0x00e2, 0x00e4, 0x00e0, 0x00e5, 0x00e7,
+	0x00ea, 0x00eb, 0x00e8, 0x00ef, 0x00ee, 0x00ec, 0x00c4, 0x00c5,
+	0x00c9, 0x00e6, 0x00c6, 0x00f4, 0x00f6, 0x00f2, 0x00fb, 0x00f9,
+	0x00ff, 0x00d6, 0x00dc, 0x00a2, 0x00a3, 0x00a5, 0x20a7, 0x0192,
+	0x00e1, 0x00ed, 0x00f3, 0x00fa, 0x00f1, 0x00d1, 0x00aa, 0x00ba,
+	0x00bf, 0x2310, 0x00ac, 0x00bd, 0x00bc, 0x00a1, 0x00ab, 0x00bb,
+	0x2591, 0x2592, 0x2593, 0x2502, 0x2524, 0x2561, 0x2562, 0x2556,
+	0x2555, 0x2563, 0x2551, 0x2557, 0x255d, 0x255c, 0x255b, 0x2510,
+	0x2514, 0x2534, 0x252c, 0x251c, 0x2500, 0x253c, 0x255e, 0x255f,
+	0x255a, 0x2554, 0x2569, 0x2566, 0x2560, 0x2550, 0x256c, 0x2567,
+	0x2568, 0x2564, 0x2565, 0x2559, 0x2558, 0x2552, 0x2553, 0x256b,
+	0x256a, 0x2518, 0x250c, 0x2588, 0x2584, 0x258c, 0x2590, 0x2580,
+	0x03b1, 0x00df, 0x0393, 0x03c0, 0x03a3, 0x03c3, 0x00b5, 0x03c4,
+	0x03a6, 0x0398, 0x03a9, 0x03b4, 0x221e, 0x03c6, 0x03b5, 0x2229,
+	0x2261, 0x00b1, 0x2265, 0x2264, 0x2320, 0x2321, 0x00f7, 0x2248,
+	0x00b0, 0x2219, 0x00b7, 0x221a, 0x207f, 0x00b2, 0x25a0, 0x00a0,
+};
+
+static bool utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+					 : (c & 0xf8) == 0xf0 ? 3 : 9;
+		if (n == 9 || (n == 1 && c < 0xc2) || (n == 3 && c > 0xf4))
+			return false;
+		uint32_t cp = n ? c & (0x3f >> n) : c;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/*
+ * A member's name as UTF-8: valid UTF-8 as it is (flagged, or written by a
+ * tool that stores UTF-8 without the flag); otherwise, in a zip, CP437 (the
+ * format's default); in a tar, the bytes as they are (the report writers
+ * show invalid bytes visibly). Distinct names stay distinct.
+ */
+static char *name_utf8(const char *raw, bool zip)
+{
+	if (!zip || utf8_valid((const unsigned char *)raw))
+		return ips_xstrdup(raw);
+	size_t n = strlen(raw);
+	char *out = ips_xmalloc(3 * n + 1), *o = out;
+	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
+		uint32_t cp = *p < 0x80 ? *p : cp437_high[*p - 0x80];
+		if (cp < 0x80) {
+			*o++ = (char)cp;
+		} else if (cp < 0x800) {
+			*o++ = (char)(0xc0 | cp >> 6);
+			*o++ = (char)(0x80 | (cp & 0x3f));
+		} else {
+			*o++ = (char)(0xe0 | cp >> 12);
+			*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+			*o++ = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 typedef enum { WALK_SINGLE, WALK_TAR, WALK_ZIP, WALK_INNER_TAR } walk_kind_t;
 
 static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format,
@@ -320,7 +425,10 @@ static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format
 	if (!budget->walks++)
 		f->budget = budget; /* the top-level input: its bytes are the ratio's base */
 	ips_status_t st = IPS_OK;
-	if (archive_read_open(a, f, NULL, feed_read, NULL) != ARCHIVE_OK) {
+	locale_t old = utf8_enter();
+	int opened = archive_read_open(a, f, NULL, feed_read, NULL);
+	utf8_leave(old);
+	if (opened != ARCHIVE_OK) {
 		res->error = ips_xasprintf("at %s offset %llu: cannot open as %s: %s", where,
 					   (unsigned long long)f->consumed, res->format,
 					   archive_error_string(a) ? archive_error_string(a) : "unknown error");
@@ -329,12 +437,22 @@ static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format
 	}
 	for (;;) {
 		struct archive_entry *e;
+		old = utf8_enter();
 		int r = archive_read_next_header(a, &e);
+		char *raw = NULL;
+		if (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
+			const char *p = archive_entry_pathname(e);
+			if (!p)
+				p = archive_entry_pathname_utf8(e);
+			raw = p ? ips_xstrdup(p) : NULL;
+		}
+		utf8_leave(old);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r == ARCHIVE_WARN)
 			r = ARCHIVE_OK;
 		if (r != ARCHIVE_OK) {
+			free(raw);
 			if (!res->error)
 				res->error = ips_xasprintf("at %s offset %llu: %s", where,
 							   (unsigned long long)f->consumed,
@@ -344,16 +462,19 @@ static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format
 			break;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG) {
+			free(raw);
 			res->skipped++;
 			continue;
 		}
 		member_t m = {0};
-		const char *path = single ? NULL : archive_entry_pathname(e);
+		const char *path = single ? NULL : raw;
 		while (path && path[0] == '.' && path[1] == '/')
 			path += 2;
-		char *inner = !path ? strip_suffix(src->name) : ips_xstrdup(path);
+		char *inner = single ? strip_suffix(src->name)
+			      : path ? name_utf8(path, kind == WALK_ZIP)
+				     : ips_xasprintf("#%llu", (unsigned long long)res->members + 1);
 		m.base.name = ips_xasprintf("%s!%s", src->name, inner);
-		free(inner);
+		free(raw);
 		m.base.mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e)
 							     : src->mtime;
 		m.base.size = archive_entry_size_is_set(e) ? (int64_t)archive_entry_size(e) : -1;
@@ -380,15 +501,16 @@ static ips_status_t walk(ips_source_t *src, walk_kind_t kind, const char *format
 				res->error = ips_xasprintf(
 					"at %s offset %llu: member %s: %s; the members after "
 					"it were not read", where, (unsigned long long)f->consumed,
-					single || !archive_entry_pathname(e) ? "?" : archive_entry_pathname(e),
-					merr);
+					inner, merr);
 				res->member_failed = true;
 			}
 			free(merr);
+			free(inner);
 			st = IPS_E_INPUT;
 			/* after a data error the stream position is lost: stop here */
 			break;
 		}
+		free(inner);
 		if (stop)
 			break;
 	}

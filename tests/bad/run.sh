@@ -330,6 +330,39 @@ if selected zip-slip; then
 	done_case
 fi
 
+# Zip members with non-ASCII names, flagged UTF-8 (bit 11) or in CP437 (the
+# zip default, no flag), under the C locale and a UTF-8 one: each member
+# keeps its own name (UTF-8 in the report), so findings get distinct ids.
+if selected zip-names; then
+	if command -v python3 >/dev/null 2>&1; then
+		python3 - "$W/names.zip" "$FIND" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w")
+for n in ["\u00e9.log", "\u00fc.log", "\u65e5\u672c.log", "CP1x.log", "CP2x.log"]:
+    z.writestr(n, sys.argv[2] + "\n")  # python flags non-ASCII names UTF-8
+z.close()
+d = open(sys.argv[1], "rb").read()
+# CP437 0x82 and 0x81 (e acute, u diaeresis), without the flag: the names
+# are not covered by the CRC
+d = d.replace(b"CP1x.log", b"CP1\x82.log").replace(b"CP2x.log", b"CP2\x81.log")
+open(sys.argv[1], "wb").write(d)
+PY
+		for loc in C C.UTF-8; do
+			LC_ALL=$loc run "zip-names-$loc" 30 64 "$W/names.zip" "$GOOD"
+			expect_rc 0
+			expect_good
+			for n in é ü 日本 CP1é CP2ü; do
+				expect_found "$W/names.zip!$n.log"
+			done
+			r=$(jq '[.findings[] | select(.path | startswith("'"$W"'/names.zip!")) | .id] | unique | length' "$W/$CASE.out" 2>/dev/null)
+			[ "$r" = 5 ] || bad "$r distinct finding ids in the zip, expected 5"
+			done_case
+		done
+	else
+		skip_case zip-names "no python3 to write the zip"
+	fi
+fi
+
 # Data that libarchive would hand to an external program (lzop, lrzip,
 # grzip) inside a .gz: scanned as bytes, no program is ever started. Fake
 # programs of those names first in PATH would leave a mark.
