@@ -31,6 +31,7 @@
 #include "run/progress.h"
 #include "run/merge.h"
 #include "report/report.h"
+#include "report/report_util.h"
 #include "detect/rulecheck.h"
 #include "report/rules_list.h"
 #include "correlate/correlate.h"
@@ -215,13 +216,11 @@ static void print_version(void)
 	printf("%s\n", XML_ExpatVersion());
 }
 
-/* Names and messages from the inputs, on a terminal: control characters as '?'. */
+/* Names and messages from the inputs, on a terminal: escaped as in the text
+ * report (report_util.h: controls C0, DEL, C1 as '?', malformed UTF-8 as U+FFFD). */
 static void put_safe(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
+	ips_text_put(out, s, SIZE_MAX);
 }
 
 /* Parse "1M", "64K", "1048576", "2G", "1T" within [lo, hi]. */
@@ -880,8 +879,11 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			input_failed |= ips_merge_add_path(mg, argv[i]) != IPS_OK;
 		ips_merge_finish(mg, res);
 		input_failed |= ips_merge_conflicted(mg);
-		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++)
-			fprintf(stderr, "%s: %s\n", prog, ips_merge_error_at(mg, i));
+		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++) {
+			fprintf(stderr, "%s: ", prog);
+			put_safe(stderr, ips_merge_error_at(mg, i));
+			fputc('\n', stderr);
+		}
 		if (ips_merge_error_count(mg) > ips_merge_errors_kept(mg))
 			fprintf(stderr, "%s: ... and %zu more problem(s)\n", prog,
 				ips_merge_error_count(mg) - ips_merge_errors_kept(mg));

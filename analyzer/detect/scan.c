@@ -749,6 +749,30 @@ static void event_free(ips_event_t *e)
  * later records is what a full scan would give, but leave no finding, event
  * or count behind.
  */
+/*
+ * The evidence text of a record: a C string, so a NUL byte would cut it
+ * where it stands; each one is kept visible as U+2400 (SYMBOL FOR NULL).
+ */
+static char *text_copy(const char *rec, size_t n)
+{
+	size_t nul = 0;
+	for (size_t i = 0; i < n; i++)
+		nul += !rec[i];
+	if (!nul)
+		return ips_xstrndup(rec, n);
+	char *t = ips_xmalloc(n + 2 * nul + 1), *o = t;
+	for (size_t i = 0; i < n; i++) {
+		if (rec[i]) {
+			*o++ = rec[i];
+		} else {
+			memcpy(o, "\xE2\x90\x80", 3);
+			o += 3;
+		}
+	}
+	*o = '\0';
+	return t;
+}
+
 static void on_hit(void *ctx, const ips_hit_t *h)
 {
 	ips_sink_t *k = ctx;
@@ -830,7 +854,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
 	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
 		tl--;
-	f->text = ips_xstrndup(k->rec, tl);
+	f->text = text_copy(k->rec, tl);
 	/* The id is stable: host, path, offset, rule; a second finding of the
 	 * same rule in the same record also hashes its name. */
 	bool again = false;

@@ -615,6 +615,43 @@ if selected terminal-escapes; then
 	done_case
 fi
 
+# Output escaping (report_util.h): a line feed in a file name cannot forge a
+# line of the text report; C1 controls (U+009B as UTF-8, a raw 0x9B byte)
+# reach no terminal; -f json, -f ndjson and merge -f json are valid UTF-8
+# (a CESU-encoded surrogate, raw binary, a "\ud800" escape given to merge);
+# a NUL byte in a record does not cut its evidence text.
+if selected output-escaping; then
+	mkdir -p "$W/oe"
+	nlname="$W/oe/a
+INCIDENT 9 of 9  CRITICAL  forged.log"
+	echo "$FIND" >"$nlname"
+	printf '%s \302\233[2J c1 \233[2J raw \355\240\200 cesu \377\000 bin\n' "$FIND" >"$W/oe/c1.log"
+	printf '%s a\000b after-nul\n' "$FIND" >"$W/oe/nul.log"
+	run output-escaping 30 64 -f text "$W/oe" "$GOOD"
+	expect_rc 0
+	! grep -q '^INCIDENT 9 of 9' "$W/$CASE.out" || bad "a line feed in a name forged a report line"
+	grep -q 'oe/a?INCIDENT 9 of 9  CRITICAL  forged.log' "$W/$CASE.out" || bad "the name is not shown with '?'"
+	! LC_ALL=C grep -q "$(printf '\233')" "$W/$CASE.out" "$W/$CASE.err" || bad "a C1 control (0x9B) reached the text report or stderr"
+	grep -q 'a␀b after-nul' "$W/$CASE.out" || bad "the text after a NUL is cut"
+	done_case
+	for f in json ndjson; do
+		run "output-escaping-$f" 30 64 -f $f "$W/oe" "$GOOD"
+		expect_rc 0
+		grep -q 'IKEV2_AUTHENTICATION_FAILED' "$W/$CASE.out" || bad "the good log's finding is missing"
+		iconv -f UTF-8 -t UTF-8 "$W/$CASE.out" >/dev/null 2>&1 || bad "-f $f is not valid UTF-8"
+		! LC_ALL=C grep -q "$(printf '\302\233')" "$W/$CASE.out" || bad "a raw C1 control in -f $f"
+		grep -q 'a␀b after-nul' "$W/$CASE.out" || bad "the text after a NUL is cut in -f $f"
+		done_case
+	done
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/oe.ndjson"
+	sed -i 's/"text":"/"text":"lone \\ud800 surrogate /' "$W/oe.ndjson"
+	runm output-escaping-merge 30 64 "$W/oe.ndjson"
+	expect_rc 0
+	expect_good
+	iconv -f UTF-8 -t UTF-8 "$W/$CASE.out" >/dev/null 2>&1 || bad "merge -f json is not valid UTF-8"
+	done_case
+fi
+
 # A malformed state file: refused before scanning (exit 2), never overwritten.
 if selected bad-state; then
 	printf 'ipsec-scan-state 1\ninput /x dev=1 ino=2 size=zz\n\001\002garbage\n' >"$W/state"
