@@ -673,6 +673,40 @@ if selected bad-rules-yaml; then
 	done_case
 fi
 
+# Rules files that would take unbounded memory or time to load: aliases of
+# aliases ("billion laughs" in YAML), nesting 100,000 deep (libyaml slows
+# down with depth), more detectors than the limit (the checks for an id
+# given twice were quadratic). Each stops before scanning (exit 2) with
+# FILE:LINE:COL, checked on the YAML events before a document is built.
+if selected rules-limits; then
+	{
+		echo 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'
+		i=1
+		while [ $i -le 9 ]; do
+			p="*a$((i - 1))"
+			printf 'a%d: &a%d [%s, %s, %s, %s, %s, %s, %s, %s, %s, %s]\n' $i $i $p $p $p $p $p $p $p $p $p $p
+			i=$((i + 1))
+		done
+		echo 'detectors: []'
+	} >"$W/alias.yaml"
+	run rules-alias-bomb 30 64 --rules "$W/alias.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "alias.yaml:[0-9]+:[0-9]+: error: YAML aliases expand to more than 10000 nodes"
+	done_case
+	{ printf 'detectors: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$W/deep.yaml"
+	run rules-deep 30 64 --rules "$W/deep.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "deep.yaml:1:[0-9]+: error: YAML nested deeper than 64 levels"
+	done_case
+	awk 'BEGIN { print "detectors:"; for (i = 0; i < 60000; i++)
+		printf "  - id: d%d\n    literals: [\"zq%dmark\"]\n    regex: \"zq%dmark\"\n    name: ERROR_IPSEC_IKE_AUTH_FAIL\n", i, i, i }' \
+		>"$W/many.yaml"
+	run rules-many 30 200 --rules "$W/many.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "many.yaml:[0-9]+:[0-9]+: error: more than 50000 detectors"
+	done_case
+fi
+
 # A catastrophic regex on long lines: the PCRE2 match limit stops each
 # attempt, the rule is reported once, the rest is scanned.
 if selected catastrophic-regex; then
