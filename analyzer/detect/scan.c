@@ -258,8 +258,15 @@ const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
 
 ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units)
 {
+	return ips_scanner_new_planner_opts(units, NULL);
+}
+
+ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts)
+{
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->plan = units;
+	if (opts)
+		s->opts.follow_links = opts->follow_links; /* the walk's only option */
 	return s;
 }
 
@@ -1541,6 +1548,24 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A symbolic link found in a directory: listed with a note, not read. */
+static void link_not_followed(ips_scanner_t *s, const char *path)
+{
+	ips_input_t *in;
+	if (s->plan) { /* --jobs: in its place among the inputs, like an error */
+		in = ips_xcalloc(1, sizeof *in);
+		in->path = ips_xstrdup(path);
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->error = in;
+		ips_vec_push(s->plan, u);
+	} else {
+		in = new_input(s, path);
+	}
+	in->status = IPS_INPUT_OK;
+	in->note = ips_xstrdup("a symbolic link inside a directory: not followed "
+			       "(--follow-links follows it)");
+}
+
 static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct stat *st)
 {
 	for (int i = 0; i < s->depth; i++)
@@ -1570,7 +1595,14 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 		char *sub = ips_xasprintf("%s%s%s", path, (pl && path[pl - 1] == '/') ? "" : "/",
 					  (char *)names.items[i]);
 		struct stat s2;
-		if (stat(sub, &s2) != 0) {
+		/*
+		 * A symbolic link inside a directory can lead anywhere (out of
+		 * the directory, to /etc/shadow): not followed unless
+		 * --follow-links; a link named on the command line is.
+		 */
+		if (!s->opts.follow_links && lstat(sub, &s2) == 0 && S_ISLNK(s2.st_mode)) {
+			link_not_followed(s, sub);
+		} else if (stat(sub, &s2) != 0) {
 			res = input_error(s, sub, "cannot read: %s", strerror(errno));
 		} else if (S_ISDIR(s2.st_mode)) {
 			if (scan_dir(s, sub, &s2) != IPS_OK)

@@ -16,7 +16,13 @@
 
 void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, uint64_t *total)
 {
-	ips_scanner_t *pl = ips_scanner_new_planner(units);
+	ips_jobs_plan_opts(paths, npaths, NULL, units, total);
+}
+
+void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_opts_t *opts,
+			ips_vec_t *units, uint64_t *total)
+{
+	ips_scanner_t *pl = ips_scanner_new_planner_opts(units, opts);
 	size_t first = units->len;
 	for (size_t i = 0; i < npaths; i++)
 		(void)ips_scanner_scan_path(pl, paths[i]);

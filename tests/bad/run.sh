@@ -531,11 +531,60 @@ if selected symlink-loop; then
 	ln -s self "$W/loop/self"
 	ln -s ../../loop "$W/loop/sub/again"
 	ln -s nowhere "$W/loop/dangling"
+	# links inside a directory are not followed by default: each is listed
 	run symlink-loop 30 64 "$W/loop"
+	n=$(jq '[.findings[] | select(.name == "IKEV2_AUTHENTICATION_FAILED")] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 1 ] || bad "the log was reported $n times, expected once"
+	expect_rc 0
+	expect_input "$W/loop/self" '.note | test("symbolic link.*not followed")'
+	done_case
+	# followed on request: the loops are found and named
+	run symlink-loop-follow 30 64 --follow-links "$W/loop"
 	n=$(jq '[.findings[] | select(.name == "IKEV2_AUTHENTICATION_FAILED")] | length' "$W/$CASE.out" 2>/dev/null)
 	[ "$n" = 1 ] || bad "the log was reported $n times, expected once"
 	expect_rc 3
 	expect_err "loop/self: .*(loop|symbolic links)"
+	done_case
+fi
+
+# A symbolic link inside a scanned directory that points outside it (to
+# another log, to a directory): not read unless --follow-links; a link
+# named on the command line is read.
+if selected symlink-outside; then
+	mkdir -p "$W/so/in" "$W/so/out"
+	cp "$GOOD" "$W/so/in/good.log"
+	echo "$FIND" >"$W/so/out/secret.log"
+	ln -s ../out/secret.log "$W/so/in/link.log"
+	ln -s ../out "$W/so/in/outdir"
+	for j in 1 2; do
+		run "symlink-outside-j$j" 30 64 -j $j "$W/so/in"
+		expect_rc 0
+		expect_found "$W/so/in/good.log"
+		r=$(jq '[.findings[] | select(.path | test("link.log|outdir"))] | length' "$W/$CASE.out" 2>/dev/null)
+		[ "$r" = 0 ] || bad "a link inside the directory was followed"
+		expect_input "$W/so/in/link.log" '.note | test("not followed")'
+		expect_input "$W/so/in/outdir" '.note | test("not followed")'
+		done_case
+	done
+	run symlink-outside-follow 30 64 --follow-links "$W/so/in"
+	expect_rc 0
+	expect_found "$W/so/in/link.log"
+	expect_found "$W/so/in/outdir/secret.log"
+	done_case
+	run symlink-outside-named 30 64 "$W/so/in/link.log"
+	expect_rc 0
+	expect_found "$W/so/in/link.log"
+	done_case
+fi
+
+# merge: a time offset outside RFC 3339 (+99:99) makes the record invalid.
+if selected merge-bad-offset; then
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/off.ndjson"
+	sed -i '0,/"time":"\([-0-9T:.]*\)Z"/s//"time":"\1+99:99"/' "$W/off.ndjson"
+	grep -q '+99:99' "$W/off.ndjson" || bad "the test could not forge the offset"
+	runm merge-bad-offset 30 64 "$W/off.ndjson"
+	expect_rc 3
+	expect_err "off.ndjson:[0-9]+: .*time must be null or ISO 8601"
 	done_case
 fi
 
@@ -605,7 +654,7 @@ if selected terminal-escapes; then
 	mkdir -p "$W/esc"
 	printf '%s \033]0;title\007 \033[2J\n' "$FIND" >"$W/esc/a${esc}[2Jb.log"
 	ln -s nowhere "$W/esc/gone${esc}]0;x"
-	run terminal-escapes 30 64 -f text "$W/esc" "$GOOD"
+	run terminal-escapes 30 64 -f text --follow-links "$W/esc" "$GOOD"
 	expect_rc 3
 	expect_err "esc/gone\?\]0;x: "
 	if grep -q "$esc" "$W/$CASE.out" "$W/$CASE.err"; then
