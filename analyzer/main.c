@@ -5,6 +5,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pcre2.h>
 #include <signal.h>
@@ -681,6 +682,39 @@ static const char *scan_only_option(int c)
 	}
 }
 
+/*
+ * -o FILE: a regular file (or a new one) is written to FILE.tmp.PID beside
+ * it and renamed over it once complete, so a full disk or a kill leaves the
+ * previous report whole; *tmp gets that name (caller frees). Anything else
+ * (a device such as /dev/full, a FIFO, a symbolic link) is written in place.
+ */
+static FILE *open_report(const char *output, char **tmp)
+{
+	struct stat sb;
+	*tmp = NULL;
+	bool exists = lstat(output, &sb) == 0;
+	if (exists && !S_ISREG(sb.st_mode))
+		return fopen(output, "w");
+	*tmp = ips_xasprintf("%s.tmp.%ld", output, (long)getpid());
+	int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		      exists ? (sb.st_mode & 07777) : 0666);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		int e = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(*tmp);
+		}
+		free(*tmp);
+		*tmp = NULL;
+		errno = e;
+		return NULL;
+	}
+	if (exists)
+		(void)fchmod(fd, sb.st_mode & 07777); /* the umask took from the mode */
+	return out;
+}
+
 /* Scan logs, or (merging) read the NDJSON reports of earlier scans. */
 static int cmd_scan(int argc, char **argv, bool merging)
 {
@@ -982,8 +1016,9 @@ report:
 	}
 	if (!(quiet && res->findings.len == 0 && res->incidents.len == 0)) {
 		FILE *out = stdout;
+		char *out_tmp = NULL; /* a regular file is replaced whole, never left cut */
 		if (output && strcmp(output, "-")) {
-			out = fopen(output, "w");
+			out = open_report(output, &out_tmp);
 			if (!out) {
 				fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog, output,
 					strerror(errno));
@@ -1001,11 +1036,23 @@ report:
 		if (st == IPS_OK && state && fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode) &&
 		    (fflush(out) != 0 || fsync(fileno(out)) != 0))
 			st = IPS_E_OUTPUT;
-		if (out != stdout && fclose(out) != 0 && st == IPS_OK)
+		if (st == IPS_OK && out_tmp && (fflush(out) != 0 || fsync(fileno(out)) != 0))
 			st = IPS_E_OUTPUT;
+		int werr = errno;
+		if (out != stdout && fclose(out) != 0 && st == IPS_OK) {
+			st = IPS_E_OUTPUT;
+			werr = errno;
+		}
+		if (st == IPS_OK && out_tmp && rename(out_tmp, output) != 0) {
+			st = IPS_E_OUTPUT;
+			werr = errno;
+		}
+		if (out_tmp && st != IPS_OK)
+			unlink(out_tmp); /* the previous report stays as it was */
+		free(out_tmp);
 		if (st != IPS_OK) {
 			fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog,
-				output ? output : "standard output", strerror(errno ? errno : EIO));
+				output ? output : "standard output", strerror(werr ? werr : EIO));
 			rc = EXIT_INTERNAL;
 		}
 	}

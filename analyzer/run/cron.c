@@ -446,6 +446,7 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 	for (size_t i = 0; i < c->st->inputs.len;) {
 		const ips_state_input_t *r = c->st->inputs.items[i];
 		struct stat st;
+		/* times from the state are within +-2^40 (state.c): no overflow */
 		if (r->seen || stat(r->path, &st) == 0 || errno != ENOENT ||
 		    now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
 			i++;

@@ -168,6 +168,18 @@ static bool i64(const char *s, int64_t *v)
 	return ips_parse_i64(s, 10, v);
 }
 
+/*
+ * Times from the file go into arithmetic (ages, windows): any int64 is
+ * accepted, saturated to +-2^40 s (about 35,000 years) so that no
+ * difference of two of them can overflow.
+ */
+#define STATE_TIME_MAX (INT64_C(1) << 40)
+
+static int64_t clamp_time(int64_t t)
+{
+	return t > STATE_TIME_MAX ? STATE_TIME_MAX : t < -STATE_TIME_MAX ? -STATE_TIME_MAX : t;
+}
+
 /* "name=value" with the expected name; returns the value. */
 static const char *field(const char *w, const char *name)
 {
@@ -229,6 +241,7 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			     (v = field(w[9], "line")) && u64(v, &in.line) && in.offset <= in.size;
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
+			in.mtime = clamp_time(in.mtime);
 			in.fplen = (uint32_t)fplen;
 			bool esc_ok = true;
 			char *path = unescape(w[1], strlen(w[1]), &esc_ok);
@@ -257,6 +270,7 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			     (v = field(w[7], "line")) && u64(v, &win.line);
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed window record", lineno);
+			win.start_sec = clamp_time(win.start_sec);
 			win.type = (int)type;
 			bool e1 = true, e2 = true, e3 = true, e4 = true;
 			win.corr = unescape(w[1], strlen(w[1]), &e1);
@@ -316,11 +330,43 @@ static void remove_stale_temps(const char *path)
 	free(copy2);
 }
 
+/*
+ * The lock is a flock on the state's directory: a lock file alone can be
+ * deleted during a run, and the next run would then create and lock a new
+ * one beside the first run. A directory cannot be deleted while it holds
+ * the state. (So one cron run at a time per state directory.) FILE.lock is
+ * still written with the holder's pid, for the message.
+ */
+static int lock_dir(const char *path)
+{
+	char *copy = ips_xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -2;
+	}
+	return fd;
+}
+
 ips_state_t *ips_state_open(const char *path, char **err)
 {
 	*err = NULL;
 	ips_state_t *st = ips_xcalloc(1, sizeof *st);
 	st->path = ips_xstrdup(path);
+	st->dir_fd = -1;
+	/* a FIFO would block the read for ever, a device or directory is no state */
+	struct stat pre;
+	if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode)) {
+		*err = ips_xasprintf("the state file %s is not a regular file", path);
+		st->lock_fd = -1;
+		ips_state_close(st);
+		return NULL;
+	}
 	char *lock = ips_xasprintf("%s.lock", path);
 	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (st->lock_fd < 0) {
@@ -330,7 +376,16 @@ ips_state_t *ips_state_open(const char *path, char **err)
 		ips_state_close(st);
 		return NULL;
 	}
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+	st->dir_fd = lock_dir(path);
+	if (st->dir_fd == -1) {
+		*err = ips_xasprintf("cannot lock the directory of %s: %s", path, strerror(errno));
+		free(lock);
+		ips_state_close(st);
+		return NULL;
+	}
+	if (st->dir_fd == -2 || flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (st->dir_fd == -2)
+			st->dir_fd = -1; /* (a held directory fd is closed by ips_state_close) */
 		char pid[32] = "";
 		ssize_t r = pread(st->lock_fd, pid, sizeof pid - 1, 0);
 		if (r > 0) {
@@ -360,6 +415,11 @@ ips_state_t *ips_state_open(const char *path, char **err)
 	if (stat(path, &sb) == 0) {
 		st->own[0][0] = (uint64_t)sb.st_dev;
 		st->own[0][1] = (uint64_t)sb.st_ino;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) { /* swapped in meanwhile */
+		*err = ips_xasprintf("the state file %s is not a regular file", path);
+		ips_state_close(st);
+		return NULL;
 	}
 	char *data = NULL;
 	size_t len = 0;
@@ -529,6 +589,8 @@ void ips_state_close(ips_state_t *st)
 	ips_state_abort(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* closing releases the flock */
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
 	free(st->path);
 	free(st);
 }

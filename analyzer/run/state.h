@@ -10,7 +10,9 @@
  * The file is text, one record a line, versioned ("ipsec-scan-state 1").
  * It is replaced atomically (temp file, fsync, rename, fsync of the
  * directory) and only after the report was written; a lock file beside it
- * (FILE.lock, flock) stops two runs from overlapping.
+ * (FILE.lock, with the holder's pid) and a flock on the state's directory stop
+ * two runs from overlapping, even when the lock file is deleted meanwhile.
+ * A state that is not a regular file (a FIFO) is refused.
  *
  * Ownership: an ips_state_t owns its records and strings.
  */
@@ -56,6 +58,7 @@ typedef struct ips_state {
 	ips_vec_t inputs;     /* ips_state_input_t * */
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
+	int dir_fd;           /* the state's directory, flocked for the run */
 	char *path;
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */

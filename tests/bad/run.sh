@@ -712,6 +712,60 @@ if selected bad-state; then
 	done_case
 fi
 
+# Cron mode: a state that is no regular file (a FIFO would block the read
+# for ever) is refused, exit 2; times of INT64_MIN in a state are taken
+# (saturated), no overflow; the lock holds even when the lock file is
+# deleted during a run (the state's directory is flocked).
+if selected state-hostile; then
+	mkdir -p "$W/sh"
+	mkfifo "$W/sh/fifo.state"
+	run state-fifo 10 64 --state "$W/sh/fifo.state" "$GOOD"
+	expect_rc 2
+	expect_err "fifo.state is not a regular file"
+	done_case
+	printf 'ipsec-scan-state 1\ninput %s dev=1 ino=2 size=10 mtime=-9223372036854775808 fp=0000000000000000 fplen=0 offset=0 line=0\nwindow c type=0 key=k fields=%%09 start=-9223372036854775808 path=/x line=1\nend\n' \
+		"$PWD/$W/sh/gone.log" >"$W/sh/min.state"
+	run state-int64-min 30 64 --state "$W/sh/min.state" "$GOOD"
+	expect_rc 0
+	expect_good
+	done_case
+	mkdir -p "$W/sh/lock"
+	mkfifo "$W/sh/lock/slow.fifo"
+	"$BIN" --tz UTC --fail-on none --state "$W/sh/lock/st" "$W/sh/lock/slow.fifo" >/dev/null 2>&1 &
+	first=$!
+	i=0
+	while [ "$(cat "$W/sh/lock/st.lock" 2>/dev/null)" != "$first" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f "$W/sh/lock/st.lock"
+	run state-lock-deleted 30 64 --state "$W/sh/lock/st" "$GOOD"
+	expect_rc 2
+	expect_err "another ipsec-scan run holds the lock"
+	: >"$W/sh/lock/slow.fifo"
+	wait $first
+	done_case
+fi
+
+# -o FILE on a full disk (a file size limit: EFBIG) leaves the previous
+# report whole: the report is written beside it and renamed when complete.
+if selected output-replace; then
+	yes "$FIND" | head -n 300 >"$W/many300.log"
+	"$BIN" --tz UTC --fail-on none -o "$W/report.txt" "$GOOD" >/dev/null 2>&1
+	cp "$W/report.txt" "$W/report.orig"
+	CASE=output-replace ok=1 why=""
+	(trap '' XFSZ; ulimit -f 16; exec timeout -k 5 30 "$TIME" -f "%e %M" -o "$W/$CASE.rss" \
+		${VALGRIND:-} "$BIN" --tz UTC -f json --fail-on none -o "$W/report.txt" "$W/many300.log" \
+		"$GOOD" >"$W/$CASE.out" 2>"$W/$CASE.err")
+	rc=$?
+	bounded 30 $((64 * MEMX))
+	expect_rc 4
+	expect_err "report.txt: File too large"
+	cmp -s "$W/report.txt" "$W/report.orig" || bad "the previous report was replaced by a cut one"
+	! ls "$W"/report.txt.tmp.* >/dev/null 2>&1 || bad "a temporary report was left"
+	done_case
+fi
+
 # A malformed rules file (YAML syntax, not only meaning: see
 # tests/e2e/cases/core-bad-rules): exit 2 before scanning, with line:column.
 if selected bad-rules-yaml; then
