@@ -135,6 +135,7 @@ struct ips_scanner {
 	ips_state_t *state;     /* cron mode: borrowed */
 	ips_cron_t *cron;
 	const char *container_format; /* the container being walked (cron mode) */
+	const char *cron_path;        /* cron mode: the file of that container */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
 	/* live mode: each finding goes to on_finding once its record is matched */
@@ -1198,7 +1199,7 @@ static int scan_member(void *ctx, ips_source_t *member)
 	const char *was;
 	if (s->cron && s->archive_depth == 1 && single_stream(s->container_format) &&
 	    (hn = ips_source_peek(member, SNIFF_BYTES, &head)) > 0 &&
-	    ips_cron_copy_of(s->cron, head, (size_t)hn, &off, &line, &was)) {
+	    s->cron_path && ips_cron_copy_of(s->cron, s->cron_path, head, (size_t)hn, &off, &line, &was)) {
 		cron_read_t cr = {.fd = -1, .offset = off, .line = line, .to_end = true};
 		cr.note = ips_xasprintf("a compressed copy of %s, read up to line %llu in earlier "
 					"runs: only what follows is reported", was,
@@ -1505,7 +1506,10 @@ static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
 				       : ips_xstrdup("unchanged since the last run");
 			return IPS_OK;
 		}
-		return ips_scanner_scan_source(s, src);
+		s->cron_path = path; /* a compressed copy is checked against its file */
+		ips_status_t st = ips_scanner_scan_source(s, src);
+		s->cron_path = NULL;
+		return st;
 	}
 	size_t first = s->out->inputs.len;
 	ips_cron_restore_windows(s->cron, path, s->corr, first);
@@ -1527,7 +1531,8 @@ static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
 		cr.note = ips_xstrdup("smaller than at the last run (truncated): read from the start");
 		break;
 	case IPS_CRON_REPLACED:
-		cr.note = ips_xstrdup("its first bytes changed since the last run: read from the start");
+		cr.note = ips_xstrdup("its first bytes changed since the last run (or those before "
+				       "where earlier runs stopped): read from the start");
 		break;
 	case IPS_CRON_ROTATED:
 		cr.note = ips_xstrdup("a new file since the last run (rotated): read from the start");

@@ -579,3 +579,51 @@ bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t 
 	ips_source_close(src);
 	return ok;
 }
+
+/* ---- the fingerprint of a compressed file's first bytes (cron mode) ------ */
+
+typedef struct prefix_fp {
+	uint64_t n, got, fp;
+	bool ok;
+} prefix_fp_t;
+
+static int prefix_member(void *ctx, ips_source_t *m)
+{
+	prefix_fp_t *h = ctx;
+	char buf[IO_BLOCK];
+	while (h->got < h->n) {
+		size_t want = h->n - h->got < sizeof buf ? (size_t)(h->n - h->got) : sizeof buf;
+		ssize_t r = ips_source_read(m, buf, want);
+		if (r <= 0)
+			return 1;
+		h->fp = ips_fnv1a(h->fp, buf, (size_t)r);
+		h->got += (uint64_t)r;
+	}
+	h->ok = true;
+	return 1;
+}
+
+bool ips_compressed_prefix_fp(const char *path, uint64_t n, uint64_t *fp)
+{
+	int err = 0;
+	ips_source_t *src = ips_source_open_path(path, &err);
+	if (!src)
+		return false;
+	const unsigned char *h;
+	ssize_t hn = ips_source_peek(src, 6, &h);
+	const char *format = hn > 0 ? ips_container_sniff(h, (size_t)hn) : NULL;
+	bool ok = false;
+	if (format && strcmp(format, "zip") && strcmp(format, "tar")) {
+		/* at most n bytes of one member: only the ratio guard can stop it */
+		ips_archive_limits_t lim = {.max_member_bytes = n ? n : 1, .max_ratio = 1000,
+					    .max_depth = 1};
+		prefix_fp_t pf = {.n = n, .fp = IPS_FNV_INIT};
+		ips_walk_result_t wr;
+		(void)ips_archive_walk(src, format, &lim, NULL, prefix_member, &pf, &wr);
+		ok = pf.ok && !strcmp(wr.format, format);
+		free(wr.error);
+		*fp = pf.fp;
+	}
+	ips_source_close(src);
+	return ok;
+}

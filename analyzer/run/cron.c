@@ -65,6 +65,7 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	id->ino = (uint64_t)st.st_ino;
 	id->size = (uint64_t)st.st_size;
 	id->mtime = (int64_t)st.st_mtime;
+	id->fd = fd;
 	uint64_t want = id->size < IPS_STATE_FP_BYTES ? id->size : IPS_STATE_FP_BYTES;
 	while (id->headlen < want) {
 		ssize_t r = pread(fd, id->head + id->headlen, want - id->headlen, (off_t)id->headlen);
@@ -75,6 +76,42 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 		id->headlen += (uint32_t)r;
 	}
 	return true;
+}
+
+/* FNV-1a of len bytes of fd from offset `from`, continuing h; false on a short read. */
+static bool range_fp(int fd, uint64_t from, uint64_t len, uint64_t h, uint64_t *out)
+{
+	unsigned char buf[65536];
+	while (len) {
+		size_t want = len < sizeof buf ? (size_t)len : sizeof buf;
+		ssize_t r = pread(fd, buf, want, (off_t)from);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		h = ips_fnv1a(h, buf, (size_t)r);
+		from += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	*out = h;
+	return true;
+}
+
+/* Are the bytes just before where a record stopped still those it read? */
+static bool tail_matches(const ips_state_input_t *r, int fd)
+{
+	if (!r->tflen)
+		return true; /* not known (a version 1 state) or nothing read */
+	uint64_t h;
+	return fd >= 0 && range_fp(fd, r->offset - r->tflen, r->tflen, IPS_FNV_INIT, &h) &&
+	       h == r->tfp;
+}
+
+/* Are all the bytes before where a record stopped those it read? (a copy, exactly) */
+static bool prefix_matches(const ips_state_input_t *r, int fd)
+{
+	uint64_t h;
+	return r->pfp_ok && fd >= 0 && range_fp(fd, 0, r->offset, IPS_FNV_INIT, &h) && h == r->pfp;
 }
 
 /* Does the file start with the bytes a record fingerprinted? */
@@ -121,7 +158,15 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 	for (size_t i = 0; i < c->nold; i++) {
 		const ips_state_input_t *r = &c->old[i];
 		if (r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
-		    !head_matches(id->head, id->headlen, r))
+		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
+			continue;
+		/*
+		 * Written to but no larger: a log only grows, so this is a file
+		 * replaced in place; all its bytes must be those read, not the
+		 * head and the tail only (the cost falls on such files alone).
+		 */
+		if (id->size == r->size && id->mtime != r->mtime && r->pfp_ok &&
+		    !prefix_matches(r, id->fd))
 			continue;
 		if (!strcmp(r->path, path))
 			return r;
@@ -131,20 +176,39 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 	return best;
 }
 
-/* A file read before under another inode with the same head: the one read furthest. */
+/*
+ * A file read before under another inode whose bytes up to where it was read
+ * are all the same (their hash is the record's pfp): the one read furthest.
+ * verify(r) checks that, the head only picks the candidates; a copy that
+ * differs anywhere before that point is no copy (read from its start).
+ */
+typedef bool (*copy_check_t)(const ips_state_input_t *r, const void *ctx);
+
 static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char *head, size_t n,
-					uint64_t size, const ips_cron_id_t *self)
+					uint64_t size, const ips_cron_id_t *self,
+					copy_check_t verify, const void *ctx)
 {
 	const ips_state_input_t *best = NULL;
 	for (size_t i = 0; i < c->nold; i++) {
 		const ips_state_input_t *r = &c->old[i];
-		if (r->container || r->fplen < COPY_MIN_HEAD || size < r->offset ||
+		if (r->container || r->fplen < COPY_MIN_HEAD || size < r->offset || !r->pfp_ok ||
 		    (self && r->dev == self->dev && r->ino == self->ino) || !head_matches(head, n, r))
 			continue;
-		if (!best || r->offset > best->offset)
+		if ((!best || r->offset > best->offset) && verify(r, ctx))
 			best = r;
 	}
 	return best;
+}
+
+static bool copy_check_fd(const ips_state_input_t *r, const void *ctx)
+{
+	return prefix_matches(r, *(const int *)ctx);
+}
+
+static bool copy_check_compressed(const ips_state_input_t *r, const void *ctx)
+{
+	uint64_t h;
+	return r->pfp_ok && ips_compressed_prefix_fp(ctx, r->offset, &h) && h == r->pfp;
 }
 
 /* Identify `name` into *t: 1 a candidate, 0 unreadable or the log itself, -1 read in
@@ -154,23 +218,45 @@ static int identify_candidate(ips_cron_t *c, const char *name, const ips_cron_id
 {
 	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	bool ok = fd >= 0 && ips_cron_identify(fd, t);
-	if (fd >= 0)
+	int k = !ok || (t->dev == cur->dev && t->ino == cur->ino) ? 0
+		: done_path(c, t->dev, t->ino) ? -1 : 1;
+	if (k != 1 && fd >= 0) {
 		close(fd);
-	if (!ok || (t->dev == cur->dev && t->ino == cur->ino))
-		return 0;
-	return done_path(c, t->dev, t->ino) ? -1 : 1;
+		t->fd = -1;
+	}
+	return k; /* 1: t->fd stays open for the caller's checks, who closes it */
 }
 
 /* Is `name` the previous file of a log (last read as *prev)? 1 yes (p->tail set when
  * it has unread data), 0 no, -1 it was read in this run already. */
+static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
+				  ips_cron_id_t *t, ips_cron_plan_t *p);
+
 static int tail_candidate(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
 			  const ips_cron_id_t *cur, ips_cron_id_t *t, ips_cron_plan_t *p)
 {
 	int k = identify_candidate(c, name, cur, t);
 	if (k != 1)
 		return k;
-	/* renamed (the same inode) or copied (copytruncate): it starts as prev did */
+	k = tail_candidate_checked(c, name, prev, t, p);
+	close(t->fd);
+	t->fd = -1;
+	return k;
+}
+
+static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
+				  ips_cron_id_t *t, ips_cron_plan_t *p)
+{
+	/*
+	 * renamed (the same inode: its head and the bytes before the offset
+	 * as they were) or copied (copytruncate: every byte before the offset
+	 * as it was), so the rest is what earlier runs did not read
+	 */
 	if (!head_matches(t->head, t->headlen, prev) || t->size < prev->offset)
+		return 0;
+	bool renamed = t->dev == prev->dev && t->ino == prev->ino;
+	if (renamed ? !tail_matches(prev, t->fd)
+		    : (prev->pfp_ok ? !prefix_matches(prev, t->fd) : !tail_matches(prev, t->fd)))
 		return 0;
 	/*
 	 * Known in its own right too (read under its name, or an inode reused
@@ -198,11 +284,17 @@ static int compressed_tail_candidate(ips_cron_t *c, const char *name,
 	int k = identify_candidate(c, name, cur, t);
 	if (k != 1)
 		return k;
+	close(t->fd);
+	t->fd = -1;
 	if (!prev->fplen)
 		return 0; /* an empty head would match any file */
 	unsigned char head[IPS_STATE_FP_BYTES];
 	size_t got = 0;
 	if (!ips_compressed_head(name, head, prev->fplen, &got) || !head_matches(head, got, prev))
+		return 0;
+	/* all of it up to where earlier runs stopped, not its head only */
+	uint64_t h;
+	if (prev->pfp_ok && (!ips_compressed_prefix_fp(name, prev->offset, &h) || h != prev->pfp))
 		return 0;
 	p->tail = ips_xstrdup(name);
 	p->tail_offset = prev->offset;
@@ -335,7 +427,7 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		find_tail(c, path, prev, id, p); /* copytruncate: the copy has the rest */
 		return;
 	}
-	r = copy_of(c, id->head, id->headlen, id->size, id);
+	r = copy_of(c, id->head, id->headlen, id->size, id, copy_check_fd, &id->fd);
 	if (r) {
 		p->how = IPS_CRON_GROWN;
 		p->copy = true;
@@ -377,12 +469,32 @@ static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron
 void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
 		     uint64_t line)
 {
+	if (offset > id->size)
+		offset = id->size;
+	/* the hash of everything before offset: continued from the record of
+	 * this same file, else over the whole prefix (read from the page cache) */
+	const ips_state_input_t *was = ips_state_input(c->st, path, false);
+	uint64_t from = 0, h = IPS_FNV_INIT;
+	if (was && !was->container && was->pfp_ok && was->dev == id->dev && was->ino == id->ino &&
+	    was->offset <= offset) {
+		from = was->offset;
+		h = was->pfp;
+	}
+	bool pfp_ok = range_fp(id->fd, from, offset - from, h, &h);
+	uint32_t tl = offset < IPS_STATE_FP_BYTES ? (uint32_t)offset : IPS_STATE_FP_BYTES;
+	uint64_t th = 0;
+	if (!range_fp(id->fd, offset - tl, tl, IPS_FNV_INIT, &th))
+		tl = 0;
 	ips_state_input_t *r = record(c, path, id);
 	r->container = false;
 	r->fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen);
 	r->fplen = id->headlen;
-	r->offset = offset < id->size ? offset : id->size;
+	r->offset = offset;
 	r->line = line;
+	r->tfp = th;
+	r->tflen = tl;
+	r->pfp = h;
+	r->pfp_ok = pfp_ok;
 }
 
 bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_id_t *id,
@@ -404,6 +516,9 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 		*was = found->path;
 	ips_state_input_t *r = record(c, path, id);
 	r->container = true;
+	r->tflen = 0;
+	r->tfp = 0;
+	r->pfp_ok = false;
 	r->fp = fp;
 	r->fplen = fplen;
 	r->offset = id->size;
@@ -413,10 +528,11 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	return found != NULL;
 }
 
-bool ips_cron_copy_of(const ips_cron_t *c, const unsigned char *head, size_t n, uint64_t *offset,
-		      uint64_t *line, const char **was)
+bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
+		      uint64_t *offset, uint64_t *line, const char **was)
 {
-	const ips_state_input_t *r = copy_of(c, head, n, UINT64_MAX, NULL);
+	const ips_state_input_t *r = copy_of(c, head, n, UINT64_MAX, NULL, copy_check_compressed,
+					     path);
 	if (!r)
 		return false;
 	*offset = r->offset;

@@ -192,6 +192,7 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 	size_t lineno = 0;
 	char *p = data, *end = data + len;
 	bool header = false, done = false;
+	uint64_t version = 0;
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
@@ -221,13 +222,16 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 						     v, IPS_STATE_VERSION);
 			if (v < 1)
 				return ips_xasprintf("line 1: unknown state version %" PRIu64, v);
+			version = v;
 			header = true;
 			continue;
 		}
 		bool ok = true;
 		if (!strcmp(w[0], "input") || !strcmp(w[0], "container")) {
-			if (n != 10)
+			if (version < 2 && n != 10)
 				return ips_xasprintf("line %zu: %s needs 9 fields", lineno, w[0]);
+			if (version >= 2 && n != 12)
+				return ips_xasprintf("line %zu: %s needs 11 fields", lineno, w[0]);
 			ips_state_input_t in = {0};
 			in.container = w[0][0] == 'c';
 			const char *v;
@@ -239,6 +243,20 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			     (v = field(w[7], "fplen")) && u64(v, &fplen) && fplen <= IPS_STATE_FP_BYTES &&
 			     (v = field(w[8], "offset")) && u64(v, &in.offset) &&
 			     (v = field(w[9], "line")) && u64(v, &in.line) && in.offset <= in.size;
+			if (ok && version >= 2) {
+				/* tail=TFLEN:TFP prefix=PFP|- */
+				uint64_t tl = 0;
+				char *colon;
+				ok = (v = field(w[10], "tail")) && (colon = strchr(v, ':')) &&
+				     (*colon = '\0', u64(v, &tl)) && tl <= IPS_STATE_FP_BYTES &&
+				     tl <= in.offset && strlen(colon + 1) == 16 &&
+				     sscanf(colon + 1, "%16" SCNx64, &in.tfp) == 1 &&
+				     (v = field(w[11], "prefix")) &&
+				     (!strcmp(v, "-") || (strlen(v) == 16 &&
+							  sscanf(v, "%16" SCNx64, &in.pfp) == 1 &&
+							  (in.pfp_ok = true)));
+				in.tflen = (uint32_t)tl;
+			}
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
 			in.mtime = clamp_time(in.mtime);
@@ -453,9 +471,14 @@ static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
 		put_escaped(b, in->path);
 		ips_buf_printf(b,
 			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
-			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64 "\n",
+			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64
+			       " tail=%u:%016" PRIx64,
 			       in->dev, in->ino, in->size, in->mtime, in->fp, in->fplen, in->offset,
-			       in->line);
+			       in->line, in->tflen, in->tfp);
+		if (in->pfp_ok)
+			ips_buf_printf(b, " prefix=%016" PRIx64 "\n", in->pfp);
+		else
+			ips_buf_printf(b, " prefix=-\n");
 	}
 	for (size_t i = 0; i < st->windows.len; i++) {
 		const ips_state_window_t *w = st->windows.items[i];

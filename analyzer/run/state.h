@@ -3,7 +3,8 @@
  * state.h - cron mode: what earlier runs read, kept in a state file.
  *
  * Per input path: its device, inode, size, modification time, a fingerprint
- * of its first bytes, and how far it was read (offset and line); for
+ * of its first bytes, how far it was read (offset and line), a fingerprint
+ * of the bytes just before that offset and one of all the bytes before it; for
  * containers a fingerprint of the whole file; plus the correlator's open
  * windows (a BEGIN seen in one run and its END in the next still pair up).
  *
@@ -26,7 +27,7 @@
 #include "util/status.h"
 #include "util/util.h"
 
-#define IPS_STATE_VERSION 1
+#define IPS_STATE_VERSION 2 /* 2: tfp, tflen and pfp added to input records */
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
 typedef struct ips_state_input {
@@ -37,6 +38,11 @@ typedef struct ips_state_input {
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
 	uint32_t fplen;
 	uint64_t offset;      /* bytes read up to (whole records) */
+	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
+	uint32_t tflen;       /* 0: not known (a version 1 state, or offset 0) */
+	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
+				 by it exactly: no record it does not hold is skipped) */
+	bool pfp_ok;          /* pfp is known */
 	uint64_t line;        /* records read up to */
 	bool container;       /* a container: fp covers the whole file; offset unused */
 	bool seen;            /* touched in this run (the rest are kept as they were) */

@@ -747,6 +747,40 @@ if selected state-hostile; then
 	done_case
 fi
 
+# Cron mode knows a file by its content, not its head only: a file replaced
+# in place by another of the same size and the same first 4 KiB is read again
+# (the bytes before where the last run stopped changed); a new log that
+# begins with an older log's first 4500 bytes and then differs is no "copy"
+# of it (every byte before the older log's offset must match).
+if selected cron-identity; then
+	mkdir -p "$W/ci"
+	i=0
+	: >"$W/ci/filler"
+	while [ $i -lt 100 ]; do
+		echo "Mar  5 07:58:10 gw charon: 05[NET] sending packet: from 10.0.0.1[500] to 10.0.0.2[500] ($i)" >>"$W/ci/filler"
+		i=$((i + 1))
+	done
+	cp "$W/ci/filler" "$W/ci/a.log"
+	cp "$W/ci/filler" "$W/ci/b.log"
+	run cron-identity-1 30 64 --state "$W/ci/state" "$W/ci/a.log" "$W/ci/b.log"
+	expect_rc 0
+	done_case
+	# a.log, same size, same first 4 KiB, the failure after them
+	size=$(wc -c <"$W/ci/filler")
+	{ head -c 4500 "$W/ci/filler"; echo "$FIND"; } >"$W/ci/other"
+	tail -c $((size - $(wc -c <"$W/ci/other"))) "$W/ci/filler" >>"$W/ci/other"
+	[ "$(wc -c <"$W/ci/other")" = "$size" ] || bad "the replacement is not the same size"
+	cat "$W/ci/other" >"$W/ci/a.log" # in place: the same inode
+	touch -d '2026-03-05 08:00:00' "$W/ci/a.log" # (in case both runs fall in one second)
+	# c.log: b.log's first 4500 bytes, then a failure, then more
+	{ head -c 4500 "$W/ci/filler"; echo "$FIND"; cat "$W/ci/filler"; } >"$W/ci/c.log"
+	run cron-identity-2 30 64 --state "$W/ci/state" "$W/ci/a.log" "$W/ci/b.log" "$W/ci/c.log"
+	expect_rc 0
+	expect_found "$W/ci/a.log"
+	expect_found "$W/ci/c.log"
+	done_case
+fi
+
 # -o FILE on a full disk (a file size limit: EFBIG) leaves the previous
 # report whole: the report is written beside it and renamed when complete.
 if selected output-replace; then
