@@ -21,13 +21,26 @@ typedef struct done {
 	char *path;
 } done_t;
 
+/*
+ * Every lookup is hashed, so a run costs time linear in its files: by
+ * identity (device, inode), by path, by head fingerprint (its length and
+ * value) and, for containers, by whole-file fingerprint.
+ */
 struct ips_cron {
 	ips_state_t *st;
 	ips_state_input_t *old; /* the records as the run began */
 	size_t nold;
+	ips_u64map_t old_by_id, old_by_path, old_by_head, old_by_whole;
+	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
 	done_t *done;           /* files read in this run */
 	size_t ndone, capdone;
+	ips_u64map_t done_by_id;
 };
+
+static uint64_t path_key(const char *path)
+{
+	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
+}
 
 ips_cron_t *ips_cron_new(ips_state_t *st)
 {
@@ -38,6 +51,15 @@ ips_cron_t *ips_cron_new(ips_state_t *st)
 	for (size_t i = 0; i < c->nold; i++) {
 		c->old[i] = *(const ips_state_input_t *)st->inputs.items[i];
 		c->old[i].path = ips_xstrdup(c->old[i].path);
+		const ips_state_input_t *r = &c->old[i];
+		ips_u64map_add(&c->old_by_path, path_key(r->path), i);
+		if (r->container) {
+			ips_u64map_add(&c->old_by_whole, r->fp, i);
+		} else {
+			ips_u64map_add(&c->old_by_id, ips_u64_pair(r->dev, r->ino), i);
+			ips_u64map_add(&c->old_by_head, ips_u64_pair(r->fplen, r->fp), i);
+			c->head_len[r->fplen] = true;
+		}
 	}
 	return c;
 }
@@ -52,6 +74,11 @@ void ips_cron_free(ips_cron_t *c)
 	for (size_t i = 0; i < c->ndone; i++)
 		free(c->done[i].path);
 	free(c->done);
+	ips_u64map_free(&c->old_by_id);
+	ips_u64map_free(&c->old_by_path);
+	ips_u64map_free(&c->old_by_head);
+	ips_u64map_free(&c->old_by_whole);
+	ips_u64map_free(&c->done_by_id);
 	free(c);
 }
 
@@ -122,7 +149,8 @@ static bool head_matches(const unsigned char *head, size_t n, const ips_state_in
 
 static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 {
-	for (size_t i = 0; i < c->ndone; i++)
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->done_by_id, ips_u64_pair(dev, ino), &it, &i))
 		if (c->done[i].dev == dev && c->done[i].ino == ino)
 			return c->done[i].path;
 	return NULL;
@@ -139,15 +167,26 @@ static void mark_done(ips_cron_t *c, const ips_cron_id_t *id, const char *path)
 	c->done[c->ndone].dev = id->dev;
 	c->done[c->ndone].ino = id->ino;
 	c->done[c->ndone].path = ips_xstrdup(path);
+	ips_u64map_add(&c->done_by_id, ips_u64_pair(id->dev, id->ino), c->ndone);
 	c->ndone++;
 }
 
+/*
+ * The record last at this path: records are kept per file, so a log and the
+ * rotated files it was may all have carried the path; the latest one (by
+ * modification time) is the file the path held at the last run.
+ */
 static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 {
-	for (size_t i = 0; i < c->nold; i++)
-		if (!strcmp(c->old[i].path, path))
-			return &c->old[i];
-	return NULL;
+	const ips_state_input_t *best = NULL;
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->old_by_path, path_key(path), &it, &i)) {
+		const ips_state_input_t *r = &c->old[i];
+		if (!strcmp(r->path, path) && (!best || r->mtime > best->mtime ||
+					      (r->mtime == best->mtime && r > best)))
+			best = r;
+	}
+	return best;
 }
 
 /* The file an earlier run read, by inode and head, no smaller than then; this path's first. */
@@ -155,7 +194,8 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 					  const ips_cron_id_t *id)
 {
 	const ips_state_input_t *best = NULL;
-	for (size_t i = 0; i < c->nold; i++) {
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->old_by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
 		const ips_state_input_t *r = &c->old[i];
 		if (r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
 		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
@@ -189,13 +229,23 @@ static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char
 					copy_check_t verify, const void *ctx)
 {
 	const ips_state_input_t *best = NULL;
-	for (size_t i = 0; i < c->nold; i++) {
-		const ips_state_input_t *r = &c->old[i];
-		if (r->container || r->fplen < COPY_MIN_HEAD || size < r->offset || !r->pfp_ok ||
-		    (self && r->dev == self->dev && r->ino == self->ino) || !head_matches(head, n, r))
+	/* the head's hash at each length an old record fingerprinted, in one pass */
+	uint64_t h = IPS_FNV_INIT;
+	size_t max = n < IPS_STATE_FP_BYTES ? n : IPS_STATE_FP_BYTES;
+	for (size_t len = 0; len <= max; len++) {
+		if (len)
+			h = ips_fnv1a(h, head + len - 1, 1);
+		if (len < COPY_MIN_HEAD || !c->head_len[len])
 			continue;
-		if ((!best || r->offset > best->offset) && verify(r, ctx))
-			best = r;
+		size_t it = 0, i;
+		while (ips_u64map_next(&c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
+			const ips_state_input_t *r = &c->old[i];
+			if (r->container || r->fplen != len || r->fp != h || size < r->offset ||
+			    !r->pfp_ok || (self && r->dev == self->dev && r->ino == self->ino))
+				continue;
+			if ((!best || r->offset > best->offset) && verify(r, ctx))
+				best = r;
+		}
 	}
 	return best;
 }
@@ -401,15 +451,7 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 	if (done) {
 		p->how = IPS_CRON_AGAIN;
 		p->was = ips_xstrdup(done);
-		/* this path continues from what the other read */
-		const ips_state_input_t *r = ips_state_input(c->st, done, false);
-		if (r && strcmp(done, path)) {
-			ips_state_input_t copy = *r;
-			ips_state_input_t *n = ips_state_input(c->st, path, true);
-			copy.path = n->path;
-			*n = copy;
-		}
-		return;
+		return; /* one record per file: nothing to copy for the second name */
 	}
 	const ips_state_input_t *r = same_file(c, path, id);
 	if (r) {
@@ -454,9 +496,12 @@ void ips_cron_plan_free(ips_cron_plan_t *p)
 	memset(p, 0, sizeof *p);
 }
 
-static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron_id_t *id)
+static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+				  bool container)
 {
-	ips_state_input_t *r = ips_state_input(c->st, path, true);
+	ips_state_input_t *r = container ? ips_state_container(c->st, path, true)
+			       : ips_state_input_id(c->st, id->dev, id->ino, path, true);
+	ips_state_set_path(c->st, r, path);
 	r->dev = id->dev;
 	r->ino = id->ino;
 	r->size = id->size;
@@ -473,7 +518,7 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 		offset = id->size;
 	/* the hash of everything before offset: continued from the record of
 	 * this same file, else over the whole prefix (read from the page cache) */
-	const ips_state_input_t *was = ips_state_input(c->st, path, false);
+	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	uint64_t from = 0, h = IPS_FNV_INIT;
 	if (was && !was->container && was->pfp_ok && was->dev == id->dev && was->ino == id->ino &&
 	    was->offset <= offset) {
@@ -485,7 +530,7 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 	uint64_t th = 0;
 	if (!range_fp(id->fd, offset - tl, tl, IPS_FNV_INIT, &th))
 		tl = 0;
-	ips_state_input_t *r = record(c, path, id);
+	ips_state_input_t *r = record(c, path, id, false);
 	r->container = false;
 	r->fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen);
 	r->fplen = id->headlen;
@@ -505,7 +550,8 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	*was = NULL;
 	bool have = ips_state_fingerprint_whole(fd, id->size, &fp, &fplen);
 	const ips_state_input_t *found = NULL;
-	for (size_t i = 0; have && i < c->nold; i++) {
+	size_t it = 0, i;
+	while (have && ips_u64map_next(&c->old_by_whole, fp, &it, &i)) {
 		const ips_state_input_t *r = &c->old[i];
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
 			continue;
@@ -514,7 +560,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	}
 	if (found && strcmp(found->path, path))
 		*was = found->path;
-	ips_state_input_t *r = record(c, path, id);
+	ips_state_input_t *r = record(c, path, id, true);
 	r->container = true;
 	r->tflen = 0;
 	r->tfp = 0;
@@ -559,22 +605,38 @@ size_t ips_cron_restore_windows(ips_cron_t *c, const char *path, ips_correlator_
 
 void ips_cron_finish(ips_cron_t *c, int64_t now)
 {
-	for (size_t i = 0; i < c->st->inputs.len;) {
-		const ips_state_input_t *r = c->st->inputs.items[i];
+	/*
+	 * A record not touched in this run whose file is gone from its path
+	 * (removed, or the path now holds another file: a rotated log's
+	 * record) is forgotten once the file had not changed for KEEP_DAYS.
+	 * One pass, the kept records compacted in order: linear in the records.
+	 */
+	ips_vec_t *v = &c->st->inputs;
+	size_t keep = 0;
+	for (size_t i = 0; i < v->len; i++) {
+		ips_state_input_t *r = v->items[i];
 		struct stat st;
+		bool there = stat(r->path, &st) == 0;
+		bool same = there && (r->container || (!r->dev && !r->ino) ||
+				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
 		/* times from the state are within +-2^40 (state.c): no overflow */
-		if (r->seen || stat(r->path, &st) == 0 || errno != ENOENT ||
-		    now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
-			i++;
+		bool gone = !there ? errno == ENOENT : !same;
+		if (r->seen || !gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
+			v->items[keep++] = r;
 			continue;
 		}
-		for (size_t j = 0; j < c->st->windows.len;) {
+		/* its windows go too when nothing is at the path any more (a file
+		 * there now owns the windows kept under the path) */
+		for (size_t j = 0; !there && j < c->st->windows.len;) {
 			const ips_state_window_t *w = c->st->windows.items[j];
 			if (!strcmp(w->path, r->path))
 				ips_state_remove_window(c->st, j);
 			else
 				j++;
 		}
-		ips_state_remove_input(c->st, i);
+		free(r->path);
+		free(r);
 	}
+	v->len = keep;
+	c->st->index_stale = true;
 }

@@ -80,19 +80,96 @@ static void window_free(ips_state_window_t *w)
 	free(w);
 }
 
-ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
+static uint64_t path_key(const char *path)
 {
-	for (size_t i = 0; i < st->inputs.len; i++) {
-		ips_state_input_t *in = st->inputs.items[i];
-		if (!strcmp(in->path, path))
-			return in;
-	}
-	if (!create)
-		return NULL;
+	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
+}
+
+static void index_one(ips_state_t *st, size_t i)
+{
+	const ips_state_input_t *in = st->inputs.items[i];
+	ips_u64map_add(&st->by_path, path_key(in->path), i);
+	if (!in->container)
+		ips_u64map_add(&st->by_id, ips_u64_pair(in->dev, in->ino), i);
+}
+
+static void index_fresh(ips_state_t *st)
+{
+	if (!st->index_stale)
+		return;
+	ips_u64map_free(&st->by_path);
+	ips_u64map_free(&st->by_id);
+	for (size_t i = 0; i < st->inputs.len; i++)
+		index_one(st, i);
+	st->index_stale = false;
+}
+
+static ips_state_input_t *add_input(ips_state_t *st, const char *path, uint64_t dev,
+				    uint64_t ino)
+{
 	ips_state_input_t *in = ips_xcalloc(1, sizeof *in);
 	in->path = ips_xstrdup(path);
+	in->dev = dev;
+	in->ino = ino;
 	ips_vec_push(&st->inputs, in);
+	index_one(st, st->inputs.len - 1);
 	return in;
+}
+
+/* A record with this path: of any kind (want -1), a plain file (0), a container (1). */
+static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
+{
+	index_fresh(st);
+	size_t it = 0, i;
+	while (ips_u64map_next(&st->by_path, path_key(path), &it, &i)) {
+		ips_state_input_t *in = st->inputs.items[i];
+		if (!strcmp(in->path, path) && (want < 0 || in->container == (want == 1)))
+			return in;
+	}
+	return NULL;
+}
+
+ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
+{
+	ips_state_input_t *in = find_path(st, path, -1);
+	return in || !create ? in : add_input(st, path, 0, 0);
+}
+
+ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create)
+{
+	ips_state_input_t *in = find_path(st, path, 1);
+	if (in || !create)
+		return in;
+	in = add_input(st, path, 0, 0);
+	in->container = true;
+	return in;
+}
+
+ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t ino,
+				      const char *path, bool create)
+{
+	index_fresh(st);
+	size_t it = 0, i;
+	while (ips_u64map_next(&st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
+		ips_state_input_t *in = st->inputs.items[i];
+		if (!in->container && in->dev == dev && in->ino == ino)
+			return in;
+	}
+	return create ? add_input(st, path, dev, ino) : NULL;
+}
+
+void ips_state_set_path(ips_state_t *st, ips_state_input_t *in, const char *path)
+{
+	if (!strcmp(in->path, path))
+		return;
+	free(in->path);
+	in->path = ips_xstrdup(path);
+	index_fresh(st);
+	for (size_t i = 0; i < st->inputs.len; i++)
+		if (st->inputs.items[i] == in) { /* (rare: a file read under a new name) */
+			ips_u64map_add(&st->by_path, path_key(path), i);
+			break;
+		}
 }
 
 void ips_state_clear_windows(ips_state_t *st)
@@ -115,6 +192,7 @@ void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w)
 
 void ips_state_remove_input(ips_state_t *st, size_t i)
 {
+	st->index_stale = true; /* the indexes after i moved */
 	input_free(st->inputs.items[i]);
 	memmove(st->inputs.items + i, st->inputs.items + i + 1,
 		(st->inputs.len - i - 1) * sizeof *st->inputs.items);
@@ -267,15 +345,20 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 				free(path);
 				return ips_xasprintf("line %zu: malformed path", lineno);
 			}
-			if (ips_state_input(st, path, false)) {
+			/* one record per plain file (device, inode), per container path */
+			ips_state_input_t *dup = in.container ? ips_state_container(st, path, false)
+					      : ips_state_input_id(st, in.dev, in.ino, path, false);
+			if (dup) {
 				free(path);
-				return ips_xasprintf("line %zu: the same path twice", lineno);
+				return ips_xasprintf("line %zu: the same %s twice", lineno,
+						     in.container ? "path" : "file (device and inode)");
 			}
-			ips_state_input_t *rec = ips_state_input(st, path, true);
+			ips_state_input_t *rec = add_input(st, path, in.dev, in.ino);
 			free(path);
 			char *keep = rec->path;
 			*rec = in;
 			rec->path = keep;
+
 		} else if (!strcmp(w[0], "window")) {
 			if (n != 8)
 				return ips_xasprintf("line %zu: window needs 7 fields", lineno);
@@ -607,6 +690,8 @@ void ips_state_close(ips_state_t *st)
 	for (size_t i = 0; i < st->inputs.len; i++)
 		input_free(st->inputs.items[i]);
 	ips_vec_free(&st->inputs);
+	ips_u64map_free(&st->by_path);
+	ips_u64map_free(&st->by_id);
 	ips_state_clear_windows(st);
 	ips_vec_free(&st->windows);
 	ips_state_abort(st);

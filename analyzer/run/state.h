@@ -68,6 +68,9 @@ typedef struct ips_state {
 	char *path;
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
+	ips_u64map_t by_path; /* hash of a path -> inputs index (entries may be stale) */
+	ips_u64map_t by_id;   /* device and inode -> inputs index of a plain file */
+	bool index_stale;     /* records were removed: indexes are built again */
 } ips_state_t;
 
 /*
@@ -77,8 +80,20 @@ typedef struct ips_state {
  * line) or from a newer version.
  */
 ips_state_t *ips_state_open(const char *path, char **err);
-/* Find the record of a path, or add an empty one. */
+/*
+ * Records are keyed by file identity (device and inode) for plain files, by
+ * path for containers; several records may carry one path (a log and its
+ * rotated predecessors). Lookups are hashed: linear in the files of a run.
+ */
+/* A record with this path (any one), or a new empty one. */
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create);
+/* The container record of a path, or a new one. */
+ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create);
+/* The plain file's record with this identity, or a new one with this path. */
+ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t ino,
+				      const char *path, bool create);
+/* A record's path changed (a file read under another name). */
+void ips_state_set_path(ips_state_t *st, ips_state_input_t *in, const char *path);
 void ips_state_clear_windows(ips_state_t *st);
 void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w); /* copies */
 /* Remove (and free) the i-th input record or window; the others keep their order. */

@@ -781,6 +781,41 @@ if selected cron-identity; then
 	done_case
 fi
 
+# Cron mode keeps one record per file, not per path: a log rotated during a
+# run, between a directory scan that read it and the same log named again,
+# keeps its record (and its rotated file is not reported again next run).
+if selected cron-rotation-midrun; then
+	mkdir -p "$W/cr/d"
+	echo "$FIND" >"$W/cr/d/charon.log"
+	run cron-rotation-1 30 64 --state "$W/cr/state" "$W/cr/d"
+	expect_rc 0
+	expect_found "$W/cr/d/charon.log"
+	done_case
+	echo "$FIND" >>"$W/cr/d/charon.log"
+	mkfifo "$W/cr/pause"
+	(
+		# while the run waits on the FIFO: rotate, then let it go on
+		i=0
+		while [ ! -s "$W/cr/started" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		sleep 0.3
+		mv "$W/cr/d/charon.log" "$W/cr/d/charon.log.1"
+		echo "$FIND" | sed 's/07:58:15/07:59:40/' >"$W/cr/d/charon.log"
+		echo "$FIND" >"$W/cr/pause"
+	) &
+	echo x >"$W/cr/started"
+	run cron-rotation-2 30 64 --state "$W/cr/state" "$W/cr/d" "$W/cr/pause" "$W/cr/d/charon.log"
+	wait
+	expect_rc 0
+	n=$(jq '[.findings[] | select(.path | test("cr/d/"))] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 2 ] || bad "run 2 reported $n findings in the log, expected 2 (the new line, the new file)"
+	done_case
+	run cron-rotation-3 30 64 --state "$W/cr/state" "$W/cr/d"
+	expect_rc 0
+	n=$(jq '[.findings[]] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 0 ] || bad "run 3 reported $n findings again, expected none"
+	done_case
+fi
+
 # -o FILE on a full disk (a file size limit: EFBIG) leaves the previous
 # report whole: the report is written beside it and renamed when complete.
 if selected output-replace; then
