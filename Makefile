@@ -134,10 +134,13 @@ live-check: ipsec-scan
 	sh tests/live/syslog-ng.sh
 	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
 
-# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory.
-# Not part of `make test`.
+# live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory;
+# cron mode killed 300+ times across rotations (TORTURE_ROUNDS), and over a
+# directory of a million files (MANY_FILES). Not part of `make test`.
 soak: ipsec-scan
 	sh tests/live/soak.sh
+	sh tests/cron/torture.sh
+	sh tests/cron/many.sh
 
 # --jobs N gives the --jobs 1 report in every format; the progress bar
 jobs-check: ipsec-scan
