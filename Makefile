@@ -173,9 +173,12 @@ live-check: ipsec-scan
 	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
 
 # live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory;
-# cron mode over journals killed 20 times. Not part of `make test`.
+# cron mode killed 300+ times across rotations (TORTURE_ROUNDS), over a directory of a
+# million files (MANY_FILES), and over journals killed 20 times. Not part of `make test`.
 soak: ipsec-scan
 	sh tests/live/soak.sh
+	sh tests/cron/torture.sh
+	sh tests/cron/many.sh
 	KILLS=20 sh tests/journal/kill.sh
 
 # --jobs N gives the --jobs 1 report in every format; the progress bar

@@ -4,6 +4,7 @@
  * map the outcome to the documented exit status. No scanning logic here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "run/progress.h"
 #include "run/merge.h"
 #include "report/report.h"
+#include "report/report_util.h"
 #include "detect/rulecheck.h"
 #include "report/rules_list.h"
 #include "correlate/correlate.h"
@@ -130,8 +132,11 @@ static void print_help(FILE *out)
 "                          a rule that hits any limit is named once in a note\n"
 "      --max-member SIZE   decompressed bytes read from one archive member or\n"
 "                          compressed file (default 64G); the rest is skipped\n"
-"      --max-ratio N       stop a member that decompresses to more than N times\n"
-"                          the compressed bytes read, once past 64 MiB (default\n"
+"      --max-input SIZE    decompressed bytes read from one archive or compressed\n"
+"                          file, all its members together (default 64G)\n"
+"      --max-ratio N       stop an archive or compressed file whose members\n"
+"                          together decompress to more than N times the\n"
+"                          compressed bytes read, once past 64 MiB (default\n"
 "                          1000: a compression bomb)\n"
 "      --max-depth N       open containers nested up to N levels (default 8)\n"
 "      --missing-ok        a named INPUT that does not exist is a note in the\n"
@@ -147,6 +152,9 @@ static void print_help(FILE *out)
 "                          them): _SYSTEMD_UNIT=NAME.service\n"
 "                          Matches and units apply to every binary journal read\n"
 "                          (--journal, journal files and folders).\n"
+"      --follow-links      follow symbolic links found inside directories too\n"
+"                          (by default each is listed with a note, not read;\n"
+"                          a link named on the command line is followed)\n"
 "\n"
 "Rules:\n"
 "      --rules PATH        add a rules file or directory (repeatable); an item\n"
@@ -204,13 +212,11 @@ static void print_help(FILE *out)
 	      out);
 }
 
-/* Names and messages from the inputs, on a terminal: control characters as '?'. */
+/* Names and messages from the inputs, on a terminal: escaped as in the text
+ * report (report_util.h: controls C0, DEL, C1 as '?', malformed UTF-8 as U+FFFD). */
 static void put_safe(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
+	ips_text_put(out, s, SIZE_MAX);
 }
 
 /* Parse "1M", "64K", "1048576", "2G", "1T" within [lo, hi]. */
@@ -511,7 +517,7 @@ enum {
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 	OPT_SOURCE_HOST,
 	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
-	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK,
+	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK, OPT_FOLLOW_LINKS, OPT_MAX_INPUT,
 };
 
 static const struct option long_opts[] = {
@@ -539,6 +545,7 @@ static const struct option long_opts[] = {
 	{"depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT},
 	{"heap-limit", required_argument, NULL, OPT_HEAP_LIMIT},
 	{"max-member", required_argument, NULL, OPT_MAX_MEMBER},
+	{"max-input", required_argument, NULL, OPT_MAX_INPUT},
 	{"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"summary-only", no_argument, NULL, OPT_SUMMARY_ONLY},
@@ -547,6 +554,7 @@ static const struct option long_opts[] = {
 	{"journal-match", required_argument, NULL, OPT_JOURNAL_MATCH},
 	{"journal-unit", required_argument, NULL, OPT_JOURNAL_UNIT},
 	{"missing-ok", no_argument, NULL, OPT_MISSING_OK},
+	{"follow-links", no_argument, NULL, OPT_FOLLOW_LINKS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -651,9 +659,11 @@ static const char *scan_only_option(int c)
 	case OPT_MAX_RECORD: return "--max-record";
 	case OPT_MATCH_LIMIT: return "--match-limit";
 	case OPT_SOURCE_HOST: return "--source-host";
+	case OPT_FOLLOW_LINKS: return "--follow-links";
 	case OPT_DEPTH_LIMIT: return "--depth-limit";
 	case OPT_HEAP_LIMIT: return "--heap-limit";
 	case OPT_MAX_MEMBER: return "--max-member";
+	case OPT_MAX_INPUT: return "--max-input";
 	case OPT_MAX_RATIO: return "--max-ratio";
 	case OPT_MAX_DEPTH: return "--max-depth";
 	case OPT_JOURNAL: return "--journal";
@@ -662,6 +672,39 @@ static const char *scan_only_option(int c)
 	case OPT_MISSING_OK: return "--missing-ok";
 	default: return NULL;
 	}
+}
+
+/*
+ * -o FILE: a regular file (or a new one) is written to FILE.tmp.PID beside
+ * it and renamed over it once complete, so a full disk or a kill leaves the
+ * previous report whole; *tmp gets that name (caller frees). Anything else
+ * (a device such as /dev/full, a FIFO, a symbolic link) is written in place.
+ */
+static FILE *open_report(const char *output, char **tmp)
+{
+	struct stat sb;
+	*tmp = NULL;
+	bool exists = lstat(output, &sb) == 0;
+	if (exists && !S_ISREG(sb.st_mode))
+		return fopen(output, "w");
+	*tmp = ips_xasprintf("%s.tmp.%ld", output, (long)getpid());
+	int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		      exists ? (sb.st_mode & 07777) : 0666);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		int e = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(*tmp);
+		}
+		free(*tmp);
+		*tmp = NULL;
+		errno = e;
+		return NULL;
+	}
+	if (exists)
+		(void)fchmod(fd, sb.st_mode & 07777); /* the umask took from the mode */
+	return out;
 }
 
 /* Scan logs, or (merging) read the NDJSON reports of earlier scans. */
@@ -727,6 +770,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			state_path = optarg;
 			break;
 		case OPT_SUMMARY_ONLY: summary_only = true; break;
+		case OPT_FOLLOW_LINKS: so.follow_links = true; break;
 		case OPT_SOURCE_HOST:
 			for (const char *p = optarg; *p; p++)
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -793,6 +837,10 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		case OPT_MAX_MEMBER:
 			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_member_bytes))
 				usage_error("--max-member must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
+			break;
+		case OPT_MAX_INPUT:
+			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_input_bytes))
+				usage_error("--max-input must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
 			break;
 		case OPT_MAX_RATIO:
 			so.archive.max_ratio = (uint64_t)number_arg("--max-ratio", optarg, 2, 1000000000);
@@ -897,8 +945,12 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		for (int i = optind; i < argc; i++)
 			input_failed |= ips_merge_add_path(mg, argv[i]) != IPS_OK;
 		ips_merge_finish(mg, res);
-		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++)
-			fprintf(stderr, "%s: %s\n", prog, ips_merge_error_at(mg, i));
+		input_failed |= ips_merge_conflicted(mg);
+		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++) {
+			fprintf(stderr, "%s: ", prog);
+			put_safe(stderr, ips_merge_error_at(mg, i));
+			fputc('\n', stderr);
+		}
 		if (ips_merge_error_count(mg) > ips_merge_errors_kept(mg))
 			fprintf(stderr, "%s: ... and %zu more problem(s)\n", prog,
 				ips_merge_error_count(mg) - ips_merge_errors_kept(mg));
@@ -922,7 +974,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	uint64_t total = 0;
 	int threads = 1;
 	if (progress || (!state && jobs != 1))
-		ips_jobs_plan_ex(paths, npaths, so.missing_ok, journal, &units, &total);
+		ips_jobs_plan_opts(paths, npaths, &so, journal, &units, &total);
 	if (!state && jobs != 1)
 		threads = ips_jobs_threads(jobs, &units, total);
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
@@ -993,8 +1045,9 @@ report:
 	}
 	if (!(quiet && res->findings.len == 0 && res->incidents.len == 0)) {
 		FILE *out = stdout;
+		char *out_tmp = NULL; /* a regular file is replaced whole, never left cut */
 		if (output && strcmp(output, "-")) {
-			out = fopen(output, "w");
+			out = open_report(output, &out_tmp);
 			if (!out) {
 				fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog, output,
 					strerror(errno));
@@ -1012,11 +1065,23 @@ report:
 		if (st == IPS_OK && state && fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode) &&
 		    (fflush(out) != 0 || fsync(fileno(out)) != 0))
 			st = IPS_E_OUTPUT;
-		if (out != stdout && fclose(out) != 0 && st == IPS_OK)
+		if (st == IPS_OK && out_tmp && (fflush(out) != 0 || fsync(fileno(out)) != 0))
 			st = IPS_E_OUTPUT;
+		int werr = errno;
+		if (out != stdout && fclose(out) != 0 && st == IPS_OK) {
+			st = IPS_E_OUTPUT;
+			werr = errno;
+		}
+		if (st == IPS_OK && out_tmp && rename(out_tmp, output) != 0) {
+			st = IPS_E_OUTPUT;
+			werr = errno;
+		}
+		if (out_tmp && st != IPS_OK)
+			unlink(out_tmp); /* the previous report stays as it was */
+		free(out_tmp);
 		if (st != IPS_OK) {
 			fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog,
-				output ? output : "standard output", strerror(errno ? errno : EIO));
+				output ? output : "standard output", strerror(werr ? werr : EIO));
 			rc = EXIT_INTERNAL;
 		}
 	}

@@ -185,6 +185,64 @@ static void strmap_free(strmap_t *m)
 	memset(m, 0, sizeof *m);
 }
 
+/*
+ * Names (borrowed from the items) to positions, compared exactly: the checks
+ * for an id or name given twice stay linear in the number of items (a
+ * linear search each was quadratic: 100,000 detectors took minutes).
+ */
+typedef struct idindex {
+	const char **keys;
+	size_t *vals;
+	size_t cap, len;
+} idindex_t;
+
+static size_t idx_slot(const idindex_t *x, const char *key)
+{
+	size_t i = ips_fnv1a(IPS_FNV_INIT, key, strlen(key)) & (x->cap - 1);
+	while (x->keys[i] && strcmp(x->keys[i], key))
+		i = (i + 1) & (x->cap - 1);
+	return i;
+}
+
+static bool idx_get(const idindex_t *x, const char *key, size_t *val)
+{
+	if (!x->cap)
+		return false;
+	size_t i = idx_slot(x, key);
+	if (!x->keys[i])
+		return false;
+	*val = x->vals[i];
+	return true;
+}
+
+static void idx_put(idindex_t *x, const char *key, size_t val)
+{
+	if ((x->len + 1) * 2 > x->cap) {
+		idindex_t n = {0};
+		n.cap = x->cap ? x->cap * 2 : 256;
+		n.keys = ips_xcalloc(n.cap, sizeof *n.keys);
+		n.vals = ips_xcalloc(n.cap, sizeof *n.vals);
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->keys[i])
+				idx_put(&n, x->keys[i], x->vals[i]);
+		free(x->keys);
+		free(x->vals);
+		*x = n;
+	}
+	size_t i = idx_slot(x, key);
+	if (!x->keys[i])
+		x->len++;
+	x->keys[i] = key;
+	x->vals[i] = val;
+}
+
+static void idx_free(idindex_t *x)
+{
+	free(x->keys);
+	free(x->vals);
+	memset(x, 0, sizeof *x);
+}
+
 /* ---- the rule set ------------------------------------------------------ */
 
 struct ips_rules {
@@ -197,6 +255,8 @@ struct ips_rules {
 	ips_vec_t lookups;      /* ips_lookup_example_t * */
 	strmap_t by_name;       /* name and aliases -> entry */
 	strmap_t by_message;    /* normalised message -> entry */
+	idindex_t entry_at;     /* name -> index into entries (until finalize sorts them) */
+	idindex_t detector_at;  /* id -> index into detectors (likewise) */
 	const ips_entry_t *by_code[16384];
 	bool finalized;
 };
@@ -329,6 +389,8 @@ void ips_rules_free(ips_rules_t *r)
 	ips_vec_free(&r->correlations);
 	strmap_free(&r->by_name);
 	strmap_free(&r->by_message);
+	idx_free(&r->entry_at);
+	idx_free(&r->detector_at);
 	free(r);
 }
 
@@ -747,27 +809,37 @@ static ips_correlation_t *parse_correlation(yctx_t *y, yaml_node_t *n)
 /* Insert, replacing an item with the same key (an earlier file's, or a built-in). */
 static void put_entry(ips_rules_t *r, ips_entry_t *e)
 {
-	for (size_t i = 0; i < r->entries.len; i++) {
-		ips_entry_t *o = r->entries.items[i];
-		if (strcmp(o->name, e->name) == 0) {
-			entry_free(o);
-			r->entries.items[i] = e;
-			return;
-		}
+	if (r->entry_at.len != r->entries.len) { /* sorted since: index again */
+		idx_free(&r->entry_at);
+		for (size_t i = 0; i < r->entries.len; i++)
+			idx_put(&r->entry_at, ((ips_entry_t *)r->entries.items[i])->name, i);
 	}
+	size_t i;
+	if (idx_get(&r->entry_at, e->name, &i)) {
+		entry_free(r->entries.items[i]);
+		r->entries.items[i] = e;
+		idx_put(&r->entry_at, e->name, i); /* the key is the new item's */
+		return;
+	}
+	idx_put(&r->entry_at, e->name, r->entries.len);
 	ips_vec_push(&r->entries, e);
 }
 
 static void put_detector(ips_rules_t *r, ips_detector_t *d)
 {
-	for (size_t i = 0; i < r->detectors.len; i++) {
-		ips_detector_t *o = r->detectors.items[i];
-		if (strcmp(o->id, d->id) == 0) {
-			detector_free(o);
-			r->detectors.items[i] = d;
-			return;
-		}
+	if (r->detector_at.len != r->detectors.len) {
+		idx_free(&r->detector_at);
+		for (size_t i = 0; i < r->detectors.len; i++)
+			idx_put(&r->detector_at, ((ips_detector_t *)r->detectors.items[i])->id, i);
 	}
+	size_t i;
+	if (idx_get(&r->detector_at, d->id, &i)) {
+		detector_free(r->detectors.items[i]);
+		r->detectors.items[i] = d;
+		idx_put(&r->detector_at, d->id, i);
+		return;
+	}
+	idx_put(&r->detector_at, d->id, r->detectors.len);
 	ips_vec_push(&r->detectors, d);
 }
 
@@ -784,9 +856,129 @@ static void put_correlation(ips_rules_t *r, ips_correlation_t *c)
 	ips_vec_push(&r->correlations, c);
 }
 
+/*
+ * Bounds checked on libyaml's event stream before the document is built
+ * (docs/security.md): libyaml's loader and scanner slow down with the
+ * nesting depth (100,000 levels took 93 s) and a document keeps an alias as
+ * a reference, so walking it follows every alias again (a 1.1 MB file of
+ * aliases of aliases grew to 2.4 GB). An alias counts the nodes it stands
+ * for, aliases inside them included, and a file may expand at most
+ * MAX_ALIAS_NODES of them in all.
+ */
+#define MAX_YAML_DEPTH 64
+#define MAX_ALIAS_NODES 10000
+#define MAX_DETECTORS 50000
+
+typedef struct yframe {
+	char *anchor;
+	uint64_t nodes;
+} yframe_t;
+
+static bool yaml_bounded(const char *file, const char *data, size_t len, ips_diag_t *d)
+{
+	yaml_parser_t p;
+	if (!yaml_parser_initialize(&p))
+		return true; /* the loader meets the same failure and says so */
+	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
+	yframe_t st[MAX_YAML_DEPTH];
+	int depth = 0;
+	ips_vec_t names = {0}; /* char *: the anchors' names, owned here */
+	idindex_t sizes = {0}; /* anchor -> index into names and nodes */
+	uint64_t *nodes = NULL, expanded = 0;
+	bool ok = true, done = false;
+	while (ok && !done) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&p, &ev))
+			break; /* a syntax error: the loader reports it with its place */
+		int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+		uint64_t size = 0;
+		char *anchor = NULL;
+		bool owned = false;
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth >= MAX_YAML_DEPTH) {
+				ips_diag_add(d, true, file, line, col,
+					     "YAML nested deeper than %d levels", MAX_YAML_DEPTH);
+				ok = false;
+				break;
+			}
+			anchor = (char *)(ev.type == YAML_SEQUENCE_START_EVENT
+						  ? ev.data.sequence_start.anchor
+						  : ev.data.mapping_start.anchor);
+			st[depth].anchor = anchor ? ips_xstrdup(anchor) : NULL;
+			st[depth].nodes = 1;
+			depth++;
+			anchor = NULL;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth) {
+				depth--;
+				size = st[depth].nodes;
+				anchor = st[depth].anchor;
+				owned = true;
+			}
+			break;
+		case YAML_SCALAR_EVENT:
+			size = 1;
+			anchor = (char *)ev.data.scalar.anchor;
+			break;
+		case YAML_ALIAS_EVENT: {
+			size_t at;
+			if (idx_get(&sizes, (const char *)ev.data.alias.anchor, &at))
+				size = nodes[at];
+			expanded += size;
+			if (expanded > MAX_ALIAS_NODES) {
+				ips_diag_add(d, true, file, line, col,
+					     "YAML aliases expand to more than %d nodes in this file",
+					     MAX_ALIAS_NODES);
+				ok = false;
+			}
+			break;
+		}
+		case YAML_DOCUMENT_END_EVENT: /* the loader reads the first document only */
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		if (size && anchor) {
+			size_t at;
+			if (!idx_get(&sizes, anchor, &at)) {
+				at = names.len;
+				ips_vec_push(&names, owned ? anchor : ips_xstrdup(anchor));
+				nodes = ips_xrealloc(nodes, names.len * sizeof *nodes);
+				idx_put(&sizes, names.items[at], at);
+			} else if (owned) {
+				free(anchor);
+			}
+			nodes[at] = size; /* an anchor defined again names the new node */
+		} else if (owned) {
+			free(anchor);
+		}
+		if (size && depth) /* saturating: the limit stops long before */
+			st[depth - 1].nodes = st[depth - 1].nodes + size < st[depth - 1].nodes
+						      ? UINT64_MAX : st[depth - 1].nodes + size;
+		yaml_event_delete(&ev);
+	}
+	while (depth)
+		free(st[--depth].anchor);
+	for (size_t i = 0; i < names.len; i++)
+		free(names.items[i]);
+	ips_vec_free(&names);
+	idx_free(&sizes);
+	free(nodes);
+	yaml_parser_delete(&p);
+	return ok;
+}
+
 ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *data,
 				  size_t len, bool builtin, ips_diag_t *d)
 {
+	if (!yaml_bounded(file, data, len, d))
+		return IPS_E_RULES;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	if (!yaml_parser_initialize(&parser))
@@ -804,6 +996,7 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	/* Collect into local lists first: items of a file with errors are dropped. */
 	ips_vec_t ents = {0}, dets = {0}, cors = {0}, exts = {0}, looks = {0};
+	idindex_t ent_at = {0}, det_at = {0};
 	if (!root) {
 		/* an empty file holds no rules: fine */
 	} else if (root->type != YAML_MAPPING_NODE) {
@@ -825,22 +1018,30 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
 			     it < v->data.sequence.items.top; it++) {
 				yaml_node_t *c = yaml_document_get_node(&doc, *it);
+				size_t at;
 				if (kind == 0) {
 					ips_entry_t *e = parse_entry(&y, c);
 					if (e) {
-						for (size_t i = 0; i < ents.len; i++)
-							if (!strcmp(((ips_entry_t *)ents.items[i])->name, e->name))
-								yerr(&y, c, "entry '%s' is defined twice in this file (first at line %d)",
-								     e->name, ((ips_entry_t *)ents.items[i])->line);
+						if (idx_get(&ent_at, e->name, &at))
+							yerr(&y, c, "entry '%s' is defined twice in this file (first at line %d)",
+							     e->name, ((ips_entry_t *)ents.items[at])->line);
+						else
+							idx_put(&ent_at, e->name, ents.len);
 						ips_vec_push(&ents, e);
 					}
 				} else if (kind == 1) {
+					if (r->detectors.len + dets.len >= MAX_DETECTORS) {
+						yerr(&y, c, "more than %d detectors: the rest of this file was not read",
+						     MAX_DETECTORS);
+						break;
+					}
 					ips_detector_t *dt = parse_detector(&y, c, builtin);
 					if (dt) {
-						for (size_t i = 0; i < dets.len; i++)
-							if (!strcmp(((ips_detector_t *)dets.items[i])->id, dt->id))
-								yerr(&y, c, "detector '%s' is defined twice in this file (first at line %d)",
-								     dt->id, ((ips_detector_t *)dets.items[i])->line);
+						if (idx_get(&det_at, dt->id, &at))
+							yerr(&y, c, "detector '%s' is defined twice in this file (first at line %d)",
+							     dt->id, ((ips_detector_t *)dets.items[at])->line);
+						else
+							idx_put(&det_at, dt->id, dets.len);
 						ips_vec_push(&dets, dt);
 					}
 				} else if (kind == 3) {
@@ -884,6 +1085,8 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 	ips_vec_free(&ents);
 	ips_vec_free(&dets);
 	ips_vec_free(&cors);
+	idx_free(&ent_at);
+	idx_free(&det_at);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return y.failed ? IPS_E_RULES : IPS_OK;
@@ -1385,6 +1588,8 @@ ips_status_t ips_rules_finalize(ips_rules_t *r, ips_diag_t *d)
 		qsort(r->entries.items, r->entries.len, sizeof(void *), cmp_entry);
 	if (r->detectors.len)
 		qsort(r->detectors.items, r->detectors.len, sizeof(void *), cmp_detector);
+	idx_free(&r->entry_at); /* positions changed: built again if more are added */
+	idx_free(&r->detector_at);
 	/* Names first, then aliases, so an alias never hides a real name. */
 	for (size_t i = 0; i < r->entries.len; i++) {
 		ips_entry_t *e = r->entries.items[i];

@@ -34,6 +34,7 @@ void ips_scan_opts_default(ips_scan_opts_t *o)
 	o->match.heap_limit_kib = 20 * 1024;
 	o->archive.max_member_bytes = 64ULL << 30;
 	o->archive.max_ratio = 1000;
+	o->archive.max_input_bytes = 64ULL << 30;
 	o->archive.max_depth = 8;
 }
 
@@ -87,12 +88,14 @@ struct ips_scanner {
 	ips_correlator_t *corr;
 	ips_context_t *ctx;     /* what earlier lines of each negotiation said */
 	int archive_depth;
+	ips_archive_budget_t budget;   /* the top-level container's (--max-input, --max-ratio) */
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
 	ips_state_t *state;     /* cron mode: borrowed */
 	ips_cron_t *cron;
 	const char *container_format; /* the container being walked (cron mode) */
+	const char *cron_path;        /* cron mode: the file of that container */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
 	/* live mode: each finding goes to on_finding once its record is matched */
@@ -204,11 +207,15 @@ const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
 	return s->m;
 }
 
-ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units, bool missing_ok)
+
+ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts)
 {
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->plan = units;
-	s->opts.missing_ok = missing_ok;
+	if (opts) {
+		s->opts.follow_links = opts->follow_links; /* the walk's options */
+		s->opts.missing_ok = opts->missing_ok;
+	}
 	return s;
 }
 
@@ -436,6 +443,30 @@ static void event_free(ips_event_t *e)
  * later records is what a full scan would give, but leave no finding, event
  * or count behind.
  */
+/*
+ * The evidence text of a record: a C string, so a NUL byte would cut it
+ * where it stands; each one is kept visible as U+2400 (SYMBOL FOR NULL).
+ */
+static char *text_copy(const char *rec, size_t n)
+{
+	size_t nul = 0;
+	for (size_t i = 0; i < n; i++)
+		nul += !rec[i];
+	if (!nul)
+		return ips_xstrndup(rec, n);
+	char *t = ips_xmalloc(n + 2 * nul + 1), *o = t;
+	for (size_t i = 0; i < n; i++) {
+		if (rec[i]) {
+			*o++ = rec[i];
+		} else {
+			memcpy(o, "\xE2\x90\x80", 3);
+			o += 3;
+		}
+	}
+	*o = '\0';
+	return t;
+}
+
 static void on_hit(void *ctx, const ips_hit_t *h)
 {
 	ips_sink_t *k = ctx;
@@ -521,7 +552,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 	size_t tl = k->rec_len > TEXT_MAX ? TEXT_MAX : k->rec_len;
 	while (tl && (k->rec[tl - 1] == '\r' || k->rec[tl - 1] == '\n'))
 		tl--;
-	f->text = ips_xstrndup(k->rec, tl);
+	f->text = text_copy(k->rec, tl);
 	/* The id is stable: host, path, offset, rule; a second finding of the
 	 * same rule in the same record also hashes its name. */
 	bool again = false;
@@ -858,7 +889,7 @@ static int scan_member(void *ctx, ips_source_t *member)
 	const char *was;
 	if (s->cron && s->archive_depth == 1 && single_stream(s->container_format) &&
 	    (hn = ips_source_peek(member, SNIFF_BYTES, &head)) > 0 &&
-	    ips_cron_copy_of(s->cron, head, (size_t)hn, &off, &line, &was)) {
+	    s->cron_path && ips_cron_copy_of(s->cron, s->cron_path, head, (size_t)hn, &off, &line, &was)) {
 		cron_read_t cr = {.fd = -1, .offset = off, .line = line, .to_end = true};
 		cr.note = ips_xasprintf("a compressed copy of %s, read up to line %llu in earlier "
 					"runs: only what follows is reported", was,
@@ -888,8 +919,11 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 	const char *outer = s->container_format;
 	s->container_format = format;
 	s->archive_depth++;
+	if (!s->archive_depth)
+		memset(&s->budget, 0, sizeof s->budget); /* a new top-level input */
 	ips_walk_result_t wr;
-	ips_status_t st = ips_archive_walk(src, format, &s->opts.archive, scan_member, s, &wr);
+	ips_status_t st = ips_archive_walk(src, format, &s->opts.archive, &s->budget, scan_member,
+					   s, &wr);
 	s->archive_depth--;
 	s->container_format = outer;
 	in->format = wr.format;
@@ -1113,8 +1147,8 @@ static ips_status_t scan_tail(ips_scanner_t *s, const char *log, const ips_cron_
 		compressed_tail_t z = {.s = s, .log = log, .p = p};
 		ips_walk_result_t wr = {0};
 		if (format)
-			st = ips_archive_walk(src, format, &s->opts.archive, compressed_tail_member, &z,
-					      &wr);
+			st = ips_archive_walk(src, format, &s->opts.archive, NULL,
+					      compressed_tail_member, &z, &wr);
 		if (!z.read)
 			st = input_error(s, p->tail, "%s", wr.error ? wr.error : "cannot be read");
 		else if (st != IPS_OK || z.st != IPS_OK)
@@ -1167,7 +1201,10 @@ static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
 				       : ips_xstrdup("unchanged since the last run");
 			return IPS_OK;
 		}
-		return ips_scanner_scan_source(s, src);
+		s->cron_path = path; /* a compressed copy is checked against its file */
+		ips_status_t st = ips_scanner_scan_source(s, src);
+		s->cron_path = NULL;
+		return st;
 	}
 	size_t first = s->out->inputs.len;
 	ips_cron_restore_windows(s->cron, path, s->corr, first);
@@ -1189,7 +1226,8 @@ static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
 		cr.note = ips_xstrdup("smaller than at the last run (truncated): read from the start");
 		break;
 	case IPS_CRON_REPLACED:
-		cr.note = ips_xstrdup("its first bytes changed since the last run: read from the start");
+		cr.note = ips_xstrdup("its first bytes changed since the last run (or those before "
+				       "where earlier runs stopped): read from the start");
 		break;
 	case IPS_CRON_ROTATED:
 		cr.note = ips_xstrdup("a new file since the last run (rotated): read from the start");
@@ -1322,6 +1360,24 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 	return res;
 }
 
+/* A symbolic link found in a directory: listed with a note, not read. */
+static void link_not_followed(ips_scanner_t *s, const char *path)
+{
+	ips_input_t *in;
+	if (s->plan) { /* --jobs: in its place among the inputs, like an error */
+		in = ips_xcalloc(1, sizeof *in);
+		in->path = ips_xstrdup(path);
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->error = in;
+		ips_vec_push(s->plan, u);
+	} else {
+		in = new_input(s, path);
+	}
+	in->status = IPS_INPUT_OK;
+	in->note = ips_xstrdup("a symbolic link inside a directory: not followed "
+			       "(--follow-links follows it)");
+}
+
 static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct stat *st)
 {
 	for (int i = 0; i < s->depth; i++)
@@ -1360,7 +1416,14 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 		char *sub = ips_xasprintf("%s%s%s", path, (pl && path[pl - 1] == '/') ? "" : "/",
 					  (char *)names.items[i]);
 		struct stat s2;
-		if (stat(sub, &s2) != 0) {
+		/*
+		 * A symbolic link inside a directory can lead anywhere (out of
+		 * the directory, to /etc/shadow): not followed unless
+		 * --follow-links; a link named on the command line is.
+		 */
+		if (!s->opts.follow_links && lstat(sub, &s2) == 0 && S_ISLNK(s2.st_mode)) {
+			link_not_followed(s, sub);
+		} else if (stat(sub, &s2) != 0) {
 			res = input_error(s, sub, "cannot read: %s", strerror(errno));
 		} else if (S_ISDIR(s2.st_mode)) {
 			if (scan_dir(s, sub, &s2) != IPS_OK)

@@ -27,6 +27,7 @@ typedef struct ips_scan_opts {
 	ips_time_t since, until;     /* valid only when given */
 	ips_severity_t min_severity; /* findings below are dropped */
 	const char *source;          /* --source-host: the machine the inputs come from, or NULL */
+	bool follow_links;           /* --follow-links: symbolic links inside directories too */
 	ips_frame_limits_t frame;
 	ips_match_limits_t match;
 	ips_archive_limits_t archive;
@@ -109,7 +110,8 @@ void ips_scan_unit_free(ips_scan_unit_t *u);
  * (ips_scan_unit_t *, owned by the caller); it reads no file. Free it with
  * ips_scanner_free(); ips_scanner_finish() is not for it.
  */
-ips_scanner_t *ips_scanner_new_planner(ips_vec_t *units, bool missing_ok);
+/* The same, walking directories as opts says (--follow-links, --missing-ok). */
+ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts);
 /*
  * Scan into other results: a fresh correlator and context, the matcher kept.
  * Returns the correlator of what was scanned before (the caller frees it),

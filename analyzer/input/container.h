@@ -19,9 +19,24 @@
 
 typedef struct ips_archive_limits {
 	uint64_t max_member_bytes; /* decompressed bytes read from one member */
-	uint64_t max_ratio;        /* decompressed : compressed, checked past 64 MiB */
+	uint64_t max_ratio;        /* decompressed : compressed, the whole input's, past 64 MiB */
+	uint64_t max_input_bytes;  /* decompressed bytes of all members together; 0: no limit */
 	int max_depth;             /* containers inside containers */
 } ips_archive_limits_t;
+
+/*
+ * What one top-level input has given so far, shared by the walks of the
+ * containers nested in it: the compressed bytes read from it (in) and the
+ * decompressed bytes of every member at every level (out), which
+ * max_input_bytes and max_ratio bound. Zero it before the top-level walk.
+ */
+typedef struct ips_archive_budget {
+	uint64_t in, out;
+	int walks;                 /* walks under way (the first one counts in) */
+} ips_archive_budget_t;
+
+/* A valid tar header block: "ustar" magic and a checksum that adds up. */
+bool ips_tar_header_valid(const unsigned char *h, size_t n);
 
 /*
  * The container format of a stream from its first bytes ("gz", "bz2", "xz",
@@ -44,10 +59,16 @@ typedef struct ips_walk_result {
 	bool single;               /* a compressed single stream: one member, no others */
 } ips_walk_result_t;
 
-/* Walk the members of the container src; member names are "NAME!path". */
+/*
+ * Walk the members of the container src; member names are "NAME!path". A
+ * compressed single file ("gz", "bz2", "xz", "zst") is read as one stream
+ * whatever it holds; it is walked as a tar only when its data begins with a
+ * valid tar header. budget: the top-level input's (shared by nested walks),
+ * or NULL for one of this walk's own.
+ */
 ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
-			      const ips_archive_limits_t *lim, ips_member_cb cb, void *ctx,
-			      ips_walk_result_t *res);
+			      const ips_archive_limits_t *lim, ips_archive_budget_t *budget,
+			      ips_member_cb cb, void *ctx, ips_walk_result_t *res);
 
 /*
  * The first n decompressed bytes of the compressed single stream (.gz .bz2
@@ -56,6 +77,11 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
  * as much as it needs; nothing is extracted.
  */
 bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t *got);
+/*
+ * FNV-1a (util.h) of the first n decompressed bytes of the compressed single
+ * stream at path; false when it is not one, is shorter or cannot be read.
+ */
+bool ips_compressed_prefix_fp(const char *path, uint64_t n, uint64_t *fp);
 
 /* libarchive's version string, for --version. */
 const char *ips_archive_version(void);

@@ -119,6 +119,8 @@ size_t ips_time_parse_iso(const char *s, size_t n, ips_time_t *out)
 			om = num(s + j, n - j, 2);
 			j += 2;
 		}
+		if (oh > 23 || om > 59)
+			return 0; /* RFC 3339 time-numoffset: 00-23, 00-59 (+99:99 is no zone) */
 		t.sec = utc_seconds(y, mo, d, h, mi, se) - sign * (oh * 3600 + om * 60);
 		i = j;
 	} else {

@@ -29,12 +29,18 @@ static void cell(FILE *out, const char *s, bool last)
 		fputc('"', out);
 	if (guard)
 		fputc('\'', out);
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"')
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t k = ips_utf8_decode(s + i, len - i, &cp);
+		if (cp == '"')
 			fputc('"', out);
-		/* no control characters (terminal escapes) but line ends, which are quoted */
-		fputc((c < 0x20 && c != '\r' && c != '\n') || c == 0x7f ? ' ' : c, out);
+		/* no control characters (terminal escapes, C1 too) but line ends, which are quoted */
+		if (ips_cp_is_control(cp) && cp != '\r' && cp != '\n')
+			fputc(' ', out);
+		else
+			fwrite(s + i, 1, k, out);
+		i += k;
 	}
 	if (quote)
 		fputc('"', out);

@@ -10,11 +10,7 @@
 
 #include "report/report.h"
 #include "report/report_json.h"
-
-static void print_cb(void *ctx, const char *s, size_t n)
-{
-	fwrite(s, 1, n, (FILE *)ctx);
-}
+#include "report/report_util.h"
 
 void ips_json_key(yajl_gen g, const char *k)
 {
@@ -214,9 +210,11 @@ static ips_status_t write_json(FILE *out, const ips_results_t *res, const ips_ru
 {
 	(void)rules;
 	yajl_gen g = yajl_gen_alloc(NULL);
+	/* valid UTF-8 whatever the inputs held, C1 controls escaped (report_util.h) */
+	ips_utf8_stream_t us = {.out = out, .json = true};
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");
-	yajl_gen_config(g, yajl_gen_print_callback, print_cb, out);
+	yajl_gen_config(g, yajl_gen_print_callback, ips_utf8_stream_write, &us);
 	yajl_gen_map_open(g);
 	ips_json_key(g, "tool");
 	yajl_gen_map_open(g);
@@ -272,6 +270,7 @@ static ips_status_t write_json(FILE *out, const ips_results_t *res, const ips_ru
 	ips_json_summary(g, res);
 	yajl_gen_map_close(g);
 	yajl_gen_free(g);
+	ips_utf8_stream_flush(&us);
 	fputc('\n', out);
 	return ips_report_stream_status(out);
 }

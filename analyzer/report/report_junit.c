@@ -45,6 +45,8 @@ static void x_n(FILE *out, const char *s, bool attr)
 		default:
 			if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF || (cp == 0xFFFD && k == 1))
 				fputs("\xEF\xBF\xBD", out);
+			else if (ips_cp_is_control(cp))
+				fprintf(out, "&#x%X;", (unsigned)cp); /* DEL, C1: inert in a terminal */
 			else
 				fwrite(s + i, 1, k, out);
 		}

@@ -32,7 +32,7 @@ static void md_n(FILE *out, const char *s, size_t max)
 	for (size_t i = 0; i < keep;) {
 		uint32_t cp;
 		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		if (cp < 0x20 || cp == 0x7f) {
+		if (ips_cp_is_control(cp)) {
 			fputc(' ', out);
 		} else if (cp == '_' && i > 0 && i + 1 < keep && isalnum((unsigned char)s[i - 1]) &&
 			   isalnum((unsigned char)s[i + 1])) {
@@ -75,7 +75,7 @@ static void md_code(FILE *out, const char *s, size_t max)
 	for (size_t i = 0; i < keep;) {
 		uint32_t cp;
 		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		if (cp < 0x20 || cp == 0x7f)
+		if (ips_cp_is_control(cp))
 			fputc(' ', out);
 		else if (cp == '|')
 			fputs("\\|", out);

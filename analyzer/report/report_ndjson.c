@@ -32,7 +32,7 @@ static void emit(FILE *out, yajl_gen g, const char *type)
 	fprintf(out, "{\"type\":\"%s\"", type);
 	if (len > 2 && buf[0] == '{') {
 		fputc(',', out);
-		ips_utf8_fwrite(out, (const char *)buf + 1, len - 1);
+		ips_json_fwrite(out, (const char *)buf + 1, len - 1);
 	} else {
 		fputc('}', out);
 	}

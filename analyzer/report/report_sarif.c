@@ -584,7 +584,7 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 		if (c.kind_index[k] != SIZE_MAX)
 			c.kind_index[k] = nrule++;
 
-	ips_utf8_stream_t us = {.out = out};
+	ips_utf8_stream_t us = {.out = out, .json = true};
 	yajl_gen g = yajl_gen_alloc(NULL);
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");

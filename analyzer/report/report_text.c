@@ -4,10 +4,12 @@
  * severe first, with its meaning, the evidence lines (path:line, time,
  * peer) and what to do; then the inputs and a summary line.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
+#include "report/report_util.h"
 
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"
@@ -42,19 +44,16 @@ static int cmp_group(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* Print s cut to n bytes, control characters shown as '?'. */
+/* Print s cut to n bytes, escaped (report_util.h: ips_text_put). */
 static void put_cut(FILE *out, const char *s, size_t n)
 {
-	size_t len = strlen(s);
-	bool cut = len > n;
-	if (cut)
-		len = n;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : (c == '\t' ? ' ' : c), out);
-	}
-	if (cut)
-		fputs("...", out);
+	ips_text_put(out, s, n);
+}
+
+/* A value from the inputs (a name, a field, an error): one line, escaped. */
+static void put(FILE *out, const char *s)
+{
+	ips_text_put(out, s, SIZE_MAX);
 }
 
 static void upper_first(FILE *out, const char *s)
@@ -130,8 +129,10 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 	for (size_t xi = 0; xi < ni; xi++) {
 		const ips_incident_t *x = res->incidents.items[xi];
 		const char *sc = o->color ? sev_color(x->severity) : "";
-		fprintf(out, "%s%sINCIDENT %zu of %zu%s  %s%s%s  %s%s%s\n", xi ? "\n" : "", B, xi + 1,
-			ni, R, sc, upper[x->severity], R, B, x->title, R);
+		fprintf(out, "%s%sINCIDENT %zu of %zu%s  %s%s%s  %s", xi ? "\n" : "", B, xi + 1,
+			ni, R, sc, upper[x->severity], R, B);
+		put(out, x->title);
+		fprintf(out, "%s\n", R);
 		char t1[64], t2[64];
 		ips_time_format(&x->first, t1, sizeof t1);
 		ips_time_format(&x->last, t2, sizeof t2);
@@ -140,7 +141,10 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			fprintf(out, " .. %s", t2);
 		fprintf(out, "   Kind: %s", ips_incident_kind_name(x->kind));
 		for (size_t k = 0; k < x->nkey; k++)
-			fprintf(out, "%s%s=%s", k ? " " : "   Key: ", x->key[k].key, x->key[k].value);
+		{
+			fprintf(out, "%s%s=", k ? " " : "   Key: ", x->key[k].key);
+			put(out, x->key[k].value);
+		}
 		fputc('\n', out);
 		if (x->root) {
 			const ips_entry_t *e = x->root;
@@ -155,8 +159,10 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			}
 		} else {
 			const ips_input_t *in = res->inputs.items[x->input];
-			fprintf(out, "  Started at %s:%llu; nothing followed it within the window.\n",
-				in->path, (unsigned long long)x->line);
+			fputs("  Started at ", out);
+			put(out, in->path);
+			fprintf(out, ":%llu; nothing followed it within the window.\n",
+				(unsigned long long)x->line);
 		}
 		if (x->nfindings) {
 			fprintf(out, "  %sEvidence:%s\n", B, R);
@@ -165,23 +171,33 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 				const ips_input_t *in = res->inputs.items[f->input];
 				char t[64];
 				ips_time_format(&f->time, t, sizeof t);
-				fprintf(out, "    %s:%llu  %s  %s", in->path, (unsigned long long)f->line, t,
+				fputs("    ", out);
+				put(out, in->path);
+				fprintf(out, ":%llu  %s  %s", (unsigned long long)f->line, t,
 					f->entry->name);
 				const char *keys[] = {"peer", "conn", "user", NULL};
 				for (int k = 0; keys[k]; k++) {
 					const char *v = ips_finding_field(f, keys[k]);
-					if (v)
-						fprintf(out, "  %s=%s", keys[k], v);
+					if (v) {
+						fprintf(out, "  %s=", keys[k]);
+						put(out, v);
+					}
 				}
 				fprintf(out, "\n      %s", D);
 				put_cut(out, f->text, 160);
 				fprintf(out, "%s\n", R);
 				const char *why = ips_finding_field(f, "mismatch");
-				if (why)
-					fprintf(out, "      %sWhat differs:%s %s\n", B, R, why);
+				if (why) {
+					fprintf(out, "      %sWhat differs:%s ", B, R);
+					put(out, why);
+					fputc('\n', out);
+				}
 				const char *reason = ips_finding_field(f, "reason");
-				if (reason)
-					fprintf(out, "      Reason given: %s\n", reason);
+				if (reason) {
+					fputs("      Reason given: ", out);
+					put(out, reason);
+					fputc('\n', out);
+				}
 			}
 			if (x->nfindings > o->max_evidence)
 				fprintf(out, "    (+%zu more)\n", x->nfindings - o->max_evidence);
@@ -227,18 +243,28 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 		fprintf(out, "\n%sInputs:%s\n", B, R);
 		for (size_t i = 0; i < res->inputs.len; i++) {
 			const ips_input_t *in = res->inputs.items[i];
-			fprintf(out, "  %s  %s, %llu records, %llu findings, %s", in->path,
+			fputs("  ", out);
+			put(out, in->path);
+			fprintf(out, "  %s, %llu records, %llu findings, %s",
 				in->format ? in->format : "-", (unsigned long long)in->records,
 				(unsigned long long)in->findings, ips_input_status_name(in->status));
-			if (in->error)
-				fprintf(out, ": %s", in->error);
-			if (in->note)
-				fprintf(out, " (%s)", in->note);
+			if (in->error) {
+				fputs(": ", out);
+				put(out, in->error);
+			}
+			if (in->note) {
+				fputs(" (", out);
+				put(out, in->note);
+				fputc(')', out);
+			}
 			fputc('\n', out);
 		}
 	}
-	for (size_t i = 0; i < res->notes.len; i++)
-		fprintf(out, "note: %s\n", (const char *)res->notes.items[i]);
+	for (size_t i = 0; i < res->notes.len; i++) {
+		fputs("note: ", out);
+		put(out, res->notes.items[i]);
+		fputc('\n', out);
+	}
 
 	fputc('\n', out);
 	summary_line(out, res, B, R);
@@ -265,6 +291,7 @@ static ips_status_t write_safe(FILE *out, const ips_results_t *res, const ips_ru
 	ips_status_t st = fn(mem, res, rules, o);
 	if (fclose(mem) != 0)
 		st = IPS_E_NOMEM;
+	size_t run = 0; /* escaped a run at a time (report_util.h), colours kept */
 	for (size_t i = 0; i < len && buf; i++) {
 		unsigned char c = (unsigned char)buf[i];
 		if (c == 0x1b && o->color && i + 1 < len && buf[i + 1] == '[') {
@@ -272,13 +299,16 @@ static ips_status_t write_safe(FILE *out, const ips_results_t *res, const ips_ru
 			while (j < len && ((buf[j] >= '0' && buf[j] <= '9') || buf[j] == ';'))
 				j++;
 			if (j < len && buf[j] == 'm') {
+				ips_text_fwrite(out, buf + run, i - run, true);
 				fwrite(buf + i, 1, j + 1 - i, out);
 				i = j;
+				run = j + 1;
 				continue;
 			}
 		}
-		putc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, out);
 	}
+	if (buf && run < len)
+		ips_text_fwrite(out, buf + run, len - run, true);
 	free(buf);
 	if (st != IPS_OK)
 		return st;

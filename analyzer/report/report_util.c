@@ -293,20 +293,91 @@ size_t ips_utf8_cut(const char *s, size_t len, size_t max)
 	return k;
 }
 
-void ips_utf8_fwrite(FILE *out, const char *s, size_t n)
+/*
+ * The one escaping walk behind every writer: malformed bytes (a lone or
+ * CESU-encoded surrogate included) become U+FFFD, so the output is valid
+ * UTF-8; then by mode: JSON escapes C1 controls as \u0080-\u009f (yajl
+ * escapes C0 itself; in a JSON text only strings hold non-ASCII, so this is
+ * safe on whole output); text shows C0 controls, DEL and C1 controls as '?'
+ * and a tab as a space, line feeds too unless they are the layout's.
+ */
+typedef enum { ESC_UTF8, ESC_JSON, ESC_TEXT, ESC_TEXT_LINES } esc_mode_t;
+
+bool ips_cp_is_control(uint32_t cp)
 {
-	size_t run = 0; /* start of the valid bytes not yet written */
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+static void esc_write(FILE *out, const char *s, size_t n, esc_mode_t mode)
+{
+	size_t run = 0; /* start of the bytes not yet written, all passed as they are */
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t k = ips_utf8_decode(s + i, n - i, &cp);
+		const char *rep = NULL;
+		char esc[8];
 		if (cp == 0xFFFD && k == 1 && (unsigned char)s[i] >= 0x80) {
+			rep = "\xEF\xBF\xBD";
+		} else if (mode == ESC_JSON && cp >= 0x80 && cp <= 0x9F) {
+			snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+			rep = esc;
+		} else if (mode >= ESC_TEXT) {
+			if (cp == '\t')
+				rep = " ";
+			else if (ips_cp_is_control(cp) && !(cp == '\n' && mode == ESC_TEXT_LINES))
+				rep = "?";
+		}
+		if (rep) {
 			fwrite(s + run, 1, i - run, out);
-			fputs("\xEF\xBF\xBD", out);
-			run = i + 1;
+			fputs(rep, out);
+			run = i + k;
 		}
 		i += k;
 	}
 	fwrite(s + run, 1, n - run, out);
+}
+
+void ips_utf8_fwrite(FILE *out, const char *s, size_t n)
+{
+	esc_write(out, s, n, ESC_UTF8);
+}
+
+void ips_json_fwrite(FILE *out, const char *s, size_t n)
+{
+	esc_write(out, s, n, ESC_JSON);
+}
+
+void ips_text_fwrite(FILE *out, const char *s, size_t n, bool keep_newlines)
+{
+	esc_write(out, s, n, keep_newlines ? ESC_TEXT_LINES : ESC_TEXT);
+}
+
+void ips_text_put(FILE *out, const char *s, size_t max)
+{
+	if (!s)
+		return;
+	size_t len = strlen(s);
+	bool cut = len > max;
+	if (cut)
+		len = ips_utf8_cut(s, len, max);
+	esc_write(out, s, len, ESC_TEXT);
+	if (cut)
+		fputs("...", out);
+}
+
+char *ips_text_safe(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem)
+		return ips_xstrdup("?");
+	ips_text_put(mem, s ? s : "", SIZE_MAX);
+	if (fclose(mem) != 0 || !buf) {
+		free(buf);
+		return ips_xstrdup("?");
+	}
+	return buf;
 }
 
 /* Bytes a lead byte announces (0: not a lead byte of a multi-byte character). */
@@ -341,12 +412,12 @@ void ips_utf8_stream_write(void *ctx, const char *s, size_t n)
 		}
 		break;
 	}
-	ips_utf8_fwrite(st->out, s, end);
+	esc_write(st->out, s, end, st->json ? ESC_JSON : ESC_UTF8);
 	free(joined);
 }
 
 void ips_utf8_stream_flush(ips_utf8_stream_t *st)
 {
-	ips_utf8_fwrite(st->out, st->carry, st->ncarry);
+	esc_write(st->out, st->carry, st->ncarry, st->json ? ESC_JSON : ESC_UTF8);
 	st->ncarry = 0;
 }

@@ -84,8 +84,31 @@ size_t ips_utf8_encode(uint32_t cp, char *buf);
 bool ips_utf8_valid(const char *s);
 /* A copy of s with every malformed byte replaced by U+FFFD. */
 char *ips_utf8_sanitize(const char *s);
+/*
+ * Output escaping: every writer passes text that came from the inputs
+ * (names of files and members, log text, field values, errors) through one
+ * of these, so the output is valid UTF-8 (each malformed byte, a lone or
+ * CESU-encoded surrogate included, as U+FFFD) and carries no control
+ * character a terminal would act on.
+ */
 /* Write n bytes of s to out with every malformed byte as U+FFFD. */
 void ips_utf8_fwrite(FILE *out, const char *s, size_t n);
+/* JSON text (whole lines or documents): as ips_utf8_fwrite, and C1
+ * controls (U+0080-U+009F) escaped as \u0080-\u009f. */
+void ips_json_fwrite(FILE *out, const char *s, size_t n);
+/* Text for a terminal: as ips_utf8_fwrite, and C0 controls, DEL and C1
+ * controls shown as '?', a tab as a space; line feeds kept only when
+ * keep_newlines (a writer's own layout, after ips_text_put on names). */
+void ips_text_fwrite(FILE *out, const char *s, size_t n, bool keep_newlines);
+/* One value from the inputs in text: as ips_text_fwrite without line feeds
+ * (a name with a line feed cannot forge a report line); cut at a character
+ * boundary to at most max bytes, then "...". NULL writes nothing. */
+void ips_text_put(FILE *out, const char *s, size_t max);
+/* The same as a new string (caller frees). */
+char *ips_text_safe(const char *s);
+/* A control character a terminal could act on: C0, DEL or C1 (U+0080-U+009F).
+ * Writers with their own quoting (CSV, Markdown, XML) show these visibly. */
+bool ips_cp_is_control(uint32_t cp);
 
 /*
  * A writer for output produced in pieces (a yajl print callback): writes
@@ -94,6 +117,7 @@ void ips_utf8_fwrite(FILE *out, const char *s, size_t n);
  */
 typedef struct ips_utf8_stream {
 	FILE *out;
+	bool json;        /* JSON: C1 controls escaped too (ips_json_fwrite) */
 	char carry[4];
 	size_t ncarry;
 } ips_utf8_stream_t;

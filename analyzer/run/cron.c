@@ -21,13 +21,26 @@ typedef struct done {
 	char *path;
 } done_t;
 
+/*
+ * Every lookup is hashed, so a run costs time linear in its files: by
+ * identity (device, inode), by path, by head fingerprint (its length and
+ * value) and, for containers, by whole-file fingerprint.
+ */
 struct ips_cron {
 	ips_state_t *st;
 	ips_state_input_t *old; /* the records as the run began */
 	size_t nold;
+	ips_u64map_t old_by_id, old_by_path, old_by_head, old_by_whole;
+	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
 	done_t *done;           /* files read in this run */
 	size_t ndone, capdone;
+	ips_u64map_t done_by_id;
 };
+
+static uint64_t path_key(const char *path)
+{
+	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
+}
 
 ips_cron_t *ips_cron_new(ips_state_t *st)
 {
@@ -38,6 +51,15 @@ ips_cron_t *ips_cron_new(ips_state_t *st)
 	for (size_t i = 0; i < c->nold; i++) {
 		c->old[i] = *(const ips_state_input_t *)st->inputs.items[i];
 		c->old[i].path = ips_xstrdup(c->old[i].path);
+		const ips_state_input_t *r = &c->old[i];
+		ips_u64map_add(&c->old_by_path, path_key(r->path), i);
+		if (r->container) {
+			ips_u64map_add(&c->old_by_whole, r->fp, i);
+		} else {
+			ips_u64map_add(&c->old_by_id, ips_u64_pair(r->dev, r->ino), i);
+			ips_u64map_add(&c->old_by_head, ips_u64_pair(r->fplen, r->fp), i);
+			c->head_len[r->fplen] = true;
+		}
 	}
 	return c;
 }
@@ -52,6 +74,11 @@ void ips_cron_free(ips_cron_t *c)
 	for (size_t i = 0; i < c->ndone; i++)
 		free(c->done[i].path);
 	free(c->done);
+	ips_u64map_free(&c->old_by_id);
+	ips_u64map_free(&c->old_by_path);
+	ips_u64map_free(&c->old_by_head);
+	ips_u64map_free(&c->old_by_whole);
+	ips_u64map_free(&c->done_by_id);
 	free(c);
 }
 
@@ -65,6 +92,7 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	id->ino = (uint64_t)st.st_ino;
 	id->size = (uint64_t)st.st_size;
 	id->mtime = (int64_t)st.st_mtime;
+	id->fd = fd;
 	uint64_t want = id->size < IPS_STATE_FP_BYTES ? id->size : IPS_STATE_FP_BYTES;
 	while (id->headlen < want) {
 		ssize_t r = pread(fd, id->head + id->headlen, want - id->headlen, (off_t)id->headlen);
@@ -77,6 +105,42 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	return true;
 }
 
+/* FNV-1a of len bytes of fd from offset `from`, continuing h; false on a short read. */
+static bool range_fp(int fd, uint64_t from, uint64_t len, uint64_t h, uint64_t *out)
+{
+	unsigned char buf[65536];
+	while (len) {
+		size_t want = len < sizeof buf ? (size_t)len : sizeof buf;
+		ssize_t r = pread(fd, buf, want, (off_t)from);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		h = ips_fnv1a(h, buf, (size_t)r);
+		from += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	*out = h;
+	return true;
+}
+
+/* Are the bytes just before where a record stopped still those it read? */
+static bool tail_matches(const ips_state_input_t *r, int fd)
+{
+	if (!r->tflen)
+		return true; /* not known (a version 1 state) or nothing read */
+	uint64_t h;
+	return fd >= 0 && range_fp(fd, r->offset - r->tflen, r->tflen, IPS_FNV_INIT, &h) &&
+	       h == r->tfp;
+}
+
+/* Are all the bytes before where a record stopped those it read? (a copy, exactly) */
+static bool prefix_matches(const ips_state_input_t *r, int fd)
+{
+	uint64_t h;
+	return r->pfp_ok && fd >= 0 && range_fp(fd, 0, r->offset, IPS_FNV_INIT, &h) && h == r->pfp;
+}
+
 /* Does the file start with the bytes a record fingerprinted? */
 static bool head_matches(const unsigned char *head, size_t n, const ips_state_input_t *r)
 {
@@ -85,7 +149,8 @@ static bool head_matches(const unsigned char *head, size_t n, const ips_state_in
 
 static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 {
-	for (size_t i = 0; i < c->ndone; i++)
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->done_by_id, ips_u64_pair(dev, ino), &it, &i))
 		if (c->done[i].dev == dev && c->done[i].ino == ino)
 			return c->done[i].path;
 	return NULL;
@@ -102,15 +167,26 @@ static void mark_done(ips_cron_t *c, const ips_cron_id_t *id, const char *path)
 	c->done[c->ndone].dev = id->dev;
 	c->done[c->ndone].ino = id->ino;
 	c->done[c->ndone].path = ips_xstrdup(path);
+	ips_u64map_add(&c->done_by_id, ips_u64_pair(id->dev, id->ino), c->ndone);
 	c->ndone++;
 }
 
+/*
+ * The record last at this path: records are kept per file, so a log and the
+ * rotated files it was may all have carried the path; the latest one (by
+ * modification time) is the file the path held at the last run.
+ */
 static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 {
-	for (size_t i = 0; i < c->nold; i++)
-		if (!strcmp(c->old[i].path, path))
-			return &c->old[i];
-	return NULL;
+	const ips_state_input_t *best = NULL;
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->old_by_path, path_key(path), &it, &i)) {
+		const ips_state_input_t *r = &c->old[i];
+		if (!strcmp(r->path, path) && (!best || r->mtime > best->mtime ||
+					      (r->mtime == best->mtime && r > best)))
+			best = r;
+	}
+	return best;
 }
 
 /* The file an earlier run read, by inode and head, no smaller than then; this path's first. */
@@ -118,10 +194,19 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 					  const ips_cron_id_t *id)
 {
 	const ips_state_input_t *best = NULL;
-	for (size_t i = 0; i < c->nold; i++) {
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->old_by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
 		const ips_state_input_t *r = &c->old[i];
 		if (r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
-		    !head_matches(id->head, id->headlen, r))
+		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
+			continue;
+		/*
+		 * Written to but no larger: a log only grows, so this is a file
+		 * replaced in place; all its bytes must be those read, not the
+		 * head and the tail only (the cost falls on such files alone).
+		 */
+		if (id->size == r->size && id->mtime != r->mtime && r->pfp_ok &&
+		    !prefix_matches(r, id->fd))
 			continue;
 		if (!strcmp(r->path, path))
 			return r;
@@ -131,20 +216,49 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 	return best;
 }
 
-/* A file read before under another inode with the same head: the one read furthest. */
+/*
+ * A file read before under another inode whose bytes up to where it was read
+ * are all the same (their hash is the record's pfp): the one read furthest.
+ * verify(r) checks that, the head only picks the candidates; a copy that
+ * differs anywhere before that point is no copy (read from its start).
+ */
+typedef bool (*copy_check_t)(const ips_state_input_t *r, const void *ctx);
+
 static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char *head, size_t n,
-					uint64_t size, const ips_cron_id_t *self)
+					uint64_t size, const ips_cron_id_t *self,
+					copy_check_t verify, const void *ctx)
 {
 	const ips_state_input_t *best = NULL;
-	for (size_t i = 0; i < c->nold; i++) {
-		const ips_state_input_t *r = &c->old[i];
-		if (r->container || r->fplen < COPY_MIN_HEAD || size < r->offset ||
-		    (self && r->dev == self->dev && r->ino == self->ino) || !head_matches(head, n, r))
+	/* the head's hash at each length an old record fingerprinted, in one pass */
+	uint64_t h = IPS_FNV_INIT;
+	size_t max = n < IPS_STATE_FP_BYTES ? n : IPS_STATE_FP_BYTES;
+	for (size_t len = 0; len <= max; len++) {
+		if (len)
+			h = ips_fnv1a(h, head + len - 1, 1);
+		if (len < COPY_MIN_HEAD || !c->head_len[len])
 			continue;
-		if (!best || r->offset > best->offset)
-			best = r;
+		size_t it = 0, i;
+		while (ips_u64map_next(&c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
+			const ips_state_input_t *r = &c->old[i];
+			if (r->container || r->fplen != len || r->fp != h || size < r->offset ||
+			    !r->pfp_ok || (self && r->dev == self->dev && r->ino == self->ino))
+				continue;
+			if ((!best || r->offset > best->offset) && verify(r, ctx))
+				best = r;
+		}
 	}
 	return best;
+}
+
+static bool copy_check_fd(const ips_state_input_t *r, const void *ctx)
+{
+	return prefix_matches(r, *(const int *)ctx);
+}
+
+static bool copy_check_compressed(const ips_state_input_t *r, const void *ctx)
+{
+	uint64_t h;
+	return r->pfp_ok && ips_compressed_prefix_fp(ctx, r->offset, &h) && h == r->pfp;
 }
 
 /* Identify `name` into *t: 1 a candidate, 0 unreadable or the log itself, -1 read in
@@ -154,23 +268,45 @@ static int identify_candidate(ips_cron_t *c, const char *name, const ips_cron_id
 {
 	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	bool ok = fd >= 0 && ips_cron_identify(fd, t);
-	if (fd >= 0)
+	int k = !ok || (t->dev == cur->dev && t->ino == cur->ino) ? 0
+		: done_path(c, t->dev, t->ino) ? -1 : 1;
+	if (k != 1 && fd >= 0) {
 		close(fd);
-	if (!ok || (t->dev == cur->dev && t->ino == cur->ino))
-		return 0;
-	return done_path(c, t->dev, t->ino) ? -1 : 1;
+		t->fd = -1;
+	}
+	return k; /* 1: t->fd stays open for the caller's checks, who closes it */
 }
 
 /* Is `name` the previous file of a log (last read as *prev)? 1 yes (p->tail set when
  * it has unread data), 0 no, -1 it was read in this run already. */
+static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
+				  ips_cron_id_t *t, ips_cron_plan_t *p);
+
 static int tail_candidate(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
 			  const ips_cron_id_t *cur, ips_cron_id_t *t, ips_cron_plan_t *p)
 {
 	int k = identify_candidate(c, name, cur, t);
 	if (k != 1)
 		return k;
-	/* renamed (the same inode) or copied (copytruncate): it starts as prev did */
+	k = tail_candidate_checked(c, name, prev, t, p);
+	close(t->fd);
+	t->fd = -1;
+	return k;
+}
+
+static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_state_input_t *prev,
+				  ips_cron_id_t *t, ips_cron_plan_t *p)
+{
+	/*
+	 * renamed (the same inode: its head and the bytes before the offset
+	 * as they were) or copied (copytruncate: every byte before the offset
+	 * as it was), so the rest is what earlier runs did not read
+	 */
 	if (!head_matches(t->head, t->headlen, prev) || t->size < prev->offset)
+		return 0;
+	bool renamed = t->dev == prev->dev && t->ino == prev->ino;
+	if (renamed ? !tail_matches(prev, t->fd)
+		    : (prev->pfp_ok ? !prefix_matches(prev, t->fd) : !tail_matches(prev, t->fd)))
 		return 0;
 	/*
 	 * Known in its own right too (read under its name, or an inode reused
@@ -198,11 +334,17 @@ static int compressed_tail_candidate(ips_cron_t *c, const char *name,
 	int k = identify_candidate(c, name, cur, t);
 	if (k != 1)
 		return k;
+	close(t->fd);
+	t->fd = -1;
 	if (!prev->fplen)
 		return 0; /* an empty head would match any file */
 	unsigned char head[IPS_STATE_FP_BYTES];
 	size_t got = 0;
 	if (!ips_compressed_head(name, head, prev->fplen, &got) || !head_matches(head, got, prev))
+		return 0;
+	/* all of it up to where earlier runs stopped, not its head only */
+	uint64_t h;
+	if (prev->pfp_ok && (!ips_compressed_prefix_fp(name, prev->offset, &h) || h != prev->pfp))
 		return 0;
 	p->tail = ips_xstrdup(name);
 	p->tail_offset = prev->offset;
@@ -309,15 +451,7 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 	if (done) {
 		p->how = IPS_CRON_AGAIN;
 		p->was = ips_xstrdup(done);
-		/* this path continues from what the other read */
-		const ips_state_input_t *r = ips_state_input(c->st, done, false);
-		if (r && strcmp(done, path)) {
-			ips_state_input_t copy = *r;
-			ips_state_input_t *n = ips_state_input(c->st, path, true);
-			copy.path = n->path;
-			*n = copy;
-		}
-		return;
+		return; /* one record per file: nothing to copy for the second name */
 	}
 	const ips_state_input_t *r = same_file(c, path, id);
 	if (r) {
@@ -335,7 +469,7 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		find_tail(c, path, prev, id, p); /* copytruncate: the copy has the rest */
 		return;
 	}
-	r = copy_of(c, id->head, id->headlen, id->size, id);
+	r = copy_of(c, id->head, id->headlen, id->size, id, copy_check_fd, &id->fd);
 	if (r) {
 		p->how = IPS_CRON_GROWN;
 		p->copy = true;
@@ -362,9 +496,12 @@ void ips_cron_plan_free(ips_cron_plan_t *p)
 	memset(p, 0, sizeof *p);
 }
 
-static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron_id_t *id)
+static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+				  bool container)
 {
-	ips_state_input_t *r = ips_state_input(c->st, path, true);
+	ips_state_input_t *r = container ? ips_state_container(c->st, path, true)
+			       : ips_state_input_id(c->st, id->dev, id->ino, path, true);
+	ips_state_set_path(c->st, r, path);
 	r->dev = id->dev;
 	r->ino = id->ino;
 	r->size = id->size;
@@ -377,12 +514,32 @@ static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron
 void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
 		     uint64_t line)
 {
-	ips_state_input_t *r = record(c, path, id);
+	if (offset > id->size)
+		offset = id->size;
+	/* the hash of everything before offset: continued from the record of
+	 * this same file, else over the whole prefix (read from the page cache) */
+	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
+	uint64_t from = 0, h = IPS_FNV_INIT;
+	if (was && !was->container && was->pfp_ok && was->dev == id->dev && was->ino == id->ino &&
+	    was->offset <= offset) {
+		from = was->offset;
+		h = was->pfp;
+	}
+	bool pfp_ok = range_fp(id->fd, from, offset - from, h, &h);
+	uint32_t tl = offset < IPS_STATE_FP_BYTES ? (uint32_t)offset : IPS_STATE_FP_BYTES;
+	uint64_t th = 0;
+	if (!range_fp(id->fd, offset - tl, tl, IPS_FNV_INIT, &th))
+		tl = 0;
+	ips_state_input_t *r = record(c, path, id, false);
 	r->container = false;
 	r->fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen);
 	r->fplen = id->headlen;
-	r->offset = offset < id->size ? offset : id->size;
+	r->offset = offset;
 	r->line = line;
+	r->tfp = th;
+	r->tflen = tl;
+	r->pfp = h;
+	r->pfp_ok = pfp_ok;
 }
 
 bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_id_t *id,
@@ -393,7 +550,8 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	*was = NULL;
 	bool have = ips_state_fingerprint_whole(fd, id->size, &fp, &fplen);
 	const ips_state_input_t *found = NULL;
-	for (size_t i = 0; have && i < c->nold; i++) {
+	size_t it = 0, i;
+	while (have && ips_u64map_next(&c->old_by_whole, fp, &it, &i)) {
 		const ips_state_input_t *r = &c->old[i];
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
 			continue;
@@ -402,8 +560,11 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	}
 	if (found && strcmp(found->path, path))
 		*was = found->path;
-	ips_state_input_t *r = record(c, path, id);
+	ips_state_input_t *r = record(c, path, id, true);
 	r->container = true;
+	r->tflen = 0;
+	r->tfp = 0;
+	r->pfp_ok = false;
 	r->fp = fp;
 	r->fplen = fplen;
 	r->offset = id->size;
@@ -413,10 +574,11 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	return found != NULL;
 }
 
-bool ips_cron_copy_of(const ips_cron_t *c, const unsigned char *head, size_t n, uint64_t *offset,
-		      uint64_t *line, const char **was)
+bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
+		      uint64_t *offset, uint64_t *line, const char **was)
 {
-	const ips_state_input_t *r = copy_of(c, head, n, UINT64_MAX, NULL);
+	const ips_state_input_t *r = copy_of(c, head, n, UINT64_MAX, NULL, copy_check_compressed,
+					     path);
 	if (!r)
 		return false;
 	*offset = r->offset;
@@ -476,21 +638,38 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 		}
 		ips_state_remove_journal(c->st, i);
 	}
-	for (size_t i = 0; i < c->st->inputs.len;) {
-		const ips_state_input_t *r = c->st->inputs.items[i];
+	/*
+	 * A record not touched in this run whose file is gone from its path
+	 * (removed, or the path now holds another file: a rotated log's
+	 * record) is forgotten once the file had not changed for KEEP_DAYS.
+	 * One pass, the kept records compacted in order: linear in the records.
+	 */
+	ips_vec_t *v = &c->st->inputs;
+	size_t keep = 0;
+	for (size_t i = 0; i < v->len; i++) {
+		ips_state_input_t *r = v->items[i];
 		struct stat st;
-		if (r->seen || stat(r->path, &st) == 0 || errno != ENOENT ||
-		    now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
-			i++;
+		bool there = stat(r->path, &st) == 0;
+		bool same = there && (r->container || (!r->dev && !r->ino) ||
+				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
+		/* times from the state are within +-2^40 (state.c): no overflow */
+		bool gone = !there ? errno == ENOENT : !same;
+		if (r->seen || !gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
+			v->items[keep++] = r;
 			continue;
 		}
-		for (size_t j = 0; j < c->st->windows.len;) {
+		/* its windows go too when nothing is at the path any more (a file
+		 * there now owns the windows kept under the path) */
+		for (size_t j = 0; !there && j < c->st->windows.len;) {
 			const ips_state_window_t *w = c->st->windows.items[j];
 			if (!strcmp(w->path, r->path))
 				ips_state_remove_window(c->st, j);
 			else
 				j++;
 		}
-		ips_state_remove_input(c->st, i);
+		free(r->path);
+		free(r);
 	}
+	v->len = keep;
+	c->st->index_stale = true;
 }

@@ -3,11 +3,12 @@
  * cron.h - cron mode (--state): for each input file, what is new since the
  * last run, decided from the records of the state file (state.h).
  *
- * A file is known by its device and inode, its size and a fingerprint of its
- * first bytes. The same file, grown, continues where earlier runs stopped,
- * even under another name (rotated by renaming); a file whose first bytes
- * equal those of a file read before is a copy of it (logrotate copytruncate)
- * and continues there too. A file that shrank, whose first bytes changed, or
+ * A file is known by its device and inode, its size and fingerprints of its
+ * first bytes and of the bytes just before where earlier runs stopped. The
+ * same file, grown, continues there, even under another name (rotated by
+ * renaming); a file under another inode continues there only when all its
+ * bytes up to that point hash as those earlier runs read (a copy: logrotate
+ * copytruncate, compress), so no record it holds is skipped unseen. A file that shrank, whose first bytes changed, or
  * that is another file at the path is read from its start, after the unread
  * rest of the previous file where that can be found (PATH.1 or PATH.0 in the
  * same directory, or compressed: PATH.1.gz and the like). Containers are
@@ -37,6 +38,7 @@ typedef struct ips_cron_id {
 	int64_t mtime;
 	unsigned char head[IPS_STATE_FP_BYTES]; /* its first bytes */
 	uint32_t headlen;                       /* min(size, IPS_STATE_FP_BYTES) */
+	int fd;                                 /* the open file (borrowed), for checks */
 } ips_cron_id_t;
 
 typedef enum ips_cron_how {
@@ -93,7 +95,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
  * earlier run read (logrotate's compress)? Then *offset and *line say how
  * far, *was (borrowed) which file. Only heads of at least 64 bytes count.
  */
-bool ips_cron_copy_of(const ips_cron_t *c, const unsigned char *head, size_t n,
+bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
 		      uint64_t *offset, uint64_t *line, const char **was);
 
 /*

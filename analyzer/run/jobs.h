@@ -37,9 +37,10 @@
  * units); *total gets the bytes of the regular files among them.
  */
 void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, uint64_t *total);
-/* The same with --missing-ok, and the local journal (--journal) last. */
-void ips_jobs_plan_ex(const char *const *paths, size_t npaths, bool missing_ok, bool journal,
-		      ips_vec_t *units, uint64_t *total);
+/* The same, walking directories as opts says (--follow-links, --missing-ok; opts may be
+ * NULL), with the local journal (--journal) last. */
+void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_opts_t *opts,
+			bool journal, ips_vec_t *units, uint64_t *total);
 
 /*
  * How many threads to use for units: `jobs` when given (>= 1), else, with

@@ -22,6 +22,7 @@
 typedef struct mfind {
 	ips_finding_t f;          /* input is resolved at the end */
 	char *source, *path;
+	char *from;               /* FILE:LINE of the NDJSON record */
 	uint64_t seq;             /* order first read: a record's findings keep theirs */
 } mfind_t;
 
@@ -45,11 +46,16 @@ struct ips_merge {
 	ips_vec_t dets;           /* ips_detector_t *: rules the rules lack */
 	ips_vec_t names;          /* char *: input format names no framer has (containers) */
 	ips_vec_t errors;         /* char * */
-	size_t nerrors;
+	size_t nerrors;           /* problems: lines skipped, and conflicts */
+	size_t nskipped;          /* of them, lines skipped */
+	char *first_skipped;
 	uint64_t seq;
 	uint64_t conflicts;       /* same id, another record */
 	uint64_t redelivered;     /* another id, the same record (host, time, rule, text) */
 	ips_vec_t aliases;        /* alias_t *: the id of a dropped copy -> the id kept */
+	ips_vec_t clashes;        /* mfind_t *: the losing side of each conflict */
+	const char *cur_name;     /* the NDJSON file being read, and its line */
+	uint64_t cur_line;
 	uint64_t unknown_types;
 	uint64_t filtered;
 	int depth;
@@ -99,8 +105,13 @@ static void mfind_free(mfind_t *x)
 	free(x->f.text);
 	free(x->source);
 	free(x->path);
+	free(x->from);
 	free(x);
 }
+
+typedef struct clash {
+	char *source, *path, *msg;
+} clash_t;
 
 static void mwin_free(mwin_t *x)
 {
@@ -145,6 +156,15 @@ void ips_merge_free(ips_merge_t *m)
 	}
 	for (size_t i = 0; i < m->errors.len; i++)
 		free(m->errors.items[i]);
+	free(m->first_skipped);
+	for (size_t i = 0; i < m->clashes.len; i++) {
+		clash_t *k = m->clashes.items[i];
+		free(k->source);
+		free(k->path);
+		free(k->msg);
+		free(k);
+	}
+	ips_vec_free(&m->clashes);
 	for (size_t i = 0; i < m->names.len; i++)
 		free(m->names.items[i]);
 	for (size_t i = 0; i < m->aliases.len; i++)
@@ -179,20 +199,29 @@ const char *ips_merge_error_at(const ips_merge_t *m, size_t i)
 static void add_error(ips_merge_t *m, const char *name, uint64_t line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void add_error(ips_merge_t *m, const char *name, uint64_t line, const char *fmt, ...)
+static void push_error(ips_merge_t *m, const char *name, uint64_t line, const char *msg)
 {
 	m->nerrors++;
 	if (m->errors.len >= MAX_ERRORS)
 		return;
+	if (line)
+		ips_vec_push(&m->errors, ips_xasprintf("%s:%llu: %s", name, (unsigned long long)line, msg));
+	else
+		ips_vec_push(&m->errors, ips_xasprintf("%s: %s", name, msg));
+}
+
+/* A line (or a file) that could not be read: skipped, named. */
+static void add_error(ips_merge_t *m, const char *name, uint64_t line, const char *fmt, ...)
+{
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (line)
-		ips_vec_push(&m->errors, ips_xasprintf("%s:%llu: %s", name, (unsigned long long)line, msg));
-	else
-		ips_vec_push(&m->errors, ips_xasprintf("%s: %s", name, msg));
+	if (!m->nskipped++)
+		m->first_skipped = line ? ips_xasprintf("%s:%llu: %s", name, (unsigned long long)line, msg)
+					: ips_xasprintf("%s: %s", name, msg);
+	push_error(m, name, line, msg);
 }
 
 /* ---- reading one record ------------------------------------------------ */
@@ -402,12 +431,16 @@ static int cmp_str(const char *a, const char *b)
 
 /*
  * Two records with one id: the same record read by two runs (keep either),
- * or a rotated log or two machines' logs that share a path. Which is kept
- * must not depend on the order of the files: more fields first (a run that
- * saw the negotiation's earlier lines knows more), then the content.
+ * or a rotated log or two machines' logs that share a path, or a forged
+ * line. Which is kept must not depend on the order of the files: the higher
+ * severity first (a forged record must not turn an error into info), then
+ * more fields (a run that saw the negotiation's earlier lines knows more),
+ * then the content.
  */
 static int cmp_content(const mfind_t *a, const mfind_t *b)
 {
+	if (a->f.severity != b->f.severity)
+		return a->f.severity > b->f.severity ? -1 : 1;
 	if (a->f.nfields != b->f.nfields)
 		return a->f.nfields > b->f.nfields ? -1 : 1;
 	if (a->f.time.valid != b->f.time.valid || a->f.time.sec != b->f.time.sec ||
@@ -435,6 +468,52 @@ static int cmp_content(const mfind_t *a, const mfind_t *b)
 	    (c = strcmp(a->path, b->path)) || (c = strcmp(a->f.det->id, b->f.det->id)))
 		return c;
 	return strcmp(a->f.entry->name, b->f.entry->name);
+}
+
+/*
+ * What makes two records of one id different findings, not the same one
+ * read twice (more fields is not: a longer view of the same line); NULL
+ * when nothing does.
+ */
+static const char *conflict(const mfind_t *a, const mfind_t *b)
+{
+	if (a->f.severity != b->f.severity)
+		return "severity";
+	if (cmp_str(a->f.text, b->f.text))
+		return "text";
+	if (a->f.time.valid != b->f.time.valid || a->f.time.sec != b->f.time.sec ||
+	    a->f.time.nsec != b->f.time.nsec)
+		return "time";
+	if (strcmp(a->f.det->id, b->f.det->id) || strcmp(a->f.entry->name, b->f.entry->name))
+		return "rule or name";
+	if (a->f.line != b->f.line || strcmp(a->path, b->path) || cmp_str(a->source, b->source))
+		return "place";
+	return NULL;
+}
+
+#define MAX_CLASHES 1000
+
+/* A conflict: named on stderr, in the notes and on the inputs of both records. */
+static void add_clash(ips_merge_t *m, const mfind_t *x, const mfind_t *have, const char *what,
+		      const mfind_t *kept)
+{
+	m->conflicts++;
+	char *msg = ips_xasprintf("finding %s: the records at %s and %s have the same id but "
+				  "differ in %s: the one at %s (severity %s) was kept", x->f.id,
+				  have->from, x->from, what, kept->from,
+				  ips_severity_name(kept->f.severity));
+	push_error(m, m->cur_name ? m->cur_name : "-", m->cur_line, msg);
+	const mfind_t *side[2] = {x, have};
+	for (int i = 0; i < 2 && m->clashes.len < MAX_CLASHES; i++) {
+		if (i && !cmp_str(x->source, have->source) && !strcmp(x->path, have->path))
+			break;
+		clash_t *k = ips_xcalloc(1, sizeof *k);
+		k->source = dup_or_null(side[i]->source);
+		k->path = ips_xstrdup(side[i]->path);
+		k->msg = ips_xstrdup(msg);
+		ips_vec_push(&m->clashes, k);
+	}
+	free(msg);
 }
 
 static bool read_finding(ips_merge_t *m, yajl_val o, const char **why)
@@ -488,12 +567,16 @@ static bool read_finding(ips_merge_t *m, yajl_val o, const char **why)
 	x->f.det = find_detector(m, rule);
 	x->f.entry = find_entry(m, o, name, s);
 
+	x->from = ips_xasprintf("%s:%llu", m->cur_name ? m->cur_name : "-",
+				(unsigned long long)m->cur_line);
+
 	size_t slot = id_slot(m, x->f.id);
 	if (m->slots[slot]) {
 		mfind_t **have = (mfind_t **)&m->finds.items[m->slots[slot] - 1];
 		int c = cmp_content(x, *have);
-		if (c && (cmp_str(x->f.text, (*have)->f.text) || x->f.time.sec != (*have)->f.time.sec))
-			m->conflicts++;
+		const char *what = conflict(x, *have);
+		if (what)
+			add_clash(m, x, *have, what, c < 0 ? x : *have);
 		if (c < 0) { /* the new one is preferred: it takes the place, not the order */
 			x->seq = (*have)->seq;
 			mfind_free(*have);
@@ -559,10 +642,46 @@ static bool read_window(ips_merge_t *m, yajl_val o, const char **why)
 	return true;
 }
 
+#define MAX_JSON_DEPTH 64
+
+/*
+ * The nesting depth of a JSON text, counted outside strings, up to the
+ * first point past max (yajl's tree parser, and yajl_tree_free, recurse once
+ * per level: a million '[' overflow the stack). Returns the offset where
+ * the limit is passed, or -1 when it is not.
+ */
+static long too_deep(const char *s, int max)
+{
+	int depth = 0;
+	bool str = false;
+	for (const char *p = s; *p; p++) {
+		if (str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				str = false;
+		} else if (*p == '"') {
+			str = true;
+		} else if (*p == '[' || *p == '{') {
+			if (++depth > max)
+				return p - s;
+		} else if ((*p == ']' || *p == '}') && depth) {
+			depth--;
+		}
+	}
+	return -1;
+}
+
 /* One line: a record of ours, or an error (false, with why). */
 static bool read_record(ips_merge_t *m, const char *line, char *why, size_t whyn)
 {
 	char err[256] = "";
+	long deep = too_deep(line, MAX_JSON_DEPTH);
+	if (deep >= 0) {
+		snprintf(why, whyn, "JSON nested deeper than %d levels (at column %ld): not a record "
+			 "of an ipsec-scan report", MAX_JSON_DEPTH, deep + 1);
+		return false;
+	}
 	yajl_val o = yajl_tree_parse(line, err, sizeof err);
 	if (!o) {
 		char *nl = strchr(err, '\n');
@@ -641,6 +760,8 @@ ips_status_t ips_merge_add_stream(ips_merge_t *m, FILE *f, const char *name)
 				bad++;
 			} else if (len) {
 				line.data[len] = '\0';
+				m->cur_name = name;
+				m->cur_line = lineno;
 				if (!read_record(m, line.data, why, sizeof why)) {
 					add_error(m, name, lineno, "%s; line skipped", why);
 					bad++;
@@ -1103,6 +1224,11 @@ static size_t place_windows(ips_merge_t *m, ips_results_t *out, ips_correlator_t
 	return missing;
 }
 
+bool ips_merge_conflicted(const ips_merge_t *m)
+{
+	return m->conflicts > 0;
+}
+
 void ips_merge_finish(ips_merge_t *m, ips_results_t *out)
 {
 	dedup_content(m);
@@ -1117,17 +1243,30 @@ void ips_merge_finish(ips_merge_t *m, ips_results_t *out)
 	size_t missing = place_windows(m, out, c);
 	ips_correlator_finish(c);
 	ips_correlator_free(c);
-	if (m->nerrors)
+	if (m->nskipped)
 		ips_vec_push(&out->notes,
 			     ips_xasprintf("merge: %zu problem(s) reading the NDJSON files, those lines "
 					   "skipped (first: %s)",
-					   m->nerrors, (const char *)m->errors.items[0]));
+					   m->nskipped, m->first_skipped));
 	if (m->conflicts)
 		ips_vec_push(&out->notes,
-			     ips_xasprintf("merge: %llu finding id(s) seen with another record (a log "
-					   "rotated under the same name, or machines sharing a path "
-					   "without --source-host): one record of each was kept",
-					   (unsigned long long)m->conflicts));
+			     ips_xasprintf("merge: %llu finding id(s) seen with records that differ (a "
+					   "log rotated under the same name, machines sharing a path "
+					   "without --source-host, or a forged line): the one of higher "
+					   "severity was kept; first: %s",
+					   (unsigned long long)m->conflicts,
+					   m->clashes.len ? ((clash_t *)m->clashes.items[0])->msg : "?"));
+	for (size_t i = 0; i < m->clashes.len; i++) {
+		const clash_t *k = m->clashes.items[i];
+		long at = input_of(out, k->source, k->path);
+		if (at < 0)
+			continue;
+		ips_input_t *in = out->inputs.items[at];
+		if (!in->error)
+			in->error = ips_xstrdup(k->msg);
+		if (in->status == IPS_INPUT_OK || in->status == IPS_INPUT_EMPTY)
+			in->status = IPS_INPUT_PARTIAL;
+	}
 	if (m->redelivered)
 		ips_vec_push(&out->notes,
 			     ips_xasprintf("merge: %llu finding(s) were copies of others under another "

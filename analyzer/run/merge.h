@@ -52,6 +52,9 @@ void ips_merge_finish(ips_merge_t *m, ips_results_t *out);
 
 /* Problems met while reading: the first 100 as "FILE:LINE: message". */
 size_t ips_merge_error_count(const ips_merge_t *m);     /* all of them */
+/* Records of one finding id that differ (severity, text, time, rule, place):
+ * each is among the errors, the higher severity is kept, and the run exits 3. */
+bool ips_merge_conflicted(const ips_merge_t *m);
 size_t ips_merge_errors_kept(const ips_merge_t *m);
 const char *ips_merge_error_at(const ips_merge_t *m, size_t i);
 

@@ -80,18 +80,39 @@ static void window_free(ips_state_window_t *w)
 	free(w);
 }
 
-ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
+static uint64_t path_key(const char *path)
 {
-	for (size_t i = 0; i < st->inputs.len; i++) {
-		ips_state_input_t *in = st->inputs.items[i];
-		if (!strcmp(in->path, path))
-			return in;
-	}
-	if (!create)
-		return NULL;
+	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
+}
+
+static void index_one(ips_state_t *st, size_t i)
+{
+	const ips_state_input_t *in = st->inputs.items[i];
+	ips_u64map_add(&st->by_path, path_key(in->path), i);
+	if (!in->container)
+		ips_u64map_add(&st->by_id, ips_u64_pair(in->dev, in->ino), i);
+}
+
+static void index_fresh(ips_state_t *st)
+{
+	if (!st->index_stale)
+		return;
+	ips_u64map_free(&st->by_path);
+	ips_u64map_free(&st->by_id);
+	for (size_t i = 0; i < st->inputs.len; i++)
+		index_one(st, i);
+	st->index_stale = false;
+}
+
+static ips_state_input_t *add_input(ips_state_t *st, const char *path, uint64_t dev,
+				    uint64_t ino)
+{
 	ips_state_input_t *in = ips_xcalloc(1, sizeof *in);
 	in->path = ips_xstrdup(path);
+	in->dev = dev;
+	in->ino = ino;
 	ips_vec_push(&st->inputs, in);
+	index_one(st, st->inputs.len - 1);
 	return in;
 }
 
@@ -125,6 +146,62 @@ void ips_state_remove_journal(ips_state_t *st, size_t i)
 	st->journals.len--;
 }
 
+/* A record with this path: of any kind (want -1), a plain file (0), a container (1). */
+static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
+{
+	index_fresh(st);
+	size_t it = 0, i;
+	while (ips_u64map_next(&st->by_path, path_key(path), &it, &i)) {
+		ips_state_input_t *in = st->inputs.items[i];
+		if (!strcmp(in->path, path) && (want < 0 || in->container == (want == 1)))
+			return in;
+	}
+	return NULL;
+}
+
+ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
+{
+	ips_state_input_t *in = find_path(st, path, -1);
+	return in || !create ? in : add_input(st, path, 0, 0);
+}
+
+ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create)
+{
+	ips_state_input_t *in = find_path(st, path, 1);
+	if (in || !create)
+		return in;
+	in = add_input(st, path, 0, 0);
+	in->container = true;
+	return in;
+}
+
+ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t ino,
+				      const char *path, bool create)
+{
+	index_fresh(st);
+	size_t it = 0, i;
+	while (ips_u64map_next(&st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
+		ips_state_input_t *in = st->inputs.items[i];
+		if (!in->container && in->dev == dev && in->ino == ino)
+			return in;
+	}
+	return create ? add_input(st, path, dev, ino) : NULL;
+}
+
+void ips_state_set_path(ips_state_t *st, ips_state_input_t *in, const char *path)
+{
+	if (!strcmp(in->path, path))
+		return;
+	free(in->path);
+	in->path = ips_xstrdup(path);
+	index_fresh(st);
+	for (size_t i = 0; i < st->inputs.len; i++)
+		if (st->inputs.items[i] == in) { /* (rare: a file read under a new name) */
+			ips_u64map_add(&st->by_path, path_key(path), i);
+			break;
+		}
+}
+
 void ips_state_clear_windows(ips_state_t *st)
 {
 	for (size_t i = 0; i < st->windows.len; i++)
@@ -145,6 +222,7 @@ void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w)
 
 void ips_state_remove_input(ips_state_t *st, size_t i)
 {
+	st->index_stale = true; /* the indexes after i moved */
 	input_free(st->inputs.items[i]);
 	memmove(st->inputs.items + i, st->inputs.items + i + 1,
 		(st->inputs.len - i - 1) * sizeof *st->inputs.items);
@@ -198,6 +276,18 @@ static bool i64(const char *s, int64_t *v)
 	return ips_parse_i64(s, 10, v);
 }
 
+/*
+ * Times from the file go into arithmetic (ages, windows): any int64 is
+ * accepted, saturated to +-2^40 s (about 35,000 years) so that no
+ * difference of two of them can overflow.
+ */
+#define STATE_TIME_MAX (INT64_C(1) << 40)
+
+static int64_t clamp_time(int64_t t)
+{
+	return t > STATE_TIME_MAX ? STATE_TIME_MAX : t < -STATE_TIME_MAX ? -STATE_TIME_MAX : t;
+}
+
 /* "name=value" with the expected name; returns the value. */
 static const char *field(const char *w, const char *name)
 {
@@ -210,6 +300,7 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 	size_t lineno = 0;
 	char *p = data, *end = data + len;
 	bool header = false, done = false;
+	uint64_t version = 0;
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
@@ -239,13 +330,16 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 						     v, IPS_STATE_VERSION);
 			if (v < 1)
 				return ips_xasprintf("line 1: unknown state version %" PRIu64, v);
+			version = v;
 			header = true;
 			continue;
 		}
 		bool ok = true;
 		if (!strcmp(w[0], "input") || !strcmp(w[0], "container")) {
-			if (n != 10)
+			if (version < 2 && n != 10)
 				return ips_xasprintf("line %zu: %s needs 9 fields", lineno, w[0]);
+			if (version >= 2 && n != 12)
+				return ips_xasprintf("line %zu: %s needs 11 fields", lineno, w[0]);
 			ips_state_input_t in = {0};
 			in.container = w[0][0] == 'c';
 			const char *v;
@@ -257,8 +351,23 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			     (v = field(w[7], "fplen")) && u64(v, &fplen) && fplen <= IPS_STATE_FP_BYTES &&
 			     (v = field(w[8], "offset")) && u64(v, &in.offset) &&
 			     (v = field(w[9], "line")) && u64(v, &in.line) && in.offset <= in.size;
+			if (ok && version >= 2) {
+				/* tail=TFLEN:TFP prefix=PFP|- */
+				uint64_t tl = 0;
+				char *colon;
+				ok = (v = field(w[10], "tail")) && (colon = strchr(v, ':')) &&
+				     (*colon = '\0', u64(v, &tl)) && tl <= IPS_STATE_FP_BYTES &&
+				     tl <= in.offset && strlen(colon + 1) == 16 &&
+				     sscanf(colon + 1, "%16" SCNx64, &in.tfp) == 1 &&
+				     (v = field(w[11], "prefix")) &&
+				     (!strcmp(v, "-") || (strlen(v) == 16 &&
+							  sscanf(v, "%16" SCNx64, &in.pfp) == 1 &&
+							  (in.pfp_ok = true)));
+				in.tflen = (uint32_t)tl;
+			}
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
+			in.mtime = clamp_time(in.mtime);
 			in.fplen = (uint32_t)fplen;
 			bool esc_ok = true;
 			char *path = unescape(w[1], strlen(w[1]), &esc_ok);
@@ -266,15 +375,20 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 				free(path);
 				return ips_xasprintf("line %zu: malformed path", lineno);
 			}
-			if (ips_state_input(st, path, false)) {
+			/* one record per plain file (device, inode), per container path */
+			ips_state_input_t *dup = in.container ? ips_state_container(st, path, false)
+					      : ips_state_input_id(st, in.dev, in.ino, path, false);
+			if (dup) {
 				free(path);
-				return ips_xasprintf("line %zu: the same path twice", lineno);
+				return ips_xasprintf("line %zu: the same %s twice", lineno,
+						     in.container ? "path" : "file (device and inode)");
 			}
-			ips_state_input_t *rec = ips_state_input(st, path, true);
+			ips_state_input_t *rec = add_input(st, path, in.dev, in.ino);
 			free(path);
 			char *keep = rec->path;
 			*rec = in;
 			rec->path = keep;
+
 		} else if (!strcmp(w[0], "window")) {
 			if (n != 8)
 				return ips_xasprintf("line %zu: window needs 7 fields", lineno);
@@ -287,6 +401,7 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			     (v = field(w[7], "line")) && u64(v, &win.line);
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed window record", lineno);
+			win.start_sec = clamp_time(win.start_sec);
 			win.type = (int)type;
 			bool e1 = true, e2 = true, e3 = true, e4 = true;
 			win.corr = unescape(w[1], strlen(w[1]), &e1);
@@ -371,11 +486,43 @@ static void remove_stale_temps(const char *path)
 	free(copy2);
 }
 
+/*
+ * The lock is a flock on the state's directory: a lock file alone can be
+ * deleted during a run, and the next run would then create and lock a new
+ * one beside the first run. A directory cannot be deleted while it holds
+ * the state. (So one cron run at a time per state directory.) FILE.lock is
+ * still written with the holder's pid, for the message.
+ */
+static int lock_dir(const char *path)
+{
+	char *copy = ips_xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -2;
+	}
+	return fd;
+}
+
 ips_state_t *ips_state_open(const char *path, char **err)
 {
 	*err = NULL;
 	ips_state_t *st = ips_xcalloc(1, sizeof *st);
 	st->path = ips_xstrdup(path);
+	st->dir_fd = -1;
+	/* a FIFO would block the read for ever, a device or directory is no state */
+	struct stat pre;
+	if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode)) {
+		*err = ips_xasprintf("the state file %s is not a regular file", path);
+		st->lock_fd = -1;
+		ips_state_close(st);
+		return NULL;
+	}
 	char *lock = ips_xasprintf("%s.lock", path);
 	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (st->lock_fd < 0) {
@@ -385,7 +532,16 @@ ips_state_t *ips_state_open(const char *path, char **err)
 		ips_state_close(st);
 		return NULL;
 	}
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+	st->dir_fd = lock_dir(path);
+	if (st->dir_fd == -1) {
+		*err = ips_xasprintf("cannot lock the directory of %s: %s", path, strerror(errno));
+		free(lock);
+		ips_state_close(st);
+		return NULL;
+	}
+	if (st->dir_fd == -2 || flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (st->dir_fd == -2)
+			st->dir_fd = -1; /* (a held directory fd is closed by ips_state_close) */
 		char pid[32] = "";
 		ssize_t r = pread(st->lock_fd, pid, sizeof pid - 1, 0);
 		if (r > 0) {
@@ -415,6 +571,11 @@ ips_state_t *ips_state_open(const char *path, char **err)
 	if (stat(path, &sb) == 0) {
 		st->own[0][0] = (uint64_t)sb.st_dev;
 		st->own[0][1] = (uint64_t)sb.st_ino;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) { /* swapped in meanwhile */
+		*err = ips_xasprintf("the state file %s is not a regular file", path);
+		ips_state_close(st);
+		return NULL;
 	}
 	char *data = NULL;
 	size_t len = 0;
@@ -448,9 +609,14 @@ static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
 		put_escaped(b, in->path);
 		ips_buf_printf(b,
 			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
-			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64 "\n",
+			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64
+			       " tail=%u:%016" PRIx64,
 			       in->dev, in->ino, in->size, in->mtime, in->fp, in->fplen, in->offset,
-			       in->line);
+			       in->line, in->tflen, in->tfp);
+		if (in->pfp_ok)
+			ips_buf_printf(b, " prefix=%016" PRIx64 "\n", in->pfp);
+		else
+			ips_buf_printf(b, " prefix=-\n");
 	}
 	for (size_t i = 0; i < st->windows.len; i++) {
 		const ips_state_window_t *w = st->windows.items[i];
@@ -590,6 +756,8 @@ void ips_state_close(ips_state_t *st)
 	for (size_t i = 0; i < st->inputs.len; i++)
 		input_free(st->inputs.items[i]);
 	ips_vec_free(&st->inputs);
+	ips_u64map_free(&st->by_path);
+	ips_u64map_free(&st->by_id);
 	ips_state_clear_windows(st);
 	ips_vec_free(&st->windows);
 	for (size_t i = 0; i < st->journals.len; i++)
@@ -598,6 +766,8 @@ void ips_state_close(ips_state_t *st)
 	ips_state_abort(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* closing releases the flock */
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
 	free(st->path);
 	free(st);
 }

@@ -3,14 +3,17 @@
  * state.h - cron mode: what earlier runs read, kept in a state file.
  *
  * Per input path: its device, inode, size, modification time, a fingerprint
- * of its first bytes, and how far it was read (offset and line); for
+ * of its first bytes, how far it was read (offset and line), a fingerprint
+ * of the bytes just before that offset and one of all the bytes before it; for
  * containers a fingerprint of the whole file; plus the correlator's open
  * windows (a BEGIN seen in one run and its END in the next still pair up).
  *
  * The file is text, one record a line, versioned ("ipsec-scan-state 1").
  * It is replaced atomically (temp file, fsync, rename, fsync of the
  * directory) and only after the report was written; a lock file beside it
- * (FILE.lock, flock) stops two runs from overlapping.
+ * (FILE.lock, with the holder's pid) and a flock on the state's directory stop
+ * two runs from overlapping, even when the lock file is deleted meanwhile.
+ * A state that is not a regular file (a FIFO) is refused.
  *
  * Ownership: an ips_state_t owns its records and strings.
  */
@@ -24,7 +27,7 @@
 #include "util/status.h"
 #include "util/util.h"
 
-#define IPS_STATE_VERSION 1
+#define IPS_STATE_VERSION 2 /* 2: tfp, tflen and pfp added to input records */
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
 typedef struct ips_state_input {
@@ -35,6 +38,11 @@ typedef struct ips_state_input {
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
 	uint32_t fplen;
 	uint64_t offset;      /* bytes read up to (whole records) */
+	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
+	uint32_t tflen;       /* 0: not known (a version 1 state, or offset 0) */
+	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
+				 by it exactly: no record it does not hold is skipped) */
+	bool pfp_ok;          /* pfp is known */
 	uint64_t line;        /* records read up to */
 	bool container;       /* a container: fp covers the whole file; offset unused */
 	bool seen;            /* touched in this run (the rest are kept as they were) */
@@ -69,10 +77,14 @@ typedef struct ips_state {
 	ips_vec_t inputs;     /* ips_state_input_t * */
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
+	int dir_fd;           /* the state's directory, flocked for the run */
 	char *path;
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
 	ips_vec_t journals;   /* ips_state_journal_t * */
+	ips_u64map_t by_path; /* hash of a path -> inputs index (entries may be stale) */
+	ips_u64map_t by_id;   /* device and inode -> inputs index of a plain file */
+	bool index_stale;     /* records were removed: indexes are built again */
 } ips_state_t;
 
 /*
@@ -82,8 +94,20 @@ typedef struct ips_state {
  * line) or from a newer version.
  */
 ips_state_t *ips_state_open(const char *path, char **err);
-/* Find the record of a path, or add an empty one. */
+/*
+ * Records are keyed by file identity (device and inode) for plain files, by
+ * path for containers; several records may carry one path (a log and its
+ * rotated predecessors). Lookups are hashed: linear in the files of a run.
+ */
+/* A record with this path (any one), or a new empty one. */
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create);
+/* The container record of a path, or a new one. */
+ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create);
+/* The plain file's record with this identity, or a new one with this path. */
+ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t ino,
+				      const char *path, bool create);
+/* A record's path changed (a file read under another name). */
+void ips_state_set_path(ips_state_t *st, ips_state_input_t *in, const char *path);
 void ips_state_clear_windows(ips_state_t *st);
 /* Find the cursor record of a journal, or add an empty one. */
 ips_state_journal_t *ips_state_journal(ips_state_t *st, const char *path, bool create);

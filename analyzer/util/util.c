@@ -175,6 +175,67 @@ uint64_t ips_fnv1a(uint64_t h, const void *data, size_t n)
 	return h;
 }
 
+static size_t u64_slot(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
+void ips_u64map_add(ips_u64map_t *m, uint64_t key, size_t index)
+{
+	if ((m->len + 1) * 2 > m->cap) {
+		ips_u64map_t n = {0};
+		n.cap = m->cap ? m->cap * 2 : 64;
+		n.keys = ips_xcalloc(n.cap, sizeof *n.keys);
+		n.vals = ips_xcalloc(n.cap, sizeof *n.vals);
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->vals[i])
+				ips_u64map_add(&n, m->keys[i], m->vals[i] - 1);
+		free(m->keys);
+		free(m->vals);
+		*m = n;
+	}
+	size_t i = u64_slot(key, m->cap);
+	while (m->vals[i])
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = key;
+	m->vals[i] = index + 1;
+	m->len++;
+}
+
+bool ips_u64map_next(const ips_u64map_t *m, uint64_t key, size_t *it, size_t *index)
+{
+	if (!m->cap)
+		return false;
+	/* *it counts the probes made: the slots of one key lie on its probe run */
+	size_t i = (u64_slot(key, m->cap) + *it) & (m->cap - 1);
+	while (*it < m->cap && m->vals[i]) {
+		(*it)++;
+		if (m->keys[i] == key) {
+			*index = m->vals[i] - 1;
+			return true;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	*it = m->cap;
+	return false;
+}
+
+void ips_u64map_free(ips_u64map_t *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+uint64_t ips_u64_pair(uint64_t a, uint64_t b)
+{
+	uint64_t h = ips_fnv1a(IPS_FNV_INIT, &a, sizeof a);
+	return ips_fnv1a(h, &b, sizeof b);
+}
+
 void ips_vec_push(ips_vec_t *v, void *item)
 {
 	if (v->len == v->cap) {

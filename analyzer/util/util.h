@@ -61,6 +61,24 @@ typedef struct ips_vec {
 void ips_vec_push(ips_vec_t *v, void *item);
 void ips_vec_free(ips_vec_t *v); /* frees the array, not the items */
 
+/*
+ * A multimap from 64-bit keys (hashes) to indexes: lookups stay O(1) where a
+ * linear search would make a run quadratic in its files. Several indexes may
+ * share a key (callers check the item the index names). Zero it to start.
+ */
+typedef struct ips_u64map {
+	uint64_t *keys;
+	size_t *vals;   /* index + 1; 0 = empty slot */
+	size_t cap, len;
+} ips_u64map_t;
+
+void ips_u64map_add(ips_u64map_t *m, uint64_t key, size_t index);
+/* The indexes under key, one per call: *it starts at 0; false at the end. */
+bool ips_u64map_next(const ips_u64map_t *m, uint64_t key, size_t *it, size_t *index);
+void ips_u64map_free(ips_u64map_t *m);
+/* A key for two numbers (a device and an inode). */
+uint64_t ips_u64_pair(uint64_t a, uint64_t b);
+
 /* ASCII helpers (locale independent). */
 bool ips_streq_nocase(const char *a, const char *b);
 char *ips_str_upper(char *s);   /* in place, returns s */

@@ -70,6 +70,18 @@ run() {
 	bounded "$secs" "$mib"
 }
 
+# runm NAME SECONDS MIB ARGS... : ipsec-scan merge -f json --fail-on none ARGS
+runm() {
+	name=$1 secs=$(($2 * TX)) mib=$(($3 * MEMX))
+	shift 3
+	CASE=$name
+	ok=1 why=""
+	timeout -k 5 "$secs" "$TIME" -f "%e %M" -o "$W/$name.rss" ${VALGRIND:-} "$BIN" \
+		merge -f json --fail-on none "$@" >"$W/$name.out" 2>"$W/$name.err"
+	rc=$?
+	bounded "$secs" "$mib"
+}
+
 # bounded SECONDS MIB: no timeout, no crash, peak RSS under the bound
 bounded() {
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -257,6 +269,48 @@ if selected compression-bomb && heavy compression-bomb; then
 	done_case
 fi
 
+# A compressed log that begins with NUL bytes (1024: two tar blocks of
+# zeros, libarchive's "empty tar") is still a compressed log: read as one
+# stream, the failure after the zeros found. A tar is a tar only with a
+# valid header checksum: a text file with "ustar" at offset 257 is a log.
+if selected nul-compressed; then
+	for c in gzip bzip2 xz; do
+		{ head -c 1024 /dev/zero; echo; echo "$FIND"; } | $c >"$W/nul-$c.log.$c"
+	done
+	{ printf '%-257s' "$FIND"; printf 'ustar  \n'; head -c 300 /dev/zero | tr '\0' ' '; echo; } >"$W/fake.tar"
+	run nul-compressed 30 64 "$W/nul-gzip.log.gzip" "$W/nul-bzip2.log.bzip2" "$W/nul-xz.log.xz" \
+		"$W/fake.tar" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/nul-gzip.log.gzip!nul-gzip.log.gzip.data"
+	expect_found "$W/nul-bzip2.log.bzip2!nul-bzip2.log.bzip2.data"
+	expect_found "$W/nul-xz.log.xz!nul-xz.log"
+	expect_found "$W/fake.tar"
+	done_case
+fi
+
+# A bomb of many members each under the 64 MiB grace (4 x 40 MiB of zeros
+# in a tar.xz of a few KiB): the ratio is the whole input's, all members
+# together, so it stops past 64 MiB; --max-input stops it at its size.
+if selected bomb-members && heavy bomb-members; then
+	mkdir -p "$W/bm"
+	for i in 1 2 3 4; do truncate -s 40M "$W/bm/z$i.log"; done
+	tar -C "$W/bm" --owner=0 --group=0 --mtime=2025-01-01 -cf - z1.log z2.log z3.log z4.log |
+		xz -0 >"$W/members.tar.xz"
+	rm -rf "$W/bm"
+	run bomb-members 30 64 "$W/members.tar.xz" "$GOOD"
+	expect_rc 3
+	expect_err "members.tar.xz: .*1000 times its size, its members together.*--max-ratio"
+	expect_good
+	expect_input "$W/members.tar.xz" '.status == "partial" and (.error | test("--max-ratio"))'
+	done_case
+	run max-input 30 64 --max-ratio 1000000000 --max-input 50M "$W/members.tar.xz" "$GOOD"
+	expect_rc 3
+	expect_err "members.tar.xz: .*more than 50 MiB in all.*--max-input"
+	expect_good
+	done_case
+fi
+
 # A zip whose members are named ../../ and /tmp/...: read as streams under
 # those names, nothing is written anywhere.
 if selected zip-slip; then
@@ -274,6 +328,39 @@ if selected zip-slip; then
 	expect_found "$W/slip.zip!/tmp/abs.log"
 	[ ! -e /tmp/abs.log ] && [ ! -e tests/up.log ] && [ ! -e up.log ] || bad "a member was written to disk"
 	done_case
+fi
+
+# Zip members with non-ASCII names, flagged UTF-8 (bit 11) or in CP437 (the
+# zip default, no flag), under the C locale and a UTF-8 one: each member
+# keeps its own name (UTF-8 in the report), so findings get distinct ids.
+if selected zip-names; then
+	if command -v python3 >/dev/null 2>&1; then
+		python3 - "$W/names.zip" "$FIND" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w")
+for n in ["\u00e9.log", "\u00fc.log", "\u65e5\u672c.log", "CP1x.log", "CP2x.log"]:
+    z.writestr(n, sys.argv[2] + "\n")  # python flags non-ASCII names UTF-8
+z.close()
+d = open(sys.argv[1], "rb").read()
+# CP437 0x82 and 0x81 (e acute, u diaeresis), without the flag: the names
+# are not covered by the CRC
+d = d.replace(b"CP1x.log", b"CP1\x82.log").replace(b"CP2x.log", b"CP2\x81.log")
+open(sys.argv[1], "wb").write(d)
+PY
+		for loc in C C.UTF-8; do
+			LC_ALL=$loc run "zip-names-$loc" 30 64 "$W/names.zip" "$GOOD"
+			expect_rc 0
+			expect_good
+			for n in é ü 日本 CP1é CP2ü; do
+				expect_found "$W/names.zip!$n.log"
+			done
+			r=$(jq '[.findings[] | select(.path | startswith("'"$W"'/names.zip!")) | .id] | unique | length' "$W/$CASE.out" 2>/dev/null)
+			[ "$r" = 5 ] || bad "$r distinct finding ids in the zip, expected 5"
+			done_case
+		done
+	else
+		skip_case zip-names "no python3 to write the zip"
+	fi
 fi
 
 # Data that libarchive would hand to an external program (lzop, lrzip,
@@ -519,6 +606,40 @@ if selected json-deep; then
 	done_case
 fi
 
+# merge: a line of a million '[' (yajl's tree parser and free recurse once
+# per level) is refused at the depth limit of 64, the other lines merged.
+if selected merge-deep; then
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/good.ndjson"
+	{ head -c 1000000 /dev/zero | tr '\0' '['; echo; cat "$W/good.ndjson"; } >"$W/deep.ndjson"
+	runm merge-deep 30 64 "$W/deep.ndjson"
+	expect_rc 3
+	expect_err "deep.ndjson:1: JSON nested deeper than 64 levels"
+	expect_good
+	done_case
+fi
+
+# merge: a forged record with a finding's id, severity info and more
+# fields: the higher severity is kept, the conflict named on stderr, in the
+# notes and on the input, exit 3 (and --fail-on error still fails).
+if selected merge-conflict; then
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/good.ndjson"
+	grep '"type":"finding"' "$W/good.ndjson" | head -n 1 |
+		sed 's/"severity":"error"/"severity":"info"/; s/"fields":{/"fields":{"x1":"1","x2":"2","x3":"3","x4":"4","x5":"5","x6":"6","x7":"7","x8":"8","x9":"9",/' \
+			>"$W/forged.ndjson"
+	runm merge-conflict 30 64 "$W/forged.ndjson" "$W/good.ndjson"
+	expect_rc 3
+	expect_err "forged.ndjson:1 .*same id but differ in severity.*severity error\) was kept"
+	expect_good
+	r=$(jq '[.findings[] | select(.severity == "info")] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$r" = 0 ] || bad "the forged severity won"
+	jq -e '.notes | any(test("differ"))' "$W/$CASE.out" >/dev/null 2>&1 || bad "no note names the conflict"
+	expect_input "$GOOD" '.error | test("differ in severity")'
+	"$BIN" merge -f json --fail-on error "$W/good.ndjson" "$W/forged.ndjson" >/dev/null 2>&1
+	r=$?
+	[ "$r" != 0 ] || bad "merge --fail-on error exited 0 on a forged record"
+	done_case
+fi
+
 # A directory with symlink loops: each file once, no endless walk.
 if selected symlink-loop; then
 	mkdir -p "$W/loop/sub"
@@ -527,11 +648,60 @@ if selected symlink-loop; then
 	ln -s self "$W/loop/self"
 	ln -s ../../loop "$W/loop/sub/again"
 	ln -s nowhere "$W/loop/dangling"
+	# links inside a directory are not followed by default: each is listed
 	run symlink-loop 30 64 "$W/loop"
+	n=$(jq '[.findings[] | select(.name == "IKEV2_AUTHENTICATION_FAILED")] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 1 ] || bad "the log was reported $n times, expected once"
+	expect_rc 0
+	expect_input "$W/loop/self" '.note | test("symbolic link.*not followed")'
+	done_case
+	# followed on request: the loops are found and named
+	run symlink-loop-follow 30 64 --follow-links "$W/loop"
 	n=$(jq '[.findings[] | select(.name == "IKEV2_AUTHENTICATION_FAILED")] | length' "$W/$CASE.out" 2>/dev/null)
 	[ "$n" = 1 ] || bad "the log was reported $n times, expected once"
 	expect_rc 3
 	expect_err "loop/self: .*(loop|symbolic links)"
+	done_case
+fi
+
+# A symbolic link inside a scanned directory that points outside it (to
+# another log, to a directory): not read unless --follow-links; a link
+# named on the command line is read.
+if selected symlink-outside; then
+	mkdir -p "$W/so/in" "$W/so/out"
+	cp "$GOOD" "$W/so/in/good.log"
+	echo "$FIND" >"$W/so/out/secret.log"
+	ln -s ../out/secret.log "$W/so/in/link.log"
+	ln -s ../out "$W/so/in/outdir"
+	for j in 1 2; do
+		run "symlink-outside-j$j" 30 64 -j $j "$W/so/in"
+		expect_rc 0
+		expect_found "$W/so/in/good.log"
+		r=$(jq '[.findings[] | select(.path | test("link.log|outdir"))] | length' "$W/$CASE.out" 2>/dev/null)
+		[ "$r" = 0 ] || bad "a link inside the directory was followed"
+		expect_input "$W/so/in/link.log" '.note | test("not followed")'
+		expect_input "$W/so/in/outdir" '.note | test("not followed")'
+		done_case
+	done
+	run symlink-outside-follow 30 64 --follow-links "$W/so/in"
+	expect_rc 0
+	expect_found "$W/so/in/link.log"
+	expect_found "$W/so/in/outdir/secret.log"
+	done_case
+	run symlink-outside-named 30 64 "$W/so/in/link.log"
+	expect_rc 0
+	expect_found "$W/so/in/link.log"
+	done_case
+fi
+
+# merge: a time offset outside RFC 3339 (+99:99) makes the record invalid.
+if selected merge-bad-offset; then
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/off.ndjson"
+	sed -i '0,/"time":"\([-0-9T:.]*\)Z"/s//"time":"\1+99:99"/' "$W/off.ndjson"
+	grep -q '+99:99' "$W/off.ndjson" || bad "the test could not forge the offset"
+	runm merge-bad-offset 30 64 "$W/off.ndjson"
+	expect_rc 3
+	expect_err "off.ndjson:[0-9]+: .*time must be null or ISO 8601"
 	done_case
 fi
 
@@ -601,13 +771,50 @@ if selected terminal-escapes; then
 	mkdir -p "$W/esc"
 	printf '%s \033]0;title\007 \033[2J\n' "$FIND" >"$W/esc/a${esc}[2Jb.log"
 	ln -s nowhere "$W/esc/gone${esc}]0;x"
-	run terminal-escapes 30 64 -f text "$W/esc" "$GOOD"
+	run terminal-escapes 30 64 -f text --follow-links "$W/esc" "$GOOD"
 	expect_rc 3
 	expect_err "esc/gone\?\]0;x: "
 	if grep -q "$esc" "$W/$CASE.out" "$W/$CASE.err"; then
 		bad "an escape character reached the text report or stderr"
 	fi
 	grep -q 'a?\[2Jb.log' "$W/$CASE.out" || bad "the file is not in the text report"
+	done_case
+fi
+
+# Output escaping (report_util.h): a line feed in a file name cannot forge a
+# line of the text report; C1 controls (U+009B as UTF-8, a raw 0x9B byte)
+# reach no terminal; -f json, -f ndjson and merge -f json are valid UTF-8
+# (a CESU-encoded surrogate, raw binary, a "\ud800" escape given to merge);
+# a NUL byte in a record does not cut its evidence text.
+if selected output-escaping; then
+	mkdir -p "$W/oe"
+	nlname="$W/oe/a
+INCIDENT 9 of 9  CRITICAL  forged.log"
+	echo "$FIND" >"$nlname"
+	printf '%s \302\233[2J c1 \233[2J raw \355\240\200 cesu \377\000 bin\n' "$FIND" >"$W/oe/c1.log"
+	printf '%s a\000b after-nul\n' "$FIND" >"$W/oe/nul.log"
+	run output-escaping 30 64 -f text "$W/oe" "$GOOD"
+	expect_rc 0
+	! grep -q '^INCIDENT 9 of 9' "$W/$CASE.out" || bad "a line feed in a name forged a report line"
+	grep -q 'oe/a?INCIDENT 9 of 9  CRITICAL  forged.log' "$W/$CASE.out" || bad "the name is not shown with '?'"
+	! LC_ALL=C grep -q "$(printf '\233')" "$W/$CASE.out" "$W/$CASE.err" || bad "a C1 control (0x9B) reached the text report or stderr"
+	grep -q 'a␀b after-nul' "$W/$CASE.out" || bad "the text after a NUL is cut"
+	done_case
+	for f in json ndjson; do
+		run "output-escaping-$f" 30 64 -f $f "$W/oe" "$GOOD"
+		expect_rc 0
+		grep -q 'IKEV2_AUTHENTICATION_FAILED' "$W/$CASE.out" || bad "the good log's finding is missing"
+		iconv -f UTF-8 -t UTF-8 "$W/$CASE.out" >/dev/null 2>&1 || bad "-f $f is not valid UTF-8"
+		! LC_ALL=C grep -q "$(printf '\302\233')" "$W/$CASE.out" || bad "a raw C1 control in -f $f"
+		grep -q 'a␀b after-nul' "$W/$CASE.out" || bad "the text after a NUL is cut in -f $f"
+		done_case
+	done
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/oe.ndjson"
+	sed -i 's/"text":"/"text":"lone \\ud800 surrogate /' "$W/oe.ndjson"
+	runm output-escaping-merge 30 64 "$W/oe.ndjson"
+	expect_rc 0
+	expect_good
+	iconv -f UTF-8 -t UTF-8 "$W/$CASE.out" >/dev/null 2>&1 || bad "merge -f json is not valid UTF-8"
 	done_case
 fi
 
@@ -622,6 +829,129 @@ if selected bad-state; then
 	done_case
 fi
 
+# Cron mode: a state that is no regular file (a FIFO would block the read
+# for ever) is refused, exit 2; times of INT64_MIN in a state are taken
+# (saturated), no overflow; the lock holds even when the lock file is
+# deleted during a run (the state's directory is flocked).
+if selected state-hostile; then
+	mkdir -p "$W/sh"
+	mkfifo "$W/sh/fifo.state"
+	run state-fifo 10 64 --state "$W/sh/fifo.state" "$GOOD"
+	expect_rc 2
+	expect_err "fifo.state is not a regular file"
+	done_case
+	printf 'ipsec-scan-state 1\ninput %s dev=1 ino=2 size=10 mtime=-9223372036854775808 fp=0000000000000000 fplen=0 offset=0 line=0\nwindow c type=0 key=k fields=%%09 start=-9223372036854775808 path=/x line=1\nend\n' \
+		"$PWD/$W/sh/gone.log" >"$W/sh/min.state"
+	run state-int64-min 30 64 --state "$W/sh/min.state" "$GOOD"
+	expect_rc 0
+	expect_good
+	done_case
+	mkdir -p "$W/sh/lock"
+	mkfifo "$W/sh/lock/slow.fifo"
+	"$BIN" --tz UTC --fail-on none --state "$W/sh/lock/st" "$W/sh/lock/slow.fifo" >/dev/null 2>&1 &
+	first=$!
+	i=0
+	while [ "$(cat "$W/sh/lock/st.lock" 2>/dev/null)" != "$first" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f "$W/sh/lock/st.lock"
+	run state-lock-deleted 30 64 --state "$W/sh/lock/st" "$GOOD"
+	expect_rc 2
+	expect_err "another ipsec-scan run holds the lock"
+	: >"$W/sh/lock/slow.fifo"
+	wait $first
+	done_case
+fi
+
+# Cron mode knows a file by its content, not its head only: a file replaced
+# in place by another of the same size and the same first 4 KiB is read again
+# (the bytes before where the last run stopped changed); a new log that
+# begins with an older log's first 4500 bytes and then differs is no "copy"
+# of it (every byte before the older log's offset must match).
+if selected cron-identity; then
+	mkdir -p "$W/ci"
+	i=0
+	: >"$W/ci/filler"
+	while [ $i -lt 100 ]; do
+		echo "Mar  5 07:58:10 gw charon: 05[NET] sending packet: from 10.0.0.1[500] to 10.0.0.2[500] ($i)" >>"$W/ci/filler"
+		i=$((i + 1))
+	done
+	cp "$W/ci/filler" "$W/ci/a.log"
+	cp "$W/ci/filler" "$W/ci/b.log"
+	run cron-identity-1 30 64 --state "$W/ci/state" "$W/ci/a.log" "$W/ci/b.log"
+	expect_rc 0
+	done_case
+	# a.log, same size, same first 4 KiB, the failure after them
+	size=$(wc -c <"$W/ci/filler")
+	{ head -c 4500 "$W/ci/filler"; echo "$FIND"; } >"$W/ci/other"
+	tail -c $((size - $(wc -c <"$W/ci/other"))) "$W/ci/filler" >>"$W/ci/other"
+	[ "$(wc -c <"$W/ci/other")" = "$size" ] || bad "the replacement is not the same size"
+	cat "$W/ci/other" >"$W/ci/a.log" # in place: the same inode
+	touch -d '2026-03-05 08:00:00' "$W/ci/a.log" # (in case both runs fall in one second)
+	# c.log: b.log's first 4500 bytes, then a failure, then more
+	{ head -c 4500 "$W/ci/filler"; echo "$FIND"; cat "$W/ci/filler"; } >"$W/ci/c.log"
+	run cron-identity-2 30 64 --state "$W/ci/state" "$W/ci/a.log" "$W/ci/b.log" "$W/ci/c.log"
+	expect_rc 0
+	expect_found "$W/ci/a.log"
+	expect_found "$W/ci/c.log"
+	done_case
+fi
+
+# Cron mode keeps one record per file, not per path: a log rotated during a
+# run, between a directory scan that read it and the same log named again,
+# keeps its record (and its rotated file is not reported again next run).
+if selected cron-rotation-midrun; then
+	mkdir -p "$W/cr/d"
+	echo "$FIND" >"$W/cr/d/charon.log"
+	run cron-rotation-1 30 64 --state "$W/cr/state" "$W/cr/d"
+	expect_rc 0
+	expect_found "$W/cr/d/charon.log"
+	done_case
+	echo "$FIND" >>"$W/cr/d/charon.log"
+	mkfifo "$W/cr/pause"
+	(
+		# while the run waits on the FIFO: rotate, then let it go on
+		i=0
+		while [ ! -s "$W/cr/started" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		sleep 0.3
+		mv "$W/cr/d/charon.log" "$W/cr/d/charon.log.1"
+		echo "$FIND" | sed 's/07:58:15/07:59:40/' >"$W/cr/d/charon.log"
+		echo "$FIND" >"$W/cr/pause"
+	) &
+	echo x >"$W/cr/started"
+	run cron-rotation-2 30 64 --state "$W/cr/state" "$W/cr/d" "$W/cr/pause" "$W/cr/d/charon.log"
+	wait
+	expect_rc 0
+	n=$(jq '[.findings[] | select(.path | test("cr/d/"))] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 2 ] || bad "run 2 reported $n findings in the log, expected 2 (the new line, the new file)"
+	done_case
+	run cron-rotation-3 30 64 --state "$W/cr/state" "$W/cr/d"
+	expect_rc 0
+	n=$(jq '[.findings[]] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$n" = 0 ] || bad "run 3 reported $n findings again, expected none"
+	done_case
+fi
+
+# -o FILE on a full disk (a file size limit: EFBIG) leaves the previous
+# report whole: the report is written beside it and renamed when complete.
+if selected output-replace; then
+	yes "$FIND" | head -n 300 >"$W/many300.log"
+	"$BIN" --tz UTC --fail-on none -o "$W/report.txt" "$GOOD" >/dev/null 2>&1
+	cp "$W/report.txt" "$W/report.orig"
+	CASE=output-replace ok=1 why=""
+	(trap '' XFSZ; ulimit -f 16; exec timeout -k 5 30 "$TIME" -f "%e %M" -o "$W/$CASE.rss" \
+		${VALGRIND:-} "$BIN" --tz UTC -f json --fail-on none -o "$W/report.txt" "$W/many300.log" \
+		"$GOOD" >"$W/$CASE.out" 2>"$W/$CASE.err")
+	rc=$?
+	bounded 30 $((64 * MEMX))
+	expect_rc 4
+	expect_err "report.txt: File too large"
+	cmp -s "$W/report.txt" "$W/report.orig" || bad "the previous report was replaced by a cut one"
+	! ls "$W"/report.txt.tmp.* >/dev/null 2>&1 || bad "a temporary report was left"
+	done_case
+fi
+
 # A malformed rules file (YAML syntax, not only meaning: see
 # tests/e2e/cases/core-bad-rules): exit 2 before scanning, with line:column.
 if selected bad-rules-yaml; then
@@ -629,6 +959,40 @@ if selected bad-rules-yaml; then
 	run bad-rules-yaml 30 64 --rules "$W/bad.yaml" "$GOOD"
 	expect_rc 2
 	expect_err "bad.yaml:[0-9]+(:[0-9]+)?: "
+	done_case
+fi
+
+# Rules files that would take unbounded memory or time to load: aliases of
+# aliases ("billion laughs" in YAML), nesting 100,000 deep (libyaml slows
+# down with depth), more detectors than the limit (the checks for an id
+# given twice were quadratic). Each stops before scanning (exit 2) with
+# FILE:LINE:COL, checked on the YAML events before a document is built.
+if selected rules-limits; then
+	{
+		echo 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'
+		i=1
+		while [ $i -le 9 ]; do
+			p="*a$((i - 1))"
+			printf 'a%d: &a%d [%s, %s, %s, %s, %s, %s, %s, %s, %s, %s]\n' $i $i $p $p $p $p $p $p $p $p $p $p
+			i=$((i + 1))
+		done
+		echo 'detectors: []'
+	} >"$W/alias.yaml"
+	run rules-alias-bomb 30 64 --rules "$W/alias.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "alias.yaml:[0-9]+:[0-9]+: error: YAML aliases expand to more than 10000 nodes"
+	done_case
+	{ printf 'detectors: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$W/deep.yaml"
+	run rules-deep 30 64 --rules "$W/deep.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "deep.yaml:1:[0-9]+: error: YAML nested deeper than 64 levels"
+	done_case
+	awk 'BEGIN { print "detectors:"; for (i = 0; i < 60000; i++)
+		printf "  - id: d%d\n    literals: [\"zq%dmark\"]\n    regex: \"zq%dmark\"\n    name: ERROR_IPSEC_IKE_AUTH_FAIL\n", i, i, i }' \
+		>"$W/many.yaml"
+	run rules-many 30 200 --rules "$W/many.yaml" "$GOOD"
+	expect_rc 2
+	expect_err "many.yaml:[0-9]+:[0-9]+: error: more than 50000 detectors"
 	done_case
 fi
 

@@ -70,6 +70,7 @@ void fuzz_scan_rules(const ips_rules_t *r, const uint8_t *data, size_t size, con
 	so.frame.max_record = 4096;
 	so.frame.block = 8192;
 	so.archive.max_member_bytes = 1 << 20;
+	so.archive.max_input_bytes = 4 << 20;
 	so.archive.max_depth = 3;
 	mem_source_t *m = ips_xcalloc(1, sizeof *m);
 	m->base.name = ips_xstrdup("fuzz-input");

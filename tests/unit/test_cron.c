@@ -213,8 +213,10 @@ static void containers_and_compressed_copies(void **state)
 	close(fd);
 	free(id);
 
-	/* a decompressed head that is a plain file read before */
+	/* a decompressed head that is a plain file read before (past 4 KiB) */
 	write_file("p.log", "w", head);
+	for (int i = 0; i < 200; i++)
+		write_file("p.log", "a", "filler line of the plain file read before\n");
 	ips_cron_plan_t p;
 	c = ips_cron_new(st);
 	plan(c, "p.log", &p, true);
@@ -222,10 +224,30 @@ static void containers_and_compressed_copies(void **state)
 	ips_cron_free(c);
 	c = ips_cron_new(st);
 	uint64_t off = 0, line = 0;
-	assert_true(ips_cron_copy_of(c, (const unsigned char *)head, strlen(head), &off, &line, &was));
-	assert_int_equal(off, strlen(head));
+	/* p.log compressed whole: a copy; the same head then other bytes: none */
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd, "gzip -n -c '%s' > '%s'", path_of("p.log"), path_of("p.log.gz"));
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path_of("p.log"), path_of("q.log"));
+	assert_int_equal(system(cmd), 0);
+	FILE *q = fopen(path_of("q.log"), "r+");
+	assert_non_null(q);
+	assert_int_equal(fseek(q, 6000, SEEK_SET), 0);
+	fputc('#', q); /* past the head, before where p.log was read: not a copy */
+	fclose(q);
+	snprintf(cmd, sizeof cmd, "gzip -n -c '%s' > '%s'", path_of("q.log"), path_of("q.log.gz"));
+	assert_int_equal(system(cmd), 0);
+	unsigned char phead[4096];
+	FILE *pf = fopen(path_of("p.log"), "r");
+	assert_non_null(pf);
+	size_t pn = fread(phead, 1, sizeof phead, pf);
+	fclose(pf);
+	assert_true(ips_cron_copy_of(c, path_of("p.log.gz"), phead, pn, &off, &line, &was));
+	assert_int_equal(off, strlen(head) + 200 * 42);
 	assert_string_equal(was, path_of("p.log"));
-	assert_false(ips_cron_copy_of(c, (const unsigned char *)"other", 5, &off, &line, &was));
+	assert_false(ips_cron_copy_of(c, path_of("q.log.gz"), phead, pn, &off, &line, &was));
+	assert_false(ips_cron_copy_of(c, path_of("p.log.gz"), (const unsigned char *)"other", 5,
+				      &off, &line, &was));
 	ips_cron_free(c);
 	ips_state_close(st);
 }

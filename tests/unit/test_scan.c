@@ -52,11 +52,14 @@ static char *write_file(const char *name, const char *data, size_t len)
 	return ut_write_data(dir, name, data, len);
 }
 
+static bool follow_links; /* --follow-links */
+
 static ips_results_t *scan(const char *path, size_t block, size_t max_record)
 {
 	ips_scan_opts_t o;
 	ips_scan_opts_default(&o);
 	o.year = 2026;
+	o.follow_links = follow_links;
 	if (block)
 		o.frame.block = block;
 	if (max_record)
@@ -157,7 +160,21 @@ static void empty_missing_and_loops(void **state)
 	snprintf(link, sizeof link, "%s/loop", sub);
 	assert_int_equal(symlink("..", link), 0);
 	write_file("tree/a.log", "error 13801\n", 12);
+	/* by default a link inside a directory is listed, not followed */
 	res = scan(sub, 0, 0);
+	size_t listed = 0;
+	for (size_t i = 0; i < res->inputs.len; i++) {
+		in = res->inputs.items[i];
+		assert_int_not_equal(in->status, IPS_INPUT_ERROR);
+		if (in->note && strstr(in->note, "not followed"))
+			listed++;
+	}
+	assert_int_equal(listed, 1);
+	ips_results_free(res);
+	/* --follow-links: the loop is found and named */
+	follow_links = true;
+	res = scan(sub, 0, 0);
+	follow_links = false;
 	size_t loops = 0, ok = 0;
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		in = res->inputs.items[i];
