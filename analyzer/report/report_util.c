@@ -350,3 +350,44 @@ void ips_utf8_stream_flush(ips_utf8_stream_t *st)
 	ips_utf8_fwrite(st->out, st->carry, st->ncarry);
 	st->ncarry = 0;
 }
+
+static void side_words(ips_buf_t *b, const ips_results_t *res, const ips_verdict_side_t *s)
+{
+	if (!strcmp(s->side, "local")) {
+		ips_buf_printf(b, "this side");
+		if (s->host)
+			ips_buf_printf(b, " (%s", s->host);
+		if (s->input < res->inputs.len)
+			ips_buf_printf(b, "%s%s", s->host ? ", " : " (",
+				       ((const ips_input_t *)res->inputs.items[s->input])->path);
+		if (s->host || s->input < res->inputs.len)
+			ips_buf_putc(b, ')');
+	} else if (!strcmp(s->side, "peer")) {
+		ips_buf_printf(b, "the peer%s%s", s->host ? " " : "", s->host ? s->host : "");
+	} else if (!strcmp(s->side, "path")) {
+		ips_buf_printf(b, "the path to %s", s->host ? s->host : "the peer");
+	} else {
+		ips_buf_printf(b, "unknown");
+	}
+}
+
+char *ips_report_verdict_words(const ips_results_t *res, const ips_incident_t *x)
+{
+	const ips_verdict_t *v = x->verdict;
+	if (!v)
+		return ips_xstrdup("");
+	ips_buf_t b;
+	ips_buf_init(&b, 8192);
+	ips_buf_printf(&b, "%s in phase %s; refused by ", v->cls, v->phase);
+	side_words(&b, res, &v->refused_by);
+	ips_buf_printf(&b, "; the reason is in ");
+	if (!strcmp(v->reason_in.side, "peer"))
+		ips_buf_printf(&b, "the peer's log%s%s (collect it)", v->reason_in.host ? ", " : "",
+			       v->reason_in.host ? v->reason_in.host : "");
+	else if (!strcmp(v->reason_in.side, "path"))
+		ips_buf_printf(&b, "the path or the peer %s (no answer came)",
+			       v->reason_in.host ? v->reason_in.host : "");
+	else
+		side_words(&b, res, &v->reason_in);
+	return ips_buf_steal(&b);
+}
