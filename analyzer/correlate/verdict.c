@@ -411,6 +411,10 @@ static void add_collect(ips_verdict_t *v, const ips_incident_t *x, const char *p
 	}
 	char buf[1024];
 	const char *who = peer ? peer : "the peer";
+	if (cls == K_UNREACH) { /* first: did anything arrive at all? */
+		snprintf(buf, sizeof buf, "On %s and on the path: tcpdump -ni any udp port 500 or udp port 4500 during one attempt (does any packet arrive, does an answer leave?)", who);
+		push_item(&v->collect, &v->ncollect, "any", "command", buf, NULL);
+	}
 	snprintf(buf, sizeof buf, "On %s: journalctl -u strongswan -u strongswan-starter%s%s (or the charon log file: /var/log/charon.log, syslog's daemon facility)", who, since, until);
 	push_item(&v->collect, &v->ncollect, "strongswan", "command", buf, NULL);
 	snprintf(buf, sizeof buf, "On %s: journalctl -u ipsec%s%s (or /var/log/pluto.log, /var/log/secure, /var/log/auth.log)", who, since, until);
@@ -422,10 +426,6 @@ static void add_collect(ips_verdict_t *v, const ips_incident_t *x, const char *p
 	push_item(&v->collect, &v->ncollect, "windows", "event", buf, NULL);
 	snprintf(buf, sizeof buf, "On %s: show logging | include 7130|7500|7510|7520 (and debug crypto ikev2 protocol 64 or debug crypto isakmp 127 during one attempt)", who);
 	push_item(&v->collect, &v->ncollect, "cisco-asa", "command", buf, NULL);
-	if (cls == K_UNREACH) {
-		snprintf(buf, sizeof buf, "On %s and on the path: tcpdump -ni any udp port 500 or udp port 4500 during one attempt (does any packet arrive, does an answer leave?)", who);
-		push_item(&v->collect, &v->ncollect, "any", "command", buf, NULL);
-	}
 }
 
 /*

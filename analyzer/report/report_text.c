@@ -151,8 +151,10 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			for (size_t i = 0; i < v->nfixes && i < 2; i++)
 				fprintf(out, "    %s %s: %s\n", i ? "then" : "Fix first", v->fixes[i].a,
 					v->fixes[i].c);
-			for (size_t i = 0; i < v->ncollect; i++)
+			for (size_t i = 0; i < v->ncollect && i < 2; i++)
 				fprintf(out, "    Collect (%s): %s\n", v->collect[i].a, v->collect[i].c);
+			if (v->ncollect > 2) /* the other implementations: in -f json */
+				fprintf(out, "    (+%zu more ways to collect it: -f json)\n", v->ncollect - 2);
 		}
 		char t1[64], t2[64];
 		ips_time_format(&x->first, t1, sizeof t1);

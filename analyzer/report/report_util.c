@@ -351,24 +351,14 @@ void ips_utf8_stream_flush(ips_utf8_stream_t *st)
 	st->ncarry = 0;
 }
 
-static void side_words(ips_buf_t *b, const ips_results_t *res, const ips_verdict_side_t *s)
+/* "here (east, responder.log)" for the local side. */
+static void local_words(ips_buf_t *b, const ips_results_t *res, const ips_verdict_side_t *s)
 {
-	if (!strcmp(s->side, "local")) {
-		ips_buf_printf(b, "this side");
-		if (s->host)
-			ips_buf_printf(b, " (%s", s->host);
-		if (s->input < res->inputs.len)
-			ips_buf_printf(b, "%s%s", s->host ? ", " : " (",
-				       ((const ips_input_t *)res->inputs.items[s->input])->path);
-		if (s->host || s->input < res->inputs.len)
-			ips_buf_putc(b, ')');
-	} else if (!strcmp(s->side, "peer")) {
-		ips_buf_printf(b, "the peer%s%s", s->host ? " " : "", s->host ? s->host : "");
-	} else if (!strcmp(s->side, "path")) {
-		ips_buf_printf(b, "the path to %s", s->host ? s->host : "the peer");
-	} else {
-		ips_buf_printf(b, "unknown");
-	}
+	ips_buf_printf(b, "here");
+	bool in = s->input < res->inputs.len;
+	if (s->host || in)
+		ips_buf_printf(b, " (%s%s%s)", s->host ? s->host : "", s->host && in ? ", " : "",
+			       in ? ((const ips_input_t *)res->inputs.items[s->input])->path : "");
 }
 
 char *ips_report_verdict_words(const ips_results_t *res, const ips_incident_t *x)
@@ -378,16 +368,25 @@ char *ips_report_verdict_words(const ips_results_t *res, const ips_incident_t *x
 		return ips_xstrdup("");
 	ips_buf_t b;
 	ips_buf_init(&b, 8192);
-	ips_buf_printf(&b, "%s in phase %s; refused by ", v->cls, v->phase);
-	side_words(&b, res, &v->refused_by);
-	ips_buf_printf(&b, "; the reason is in ");
-	if (!strcmp(v->reason_in.side, "peer"))
-		ips_buf_printf(&b, "the peer's log%s%s (collect it)", v->reason_in.host ? ", " : "",
-			       v->reason_in.host ? v->reason_in.host : "");
-	else if (!strcmp(v->reason_in.side, "path"))
-		ips_buf_printf(&b, "the path or the peer %s (no answer came)",
-			       v->reason_in.host ? v->reason_in.host : "");
-	else
-		side_words(&b, res, &v->reason_in);
+	ips_buf_printf(&b, "%s in phase %s; ", v->cls, v->phase);
+	const ips_verdict_side_t *r = &v->refused_by, *w = &v->reason_in;
+	const char *peer = r->host ? r->host : "";
+	if (!strcmp(r->side, "local")) {
+		ips_buf_printf(&b, "refused ");
+		local_words(&b, res, r);
+		if (!strcmp(w->side, "local") && w->input == r->input)
+			; /* the same place: said once */
+		else if (!strcmp(w->side, "local")) {
+			ips_buf_printf(&b, "; the reason is logged ");
+			local_words(&b, res, w);
+		}
+	} else if (!strcmp(r->side, "peer")) {
+		ips_buf_printf(&b, "refused by the peer%s%s; the reason is only in its log: collect it",
+			       *peer ? " " : "", peer);
+	} else if (!strcmp(r->side, "path")) {
+		ips_buf_printf(&b, "no answer from %s (the path or the peer)", *peer ? peer : "the peer");
+	} else {
+		ips_buf_printf(&b, "who refused is not known");
+	}
 	return ips_buf_steal(&b);
 }
