@@ -256,6 +256,26 @@ static vinfo_t info_of(const ips_verdict_rules_t *v, const ips_finding_t *f)
 			info.side = "local";
 		}
 	}
+	/* a notify we sent ("sending notification X to", a response we
+	 * generated) is our refusal, not the peer's */
+	if (!strcmp(info.side, "peer") && f->text &&
+	    (strstr(f->text, "sending notification") || strstr(f->text, "generating ")))
+		info.side = "local";
+	/* a time-out in an established state (pluto's STATE_V2_ESTABLISHED_IKE_SA,
+	 * a DPD or liveness probe) lost a tunnel that was up */
+	bool unreach = false, dpd = false;
+	for (int i = 0; i < info.n; i++) {
+		unreach |= info.cls[i] == K_UNREACH;
+		dpd |= info.cls[i] == K_DPD;
+	}
+	if (unreach && dpd && f->text &&
+	    (strstr(f->text, "ESTABLISHED") || strstr(f->text, "DPD") || strstr(f->text, "liveness"))) {
+		int k = 0;
+		for (int i = 0; i < info.n; i++)
+			if (info.cls[i] != K_UNREACH)
+				info.cls[k++] = info.cls[i];
+		info.n = k;
+	}
 	/* a proposal failure that logged the proposals says which SA it was about */
 	bool ike = false, child = false;
 	for (int i = 0; i < info.n; i++) {
@@ -687,7 +707,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	/* fixes: the class first, then what the decider leaves open */
 	int order[MAX_CLS + 1], norder = 0;
 	order[norder++] = cls;
-	for (int j = 0; j < info[d].n && norder < MAX_CLS; j++)
+	for (int j = 0; j < info[d].n && norder < MAX_CLS && cls != K_BENIGN && cls != K_RECOVERED; j++)
 		if (info[d].cls[j] != cls && (agree & (UINT64_C(1) << info[d].cls[j])))
 			order[norder++] = info[d].cls[j];
 	char because[512];
