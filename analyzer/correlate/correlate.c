@@ -915,6 +915,21 @@ static bool better_root(const corr_t *g, const ips_results_t *res, size_t ai, si
 	return cmp_finding_pos(&ai, &bi, (void *)res) < 0;
 }
 
+typedef struct rank_ctx {
+	const corr_t *g;
+	const ips_results_t *res;
+	const size_t *f;
+} rank_ctx_t;
+
+static int cmp_rank(const void *a, const void *b, void *ctx)
+{
+	const rank_ctx_t *c = ctx;
+	size_t x = c->f[*(const size_t *)a], y = c->f[*(const size_t *)b];
+	if (x == y)
+		return 0;
+	return better_root(c->g, c->res, x, y) ? -1 : better_root(c->g, c->res, y, x) ? 1 : 0;
+}
+
 static void key_desc(const ips_kv_t *kv, size_t n, char *out, size_t outn)
 {
 	const char *v;
@@ -1218,6 +1233,18 @@ static void join_untimed(ips_correlator_t *c, size_t *parent, uint64_t *mask)
 			else
 				several = true;
 		}
+		/* no key in common: the only incident it fits, if there is one */
+		bool none = found == SIZE_MAX && !several;
+		for (size_t i = 0; none && nk && i < n && !several; i++) {
+			const ips_finding_t *f = res->findings.items[i];
+			size_t ri = uf_find(parent, i);
+			if (!f->time.valid || ri == found || !(mask[ri] & mask[r]))
+				continue;
+			if (found == SIZE_MAX)
+				found = ri;
+			else if (found != ri)
+				several = true;
+		}
 		if (found != SIZE_MAX && !several)
 			uf_union_m(parent, mask, found, r, false);
 		free(keys);
@@ -1228,10 +1255,10 @@ static void join_untimed(ips_correlator_t *c, size_t *parent, uint64_t *mask)
 
 /*
  * Both sides of one attempt, each naming only its peer (an initiator and
- * a responder that logged no local address) or one of them nothing at all
- * (charon via syslog): findings of two inputs (and hosts) within the skew
- * whose peers differ (each side names the other) join when each component
- * has exactly one such partner and they agree on the class.
+ * a responder that logged no local address), or one of them no address at
+ * all (charon via syslog, pluto before it knows the peer): findings of two
+ * inputs (and hosts) within the skew join when each component has exactly
+ * one such partner and they agree on the class.
  */
 static void join_crossed(ips_correlator_t *c, size_t *parent, uint64_t *mask, int64_t skew)
 {
@@ -1240,10 +1267,7 @@ static void join_crossed(ips_correlator_t *c, size_t *parent, uint64_t *mask, in
 	size_t *h = ips_xmalloc((n ? n : 1) * sizeof *h);
 	for (size_t i = 0; i < n; i++) {
 		const ips_finding_t *f = res->findings.items[i];
-		char k[4][200];
-		bool bare = group_keys(f, k) == 0; /* names nothing: charon via syslog */
-		if (f->time.valid && !ips_finding_field(f, "local") &&
-		    (ips_finding_field(f, "peer") || bare))
+		if (f->time.valid)
 			h[nh++] = i;
 	}
 	if (nh < 2 || nh > 20000) {
@@ -1261,9 +1285,19 @@ static void join_crossed(ips_correlator_t *c, size_t *parent, uint64_t *mask, in
 			const ips_finding_t *g = res->findings.items[h[j]];
 			if (g->time.sec - f->time.sec > skew)
 				break;
+			if (j - i > 256) { /* a burst: too many to tell the partner */
+				partner[uf_find(parent, h[i])] = SEVERAL;
+				break;
+			}
 			const char *pf = ips_finding_field(f, "peer"), *pg = ips_finding_field(g, "peer");
-			if (g->input == f->input || (pf && pg && !strcmp(pf, pg)) || (!pf && !pg) ||
-			    (f->host && g->host && !strcmp(f->host, g->host)))
+			const char *lf = ips_finding_field(f, "local"), *lg = ips_finding_field(g, "local");
+			if (g->input == f->input || (f->host && g->host && !strcmp(f->host, g->host)))
+				continue;
+			/* both name only their peer, and each names another one; or one
+			 * names no address at all and the other its peer */
+			bool both = pf && pg && !lf && !lg && strcmp(pf, pg);
+			bool one = (!pf && !lf && pg) || (!pg && !lg && pf);
+			if (!both && !one)
 				continue;
 			size_t a = uf_find(parent, h[i]), b = uf_find(parent, h[j]);
 			if (a == b || !(mask[a] & mask[b]))
@@ -1482,11 +1516,16 @@ static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members
 	memcpy(sorted, members, m * sizeof *sorted);
 	qsort_r(sorted, m, sizeof *sorted, cmp_finding_pos, res);
 	size_t *rank = ips_xmalloc(m * sizeof *rank);
-	for (size_t j = 0; j < m; j++) {
-		rank[j] = 0;
-		for (size_t q = 0; q < m; q++)
-			if (q != j && better_root(g, res, sorted[q], sorted[j]))
-				rank[j]++;
+	{
+		/* positions in sorted, ordered by better_root: rank = place in that order */
+		rank_ctx_t rc = {.g = g, .res = res, .f = sorted};
+		size_t *pos = ips_xmalloc(m * sizeof *pos);
+		for (size_t j = 0; j < m; j++)
+			pos[j] = j;
+		qsort_r(pos, m, sizeof *pos, cmp_rank, &rc);
+		for (size_t j = 0; j < m; j++)
+			rank[pos[j]] = j;
+		free(pos);
 	}
 	x->findings = sorted;
 	x->nfindings = m;

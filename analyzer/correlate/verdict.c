@@ -60,6 +60,7 @@ static const char *const class_phase[K_COUNT][2] = {
 };
 
 #define MAX_CLS 24
+#define EVIDENCE_MAX 64     /* finding ids in verdict.evidence; the incident lists them all */
 
 typedef struct vinfo {
 	uint8_t cls[MAX_CLS];  /* class indexes, likeliest first */
@@ -283,10 +284,15 @@ static vinfo_t info_of(const ips_verdict_rules_t *v, const ips_finding_t *f)
 		child |= info.cls[i] == K_CHILD_PROP;
 	}
 	if (ike && child) {
-		const char *l = ips_finding_field(f, "proposal_received");
-		if (!l)
-			l = ips_finding_field(f, "proposal_configured");
-		const char *proto = l ? ips_proposal_protocol(l) : NULL;
+		/* the record's own words first (charon: "no CHILD_SA built"), then the
+		 * proposals, when both name the same protocol */
+		const char *r = ips_finding_field(f, "proposal_received");
+		const char *c = ips_finding_field(f, "proposal_configured");
+		const char *pr = r ? ips_proposal_protocol(r) : NULL;
+		const char *pc = c ? ips_proposal_protocol(c) : NULL;
+		const char *proto = pr && pc && strcmp(pr, pc) ? NULL : pr ? pr : pc;
+		if (f->text && strstr(f->text, "CHILD_SA"))
+			proto = "ESP";
 		int drop = !proto ? -1 : !strcmp(proto, "IKE") ? K_CHILD_PROP : K_IKE_PROP;
 		if (drop >= 0) {
 			int k = 0;
@@ -561,12 +567,30 @@ static void add_fixes(ips_verdict_t *v, int impls, const int *order, int norder,
 	}
 }
 
-/* Each input's first timed finding, against the reference input's. */
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Each input's clock against the reference input's: the smallest
+ * difference between one of its findings and one of the reference's (both
+ * logs of one attempt are written within a second or two).
+ */
 static void clock_offsets(ips_verdict_t *v, const ips_results_t *res, const ips_incident_t *x,
 			  const ips_finding_t *ref)
 {
 	if (!ref->time.valid)
 		return;
+	int64_t *rt = ips_xmalloc(x->nfindings * sizeof *rt);
+	size_t nr = 0;
+	for (size_t j = 0; j < x->nfindings; j++) {
+		const ips_finding_t *g = res->findings.items[x->findings[j]];
+		if (g->input == ref->input && g->time.valid)
+			rt[nr++] = g->time.sec;
+	}
+	qsort(rt, nr, sizeof *rt, cmp_i64);
 	for (size_t i = 0; i < x->nfindings; i++) {
 		const ips_finding_t *f = res->findings.items[x->findings[i]];
 		if (!f->time.valid)
@@ -575,23 +599,30 @@ static void clock_offsets(ips_verdict_t *v, const ips_results_t *res, const ips_
 		while (k < v->noffsets && v->offset_input[k] != f->input)
 			k++;
 		if (k == v->noffsets) {
+			if (v->noffsets == 64) /* enough inputs to say it */
+				continue;
 			v->offset_input = ips_xrealloc(v->offset_input, (k + 1) * sizeof *v->offset_input);
 			v->offset_sec = ips_xrealloc(v->offset_sec, (k + 1) * sizeof *v->offset_sec);
 			v->offset_input[k] = f->input;
 			v->offset_sec[k] = INT64_MAX;
 			v->noffsets++;
 		}
-		/* the smallest difference to the reference input's findings: the
-		 * same attempt is logged by both within a second or two */
-		for (size_t j = 0; j < x->nfindings; j++) {
-			const ips_finding_t *g = res->findings.items[x->findings[j]];
-			if (g->input != ref->input || !g->time.valid)
-				continue;
-			int64_t d = f->time.sec - g->time.sec;
+		/* the nearest reference time: binary search */
+		size_t lo = 0, hi = nr;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (rt[mid] < f->time.sec)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t c = lo ? lo - 1 : 0; c < nr && c <= lo; c++) {
+			int64_t d = f->time.sec - rt[c];
 			if (v->offset_sec[k] == INT64_MAX || llabs(d) < llabs(v->offset_sec[k]))
 				v->offset_sec[k] = d;
 		}
 	}
+	free(rt);
 	if (v->noffsets < 2) { /* one input: nothing to estimate */
 		free(v->offset_input);
 		free(v->offset_sec);
@@ -662,7 +693,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 				continue;
 			bool names = !info[i].any && (mask_of(&info[i]) & bit);
 			bool fits = info[i].any && info[i].cls[0] == cls;
-			if ((pass == 0 && names) || (pass == 1 && fits))
+			if (((pass == 0 && names) || (pass == 1 && fits)) && v->nevidence < EVIDENCE_MAX)
 				v->evidence[v->nevidence++] = x->findings[i];
 		}
 
