@@ -335,6 +335,9 @@ int ips_verdict_specificity(const ips_verdict_rules_t *v, const ips_finding_t *f
 
 /* ---- the verdict ------------------------------------------------------- */
 
+static int impl_bit(const char *name);
+enum { I_STRONGSWAN = 1, I_LIBRESWAN = 2, I_WINDOWS = 4, I_ASA = 8 };
+
 static bool is_v1(const ips_finding_t *f)
 {
 	const char *v = ips_finding_field(f, "ike_version");
@@ -342,7 +345,28 @@ static bool is_v1(const ips_finding_t *f)
 		return !strcmp(v, "IKEv1") || !strcmp(v, "1");
 	if (f->entry->ike_version)
 		return !strcmp(f->entry->ike_version, "IKEv1");
-	return strstr(f->entry->name, "IKEV1") != NULL;
+	if (strstr(f->entry->name, "IKEV1"))
+		return true;
+	/* pluto's IKEv1 state names, the exchanges' names (Windows calls the
+	 * first phase of every IKE version "main mode": not there) */
+	const char *t = f->text ? f->text : "";
+	if (strstr(t, "IKEv2") || impl_bit(f->entry->source) == I_WINDOWS)
+		return false;
+	return strstr(t, "STATE_MAIN_") || strstr(t, "STATE_AGGR_") || strstr(t, "STATE_QUICK_") ||
+	       strstr(t, "Main Mode") || strstr(t, "Aggressive Mode") || strstr(t, "Quick Mode");
+}
+
+/* The IKEv1 exchange the record names, for the phase; NULL if none. */
+static const char *v1_exchange(const ips_finding_t *f)
+{
+	const char *t = f->text ? f->text : "";
+	if (strstr(t, "STATE_QUICK_") || strstr(t, "Quick Mode"))
+		return "quick-mode";
+	if (strstr(t, "STATE_AGGR_") || strstr(t, "Aggressive Mode"))
+		return "aggressive";
+	if (strstr(t, "STATE_MAIN_") || strstr(t, "Main Mode"))
+		return "main-mode";
+	return NULL;
 }
 
 /*
@@ -528,8 +552,7 @@ static const fix_t fixes[] = {
 	{K_CLIENT, "windows", "restart the IKEEXT and RasMan services (Restart-Service IKEEXT, RasMan) and look at the System log for their errors"},
 };
 
-/* Implementations whose logs or codes are in the incident: bits. */
-enum { I_STRONGSWAN = 1, I_LIBRESWAN = 2, I_WINDOWS = 4, I_ASA = 8 };
+/* Implementations whose logs or codes are in the incident: bits (I_*, above). */
 
 static int impl_bit(const char *name)
 {
@@ -677,11 +700,18 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	if (cls < 0) /* nothing in common (one attempt that says two things) */
 		cls = info[d].cls[0];
 	const ips_finding_t *df = res->findings.items[x->findings[d]];
+	/* IKEv1: the exchange the record names tells phase 1 from phase 2 */
+	const char *ex = v1 && !info[d].phase ? v1_exchange(df) : NULL;
+	if (ex && !strcmp(ex, "quick-mode") && cls == K_IKE_PROP &&
+	    (agree & (UINT64_C(1) << K_CHILD_PROP)))
+		cls = K_CHILD_PROP;
 	bool benign = cls == K_BENIGN;
 	if (h && h->recovered && !benign)
 		cls = K_RECOVERED;
 	v->cls = ips_verdict_classes[cls];
 	v->phase = info[d].phase ? info[d].phase : class_phase[cls][v1 ? 1 : 0];
+	if (ex && !strcmp(v->phase, "main-mode") && strcmp(ex, "quick-mode"))
+		v->phase = ex; /* main mode or aggressive mode */
 
 	/* evidence: the decider, then what names the class, then the rest that fits it */
 	uint64_t bit = UINT64_C(1) << cls;
