@@ -242,6 +242,28 @@ static void verdict_classes_never_merge(void **state)
 	assert_string_equal(inc(r, 0)->verdict->cls, "cert-missing");
 	assert_string_equal(inc(r, 1)->verdict->cls, "psk-mismatch");
 	ips_results_free(r);
+	/* a failure, a retry of the same attempt, then success: recovered, at
+	 * info, and the run's highest severity follows the incident */
+	r = scan(file("v4.log",
+		"2026-03-05T07:00:00Z h x: start site\n"
+		"2026-03-05T07:00:01Z h x: conn=site code 13801\n"
+		"2026-03-05T07:00:02Z h x: start site\n"
+		"2026-03-05T07:00:03Z h x: up site\n"), NULL);
+	assert_int_equal(r->incidents.len, 1);
+	assert_string_equal(inc(r, 0)->verdict->cls, "recovered");
+	assert_int_equal(inc(r, 0)->severity, IPS_SEV_INFO);
+	assert_int_equal(ips_results_max_severity(r), IPS_SEV_INFO);
+	ips_results_free(r);
+	/* the same without success: the failure is the attempt's outcome */
+	r = scan(file("v5.log",
+		"2026-03-05T07:00:00Z h x: start site\n"
+		"2026-03-05T07:00:01Z h x: conn=site code 13801\n"
+		"2026-03-05T07:00:02Z h x: start site\n"
+		"2026-03-05T07:09:00Z h x: start other\n"), NULL);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_PAIR);
+	assert_string_equal(inc(r, 0)->verdict->cls, "psk-mismatch");
+	assert_int_equal(inc(r, 0)->severity, IPS_SEV_ERROR);
+	ips_results_free(r);
 	ips_rules_free(rules);
 	rules = saved;
 }
