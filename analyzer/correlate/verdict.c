@@ -655,6 +655,35 @@ static void clock_offsets(ips_verdict_t *v, const ips_results_t *res, const ips_
 	}
 }
 
+/*
+ * How the sides authenticate, as the records say it: 1 a pre-shared key,
+ * 2 certificates (signatures), 0 not said. Windows 4653/4654 name it
+ * (MMAuthMethod, "Authentication Method:"), daemons in the lines around an
+ * IKE_AUTH ("authentication of ... with pre-shared key", "RSA signature").
+ */
+static int auth_hint(const ips_results_t *res, const ips_incident_t *x)
+{
+	static const char *const psk[] = {"MMAuthMethod=Preshared", "Authentication Method:\tPreshared",
+					  "Authentication Method: Preshared", "with pre-shared key",
+					  "pre-shared key authentication", NULL};
+	static const char *const cert[] = {"MMAuthMethod=Certificate", "MMAuthMethod=CA",
+					   "Authentication Method:\tCertificate",
+					   "Authentication Method: Certificate", "with RSA signature",
+					   "with ECDSA", "RSA_EMSA", "with RSA_", NULL};
+	for (size_t i = 0; i < x->nfindings && i < 256; i++) {
+		const ips_finding_t *f = res->findings.items[x->findings[i]];
+		if (!f->text)
+			continue;
+		for (size_t k = 0; psk[k]; k++)
+			if (strcasestr(f->text, psk[k]))
+				return 1;
+		for (size_t k = 0; cert[k]; k++)
+			if (strcasestr(f->text, cert[k]))
+				return 2;
+	}
+	return 0;
+}
+
 size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res,
 			 ips_incident_t *x, const ips_verdict_hints_t *h)
 {
@@ -693,7 +722,17 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 		if (stronger(info, res, x, h ? h->rank : NULL, i, d))
 			d = i;
 	int cls = -1;
-	if (agree) /* the decider's likeliest class that all agree on */
+	/* the records say how the sides authenticate: a PSK tunnel is not told
+	 * about certificates first, nor a certificate tunnel about keys */
+	int hint = auth_hint(res, x);
+	for (int j = 0; hint && agree && j < info[d].n && cls < 0; j++) {
+		int k = info[d].cls[j];
+		bool cert = k == K_CERT_UNTRUSTED || k == K_CERT_EXPIRED || k == K_CERT_MISSING ||
+			    k == K_CERT_EKU || k == K_KEY_MISSING;
+		if ((agree & (UINT64_C(1) << k)) && ((hint == 1 && k == K_PSK) || (hint == 2 && cert)))
+			cls = k;
+	}
+	if (agree && cls < 0) /* the decider's likeliest class that all agree on */
 		for (int j = 0; j < info[d].n && cls < 0; j++)
 			if (agree & (UINT64_C(1) << info[d].cls[j]))
 				cls = info[d].cls[j];
