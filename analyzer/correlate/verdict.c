@@ -725,6 +725,10 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	/* the records say how the sides authenticate: a PSK tunnel is not told
 	 * about certificates first, nor a certificate tunnel about keys */
 	int hint = auth_hint(res, x);
+	uint64_t certs = (UINT64_C(1) << K_CERT_UNTRUSTED) | (UINT64_C(1) << K_CERT_EXPIRED) |
+			 (UINT64_C(1) << K_CERT_MISSING) | (UINT64_C(1) << K_CERT_EKU) |
+			 (UINT64_C(1) << K_KEY_MISSING);
+	uint64_t unsaid = hint == 1 ? certs : hint == 2 ? UINT64_C(1) << K_PSK : 0;
 	for (int j = 0; hint && agree && j < info[d].n && cls < 0; j++) {
 		int k = info[d].cls[j];
 		bool cert = k == K_CERT_UNTRUSTED || k == K_CERT_EXPIRED || k == K_CERT_MISSING ||
@@ -766,10 +770,24 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 				v->evidence[v->nevidence++] = x->findings[i];
 		}
 
+	/* ruled out: the other authentication method's classes, when the
+	 * records name the method */
+	for (int k = 0; k < K_COUNT && (unsaid & ~(UINT64_C(1) << cls)); k++) {
+		if (k == cls || !(unsaid & (UINT64_C(1) << k)))
+			continue;
+		bool named = false;
+		for (size_t i = 0; i < n && !named; i++)
+			named = !info[i].any && (mask_of(&info[i]) & (UINT64_C(1) << k));
+		if (named)
+			push_item(&v->ruled_out, &v->nruled_out, ips_verdict_classes[k],
+				  hint == 1 ? "the records say the sides authenticate with a pre-shared key"
+					    : "the records say the sides authenticate with certificates",
+				  NULL, NULL);
+	}
 	/* ruled out: classes some finding named that another one excludes */
 	for (int k = 0; k < K_COUNT; k++) {
 		uint64_t kb = UINT64_C(1) << k;
-		if (k == cls)
+		if (k == cls || (unsaid & kb))
 			continue;
 		size_t named = SIZE_MAX, excl = SIZE_MAX;
 		for (size_t i = 0; i < n; i++) {
@@ -808,7 +826,8 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	int order[MAX_CLS + 1], norder = 0;
 	order[norder++] = cls;
 	for (int j = 0; j < info[d].n && norder < MAX_CLS && cls != K_BENIGN && cls != K_RECOVERED; j++)
-		if (info[d].cls[j] != cls && (agree & (UINT64_C(1) << info[d].cls[j])))
+		if (info[d].cls[j] != cls && (agree & (UINT64_C(1) << info[d].cls[j])) &&
+		    !(unsaid & (UINT64_C(1) << info[d].cls[j])))
 			order[norder++] = info[d].cls[j];
 	char because[512];
 	const ips_input_t *din = res->inputs.items[df->input];
