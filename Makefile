@@ -42,7 +42,7 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
             $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/framer_pstable.o $(B)/winparams.o $(B)/builtin_rules.o \
             $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
-            $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o
+            $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o
 # --jobs N and the progress bar
 LIB_OBJS += $(B)/jobs.o $(B)/progress.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
@@ -61,7 +61,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
+.PHONY: verdicts-check includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -193,13 +193,18 @@ evtx-check: ipsec-scan
 merge-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/merge/run.sh
 
+# the lab scenarios (../shared/corpus/strongswan-generated): each one's most severe
+# incident has the verdict class expected-class.tsv gives, in both file orders
+verdicts-check: ipsec-scan
+	sh tests/verdicts/lab.sh
+
 # the include graph of analyzer/ is a chain: no circles, stages in pipeline order
 includes-check:
 	sh tools/check-includes
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps

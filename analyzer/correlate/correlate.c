@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate/verdict.h"
 #include "util/util.h"
 
 #define MAX_KEYS 8
@@ -12,7 +13,7 @@
 #define MAX_OPEN 4096          /* open windows at once; the oldest closes first */
 #define UNTIMED_LINES 2000     /* "within the window" for records without a time */
 
-enum { C_NEG, C_PAIR, C_THRESHOLD, C_GROUP };
+enum { C_NEG, C_PAIR, C_THRESHOLD, C_GROUP, C_VERDICT };
 enum { O_BRACKET, O_PAIR, O_RANGE };
 
 typedef struct corr {
@@ -38,6 +39,7 @@ typedef struct open_item {
 	size_t input;
 	uint64_t line, last_line;
 	int64_t opened;                    /* live mode: the wall clock when it opened */
+	bool retried;                      /* pair: started again after a failure */
 	size_t *f;
 	size_t nf, capf;
 } open_item_t;
@@ -73,6 +75,9 @@ struct ips_correlator {
 	int64_t *arrived;                  /* finding -> wall clock when it was read */
 	size_t caparrived;
 	uint64_t forced;                   /* incidents written early at the cap */
+	ips_verdict_rules_t *vr;           /* entries -> fault classes */
+	bool *recovered;                   /* finding -> a success of its attempt followed */
+	size_t caprecovered;
 };
 
 /* ---- configuration ----------------------------------------------------- */
@@ -157,8 +162,12 @@ static const char *parse_corr(const ips_correlation_t *d, corr_t *c)
 		c->kind = C_THRESHOLD;
 	else if (!strcmp(d->kind, "group"))
 		c->kind = C_GROUP;
+	else if (!strcmp(d->kind, "verdict"))
+		c->kind = C_VERDICT; /* entry -> class table: verdict.c reads it */
 	else
-		return "kind must be negotiation, pair, threshold or group";
+		return "kind must be negotiation, pair, threshold, group or verdict";
+	if (c->kind == C_VERDICT)
+		return NULL;
 	c->window = num_param(d, "window", c->kind == C_THRESHOLD ? 600 : 120, &bad);
 	c->gap = num_param(d, "gap", 300, &bad);
 	c->skew = num_param(d, "skew", 120, &bad);
@@ -215,7 +224,7 @@ size_t ips_correlations_check(const ips_rules_t *rules, ips_diag_t *d)
 		free_list(&c.start);
 		free_list(&c.success);
 	}
-	return errors;
+	return errors + ips_verdict_check(rules, d);
 }
 
 ips_status_t ips_correlate_finalize_rules(ips_rules_t *rules, ips_diag_t *d)
@@ -232,6 +241,7 @@ ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *re
 	c->rules = rules;
 	c->res = res;
 	c->threshold = c->group = -1;
+	c->vr = ips_verdict_rules_new(rules);
 	size_t n = ips_rules_correlation_count(rules);
 	c->corrs = ips_xcalloc(n ? n : 1, sizeof *c->corrs);
 	for (size_t i = 0; i < n; i++) {
@@ -281,6 +291,8 @@ void ips_correlator_free(ips_correlator_t *c)
 	free(c->segs);
 	free(c->seg_of);
 	free(c->arrived);
+	free(c->recovered);
+	ips_verdict_rules_free(c->vr);
 	free(c);
 }
 
@@ -483,6 +495,22 @@ static void attach(open_item_t *o, size_t finding, const ips_time_t *t, uint64_t
 	o->last_line = line;
 }
 
+/* The attempt of o succeeded: its findings were followed by success. */
+static void mark_recovered(ips_correlator_t *c, const open_item_t *o)
+{
+	for (size_t i = 0; i < o->nf; i++) {
+		if (o->f[i] >= c->caprecovered) {
+			size_t cap = c->caprecovered ? c->caprecovered : 256;
+			while (cap <= o->f[i])
+				cap *= 2;
+			c->recovered = ips_xrealloc(c->recovered, cap * sizeof *c->recovered);
+			memset(c->recovered + c->caprecovered, 0, (cap - c->caprecovered) * sizeof *c->recovered);
+			c->caprecovered = cap;
+		}
+		c->recovered[o->f[i]] = true;
+	}
+}
+
 static void note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line)
 {
 	if (t->valid && (!c->input_last.valid || t->sec > c->input_last.sec))
@@ -527,6 +555,7 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 			open_item_t *o = find_open(c, i, O_PAIR, key);
 			if (is_ok) {
 				if (o) { /* it succeeded: what it logged on the way is loose */
+					mark_recovered(c, o);
 					free_item(o);
 					*o = c->open[--c->nopen];
 				}
@@ -537,13 +566,18 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 			 * of the same attempt (charon starts IKE_SA site[1] again after
 			 * INVALID_KE_PAYLOAD or a COOKIE, or after a restart when the
 			 * ids start over): the window starts over, nothing is reported.
-			 * One that collected failures is their pair.
+			 * One that collected failures keeps them: the attempt goes on,
+			 * and its outcome decides whether they were a failure or a
+			 * round trip that recovered.
 			 */
 			if (o && !o->nf) {
 				free_item(o);
 				*o = c->open[--c->nopen];
 			} else if (o) {
-				close_item(c, (size_t)(o - c->open), false);
+				o->start = e->time;
+				o->line = o->last_line = e->line;
+				o->retried = true;
+				continue;
 			}
 			open_new(c, i, O_PAIR, key, e->fields, e->nfields, e->host, &e->time, e->input,
 				 e->line);
@@ -591,6 +625,20 @@ void ips_correlator_finding(ips_correlator_t *c, size_t idx)
 				return;
 			}
 		}
+	}
+	/*
+	 * A console transcript (swanctl --initiate, ipsec up): its records
+	 * carry no time and no SA id, and all belong to the attempt it
+	 * started, the latest start still open in this input.
+	 */
+	if (!f->time.valid) {
+		open_item_t *best = NULL;
+		for (size_t i = 0; i < c->nopen; i++)
+			if (c->open[i].type == O_PAIR && !c->open[i].start.valid &&
+			    (!best || c->open[i].line > best->line))
+				best = &c->open[i];
+		if (best && !item_key(&c->corrs[best->corr], f->fields, f->nfields, NULL, key, sizeof key))
+			attach(best, idx, &f->time, f->line);
 	}
 }
 
@@ -782,12 +830,24 @@ static size_t uf_find(size_t *parent, size_t x)
 	return x;
 }
 
-static void uf_union(size_t *parent, size_t a, size_t b)
+/*
+ * Join a and b unless their classes have nothing in common (grouping never
+ * merges different fault classes); `force` joins anyway (one window is one
+ * attempt). mask[root] is what the component's findings agree on.
+ */
+static bool uf_union_m(size_t *parent, uint64_t *mask, size_t a, size_t b, bool force)
 {
 	a = uf_find(parent, a);
 	b = uf_find(parent, b);
-	if (a != b)
-		parent[a > b ? a : b] = a < b ? a : b; /* the earlier finding is the root */
+	if (a == b)
+		return true;
+	uint64_t m = mask[a] & mask[b];
+	if (!m && !force)
+		return false;
+	size_t r = a < b ? a : b;
+	parent[a > b ? a : b] = r; /* the earlier finding is the root */
+	mask[r] = m ? m : mask[a] != UINT64_MAX ? mask[a] : mask[b];
+	return true;
 }
 
 typedef struct lastseen {
@@ -834,10 +894,12 @@ static int category_rank(const corr_t *g, const ips_entry_t *e)
 	return MAX_ORDER;
 }
 
-/* Is a better root cause than b? */
-static bool better_root(const corr_t *g, const ips_finding_t *a, size_t ai, const ips_finding_t *b,
-			size_t bi)
+static int cmp_finding_pos(const void *a, const void *b, void *ctx);
+
+/* Is finding ai a better root cause than bi (by source, severity, category, position)? */
+static bool better_root(const corr_t *g, const ips_results_t *res, size_t ai, size_t bi)
 {
+	const ips_finding_t *a = res->findings.items[ai], *b = res->findings.items[bi];
 	/* a RAS client code reports what the IKE layer or the gateway explains */
 	bool sa = a->entry->source && !strcmp(a->entry->source, "raserror");
 	bool sb = b->entry->source && !strcmp(b->entry->source, "raserror");
@@ -850,7 +912,22 @@ static bool better_root(const corr_t *g, const ips_finding_t *a, size_t ai, cons
 	int ra = category_rank(g, a->entry), rb = category_rank(g, b->entry);
 	if (ra != rb)
 		return ra < rb;
-	return ai < bi;
+	return cmp_finding_pos(&ai, &bi, (void *)res) < 0;
+}
+
+typedef struct rank_ctx {
+	const corr_t *g;
+	const ips_results_t *res;
+	const size_t *f;
+} rank_ctx_t;
+
+static int cmp_rank(const void *a, const void *b, void *ctx)
+{
+	const rank_ctx_t *c = ctx;
+	size_t x = c->f[*(const size_t *)a], y = c->f[*(const size_t *)b];
+	if (x == y)
+		return 0;
+	return better_root(c->g, c->res, x, y) ? -1 : better_root(c->g, c->res, y, x) ? 1 : 0;
 }
 
 static void key_desc(const ips_kv_t *kv, size_t n, char *out, size_t outn)
@@ -865,42 +942,83 @@ static void key_desc(const ips_kv_t *kv, size_t n, char *out, size_t outn)
 	else if ((v = kv_find(kv, n, "host")))
 		snprintf(out, outn, "host %s", v);
 	else
-		snprintf(out, outn, "this input");
+		out[0] = '\0'; /* the title names the input instead */
 }
 
-static char *make_title(ips_incident_t *x, const ips_results_t *res, int threshold_n)
+/* "in a.log", "in a.log and b.log", "in a.log, b.log and 2 more inputs" */
+static void name_inputs(ips_buf_t *b, const ips_incident_t *x, const ips_results_t *res)
+{
+	size_t seen[3], ns = 0, more = 0;
+	if (!x->nfindings) {
+		const ips_input_t *in = res->inputs.items[x->input];
+		ips_buf_printf(b, " in %s:%llu", in->path, (unsigned long long)x->line);
+		return;
+	}
+	/* the root's input first, then the others by path */
+	seen[ns++] = ((const ips_finding_t *)res->findings.items[x->findings[0]])->input;
+	size_t *all = ips_xmalloc(x->nfindings * sizeof *all), na = 0;
+	for (size_t i = 0; i < x->nfindings; i++) {
+		size_t in = ((const ips_finding_t *)res->findings.items[x->findings[i]])->input;
+		bool dup = in == seen[0];
+		for (size_t j = 0; j < na && !dup; j++)
+			dup = all[j] == in;
+		if (!dup)
+			all[na++] = in;
+	}
+	for (size_t i = 1; i < na; i++) /* few inputs: insertion sort by path */
+		for (size_t j = i; j > 0 && strcmp(((const ips_input_t *)res->inputs.items[all[j - 1]])->path,
+						 ((const ips_input_t *)res->inputs.items[all[j]])->path) > 0; j--) {
+			size_t t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	for (size_t i = 0; i < na; i++) {
+		if (ns < 2)
+			seen[ns++] = all[i];
+		else
+			more++;
+	}
+	free(all);
+	for (size_t i = 0; i < ns; i++)
+		ips_buf_printf(b, "%s%s", i == 0 ? " in " : (i == ns - 1 && !more) ? " and " : ", ",
+			       ((const ips_input_t *)res->inputs.items[seen[i]])->path);
+	if (more)
+		ips_buf_printf(b, " and %zu more input%s", more, more == 1 ? "" : "s");
+}
+
+/*
+ * "CLASS: ROOT for WHO in INPUTS: summary". The title names the verdict's
+ * class, the root cause and where it was read; a threshold says what
+ * repeated and how often.
+ */
+static char *make_title(ips_incident_t *x, const ips_results_t *res, int threshold_n,
+			const ips_entry_t *repeated)
 {
 	char who[300];
 	key_desc(x->key, x->nkey, who, sizeof who);
-	char what[300];
-	size_t n = x->nfindings;
-	switch (x->kind) {
-	case IPS_INC_NEGOTIATION: snprintf(what, sizeof what, "IKE negotiation failed"); break;
-	case IPS_INC_UNTERMINATED:
-		snprintf(what, sizeof what, "IKE negotiation began but never ended"); break;
-	case IPS_INC_PAIR: snprintf(what, sizeof what, "Connection attempt failed"); break;
-	case IPS_INC_UNANSWERED:
-		snprintf(what, sizeof what, "Connection attempt got no outcome"); break;
-	case IPS_INC_THRESHOLD:
-		snprintf(what, sizeof what, "%s %d times", x->codes[0]->name, threshold_n); break;
-	default:
-		if (n == 1)
-			snprintf(what, sizeof what, "%s", x->root->name);
-		else
-			snprintf(what, sizeof what, "%zu related failures", n);
-	}
-	(void)res;
 	ips_buf_t b;
 	ips_buf_init(&b, 4096);
-	ips_buf_printf(&b, "%s for %s", what, who);
-	if (n > 1 && x->kind != IPS_INC_GROUP && x->kind != IPS_INC_THRESHOLD)
-		ips_buf_printf(&b, " (%zu findings)", n);
+	if (x->verdict)
+		ips_buf_printf(&b, "%s: ", x->verdict->cls);
+	if (!x->root)
+		ips_buf_printf(&b, "%s", x->kind == IPS_INC_UNANSWERED
+					 ? "Connection attempt got no outcome"
+					 : "IKE negotiation began but never ended");
+	else
+		ips_buf_printf(&b, "%s", x->root->name);
+	if (who[0])
+		ips_buf_printf(&b, " for %s", who);
+	name_inputs(&b, x, res);
+	if (x->kind == IPS_INC_THRESHOLD && repeated)
+		ips_buf_printf(&b, " (%s %d times)", repeated->name, threshold_n);
+	else if (x->nfindings > 1)
+		ips_buf_printf(&b, " (%zu findings)", x->nfindings);
 	if (x->root) {
-		const char *s = x->root->summary ? x->root->summary : x->root->message;
-		size_t len = strlen(s);
-		while (len && s[len - 1] == '.')
+		const char *sm = x->root->summary ? x->root->summary : x->root->message;
+		size_t len = strlen(sm);
+		while (len && sm[len - 1] == '.')
 			len--;
-		ips_buf_printf(&b, ": %.*s", (int)len, s);
+		ips_buf_printf(&b, ": %.*s", (int)len, sm);
 	}
 	return ips_buf_steal(&b);
 }
@@ -940,17 +1058,44 @@ static void incident_id(ips_incident_t *x, const ips_results_t *res)
 	snprintf(x->id, sizeof x->id, "%016llx", (unsigned long long)h);
 }
 
-static int cmp_incident(const void *a, const void *b)
+/* Incidents by first time, then where they start: never by the inputs' order. */
+static int cmp_incident(const void *a, const void *b, void *ctx)
 {
+	const ips_results_t *res = ctx;
 	const ips_incident_t *x = *(ips_incident_t *const *)a, *y = *(ips_incident_t *const *)b;
 	if (x->first.valid != y->first.valid)
 		return x->first.valid ? -1 : 1;
 	if (x->first.valid && x->first.sec != y->first.sec)
 		return x->first.sec < y->first.sec ? -1 : 1;
-	size_t kx = x->nfindings ? x->findings[0] : (size_t)-1, ky = y->nfindings ? y->findings[0] : (size_t)-1;
-	if (x->input != y->input && (!x->nfindings || !y->nfindings))
-		return x->input < y->input ? -1 : 1;
-	return kx < ky ? -1 : kx > ky ? 1 : (x->line < y->line ? -1 : x->line > y->line);
+	if (x->first.valid && x->first.nsec != y->first.nsec)
+		return x->first.nsec < y->first.nsec ? -1 : 1;
+	int c = strcmp(((const ips_input_t *)res->inputs.items[x->input])->path,
+		       ((const ips_input_t *)res->inputs.items[y->input])->path);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Findings by time (untimed last), then path and line. */
+static int cmp_finding_pos(const void *a, const void *b, void *ctx)
+{
+	const ips_results_t *r = ctx;
+	const ips_finding_t *x = r->findings.items[*(const size_t *)a];
+	const ips_finding_t *y = r->findings.items[*(const size_t *)b];
+	if (x->time.valid != y->time.valid)
+		return x->time.valid ? -1 : 1;
+	if (x->time.valid && (x->time.sec != y->time.sec || x->time.nsec != y->time.nsec))
+		return x->time.sec < y->time.sec ||
+		       (x->time.sec == y->time.sec && x->time.nsec < y->time.nsec) ? -1 : 1;
+	int c = strcmp(((const ips_input_t *)r->inputs.items[x->input])->path,
+		       ((const ips_input_t *)r->inputs.items[y->input])->path);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->id, y->id);
 }
 
 static void extend(ips_time_t *first, ips_time_t *last, const ips_time_t *t)
@@ -1003,22 +1148,216 @@ static int max_in_window(const ips_results_t *res, const size_t *members, size_t
 	return best;
 }
 
+/* The group keys of a window's opening record (peer, conn, user, the address pair). */
+static size_t seg_keys(const segment_t *sg, char keys[4][200])
+{
+	size_t n = 0;
+	const char *peer = kv_find(sg->kv, sg->nkv, "peer"), *local = kv_find(sg->kv, sg->nkv, "local");
+	if (peer && local) {
+		const char *a = strcmp(peer, local) < 0 ? peer : local, *b = a == peer ? local : peer;
+		snprintf(keys[n++], 200, "addresses=%s|%s", a, b);
+	}
+	if (peer)
+		snprintf(keys[n++], 200, "peer=%s", peer);
+	const char *conn = kv_find(sg->kv, sg->nkv, "conn"), *user = kv_find(sg->kv, sg->nkv, "user");
+	if (conn)
+		snprintf(keys[n++], 200, "conn=%s", conn);
+	if (user)
+		snprintf(keys[n++], 200, "user=%s", user);
+	return n;
+}
+
+static size_t group_keys(const ips_finding_t *f, char keys[4][200]);
+
+/*
+ * A component without any time (a console transcript's attempt) joins the
+ * one timed component of another input that shares a key with it and
+ * agrees on the class; with none or several, it stays on its own (so the
+ * result does not depend on the order of the inputs).
+ */
+static void join_untimed(ips_correlator_t *c, size_t *parent, uint64_t *mask)
+{
+	ips_results_t *res = c->res;
+	size_t n = res->findings.len;
+	bool *timed = ips_xcalloc(n ? n : 1, sizeof *timed);
+	size_t nuntimed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (((ips_finding_t *)res->findings.items[i])->time.valid)
+			timed[uf_find(parent, i)] = true;
+		else
+			nuntimed++;
+	}
+	if (!nuntimed || nuntimed * n > 20000000) {
+		free(timed);
+		return;
+	}
+	bool *done = ips_xcalloc(n, sizeof *done);
+	for (size_t u = 0; u < n; u++) {
+		size_t r = uf_find(parent, u);
+		if (timed[r] || done[r])
+			continue;
+		done[r] = true;
+		/* the keys of the component: its findings' and its windows' */
+		char (*keys)[200] = NULL;
+		size_t nk = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (uf_find(parent, i) != r)
+				continue;
+			char k[4][200];
+			size_t m = group_keys(res->findings.items[i], k);
+			long s = i < c->capseg_of ? c->seg_of[i] : -1;
+			if (s >= 0 && m == 0)
+				m = seg_keys(&c->segs[s], k);
+			keys = ips_xrealloc(keys, (nk + m + 1) * sizeof *keys);
+			for (size_t j = 0; j < m; j++)
+				memcpy(keys[nk++], k[j], 200);
+		}
+		size_t found = SIZE_MAX;
+		bool several = false;
+		/* a transcript that names nothing joins the only incident it fits */
+		for (size_t i = 0; i < n && !several; i++) {
+			const ips_finding_t *f = res->findings.items[i];
+			size_t ri = uf_find(parent, i);
+			if (!f->time.valid || ri == found || !(mask[ri] & mask[r]))
+				continue;
+			char k[4][200];
+			size_t m = group_keys(f, k);
+			bool hit = nk == 0;
+			for (size_t a = 0; a < m && !hit; a++)
+				for (size_t b = 0; b < nk && !hit; b++)
+					hit = !strcmp(k[a], keys[b]);
+			if (!hit)
+				continue;
+			if (found == SIZE_MAX)
+				found = ri;
+			else
+				several = true;
+		}
+		/* no key in common: the only incident it fits, if there is one */
+		bool none = found == SIZE_MAX && !several;
+		for (size_t i = 0; none && nk && i < n && !several; i++) {
+			const ips_finding_t *f = res->findings.items[i];
+			size_t ri = uf_find(parent, i);
+			if (!f->time.valid || ri == found || !(mask[ri] & mask[r]))
+				continue;
+			if (found == SIZE_MAX)
+				found = ri;
+			else if (found != ri)
+				several = true;
+		}
+		if (found != SIZE_MAX && !several)
+			uf_union_m(parent, mask, found, r, false);
+		free(keys);
+	}
+	free(done);
+	free(timed);
+}
+
+/*
+ * Both sides of one attempt, each naming only its peer (an initiator and
+ * a responder that logged no local address), or one of them no address at
+ * all (charon via syslog, pluto before it knows the peer): findings of two
+ * inputs (and hosts) within the skew join when each component has exactly
+ * one such partner and they agree on the class.
+ */
+static void join_crossed(ips_correlator_t *c, size_t *parent, uint64_t *mask, int64_t skew)
+{
+	ips_results_t *res = c->res;
+	size_t n = res->findings.len, nh = 0;
+	size_t *h = ips_xmalloc((n ? n : 1) * sizeof *h);
+	for (size_t i = 0; i < n; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		if (f->time.valid)
+			h[nh++] = i;
+	}
+	if (nh < 2 || nh > 20000) {
+		free(h);
+		return;
+	}
+	qsort_r(h, nh, sizeof *h, cmp_time_idx, res);
+	size_t *partner = ips_xmalloc(n * sizeof *partner);
+	for (size_t i = 0; i < n; i++)
+		partner[i] = SIZE_MAX;
+	const size_t SEVERAL = SIZE_MAX - 1;
+	for (size_t i = 0; i < nh; i++) {
+		const ips_finding_t *f = res->findings.items[h[i]];
+		for (size_t j = i + 1; j < nh; j++) {
+			const ips_finding_t *g = res->findings.items[h[j]];
+			if (g->time.sec - f->time.sec > skew)
+				break;
+			if (j - i > 256) { /* a burst: too many to tell the partner */
+				partner[uf_find(parent, h[i])] = SEVERAL;
+				break;
+			}
+			const char *pf = ips_finding_field(f, "peer"), *pg = ips_finding_field(g, "peer");
+			const char *lf = ips_finding_field(f, "local"), *lg = ips_finding_field(g, "local");
+			if (g->input == f->input || (f->host && g->host && !strcmp(f->host, g->host)))
+				continue;
+			/* both name only their peer, and each names another one; or one
+			 * names no address at all and the other its peer */
+			bool both = pf && pg && !lf && !lg && strcmp(pf, pg);
+			bool one = (!pf && !lf && pg) || (!pg && !lg && pf);
+			if (!both && !one)
+				continue;
+			size_t a = uf_find(parent, h[i]), b = uf_find(parent, h[j]);
+			if (a == b || !(mask[a] & mask[b]))
+				continue;
+			size_t ab[2][2] = {{a, b}, {b, a}};
+			for (int k = 0; k < 2; k++) {
+				size_t x = ab[k][0], y = ab[k][1];
+				if (partner[x] == SIZE_MAX)
+					partner[x] = y;
+				else if (partner[x] != y)
+					partner[x] = SEVERAL;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t p = partner[i];
+		if (p < SEVERAL && partner[p] == i && i < p)
+			uf_union_m(parent, mask, i, p, false);
+	}
+	free(partner);
+	free(h);
+}
+
 /*
  * Union-find over all findings held: the findings of one segment, and
  * findings that share a group key within the gap (plus the skew across
- * inputs). Returns the parent array (the caller frees it).
+ * inputs) and agree on the fault class. Returns the parent array (the
+ * caller frees it); *mask_out, when wanted, each component's classes.
  */
-static size_t *join_findings(ips_correlator_t *c)
+static size_t *join_findings(ips_correlator_t *c, uint64_t **mask_out)
 {
 	ips_results_t *res = c->res;
 	size_t n = res->findings.len;
 	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
 	size_t *parent = ips_xmalloc((n ? n : 1) * sizeof *parent);
-	for (size_t i = 0; i < n; i++)
+	uint64_t *mask = ips_xmalloc((n ? n : 1) * sizeof *mask);
+	for (size_t i = 0; i < n; i++) {
 		parent[i] = i;
+		mask[i] = ips_verdict_mask(c->vr, res->findings.items[i]);
+	}
 	for (size_t s = 0; s < c->nsegs; s++)
 		for (size_t i = 1; i < c->segs[s].nf; i++)
-			uf_union(parent, c->segs[s].f[0], c->segs[s].f[i]);
+			uf_union_m(parent, mask, c->segs[s].f[0], c->segs[s].f[i], true);
+	/* an attempt whose findings go with any class (retransmits only, a DH
+	 * group round trip) is of the class its first finding names: it does
+	 * not glue other attempts together */
+	for (size_t s = 0; s < c->nsegs; s++) {
+		if (!c->segs[s].nf)
+			continue;
+		size_t r = uf_find(parent, c->segs[s].f[0]);
+		if (mask[r] != IPS_VERDICT_ALL)
+			continue;
+		const ips_finding_t *best = NULL;
+		for (size_t i = 0; i < c->segs[s].nf; i++) {
+			const ips_finding_t *f = res->findings.items[c->segs[s].f[i]];
+			if (!best || f->severity > best->severity)
+				best = f;
+		}
+		mask[r] = ips_verdict_first(c->vr, best);
+	}
 
 	/* join on shared keys: timed findings in time order, untimed ones per input */
 	if (g) {
@@ -1048,12 +1387,31 @@ static size_t *join_findings(ips_correlator_t *c)
 			size_t i = order[oi];
 			const ips_finding_t *f = res->findings.items[i];
 			const ips_input_t *in = res->inputs.items[f->input];
-			char keys[6][200];
-			bool look[6], store[6];
+			char keys[8][200];
+			bool look[8], store[8], half[8];
 			size_t nk = group_keys(f, keys);
 			bool host_only = nk == 0;
-			for (size_t k = 0; k < nk; k++)
+			for (size_t k = 0; k < nk; k++) {
 				look[k] = store[k] = true;
+				half[k] = false;
+			}
+			/*
+			 * One side often logs only the peer's address (an initiator
+			 * before IKE_AUTH), the other both: the finding with peer P
+			 * and no local meets one whose local address is P, from
+			 * another input, within the clock skew.
+			 */
+			const char *fp = ips_finding_field(f, "peer"), *fl = ips_finding_field(f, "local");
+			if (f->time.valid && (fl || fp)) {
+				snprintf(keys[nk], 200, "%s%s", fl ? "F:" : "H:", fl ? fl : fp);
+				look[nk] = false;
+				store[nk] = half[nk] = true;
+				nk++;
+				snprintf(keys[nk], 200, "%s%s", fl ? "H:" : "F:", fl ? fl : fp);
+				look[nk] = half[nk] = true;
+				store[nk] = false;
+				nk++;
+			}
 			/* no host named: the input stands for it (with its machine, as
 			 * two machines' logs can share a path) */
 			char host[198];
@@ -1065,9 +1423,11 @@ static size_t *join_findings(ips_correlator_t *c)
 				snprintf(host, sizeof host, "%s", in->path);
 			snprintf(keys[nk], 200, "A:%s", host);
 			look[nk] = host_only;
+			half[nk] = false;
 			store[nk++] = true;
 			snprintf(keys[nk], 200, "O:%s", host);
 			look[nk] = true;
+			half[nk] = false;
 			store[nk++] = host_only;
 			for (size_t k = 0; k < nk; k++) {
 				if (!f->time.valid) /* untimed: only within its own input */
@@ -1083,8 +1443,11 @@ static size_t *join_findings(ips_correlator_t *c)
 						int64_t limit = g->gap + (p->input != f->input ? g->skew : 0);
 						join = f->time.sec - p->time.sec <= limit;
 					}
+					if (half[k]) /* the two sides of one attempt */
+						join = p->input != f->input && p->time.valid &&
+						       f->time.sec - p->time.sec <= g->skew;
 					if (join)
-						uf_union(parent, tab[slot].finding, i);
+						uf_union_m(parent, mask, tab[slot].finding, i, false);
 				}
 				if (store[k]) {
 					if (!tab[slot].key)
@@ -1097,12 +1460,19 @@ static size_t *join_findings(ips_correlator_t *c)
 			free(tab[i].key);
 		free(tab);
 		free(order);
+		join_crossed(c, parent, mask, g->skew);
+		join_untimed(c, parent, mask);
 	}
+	if (mask_out)
+		*mask_out = mask;
+	else
+		free(mask);
 	return parent;
 }
 
 /* The incident of one component: members are finding indexes, ascending. */
-static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members, size_t m)
+static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members, size_t m,
+				      uint64_t mask)
 {
 	ips_results_t *res = c->res;
 	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
@@ -1141,19 +1511,41 @@ static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members
 		x->kind = IPS_INC_GROUP;
 		x->correlation = g ? g->decl->id : "findings";
 	}
-	/* root cause first, then the rest in time order */
-	size_t root = 0;
-	for (size_t j = 1; j < m; j++)
-		if (better_root(g, res->findings.items[members[j]], members[j],
-				res->findings.items[members[root]], members[root]))
-			root = j;
-	x->findings = ips_xmalloc(m * sizeof *x->findings);
-	x->findings[0] = members[root];
-	for (size_t j = 0, k = 1; j < m; j++)
-		if (j != root)
-			x->findings[k++] = members[j];
+	/* the findings in time order; their rank as a root cause by category */
+	size_t *sorted = ips_xmalloc(m * sizeof *sorted);
+	memcpy(sorted, members, m * sizeof *sorted);
+	qsort_r(sorted, m, sizeof *sorted, cmp_finding_pos, res);
+	size_t *rank = ips_xmalloc(m * sizeof *rank);
+	{
+		/* positions in sorted, ordered by better_root: rank = place in that order */
+		rank_ctx_t rc = {.g = g, .res = res, .f = sorted};
+		size_t *pos = ips_xmalloc(m * sizeof *pos);
+		for (size_t j = 0; j < m; j++)
+			pos[j] = j;
+		qsort_r(pos, m, sizeof *pos, cmp_rank, &rc);
+		for (size_t j = 0; j < m; j++)
+			rank[pos[j]] = j;
+		free(pos);
+	}
+	x->findings = sorted;
 	x->nfindings = m;
-	const ips_finding_t *rf = res->findings.items[x->findings[0]];
+	x->input = ((ips_finding_t *)res->findings.items[sorted[0]])->input;
+	bool recovered = c->caprecovered > 0, attempt = false;
+	for (size_t j = 0; j < m; j++) {
+		recovered &= sorted[j] < c->caprecovered && c->recovered[sorted[j]];
+		long s = sorted[j] < c->capseg_of ? c->seg_of[sorted[j]] : -1;
+		attempt |= s >= 0 && c->segs[s].kind == IPS_INC_PAIR;
+	}
+	ips_verdict_hints_t h = {.attempt = attempt, .recovered = recovered, .mask = mask, .rank = rank};
+	/* the verdict's decider is the root cause: first, the rest in time order */
+	size_t root = ips_verdict_build(c->vr, res, x, &h);
+	size_t rf_idx = sorted[root];
+	memmove(sorted + 1, sorted, root * sizeof *sorted);
+	sorted[0] = rf_idx;
+	size_t rr = rank[root]; /* rank stays parallel to the findings */
+	memmove(rank + 1, rank, root * sizeof *rank);
+	rank[0] = rr;
+	const ips_finding_t *rf = res->findings.items[rf_idx];
 	x->root = rf->entry;
 	x->codes = ips_xcalloc(m, sizeof *x->codes);
 	for (size_t j = 0; j < m; j++) {
@@ -1170,30 +1562,27 @@ static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members
 	x->input = rf->input;
 	x->line = rf->line;
 	set_key(x, rf, nseg == 1 ? c->segs[seg].kv : NULL, nseg == 1 ? c->segs[seg].nkv : 0);
-	if (x->kind == IPS_INC_THRESHOLD) {
-		/* name the repeated condition in the title */
-		for (size_t j = 0; j < x->ncodes; j++) {
+	/* the sides name the peer of the key where the findings did not */
+	ips_verdict_free(x->verdict);
+	x->verdict = NULL;
+	ips_verdict_build(c->vr, res, x, &h);
+	free(rank);
+	/* a retry that recovered is no failure; an attempt nobody answered is */
+	const char *cls = x->verdict->cls;
+	if (!strcmp(cls, "recovered") || !strcmp(cls, "benign-retry"))
+		x->severity = IPS_SEV_INFO;
+	else if (!strcmp(cls, "peer-unreachable") && attempt && x->severity < IPS_SEV_ERROR)
+		x->severity = IPS_SEV_ERROR;
+	const ips_entry_t *repeated = NULL;
+	if (x->kind == IPS_INC_THRESHOLD) /* the repeated condition, for the title */
+		for (size_t j = 0; j < x->ncodes && !repeated; j++) {
 			size_t cnt = 0;
 			for (size_t q = 0; q < m; q++)
 				cnt += ((ips_finding_t *)res->findings.items[x->findings[q]])->entry == x->codes[j];
-			if ((int)cnt >= best_count) {
-				const ips_entry_t *t = x->codes[j];
-				x->codes[j] = x->codes[0];
-				x->codes[0] = t;
-				break;
-			}
+			if ((int)cnt >= best_count)
+				repeated = x->codes[j];
 		}
-	}
-	x->title = make_title(x, res, best_count);
-	if (x->kind == IPS_INC_THRESHOLD && x->codes[0] != x->root) {
-		/* keep codes root first as documented */
-		for (size_t j = 0; j < x->ncodes; j++)
-			if (x->codes[j] == x->root) {
-				x->codes[j] = x->codes[0];
-				x->codes[0] = x->root;
-				break;
-			}
-	}
+	x->title = make_title(x, res, best_count, repeated);
 	incident_id(x, res);
 	return x;
 }
@@ -1210,7 +1599,8 @@ static ips_incident_t *build_empty(ips_correlator_t *c, const segment_t *sg)
 	x->input = sg->input;
 	x->line = sg->line;
 	set_key(x, NULL, sg->kv, sg->nkv);
-	x->title = make_title(x, c->res, 0);
+	ips_verdict_build(c->vr, c->res, x, NULL);
+	x->title = make_title(x, c->res, 0, NULL);
 	incident_id(x, c->res);
 	return x;
 }
@@ -1247,23 +1637,26 @@ void ips_correlator_finish(ips_correlator_t *c)
 	publish_windows(c);
 	ips_results_t *res = c->res;
 	size_t n = res->findings.len;
-	size_t *parent = join_findings(c);
+	uint64_t *mask;
+	size_t *parent = join_findings(c, &mask);
 	size_t *start, *members_all;
 	components(parent, n, &start, &members_all);
 	for (size_t r = 0; r < n; r++) {
 		size_t m = start[r + 1] - start[r];
 		if (m)
-			ips_vec_push(&res->incidents, build_incident(c, members_all + start[r], m));
+			ips_vec_push(&res->incidents,
+				     build_incident(c, members_all + start[r], m, mask[r]));
 	}
 	/* windows that closed with no finding in them */
 	for (size_t s = 0; s < c->nsegs; s++)
 		if (!c->segs[s].nf)
 			ips_vec_push(&res->incidents, build_empty(c, &c->segs[s]));
 	if (res->incidents.len)
-		qsort(res->incidents.items, res->incidents.len, sizeof(void *), cmp_incident);
+		qsort_r(res->incidents.items, res->incidents.len, sizeof(void *), cmp_incident, res);
 	free(start);
 	free(members_all);
 	free(parent);
+	free(mask);
 }
 
 /* ---- live mode --------------------------------------------------------- */
@@ -1296,6 +1689,8 @@ static void compact(ips_correlator_t *c, const bool *gone)
 		res->findings.items[k] = res->findings.items[i];
 		if (i < c->caparrived)
 			c->arrived[k] = c->arrived[i];
+		if (i < c->caprecovered)
+			c->recovered[k] = c->recovered[i];
 		k++;
 	}
 	res->findings.len = k;
@@ -1346,7 +1741,8 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all,
 	const corr_t *g = c->group >= 0 ? &c->corrs[c->group] : NULL;
 	int64_t quiet = g ? g->gap + g->skew : 420, span = g ? g->span : 300;
 	bool force = n > IPS_LIVE_MAX_FINDINGS;
-	size_t *parent = join_findings(c);
+	uint64_t *mask;
+	size_t *parent = join_findings(c, &mask);
 	size_t *start, *members_all;
 	components(parent, n, &start, &members_all);
 	bool *held = ips_xcalloc(n ? n : 1, sizeof *held);
@@ -1388,7 +1784,7 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all,
 			continue;
 		if (force && !all && !quiet_now && !long_now)
 			c->forced++;
-		ips_vec_push(&out, build_incident(c, mem, m));
+		ips_vec_push(&out, build_incident(c, mem, m, mask[uf_find(parent, mem[0])]));
 		for (size_t j = 0; j < m; j++)
 			gone[mem[j]] = true;
 	}
@@ -1410,7 +1806,7 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all,
 	}
 	ips_vec_free(&wins);
 	if (out.len)
-		qsort(out.items, out.len, sizeof(void *), cmp_incident);
+		qsort_r(out.items, out.len, sizeof(void *), cmp_incident, res);
 	for (size_t i = 0; i < out.len; i++) {
 		if (emit)
 			emit(ctx, res, out.items[i]);
@@ -1424,6 +1820,7 @@ size_t ips_correlator_settle(ips_correlator_t *c, int64_t wall, bool all,
 	free(start);
 	free(members_all);
 	free(parent);
+	free(mask);
 	return written;
 }
 

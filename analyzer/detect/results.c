@@ -62,8 +62,35 @@ void ips_finding_free(ips_finding_t *f)
 	free(f);
 }
 
+static void vitems_free(ips_verdict_item_t *it, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(it[i].a);
+		free(it[i].b);
+		free(it[i].c);
+		free(it[i].d);
+	}
+	free(it);
+}
+
+void ips_verdict_free(ips_verdict_t *v)
+{
+	if (!v)
+		return;
+	free(v->refused_by.host);
+	free(v->reason_in.host);
+	free(v->evidence);
+	vitems_free(v->ruled_out, v->nruled_out);
+	vitems_free(v->collect, v->ncollect);
+	vitems_free(v->fixes, v->nfixes);
+	free(v->offset_input);
+	free(v->offset_sec);
+	free(v);
+}
+
 void ips_incident_free(ips_incident_t *x)
 {
+	ips_verdict_free(x->verdict);
 	kv_free(x->key, x->nkey);
 	free(x->findings);
 	free(x->codes);
@@ -143,6 +170,16 @@ void ips_results_free(ips_results_t *r)
 ips_severity_t ips_results_max_severity(const ips_results_t *r)
 {
 	ips_severity_t m = IPS_SEV_NONE;
+	/* correlated: the incidents' verdicts decide (an attempt nobody answered
+	 * is an error, a retry that recovered is not) */
+	if (r->incidents.len) {
+		for (size_t i = 0; i < r->incidents.len; i++) {
+			const ips_incident_t *x = r->incidents.items[i];
+			if (x->severity > m)
+				m = x->severity;
+		}
+		return m;
+	}
 	for (size_t i = 0; i < r->findings.len; i++) {
 		const ips_finding_t *f = r->findings.items[i];
 		if (f->severity > m)

@@ -98,6 +98,40 @@ typedef struct ips_window {
 } ips_window_t;
 
 /*
+ * An incident's verdict (SPEC "Verdicts"; docs/correlation.md): the fault
+ * class and phase from the class list, which side refused and whose log
+ * holds the reason, the evidence, the classes ruled out, what to collect
+ * from the other side, the fixes ranked by the evidence, and each input's
+ * estimated clock offset. Built by the correlator (correlate/verdict.c);
+ * class, phase and side strings are static, the rest is owned.
+ */
+typedef struct ips_verdict_item {
+	char *a, *b, *c;             /* ruled_out: class, why; collect and fixes: implementation, kind, text */
+	char *d;                     /* fixes: why it is ranked where it is */
+} ips_verdict_item_t;
+
+typedef struct ips_verdict_side {
+	const char *side;            /* "local", "peer", "path" or "unknown" */
+	char *host;                  /* the machine, where known (NULL) */
+	size_t input;                /* local: an input that holds it (SIZE_MAX: none) */
+} ips_verdict_side_t;
+
+typedef struct ips_verdict {
+	const char *cls;
+	const char *phase;
+	ips_verdict_side_t refused_by, reason_in;
+	size_t *evidence;            /* finding indexes */
+	size_t nevidence;
+	ips_verdict_item_t *ruled_out, *collect, *fixes;
+	size_t nruled_out, ncollect, nfixes;
+	size_t *offset_input;        /* clock offsets: input index and seconds */
+	int64_t *offset_sec;
+	size_t noffsets;
+} ips_verdict_t;
+
+void ips_verdict_free(ips_verdict_t *v);
+
+/*
  * An incident: findings that belong together, with the one that explains
  * the others first. Built by the correlator after (or, in live mode, while)
  * the inputs are read.
@@ -119,6 +153,7 @@ typedef struct ips_incident {
 	/* where the incident starts when it has no finding (unanswered, unterminated) */
 	size_t input;
 	uint64_t line;
+	ips_verdict_t *verdict;      /* owned; NULL only while it is built */
 } ips_incident_t;
 
 typedef struct ips_results {
@@ -142,7 +177,7 @@ void ips_results_free(ips_results_t *r);
 void ips_finding_free(ips_finding_t *f);
 void ips_incident_free(ips_incident_t *x);
 void ips_window_free(ips_window_t *w);
-/* The highest severity among the findings (IPS_SEV_NONE when none). */
+/* The highest severity among the incidents, or where there are none the findings (IPS_SEV_NONE when none). */
 ips_severity_t ips_results_max_severity(const ips_results_t *r);
 /*
  * Move everything of `from` to the end of `to`, as if it had been scanned

@@ -171,6 +171,32 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	fputc(' ', out);
 	badge(out, x->severity);
 	fputs("</h3>\n<dl>\n", out);
+	if (x->verdict) {
+		const ips_verdict_t *v = x->verdict;
+		char *vw = ips_report_verdict_words(res, x);
+		fputs("<dt>Verdict</dt><dd>", out);
+		prose(out, vw);
+		free(vw);
+		if (v->nfixes || v->ncollect)
+			fputs("<ul>", out);
+		for (size_t i = 0; i < v->nfixes && i < 3; i++) {
+			fprintf(out, "<li>%s (", i ? "Then" : "Fix first");
+			h(out, v->fixes[i].a);
+			fputs("): <code>", out);
+			h(out, v->fixes[i].c);
+			fputs("</code></li>", out);
+		}
+		for (size_t i = 0; i < v->ncollect; i++) {
+			fputs("<li>Collect (", out);
+			h(out, v->collect[i].a);
+			fputs("): <code>", out);
+			h(out, v->collect[i].c);
+			fputs("</code></li>", out);
+		}
+		if (v->nfixes || v->ncollect)
+			fputs("</ul>", out);
+		fputs("</dd>\n", out);
+	}
 	fprintf(out, "<dt>Kind</dt><dd>%s", ips_incident_kind_name(x->kind));
 	if (x->correlation) {
 		fputs(" (correlation <code>", out);

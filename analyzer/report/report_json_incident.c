@@ -21,6 +21,97 @@ static void code_or_name(yajl_gen g, const ips_entry_t *e)
 		ips_json_str(g, e->name);
 }
 
+static void side(yajl_gen g, const ips_results_t *res, const ips_verdict_side_t *s)
+{
+	yajl_gen_map_open(g);
+	ips_json_key(g, "side");
+	ips_json_str(g, s->side);
+	ips_json_key(g, "host");
+	ips_json_str(g, s->host);
+	if (s->input < res->inputs.len) {
+		ips_json_key(g, "path");
+		ips_json_str(g, ((const ips_input_t *)res->inputs.items[s->input])->path);
+	}
+	yajl_gen_map_close(g);
+}
+
+/* The verdict object (SPEC "Verdicts"; docs/correlation.md#verdicts). */
+static void verdict(yajl_gen g, const ips_results_t *res, const ips_verdict_t *v)
+{
+	if (!v) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	ips_json_key(g, "class");
+	ips_json_str(g, v->cls);
+	ips_json_key(g, "phase");
+	ips_json_str(g, v->phase);
+	ips_json_key(g, "refused_by");
+	side(g, res, &v->refused_by);
+	ips_json_key(g, "reason_in");
+	side(g, res, &v->reason_in);
+	ips_json_key(g, "evidence");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < v->nevidence; i++)
+		if (v->evidence[i] < res->findings.len)
+			ips_json_str(g, ((const ips_finding_t *)res->findings.items[v->evidence[i]])->id);
+	yajl_gen_array_close(g);
+	ips_json_key(g, "ruled_out");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < v->nruled_out; i++) {
+		yajl_gen_map_open(g);
+		ips_json_key(g, "class");
+		ips_json_str(g, v->ruled_out[i].a);
+		ips_json_key(g, "why");
+		ips_json_str(g, v->ruled_out[i].b);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	ips_json_key(g, "collect");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < v->ncollect; i++) {
+		yajl_gen_map_open(g);
+		ips_json_key(g, "implementation");
+		ips_json_str(g, v->collect[i].a);
+		ips_json_key(g, "kind");
+		ips_json_str(g, v->collect[i].b);
+		ips_json_key(g, "what");
+		ips_json_str(g, v->collect[i].c);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	ips_json_key(g, "fixes");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < v->nfixes; i++) {
+		yajl_gen_map_open(g);
+		ips_json_key(g, "implementation");
+		ips_json_str(g, v->fixes[i].a);
+		ips_json_key(g, "class");
+		ips_json_str(g, v->fixes[i].b);
+		ips_json_key(g, "fix");
+		ips_json_str(g, v->fixes[i].c);
+		ips_json_key(g, "why");
+		ips_json_str(g, v->fixes[i].d);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	ips_json_key(g, "clock_offsets");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < v->noffsets; i++) {
+		if (v->offset_input[i] >= res->inputs.len)
+			continue;
+		yajl_gen_map_open(g);
+		ips_json_key(g, "path");
+		ips_json_str(g, ((const ips_input_t *)res->inputs.items[v->offset_input[i]])->path);
+		ips_json_key(g, "seconds");
+		yajl_gen_integer(g, (long long)v->offset_sec[i]);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+}
+
 void ips_json_incident(yajl_gen g, const ips_results_t *res, const ips_incident_t *x)
 {
 	yajl_gen_map_open(g);
@@ -65,6 +156,8 @@ void ips_json_incident(yajl_gen g, const ips_results_t *res, const ips_incident_
 	ips_json_str(g, x->root ? x->root->name : NULL);
 	ips_json_key(g, "title");
 	ips_json_str(g, x->title);
+	ips_json_key(g, "verdict");
+	verdict(g, res, x->verdict);
 	ips_json_key(g, "remediation");
 	yajl_gen_array_open(g);
 	if (x->root)

@@ -152,6 +152,28 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	fprintf(out, "\n### %zu. ", n);
 	md(out, x->title ? x->title : ips_incident_kind_name(x->kind));
 	fprintf(out, " (%s)\n\n", upper[x->severity <= IPS_SEV_CRITICAL ? x->severity : 0]);
+	if (x->verdict) {
+		const ips_verdict_t *v = x->verdict;
+		char *vw = ips_report_verdict_words(res, x);
+		fputs("- **Verdict:** ", out);
+		md(out, vw);
+		free(vw);
+		fputc('\n', out);
+		for (size_t i = 0; i < v->nfixes && i < 3; i++) {
+			fprintf(out, "  - %s (", i ? "Then" : "Fix first");
+			md(out, v->fixes[i].a);
+			fputs("): ", out);
+			md(out, v->fixes[i].c);
+			fputc('\n', out);
+		}
+		for (size_t i = 0; i < v->ncollect; i++) {
+			fputs("  - Collect (", out);
+			md(out, v->collect[i].a);
+			fputs("): ", out);
+			md(out, v->collect[i].c);
+			fputc('\n', out);
+		}
+	}
 	fprintf(out, "- **Severity:** %s\n", ips_severity_name(x->severity));
 	fprintf(out, "- **Kind:** %s", ips_incident_kind_name(x->kind));
 	if (x->correlation) {

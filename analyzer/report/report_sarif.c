@@ -354,9 +354,20 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 	const size_t *inc;
 	size_t ninc = ips_report_incidents_of(&c->idx, fi, &inc);
 
-	/* message: what it is, what it names, and the incident it belongs to */
+	/* message: the verdict of the incidents it is the root cause of, what it
+	 * is, what it names, and the incidents it belongs to */
 	ips_buf_t m;
 	ips_buf_init(&m, 64 * 1024);
+	for (size_t k = 0; k < ninc; k++) {
+		const ips_incident_t *x = res->incidents.items[inc[k]];
+		if (!x->verdict || !x->nfindings || x->findings[0] != fi)
+			continue;
+		char *vw = ips_report_verdict_words(res, x);
+		ips_buf_printf(&m, "Verdict: ");
+		esc(&m, vw);
+		ips_buf_printf(&m, ". ");
+		free(vw);
+	}
 	esc(&m, e->message ? e->message : e->summary ? e->summary : e->name);
 	if (m.len && m.data[m.len - 1] != '.')
 		ips_buf_putc(&m, '.');
@@ -472,6 +483,7 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 		ips_json_kstr(g, "id", x->id);
 		ips_json_kstr(g, "title", x->title);
 		ips_json_kstr(g, "kind", ips_incident_kind_name(x->kind));
+		ips_json_kstr(g, "verdict", x->verdict ? x->verdict->cls : NULL);
 		ips_json_key(g, "root");
 		yajl_gen_bool(g, x->nfindings && x->findings[0] == fi);
 		yajl_gen_map_close(g);
@@ -493,6 +505,13 @@ static void incident_result(yajl_gen g, const sarif_ctx_t *c, const ips_incident
 	char *key = ips_report_key_words(x->key, x->nkey);
 	ips_buf_t msg;
 	ips_buf_init(&msg, 64 * 1024);
+	if (x->verdict) {
+		char *vw = ips_report_verdict_words(res, x);
+		ips_buf_printf(&msg, "Verdict: ");
+		esc(&msg, vw);
+		ips_buf_printf(&msg, ". ");
+		free(vw);
+	}
 	esc(&msg, x->title ? x->title : kind_rule_text[k][1]);
 	ips_buf_printf(&msg, " (");
 	esc(&msg, key);
@@ -522,6 +541,7 @@ static void incident_result(yajl_gen g, const sarif_ctx_t *c, const ips_incident
 	ips_json_kstr(g, "id", x->id);
 	ips_json_kstr(g, "title", x->title);
 	ips_json_kstr(g, "kind", ips_incident_kind_name(x->kind));
+	ips_json_kstr(g, "verdict", x->verdict ? x->verdict->cls : NULL);
 	ips_json_key(g, "root");
 	yajl_gen_bool(g, 0);
 	yajl_gen_map_close(g);

@@ -123,8 +123,18 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 	qsort(groups, ng, sizeof *groups, cmp_group);
 
 	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
-	if (!nf && !res->incidents.len)
+	/* an input that could not be read is said first, on standard output too */
+	size_t unread = 0;
+	for (size_t i = 0; i < res->inputs.len; i++)
+		unread += ((const ips_input_t *)res->inputs.items[i])->status == IPS_INPUT_ERROR;
+	if (!nf && !res->incidents.len && unread)
+		fprintf(out, "No IPsec/IKE errors found in what could be read; %zu input%s could not be read (see Inputs below).\n",
+			unread, unread == 1 ? "" : "s");
+	else if (!nf && !res->incidents.len)
 		fprintf(out, "No IPsec/IKE errors found.\n");
+	else if (unread)
+		fprintf(out, "%zu input%s could not be read (see Inputs below).\n\n", unread,
+			unread == 1 ? "" : "s");
 	size_t ni = res->incidents.len;
 	for (size_t xi = 0; xi < ni; xi++) {
 		const ips_incident_t *x = res->incidents.items[xi];
@@ -133,6 +143,21 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			ni, R, sc, upper[x->severity], R, B);
 		put(out, x->title);
 		fprintf(out, "%s\n", R);
+		if (x->verdict) {
+			char *vw = ips_report_verdict_words(res, x);
+			fprintf(out, "  %sVerdict:%s ", B, R);
+			put(out, vw);
+			fputc('\n', out);
+			free(vw);
+			const ips_verdict_t *v = x->verdict;
+			for (size_t i = 0; i < v->nfixes && i < 2; i++)
+				fprintf(out, "    %s %s: %s\n", i ? "then" : "Fix first", v->fixes[i].a,
+					v->fixes[i].c);
+			for (size_t i = 0; i < v->ncollect && i < 2; i++)
+				fprintf(out, "    Collect (%s): %s\n", v->collect[i].a, v->collect[i].c);
+			if (v->ncollect > 2) /* the other implementations: in -f json */
+				fprintf(out, "    (+%zu more ways to collect it: -f json)\n", v->ncollect - 2);
+		}
 		char t1[64], t2[64];
 		ips_time_format(&x->first, t1, sizeof t1);
 		ips_time_format(&x->last, t2, sizeof t2);

@@ -421,3 +421,43 @@ void ips_utf8_stream_flush(ips_utf8_stream_t *st)
 	esc_write(st->out, st->carry, st->ncarry, st->json ? ESC_JSON : ESC_UTF8);
 	st->ncarry = 0;
 }
+
+/* "here (east, responder.log)" for the local side. */
+static void local_words(ips_buf_t *b, const ips_results_t *res, const ips_verdict_side_t *s)
+{
+	ips_buf_printf(b, "here");
+	bool in = s->input < res->inputs.len;
+	if (s->host || in)
+		ips_buf_printf(b, " (%s%s%s)", s->host ? s->host : "", s->host && in ? ", " : "",
+			       in ? ((const ips_input_t *)res->inputs.items[s->input])->path : "");
+}
+
+char *ips_report_verdict_words(const ips_results_t *res, const ips_incident_t *x)
+{
+	const ips_verdict_t *v = x->verdict;
+	if (!v)
+		return ips_xstrdup("");
+	ips_buf_t b;
+	ips_buf_init(&b, 8192);
+	ips_buf_printf(&b, "%s in phase %s; ", v->cls, v->phase);
+	const ips_verdict_side_t *r = &v->refused_by, *w = &v->reason_in;
+	const char *peer = r->host ? r->host : "";
+	if (!strcmp(r->side, "local")) {
+		ips_buf_printf(&b, "refused ");
+		local_words(&b, res, r);
+		if (!strcmp(w->side, "local") && w->input == r->input)
+			; /* the same place: said once */
+		else if (!strcmp(w->side, "local")) {
+			ips_buf_printf(&b, "; the reason is logged ");
+			local_words(&b, res, w);
+		}
+	} else if (!strcmp(r->side, "peer")) {
+		ips_buf_printf(&b, "refused by the peer%s%s; the reason is only in its log: collect it",
+			       *peer ? " " : "", peer);
+	} else if (!strcmp(r->side, "path")) {
+		ips_buf_printf(&b, "no answer from %s (the path or the peer)", *peer ? peer : "the peer");
+	} else {
+		ips_buf_printf(&b, "who refused is not known");
+	}
+	return ips_buf_steal(&b);
+}

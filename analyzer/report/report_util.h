@@ -74,6 +74,13 @@ void ips_report_incident_where(const ips_results_t *res, const ips_incident_t *x
 			       size_t *input, uint64_t *line);
 
 /*
+ * The verdict in words: "psk-mismatch in phase ike-auth; refused by this
+ * side (east, responder.log); the reason is in this side (...)". The
+ * caller frees it; "" when the incident has no verdict.
+ */
+char *ips_report_verdict_words(const ips_results_t *res, const ips_incident_t *x);
+
+/*
  * Decode one character of s[0..n) (n >= 1): returns the bytes it takes
  * (at least 1). Malformed, overlong, surrogate and out-of-range sequences
  * give U+FFFD for one byte, so any byte string can be walked.

@@ -310,7 +310,7 @@ scan --state "$D/st" --summary-only "$D/log" >"$D/r1"
 expect "summary-only: one line per incident and the summary" \
 	"$(($(scan -f json "$D/log" | jq '.incidents | length') + 1))" "$(count "$D/r1")"
 tail -1 "$D/r1" | grep -q '^Summary: ' || bad "summary-only: ends with the summary line"
-head -1 "$D/r1" | grep -q '^ERROR  *2026-03-05T07:58:10Z  IKE negotiation failed' ||
+head -1 "$D/r1" | grep -q '^ERROR  *2026-03-05T07:58:10Z  cert-missing: ERROR_IPSEC_IKE_NO_CERT for peer 203.0.113.45' ||
 	bad "summary-only: first line: $(head -1 "$D/r1")"
 scan --state "$D/st" --summary-only --quiet "$D/log" >"$D/r2"
 expect "summary-only --quiet with nothing new" 0 "$(wc -c <"$D/r2")"

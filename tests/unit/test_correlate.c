@@ -151,8 +151,9 @@ static void pairs(void **state)
 }
 
 /* A start again before any outcome is a retry (INVALID_KE, a restart): the
- * window starts over; one with failures is their pair; then the same key
- * with nothing at all is still unanswered. */
+ * window starts over; one with failures keeps them (the attempt goes on) and
+ * is their pair when it ends without success; then a key with nothing at
+ * all is unanswered. */
 static void pair_retry(void **state)
 {
 	(void)state;
@@ -162,17 +163,109 @@ static void pair_retry(void **state)
 		"2026-03-05T07:00:02Z h x: up site\n"
 		"2026-03-05T07:10:00Z h x: start site\n"
 		"2026-03-05T07:10:01Z h x: conn=site code 809\n"  /* failed attempt */
-		"2026-03-05T07:10:30Z h x: start site\n"          /* closes it as a pair */
-		"2026-03-05T07:10:31Z h x: start site\n"          /* retry of that one */
-		"2026-03-05T07:40:00Z h x: start other\n"         /* site never answered */
+		"2026-03-05T07:10:30Z h x: start site\n"          /* a retry: keeps it */
+		"2026-03-05T07:10:31Z h x: start site\n"          /* again */
+		"2026-03-05T07:40:00Z h x: start other\n"         /* site's attempt failed */
 		"2026-03-05T08:40:00Z h x: start last\n"), NULL); /* log ends: undecided */
-	assert_int_equal(r->incidents.len, 3);
+	assert_int_equal(r->incidents.len, 2);
 	assert_int_equal(inc(r, 0)->kind, IPS_INC_PAIR);
+	assert_int_equal(inc(r, 0)->nfindings, 1);
+	assert_non_null(inc(r, 0)->verdict);
 	assert_int_equal(inc(r, 1)->kind, IPS_INC_UNANSWERED);
-	assert_int_equal(inc(r, 1)->line, 7);
-	assert_int_equal(inc(r, 2)->kind, IPS_INC_UNANSWERED);
-	assert_int_equal(inc(r, 2)->line, 8);
+	assert_int_equal(inc(r, 1)->line, 8);
+	assert_string_equal(inc(r, 1)->verdict->cls, "peer-unreachable");
 	ips_results_free(r);
+}
+
+/*
+ * Verdicts: with a class table, findings whose classes have nothing in
+ * common never join (a PSK mismatch and a missing certificate of one peer
+ * four minutes apart), a finding that names several classes joins the one
+ * that narrows it and the narrower one is the root cause, whatever the
+ * order of the two files.
+ */
+static void verdict_classes_never_merge(void **state)
+{
+	(void)state;
+	char *yaml = ips_xasprintf("%s%s", rules_yaml,
+		"  - id: verdict-classes\n"
+		"    kind: verdict\n"
+		"    ERROR_IPSEC_IKE_AUTH_FAIL: [psk-mismatch, cert-missing, side=peer]\n"
+		"    ERROR_IPSEC_IKE_NO_CERT: [cert-missing]\n"
+		"    timeout: [peer-unreachable, any, side=path]\n");
+	ips_rules_t *saved = rules;
+	rules = ut_rules(false, "v.yaml", yaml);
+	free(yaml);
+	assert_non_null(rules);
+	/* alone, the notify is its likeliest class, refused by the peer */
+	ips_results_t *r = scan(file("v1.log", "2026-03-05T07:00:00Z h x: peer=1.2.3.4 code 13801\n"), NULL);
+	assert_int_equal(r->incidents.len, 1);
+	assert_string_equal(inc(r, 0)->verdict->cls, "psk-mismatch");
+	assert_string_equal(inc(r, 0)->verdict->refused_by.side, "peer");
+	assert_string_equal(inc(r, 0)->verdict->refused_by.host, "1.2.3.4");
+	assert_true(inc(r, 0)->verdict->ncollect > 0);
+	ips_results_free(r);
+	/* a missing certificate narrows it: one incident, the certificate first */
+	const char *a = file("va.log", "2026-03-05T07:00:00Z h x: peer=1.2.3.4 code 13801\n");
+	const char *b = file("vb.log", "2026-03-05T07:00:01Z g y: peer=1.2.3.4 code 13806\n");
+	for (int order = 0; order < 2; order++) {
+		r = order ? scan(b, a) : scan(a, b);
+		assert_int_equal(r->incidents.len, 1);
+		assert_string_equal(root_name(inc(r, 0)), "ERROR_IPSEC_IKE_NO_CERT");
+		assert_string_equal(inc(r, 0)->verdict->cls, "cert-missing");
+		assert_string_equal(inc(r, 0)->verdict->refused_by.side, "local");
+		assert_int_equal(inc(r, 0)->verdict->nevidence, 2);
+		ips_results_free(r);
+	}
+	/* a certificate failure after a PSK failure: two incidents; a timeout
+	 * in between goes with either */
+	r = scan(file("v2.log",
+		"2026-03-05T07:00:00Z h x: peer=1.2.3.4 code 13806\n"
+		"2026-03-05T07:02:00Z h x: peer=1.2.3.4 code 809\n"
+		"2026-03-05T07:04:00Z h x: peer=1.2.3.4 conn=a code 13801\n"), NULL);
+	assert_int_equal(r->incidents.len, 1); /* 13801 also fits cert-missing */
+	ips_results_free(r);
+	rules = ut_rules(false, "v.yaml", "correlations:\n  - id: verdict-classes\n    kind: verdict\n"
+				       "    ERROR_IPSEC_IKE_AUTH_FAIL: [psk-mismatch]\n");
+	assert_null(rules); /* entries of another file are unknown here: lint error */
+	yaml = ips_xasprintf("%s%s", rules_yaml,
+		"  - id: verdict-classes\n"
+		"    kind: verdict\n"
+		"    ERROR_IPSEC_IKE_AUTH_FAIL: [psk-mismatch]\n"
+		"    ERROR_IPSEC_IKE_NO_CERT: [cert-missing]\n");
+	rules = ut_rules(false, "v.yaml", yaml);
+	free(yaml);
+	r = scan(file("v3.log",
+		"2026-03-05T07:00:00Z h x: peer=1.2.3.4 code 13806\n"
+		"2026-03-05T07:04:00Z h x: peer=1.2.3.4 code 13801\n"), NULL);
+	assert_int_equal(r->incidents.len, 2);
+	assert_string_equal(inc(r, 0)->verdict->cls, "cert-missing");
+	assert_string_equal(inc(r, 1)->verdict->cls, "psk-mismatch");
+	ips_results_free(r);
+	/* a failure, a retry of the same attempt, then success: recovered, at
+	 * info, and the run's highest severity follows the incident */
+	r = scan(file("v4.log",
+		"2026-03-05T07:00:00Z h x: start site\n"
+		"2026-03-05T07:00:01Z h x: conn=site code 13801\n"
+		"2026-03-05T07:00:02Z h x: start site\n"
+		"2026-03-05T07:00:03Z h x: up site\n"), NULL);
+	assert_int_equal(r->incidents.len, 1);
+	assert_string_equal(inc(r, 0)->verdict->cls, "recovered");
+	assert_int_equal(inc(r, 0)->severity, IPS_SEV_INFO);
+	assert_int_equal(ips_results_max_severity(r), IPS_SEV_INFO);
+	ips_results_free(r);
+	/* the same without success: the failure is the attempt's outcome */
+	r = scan(file("v5.log",
+		"2026-03-05T07:00:00Z h x: start site\n"
+		"2026-03-05T07:00:01Z h x: conn=site code 13801\n"
+		"2026-03-05T07:00:02Z h x: start site\n"
+		"2026-03-05T07:09:00Z h x: start other\n"), NULL);
+	assert_int_equal(inc(r, 0)->kind, IPS_INC_PAIR);
+	assert_string_equal(inc(r, 0)->verdict->cls, "psk-mismatch");
+	assert_int_equal(inc(r, 0)->severity, IPS_SEV_ERROR);
+	ips_results_free(r);
+	ips_rules_free(rules);
+	rules = saved;
 }
 
 /* Three incidents: a threshold (6), a group (4), a single finding. */
@@ -548,6 +641,7 @@ int main(void)
 		cmocka_unit_test(restore_checks_the_rules),
 		cmocka_unit_test(live_settle_matches_batch),
 		cmocka_unit_test(live_settle_wall_clock_and_windows),
+		cmocka_unit_test(verdict_classes_never_merge),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
