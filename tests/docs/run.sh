@@ -21,6 +21,10 @@
 #   - A command naming ../shared is skipped, with a message, when ../shared is absent.
 #
 #   sh tests/docs/run.sh [FILE.md...]
+#   UPDATE=1 sh tests/docs/run.sh  rewrite the shown output of every command whose output
+#                                  differs (lines over 100 characters cut with " ..."); a
+#                                  block with a "..." line is left for a person to edit.
+#                                  Read the diff before committing it!
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 REPO=$(pwd)
@@ -145,6 +149,14 @@ for c in $(ls "$W/cases" | grep '\.cmd$' | sort -n); do
 		fail=$((fail + 1)); echo "FAIL: $where: \$ $cmd"
 		echo "    the output differs from the doc (- doc, + now):"
 		diff -u "$W/cases/$n.want" "$W/out" | sed -n '3,40p' | sed 's/^/    /'
+		if [ "${UPDATE:-}" = 1 ]; then
+			if grep -qx '\.\.\.' "$W/cases/$n.want"; then
+				echo "    UPDATE: not rewritten (the doc elides lines with ...): edit it by hand"
+			else
+				cp "$W/out" "$W/cases/$n.got"
+				echo "${where%%:*} ${where##*:} $(wc -l <"$W/cases/$n.want") $W/cases/$n.got" >>"$W/updates"
+			fi
+		fi
 		continue
 	fi
 	pass=$((pass + 1))
@@ -164,6 +176,31 @@ if [ $# = 0 ]; then
 		if grep -q "\`$f\`" docs/formats.md; then pass=$((pass + 1)); else
 			fail=$((fail + 1)); echo "FAIL: docs/formats.md does not describe \`$f\`"
 		fi
+	done
+fi
+# UPDATE=1: put each differing command's output in its doc, last place first per file so
+# that line numbers stay right. The shown output is the lines after the command (and its
+# continuation lines) up to the next "$ " line or the end of the block.
+if [ "${UPDATE:-}" = 1 ] && [ -s "$W/updates" ]; then
+	sort -k1,1 -k2,2nr "$W/updates" | while read -r file line nwant got; do
+		awk -v at="$line" -v n="$nwant" -v got="$got" '
+		function emit(   l) {
+			while ((getline l < got) > 0) {
+				if (length(l) > 100) {
+					l = substr(l, 1, 96)
+					sub(/[. ]+$/, "", l) # "x." + " ..." would read as "x" "..." "."
+					l = l " ..."
+				}
+				print l
+			}
+			left = n
+		}
+		NR < at { print; next }
+		NR == at { print; if ($0 ~ /\\$/) state = 1; else { state = 2; emit() }; next }
+		state == 1 { print; if ($0 !~ /\\$/) { state = 2; emit() }; next }
+		state == 2 && left > 0 { left--; next }
+		{ print }' "$file" >"$W/upd.tmp" && cat "$W/upd.tmp" >"$file"
+		echo "UPDATE: $file:$line rewritten"
 	done
 fi
 echo "docs commands: $pass passed, $fail failed, $skip skipped"
