@@ -816,9 +816,10 @@ static void put_entry(ips_rules_t *r, ips_entry_t *e)
 	}
 	size_t i;
 	if (idx_get(&r->entry_at, e->name, &i)) {
+		/* the key is the old item's name: point it at the new one's first */
+		r->entry_at.keys[idx_slot(&r->entry_at, e->name)] = e->name;
 		entry_free(r->entries.items[i]);
 		r->entries.items[i] = e;
-		idx_put(&r->entry_at, e->name, i); /* the key is the new item's */
 		return;
 	}
 	idx_put(&r->entry_at, e->name, r->entries.len);
@@ -834,9 +835,9 @@ static void put_detector(ips_rules_t *r, ips_detector_t *d)
 	}
 	size_t i;
 	if (idx_get(&r->detector_at, d->id, &i)) {
+		r->detector_at.keys[idx_slot(&r->detector_at, d->id)] = d->id;
 		detector_free(r->detectors.items[i]);
 		r->detectors.items[i] = d;
-		idx_put(&r->detector_at, d->id, i);
 		return;
 	}
 	idx_put(&r->detector_at, d->id, r->detectors.len);

@@ -227,7 +227,7 @@ void ips_scan_unit_free(ips_scan_unit_t *u)
 	if (u->error) {
 		free(u->error->path);
 		free(u->error->error);
-		free(u->error->note);
+		free(u->error->note); /* a link not followed carries one */
 		free(u->error);
 	}
 	free(u);
