@@ -225,6 +225,7 @@ static void verdict_classes_never_merge(void **state)
 		"2026-03-05T07:04:00Z h x: peer=1.2.3.4 conn=a code 13801\n"), NULL);
 	assert_int_equal(r->incidents.len, 1); /* 13801 also fits cert-missing */
 	ips_results_free(r);
+	ips_rules_free(rules);
 	rules = ut_rules(false, "v.yaml", "correlations:\n  - id: verdict-classes\n    kind: verdict\n"
 				       "    ERROR_IPSEC_IKE_AUTH_FAIL: [psk-mismatch]\n");
 	assert_null(rules); /* entries of another file are unknown here: lint error */
