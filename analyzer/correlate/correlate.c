@@ -388,10 +388,27 @@ static void add_segment(ips_correlator_t *c, open_item_t *o, ips_incident_kind_t
 	commit_segment(c, s);
 }
 
+/* Finding f was followed by success of its attempt. */
+static void flag_recovered(ips_correlator_t *c, size_t f)
+{
+	if (f >= c->caprecovered) {
+		size_t cap = c->caprecovered ? c->caprecovered : 256;
+		while (cap <= f)
+			cap *= 2;
+		c->recovered = ips_xrealloc(c->recovered, cap * sizeof *c->recovered);
+		memset(c->recovered + c->caprecovered, 0, (cap - c->caprecovered) * sizeof *c->recovered);
+		c->caprecovered = cap;
+	}
+	c->recovered[f] = true;
+}
+
 void ips_correlator_absorb(ips_correlator_t *c, ips_correlator_t *from, size_t input_off,
 			   size_t finding_off)
 {
 	ips_correlator_end_input(from);
+	for (size_t i = 0; i < from->caprecovered; i++) /* what recovered there */
+		if (from->recovered[i])
+			flag_recovered(c, i + finding_off);
 	for (size_t i = 0; i < from->nsegs; i++) {
 		segment_t *s = new_segment(c);
 		*s = from->segs[i];
@@ -498,17 +515,8 @@ static void attach(open_item_t *o, size_t finding, const ips_time_t *t, uint64_t
 /* The attempt of o succeeded: its findings were followed by success. */
 static void mark_recovered(ips_correlator_t *c, const open_item_t *o)
 {
-	for (size_t i = 0; i < o->nf; i++) {
-		if (o->f[i] >= c->caprecovered) {
-			size_t cap = c->caprecovered ? c->caprecovered : 256;
-			while (cap <= o->f[i])
-				cap *= 2;
-			c->recovered = ips_xrealloc(c->recovered, cap * sizeof *c->recovered);
-			memset(c->recovered + c->caprecovered, 0, (cap - c->caprecovered) * sizeof *c->recovered);
-			c->caprecovered = cap;
-		}
-		c->recovered[o->f[i]] = true;
-	}
+	for (size_t i = 0; i < o->nf; i++)
+		flag_recovered(c, o->f[i]);
 }
 
 static void note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line)
