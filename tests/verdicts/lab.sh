@@ -58,3 +58,14 @@ for dir in "$LAB"/*/; do
 done
 echo "lab verdicts: $ok/$total scenarios give the expected class (both file orders)"
 [ "$ok" -ge "$MIN" ] || { echo "FAIL lab verdicts: $ok is below $MIN"; exit 1; }
+
+# The whole folder at once: grouping never merges different classes, so there is
+# no giant incident of every scenario (the lab ran all scenarios minutes apart
+# between the same two addresses, so neighbouring ones of one class may join).
+"$BIN" -f json --tz UTC --fail-on none "$LAB" >"$OUT/all.json" 2>/dev/null
+spread=$(jq '(.findings | map({(.id): (.path | split("/") | .[-2])}) | add) as $dir
+	| [.incidents[] | [.findings[] | $dir[.]] | unique | length] | max // 0' "$OUT/all.json")
+n=$(jq '[.incidents[] | select(.severity == "error" or .severity == "critical")] | length' "$OUT/all.json")
+echo "lab verdicts: the whole folder gives $n incidents at error or above, the widest spans $spread scenario directories"
+[ "$n" -ge 26 ] && [ "$spread" -le 16 ] ||
+	{ echo "FAIL lab verdicts: the whole folder is lumped together ($n incidents, one spans $spread directories)"; exit 1; }
