@@ -7,7 +7,8 @@
 # line of expected-class.tsv (a directory NAME--VARIANT has NAME's class;
 # "-": no incident at error or above). Each directory is scanned twice:
 # files in name order and in reverse order; both must give the class, and
-# the same incidents (ids, verdicts, findings).
+# the same incidents (ids, verdicts, findings). Then the whole folder is scanned
+# at once: it must not come out as a few giant incidents.
 #
 #   sh tests/verdicts/lab.sh           prints each miss and the count
 #   LAB_MIN=N                          fail below N of 62 (default: the level reached)
