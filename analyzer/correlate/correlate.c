@@ -388,10 +388,27 @@ static void add_segment(ips_correlator_t *c, open_item_t *o, ips_incident_kind_t
 	commit_segment(c, s);
 }
 
+/* Finding f was followed by success of its attempt. */
+static void flag_recovered(ips_correlator_t *c, size_t f)
+{
+	if (f >= c->caprecovered) {
+		size_t cap = c->caprecovered ? c->caprecovered : 256;
+		while (cap <= f)
+			cap *= 2;
+		c->recovered = ips_xrealloc(c->recovered, cap * sizeof *c->recovered);
+		memset(c->recovered + c->caprecovered, 0, (cap - c->caprecovered) * sizeof *c->recovered);
+		c->caprecovered = cap;
+	}
+	c->recovered[f] = true;
+}
+
 void ips_correlator_absorb(ips_correlator_t *c, ips_correlator_t *from, size_t input_off,
 			   size_t finding_off)
 {
 	ips_correlator_end_input(from);
+	for (size_t i = 0; i < from->caprecovered; i++) /* what recovered there */
+		if (from->recovered[i])
+			flag_recovered(c, i + finding_off);
 	for (size_t i = 0; i < from->nsegs; i++) {
 		segment_t *s = new_segment(c);
 		*s = from->segs[i];
@@ -498,17 +515,8 @@ static void attach(open_item_t *o, size_t finding, const ips_time_t *t, uint64_t
 /* The attempt of o succeeded: its findings were followed by success. */
 static void mark_recovered(ips_correlator_t *c, const open_item_t *o)
 {
-	for (size_t i = 0; i < o->nf; i++) {
-		if (o->f[i] >= c->caprecovered) {
-			size_t cap = c->caprecovered ? c->caprecovered : 256;
-			while (cap <= o->f[i])
-				cap *= 2;
-			c->recovered = ips_xrealloc(c->recovered, cap * sizeof *c->recovered);
-			memset(c->recovered + c->caprecovered, 0, (cap - c->caprecovered) * sizeof *c->recovered);
-			c->caprecovered = cap;
-		}
-		c->recovered[o->f[i]] = true;
-	}
+	for (size_t i = 0; i < o->nf; i++)
+		flag_recovered(c, o->f[i]);
 }
 
 static void note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line)
@@ -1110,6 +1118,8 @@ static void extend(ips_time_t *first, ips_time_t *last, const ips_time_t *t)
 
 typedef struct etime {
 	const ips_entry_t *e;
+	size_t input;
+	uint64_t attempt;                  /* segment, IKE_SA id or the finding itself */
 	int64_t sec;
 	bool valid;
 } etime_t;
@@ -1119,25 +1129,65 @@ static int cmp_etime(const void *a, const void *b)
 	const etime_t *x = a, *y = b;
 	if (x->e != y->e)
 		return (uintptr_t)x->e < (uintptr_t)y->e ? -1 : 1;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	if (x->attempt != y->attempt)
+		return x->attempt < y->attempt ? -1 : 1;
 	if (x->valid != y->valid)
 		return x->valid ? -1 : 1;
 	return x->sec < y->sec ? -1 : x->sec > y->sec;
 }
 
-/* The most findings of one condition within `window` seconds (untimed ones all count). */
-static int max_in_window(const ips_results_t *res, const size_t *members, size_t m, int64_t window)
+static int cmp_etime_time(const void *a, const void *b)
 {
+	const etime_t *x = a, *y = b;
+	if (x->e != y->e)
+		return (uintptr_t)x->e < (uintptr_t)y->e ? -1 : 1;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	if (x->valid != y->valid)
+		return x->valid ? -1 : 1;
+	return x->sec < y->sec ? -1 : x->sec > y->sec;
+}
+
+/*
+ * The most attempts of one condition within `window` seconds (untimed ones
+ * all count), counted per attempt, not per line: the retransmits of one
+ * IKE_SA are one attempt (its window, or its IKE_SA id in its input), and
+ * the same attempt seen in several inputs (initiator, responder, console
+ * transcript) counts once (the input with the most).
+ */
+static int max_in_window(const ips_correlator_t *c, const size_t *members, size_t m,
+			 int64_t window)
+{
+	const ips_results_t *res = c->res;
 	etime_t *t = ips_xmalloc((m ? m : 1) * sizeof *t);
 	for (size_t j = 0; j < m; j++) {
 		const ips_finding_t *f = res->findings.items[members[j]];
+		long sg = members[j] < c->capseg_of ? c->seg_of[members[j]] : -1;
+		const char *sa = ips_finding_field(f, "ike_sa");
 		t[j].e = f->entry;
+		t[j].input = f->input;
+		if (sg >= 0 && c->segs[sg].kind == IPS_INC_PAIR)
+			t[j].attempt = (uint64_t)sg << 1;
+		else if (sa)
+			t[j].attempt = (ips_fnv1a(IPS_FNV_INIT, sa, strlen(sa)) << 1) | 1;
+		else
+			t[j].attempt = ((uint64_t)members[j] << 1) | 1; /* its own */
 		t[j].sec = f->time.sec;
 		t[j].valid = f->time.valid;
 	}
+	/* each attempt's first finding stands for it */
 	qsort(t, m, sizeof *t, cmp_etime);
+	size_t k = 0;
+	for (size_t j = 0; j < m; j++)
+		if (!k || t[j].e != t[k - 1].e || t[j].input != t[k - 1].input ||
+		    t[j].attempt != t[k - 1].attempt)
+			t[k++] = t[j];
+	qsort(t, k, sizeof *t, cmp_etime_time);
 	int best = 0;
-	for (size_t lo = 0, hi = 0; hi < m; hi++) {
-		if (t[hi].e != t[lo].e)
+	for (size_t lo = 0, hi = 0; hi < k; hi++) {
+		if (t[hi].e != t[lo].e || t[hi].input != t[lo].input)
 			lo = hi;
 		while (t[hi].valid && t[lo].valid && t[hi].sec - t[lo].sec > window)
 			lo++;
@@ -1498,7 +1548,7 @@ static ips_incident_t *build_incident(ips_correlator_t *c, const size_t *members
 	/* threshold: the most frequent condition within its window */
 	int best_count = 0;
 	if (c->threshold >= 0)
-		best_count = max_in_window(res, members, m, c->corrs[c->threshold].window);
+		best_count = max_in_window(c, members, m, c->corrs[c->threshold].window);
 	if (nseg == 1 && !loose) {
 		x->kind = c->segs[seg].kind;
 		x->correlation = c->corrs[c->segs[seg].corr].decl->id;

@@ -7,7 +7,8 @@
 # line of expected-class.tsv (a directory NAME--VARIANT has NAME's class;
 # "-": no incident at error or above). Each directory is scanned twice:
 # files in name order and in reverse order; both must give the class, and
-# the same incidents (ids, verdicts, findings).
+# the same incidents (ids, verdicts, findings). Then the whole folder is scanned
+# at once: it must not come out as a few giant incidents.
 #
 #   sh tests/verdicts/lab.sh           prints each miss and the count
 #   LAB_MIN=N                          fail below N of 62 (default: the level reached)
@@ -58,3 +59,14 @@ for dir in "$LAB"/*/; do
 done
 echo "lab verdicts: $ok/$total scenarios give the expected class (both file orders)"
 [ "$ok" -ge "$MIN" ] || { echo "FAIL lab verdicts: $ok is below $MIN"; exit 1; }
+
+# The whole folder at once: grouping never merges different classes, so there is
+# no giant incident of every scenario (the lab ran all scenarios minutes apart
+# between the same two addresses, so neighbouring ones of one class may join).
+"$BIN" -f json --tz UTC --fail-on none "$LAB" >"$OUT/all.json" 2>/dev/null
+spread=$(jq '(.findings | map({(.id): (.path | split("/") | .[-2])}) | add) as $dir
+	| [.incidents[] | [.findings[] | $dir[.]] | unique | length] | max // 0' "$OUT/all.json")
+n=$(jq '[.incidents[] | select(.severity == "error" or .severity == "critical")] | length' "$OUT/all.json")
+echo "lab verdicts: the whole folder gives $n incidents at error or above, the widest spans $spread scenario directories"
+[ "$n" -ge 26 ] && [ "$spread" -le 16 ] ||
+	{ echo "FAIL lab verdicts: the whole folder is lumped together ($n incidents, one spans $spread directories)"; exit 1; }
