@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void ips_report_index_init(ips_report_index_t *x, const ips_results_t *res)
 {
@@ -349,4 +350,25 @@ void ips_utf8_stream_flush(ips_utf8_stream_t *st)
 {
 	ips_utf8_fwrite(st->out, st->carry, st->ncarry);
 	st->ncarry = 0;
+}
+
+char *ips_report_rel_path(const char *path, bool *under)
+{
+	bool rel = path[0] != '/';
+	const char *p = path;
+	if (!rel) {
+		char *cwd = getcwd(NULL, 0);
+		size_t n = cwd ? strlen(cwd) : 0;
+		if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1]) {
+			p = path + n + 1;
+			rel = true;
+		}
+		free(cwd);
+	}
+	while (rel && p[0] == '.' && p[1] == '/' && p[2])
+		for (p += 2; *p == '/';)
+			p++;
+	if (under)
+		*under = rel && strcmp(p, "-") != 0 && p[0] != '(' && strncmp(p, "../", 3) != 0;
+	return ips_xstrdup(p);
 }
