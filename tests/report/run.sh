@@ -10,7 +10,9 @@
 #   - HTML refers to nothing outside itself and shows log text inert
 #     (a <script> planted in a log comes out escaped);
 #   - Markdown (rendered by cmark-gfm where present), CSV and NDJSON keep hostile
-#     log text in its place.
+#     log text in its place;
+#   - github and codequality have the shapes docs/usage.md documents
+#     (tests/report/ci-formats.sh).
 #
 #   sh tests/report/run.sh      (from anywhere; make test runs it)
 # VALGRIND, when set, prefixes every run of the binary.
@@ -20,7 +22,9 @@ BIN=${BIN:-./ipsec-scan}
 # a directory of its own: tests/e2e/run.sh empties tests/out/ when it starts
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-scan-report.XXXXXX") || exit 2
 pass=0 fail=0 skip=0
-FORMATS="text json ndjson sarif junit markdown html csv"
+FORMATS="text json ndjson sarif junit markdown html csv github codequality"
+# the github writer appends a job summary where this names a file: not during the runs above
+unset GITHUB_STEP_SUMMARY
 HOSTILE=tests/e2e/data/report-hostile.log
 # what the checks run on: one Windows client log, one strongSwan log, the hostile log,
 # and everything in samples/ (several inputs, several incidents)
@@ -155,6 +159,12 @@ if command -v jq >/dev/null 2>&1; then
 else
 	skipped "NDJSON checks: jq is needed"
 fi
+
+# ---- github, codequality: the documented shapes -----------------------------
+for s in $SETS; do
+	if BIN="$BIN" sh tests/report/ci-formats.sh "${s#*:}" >"$OUT/ci-formats.log" 2>&1; then ok; else
+		bad "github/codequality shapes on ${s#*:}:"; tail -5 "$OUT/ci-formats.log"; fi
+done
 
 echo "report checks: $pass passed, $fail failed, $skip skipped"
 if [ $fail = 0 ]; then rm -rf "$OUT"; else echo "outputs kept in $OUT"; exit 1; fi
