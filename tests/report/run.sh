@@ -6,7 +6,8 @@
 #     (tests/data/sarif-schema-2.1.0.json, with ajv + ajv-formats from npm,
 #     installed under tests/node_modules by `npm ci`; skipped with a message
 #     where node or npm is missing, or, outside CI, where the install fails);
-#   - JUnit XML is well-formed (xmllint) and its counts match its elements;
+#   - JUnit XML is well-formed (xmllint), valid against tests/data/junit-10.xsd, has one
+#     test case per incident with one <failure>, and its counts match its elements;
 #   - HTML refers to nothing outside itself and shows log text inert
 #     (a <script> planted in a log comes out escaped);
 #   - Markdown (rendered by cmark-gfm where present), CSV and NDJSON keep hostile
@@ -91,6 +92,23 @@ if command -v xmllint >/dev/null 2>&1; then
 		if [ "$want" = "$got" ] && [ "$want" = "$top" ] && [ "$(q 'count(/testsuites/testsuite)')" = 1 ] &&
 			[ "$(q 'count(//testcase[not(@classname) or not(@name)])')" = 0 ]; then ok; else
 			bad "$x: tests/failures/errors say '$got' (testsuites '$top'), the elements '$want'"; fi
+		# valid against Jenkins' xUnit schema (MIT, copied from ../shared/reference/junit-10.xsd)
+		if xmllint --noout --schema tests/data/junit-10.xsd "$x" 2>"$OUT/xsd.err"; then ok; else
+			bad "$x does not validate against junit-10.xsd:"; head -5 "$OUT/xsd.err"; fi
+		# one failed case per incident, at most one <failure> per case, a passing case per
+		# input without a failed case, times with three decimals
+		incidents=$(jq '.incidents | length' "$OUT/${s%%:*}.json")
+		cases="$(q 'count(//testcase[failure[starts-with(normalize-space(.), "Incident ")]])') $(q 'count(//testcase[count(failure) > 1])') $(q 'count(//testcase[@time and not(contains(@time, "."))])')"
+		if [ "$cases" = "$incidents 0 0" ]; then ok; else
+			bad "$x: '$cases' (incident cases, cases with several failures, times without decimals), want '$incidents 0 0'"; fi
+		passing=$(q 'count(//testcase[@name="no incident"][not(failure)])')
+		want=$(jq '[.incidents[].findings[]] as $in |
+			([.findings[] | select((.id as $i | $in | index($i)) or .severity != "info") | .path] +
+			 [.incidents[] | select(.findings | length == 0) | .path]) as $busy |
+			[.inputs[] | select(.status == "ok" or .status == "empty") | select(.path as $p | $busy | index($p) | not)] | length' \
+			"$OUT/${s%%:*}.json")
+		if [ "$passing" = "$want" ]; then ok; else
+			bad "$x: $passing passing cases, $want inputs without a finding at warning or above"; fi
 	done
 else
 	skipped "JUnit well-formedness: xmllint is needed (Debian: libxml2-utils)"
