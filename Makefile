@@ -27,7 +27,11 @@ WARN      += -Werror
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# SARIF's informationUri and rules' helpUri (HELP_URL#NAME): make HOMEPAGE=URL; left out when empty
+HOMEPAGE  ?=
+HELP_URL  ?= $(if $(HOMEPAGE),$(HOMEPAGE)/docs/codes.md,)
 ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+             -DIPS_HOMEPAGE='"$(HOMEPAGE)"' -DIPS_HELP_URL='"$(HELP_URL)"' \
              -Ianalyzer -Ibuild $(PKG_CFLAGS) $(SAN)
 LDLIBS     = $(PKG_LIBS) $(SAN)
 

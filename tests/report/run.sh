@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Checks of the report formats that a golden file cannot express:
 #   - every format is deterministic (two runs give the same bytes);
-#   - SARIF validates against the official SARIF 2.1.0 JSON schema
+#   - SARIF keeps GitHub code scanning's limits and fields (results limit, line hashes,
+#     %SRCROOT%, rule metadata) and validates against the official SARIF 2.1.0 JSON schema
 #     (tests/data/sarif-schema-2.1.0.json, with ajv + ajv-formats from npm,
 #     installed under tests/node_modules by `npm ci`; skipped with a message
 #     where node or npm is missing, or, outside CI, where the install fails);
@@ -56,6 +57,33 @@ for s in $SETS; do
 	done
 done
 
+# ---- SARIF: GitHub code scanning's limits and fields ------------------------
+# the 25,000-results limit, lowered to 5 for the test (IPSEC_SCAN_SARIF_MAX_RESULTS)
+IPSEC_SCAN_SARIF_MAX_RESULTS=5 "$BIN" -f sarif --tz UTC --year 2025 --fail-on none samples/ >"$OUT/limited.sarif" 2>/dev/null
+# an absolute input under the working directory: relative to %SRCROOT%
+"$BIN" -f sarif --tz UTC --year 2025 --fail-on none "$(pwd)/samples/strongswan" >"$OUT/absolute.sarif" 2>/dev/null
+if command -v jq >/dev/null 2>&1; then
+	total=$(jq '.runs[0].results | length' "$OUT/samples.sarif")
+	if jq -e --argjson total "$total" '.runs[0] | (.results | length) == 5 and
+		.properties.omittedResults == $total - 5 and .properties.resultsLimit == 25000 and
+		any(.invocations[0].toolExecutionNotifications[]; .descriptor.id == "results-limit") and
+		([.results[].level] | index("note") | not)' "$OUT/limited.sarif" >/dev/null; then ok; else
+		bad "SARIF past the results limit: not 5 results, omittedResults, a notification"; fi
+	if jq -e '.runs[0] | .automationDetails.id == "ipsec-scan/" and .originalUriBaseIds["%SRCROOT%"] and
+		all(.results[]; .partialFingerprints.primaryLocationLineHash | test("^[0-9a-f]{16}:[1-9][0-9]*$")) and
+		all(.results[]; .partialFingerprints["ipsecScanFindingId/v1"] or .partialFingerprints["ipsecScanIncidentId/v1"]) and
+		all(.tool.driver.rules[]; (.name | test("^[A-Z][A-Za-z0-9]*$")) and
+			(.properties.precision | IN("very-high", "high", "medium", "low")) and
+			(.properties["problem.severity"] | IN("error", "warning", "recommendation")))' \
+		"$OUT/samples.sarif" >/dev/null &&
+		jq -e '[.runs[0].results[].locations[0].physicalLocation.artifactLocation] |
+			length > 0 and all(.[]; .uriBaseId == "%SRCROOT%" and (.uri | startswith("samples/strongswan/")))' \
+		"$OUT/absolute.sarif" >/dev/null; then ok; else
+		bad "SARIF: automationDetails, %SRCROOT%, line hashes, rule name/precision/problem.severity"; fi
+else
+	skipped "SARIF field checks: jq is needed"
+fi
+
 # ---- SARIF: the official schema ------------------------------------------
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	skipped "SARIF schema validation: node and npm are needed (Debian: nodejs npm)"
@@ -68,6 +96,7 @@ else
 	if [ -f tests/node_modules/ajv/package.json ]; then
 		files=""
 		for s in $SETS; do files="$files $OUT/${s%%:*}.sarif"; done
+		files="$files $OUT/limited.sarif $OUT/absolute.sarif"
 		# shellcheck disable=SC2086
 		if node tests/report/validate-sarif.js $files >"$OUT/sarif.log" 2>&1; then ok; else
 			bad "SARIF does not validate:"; cat "$OUT/sarif.log"; fi
