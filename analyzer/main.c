@@ -135,6 +135,15 @@ static void print_help(FILE *out)
 "                          the compressed bytes read, once past 64 MiB (default\n"
 "                          1000: a compression bomb)\n"
 "      --max-depth N       open containers nested up to N levels (default 8)\n"
+"      --include GLOB      in directories and archives, read only files whose\n"
+"                          path (relative to the named directory) or name\n"
+"                          matches GLOB (repeatable; as ripgrep's -g)\n"
+"      --exclude GLOB      leave out files and directories that match GLOB\n"
+"                          (repeatable; the last --include/--exclude that\n"
+"                          matches decides). Files that are not logs\n"
+"                          (Markdown, HTML, pictures, office documents,\n"
+"                          configuration files) are skipped with a note unless\n"
+"                          named or --include'd\n"
 "      --missing-ok        a named INPUT that does not exist is a note in the\n"
 "                          report, not an error (no exit status 3)\n"
 "\n"
@@ -512,7 +521,7 @@ enum {
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 	OPT_SOURCE_HOST,
 	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
-	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK,
+	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK, OPT_INCLUDE, OPT_EXCLUDE,
 };
 
 static const struct option long_opts[] = {
@@ -548,6 +557,8 @@ static const struct option long_opts[] = {
 	{"journal-match", required_argument, NULL, OPT_JOURNAL_MATCH},
 	{"journal-unit", required_argument, NULL, OPT_JOURNAL_UNIT},
 	{"missing-ok", no_argument, NULL, OPT_MISSING_OK},
+	{"include", required_argument, NULL, OPT_INCLUDE},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -661,6 +672,8 @@ static const char *scan_only_option(int c)
 	case OPT_JOURNAL_MATCH: return "--journal-match";
 	case OPT_JOURNAL_UNIT: return "--journal-unit";
 	case OPT_MISSING_OK: return "--missing-ok";
+	case OPT_INCLUDE: return "--include";
+	case OPT_EXCLUDE: return "--exclude";
 	default: return NULL;
 	}
 }
@@ -678,6 +691,8 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	bool journal = false;
 	/* --journal-match and --journal-unit values, borrowed from argv */
 	static const char *jmatch[64], *junit[64];
+	static const char *globs[64]; /* --include +GLOB, --exclude -GLOB, in order */
+	size_t nglobs = 0;
 	size_t njmatch = 0, njunit = 0;
 	rules_opts_t ro = {0};
 	ips_scan_opts_t so;
@@ -762,6 +777,18 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			junit[njunit++] = optarg;
 			break;
 		case OPT_MISSING_OK: so.missing_ok = true; break;
+		case OPT_INCLUDE:
+		case OPT_EXCLUDE:
+			/* kept until exit: the scanners borrow them */
+			if (nglobs == sizeof globs / sizeof *globs)
+				usage_error("at most %zu --include and --exclude options",
+					    sizeof globs / sizeof *globs);
+			if (!*optarg)
+				usage_error("%s needs a GLOB", c == OPT_INCLUDE ? "--include" : "--exclude");
+			globs[nglobs++] = ips_xasprintf("%c%s", c == OPT_INCLUDE ? '+' : '-', optarg);
+			so.globs = globs;
+			so.nglobs = nglobs;
+			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_COLOR:
@@ -923,7 +950,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	uint64_t total = 0;
 	int threads = 1;
 	if (progress || (!state && jobs != 1))
-		ips_jobs_plan_ex(paths, npaths, so.missing_ok, journal, &units, &total);
+		ips_jobs_plan_opts(paths, npaths, &so, journal, &units, &total);
 	if (!state && jobs != 1)
 		threads = ips_jobs_threads(jobs, &units, total);
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;

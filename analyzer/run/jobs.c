@@ -22,7 +22,14 @@ void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, ui
 void ips_jobs_plan_ex(const char *const *paths, size_t npaths, bool missing_ok, bool journal,
 		      ips_vec_t *units, uint64_t *total)
 {
-	ips_scanner_t *pl = ips_scanner_new_planner(units, missing_ok);
+	ips_scan_opts_t o = {.missing_ok = missing_ok};
+	ips_jobs_plan_opts(paths, npaths, &o, journal, units, total);
+}
+
+void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_opts_t *so,
+			bool journal, ips_vec_t *units, uint64_t *total)
+{
+	ips_scanner_t *pl = ips_scanner_new_planner_opts(units, so);
 	size_t first = units->len;
 	for (size_t i = 0; i < npaths; i++)
 		(void)ips_scanner_scan_path(pl, paths[i]);

@@ -40,6 +40,9 @@ void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, ui
 /* The same with --missing-ok, and the local journal (--journal) last. */
 void ips_jobs_plan_ex(const char *const *paths, size_t npaths, bool missing_ok, bool journal,
 		      ips_vec_t *units, uint64_t *total);
+/* The same with so's --missing-ok and --include/--exclude (borrowed). */
+void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_opts_t *so,
+			bool journal, ips_vec_t *units, uint64_t *total);
 
 /*
  * How many threads to use for units: `jobs` when given (>= 1), else, with
