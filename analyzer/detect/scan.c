@@ -857,6 +857,27 @@ static bool single_stream(const char *format)
 
 static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind);
 
+/*
+ * The one stream of a compressed file named on the command line
+ * ("README.md.gz!README.md"): read like the file itself. A tar.gz also
+ * starts as gz, but its members carry their own names.
+ */
+static bool named_stream(const ips_scanner_t *s, const char *name)
+{
+	if (!single_stream(s->container_format) || s->archive_depth != 1 || s->depth)
+		return false;
+	const char *bang = strrchr(name, '!');
+	if (!bang)
+		return true;
+	const char *inner = bang + 1, *base = name;
+	for (const char *p = name; p < bang; p++)
+		if (*p == '/')
+			base = p + 1;
+	size_t n = strlen(inner);
+	return !strchr(inner, '/') && (size_t)(bang - base) > n && !strncmp(base, inner, n) &&
+	       base[n] == '.';
+}
+
 static int scan_member(void *ctx, ips_source_t *member)
 {
 	ips_scanner_t *s = ctx;
@@ -870,7 +891,7 @@ static int scan_member(void *ctx, ips_source_t *member)
 	const unsigned char *mh;
 	ssize_t mn;
 	const char *kind;
-	if (!included && !(single_stream(s->container_format) && s->archive_depth == 1 && !s->depth) &&
+	if (!included && !named_stream(s, member->name) &&
 	    (mn = ips_source_peek(member, 8, &mh)) >= 0 &&
 	    (kind = ips_nonlog_kind(member->name, mh, (size_t)mn))) {
 		(void)skip_nonlog(s, member->name, kind);
