@@ -31,7 +31,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 HOMEPAGE  ?=
 HELP_URL  ?= $(if $(HOMEPAGE),$(HOMEPAGE)/docs/codes.md,)
 ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
-             -DIPS_HOMEPAGE='"$(HOMEPAGE)"' -DIPS_HELP_URL='"$(HELP_URL)"' \
+             -DIPS_HOMEPAGE='"$(HOMEPAGE)"' -DIPS_HELP_URL='"$(HELP_URL)"' -DIPS_DOCDIR='"$(DOCDIR)"' \
              -Ianalyzer -Ibuild $(PKG_CFLAGS) $(SAN)
 LDLIBS     = $(PKG_LIBS) $(SAN)
 

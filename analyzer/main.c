@@ -33,6 +33,10 @@
 #ifndef IPS_VERSION
 #define IPS_VERSION "0.1.0"
 #endif
+/* where `make install` puts the documents (the Makefile's DOCDIR) */
+#ifndef IPS_DOCDIR
+#define IPS_DOCDIR "/usr/local/share/doc/ipsec-scan"
+#endif
 
 /* Exit status: a contract (SPEC.md, man page). Never renumber. */
 enum {
@@ -54,7 +58,7 @@ static void usage_error(const char *fmt, ...)
 	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	fprintf(stderr, "\nTry '%s --help' or 'man ipsec-scan' for more information.\n", prog);
 	exit(EXIT_USAGE);
 }
 
@@ -147,7 +151,7 @@ static void print_help(FILE *out)
 "      --missing-ok        a named INPUT that does not exist is a note in the\n"
 "                          report, not an error (no exit status 3)\n"
 "\n"
-"The systemd journal (see docs/journal.md):\n"
+"The systemd journal (see journal.md):\n"
 "      --journal           also read the local journal (as the input\n"
 "                          \"(journal)\"; in cron mode from its saved cursor)\n"
 "      --journal-match FIELD=VALUE  only journal entries that match\n"
@@ -168,7 +172,7 @@ static void print_help(FILE *out)
 "                          read only what is new since the last run: growing,\n"
 "                          rotated and truncated logs, archives by fingerprint;\n"
 "                          FILE.lock stops two runs from overlapping, FILE is\n"
-"                          saved only after the report (see docs/cron.md);\n"
+"                          saved only after the report (see cron.md);\n"
 "                          not with standard input, nor --jobs 2 or more.\n"
 "                          Delete FILE to start over.\n"
 "\n"
@@ -180,7 +184,7 @@ static void print_help(FILE *out)
 "                          default: on when stderr is a terminal\n"
 "      --no-progress       no progress bar\n"
 "\n"
-"Merge (ipsec-scan merge FILE.ndjson..., see docs/scale.md):\n"
+"Merge (ipsec-scan merge FILE.ndjson..., see scale.md):\n"
 "      --source-host NAME  (when scanning) name the machine the inputs come\n"
 "                          from: kept in the report and in finding ids, so\n"
 "                          equal paths on two machines stay apart in a merge\n"
@@ -190,7 +194,7 @@ static void print_help(FILE *out)
 "  --until and the rules options. A bad line is named (FILE:LINE), skipped,\n"
 "  and makes the exit status 3.\n"
 "\n"
-"Live mode (see docs/live.md):\n"
+"Live mode (see live.md):\n"
 "      --follow            keep reading: files as they grow, from their end,\n"
 "                          across rotation and truncation (like tail -F), and\n"
 "                          standard input to its end; writes NDJSON, each\n"
@@ -209,8 +213,10 @@ static void print_help(FILE *out)
 "Exit status: 0 nothing at or above --fail-on; 1 findings at or above it;\n"
 "2 usage error, invalid rules, unusable state file or its lock held; 3 some\n"
 "input could not be read (the rest is still scanned and reported); 4 internal\n"
-"error, or the report (or state) could not be written. See docs/usage.md,\n"
-"docs/rules.md, docs/cron.md and docs/live.md.\n",
+"error, or the report (or state) could not be written.\n"
+"\n"
+"Manual: man ipsec-scan. Documents (usage.md, rules.md, ci.md, cron.md, live.md,\n"
+"journal.md, scale.md, codes.md): " IPS_DOCDIR "/\n",
 	      out);
 }
 
@@ -325,6 +331,10 @@ static bool want_color(const char *when, FILE *out)
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		return false;
+	/* a dumb terminal (Emacs shell, some CI logs) shows escape sequences as text */
+	const char *term = getenv("TERM");
+	if (term && !strcmp(term, "dumb"))
+		return false;
 	return isatty(fileno(out));
 }
 
@@ -370,7 +380,7 @@ static int cmd_explain(int argc, char **argv)
 			       "(\"authentication credentials\"). Quote a key that has spaces.\n"
 			       "All digits is decimal; hex needs 0x or a digit A-F (800735E9);\n"
 			       "strongSwan's N(NO_PROP), N(MS_STATUS(13863)) and NO-PROPOSAL-CHOSEN work.\n"
-			       "--all prints every entry; --all --format markdown is docs/codes.md.\n"
+			       "--all prints every entry; --all --format markdown is codes.md (in " IPS_DOCDIR ").\n"
 			       "Exit status: 0 all keys found; 2 a key is unknown or ambiguous, or usage error.\n");
 			free(keys);
 			return EXIT_CLEAN;
@@ -602,7 +612,7 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 		usage_error("--summary-only is a whole-run report: it cannot be combined with --follow");
 	if (state_path)
 		usage_error("--state cannot be used with --follow: live mode starts at the end of "
-			    "each file (see docs/live.md)");
+			    "each file (see live.md in " IPS_DOCDIR ")");
 	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
 		usage_error("--follow reads line formats (syslog, strongswan, libreswan, cisco-asa, "
 			    "juniper-srx, lines), not --input-format %s", so->input_format);
@@ -943,8 +953,10 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_path;
 	size_t npaths = optind < argc ? (size_t)(argc - optind) : journal ? 0 : 1;
 	bool bar_forced = progress == 1;
-	if (progress < 0)
-		progress = isatty(STDERR_FILENO);
+	if (progress < 0) { /* a bar redraws its line: not on a dumb terminal */
+		const char *term = getenv("TERM");
+		progress = isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+	}
 	/* what will be read, in order: for the threads and the progress bar's total */
 	ips_vec_t units = {0};
 	uint64_t total = 0;

@@ -213,5 +213,25 @@ for s in $SETS; do
 		bad "github/codequality shapes on ${s#*:}:"; tail -5 "$OUT/ci-formats.log"; fi
 done
 
+# ---- --help and usage errors point at the man page and the installed documents
+if "$BIN" --help | grep -q 'docs/[a-z]*\.md' || ! "$BIN" --help | grep -q 'man ipsec-scan' ||
+	! "$BIN" --help | grep -q 'share/doc/ipsec-scan' || ! "$BIN" --no-such-option 2>&1 | grep -q "man ipsec-scan"; then
+	bad "--help names docs/*.md, or not the man page and the installed documents"
+else ok; fi
+
+# ---- TERM=dumb: no colour, no escape sequences in the progress line ----------
+esc=$(printf '\033')
+if TERM=dumb "$BIN" --progress --fail-on none --tz UTC samples/plain/vpn-client.log 2>&1 >/dev/null |
+	grep -q "$esc"; then bad "TERM=dumb: the progress line holds escape sequences"; else ok; fi
+if command -v script >/dev/null 2>&1; then
+	# on a terminal (script(1) gives one): colour, but not when TERM is dumb
+	TERM=xterm script -qc "$BIN --fail-on none --tz UTC samples/plain/vpn-client.log" /dev/null >"$OUT/tty.xterm" 2>&1
+	TERM=dumb script -qc "$BIN --fail-on none --tz UTC samples/plain/vpn-client.log" /dev/null >"$OUT/tty.dumb" 2>&1
+	if grep -q "$esc" "$OUT/tty.xterm" && ! grep -q "$esc" "$OUT/tty.dumb"; then ok; else
+		bad "colour on a terminal: TERM=xterm should colour, TERM=dumb should not"; fi
+else
+	skipped "TERM=dumb colour check: script(1) is needed (Debian: bsdutils)"
+fi
+
 echo "report checks: $pass passed, $fail failed, $skip skipped"
 if [ $fail = 0 ]; then rm -rf "$OUT"; else echo "outputs kept in $OUT"; exit 1; fi
