@@ -11,7 +11,9 @@
  * root cause, the evidence (path:line, time, name, record) and the fix
  * lines. Findings at warning or above in no incident give one failed case
  * per condition. Each input with no finding in a failed case is a passing
- * <testcase classname="PATH" name="no incident">; an input that could not
+ * <testcase classname="PATH" name="no incident"> (its <system-out>: format
+ * and counts); info conditions in no incident are listed in the suite's
+ * <system-out>; an input that could not
  * be read, or only in part, has a case "read the input" with an <error>.
  * Each case holds at most one <failure>: Jenkins and most viewers show only
  * the first. time is the incident's span (first to last record) in
@@ -328,19 +330,26 @@ static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_r
 			xt(out, in->note);
 			fputc(')', out);
 		}
-		fputc('\n', out);
-		for (size_t g = 0; g < ng; g++) {
-			const ips_finding_t *f = res->findings.items[groups[g].first];
-			if (groups[g].severity >= IPS_SEV_WARNING || f->input != i)
-				continue;
-			fputs("info: ", out);
-			xt(out, groups[g].entry->name);
-			fputs(": ", out);
-			xt(out, groups[g].entry->message);
-			fputc('\n', out);
-		}
-		fputs("</system-out>\n    </testcase>\n", out);
+		fputs("\n</system-out>\n    </testcase>\n", out);
 	}
+	/* info conditions in no incident fail nothing: listed for the suite */
+	bool info = false;
+	for (size_t g = 0; g < ng; g++) {
+		if (groups[g].severity >= IPS_SEV_WARNING)
+			continue;
+		fputs(info ? "" : "    <system-out>", out);
+		info = true;
+		fputs("info: ", out);
+		xt(out, groups[g].entry->name);
+		fputs(": ", out);
+		xt(out, groups[g].entry->message);
+		fprintf(out, " (%zu finding%s, first at ", groups[g].count, groups[g].count == 1 ? "" : "s");
+		const ips_finding_t *f = res->findings.items[groups[g].first];
+		xt(out, input_path(res, f->input));
+		fprintf(out, ":%llu)\n", (unsigned long long)f->line);
+	}
+	if (info)
+		fputs("</system-out>\n", out);
 	fputs("  </testsuite>\n</testsuites>\n", out);
 	free(busy);
 	free(groups);
