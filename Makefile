@@ -27,7 +27,11 @@ WARN      += -Werror
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# SARIF's informationUri and rules' helpUri (HELP_URL#NAME): make HOMEPAGE=URL; left out when empty
+HOMEPAGE  ?=
+HELP_URL  ?= $(if $(HOMEPAGE),$(HOMEPAGE)/docs/codes.md,)
 ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+             -DIPS_HOMEPAGE='"$(HOMEPAGE)"' -DIPS_HELP_URL='"$(HELP_URL)"' -DIPS_DOCDIR='"$(DOCDIR)"' \
              -Ianalyzer -Ibuild $(PKG_CFLAGS) $(SAN)
 LDLIBS     = $(PKG_LIBS) $(SAN)
 
@@ -55,6 +59,10 @@ LIB_OBJS += $(B)/merge.o
 LIB_OBJS += $(B)/lookup.o
 # the systemd journal: files, folders, the local journal, export and json (docs/journal.md)
 LIB_OBJS += $(B)/journal.o
+# CI-native reports: GitHub annotations and job summary, GitLab Code Quality (docs/ci.md)
+LIB_OBJS += $(B)/report_github.o $(B)/report_codequality.o
+# files that are not logs, --include/--exclude
+LIB_OBJS += $(B)/nonlog.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats

@@ -35,6 +35,10 @@
 #ifndef IPS_VERSION
 #define IPS_VERSION "0.1.0"
 #endif
+/* where `make install` puts the documents (the Makefile's DOCDIR) */
+#ifndef IPS_DOCDIR
+#define IPS_DOCDIR "/usr/local/share/doc/ipsec-scan"
+#endif
 
 /* Exit status: a contract (SPEC.md, man page). Never renumber. */
 enum {
@@ -56,7 +60,7 @@ static void usage_error(const char *fmt, ...)
 	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	fprintf(stderr, "\nTry '%s --help' or 'man ipsec-scan' for more information.\n", prog);
 	exit(EXIT_USAGE);
 }
 
@@ -97,7 +101,8 @@ static void print_help(FILE *out)
 "\n"
 "Output:\n"
 "  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
-"                          markdown, html, csv\n"
+"                          markdown, html, csv, github (annotations and a\n"
+"                          job summary), codequality (GitLab)\n"
 "  -o, --output FILE       write the report to FILE instead of standard output\n"
 "      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                          always, never\n"
@@ -139,10 +144,19 @@ static void print_help(FILE *out)
 "                          compressed bytes read, once past 64 MiB (default\n"
 "                          1000: a compression bomb)\n"
 "      --max-depth N       open containers nested up to N levels (default 8)\n"
+"      --include GLOB      in directories and archives, read only files whose\n"
+"                          path (relative to the named directory) or name\n"
+"                          matches GLOB (repeatable; as ripgrep's -g)\n"
+"      --exclude GLOB      leave out files and directories that match GLOB\n"
+"                          (repeatable; the last --include/--exclude that\n"
+"                          matches decides). Files that are not logs\n"
+"                          (Markdown, HTML, pictures, office documents,\n"
+"                          configuration files) are skipped with a note unless\n"
+"                          named or --include'd\n"
 "      --missing-ok        a named INPUT that does not exist is a note in the\n"
 "                          report, not an error (no exit status 3)\n"
 "\n"
-"The systemd journal (see docs/journal.md):\n"
+"The systemd journal (see journal.md):\n"
 "      --journal           also read the local journal (as the input\n"
 "                          \"(journal)\"; in cron mode from its saved cursor)\n"
 "      --journal-match FIELD=VALUE  only journal entries that match\n"
@@ -166,7 +180,7 @@ static void print_help(FILE *out)
 "                          read only what is new since the last run: growing,\n"
 "                          rotated and truncated logs, archives by fingerprint;\n"
 "                          FILE.lock stops two runs from overlapping, FILE is\n"
-"                          saved only after the report (see docs/cron.md);\n"
+"                          saved only after the report (see cron.md);\n"
 "                          not with standard input, nor --jobs 2 or more.\n"
 "                          Delete FILE to start over.\n"
 "\n"
@@ -178,7 +192,7 @@ static void print_help(FILE *out)
 "                          default: on when stderr is a terminal\n"
 "      --no-progress       no progress bar\n"
 "\n"
-"Merge (ipsec-scan merge FILE.ndjson..., see docs/scale.md):\n"
+"Merge (ipsec-scan merge FILE.ndjson..., see scale.md):\n"
 "      --source-host NAME  (when scanning) name the machine the inputs come\n"
 "                          from: kept in the report and in finding ids, so\n"
 "                          equal paths on two machines stay apart in a merge\n"
@@ -188,7 +202,7 @@ static void print_help(FILE *out)
 "  --until and the rules options. A bad line is named (FILE:LINE), skipped,\n"
 "  and makes the exit status 3.\n"
 "\n"
-"Live mode (see docs/live.md):\n"
+"Live mode (see live.md):\n"
 "      --follow            keep reading: files as they grow, from their end,\n"
 "                          across rotation and truncation (like tail -F), and\n"
 "                          standard input to its end; writes NDJSON, each\n"
@@ -207,8 +221,10 @@ static void print_help(FILE *out)
 "Exit status: 0 nothing at or above --fail-on; 1 findings at or above it;\n"
 "2 usage error, invalid rules, unusable state file or its lock held; 3 some\n"
 "input could not be read (the rest is still scanned and reported); 4 internal\n"
-"error, or the report (or state) could not be written. See docs/usage.md,\n"
-"docs/rules.md, docs/cron.md and docs/live.md.\n",
+"error, or the report (or state) could not be written.\n"
+"\n"
+"Manual: man ipsec-scan. Documents (usage.md, rules.md, ci.md, cron.md, live.md,\n"
+"journal.md, scale.md, codes.md): " IPS_DOCDIR "/\n",
 	      out);
 }
 
@@ -321,6 +337,10 @@ static bool want_color(const char *when, FILE *out)
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		return false;
+	/* a dumb terminal (Emacs shell, some CI logs) shows escape sequences as text */
+	const char *term = getenv("TERM");
+	if (term && !strcmp(term, "dumb"))
+		return false;
 	return isatty(fileno(out));
 }
 
@@ -366,7 +386,7 @@ static int cmd_explain(int argc, char **argv)
 			       "(\"authentication credentials\"). Quote a key that has spaces.\n"
 			       "All digits is decimal; hex needs 0x or a digit A-F (800735E9);\n"
 			       "strongSwan's N(NO_PROP), N(MS_STATUS(13863)) and NO-PROPOSAL-CHOSEN work.\n"
-			       "--all prints every entry; --all --format markdown is docs/codes.md.\n"
+			       "--all prints every entry; --all --format markdown is codes.md (in " IPS_DOCDIR ").\n"
 			       "Exit status: 0 all keys found; 2 a key is unknown or ambiguous, or usage error.\n");
 			free(keys);
 			return EXIT_CLEAN;
@@ -517,7 +537,7 @@ enum {
 	OPT_FOLLOW, OPT_MAX_RECORD, OPT_MATCH_LIMIT, OPT_SUMMARY_ONLY,
 	OPT_SOURCE_HOST,
 	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
-	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK, OPT_FOLLOW_LINKS, OPT_MAX_INPUT,
+	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK, OPT_FOLLOW_LINKS, OPT_MAX_INPUT, OPT_INCLUDE, OPT_EXCLUDE,
 };
 
 static const struct option long_opts[] = {
@@ -555,6 +575,8 @@ static const struct option long_opts[] = {
 	{"journal-unit", required_argument, NULL, OPT_JOURNAL_UNIT},
 	{"missing-ok", no_argument, NULL, OPT_MISSING_OK},
 	{"follow-links", no_argument, NULL, OPT_FOLLOW_LINKS},
+	{"include", required_argument, NULL, OPT_INCLUDE},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -598,7 +620,7 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 		usage_error("--summary-only is a whole-run report: it cannot be combined with --follow");
 	if (state_path)
 		usage_error("--state cannot be used with --follow: live mode starts at the end of "
-			    "each file (see docs/live.md)");
+			    "each file (see live.md in " IPS_DOCDIR ")");
 	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
 		usage_error("--follow reads line formats (syslog, strongswan, libreswan, cisco-asa, "
 			    "juniper-srx, lines), not --input-format %s", so->input_format);
@@ -670,6 +692,8 @@ static const char *scan_only_option(int c)
 	case OPT_JOURNAL_MATCH: return "--journal-match";
 	case OPT_JOURNAL_UNIT: return "--journal-unit";
 	case OPT_MISSING_OK: return "--missing-ok";
+	case OPT_INCLUDE: return "--include";
+	case OPT_EXCLUDE: return "--exclude";
 	default: return NULL;
 	}
 }
@@ -720,6 +744,8 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	bool journal = false;
 	/* --journal-match and --journal-unit values, borrowed from argv */
 	static const char *jmatch[64], *junit[64];
+	static const char *globs[64]; /* --include +GLOB, --exclude -GLOB, in order */
+	size_t nglobs = 0;
 	size_t njmatch = 0, njunit = 0;
 	rules_opts_t ro = {0};
 	ips_scan_opts_t so;
@@ -805,6 +831,18 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			junit[njunit++] = optarg;
 			break;
 		case OPT_MISSING_OK: so.missing_ok = true; break;
+		case OPT_INCLUDE:
+		case OPT_EXCLUDE:
+			/* kept until exit: the scanners borrow them */
+			if (nglobs == sizeof globs / sizeof *globs)
+				usage_error("at most %zu --include and --exclude options",
+					    sizeof globs / sizeof *globs);
+			if (!*optarg)
+				usage_error("%s needs a GLOB", c == OPT_INCLUDE ? "--include" : "--exclude");
+			globs[nglobs++] = ips_xasprintf("%c%s", c == OPT_INCLUDE ? '+' : '-', optarg);
+			so.globs = globs;
+			so.nglobs = nglobs;
+			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_COLOR:
@@ -967,8 +1005,10 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_path;
 	size_t npaths = optind < argc ? (size_t)(argc - optind) : journal ? 0 : 1;
 	bool bar_forced = progress == 1;
-	if (progress < 0)
-		progress = isatty(STDERR_FILENO);
+	if (progress < 0) { /* a bar redraws its line: not on a dumb terminal */
+		const char *term = getenv("TERM");
+		progress = isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+	}
 	/* what will be read, in order: for the threads and the progress bar's total */
 	ips_vec_t units = {0};
 	uint64_t total = 0;

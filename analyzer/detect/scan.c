@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "correlate/correlate.h"
 #include "run/cron.h"
 #include "input/decode.h"
+#include "input/nonlog.h"
 #include "detect/context.h"
 #include "util/util.h"
 
@@ -102,6 +104,7 @@ struct ips_scanner {
 	ips_finding_cb_t on_finding;
 	void *on_finding_ctx;
 	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
+	size_t root_len;              /* the named directory's length (--include/--exclude) */
 };
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
@@ -212,12 +215,15 @@ ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opt
 {
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->plan = units;
-	if (opts) {
-		s->opts.follow_links = opts->follow_links; /* the walk's options */
+	if (opts) { /* the walk's options (globs borrowed) */
+		s->opts.follow_links = opts->follow_links;
 		s->opts.missing_ok = opts->missing_ok;
+		s->opts.globs = opts->globs;
+		s->opts.nglobs = opts->nglobs;
 	}
 	return s;
 }
+
 
 void ips_scan_unit_free(ips_scan_unit_t *u)
 {
@@ -875,9 +881,48 @@ static bool single_stream(const char *format)
 			  !strcmp(format, "xz") || !strcmp(format, "zst"));
 }
 
+static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind);
+
+/*
+ * The one stream of a compressed file named on the command line
+ * ("README.md.gz!README.md"): read like the file itself. A tar.gz also
+ * starts as gz, but its members carry their own names.
+ */
+static bool named_stream(const ips_scanner_t *s, const char *name)
+{
+	if (!single_stream(s->container_format) || s->archive_depth != 1 || s->depth)
+		return false;
+	const char *bang = strrchr(name, '!');
+	if (!bang)
+		return true;
+	const char *inner = bang + 1, *base = name;
+	for (const char *p = name; p < bang; p++)
+		if (*p == '/')
+			base = p + 1;
+	size_t n = strlen(inner);
+	return !strchr(inner, '/') && (size_t)(bang - base) > n && !strncmp(base, inner, n) &&
+	       base[n] == '.';
+}
+
 static int scan_member(void *ctx, ips_source_t *member)
 {
 	ips_scanner_t *s = ctx;
+	/* --include/--exclude on the member's path inside the archive; non-log members
+	 * skipped, except the one stream of a compressed file named on the command line */
+	const char *rel = strrchr(member->name, '!');
+	rel = rel ? rel + 1 : member->name;
+	bool included = false;
+	if (s->opts.nglobs && ips_glob_excluded(s->opts.globs, s->opts.nglobs, rel, false, &included))
+		return 0;
+	const unsigned char *mh;
+	ssize_t mn;
+	const char *kind;
+	if (!included && !named_stream(s, member->name) &&
+	    (mn = ips_source_peek(member, 8, &mh)) >= 0 &&
+	    (kind = ips_nonlog_kind(member->name, mh, (size_t)mn))) {
+		(void)skip_nonlog(s, member->name, kind);
+		return 0;
+	}
 	/*
 	 * Cron mode, a compressed file (logrotate's compress): when it starts
 	 * as a plain file an earlier run read, only what lies past where that
@@ -1378,6 +1423,19 @@ static void link_not_followed(ips_scanner_t *s, const char *path)
 			       "(--follow-links follows it)");
 }
 
+static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind);
+
+/* The first bytes of a file (for pictures and PDF named like logs); 0 if unreadable. */
+static size_t file_head(const char *path, unsigned char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ssize_t r = read(fd, buf, n);
+	close(fd);
+	return r > 0 ? (size_t)r : 0;
+}
+
 static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct stat *st)
 {
 	for (int i = 0; i < s->depth; i++)
@@ -1390,6 +1448,10 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 	DIR *d = opendir(path);
 	if (!d)
 		return input_error(s, path, "cannot open directory: %s", strerror(errno));
+	if (!s->depth) { /* --include/--exclude match paths relative to the named directory */
+		size_t pl = strlen(path);
+		s->root_len = pl && path[pl - 1] == '/' ? pl : pl + 1;
+	}
 	ips_vec_t names = {0};
 	struct dirent *de;
 	while ((de = readdir(d)))
@@ -1416,6 +1478,10 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 		char *sub = ips_xasprintf("%s%s%s", path, (pl && path[pl - 1] == '/') ? "" : "/",
 					  (char *)names.items[i]);
 		struct stat s2;
+		const char *rel = strlen(sub) > s->root_len ? sub + s->root_len : sub;
+		bool included = false;
+		unsigned char head[8];
+		const char *kind;
 		/*
 		 * A symbolic link inside a directory can lead anywhere (out of
 		 * the directory, to /etc/shadow): not followed unless
@@ -1425,6 +1491,12 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 			link_not_followed(s, sub);
 		} else if (stat(sub, &s2) != 0) {
 			res = input_error(s, sub, "cannot read: %s", strerror(errno));
+		} else if (s->opts.nglobs && ips_glob_excluded(s->opts.globs, s->opts.nglobs, rel,
+							       S_ISDIR(s2.st_mode), &included)) {
+			/* left out by --include/--exclude */
+		} else if (S_ISREG(s2.st_mode) && !included &&
+			   (kind = ips_nonlog_kind(sub, head, file_head(sub, head, sizeof head)))) {
+			(void)skip_nonlog(s, sub, kind);
 		} else if (S_ISDIR(s2.st_mode)) {
 			if (scan_dir(s, sub, &s2) != IPS_OK)
 				res = IPS_E_INPUT;
@@ -1440,6 +1512,25 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 	s->depth--;
 	ips_vec_free(&names);
 	return res;
+}
+
+/* A file that is not a log, inside a folder or an archive: named, not read. */
+static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind)
+{
+	ips_input_t *in;
+	if (s->plan) {
+		in = ips_xcalloc(1, sizeof *in);
+		in->path = ips_xstrdup(path);
+		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
+		u->error = in;
+		ips_vec_push(s->plan, u);
+	} else {
+		in = new_input(s, path);
+	}
+	in->status = IPS_INPUT_OK;
+	in->note = ips_xasprintf("not a log (%s): skipped; name it on the command line, or "
+				 "--include it, to read it", kind);
+	return IPS_OK;
 }
 
 /* --missing-ok: a named input that does not exist is a note, not an error */

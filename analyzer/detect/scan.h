@@ -33,6 +33,10 @@ typedef struct ips_scan_opts {
 	ips_archive_limits_t archive;
 	ips_journal_filter_t journal; /* --journal-match, --journal-unit (borrowed) */
 	bool missing_ok;             /* --missing-ok: a named input that does not exist is a note */
+	/* --include (+GLOB) and --exclude (-GLOB) in order, for the files of named
+	 * directories and archives (borrowed; input/nonlog.h ips_glob_excluded) */
+	const char *const *globs;
+	size_t nglobs;
 } ips_scan_opts_t;
 
 /*
@@ -110,7 +114,8 @@ void ips_scan_unit_free(ips_scan_unit_t *u);
  * (ips_scan_unit_t *, owned by the caller); it reads no file. Free it with
  * ips_scanner_free(); ips_scanner_finish() is not for it.
  */
-/* The same, walking directories as opts says (--follow-links, --missing-ok). */
+/* The same, walking directories as opts says (--follow-links, --missing-ok,
+ * --include/--exclude; opts borrowed, may be NULL). */
 ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts);
 /*
  * Scan into other results: a fresh correlator and context, the matcher kept.

@@ -6,11 +6,13 @@
 #include <string.h>
 
 extern const ips_reporter_ops_t ips_report_text, ips_report_json, ips_report_ndjson,
-	ips_report_sarif, ips_report_junit, ips_report_markdown, ips_report_html, ips_report_csv;
+	ips_report_sarif, ips_report_junit, ips_report_markdown, ips_report_html, ips_report_csv,
+	ips_report_github, ips_report_codequality;
 
 static const ips_reporter_ops_t *const reporters[] = {
 	&ips_report_text, &ips_report_json, &ips_report_ndjson, &ips_report_sarif,
-	&ips_report_junit, &ips_report_markdown, &ips_report_html, &ips_report_csv, NULL};
+	&ips_report_junit, &ips_report_markdown, &ips_report_html, &ips_report_csv,
+	&ips_report_github, &ips_report_codequality, NULL};
 
 const ips_reporter_ops_t *ips_reporter_by_name(const char *name)
 {
@@ -22,7 +24,7 @@ const ips_reporter_ops_t *ips_reporter_by_name(const char *name)
 
 const char *ips_reporter_names(void)
 {
-	return "text, json, ndjson, sarif, junit, markdown, html, csv";
+	return "text, json, ndjson, sarif, junit, markdown, html, csv, github, codequality";
 }
 
 ips_status_t ips_report_stream_status(FILE *out)

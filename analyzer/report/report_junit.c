@@ -4,18 +4,26 @@
  * DevOps, GitHub test reporters): each input is a test case that fails when
  * the logs show trouble.
  *
- * <testsuites> holds one <testsuite name="ipsec-scan">; each input is a
- * <testcase classname="FORMAT" name="PATH">. An incident touching the input
- * (one of its findings, or its start, is in it) gives a <failure> with the
- * incident's title as message, its severity as type, and the root cause,
- * evidence and remediation as body; findings of the input in no incident
- * give one <failure> per condition (warning and above; info findings are
- * listed in <system-out>). An input that could not be read, or only in
- * part, gives an <error>. Counts: tests = inputs, failures = test cases
- * with at least one <failure>, errors = test cases with an <error>
- * (pytest's convention when one case has both). time is always 0: the
- * report is deterministic. Every string is XML-escaped; characters XML 1.0
- * cannot hold (control characters, malformed UTF-8) become U+FFFD.
+ * <testsuites> holds one <testsuite name="ipsec-scan">. Each incident is a
+ * failed <testcase classname="INPUT" name="TITLE">, INPUT the first input
+ * (in input order) that holds one of its findings (or its start), with one
+ * <failure>: the title as message, the severity as type, and as text the
+ * root cause, the evidence (path:line, time, name, record) and the fix
+ * lines. Findings at warning or above in no incident give one failed case
+ * per condition. Each input with no finding in a failed case is a passing
+ * <testcase classname="PATH" name="no incident"> (its <system-out>: format
+ * and counts); info conditions in no incident are listed in the suite's
+ * <system-out>; an input that could not
+ * be read, or only in part, has a case "read the input" with an <error>.
+ * Each case holds at most one <failure>: Jenkins and most viewers show only
+ * the first. time is the incident's span (first to last record) in
+ * seconds, 0 for the other cases; the suite's time is their sum. There is
+ * no file attribute: junit-10.xsd (Jenkins' xUnit schema) allows none on a
+ * testcase; the path is the classname. The output validates against that
+ * schema (tests/report/run.sh). Counts: tests = cases, failures = cases
+ * with a <failure>, errors = cases with an <error>. Every string is
+ * XML-escaped; characters XML 1.0 cannot hold (control characters,
+ * malformed UTF-8) become U+FFFD.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,17 +94,6 @@ static void remediation(ips_buf_t *b, const ips_entry_t *e)
 	ips_buf_printf(b, "More: ipsec-scan explain %s\n", key);
 }
 
-static bool incident_touches(const ips_results_t *res, const ips_incident_t *x, size_t input)
-{
-	if (!x->nfindings)
-		return x->input == input;
-	for (size_t i = 0; i < x->nfindings; i++)
-		if (x->findings[i] < res->findings.len &&
-		    ((const ips_finding_t *)res->findings.items[x->findings[i]])->input == input)
-			return true;
-	return false;
-}
-
 static void incident_failure(FILE *out, const ips_results_t *res, const ips_incident_t *x)
 {
 	ips_buf_t b;
@@ -160,7 +157,8 @@ static void group_failure(FILE *out, const ips_results_t *res, const ips_report_
 	for (size_t i = g->first; i < res->findings.len; i++) {
 		const ips_finding_t *f = res->findings.items[i];
 		const size_t *inc;
-		if (f->entry != e || f->input != input || ips_report_incidents_of(idx, i, &inc))
+		if (f->entry != e || (input != SIZE_MAX && f->input != input) ||
+		    ips_report_incidents_of(idx, i, &inc))
 			continue;
 		count++;
 		if (f->severity > top)
@@ -182,29 +180,46 @@ static void group_failure(FILE *out, const ips_results_t *res, const ips_report_
 	ips_buf_free(&b);
 }
 
-/* The loose groups with findings in this input, at the given severities. */
-static size_t input_groups(const ips_results_t *res, const ips_report_index_t *idx,
-			   const ips_report_group_t *groups, size_t ng, size_t input,
-			   bool info, const ips_report_group_t **out)
+/* The input an incident starts in: the first (in input order) of its findings', or its start's. */
+static size_t incident_input(const ips_results_t *res, const ips_incident_t *x)
 {
-	size_t n = 0;
-	for (size_t g = 0; g < ng; g++) {
-		bool here = false;
-		ips_severity_t top = IPS_SEV_NONE;
-		for (size_t i = groups[g].first; i < res->findings.len; i++) {
-			const ips_finding_t *f = res->findings.items[i];
-			const size_t *inc;
-			if (f->entry != groups[g].entry || f->input != input ||
-			    ips_report_incidents_of(idx, i, &inc))
-				continue;
-			here = true;
-			if (f->severity > top)
-				top = f->severity;
+	size_t first = SIZE_MAX;
+	for (size_t i = 0; i < x->nfindings; i++)
+		if (x->findings[i] < res->findings.len) {
+			size_t in = ((const ips_finding_t *)res->findings.items[x->findings[i]])->input;
+			if (in < first)
+				first = in;
 		}
-		if (here && (top <= IPS_SEV_INFO) == info)
-			out[n++] = &groups[g];
-	}
-	return n;
+	return first != SIZE_MAX ? first : x->input;
+}
+
+/* Milliseconds from a to b, 0 when either is unknown or b is before a. */
+static long long span_ms(const ips_time_t *a, const ips_time_t *b)
+{
+	if (!a->valid || !b->valid)
+		return 0;
+	long long ms = (long long)(b->sec - a->sec) * 1000 + ((long long)b->nsec - a->nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+/* JUnit's time: seconds with three decimals ("12.345"). */
+static void seconds(char *buf, size_t n, long long ms)
+{
+	snprintf(buf, n, "%lld.%03lld", ms / 1000, ms % 1000);
+}
+
+static void testcase_open(FILE *out, const char *classname, const char *name, const char *time)
+{
+	fputs("    <testcase classname=\"", out);
+	xa(out, classname);
+	fputs("\" name=\"", out);
+	xa(out, name);
+	fprintf(out, "\" time=\"%s\">\n", time);
+}
+
+static const char *input_path(const ips_results_t *res, size_t i)
+{
+	return i < res->inputs.len ? ((const ips_input_t *)res->inputs.items[i])->path : "?";
 }
 
 static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
@@ -215,40 +230,88 @@ static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_r
 	ips_report_index_init(&idx, res);
 	ips_report_group_t *groups;
 	size_t ng = ips_report_loose_groups(res, &idx, &groups);
-	const ips_report_group_t **mine = ips_xcalloc(ng ? ng : 1, sizeof *mine);
-	size_t nin = res->inputs.len, failures = 0, errors = 0;
+	size_t nin = res->inputs.len, nx = res->incidents.len;
 
 	/* count first: the counts are attributes of the opening tags */
-	bool *failed = ips_xcalloc(nin ? nin : 1, sizeof *failed);
+	bool *busy = ips_xcalloc(nin ? nin : 1, sizeof *busy); /* an input with a failed case */
+	size_t tests = 0, failures = 0, errors = 0;
+	long long total_ms = 0;
+	for (size_t k = 0; k < nx; k++) {
+		const ips_incident_t *x = res->incidents.items[k];
+		for (size_t i = 0; i < x->nfindings; i++)
+			if (x->findings[i] < res->findings.len)
+				busy[((const ips_finding_t *)res->findings.items[x->findings[i]])->input] = true;
+		if (!x->nfindings && x->input < nin)
+			busy[x->input] = true;
+		total_ms += span_ms(&x->first, &x->last);
+	}
+	tests += nx;
+	failures += nx;
+	size_t nloose = 0;
+	for (size_t g = 0; g < ng; g++)
+		if (groups[g].severity >= IPS_SEV_WARNING)
+			nloose++;
+	for (size_t i = 0; i < res->findings.len; i++) {
+		const size_t *inc;
+		const ips_finding_t *f = res->findings.items[i];
+		if (f->severity >= IPS_SEV_WARNING && f->input < nin && !ips_report_incidents_of(&idx, i, &inc))
+			busy[f->input] = true;
+	}
+	tests += nloose;
+	failures += nloose;
 	for (size_t i = 0; i < nin; i++) {
 		const ips_input_t *in = res->inputs.items[i];
-		for (size_t k = 0; k < res->incidents.len && !failed[i]; k++)
-			failed[i] = incident_touches(res, res->incidents.items[k], i);
-		if (!failed[i])
-			failed[i] = input_groups(res, &idx, groups, ng, i, false, mine) > 0;
-		failures += failed[i];
-		errors += in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL;
+		bool err = in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL;
+		if (!busy[i] || err)
+			tests++;
+		errors += err;
 	}
+	char total[32];
+	seconds(total, sizeof total, total_ms);
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"ipsec-scan\" tests=\"%zu\" failures=\"%zu\" "
-		"errors=\"%zu\" time=\"0\">\n", nin, failures, errors);
+		"errors=\"%zu\" time=\"%s\">\n", tests, failures, errors, total);
 	fprintf(out, "  <testsuite name=\"ipsec-scan\" tests=\"%zu\" failures=\"%zu\" "
-		"errors=\"%zu\" skipped=\"0\" time=\"0\">\n", nin, failures, errors);
+		"errors=\"%zu\" skipped=\"0\" time=\"%s\">\n", tests, failures, errors, total);
 	fputs("    <properties>\n      <property name=\"version\" value=\"", out);
 	xa(out, o->version);
 	fprintf(out, "\"/>\n      <property name=\"records\" value=\"%llu\"/>\n"
+		"      <property name=\"inputs\" value=\"%zu\"/>\n"
 		"      <property name=\"findings\" value=\"%zu\"/>\n"
 		"      <property name=\"incidents\" value=\"%zu\"/>\n    </properties>\n",
-		(unsigned long long)res->records, res->findings.len, res->incidents.len);
+		(unsigned long long)res->records, nin, res->findings.len, nx);
+
+	/* one failed test case per incident */
+	for (size_t k = 0; k < nx; k++) {
+		const ips_incident_t *x = res->incidents.items[k];
+		char t[32];
+		seconds(t, sizeof t, span_ms(&x->first, &x->last));
+		testcase_open(out, input_path(res, incident_input(res, x)),
+			      x->title ? x->title : ips_incident_kind_name(x->kind), t);
+		incident_failure(out, res, x);
+		fputs("    </testcase>\n", out);
+	}
+	/* one per condition whose findings (warning and above) are in no incident */
+	for (size_t g = 0; g < ng; g++) {
+		if (groups[g].severity < IPS_SEV_WARNING)
+			continue;
+		size_t in = ((const ips_finding_t *)res->findings.items[groups[g].first])->input;
+		char name[512];
+		snprintf(name, sizeof name, "%s: %zu finding%s", groups[g].entry->name,
+			 groups[g].count, groups[g].count == 1 ? "" : "s");
+		testcase_open(out, input_path(res, in), name, "0.000");
+		group_failure(out, res, &idx, &groups[g], SIZE_MAX);
+		fputs("    </testcase>\n", out);
+	}
+	/* one per input with no finding in a failed case (it passes), or not read whole */
 	for (size_t i = 0; i < nin; i++) {
 		const ips_input_t *in = res->inputs.items[i];
-		fputs("    <testcase classname=\"", out);
-		xa(out, in->format ? in->format : "unknown");
-		fputs("\" name=\"", out);
-		xa(out, in->path);
-		fputs("\" time=\"0\">\n", out);
-		if (in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL) {
+		bool err = in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL;
+		if (busy[i] && !err)
+			continue;
+		testcase_open(out, in->path, err ? "read the input" : "no incident", "0.000");
+		if (err) {
 			fprintf(out, "      <error message=\"");
 			xa(out, in->error ? in->error : in->status == IPS_INPUT_ERROR ?
 			   "could not be read" : "read in part");
@@ -259,12 +322,6 @@ static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_r
 			xt(out, in->error ? in->error : ips_input_status_name(in->status));
 			fputs("</error>\n", out);
 		}
-		for (size_t k = 0; k < res->incidents.len; k++)
-			if (incident_touches(res, res->incidents.items[k], i))
-				incident_failure(out, res, res->incidents.items[k]);
-		size_t n = input_groups(res, &idx, groups, ng, i, false, mine);
-		for (size_t g = 0; g < n; g++)
-			group_failure(out, res, &idx, mine[g], i);
 		/* what a reader of the case wants besides failures: counts, notes, info findings */
 		fprintf(out, "      <system-out>%s, %llu records, %llu bytes, %llu findings, %s",
 			in->format ? in->format : "unknown", (unsigned long long)in->records,
@@ -275,20 +332,28 @@ static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_r
 			xt(out, in->note);
 			fputc(')', out);
 		}
-		fputc('\n', out);
-		n = input_groups(res, &idx, groups, ng, i, true, mine);
-		for (size_t g = 0; g < n; g++) {
-			fputs("info: ", out);
-			xt(out, mine[g]->entry->name);
-			fputs(": ", out);
-			xt(out, mine[g]->entry->message);
-			fputc('\n', out);
-		}
-		fputs("</system-out>\n    </testcase>\n", out);
+		fputs("\n</system-out>\n    </testcase>\n", out);
 	}
+	/* info conditions in no incident fail nothing: listed for the suite */
+	bool info = false;
+	for (size_t g = 0; g < ng; g++) {
+		if (groups[g].severity >= IPS_SEV_WARNING)
+			continue;
+		fputs(info ? "" : "    <system-out>", out);
+		info = true;
+		fputs("info: ", out);
+		xt(out, groups[g].entry->name);
+		fputs(": ", out);
+		xt(out, groups[g].entry->message);
+		fprintf(out, " (%zu finding%s, first at ", groups[g].count, groups[g].count == 1 ? "" : "s");
+		const ips_finding_t *f = res->findings.items[groups[g].first];
+		xt(out, input_path(res, f->input));
+		fprintf(out, ":%llu)\n", (unsigned long long)f->line);
+	}
+	if (info)
+		fputs("</system-out>\n", out);
 	fputs("  </testsuite>\n</testsuites>\n", out);
-	free(failed);
-	free(mine);
+	free(busy);
 	free(groups);
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);

@@ -14,15 +14,30 @@
  * order; the other findings carry the root cause as a relatedLocation.
  * run.properties.incidents holds the JSON report's incident objects.
  *
- * Paths become URI references: relative paths stay relative, absolute ones
- * become file:/// URIs, every byte outside RFC 3986's unreserved and
- * sub-delims set (and ':') is percent-encoded. An archive member keeps its
+ * Paths become URI references: an input under the working directory gets a
+ * URI relative to it with "uriBaseId": "%SRCROOT%" (run.originalUriBaseIds
+ * declares it, without a uri: the report stays the same from any checkout;
+ * GitHub resolves %SRCROOT% to the repository root), other relative paths
+ * stay relative, other absolute ones become file:/// URIs; every byte
+ * outside RFC 3986's unreserved and sub-delims set (and ':') is
+ * percent-encoded. An archive member keeps its
  * JSON-report name, `bundle.zip!var/log/charon.log`: `!` is a sub-delim, so
  * that is a valid relative reference, and the same string as the other
  * reports print. Log text is untrusted: the whole document is written
  * through a UTF-8 filter (malformed bytes become U+FFFD), and brackets from
  * logs are escaped in messages so only our own links ([name](id) to a
  * relatedLocation) are links.
+ *
+ * GitHub code scanning's limits: at most 25,000 results per run (the most
+ * severe are kept, in report order; run.properties.omittedResults and a
+ * notification count the rest), 1,000 thread-flow locations (the rest
+ * counted in the threadFlow's properties). Every result carries
+ * partialFingerprints.primaryLocationLineHash (a hash of the record with
+ * white space removed and its occurrence among equal records of the input,
+ * "HASH:N", as GitHub's own fingerprint is built) and our stable id.
+ * Rules carry name, properties.precision and properties.problem.severity;
+ * helpUri and informationUri come from the build (make HOMEPAGE=URL
+ * [HELP_URL=URL]) and are left out when empty.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +49,17 @@
 
 #define SCHEMA_URI "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 #define FINGERPRINT "ipsecScanFindingId/v1"
+#define LINE_HASH "primaryLocationLineHash"
+#define SRCROOT "%SRCROOT%"
+#define MAX_RESULTS 25000   /* GitHub code scanning: results per run */
+#define MAX_FLOW 1000       /* GitHub shows the first 1,000 thread-flow locations */
+
+#ifndef IPS_HOMEPAGE
+#define IPS_HOMEPAGE ""
+#endif
+#ifndef IPS_HELP_URL
+#define IPS_HELP_URL ""
+#endif
 
 static void message(yajl_gen g, const char *key, const char *text)
 {
@@ -62,10 +88,15 @@ static const char *level(ips_severity_t s)
 	return s >= IPS_SEV_ERROR ? "error" : s == IPS_SEV_WARNING ? "warning" : "note";
 }
 
-/* A path as a URI reference (see the top of the file); caller frees. */
-static char *path_uri(const char *path)
+/*
+ * A path as a URI reference (see the top of the file); *srcroot tells
+ * whether it is relative to %SRCROOT%. Caller frees.
+ */
+static char *path_uri(const char *full, bool *srcroot)
 {
 	static const char keep[] = "-._~!$&'()*+,;=@/";
+	char *rel = ips_report_rel_path(full, srcroot);
+	const char *path = *srcroot ? rel : full;
 	ips_buf_t b;
 	ips_buf_init(&b, 64 * 1024);
 	if (path[0] == '/')
@@ -77,16 +108,26 @@ static char *path_uri(const char *path)
 		else
 			ips_buf_printf(&b, "%%%02X", *p);
 	}
+	free(rel);
 	return ips_buf_steal(&b);
+}
+
+/* "uri" (and "uriBaseId") of an input's artifactLocation. */
+static void uri_keys(yajl_gen g, const char *path)
+{
+	bool srcroot;
+	char *uri = path_uri(path, &srcroot);
+	ips_json_kstr(g, "uri", uri);
+	if (srcroot)
+		ips_json_kstr(g, "uriBaseId", SRCROOT);
+	free(uri);
 }
 
 static void artifact_location(yajl_gen g, const ips_results_t *res, size_t input)
 {
 	yajl_gen_map_open(g);
 	if (input < res->inputs.len) {
-		char *uri = path_uri(((const ips_input_t *)res->inputs.items[input])->path);
-		ips_json_kstr(g, "uri", uri);
-		free(uri);
+		uri_keys(g, ((const ips_input_t *)res->inputs.items[input])->path);
 		ips_json_kint(g, "index", (long long)input);
 	} else {
 		ips_json_kstr(g, "uri", "unknown");
@@ -149,12 +190,42 @@ static void list_md(ips_buf_t *b, const char *title, const ips_strlist_t *l, boo
 	}
 }
 
+/* A rule's name, as SARIF wants one: ERROR_IPSEC_IKE_AUTH_FAIL -> ErrorIpsecIkeAuthFail. */
+static void rule_name(yajl_gen g, const char *id)
+{
+	ips_buf_t b;
+	ips_buf_init(&b, 4096);
+	bool up = true;
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+		if (c == '_' || c == '-' || c == ' ') {
+			up = true;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z' && !up)
+			c = (char)(c - 'A' + 'a');
+		else if (c >= 'a' && c <= 'z' && up)
+			c = (char)(c - 'a' + 'A');
+		ips_buf_putc(&b, c);
+		up = false;
+	}
+	ips_json_kstr(g, "name", b.len ? b.data : id);
+	ips_buf_free(&b);
+}
+
+/* GitHub's problem.severity: error, warning or recommendation. */
+static const char *problem_severity(ips_severity_t s)
+{
+	return s >= IPS_SEV_ERROR ? "error" : s == IPS_SEV_WARNING ? "warning" : "recommendation";
+}
+
 static void rule(yajl_gen g, const ips_entry_t *e)
 {
 	char key[256];
 	ips_report_explain_key(e, key, sizeof key);
 	yajl_gen_map_open(g);
 	ips_json_kstr(g, "id", e->name);
+	rule_name(g, e->name);
 	ips_json_key(g, "shortDescription");
 	yajl_gen_map_open(g);
 	ips_json_kstr(g, "text", e->message ? e->message : e->summary ? e->summary : e->name);
@@ -185,8 +256,16 @@ static void rule(yajl_gen g, const ips_entry_t *e)
 	yajl_gen_map_close(g);
 	ips_buf_free(&t);
 	ips_buf_free(&m);
+	if (IPS_HELP_URL[0]) {
+		char *u = ips_xasprintf("%s#%s", IPS_HELP_URL, e->name);
+		ips_json_kstr(g, "helpUri", u);
+		free(u);
+	}
 	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
+	/* a detector matches the daemon's own message text or code: high; see docs/usage.md */
+	ips_json_kstr(g, "precision", "high");
+	ips_json_kstr(g, "problem.severity", problem_severity(e->severity));
 	ips_json_kstr(g, "category", e->category);
 	ips_json_key(g, "code");
 	if (e->has_code)
@@ -220,6 +299,7 @@ static void kind_rule(yajl_gen g, ips_incident_kind_t k)
 {
 	yajl_gen_map_open(g);
 	ips_json_kstr(g, "id", kind_rule_text[k][0]);
+	rule_name(g, kind_rule_text[k][0]);
 	ips_json_key(g, "shortDescription");
 	yajl_gen_map_open(g);
 	ips_json_kstr(g, "text", kind_rule_text[k][1]);
@@ -235,6 +315,9 @@ static void kind_rule(yajl_gen g, ips_incident_kind_t k)
 	yajl_gen_map_close(g);
 	ips_json_key(g, "properties");
 	yajl_gen_map_open(g);
+	/* inferred from what the logs do not show (no outcome): medium */
+	ips_json_kstr(g, "precision", "medium");
+	ips_json_kstr(g, "problem.severity", "warning");
 	ips_json_kstr(g, "category", "correlation");
 	ips_json_key(g, "tags");
 	yajl_gen_array_open(g);
@@ -257,6 +340,9 @@ typedef struct sarif_ctx {
 	const ips_entry_t **rules;  /* entries with findings, by name */
 	size_t nrules;
 	size_t kind_index[IPS_INC_GROUP + 1]; /* rule index of a kind's rule, or SIZE_MAX */
+	char (*line_hash)[40];      /* per finding: primaryLocationLineHash */
+	bool *kept;                 /* per result (findings, then incidents): written */
+	size_t omitted;
 } sarif_ctx_t;
 
 static size_t rule_index(const sarif_ctx_t *c, const ips_entry_t *e)
@@ -312,6 +398,9 @@ static void code_flow(yajl_gen g, const sarif_ctx_t *c, const ips_incident_t *x)
 	size_t n = 0;
 	for (size_t i = 0; i < x->nfindings; i++)
 		n += x->findings[i] < res->findings.len;
+	size_t all = n;
+	if (n > MAX_FLOW)
+		n = MAX_FLOW;
 	for (size_t i = 0; i < n; i++) {
 		const ips_finding_t *f = res->findings.items[o[i]];
 		yajl_gen_map_open(g);
@@ -332,6 +421,12 @@ static void code_flow(yajl_gen g, const sarif_ctx_t *c, const ips_incident_t *x)
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	if (all > n) {
+		ips_json_key(g, "properties");
+		yajl_gen_map_open(g);
+		ips_json_kint(g, "omittedLocations", (long long)(all - n));
+		yajl_gen_map_close(g);
+	}
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
@@ -412,6 +507,7 @@ static void finding_result(yajl_gen g, const sarif_ctx_t *c, size_t fi)
 	yajl_gen_array_close(g);
 	ips_json_key(g, "partialFingerprints");
 	yajl_gen_map_open(g);
+	ips_json_kstr(g, LINE_HASH, c->line_hash[fi]);
 	ips_json_kstr(g, FINGERPRINT, f->id);
 	yajl_gen_map_close(g);
 
@@ -530,6 +626,11 @@ static void incident_result(yajl_gen g, const sarif_ctx_t *c, const ips_incident
 	yajl_gen_array_close(g);
 	ips_json_key(g, "partialFingerprints");
 	yajl_gen_map_open(g);
+	/* no record of its own: the hash of its stable id stands for the line's */
+	char h[40];
+	snprintf(h, sizeof h, "%016llx:1",
+		 (unsigned long long)ips_fnv1a(0xcbf29ce484222325ULL, x->id, strlen(x->id)));
+	ips_json_kstr(g, LINE_HASH, h);
 	ips_json_kstr(g, "ipsecScanIncidentId/v1", x->id);
 	yajl_gen_map_close(g);
 	ips_json_key(g, "properties");
@@ -575,6 +676,94 @@ static void notification(yajl_gen g, const ips_results_t *res, const char *lvl, 
 	yajl_gen_map_close(g);
 }
 
+/* For the line hashes: findings by input and hash of their record. */
+typedef struct hash_ref {
+	size_t input;
+	uint64_t hash;
+	size_t finding;
+} hash_ref_t;
+
+static int cmp_hash_ref(const void *a, const void *b)
+{
+	const hash_ref_t *x = a, *y = b;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->finding < y->finding ? -1 : x->finding > y->finding;
+}
+
+/*
+ * primaryLocationLineHash per finding: a hash of the record without white
+ * space, and ":N" its occurrence among the input's records with that hash,
+ * so the alert follows the record when lines are added above it.
+ */
+static void line_hashes(sarif_ctx_t *c)
+{
+	const ips_results_t *res = c->res;
+	size_t n = res->findings.len;
+	c->line_hash = ips_xcalloc(n ? n : 1, sizeof *c->line_hash);
+	hash_ref_t *r = ips_xcalloc(n ? n : 1, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		uint64_t h = 0xcbf29ce484222325ULL;
+		for (const char *p = f->text ? f->text : ""; *p; p++)
+			if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				h = ips_fnv1a(h, p, 1);
+		r[i] = (hash_ref_t){f->input, h, i};
+	}
+	qsort(r, n, sizeof *r, cmp_hash_ref);
+	size_t occ = 0;
+	for (size_t i = 0; i < n; i++) {
+		occ = i && r[i].input == r[i - 1].input && r[i].hash == r[i - 1].hash ? occ + 1 : 1;
+		snprintf(c->line_hash[r[i].finding], sizeof c->line_hash[0], "%016llx:%zu",
+			 (unsigned long long)r[i].hash, occ);
+	}
+	free(r);
+}
+
+/* The results limit: IPSEC_SCAN_SARIF_MAX_RESULTS may lower it (for tests). */
+static size_t max_results(void)
+{
+	const char *v = getenv("IPSEC_SCAN_SARIF_MAX_RESULTS");
+	char *end;
+	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+	return v && *v && !*end && n < MAX_RESULTS ? (size_t)n : MAX_RESULTS;
+}
+
+/*
+ * Which results are written: all of them up to the limit; past it the most
+ * severe, in report order within a severity. Results are the findings, then
+ * the incidents without findings.
+ */
+static void choose_results(sarif_ctx_t *c)
+{
+	const ips_results_t *res = c->res;
+	size_t nf = res->findings.len, n = nf + res->incidents.len, limit = max_results();
+	c->kept = ips_xcalloc(n ? n : 1, sizeof *c->kept);
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += i < nf || !((const ips_incident_t *)res->incidents.items[i - nf])->nfindings;
+	size_t room = limit;
+	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_NONE; s--)
+		for (size_t i = 0; i < n; i++) {
+			ips_severity_t sev;
+			if (i < nf) {
+				sev = ((const ips_finding_t *)res->findings.items[i])->severity;
+			} else {
+				const ips_incident_t *x = res->incidents.items[i - nf];
+				if (x->nfindings)
+					continue;
+				sev = x->severity;
+			}
+			if ((int)sev == s && room) {
+				c->kept[i] = true;
+				room--;
+			}
+		}
+	c->omitted = total - (limit - room);
+}
+
 static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 				const ips_report_opts_t *o)
 {
@@ -603,6 +792,8 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	for (size_t k = 0; k <= IPS_INC_GROUP; k++)
 		if (c.kind_index[k] != SIZE_MAX)
 			c.kind_index[k] = nrule++;
+	line_hashes(&c);
+	choose_results(&c);
 
 	ips_utf8_stream_t us = {.out = out, .json = true};
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -626,6 +817,8 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	ips_json_kstr(g, "version", o->version ? o->version : "unknown");
 	if (o->version)
 		ips_json_kstr(g, "semanticVersion", o->version);
+	if (IPS_HOMEPAGE[0])
+		ips_json_kstr(g, "informationUri", IPS_HOMEPAGE);
 	ips_json_key(g, "rules");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < c.nrules; i++)
@@ -663,19 +856,38 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	}
 	for (size_t i = 0; i < res->notes.len; i++)
 		notification(g, res, "warning", "run-note", res->notes.items[i], SIZE_MAX);
+	if (c.omitted) {
+		char *m = ips_xasprintf("%zu results were left out: GitHub code scanning takes at most "
+					"%d per run (the most severe are kept); the JSON report has them all",
+					c.omitted, MAX_RESULTS);
+		notification(g, res, "warning", "results-limit", m, SIZE_MAX);
+		free(m);
+	}
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
+
+	/* no uri: the report is the same from any checkout; consumers resolve it */
+	ips_json_key(g, "originalUriBaseIds");
+	yajl_gen_map_open(g);
+	ips_json_key(g, SRCROOT);
+	yajl_gen_map_open(g);
+	message(g, "description", "The working directory of the scan: inputs under it are relative to it");
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	ips_json_key(g, "automationDetails");
+	yajl_gen_map_open(g);
+	ips_json_kstr(g, "id", "ipsec-scan/");
+	yajl_gen_map_close(g);
 
 	ips_json_key(g, "artifacts");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->inputs.len; i++) {
 		const ips_input_t *in = res->inputs.items[i];
-		char *uri = path_uri(in->path);
 		yajl_gen_map_open(g);
 		ips_json_key(g, "location");
 		yajl_gen_map_open(g);
-		ips_json_kstr(g, "uri", uri);
+		uri_keys(g, in->path);
 		yajl_gen_map_close(g);
 		if (in->status != IPS_INPUT_ERROR)
 			ips_json_kint(g, "length", (long long)in->bytes);
@@ -692,17 +904,17 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 		ips_json_kint(g, "findings", (long long)in->findings);
 		yajl_gen_map_close(g);
 		yajl_gen_map_close(g);
-		free(uri);
 	}
 	yajl_gen_array_close(g);
 
 	ips_json_key(g, "results");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < res->findings.len; i++)
-		finding_result(g, &c, i);
+		if (c.kept[i])
+			finding_result(g, &c, i);
 	for (size_t i = 0; i < res->incidents.len; i++) {
 		const ips_incident_t *x = res->incidents.items[i];
-		if (!x->nfindings)
+		if (!x->nfindings && c.kept[res->findings.len + i])
 			incident_result(g, &c, x);
 	}
 	yajl_gen_array_close(g);
@@ -716,6 +928,10 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	yajl_gen_array_close(g);
 	ips_json_key(g, "summary");
 	ips_json_summary(g, res);
+	if (c.omitted) {
+		ips_json_kint(g, "omittedResults", (long long)c.omitted);
+		ips_json_kint(g, "resultsLimit", MAX_RESULTS);
+	}
 	yajl_gen_map_close(g);
 
 	yajl_gen_map_close(g);
@@ -725,6 +941,8 @@ static ips_status_t write_sarif(FILE *out, const ips_results_t *res, const ips_r
 	ips_utf8_stream_flush(&us);
 	fputc('\n', out);
 	free(c.rules);
+	free(c.line_hash);
+	free(c.kept);
 	ips_report_index_free(&c.idx);
 	return ips_report_stream_status(out);
 }

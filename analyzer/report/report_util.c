@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void ips_report_index_init(ips_report_index_t *x, const ips_results_t *res)
 {
@@ -460,4 +461,25 @@ char *ips_report_verdict_words(const ips_results_t *res, const ips_incident_t *x
 		ips_buf_printf(&b, "who refused is not known");
 	}
 	return ips_buf_steal(&b);
+}
+
+char *ips_report_rel_path(const char *path, bool *under)
+{
+	bool rel = path[0] != '/';
+	const char *p = path;
+	if (!rel) {
+		char *cwd = getcwd(NULL, 0);
+		size_t n = cwd ? strlen(cwd) : 0;
+		if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1]) {
+			p = path + n + 1;
+			rel = true;
+		}
+		free(cwd);
+	}
+	while (rel && p[0] == '.' && p[1] == '/' && p[2])
+		for (p += 2; *p == '/';)
+			p++;
+	if (under)
+		*under = rel && strcmp(p, "-") != 0 && p[0] != '(' && strncmp(p, "../", 3) != 0;
+	return ips_xstrdup(p);
 }

@@ -135,4 +135,13 @@ void ips_utf8_stream_flush(ips_utf8_stream_t *st);
 /* How many bytes of s (of length len) to keep to stay within max bytes, cut at a character boundary. */
 size_t ips_utf8_cut(const char *s, size_t len, size_t max);
 
+/*
+ * A path as CI tools want it, relative to the working directory: an absolute
+ * path under the working directory loses that prefix, a leading "./" is
+ * dropped; anything else (outside it, an archive member's "a.zip!x") is
+ * kept as it is. *under tells whether the result is relative to the
+ * working directory (may be NULL). The caller frees the result.
+ */
+char *ips_report_rel_path(const char *path, bool *under);
+
 #endif

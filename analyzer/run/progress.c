@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "input/source.h"
 #include "util/util.h"
@@ -18,6 +21,8 @@ struct ips_progress {
 	FILE *out;
 	uint64_t total, base;  /* base: bytes read before the scan began */
 	bool forced, drawn, stop;
+	bool dumb;             /* TERM=dumb: no escape sequences, pad with spaces */
+	size_t last;           /* length of the frame on the screen */
 	struct timespec t0;
 	pthread_t tid;
 	pthread_mutex_t mu;
@@ -74,15 +79,59 @@ void ips_progress_format(char *buf, size_t n, uint64_t done, uint64_t total, dou
 	snprintf(buf, n, "ipsec-scan: [%s] %3d%%  %s of %s, %s/s%s", bar, pct, d, t, r, left);
 }
 
+void ips_progress_fit(char *line, size_t cols)
+{
+	size_t room = cols > 1 ? cols - 1 : 0, len = strlen(line);
+	if (len <= room)
+		return;
+	char *open = strstr(line, "[");
+	char *close = open ? strstr(open, "] ") : NULL;
+	if (open && close) { /* "ipsec-scan: [###...] 45%" -> "ipsec-scan: 45%" */
+		memmove(open, close + 2, strlen(close + 2) + 1);
+		len = strlen(line);
+	}
+	if (len > room)
+		line[room] = '\0';
+}
+
+size_t ips_progress_columns(int fd)
+{
+	struct winsize ws;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *c = getenv("COLUMNS");
+	char *end;
+	long n = c && *c ? strtol(c, &end, 10) : 0;
+	return n > 0 && n < 10000 && !*end ? (size_t)n : 80;
+}
+
 static void draw(ips_progress_t *p)
 {
 	char line[160];
 	ips_progress_format(line, sizeof line, ips_source_bytes_read() - p->base, p->total,
 			    since(&p->t0));
-	/* \r and erase to the end of the line: a shorter frame leaves nothing behind */
-	fprintf(p->out, "\r%s\033[K", line);
+	/* asked each frame: the window may have been resized */
+	ips_progress_fit(line, ips_progress_columns(fileno(p->out)));
+	size_t len = strlen(line);
+	if (p->dumb) {
+		/* \r and spaces over what a longer frame left */
+		fprintf(p->out, "\r%s%*s", line, p->last > len ? (int)(p->last - len) : 0, "");
+	} else {
+		/* \r and erase to the end of the line: a shorter frame leaves nothing behind */
+		fprintf(p->out, "\r%s\033[K", line);
+	}
 	fflush(p->out);
+	p->last = len;
 	p->drawn = true;
+}
+
+/* Clear the frame off the line. */
+static void clear(ips_progress_t *p)
+{
+	if (p->dumb)
+		fprintf(p->out, "\r%*s\r", (int)p->last, "");
+	else
+		fputs("\r\033[K", p->out);
 }
 
 static void *run(void *arg)
@@ -113,6 +162,8 @@ ips_progress_t *ips_progress_start(FILE *out, uint64_t total, bool forced)
 	p->out = out;
 	p->total = total;
 	p->forced = forced;
+	const char *term = getenv("TERM");
+	p->dumb = term && !strcmp(term, "dumb");
 	p->base = ips_source_bytes_read();
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	pthread_mutex_init(&p->mu, NULL);
@@ -121,7 +172,7 @@ ips_progress_t *ips_progress_start(FILE *out, uint64_t total, bool forced)
 		draw(p);
 	if (pthread_create(&p->tid, NULL, run, p) != 0) {
 		if (p->drawn)
-			fputs("\r\033[K", out);
+			clear(p);
 		pthread_cond_destroy(&p->cond);
 		pthread_mutex_destroy(&p->mu);
 		free(p);
@@ -142,7 +193,7 @@ void ips_progress_stop(ips_progress_t *p)
 	if (p->forced)
 		draw(p);
 	if (p->drawn) {
-		fputs("\r\033[K", p->out);
+		clear(p);
 		fflush(p->out);
 	}
 	pthread_cond_destroy(&p->cond);

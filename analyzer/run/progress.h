@@ -32,5 +32,16 @@ void ips_progress_stop(ips_progress_t *p);
 
 /* One frame into buf: "ipsec-scan: [####....]  45%  1.2 GB of 2.7 GB, 350 MB/s, 0:04 left". */
 void ips_progress_format(char *buf, size_t n, uint64_t done, uint64_t total, double seconds);
+/*
+ * Make a frame fit in cols columns, leaving the last one free (a full line
+ * wraps on some terminals): first the bar goes ("ipsec-scan:  45%  ..."),
+ * then the end is cut. In place; the frame is ASCII.
+ */
+void ips_progress_fit(char *line, size_t cols);
+/*
+ * Columns of the terminal on fd: its window size, else $COLUMNS, else 80.
+ * A TERM of "dumb" draws with \r and spaces only (no escape sequences).
+ */
+size_t ips_progress_columns(int fd);
 
 #endif

@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # Checks of the report formats that a golden file cannot express:
 #   - every format is deterministic (two runs give the same bytes);
-#   - SARIF validates against the official SARIF 2.1.0 JSON schema
+#   - SARIF keeps GitHub code scanning's limits and fields (results limit, line hashes,
+#     %SRCROOT%, rule metadata) and validates against the official SARIF 2.1.0 JSON schema
 #     (tests/data/sarif-schema-2.1.0.json, with ajv + ajv-formats from npm,
 #     installed under tests/node_modules by `npm ci`; skipped with a message
 #     where node or npm is missing, or, outside CI, where the install fails);
-#   - JUnit XML is well-formed (xmllint) and its counts match its elements;
+#   - JUnit XML is well-formed (xmllint), valid against tests/data/junit-10.xsd, has one
+#     test case per incident with one <failure>, and its counts match its elements;
 #   - HTML refers to nothing outside itself and shows log text inert
 #     (a <script> planted in a log comes out escaped);
 #   - Markdown (rendered by cmark-gfm where present), CSV and NDJSON keep hostile
-#     log text in its place.
+#     log text in its place;
+#   - github and codequality have the shapes docs/usage.md documents
+#     (tests/report/ci-formats.sh).
 #
 #   sh tests/report/run.sh      (from anywhere; make test runs it)
 # VALGRIND, when set, prefixes every run of the binary.
@@ -20,7 +24,9 @@ BIN=${BIN:-./ipsec-scan}
 # a directory of its own: tests/e2e/run.sh empties tests/out/ when it starts
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-scan-report.XXXXXX") || exit 2
 pass=0 fail=0 skip=0
-FORMATS="text json ndjson sarif junit markdown html csv"
+FORMATS="text json ndjson sarif junit markdown html csv github codequality"
+# the github writer appends a job summary where this names a file: not during the runs above
+unset GITHUB_STEP_SUMMARY
 HOSTILE=tests/e2e/data/report-hostile.log
 # what the checks run on: one Windows client log, one strongSwan log, the hostile log,
 # and everything in samples/ (several inputs, several incidents)
@@ -51,6 +57,33 @@ for s in $SETS; do
 	done
 done
 
+# ---- SARIF: GitHub code scanning's limits and fields ------------------------
+# the 25,000-results limit, lowered to 5 for the test (IPSEC_SCAN_SARIF_MAX_RESULTS)
+IPSEC_SCAN_SARIF_MAX_RESULTS=5 "$BIN" -f sarif --tz UTC --year 2025 --fail-on none samples/ >"$OUT/limited.sarif" 2>/dev/null
+# an absolute input under the working directory: relative to %SRCROOT%
+"$BIN" -f sarif --tz UTC --year 2025 --fail-on none "$(pwd)/samples/strongswan" >"$OUT/absolute.sarif" 2>/dev/null
+if command -v jq >/dev/null 2>&1; then
+	total=$(jq '.runs[0].results | length' "$OUT/samples.sarif")
+	if jq -e --argjson total "$total" '.runs[0] | (.results | length) == 5 and
+		.properties.omittedResults == $total - 5 and .properties.resultsLimit == 25000 and
+		any(.invocations[0].toolExecutionNotifications[]; .descriptor.id == "results-limit") and
+		([.results[].level] | index("note") | not)' "$OUT/limited.sarif" >/dev/null; then ok; else
+		bad "SARIF past the results limit: not 5 results, omittedResults, a notification"; fi
+	if jq -e '.runs[0] | .automationDetails.id == "ipsec-scan/" and .originalUriBaseIds["%SRCROOT%"] and
+		all(.results[]; .partialFingerprints.primaryLocationLineHash | test("^[0-9a-f]{16}:[1-9][0-9]*$")) and
+		all(.results[]; .partialFingerprints["ipsecScanFindingId/v1"] or .partialFingerprints["ipsecScanIncidentId/v1"]) and
+		all(.tool.driver.rules[]; (.name | test("^[A-Z][A-Za-z0-9]*$")) and
+			(.properties.precision | IN("very-high", "high", "medium", "low")) and
+			(.properties["problem.severity"] | IN("error", "warning", "recommendation")))' \
+		"$OUT/samples.sarif" >/dev/null &&
+		jq -e '[.runs[0].results[].locations[0].physicalLocation.artifactLocation] |
+			length > 0 and all(.[]; .uriBaseId == "%SRCROOT%" and (.uri | startswith("samples/strongswan/")))' \
+		"$OUT/absolute.sarif" >/dev/null; then ok; else
+		bad "SARIF: automationDetails, %SRCROOT%, line hashes, rule name/precision/problem.severity"; fi
+else
+	skipped "SARIF field checks: jq is needed"
+fi
+
 # ---- SARIF: the official schema ------------------------------------------
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	skipped "SARIF schema validation: node and npm are needed (Debian: nodejs npm)"
@@ -63,6 +96,7 @@ else
 	if [ -f tests/node_modules/ajv/package.json ]; then
 		files=""
 		for s in $SETS; do files="$files $OUT/${s%%:*}.sarif"; done
+		files="$files $OUT/limited.sarif $OUT/absolute.sarif"
 		# shellcheck disable=SC2086
 		if node tests/report/validate-sarif.js $files >"$OUT/sarif.log" 2>&1; then ok; else
 			bad "SARIF does not validate:"; cat "$OUT/sarif.log"; fi
@@ -87,6 +121,23 @@ if command -v xmllint >/dev/null 2>&1; then
 		if [ "$want" = "$got" ] && [ "$want" = "$top" ] && [ "$(q 'count(/testsuites/testsuite)')" = 1 ] &&
 			[ "$(q 'count(//testcase[not(@classname) or not(@name)])')" = 0 ]; then ok; else
 			bad "$x: tests/failures/errors say '$got' (testsuites '$top'), the elements '$want'"; fi
+		# valid against Jenkins' xUnit schema (MIT, copied from ../shared/reference/junit-10.xsd)
+		if xmllint --noout --schema tests/data/junit-10.xsd "$x" 2>"$OUT/xsd.err"; then ok; else
+			bad "$x does not validate against junit-10.xsd:"; head -5 "$OUT/xsd.err"; fi
+		# one failed case per incident, at most one <failure> per case, a passing case per
+		# input without a failed case, times with three decimals
+		incidents=$(jq '.incidents | length' "$OUT/${s%%:*}.json")
+		cases="$(q 'count(//testcase[failure[starts-with(normalize-space(.), "Incident ")]])') $(q 'count(//testcase[count(failure) > 1])') $(q 'count(//testcase[@time and not(contains(@time, "."))])')"
+		if [ "$cases" = "$incidents 0 0" ]; then ok; else
+			bad "$x: '$cases' (incident cases, cases with several failures, times without decimals), want '$incidents 0 0'"; fi
+		passing=$(q 'count(//testcase[@name="no incident"][not(failure)])')
+		want=$(jq '[.incidents[].findings[]] as $in |
+			([.findings[] | select((.id as $i | $in | index($i)) or .severity != "info") | .path] +
+			 [.incidents[] | select(.findings | length == 0) | .path]) as $busy |
+			[.inputs[] | select(.status == "ok" or .status == "empty") | select(.path as $p | $busy | index($p) | not)] | length' \
+			"$OUT/${s%%:*}.json")
+		if [ "$passing" = "$want" ]; then ok; else
+			bad "$x: $passing passing cases, $want inputs without a finding at warning or above"; fi
 	done
 else
 	skipped "JUnit well-formedness: xmllint is needed (Debian: libxml2-utils)"
@@ -154,6 +205,32 @@ if command -v jq >/dev/null 2>&1; then
 	done
 else
 	skipped "NDJSON checks: jq is needed"
+fi
+
+# ---- github, codequality: the documented shapes -----------------------------
+for s in $SETS; do
+	if BIN="$BIN" sh tests/report/ci-formats.sh "${s#*:}" >"$OUT/ci-formats.log" 2>&1; then ok; else
+		bad "github/codequality shapes on ${s#*:}:"; tail -5 "$OUT/ci-formats.log"; fi
+done
+
+# ---- --help and usage errors point at the man page and the installed documents
+if "$BIN" --help | grep -q 'docs/[a-z]*\.md' || ! "$BIN" --help | grep -q 'man ipsec-scan' ||
+	! "$BIN" --help | grep -q 'share/doc/ipsec-scan' || ! "$BIN" --no-such-option 2>&1 | grep -q "man ipsec-scan"; then
+	bad "--help names docs/*.md, or not the man page and the installed documents"
+else ok; fi
+
+# ---- TERM=dumb: no colour, no escape sequences in the progress line ----------
+esc=$(printf '\033')
+if TERM=dumb "$BIN" --progress --fail-on none --tz UTC samples/plain/vpn-client.log 2>&1 >/dev/null |
+	grep -q "$esc"; then bad "TERM=dumb: the progress line holds escape sequences"; else ok; fi
+if command -v script >/dev/null 2>&1; then
+	# on a terminal (script(1) gives one): colour, but not when TERM is dumb
+	TERM=xterm script -qc "$BIN --fail-on none --tz UTC samples/plain/vpn-client.log" /dev/null >"$OUT/tty.xterm" 2>&1
+	TERM=dumb script -qc "$BIN --fail-on none --tz UTC samples/plain/vpn-client.log" /dev/null >"$OUT/tty.dumb" 2>&1
+	if grep -q "$esc" "$OUT/tty.xterm" && ! grep -q "$esc" "$OUT/tty.dumb"; then ok; else
+		bad "colour on a terminal: TERM=xterm should colour, TERM=dumb should not"; fi
+else
+	skipped "TERM=dumb colour check: script(1) is needed (Debian: bsdutils)"
 fi
 
 echo "report checks: $pass passed, $fail failed, $skip skipped"

@@ -209,6 +209,29 @@ static void test_progress_format(void **state)
 	assert_non_null(strstr(buf, "2:46:39 left"));
 }
 
+static void test_progress_fit(void **state)
+{
+	(void)state;
+	char buf[160];
+	ips_progress_format(buf, sizeof buf, 450000000, 1000000000, 2.0);
+	ips_progress_fit(buf, 100); /* fits: unchanged */
+	assert_string_equal(buf, "ipsec-scan: [#########...........]  45%  450.0 MB of 1.0 GB, "
+				 "225.0 MB/s, 0:02 left");
+	ips_progress_fit(buf, 70); /* the bar goes first */
+	assert_string_equal(buf, "ipsec-scan:  45%  450.0 MB of 1.0 GB, 225.0 MB/s, 0:02 left");
+	ips_progress_fit(buf, 30); /* then the end, one column kept free */
+	assert_string_equal(buf, "ipsec-scan:  45%  450.0 MB of");
+	assert_int_equal(strlen(buf), 29);
+	ips_progress_format(buf, sizeof buf, 5000000, 0, 2.0);
+	ips_progress_fit(buf, 20);
+	assert_string_equal(buf, "ipsec-scan: 5.0 MB ");
+	setenv("COLUMNS", "42", 1);
+	assert_int_equal(ips_progress_columns(-1), 42);
+	setenv("COLUMNS", "x", 1);
+	assert_int_equal(ips_progress_columns(-1), 80);
+	unsetenv("COLUMNS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_parallel_equals_serial),
 		cmocka_unit_test(test_results_append),
 		cmocka_unit_test(test_progress_format),
+		cmocka_unit_test(test_progress_fit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

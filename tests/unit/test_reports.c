@@ -497,22 +497,28 @@ static void test_junit(void **state)
 	(void)state;
 	ips_results_t *r = make_results();
 	char *s = render("junit", r);
-	/* 3 inputs; failures: client.log (A, C, a loose warning), the member (A, B); error: missing */
-	contains(s, "<testsuites name=\"ipsec-scan\" tests=\"3\" failures=\"2\" errors=\"1\" time=\"0\">");
-	contains(s, "<testsuite name=\"ipsec-scan\" tests=\"3\" failures=\"2\" errors=\"1\" skipped=\"0\"");
-	assert_int_equal(count(s, "<testcase "), 3);
-	contains(s, "<testcase classname=\"syslog\" name=\"logs/client.log\" time=\"0\">");
-	contains(s, "<testcase classname=\"unknown\" name=\"/abs/missing &lt;x&gt;.log\" time=\"0\">");
+	/* one failed case per incident (A, B, C), one for the loose warning, one with the
+	 * error of the missing input; every input has a failed case, so none passes */
+	contains(s, "<testsuites name=\"ipsec-scan\" tests=\"5\" failures=\"4\" errors=\"1\" time=\"12.000\">");
+	contains(s, "<testsuite name=\"ipsec-scan\" tests=\"5\" failures=\"4\" errors=\"1\" skipped=\"0\"");
+	assert_int_equal(count(s, "<testcase "), 5);
+	/* classname: the incident's first input; name: its title; time: its span */
+	contains(s, "<testcase classname=\"logs/client.log\" name=\"Auth failure &lt;b&gt;for&lt;/b&gt; peer 192.0.2.1\" time=\"12.000\">");
+	contains(s, "<testcase classname=\"my bundle.zip!var/log/charon#1.log\" name=\"Dial started, no outcome\" time=\"0.000\">");
+	contains(s, "<testcase classname=\"/abs/missing &lt;x&gt;.log\" name=\"read the input\" time=\"0.000\">");
+	lacks(s, "name=\"no incident\"");
 	contains(s, "<error message=\"cannot open: No such file or directory\" type=\"unreadable\">");
 	contains(s, "<failure message=\"Auth failure &lt;b&gt;for&lt;/b&gt; peer 192.0.2.1\" type=\"critical\">");
 	contains(s, "<failure message=\"Dial started, no outcome\" type=\"warning\">");
 	contains(s, "<failure message=\"ERROR_IPSEC_IKE_AUTH_FAIL: 1 finding\" type=\"warning\">");
-	assert_int_equal(count(s, "<failure "), 5); /* A twice, B, C, the loose warning */
+	assert_int_equal(count(s, "<failure "), 4); /* at most one per case */
+	/* the evidence with path:line */
+	contains(s, "  my bundle.zip!var/log/charon#1.log:7  ");
 	contains(s, "Root cause: ERROR_IPSEC_IKE_NO_CERT (13806, 0x35EE): IKE failed");
 	contains(s, "What to do:\n  1. enroll a machine certificate\n");
 	contains(s, "x &lt;script&gt;alert(1)&lt;/script&gt;");
-	/* the info finding goes to system-out, not to a failure */
-	contains(s, "info: STRONGSWAN_DPD_NOTE: a note\n");
+	/* the info finding goes to the suite's system-out, not to a failure */
+	contains(s, "info: STRONGSWAN_DPD_NOTE: a note (1 finding, first at ");
 	/* nothing XML 1.0 forbids */
 	lacks(s, "\x1b");
 	assert_true(ips_utf8_valid(s));
