@@ -1406,10 +1406,15 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 }
 
 /* A symbolic link found in a directory: listed with a note, not read. */
-static void link_not_followed(ips_scanner_t *s, const char *path)
+/*
+ * An input that is named in the report but not read (a link not followed, a
+ * file that is not a log, a missing file with --missing-ok): with --jobs it
+ * takes its place among the planned inputs, like an error. note is taken.
+ */
+static void noted_input(ips_scanner_t *s, const char *path, ips_input_status_t status, char *note)
 {
 	ips_input_t *in;
-	if (s->plan) { /* --jobs: in its place among the inputs, like an error */
+	if (s->plan) {
 		in = ips_xcalloc(1, sizeof *in);
 		in->path = ips_xstrdup(path);
 		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
@@ -1418,9 +1423,15 @@ static void link_not_followed(ips_scanner_t *s, const char *path)
 	} else {
 		in = new_input(s, path);
 	}
-	in->status = IPS_INPUT_OK;
-	in->note = ips_xstrdup("a symbolic link inside a directory: not followed "
-			       "(--follow-links follows it)");
+	in->status = status;
+	in->note = note;
+}
+
+static void link_not_followed(ips_scanner_t *s, const char *path)
+{
+	noted_input(s, path, IPS_INPUT_OK,
+		    ips_xstrdup("a symbolic link inside a directory: not followed "
+				"(--follow-links follows it)"));
 }
 
 static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind);
@@ -1517,37 +1528,16 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 /* A file that is not a log, inside a folder or an archive: named, not read. */
 static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind)
 {
-	ips_input_t *in;
-	if (s->plan) {
-		in = ips_xcalloc(1, sizeof *in);
-		in->path = ips_xstrdup(path);
-		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-		u->error = in;
-		ips_vec_push(s->plan, u);
-	} else {
-		in = new_input(s, path);
-	}
-	in->status = IPS_INPUT_OK;
-	in->note = ips_xasprintf("not a log (%s): skipped; name it on the command line, or "
-				 "--include it, to read it", kind);
+	noted_input(s, path, IPS_INPUT_OK,
+		    ips_xasprintf("not a log (%s): skipped; name it on the command line, or "
+				  "--include it, to read it", kind));
 	return IPS_OK;
 }
 
 /* --missing-ok: a named input that does not exist is a note, not an error */
 static ips_status_t missing(ips_scanner_t *s, const char *path)
 {
-	ips_input_t *in;
-	if (s->plan) {
-		in = ips_xcalloc(1, sizeof *in);
-		in->path = ips_xstrdup(path);
-		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-		u->error = in;
-		ips_vec_push(s->plan, u);
-	} else {
-		in = new_input(s, path);
-	}
-	in->status = IPS_INPUT_EMPTY;
-	in->note = ips_xstrdup("does not exist (--missing-ok): nothing read");
+	noted_input(s, path, IPS_INPUT_EMPTY, ips_xstrdup("does not exist (--missing-ok): nothing read"));
 	return IPS_OK;
 }
 
