@@ -121,7 +121,8 @@ static void print_help(FILE *out)
 "      --input-format NAME force the format instead of detecting it per input:\n"
 "                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
 "                          wfpxml, pslist, pstable, evcopy, strongswan,\n"
-"                          libreswan, cisco-asa, juniper-srx, syslog, lines\n"
+"                          libreswan, cisco-asa, juniper-srx, nps, syslog,\n"
+"                          lines\n"
 "      --tz ZONE           zone of timestamps that carry none (default: local,\n"
 "                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
 "      --year YYYY         year of timestamps that carry none (default: the\n"
@@ -711,7 +712,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			if (!ips_framer_by_name(optarg))
 				usage_error("--input-format: unknown or not yet supported format '%s' "
 					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, pstable, evcopy, strongswan, "
-					    "libreswan, cisco-asa, juniper-srx, syslog, lines)", optarg);
+					    "libreswan, cisco-asa, juniper-srx, nps, syslog, lines)", optarg);
 			so.input_format = optarg;
 			break;
 		case OPT_SINCE: since = optarg; break;
