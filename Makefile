@@ -334,7 +334,7 @@ deb-check:
 # inputs through the same targets built with CC and a small main, no clang.
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
-FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable \
+FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable nps \
                 container journal \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60

@@ -123,7 +123,7 @@ static void print_help(FILE *out)
 "      --input-format NAME force the format instead of detecting it per input:\n"
 "                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
 "                          wfpxml, pslist, pstable, evcopy, strongswan,\n"
-"                          libreswan, cisco-asa, juniper-srx, syslog, journal,\n"
+"                          libreswan, cisco-asa, juniper-srx, nps, syslog, journal,\n"
 "                          journal-export, journal-json, lines\n"
 "      --tz ZONE           zone of timestamps that carry none (default: local,\n"
 "                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
@@ -776,7 +776,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			if (!ips_framer_by_name(optarg))
 				usage_error("--input-format: unknown or not yet supported format '%s' "
 					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, pstable, evcopy, strongswan, "
-					    "libreswan, cisco-asa, juniper-srx, syslog, journal, journal-export, "
+					    "libreswan, cisco-asa, juniper-srx, nps, syslog, journal, journal-export, "
 					    "journal-json, lines)", optarg);
 			so.input_format = optarg;
 			break;

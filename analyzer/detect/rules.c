@@ -38,7 +38,7 @@ bool ips_severity_parse(const char *s, bool allow_none, ips_severity_t *out)
 static const char *const format_names[] = {
 	"evtx", "winxml", "wintext", "wincsv", "winjson", "ndjson", "wfpxml", "pslist", "evcopy",
 	"pstable",
-	"strongswan", "libreswan", "cisco-asa", "juniper-srx", "syslog", "lines",
+	"strongswan", "libreswan", "cisco-asa", "juniper-srx", "nps", "syslog", "lines",
 	"journal", "journal-export", "journal-json", NULL};
 
 bool ips_format_name_known(const char *name)

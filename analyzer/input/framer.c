@@ -5,7 +5,8 @@
 #include <string.h>
 
 extern const ips_framer_ops_t ips_framer_strongswan, ips_framer_libreswan,
-	ips_framer_cisco_asa, ips_framer_juniper_srx, ips_framer_syslog, ips_framer_lines;
+	ips_framer_cisco_asa, ips_framer_juniper_srx, ips_framer_nps, ips_framer_syslog,
+	ips_framer_lines;
 extern const ips_framer_ops_t ips_framer_evtx, ips_framer_winxml, ips_framer_wfpxml,
 	ips_framer_wintext, ips_framer_wincsv, ips_framer_winjson, ips_framer_ndjson,
 	ips_framer_pslist, ips_framer_evcopy, ips_framer_pstable;
@@ -18,7 +19,7 @@ const ips_framer_ops_t *const ips_framers[] = {
 	&ips_framer_wincsv, &ips_framer_winjson, &ips_framer_ndjson, &ips_framer_pslist,
 	&ips_framer_evcopy, &ips_framer_pstable,
 	&ips_framer_strongswan, &ips_framer_libreswan, &ips_framer_cisco_asa,
-	&ips_framer_juniper_srx, &ips_framer_syslog,
+	&ips_framer_juniper_srx, &ips_framer_nps, &ips_framer_syslog,
 	&ips_framer_journal, &ips_framer_journal_export, &ips_framer_journal_json,
 	&ips_framer_lines, NULL,
 };

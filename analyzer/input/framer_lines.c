@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * framer_lines.c - line-based formats: plain lines, syslog, strongSwan
- * charon, libreswan pluto, Cisco ASA/FTD, Juniper SRX.
+ * charon, libreswan pluto, Cisco ASA/FTD, Juniper SRX, NPS accounting logs.
  *
  * They share one reader: blocks of whole lines go to the scanner, which
  * prefilters the raw bytes. The formats differ only in how they are
@@ -143,6 +143,17 @@ static int sniff_srx(const unsigned char *h, size_t n, const char *path)
 	return s ? 45 + s / 2 : 0;
 }
 
+/*
+ * NPS accounting logs (IN*.log): the database-compatible CSV (no header;
+ * ServiceName "IAS" second) or DTS XML, one <Event> per line.
+ */
+static int sniff_nps(const unsigned char *h, size_t n, const char *path)
+{
+	(void)path;
+	int s = max2(lines_with(h, n, ",\"IAS\","), lines_with(h, n, "<Event><Timestamp data_type="));
+	return s >= 50 ? 45 + s / 2 : 0;
+}
+
 static int sniff_syslog(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
@@ -179,4 +190,5 @@ const ips_framer_ops_t ips_framer_libreswan = {"libreswan", sniff_libreswan, lin
 const ips_framer_ops_t ips_framer_cisco_asa = {"cisco-asa", sniff_asa, lines_run};
 const ips_framer_ops_t ips_framer_juniper_srx = {"juniper-srx", sniff_srx, lines_run};
 const ips_framer_ops_t ips_framer_syslog = {"syslog", sniff_syslog, lines_run};
+const ips_framer_ops_t ips_framer_nps = {"nps", sniff_nps, lines_run};
 const ips_framer_ops_t ips_framer_lines = {"lines", sniff_lines, lines_run};

@@ -425,6 +425,8 @@ void ips_parse_negotiation(const char *m, size_t n, ips_negkey_t *c)
 	const char *q2 = memchr(m + 1, '"', n - 1 < 100 ? n - 1 : 100);
 	if (!q2 || q2 - m - 1 <= 0 || q2 - m - 1 >= (long)sizeof c->conn)
 		return;
+	if (q2 + 1 < m + n && q2[1] == ',')
+		return; /* a quoted CSV field (an NPS log), not a pluto connection */
 	snprintf(c->conn, sizeof c->conn, "%.*s", (int)(q2 - m - 1), m + 1);
 	const char *p = q2 + 1;
 	const char *end = m + n;

@@ -596,6 +596,29 @@ if selected pstable-hostile; then
 	done_case
 fi
 
+# NPS accounting lines built to make the CSV and DTS regexes backtrack: a
+# line of 200000 commas and quotes, an unclosed quote, an <Event> with
+# 50000 elements and no Reason-Code; the reject after them is still found.
+if selected nps-hostile; then
+	{
+		printf '"NPS01","IAS",03/05/2026,08:10:09,3,"x'
+		i=0
+		while [ $i -lt 2000 ]; do printf '",,"",,,"'; i=$((i + 1)); done | head -c 200000
+		printf '\n"NPS01","IAS",03/05/2026,08:10:09,3,"never closed,'
+		seq 1 30000 | tr '\n' ','
+		printf '\n<Event><Packet-Type data_type="0">3</Packet-Type>'
+		seq 1 50000 | sed 's|.*|<X data_type="1">&</X>|' | tr -d '\n'
+		printf '</Event>\n'
+		printf '"NPS01","IAS",03/05/2026,08:12:44,3,"CONTOSO\\carol",,"203.0.113.10","198.51.100.77",,,"RRAS01","192.0.2.10",14,311,"192.0.2.10","RRAS01",,,5,,1,2,,,48,,,\n'
+	} >"$W/nps.log"
+	run nps-hostile 60 128 "$W/nps.log" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/nps.log" NPS_NO_MATCHING_POLICY
+	expect_input "$W/nps.log" '.format == "nps"'
+	done_case
+fi
+
 # JSON nested 100000 deep.
 if selected json-deep; then
 	{ printf '[{"Message":"%s"},' "$FIND"; head -c 100000 /dev/zero | tr '\0' '['; } >"$W/deep.json"
