@@ -998,6 +998,35 @@ static void json_value(emitter_t *em, int fi, yajl_val v)
 	}
 }
 
+/*
+ * yajl's tree is built without recursion but freed with it: a line nested
+ * deeper than journalctl ever writes (an object of strings and arrays) is
+ * refused before it is parsed, so a hostile line cannot exhaust the stack.
+ */
+#define JSON_DEPTH_MAX 8
+static bool json_shallow(const char *l, size_t n)
+{
+	int depth = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = l[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > JSON_DEPTH_MAX)
+				return false;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return true;
+}
+
 static ips_status_t json_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
 	emitter_t em;
@@ -1027,7 +1056,7 @@ static ips_status_t json_run(ips_source_t *src, ips_sink_t *sink, const ips_fram
 		char *nul = (char *)l + n; /* the '\n' (or the byte past the end) */
 		char saved = *nul;
 		*nul = '\0';
-		yajl_val root = yajl_tree_parse(l, errbuf, sizeof errbuf);
+		yajl_val root = json_shallow(l, n) ? yajl_tree_parse(l, errbuf, sizeof errbuf) : NULL;
 		*nul = saved;
 		if (!root || !YAJL_IS_OBJECT(root)) {
 			if (bad++ == 0) {
@@ -1046,9 +1075,9 @@ static ips_status_t json_run(ips_source_t *src, ips_sink_t *sink, const ips_fram
 		emit(&em, off, lineno);
 	}
 	if (bad)
-		ips_sink_error(sink, bad_off, "journal json: %llu line(s) are not JSON objects, the "
-			       "first is line %llu", (unsigned long long)bad,
-			       (unsigned long long)bad_line);
+		ips_sink_error(sink, bad_off, "journal json: %llu line(s) are not JSON objects (or "
+			       "nest deeper than journalctl writes), the first is line %llu",
+			       (unsigned long long)bad, (unsigned long long)bad_line);
 	ips_sink_done(sink, em.records, x.base + x.have);
 	free(x.buf);
 	em_free(&em);

@@ -636,6 +636,13 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 			i++;
 			continue;
 		}
+		for (size_t k = 0; k < c->st->windows.len;) {
+			const ips_state_window_t *w = c->st->windows.items[k];
+			if (!strcmp(w->path, j->path))
+				ips_state_remove_window(c->st, k);
+			else
+				k++;
+		}
 		ips_state_remove_journal(c->st, i);
 	}
 	/*

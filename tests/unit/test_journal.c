@@ -208,6 +208,28 @@ static void json_values(void **state)
 	ips_results_free(res);
 }
 
+/* A line nested a million levels deep is refused, not parsed (yajl frees its
+ * tree recursively: this crashed before the depth check). */
+static void json_deep_nesting(void **state)
+{
+	(void)state;
+	size_t depth = 1000000;
+	const char *head = "{\"__CURSOR\":\"s\",\"MESSAGE\":\"m\"}\n{\"MESSAGE\":";
+	size_t hl = strlen(head), n = hl + 2 * depth + 3;
+	char *doc = malloc(n);
+	memcpy(doc, head, hl);
+	memset(doc + hl, '[', depth);
+	memset(doc + hl + depth, ']', depth);
+	memcpy(doc + hl + 2 * depth, "}\n", 3);
+	ips_results_t *res = scan_data("deep.json", doc, n - 1, 0);
+	const ips_input_t *in = input0(res);
+	assert_string_equal(in->format, "journal-json");
+	assert_int_equal(in->status, IPS_INPUT_PARTIAL);
+	assert_non_null(strstr(in->error, "the first is line 2"));
+	ips_results_free(res);
+	free(doc);
+}
+
 static void sniffing(void **state)
 {
 	(void)state;
@@ -253,6 +275,7 @@ int main(void)
 		cmocka_unit_test(export_cut_short),
 		cmocka_unit_test(export_long_message),
 		cmocka_unit_test(json_values),
+		cmocka_unit_test(json_deep_nesting),
 		cmocka_unit_test(sniffing),
 		cmocka_unit_test(match_check),
 	};

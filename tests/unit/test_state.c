@@ -114,6 +114,44 @@ static void corrupt_files(void **state)
 		     "malformed path");
 }
 
+/* Journal cursors ("journal NAME cursor= line= time="): kept, escaped, checked. */
+static void journal_records(void **state)
+{
+	(void)state;
+	write_state("ipsec-scan-state 1\n"
+		    "journal /var/log/journal/x%20y cursor=s=ab;i=3;t=5f,s=cd;i=1;t=60 line=4 time=17\n"
+		    "journal (journal) cursor=- line=0 time=1\nend\n");
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_non_null(st);
+	ips_state_journal_t *j = ips_state_journal(st, "/var/log/journal/x y", false);
+	assert_non_null(j);
+	assert_string_equal(j->cursor, "s=ab;i=3;t=5f,s=cd;i=1;t=60");
+	assert_int_equal(j->line, 4);
+	assert_int_equal(j->time, 17);
+	j = ips_state_journal(st, "(journal)", false);
+	assert_non_null(j);
+	assert_null(j->cursor);
+	j->cursor = strdup("s=ef;i=9");
+	j->line = 9;
+	assert_int_equal(ips_state_save(st, &err), IPS_OK);
+	ips_state_close(st);
+	st = ips_state_open(path, &err);
+	assert_non_null(st);
+	j = ips_state_journal(st, "(journal)", false);
+	assert_string_equal(j->cursor, "s=ef;i=9");
+	assert_int_equal(j->line, 9);
+	assert_non_null(ips_state_journal(st, "/var/log/journal/x y", false));
+	ips_state_close(st);
+	expect_error("ipsec-scan-state 1\njournal /j cursor= line=1 time=1\nend\n",
+		     "line 2: malformed journal record");
+	expect_error("ipsec-scan-state 1\njournal /j cursor=- line=x time=1\nend\n",
+		     "line 2: malformed journal record");
+	expect_error("ipsec-scan-state 1\njournal /j cursor=-\nend\n", "line 2: journal needs 4 fields");
+	expect_error("ipsec-scan-state 1\njournal /j cursor=- line=1 time=1\n"
+		     "journal /j cursor=- line=1 time=1\nend\n", "line 3: the same journal twice");
+}
+
 static void lock_is_exclusive(void **state)
 {
 	(void)state;
@@ -158,6 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(corrupt_files),
+		cmocka_unit_test(journal_records),
 		cmocka_unit_test(lock_is_exclusive),
 		cmocka_unit_test(save_is_atomic),
 	};
