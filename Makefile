@@ -227,7 +227,7 @@ asan:
 valgrind: check-deps
 	$(MAKE) --no-print-directory ipsec-scan $(UNIT_BINS)
 	$(MAKE) --no-print-directory $(REPLAY_BINS)
-	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check merge-check
+	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check
 
 # ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
 # Not part of `make test`: the full run reads about 2 GB and takes a while.
