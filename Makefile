@@ -178,7 +178,7 @@ live-check: ipsec-scan
 	sh tests/live/rsyslog.sh
 	sh tests/live/fleet.sh
 	sh tests/live/syslog-ng.sh
-	SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
+	SAN="$(SAN)" SOAK_SHORT=1 SOAK_SECONDS=20 sh tests/live/soak.sh
 
 # live mode fed for 10 minutes (SOAK_SECONDS, SOAK_RATE): latency and memory;
 # cron mode killed 300+ times across rotations (TORTURE_ROUNDS), over a directory of a
