@@ -971,6 +971,8 @@ const ips_framer_ops_t ips_framer_journal_export = {"journal-export", export_sni
  * values of a field given several times (the first is taken). */
 static void json_value(emitter_t *em, int fi, yajl_val v)
 {
+	if (fi < 0)
+		return; /* a field we do not keep (em_set would drop it too) */
 	if (YAJL_IS_STRING(v)) {
 		em_set(em, fi, v->u.string, strlen(v->u.string));
 	} else if (YAJL_IS_ARRAY(v) && v->u.array.len) {
