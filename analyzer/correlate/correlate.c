@@ -298,20 +298,12 @@ void ips_correlator_free(ips_correlator_t *c)
 
 /* ---- streaming stage --------------------------------------------------- */
 
-static const char *kv_find(const ips_kv_t *kv, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(kv[i].key, key))
-			return kv[i].value;
-	return NULL;
-}
-
 /* The key of a record for a correlation: its first listed field present. */
 static bool item_key(const corr_t *k, const ips_kv_t *kv, size_t n, const char *host,
 		     char *out, size_t outn)
 {
 	for (int i = 0; i < k->nkeys; i++) {
-		const char *v = !strcmp(k->keys[i], "host") ? host : kv_find(kv, n, k->keys[i]);
+		const char *v = !strcmp(k->keys[i], "host") ? host : ips_kv_get(kv, n, k->keys[i]);
 		if (v && *v) {
 			snprintf(out, outn, "%s=%s", k->keys[i], v);
 			return true;
@@ -481,7 +473,7 @@ static open_item_t *open_new(ips_correlator_t *c, int corr, int type, const char
 	snprintf(o->key, sizeof o->key, "%s", key);
 	static const char *const keep[] = {"peer", "local", "conn", "user"};
 	for (size_t i = 0; i < 4; i++) {
-		const char *v = kv_find(kv, nkv, keep[i]);
+		const char *v = ips_kv_get(kv, nkv, keep[i]);
 		if (v) {
 			o->kv[o->nkv].key = ips_xstrdup(keep[i]);
 			o->kv[o->nkv].value = ips_xstrdup(v);
@@ -941,13 +933,13 @@ static int cmp_rank(const void *a, const void *b, void *ctx)
 static void key_desc(const ips_kv_t *kv, size_t n, char *out, size_t outn)
 {
 	const char *v;
-	if ((v = kv_find(kv, n, "peer")))
+	if ((v = ips_kv_get(kv, n, "peer")))
 		snprintf(out, outn, "peer %s", v);
-	else if ((v = kv_find(kv, n, "conn")))
+	else if ((v = ips_kv_get(kv, n, "conn")))
 		snprintf(out, outn, "connection '%s'", v);
-	else if ((v = kv_find(kv, n, "user")))
+	else if ((v = ips_kv_get(kv, n, "user")))
 		snprintf(out, outn, "user %s", v);
-	else if ((v = kv_find(kv, n, "host")))
+	else if ((v = ips_kv_get(kv, n, "host")))
 		snprintf(out, outn, "host %s", v);
 	else
 		out[0] = '\0'; /* the title names the input instead */
@@ -1038,7 +1030,7 @@ static void set_key(ips_incident_t *x, const ips_finding_t *root, const ips_kv_t
 	for (size_t i = 0; i < 5; i++) {
 		const char *v = root ? (i == 4 ? root->host : ips_finding_field(root, keep[i])) : NULL;
 		if (!v)
-			v = kv_find(kv, nkv, keep[i]);
+			v = ips_kv_get(kv, nkv, keep[i]);
 		if (v) {
 			x->key[x->nkey].key = ips_xstrdup(keep[i]);
 			x->key[x->nkey].value = ips_xstrdup(v);
@@ -1202,14 +1194,14 @@ static int max_in_window(const ips_correlator_t *c, const size_t *members, size_
 static size_t seg_keys(const segment_t *sg, char keys[4][200])
 {
 	size_t n = 0;
-	const char *peer = kv_find(sg->kv, sg->nkv, "peer"), *local = kv_find(sg->kv, sg->nkv, "local");
+	const char *peer = ips_kv_get(sg->kv, sg->nkv, "peer"), *local = ips_kv_get(sg->kv, sg->nkv, "local");
 	if (peer && local) {
 		const char *a = strcmp(peer, local) < 0 ? peer : local, *b = a == peer ? local : peer;
 		snprintf(keys[n++], 200, "addresses=%s|%s", a, b);
 	}
 	if (peer)
 		snprintf(keys[n++], 200, "peer=%s", peer);
-	const char *conn = kv_find(sg->kv, sg->nkv, "conn"), *user = kv_find(sg->kv, sg->nkv, "user");
+	const char *conn = ips_kv_get(sg->kv, sg->nkv, "conn"), *user = ips_kv_get(sg->kv, sg->nkv, "user");
 	if (conn)
 		snprintf(keys[n++], 200, "conn=%s", conn);
 	if (user)
