@@ -246,6 +246,41 @@ static size_t prog_tag(const char *s, size_t n, size_t *namelen)
 	return 0;
 }
 
+/*
+ * FortiOS key=value logs carry their time as fields at the start of the
+ * message: "date=2026-03-05 time=08:01:10", in the device's local time, and
+ * from FortiOS 6.2 on also tz="+0100" (that offset is used when present,
+ * else --tz). The fields are read only where the message starts with them.
+ */
+static bool parse_kv_date(const char *s, size_t n, ips_time_t *out)
+{
+	/* date=YYYY-MM-DD time=HH:MM:SS */
+	if (n < 29 || memcmp(s, "date=", 5) || s[9] != '-' || s[12] != '-' ||
+	    memcmp(s + 15, " time=", 6) || s[23] != ':' || s[26] != ':')
+		return false;
+	int y = num(s + 5, n - 5, 4), mo = num(s + 10, n - 10, 2), d = num(s + 13, n - 13, 2);
+	int h = num(s + 21, n - 21, 2), mi = num(s + 24, n - 24, 2), se = num(s + 27, n - 27, 2);
+	if (!valid_civil(y, mo, d, h, mi, se))
+		return false;
+	const char *tz = NULL;
+	size_t lim = n < 400 ? n : 400;
+	for (size_t i = 29; i + 9 < lim && !tz; i++)
+		if (s[i - 1] == ' ' && !memcmp(s + i, "tz=\"", 4))
+			tz = s + i + 4;
+	int oh, om;
+	if (tz && (tz[0] == '+' || tz[0] == '-') && (oh = num(tz + 1, 4, 2)) >= 0 &&
+	    (om = num(tz + 3, 2, 2)) >= 0 && tz[5] == '"' && oh <= 14 && om <= 59) {
+		int64_t off = (int64_t)oh * 3600 + om * 60;
+		out->sec = utc_seconds(y, mo, d, h, mi, se) - (tz[0] == '-' ? -off : off);
+	} else {
+		out->sec = ips_local_to_utc(y, mo, d, h, mi, se);
+	}
+	out->nsec = 0;
+	out->frac = 0;
+	out->valid = true;
+	return true;
+}
+
 void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *yc,
 			   ips_line_meta_t *out)
 {
@@ -269,6 +304,7 @@ void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *y
 		k = parse_bsd(line + i, len - i, yc, &out->time);
 	if (!k) {
 		out->msg = i;
+		(void)parse_kv_date(line + i, len - i, &out->time);
 		return;
 	}
 	i += k;

@@ -120,6 +120,33 @@ static void no_header(void **state)
 	assert_int_equal(m.msg, 0);
 }
 
+/* FortiOS key=value logs: date= and time= fields at the start, tz= when given. */
+static void fortios_date_fields(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	const char *l = "date=2026-03-05 time=08:01:10 devname=\"fgt\" tz=\"+0100\" logid=\"0101037124\"";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_true(m.time.valid);
+	assert_string_equal(fmt(&m.time), "2026-03-05T07:01:10Z");
+	assert_int_equal(m.msg, 0);
+	l = "<189>date=2026-03-05 time=08:01:10 devname=\"fgt\" logid=\"0101037124\"";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_string_equal(fmt(&m.time), "2026-03-05T08:01:10Z"); /* no tz=: --tz (UTC here) */
+	l = "date=2026-03-05 time=08:01:10 tz=\"-0530\"";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_string_equal(fmt(&m.time), "2026-03-05T13:31:10Z");
+	l = "date=2026-13-05 time=08:01:10 devname=\"fgt\" logid=\"0101037124\"";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	l = "user date=2026-03-05 time=08:01:10 (not at the start)";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	l = "date=2026-03-05 time=08:01:1";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+}
+
 static void since_until_args(void **state)
 {
 	(void)state;
@@ -177,6 +204,7 @@ int main(void)
 		cmocka_unit_test(charon_filelog_has_no_host),
 		cmocka_unit_test(rfc5424),
 		cmocka_unit_test(no_header),
+		cmocka_unit_test(fortios_date_fields),
 		cmocka_unit_test(since_until_args),
 		cmocka_unit_test(negotiation_keys),
 	};
