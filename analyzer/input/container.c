@@ -553,31 +553,43 @@ static int head_member(void *ctx, ips_source_t *m)
 	return 1; /* the first member is all there is */
 }
 
-bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t *got)
+/*
+ * Walk the one member of the compressed file at path (not a zip or tar) with
+ * cb, reading at most n bytes of it, the ratio guard at max_ratio. Returns -1
+ * when path is no such file (nothing walked), 1 when it was walked and stayed
+ * the single stream it looked like, 0 when it turned out otherwise (a
+ * compressed tar is an archive, not a log's previous file).
+ */
+static int walk_first_member(const char *path, uint64_t n, uint64_t max_ratio, ips_member_cb cb,
+			     void *ctx)
 {
-	*got = 0;
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);
 	if (!src)
-		return false;
+		return -1;
 	const unsigned char *h;
 	ssize_t hn = ips_source_peek(src, 6, &h);
 	const char *format = hn > 0 ? ips_container_sniff(h, (size_t)hn) : NULL;
-	bool ok = false;
+	int res = -1;
 	if (format && strcmp(format, "zip") && strcmp(format, "tar")) {
-		/* one member of at most n bytes is read: the limits cannot be reached */
-		ips_archive_limits_t lim = {.max_member_bytes = n ? n : 1, .max_ratio = UINT64_MAX,
+		ips_archive_limits_t lim = {.max_member_bytes = n ? n : 1, .max_ratio = max_ratio,
 					    .max_depth = 1};
-		head_read_t hr = {.buf = buf, .n = n};
 		ips_walk_result_t wr;
-		(void)ips_archive_walk(src, format, &lim, NULL, head_member, &hr, &wr);
-		/* a compressed tar is an archive, not a log's previous file */
-		ok = hr.ok && !strcmp(wr.format, format);
+		(void)ips_archive_walk(src, format, &lim, NULL, cb, ctx, &wr);
+		res = !strcmp(wr.format, format);
 		free(wr.error);
-		*got = hr.got;
 	}
 	ips_source_close(src);
-	return ok;
+	return res;
+}
+
+bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t *got)
+{
+	head_read_t hr = {.buf = buf, .n = n};
+	/* one member of at most n bytes is read: the limits cannot be reached */
+	int w = walk_first_member(path, n, UINT64_MAX, head_member, &hr);
+	*got = w >= 0 ? hr.got : 0;
+	return w == 1 && hr.ok;
 }
 
 /* ---- the fingerprint of a compressed file's first bytes (cron mode) ------ */
@@ -605,25 +617,10 @@ static int prefix_member(void *ctx, ips_source_t *m)
 
 bool ips_compressed_prefix_fp(const char *path, uint64_t n, uint64_t *fp)
 {
-	int err = 0;
-	ips_source_t *src = ips_source_open_path(path, &err);
-	if (!src)
-		return false;
-	const unsigned char *h;
-	ssize_t hn = ips_source_peek(src, 6, &h);
-	const char *format = hn > 0 ? ips_container_sniff(h, (size_t)hn) : NULL;
-	bool ok = false;
-	if (format && strcmp(format, "zip") && strcmp(format, "tar")) {
-		/* at most n bytes of one member: only the ratio guard can stop it */
-		ips_archive_limits_t lim = {.max_member_bytes = n ? n : 1, .max_ratio = 1000,
-					    .max_depth = 1};
-		prefix_fp_t pf = {.n = n, .fp = IPS_FNV_INIT};
-		ips_walk_result_t wr;
-		(void)ips_archive_walk(src, format, &lim, NULL, prefix_member, &pf, &wr);
-		ok = pf.ok && !strcmp(wr.format, format);
-		free(wr.error);
+	prefix_fp_t pf = {.n = n, .fp = IPS_FNV_INIT};
+	/* at most n bytes of one member: only the ratio guard can stop it */
+	int w = walk_first_member(path, n, 1000, prefix_member, &pf);
+	if (w >= 0)
 		*fp = pf.fp;
-	}
-	ips_source_close(src);
-	return ok;
+	return w == 1 && pf.ok;
 }
