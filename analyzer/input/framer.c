@@ -45,3 +45,10 @@ const ips_framer_ops_t *ips_framer_detect(const unsigned char *head, size_t n, c
 	}
 	return best;
 }
+
+size_t ips_skip_space(const unsigned char *h, size_t n, size_t i)
+{
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+		i++;
+	return i;
+}

@@ -62,6 +62,9 @@ const ips_framer_ops_t *ips_framer_by_name(const char *name);
 bool ips_framer_is_lines(const ips_framer_ops_t *f);
 /* Pick the framer for an input from its first bytes and name. */
 const ips_framer_ops_t *ips_framer_detect(const unsigned char *head, size_t n, const char *path);
+/* For sniffers: the first offset from i on in h[0..n) that is not a space, tab,
+ * CR or LF (n when there is none). */
+size_t ips_skip_space(const unsigned char *h, size_t n, size_t i);
 
 /* --- sink: implemented by the scanner ----------------------------------- */
 

@@ -250,9 +250,7 @@ static ips_status_t evcopy_run(ips_source_t *src, ips_sink_t *sink, const ips_fr
 static int evcopy_sniff(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
-	size_t i = 0;
-	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
-		i++;
+	size_t i = ips_skip_space(h, n, 0);
 	const char *l = (const char *)h + i;
 	size_t left = n - i;
 	const char *e = memchr(l, '\n', left);

@@ -138,9 +138,7 @@ static ips_status_t wintext_run(ips_source_t *src, ips_sink_t *sink, const ips_f
 static int wintext_sniff(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
-	size_t i = 0;
-	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
-		i++;
+	size_t i = ips_skip_space(h, n, 0);
 	const unsigned char *e = memchr(h + i, '\n', n - i);
 	size_t len = e ? (size_t)(e - (h + i)) : n - i;
 	if (len && h[i + len - 1] == '\r')

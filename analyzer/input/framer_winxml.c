@@ -243,8 +243,7 @@ static bool first_element(const unsigned char *h, size_t n, const char **name, s
 {
 	size_t i = 0;
 	for (;;) {
-		while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
-			i++;
+		i = ips_skip_space(h, n, i);
 		if (i + 1 >= n || h[i] != '<')
 			return false;
 		if (h[i + 1] == '?' || h[i + 1] == '!') { /* declaration, comment, doctype */

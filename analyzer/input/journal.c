@@ -1091,9 +1091,7 @@ static ips_status_t json_run(ips_source_t *src, ips_sink_t *sink, const ips_fram
 static int json_sniff(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
-	size_t i = 0;
-	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
-		i++;
+	size_t i = ips_skip_space(h, n, 0);
 	if (i == n || h[i] != '{')
 		return 0;
 	const unsigned char *nl = memchr(h + i, '\n', n - i);

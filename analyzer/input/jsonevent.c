@@ -385,8 +385,7 @@ int ips_json_first(const unsigned char *h, size_t n, bool *one_line_object)
 {
 	size_t i = 0;
 	*one_line_object = false;
-	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
-		i++;
+	i = ips_skip_space(h, n, i);
 	if (i >= n || (h[i] != '[' && h[i] != '{'))
 		return -1;
 	/* "[IKE] ..." or "[checkpoint: ...]" lines are not JSON arrays: the first
