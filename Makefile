@@ -134,11 +134,14 @@ docs-check: ipsec-scan
 	    { echo "docs/codes.md is out of date: run 'make docs'"; exit 1; }
 
 # docs/coverage.md (product x release x condition) is generated from the detectors' covers:
+# (written whole or not at all: a failing generator must not leave a cut file behind)
 coverage-docs: ipsec-scan
-	sh tools/coverage-docs.sh ./ipsec-scan > docs/coverage.md
+	sh tools/coverage-docs.sh ./ipsec-scan > $(B)/coverage.md && mv $(B)/coverage.md docs/coverage.md
 
 coverage-check: ipsec-scan
-	@sh tools/coverage-docs.sh ./ipsec-scan | cmp -s - docs/coverage.md || \
+	@sh tools/coverage-docs.sh ./ipsec-scan > $(B)/coverage.check.md || \
+	    { echo "tools/coverage-docs.sh failed"; exit 1; }
+	@cmp -s $(B)/coverage.check.md docs/coverage.md || \
 	    { echo "docs/coverage.md is out of date: run 'make coverage-docs'"; exit 1; }
 
 # the external-dev score (../shared) never drops below tests/score/floor.tsv; skipped
