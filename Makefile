@@ -69,7 +69,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: verdicts-check includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
+.PHONY: verdicts-check includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -191,6 +191,11 @@ soak: ipsec-scan
 	sh tests/cron/torture.sh
 	sh tests/cron/many.sh
 	KILLS=20 sh tests/journal/kill.sh
+	sh tests/soak/parallel.sh
+
+# the GNU parallel recipe of docs/scale.md over ssh to an sshd of its own (part of make soak)
+soak-parallel: ipsec-scan
+	sh tests/soak/parallel.sh
 
 # --jobs N gives the --jobs 1 report in every format; the progress bar
 jobs-check: ipsec-scan

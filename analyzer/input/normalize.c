@@ -281,6 +281,66 @@ static bool parse_kv_date(const char *s, size_t n, ips_time_t *out)
 	return true;
 }
 
+/*
+ * The Azure VPN Client's own log files (docs/formats.md, "Azure VPN Client"):
+ *   Windows app:   "[M/D/YYYY h:mm:ss AM] PId:[00015412] TId:[00010716] [Component] [] [Level] text"
+ *   macOS client:  "MM/DD/YYYY HH:MM:SS.mmm LEVEL com.microsoft.AzureVpnMac.component TID=n ..."
+ * Month first, local time. Only read when the rest of the header follows
+ * (" PId:[" or " com.microsoft.AzureVpn"), so that no other day/month
+ * order is taken for these. Returns the offset of the message, 0 if none.
+ */
+static size_t dnum(const char *s, size_t n, size_t *i, size_t maxd)
+{
+	size_t start = *i;
+	int v = 0;
+	while (*i < n && *i - start < maxd && isdig(s[*i]))
+		v = v * 10 + (s[(*i)++] - '0');
+	return *i > start ? (size_t)v + 1 : 0; /* value + 1; 0: no digits */
+}
+
+static size_t parse_azvpn(const char *s, size_t n, ips_time_t *out)
+{
+	size_t i = 0, mo, d, y, h, mi, se;
+	bool win = n > 0 && s[0] == '[';
+	if (win)
+		i++;
+	if (!(mo = dnum(s, n, &i, 2)) || i >= n || s[i++] != '/' || !(d = dnum(s, n, &i, 2)) ||
+	    i >= n || s[i++] != '/' || !(y = dnum(s, n, &i, 4)) || i >= n || s[i++] != ' ' ||
+	    !(h = dnum(s, n, &i, 2)) || i >= n || s[i++] != ':' || !(mi = dnum(s, n, &i, 2)) ||
+	    i >= n || s[i++] != ':' || !(se = dnum(s, n, &i, 2)))
+		return 0;
+	int hour = (int)h - 1;
+	ips_time_t t = { 0 };
+	if (win) {
+		if (i + 4 > n || s[i] != ' ' || (s[i + 1] != 'A' && s[i + 1] != 'P') || s[i + 2] != 'M' ||
+		    s[i + 3] != ']' || hour < 1 || hour > 12)
+			return 0;
+		hour = hour % 12 + (s[i + 1] == 'P' ? 12 : 0);
+		i += 4;
+		if (i + 6 > n || memcmp(s + i, " PId:[", 6))
+			return 0;
+	} else {
+		size_t f = i < n && s[i] == '.' ? parse_frac(s + i, n - i, &t) : 0;
+		i += f;
+		size_t j = i;
+		if (j < n && s[j] == ' ')
+			j++;
+		while (j < n && s[j] >= 'A' && s[j] <= 'Z')
+			j++;
+		static const char tag[] = " com.microsoft.AzureVpn";
+		if (j == i + 1 || j + sizeof tag - 1 > n || memcmp(s + j, tag, sizeof tag - 1))
+			return 0;
+	}
+	if (!valid_civil((int)y - 1, (int)mo - 1, (int)d - 1, hour, (int)mi - 1, (int)se - 1))
+		return 0;
+	t.sec = ips_local_to_utc((int)y - 1, (int)mo - 1, (int)d - 1, hour, (int)mi - 1, (int)se - 1);
+	t.valid = true;
+	*out = t;
+	while (i < n && s[i] == ' ')
+		i++;
+	return i;
+}
+
 void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *yc,
 			   ips_line_meta_t *out)
 {
@@ -304,7 +364,11 @@ void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *y
 		k = parse_bsd(line + i, len - i, yc, &out->time);
 	if (!k) {
 		out->msg = i;
-		(void)parse_kv_date(line + i, len - i, &out->time);
+		size_t a = parse_azvpn(line + i, len - i, &out->time);
+		if (a)
+			out->msg = i + a;
+		else
+			(void)parse_kv_date(line + i, len - i, &out->time);
 		return;
 	}
 	i += k;

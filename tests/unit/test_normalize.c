@@ -147,6 +147,42 @@ static void fortios_date_fields(void **state)
 	assert_false(m.time.valid);
 }
 
+/* The Azure VPN Client's log files: month first, read only with the rest of their header. */
+static void azure_vpn_client_headers(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	const char *l = "[2/24/2022 6:10:02 PM] PId:[00015412] TId:[00010716] [ApplicationX] [] [Error] x";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_true(m.time.valid);
+	assert_string_equal(fmt(&m.time), "2022-02-24T18:10:02Z");
+	assert_int_equal(m.msg, strlen("[2/24/2022 6:10:02 PM] "));
+	l = "[12/3/2025 12:05:09 AM] PId:[00000001] TId:[00000002] [X] [] [Information] y";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_string_equal(fmt(&m.time), "2025-12-03T00:05:09Z");
+	l = "05/19/2021 17:20:48.794 ERROR com.microsoft.AzureVpnMac.packetTunnelProvider TID=17598 z";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_true(m.time.valid);
+	assert_string_equal(fmt(&m.time), "2021-05-19T17:20:48.794Z");
+	assert_int_equal(m.msg, strlen("05/19/2021 17:20:48.794 "));
+	/* the same dates without the rest of the header are not read */
+	l = "[2/24/2022 6:10:02 PM] something else";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	l = "05/19/2021 17:20:48.794 ERROR some.other.app TID=1";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	l = "[13/24/2022 6:10:02 PM] PId:[00015412] x"; /* month 13 */
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	l = "[2/24/2022 13:10:02 PM] PId:[00015412] x"; /* hour 13 with PM */
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+	l = "[2/24/2022 6:10:02 PM]";
+	ips_parse_line_header(l, strlen(l), NULL, &m);
+	assert_false(m.time.valid);
+}
+
 static void since_until_args(void **state)
 {
 	(void)state;
@@ -205,6 +241,7 @@ int main(void)
 		cmocka_unit_test(rfc5424),
 		cmocka_unit_test(no_header),
 		cmocka_unit_test(fortios_date_fields),
+		cmocka_unit_test(azure_vpn_client_headers),
 		cmocka_unit_test(since_until_args),
 		cmocka_unit_test(negotiation_keys),
 	};
