@@ -162,10 +162,10 @@ static const char *parse_corr(const ips_correlation_t *d, corr_t *c)
 		c->kind = C_THRESHOLD;
 	else if (!strcmp(d->kind, "group"))
 		c->kind = C_GROUP;
-	else if (!strcmp(d->kind, "verdict"))
-		c->kind = C_VERDICT; /* entry -> class table: verdict.c reads it */
+	else if (!strcmp(d->kind, "verdict") || !strcmp(d->kind, "fixes"))
+		c->kind = C_VERDICT; /* tables (entry -> classes, class -> fixes): verdict.c reads them */
 	else
-		return "kind must be negotiation, pair, threshold, group or verdict";
+		return "kind must be negotiation, pair, threshold, group, verdict or fixes";
 	if (c->kind == C_VERDICT)
 		return NULL;
 	c->window = num_param(d, "window", c->kind == C_THRESHOLD ? 600 : 120, &bad);

@@ -80,11 +80,20 @@ typedef struct vcat {
 	vinfo_t info;
 } vcat_t;
 
+/* One fix: a line of a `fixes` table (rules/correlate/fixes.yaml). */
+typedef struct vfix {
+	int cls;
+	char *impl;
+	char *text;
+} vfix_t;
+
 struct ips_verdict_rules {
 	ventry_t *ent;
 	size_t nent;
 	vcat_t *cat;
 	size_t ncat;
+	vfix_t *fix;           /* in the table's order */
+	size_t nfix;
 };
 
 static int class_index(const char *name)
@@ -158,6 +167,64 @@ static bool is_category_key(const char *k)
 	return k[0] >= 'a' && k[0] <= 'z';
 }
 
+/*
+ * A `fixes` key: "CLASS/IMPLEMENTATION". The class's index, the
+ * implementation in impl (NUL-terminated); -1 with a reason in err when
+ * the key is not one.
+ */
+static int fix_key(const char *key, char *impl, size_t n, char *err, size_t errn)
+{
+	const char *slash = strchr(key, '/');
+	if (!slash) {
+		snprintf(err, errn, "a fixes key is CLASS/IMPLEMENTATION");
+		return -1;
+	}
+	char cls[48];
+	size_t cl = (size_t)(slash - key);
+	if (cl >= sizeof cls) {
+		snprintf(err, errn, "'%.*s...' is not a verdict class", 40, key);
+		return -1;
+	}
+	memcpy(cls, key, cl);
+	cls[cl] = 0;
+	int k = class_index(cls);
+	if (k < 0) {
+		snprintf(err, errn, "'%s' is not a verdict class", cls);
+		return -1;
+	}
+	const char *im = slash + 1;
+	size_t il = strlen(im);
+	if (!il || il >= n || im[strspn(im, "abcdefghijklmnopqrstuvwxyz0123456789-")]) {
+		snprintf(err, errn, "'%s' is not an implementation name (lower-case letters, digits, '-')", im);
+		return -1;
+	}
+	memcpy(impl, im, il + 1);
+	return k;
+}
+
+/* The lines of one `fixes` value, each a fix of the key's class and implementation. */
+static void add_fix_lines(ips_verdict_rules_t *v, const char *key, const char *value)
+{
+	char impl[64], err[160];
+	int k = fix_key(key, impl, sizeof impl, err, sizeof err);
+	if (k < 0)
+		return; /* rules lint reports it */
+	for (const char *p = value; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+			len--;
+		if (len) {
+			v->fix = ips_xrealloc(v->fix, (v->nfix + 1) * sizeof *v->fix);
+			v->fix[v->nfix].cls = k;
+			v->fix[v->nfix].impl = ips_xstrdup(impl);
+			v->fix[v->nfix].text = ips_xstrndup(p, len);
+			v->nfix++;
+		}
+		p = e ? e + 1 : p + strlen(p);
+	}
+}
+
 static int cmp_ventry(const void *a, const void *b)
 {
 	const ventry_t *x = a, *y = b;
@@ -169,6 +236,11 @@ ips_verdict_rules_t *ips_verdict_rules_new(const ips_rules_t *rules)
 	ips_verdict_rules_t *v = ips_xcalloc(1, sizeof *v);
 	for (size_t i = 0; i < ips_rules_correlation_count(rules); i++) {
 		const ips_correlation_t *d = ips_rules_correlation_at(rules, i);
+		if (d->kind && !strcmp(d->kind, "fixes")) {
+			for (size_t j = 0; j < d->nparams; j++)
+				add_fix_lines(v, d->params[j].key, d->params[j].value);
+			continue;
+		}
 		if (!d->kind || strcmp(d->kind, "verdict"))
 			continue;
 		for (size_t j = 0; j < d->nparams; j++) {
@@ -202,6 +274,11 @@ void ips_verdict_rules_free(ips_verdict_rules_t *v)
 		return;
 	free(v->ent);
 	free(v->cat);
+	for (size_t i = 0; i < v->nfix; i++) {
+		free(v->fix[i].impl);
+		free(v->fix[i].text);
+	}
+	free(v->fix);
 	free(v);
 }
 
@@ -210,6 +287,19 @@ size_t ips_verdict_check(const ips_rules_t *rules, ips_diag_t *d)
 	size_t errors = 0;
 	for (size_t i = 0; i < ips_rules_correlation_count(rules); i++) {
 		const ips_correlation_t *c = ips_rules_correlation_at(rules, i);
+		if (c->kind && !strcmp(c->kind, "fixes")) {
+			for (size_t j = 0; j < c->nparams; j++) {
+				char impl[64], err[160];
+				if (fix_key(c->params[j].key, impl, sizeof impl, err, sizeof err) < 0 ||
+				    (!c->params[j].value[strspn(c->params[j].value, " \t\r\n")] &&
+				     snprintf(err, sizeof err, "no fix given") > 0)) {
+					ips_diag_add(d, true, c->file, c->line, 0, "correlation '%s': %s: %s",
+						     c->id, c->params[j].key, err);
+					errors++;
+				}
+			}
+			continue;
+		}
 		if (!c->kind || strcmp(c->kind, "verdict"))
 			continue;
 		for (size_t j = 0; j < c->nparams; j++) {
@@ -335,8 +425,7 @@ int ips_verdict_specificity(const ips_verdict_rules_t *v, const ips_finding_t *f
 
 /* ---- the verdict ------------------------------------------------------- */
 
-static int impl_bit(const char *name);
-enum { I_STRONGSWAN = 1, I_LIBRESWAN = 2, I_WINDOWS = 4, I_ASA = 8 };
+static const char *impl_of(const char *name);
 
 static bool is_v1(const ips_finding_t *f)
 {
@@ -350,7 +439,8 @@ static bool is_v1(const ips_finding_t *f)
 	/* pluto's IKEv1 state names, the exchanges' names (Windows calls the
 	 * first phase of every IKE version "main mode": not there) */
 	const char *t = f->text ? f->text : "";
-	if (strstr(t, "IKEv2") || impl_bit(f->entry->source) == I_WINDOWS)
+	const char *impl = impl_of(f->entry->source);
+	if (strstr(t, "IKEv2") || (impl && !strcmp(impl, "windows")))
 		return false;
 	return strstr(t, "STATE_MAIN_") || strstr(t, "STATE_AGGR_") || strstr(t, "STATE_QUICK_") ||
 	       strstr(t, "Main Mode") || strstr(t, "Aggressive Mode") || strstr(t, "Quick Mode");
@@ -479,102 +569,73 @@ static void add_collect(ips_verdict_t *v, const ips_incident_t *x, const char *p
 }
 
 /*
- * Fixes per class and implementation: the configuration lines to check
- * first. Written from the implementations' documented settings
- * (swanctl.conf(5), ipsec.conf(5), libreswan's ipsec.conf(5), the
- * VpnClient PowerShell module, the ASA command reference).
+ * The implementation a knowledge entry's source or an input's format
+ * stands for, as the `fixes` table names it: the Windows sources and
+ * export formats are all "windows"; a notify that any implementation
+ * sends names none.
  */
-typedef struct fix {
-	int cls;
-	const char *impl;
-	const char *text;
-} fix_t;
-
-static const fix_t fixes[] = {
-	{K_PSK, "strongswan", "swanctl.conf: make secrets { ike-NAME { id = <peer id>; secret = \"...\" } } hold the same secret as the peer, then swanctl --load-creds"},
-	{K_PSK, "strongswan", "ipsec.conf/ipsec.secrets: <local id> <peer id> : PSK \"...\" equal on both ends, then ipsec rereadsecrets"},
-	{K_PSK, "libreswan", "ipsec.secrets: <left id> <right id> : PSK \"...\" equal on both ends (authby=secret in the conn), then ipsec auto --rereadsecrets"},
-	{K_PSK, "windows", "Set-VpnConnection -Name <vpn> -L2tpPsk \"...\" with the gateway's secret (IKEv2 with a PSK: the gateway's pre-shared key in the connection's IPsec settings)"},
-	{K_PSK, "cisco-asa", "tunnel-group <peer> ipsec-attributes / ikev2 local-authentication pre-shared-key ... and ikev2 remote-authentication pre-shared-key ... (ikev1: pre-shared-key ...)"},
-	{K_ID, "strongswan", "swanctl.conf: local { id = ... } on one side must equal remote { id = ... } on the other (ipsec.conf: leftid/rightid)"},
-	{K_ID, "libreswan", "ipsec.conf: leftid= and rightid= must match the peer's rightid= and leftid= (@fqdn, address or the certificate's DN)"},
-	{K_ID, "windows", "the gateway's remote id must match the server name in Add-VpnConnection -ServerAddress (and the certificate's subject)"},
-	{K_ID, "cisco-asa", "crypto isakmp identity address|hostname and the tunnel-group name must match what the peer expects"},
-	{K_CERT_UNTRUSTED, "strongswan", "swanctl.conf: remote { cacerts = <CA file> } and the CA certificate in /etc/swanctl/x509ca/ (ipsec.conf: /etc/ipsec.d/cacerts/), then swanctl --load-creds"},
-	{K_CERT_UNTRUSTED, "libreswan", "import the peer's CA into the NSS database: ipsec import ca.p12 or certutil -A -d sql:/var/lib/ipsec/nss -t CT,, -n ca -i ca.pem"},
-	{K_CERT_UNTRUSTED, "windows", "Import-Certificate -FilePath ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root"},
-	{K_CERT_UNTRUSTED, "cisco-asa", "crypto ca trustpoint <tp> / enrollment terminal; crypto ca authenticate <tp> with the peer's CA"},
-	{K_CERT_EXPIRED, "strongswan", "renew the certificate (pki --issue ...) and reload it (swanctl --load-creds); check the clocks of both ends"},
-	{K_CERT_EXPIRED, "libreswan", "renew the certificate in the NSS database (certutil -L -d sql:/var/lib/ipsec/nss shows validity); check the clocks"},
-	{K_CERT_EXPIRED, "windows", "Get-ChildItem Cert:\\LocalMachine\\My | Select Subject,NotAfter; renew the machine certificate"},
-	{K_CERT_EXPIRED, "cisco-asa", "show crypto ca certificates; re-enroll the trustpoint (crypto ca enroll <tp>) and check the clock (show clock, ntp)"},
-	{K_CERT_MISSING, "strongswan", "swanctl.conf: local { certs = <cert file> } with the certificate in /etc/swanctl/x509/ (ipsec.conf: leftcert=); remote { auth = pubkey } expects one from the peer"},
-	{K_CERT_MISSING, "libreswan", "ipsec.conf: leftcert=<nickname> present in the NSS database (certutil -L -d sql:/var/lib/ipsec/nss)"},
-	{K_CERT_MISSING, "windows", "a machine certificate with Client Authentication in Cert:\\LocalMachine\\My (Get-ChildItem Cert:\\LocalMachine\\My)"},
-	{K_CERT_MISSING, "cisco-asa", "ikev2 local-authentication certificate <trustpoint> in the tunnel-group, and the identity certificate enrolled"},
-	{K_CERT_EKU, "strongswan", "issue the certificate with the name the peer checks as subjectAltName (pki --issue --san ...) and the EKU it needs (--flag serverAuth / ikeIntermediate)"},
-	{K_CERT_EKU, "windows", "the gateway's certificate needs Server Authentication EKU and the server name in its subjectAltName"},
-	{K_KEY_MISSING, "strongswan", "put the private key in /etc/swanctl/private/ (or ipsec.secrets: : RSA key.pem) and reload: swanctl --load-creds"},
-	{K_KEY_MISSING, "libreswan", "the certificate's private key must be in the NSS database (import the .p12: ipsec import cert.p12)"},
-	{K_AUTH_METHOD, "strongswan", "aggressive mode with PSK is refused unless charon.i_dont_care_about_security_and_use_aggressive_mode_psk = yes on the responder: prefer main mode (swanctl.conf aggressive = no)"},
-	{K_AUTH_METHOD, "strongswan", "swanctl.conf: local { auth = psk|pubkey|eap-... } must be what the peer's remote { auth = ... } expects"},
-	{K_AUTH_METHOD, "libreswan", "ipsec.conf: authby= (secret, rsasig) and aggressive= equal on both ends"},
-	{K_USER, "windows", "check the user name and password (RAS 691); for EAP: Set-VpnConnection -AuthenticationMethod Eap with the server's EAP method"},
-	{K_USER, "strongswan", "swanctl.conf secrets { eap-USER { id = USER; secret = ... } } / xauth-USER for the user"},
-	{K_IKE_PROP, "strongswan", "swanctl.conf: proposals = <one the peer accepts, e.g. aes256-sha256-modp2048> (ipsec.conf: ike=...!)"},
-	{K_IKE_PROP, "libreswan", "ipsec.conf: ike=<cipher>-<hash>;<group> that the peer accepts (e.g. ike=aes256-sha2_256;modp2048)"},
-	{K_IKE_PROP, "windows", "Set-VpnConnectionIPsecConfiguration -ConnectionName <vpn> -EncryptionMethod AES256 -IntegrityCheckMethod SHA256 -DHGroup Group14 -CipherTransformConstants AES256 -AuthenticationTransformConstants SHA256128 -PfsGroup PFS2048"},
-	{K_IKE_PROP, "cisco-asa", "crypto ikev2 policy <n> / encryption aes-256 / integrity sha256 / group 14 / prf sha256 (ikev1: crypto ikev1 policy)"},
-	{K_CHILD_PROP, "strongswan", "swanctl.conf: children { NAME { esp_proposals = <one the peer accepts, e.g. aes128-sha256> } } (ipsec.conf: esp=...!); with PFS add the DH group"},
-	{K_CHILD_PROP, "libreswan", "ipsec.conf: esp= (phase2alg=) that the peer accepts, and pfs= equal on both ends"},
-	{K_CHILD_PROP, "windows", "Set-VpnConnectionIPsecConfiguration ... -CipherTransformConstants and -PfsGroup matching the gateway's ESP proposal"},
-	{K_CHILD_PROP, "cisco-asa", "crypto ipsec ikev2 ipsec-proposal <name> / protocol esp encryption aes-256 / protocol esp integrity sha-256; crypto map <map> <n> set ikev2 ipsec-proposal <name>"},
-	{K_TS, "strongswan", "swanctl.conf: local_ts and remote_ts must mirror the peer's remote_ts and local_ts (ipsec.conf: leftsubnet=/rightsubnet=)"},
-	{K_TS, "libreswan", "ipsec.conf: leftsubnet= and rightsubnet= must mirror the peer's (narrowing=yes lets IKEv2 narrow)"},
-	{K_TS, "cisco-asa", "the crypto map's access-list (crypto map <map> <n> match address <acl>) must mirror the peer's subnets"},
-	{K_INSTALL, "strongswan", "the kernel refused the SA: load the IPsec modules (modprobe esp4 esp6 xfrm_user; CONFIG_INET_ESP), or use the kernel-libipsec plugin; check charon's kernel-netlink messages"},
-	{K_INSTALL, "libreswan", "the kernel refused the SA: modprobe esp4 xfrm_user (or protostack=netkey/xfrm), and check that the algorithms are available in the kernel"},
-	{K_UNREACH, "strongswan", "swanctl.conf: remote_addrs = <the peer's address> (ipsec.conf: right=); open UDP 500 and 4500 and ESP (IP protocol 50) on every firewall on the path"},
-	{K_UNREACH, "libreswan", "ipsec.conf: right=<the peer's address>; open UDP 500 and 4500 and ESP on the path"},
-	{K_UNREACH, "windows", "Get-VpnConnection -Name <vpn> | Select ServerAddress: the gateway's address; open UDP 500 and 4500 to it on every firewall on the path"},
-	{K_UNREACH, "cisco-asa", "crypto ikev2 enable <interface> (or crypto ikev1 enable) on the peer-facing interface, and access rules for UDP 500/4500"},
-	{K_DPD, "strongswan", "swanctl.conf: dpd_delay = 30s with dpd_action = restart (children: start_action = trap) so the tunnel comes back; look at the path at the time it was lost"},
-	{K_DPD, "libreswan", "ipsec.conf: dpddelay=30 dpdtimeout=120 dpdaction=restart"},
-	{K_VERSION, "strongswan", "swanctl.conf: version = 1 or 2 equal on both ends (ipsec.conf: keyexchange=ikev1|ikev2)"},
-	{K_VERSION, "libreswan", "ipsec.conf: ikev2=yes|no (libreswan 3: ikev2=insist|never) to match the peer"},
-	{K_CONFIG, "strongswan", "swanctl --load-all (or ipsec reload) and swanctl --list-conns: the connection must be loaded where the peer connects to"},
-	{K_CONFIG, "libreswan", "ipsec auto --add <conn> and ipsec status: the connection must be loaded"},
-	{K_NAT, "strongswan", "swanctl.conf: encap = yes and fragmentation = yes; allow UDP 4500 and IP fragments on the path"},
-	{K_NAT, "windows", "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent /v AssumeUDPEncapsulationContextOnSendRule /t REG_DWORD /d 2 (server behind NAT), then restart"},
-	{K_POLICY, "windows", "Get-NetIPsecRule / the RAS policy: an IPsec policy for this traffic must exist on both ends"},
-	{K_REKEY, "strongswan", "swanctl.conf: rekey_time and esp_proposals with the same DH group on both ends (a rekey with PFS needs it)"},
-	{K_DAEMON, "strongswan", "systemctl status strongswan; journalctl -u strongswan -b for the plugin or key that stopped charon"},
-	{K_CLIENT, "windows", "restart the IKEEXT and RasMan services (Restart-Service IKEEXT, RasMan) and look at the System log for their errors"},
-};
-
-/* Implementations whose logs or codes are in the incident: bits (I_*, above). */
-
-static int impl_bit(const char *name)
+static const char *impl_of(const char *name)
 {
-	if (!name)
-		return 0;
-	if (!strcmp(name, "strongswan"))
-		return I_STRONGSWAN;
-	if (!strcmp(name, "libreswan"))
-		return I_LIBRESWAN;
-	if (!strcmp(name, "cisco-asa"))
-		return I_ASA;
+	if (!name || !*name || !strcmp(name, "ike-notify") || !strcmp(name, "other"))
+		return NULL;
 	if (!strcmp(name, "winerror") || !strcmp(name, "raserror") || !strcmp(name, "windows-event") ||
-	    !strncmp(name, "win", 3) || !strcmp(name, "evtx") || !strcmp(name, "ndjson"))
-		return I_WINDOWS;
-	return 0;
+	    !strncmp(name, "win", 3) || !strcmp(name, "evtx") || !strcmp(name, "ndjson") ||
+	    !strcmp(name, "pslist") || !strcmp(name, "pstable") || !strcmp(name, "evcopy") ||
+	    !strcmp(name, "nps"))
+		return "windows";
+	return name;
 }
 
-static void add_fixes(ips_verdict_t *v, int impls, const int *order, int norder,
-		      const char *because)
+#define MAX_IMPLS 16
+
+/* The implementations of an incident: a small set of names (borrowed). */
+typedef struct impl_set {
+	const char *name[MAX_IMPLS];
+	size_t n;
+} impl_set_t;
+
+static void impl_add(impl_set_t *s, const char *name)
 {
-	if (!impls)
-		impls = I_STRONGSWAN | I_LIBRESWAN | I_WINDOWS | I_ASA;
+	const char *im = impl_of(name);
+	if (!im)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], im))
+			return;
+	if (s->n < MAX_IMPLS)
+		s->name[s->n++] = im;
+}
+
+static bool impl_has(const impl_set_t *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], name))
+			return true;
+	return false;
+}
+
+static bool impl_known(const ips_verdict_rules_t *vr, const impl_set_t *s)
+{
+	for (size_t i = 0; i < vr->nfix; i++)
+		if (impl_has(s, vr->fix[i].impl))
+			return true;
+	return false;
+}
+
+/*
+ * Fixes: for each class in order, the table's fixes of the incident's
+ * implementations: those its inputs' formats name (a format says what
+ * wrote the log: a RouterOS log whose messages are racoon's is fixed in
+ * RouterOS), else those of its entries' sources; when the table has none
+ * for any of them (a notify only, a product without its own fixes), those
+ * of the common four.
+ */
+static void add_fixes(const ips_verdict_rules_t *vr, ips_verdict_t *v, const impl_set_t *formats,
+		      const impl_set_t *sources, const int *order, int norder, const char *because)
+{
+	static const impl_set_t common = {{"strongswan", "libreswan", "windows", "cisco-asa"}, 4};
+	const impl_set_t *impls = impl_known(vr, formats) ? formats
+				  : impl_known(vr, sources) ? sources : &common;
 	for (int o = 0; o < norder; o++) {
 		char why[512];
 		if (o == 0)
@@ -582,11 +643,11 @@ static void add_fixes(ips_verdict_t *v, int impls, const int *order, int norder,
 		else
 			snprintf(why, sizeof why, "if the other side's log shows %s instead",
 				 ips_verdict_classes[order[o]]);
-		for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
-			if (fixes[i].cls == order[o] && (impl_bit(fixes[i].impl) & impls) &&
+		for (size_t i = 0; i < vr->nfix; i++)
+			if (vr->fix[i].cls == order[o] && impl_has(impls, vr->fix[i].impl) &&
 			    v->nfixes < 16)
-				push_item(&v->fixes, &v->nfixes, fixes[i].impl,
-					  ips_verdict_classes[order[o]], fixes[i].text, why);
+				push_item(&v->fixes, &v->nfixes, vr->fix[i].impl,
+					  ips_verdict_classes[order[o]], vr->fix[i].text, why);
 	}
 }
 
@@ -705,14 +766,14 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	vinfo_t *info = ips_xmalloc(n * sizeof *info);
 	uint64_t agree = IPS_VERDICT_ALL;
 	bool v1 = false;
-	int impls = 0;
+	impl_set_t formats = {.n = 0}, sources = {.n = 0};
 	for (size_t i = 0; i < n; i++) {
 		const ips_finding_t *f = res->findings.items[x->findings[i]];
 		info[i] = info_of(vr, f);
 		agree &= mask_of(&info[i]);
 		v1 |= is_v1(f);
-		impls |= impl_bit(f->entry->source);
-		impls |= impl_bit(((const ips_input_t *)res->inputs.items[f->input])->format);
+		impl_add(&sources, f->entry->source);
+		impl_add(&formats, ((const ips_input_t *)res->inputs.items[f->input])->format);
 	}
 	if (h && h->mask && (h->mask & agree))
 		agree &= h->mask;
@@ -833,7 +894,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	const ips_input_t *din = res->inputs.items[df->input];
 	snprintf(because, sizeof because, "the evidence: %s (%s:%llu)", df->entry->name,
 		 base_name(din->path), (unsigned long long)df->line);
-	add_fixes(v, impls, order, norder, because);
+	add_fixes(vr, v, &formats, &sources, order, norder, because);
 
 	clock_offsets(v, res, x, df);
 	free(info);
