@@ -337,6 +337,7 @@ deb-check:
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
 FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable nps \
+                ciscoshow \
                 container journal \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60

@@ -74,6 +74,8 @@ static bool is_fortigate(const unsigned char *p, size_t n)
 	if ((has(p, n, "logid=") || has(p, n, "log_id=")) &&
 	    (has(p, n, " type=") || has(p, n, " subtype=")))
 		return true;
+	if (starts(p, n, "ike V=")) /* with VDOM names: "ike V=root:0:..." */
+		return true;
 	if (starts(p, n, "ike ") && n > 5 && isdig(p[4])) {
 		size_t i = 4;
 		while (i < n && isdig(p[i]))
