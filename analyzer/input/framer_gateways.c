@@ -3,7 +3,7 @@
  * framer_gateways.c - recognising the gateway and cloud line formats (see
  * framer_gateways.h). Each format is told by words its documented layout
  * puts on most lines; a file gets the format when at least one line in ten
- * of its first 200 non-blank lines has them, so a syslog file with a stray
+ * of its first 50 non-blank lines has them, so a syslog file with a stray
  * gateway line stays `syslog`. Scores: 45 plus half the share of such lines
  * (as cisco-asa and juniper-srx), above `syslog` (30) and below a format
  * that is certain (a JSON object per line is 92: aws-vpn outbids it only
@@ -16,10 +16,39 @@
 
 #include "input/framer.h"
 
-#define SNIFF_LINES 200
+#define SNIFF_LINES 50
 #define MIN_SHARE 10 /* percent of lines */
 
 typedef bool (*line_pred_t)(const unsigned char *p, size_t n);
+
+/*
+ * Sniffing runs for every input, so each format first looks for the words its
+ * lines cannot lack anywhere in the head (one memmem each) and reads lines
+ * only when one is there. A word starting with '\n' must start a line (or
+ * the head).
+ */
+static bool gate(const unsigned char *h, size_t n, const char *const *words)
+{
+	/* only the lines share() reads */
+	size_t lines = 0, end = 0;
+	while (end < n && lines < SNIFF_LINES) {
+		const unsigned char *e = memchr(h + end, '\n', n - end);
+		size_t next = e ? (size_t)(e - h) + 1 : n;
+		if (next - end > 2) /* not blank (a CR or a space alone count as blank) */
+			lines++;
+		end = next;
+	}
+	n = end;
+	for (int i = 0; words[i]; i++) {
+		const char *w = words[i];
+		size_t l = strlen(w);
+		if (w[0] == '\n' && l - 1 <= n && !memcmp(h, w + 1, l - 1))
+			return true;
+		if (l <= n && memmem(h, n, w, l))
+			return true;
+	}
+	return false;
+}
 
 /* Percent of the first non-blank lines of the head for which pred holds. */
 static int share(const unsigned char *h, size_t n, line_pred_t pred)
@@ -89,6 +118,9 @@ static bool is_fortigate(const unsigned char *p, size_t n)
 int ips_sniff_fortigate(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"logid=", "log_id=", "\nike ", " serial=", "\nproxyid=", "\nstat: rxp=", "\nlist ipsec tunnel", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_fortigate));
 }
 
@@ -103,6 +135,9 @@ static bool is_panos(const unsigned char *p, size_t n)
 int ips_sniff_panos(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {",SYSTEM,", "[PNTF]:", "[PERR]:", "[PWRN]:", "[INFO]: {", "[DEBUG]: {", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_panos));
 }
 
@@ -122,6 +157,9 @@ static bool is_cisco_ios(const unsigned char *p, size_t n)
 int ips_sniff_cisco_ios(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"ISAKMP", "IKEv2", "IPSEC(", "%CRYPTO", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_cisco_ios));
 }
 
@@ -141,6 +179,9 @@ static bool is_cisco_show(const unsigned char *p, size_t n)
 int ips_sniff_cisco_show(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"#pkts ", "#send errors", "current_peer", "ident (addr", "IKE Peer:", "Crypto map tag:", "crypto endpt.", "show crypto ", "\nIPv4 Crypto ISAKMP SA", "\ndst             src", "Active SA:", "Total IKE SA:", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	int s = share(h, n, is_cisco_show);
 	/* the output of a show command, not a log: above the log formats */
 	return s >= MIN_SHARE ? 50 + s / 2 : 0;
@@ -149,12 +190,26 @@ int ips_sniff_cisco_show(const unsigned char *h, size_t n, const char *path)
 /* MikroTik RouterOS: log topics before the message ("ipsec,error ..."). */
 static bool is_mikrotik(const unsigned char *p, size_t n)
 {
-	return starts(p, n, "ipsec,") || has(p, n, " ipsec,");
+	if (starts(p, n, "ipsec,") || has(p, n, " ipsec,"))
+		return true;
+	/* `/log print` with the bare topic: "[mar/05[/2025] ]22:26:02 ipsec text" */
+	size_t i = 0;
+	if (n > 7 && p[3] == '/' && p[0] >= 'a' && p[0] <= 'z') {
+		while (i < n && p[i] != ' ')
+			i++;
+		i++;
+	}
+	if (n < i + 15 || !isdig(p[i]) || p[i + 2] != ':' || p[i + 5] != ':' || p[i + 8] != ' ')
+		return false;
+	return starts(p + i + 9, n - i - 9, "ipsec ");
 }
 
 int ips_sniff_mikrotik(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"ipsec,", " ipsec ", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_mikrotik));
 }
 
@@ -167,6 +222,9 @@ static bool is_sonicwall(const unsigned char *p, size_t n)
 int ips_sniff_sonicwall(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"id=firewall ", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_sonicwall));
 }
 
@@ -183,6 +241,9 @@ static bool is_checkpoint(const unsigned char *p, size_t n)
 int ips_sniff_checkpoint(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {" CheckPoint ", "|Check Point|", "fw_subproduct:", "\n[vpnd", "\n[iked", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_checkpoint));
 }
 
@@ -195,6 +256,9 @@ static bool is_nsx(const unsigned char *p, size_t n)
 int ips_sniff_nsx(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"[nsx@6876 ", "subcomp=\"iked\"", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_nsx));
 }
 
@@ -222,6 +286,9 @@ static bool is_racoon(const unsigned char *p, size_t n)
 int ips_sniff_racoon(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"racoon", ": INFO: ", ": ERROR: ", ": WARNING: ", ": NOTIFY: ", ": DEBUG", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_racoon));
 }
 
@@ -238,6 +305,9 @@ static bool is_huawei(const unsigned char *p, size_t n)
 int ips_sniff_huawei(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"%%", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_huawei));
 }
 
@@ -253,6 +323,9 @@ static bool is_azure_ike(const unsigned char *p, size_t n)
 int ips_sniff_azure_ike(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {": Local ", "based on log : ", "\nError: On-prem", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_azure_ike));
 }
 
@@ -266,6 +339,9 @@ static bool is_wfpdiag(const unsigned char *p, size_t n)
 int ips_sniff_wfpdiag(const unsigned char *h, size_t n, const char *path)
 {
 	(void)path;
+	static const char *const words[] = {"[ikeext]", "[IKEEXT]", "[IkeExt]", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_wfpdiag));
 }
 
@@ -289,5 +365,8 @@ int ips_sniff_aws_vpn(const unsigned char *h, size_t n, const char *path)
 	size_t first = e ? (size_t)(e - (h + i)) : n - i;
 	if (i < n && is_aws_json(h + i, first))
 		return 95; /* above ndjson (92): the same lines, read as AWS's */
+	static const char *const words[] = {"AWS tunnel ", "by AWS", "ike_phase1_state", NULL};
+	if (!gate(h, n, words))
+		return 0;
 	return score(share(h, n, is_aws_text));
 }
