@@ -413,6 +413,33 @@ static size_t wpp_time(const char *s, size_t n, ips_time_t *out)
 	return k;
 }
 
+/* SonicOS syslog without a header: "id=firewall sn=SERIAL time="YYYY-MM-DD
+ * HH:MM:SS[ UTC]" ..." (the device's zone unless it says UTC). */
+static bool sonicwall_time(const char *s, size_t n, ips_time_t *out)
+{
+	static const char key[] = " time=\"";
+	if (n < 12 || memcmp(s, "id=firewall ", 12))
+		return false;
+	size_t lim = n < 160 ? n : 160;
+	const char *k = memmem(s, lim, key, sizeof key - 1);
+	if (!k)
+		return false;
+	size_t i = (size_t)(k - s) + sizeof key - 1;
+	if (n < i + 20)
+		return false;
+	const char *t = s + i;
+	if (t[4] != '-' || t[7] != '-' || t[10] != ' ')
+		return false;
+	int y = num(t, 4, 4), mo = num(t + 5, 2, 2), d = num(t + 8, 2, 2), h, mi, se;
+	if (!parse_hms(t + 11, n - i - 11, &h, &mi, &se) || !valid_civil(y, mo, d, h, mi, se))
+		return false;
+	memset(out, 0, sizeof *out);
+	bool utc = n >= i + 24 && !memcmp(t + 19, " UTC", 4);
+	out->sec = utc ? utc_seconds(y, mo, d, h, mi, se) : ips_local_to_utc(y, mo, d, h, mi, se);
+	out->valid = true;
+	return true;
+}
+
 /* The gateway layouts above, for a line without a syslog or ISO time at i. */
 static void gateway_time(const char *line, size_t len, size_t i, const ips_year_ctx_t *yc,
 			 ips_line_meta_t *out)
@@ -421,7 +448,8 @@ static void gateway_time(const char *line, size_t len, size_t i, const ips_year_
 	size_t n = len - i, k = 0;
 	if (!n)
 		return;
-	if (parse_kv_date(s, n, &out->time) || panos_time(s, n, &out->time))
+	if (parse_kv_date(s, n, &out->time) || panos_time(s, n, &out->time) ||
+	    sonicwall_time(s, n, &out->time))
 		return;
 	if (s[0] == '{') {
 		(void)aws_time(s, n, &out->time);
