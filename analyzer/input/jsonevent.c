@@ -2,6 +2,7 @@
 /* jsonevent.c - JSON events through yajl (see jsonevent.h). */
 #include "input/jsonevent.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -180,11 +181,58 @@ static bool emit_log_entry(jr_t *j)
 	return true;
 }
 
+/*
+ * A cloud API's answer that lists log lines: Huawei Cloud's "Querying VPN
+ * Connection Logs" (GET .../vpn-connection/{id}/log) answers
+ * {"logs": [{"time": SECONDS, "raw_message": "..."}, ...], "request_id": ...}.
+ * Each raw_message is a record of its own, its text the line as the gateway
+ * wrote it, at the answer's offset (the lines have no offsets of their own).
+ * Returns false when the object has no logs[0].raw_message. An answer with
+ * more values than the event holds (IPS_WINEVENT_MAX_FIELDS) is cut there.
+ */
+static bool emit_api_log_lines(jr_t *j)
+{
+	char key[48];
+	const char *msg;
+	unsigned i = 0;
+	for (; i < 100000; i++) {
+		snprintf(key, sizeof key, "logs[%u].raw_message", i);
+		if (!(msg = ips_winevent_get(j->ev, key)))
+			break;
+		ips_record_t rec = {0};
+		rec.text = msg;
+		rec.len = strlen(msg);
+		while (rec.len && (msg[rec.len - 1] == '\n' || msg[rec.len - 1] == '\r'))
+			rec.len--;
+		if (rec.len > j->max_record) {
+			rec.len = j->max_record;
+			rec.truncated = true;
+		}
+		rec.offset = j->rec_off;
+		rec.line = j->rec_line;
+		rec.line_header = true;
+		snprintf(key, sizeof key, "logs[%u].time", i);
+		const char *t = ips_winevent_get(j->ev, key);
+		if (t) {
+			char *e;
+			long long v = strtoll(t, &e, 10);
+			if (*e == '\0' && v > 0 && v < 100000000000LL) {
+				rec.time.sec = v;
+				rec.time.valid = true;
+			}
+		}
+		ips_sink_record(j->sink, &rec);
+	}
+	if (i > 1)
+		j->records += i - 1; /* one record each, the object counted once by end() */
+	return i > 0;
+}
+
 static int end(jr_t *j)
 {
 	j->cb_seen = true;
 	if (j->rec_depth && j->depth == j->rec_depth) {
-		if (!emit_log_entry(j))
+		if (!emit_log_entry(j) && !emit_api_log_lines(j))
 			ips_winevent_emit(j->ev, j->sink);
 		j->records++;
 		j->rec_depth = 0;
