@@ -63,6 +63,8 @@ LIB_OBJS += $(B)/journal.o
 LIB_OBJS += $(B)/report_github.o $(B)/report_codequality.o
 # files that are not logs, --include/--exclude
 LIB_OBJS += $(B)/nonlog.o
+# gateway and cloud formats: their sniffers, and cisco-show's reader (docs/formats.md)
+LIB_OBJS += $(B)/framer_gateways.o $(B)/framer_ciscoshow.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
@@ -343,6 +345,7 @@ deb-check:
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
 FUZZ_TARGETS := lines winxml wfpxml wintext wincsv winjson ndjson evtx pslist evcopy pstable nps \
+                ciscoshow \
                 container journal \
                 timestamp rules state proposal
 FUZZ_SECONDS ?= 60

@@ -124,7 +124,9 @@ static void print_help(FILE *out)
 "                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
 "                          wfpxml, pslist, pstable, evcopy, strongswan,\n"
 "                          libreswan, cisco-asa, juniper-srx, nps, syslog, journal,\n"
-"                          journal-export, journal-json, lines\n"
+"                          journal-export, journal-json, lines, fortigate, panos,\n"
+"                          cisco-ios, cisco-show, mikrotik, sonicwall, checkpoint,\n"
+"                          nsx, racoon, huawei, azure-ike, wfpdiag, aws-vpn\n"
 "      --tz ZONE           zone of timestamps that carry none (default: local,\n"
 "                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
 "      --year YYYY         year of timestamps that carry none (default: the\n"
@@ -623,7 +625,8 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 			    "each file (see live.md in " IPS_DOCDIR ")");
 	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
 		usage_error("--follow reads line formats (syslog, strongswan, libreswan, cisco-asa, "
-			    "juniper-srx, lines), not --input-format %s", so->input_format);
+			    "juniper-srx, lines, the gateway and cloud logs but cisco-show), "
+			    "not --input-format %s", so->input_format);
 	char *dash[] = {(char *)"-"};
 	char *const *inputs = argv + optind;
 	size_t ninputs = (size_t)(argc - optind);
@@ -777,7 +780,9 @@ static int cmd_scan(int argc, char **argv, bool merging)
 				usage_error("--input-format: unknown or not yet supported format '%s' "
 					    "(evtx, winxml, wintext, wincsv, winjson, ndjson, wfpxml, pslist, pstable, evcopy, strongswan, "
 					    "libreswan, cisco-asa, juniper-srx, nps, syslog, journal, journal-export, "
-					    "journal-json, lines)", optarg);
+					    "journal-json, lines, fortigate, panos, cisco-ios, cisco-show, mikrotik, "
+					    "sonicwall, checkpoint, nsx, racoon, huawei, azure-ike, wfpdiag, aws-vpn)",
+					    optarg);
 			so.input_format = optarg;
 			break;
 		case OPT_SINCE: since = optarg; break;

@@ -39,6 +39,8 @@ static const char *const format_names[] = {
 	"evtx", "winxml", "wintext", "wincsv", "winjson", "ndjson", "wfpxml", "pslist", "evcopy",
 	"pstable",
 	"strongswan", "libreswan", "cisco-asa", "juniper-srx", "nps", "syslog", "lines",
+	"fortigate", "panos", "cisco-ios", "cisco-show", "mikrotik", "sonicwall", "checkpoint",
+	"nsx", "racoon", "huawei", "azure-ike", "wfpdiag", "aws-vpn",
 	"journal", "journal-export", "journal-json", NULL};
 
 bool ips_format_name_known(const char *name)

@@ -13,6 +13,12 @@ extern const ips_framer_ops_t ips_framer_evtx, ips_framer_winxml, ips_framer_wfp
 /* the systemd journal (journal.c) */
 extern const ips_framer_ops_t ips_framer_journal, ips_framer_journal_export,
 	ips_framer_journal_json;
+/* gateways and clouds: line formats (framer_lines.c, sniffers in framer_gateways.c)
+ * and cisco-show (framer_ciscoshow.c) */
+extern const ips_framer_ops_t ips_framer_fortigate, ips_framer_panos, ips_framer_cisco_ios,
+	ips_framer_cisco_show, ips_framer_mikrotik, ips_framer_sonicwall, ips_framer_checkpoint,
+	ips_framer_nsx, ips_framer_racoon, ips_framer_huawei, ips_framer_azure_ike,
+	ips_framer_wfpdiag, ips_framer_aws_vpn;
 
 const ips_framer_ops_t *const ips_framers[] = {
 	&ips_framer_evtx, &ips_framer_winxml, &ips_framer_wfpxml, &ips_framer_wintext,
@@ -20,6 +26,10 @@ const ips_framer_ops_t *const ips_framers[] = {
 	&ips_framer_evcopy, &ips_framer_pstable,
 	&ips_framer_strongswan, &ips_framer_libreswan, &ips_framer_cisco_asa,
 	&ips_framer_juniper_srx, &ips_framer_nps, &ips_framer_syslog,
+	&ips_framer_fortigate, &ips_framer_panos, &ips_framer_cisco_ios, &ips_framer_cisco_show,
+	&ips_framer_mikrotik, &ips_framer_sonicwall, &ips_framer_checkpoint, &ips_framer_nsx,
+	&ips_framer_racoon, &ips_framer_huawei, &ips_framer_azure_ike, &ips_framer_wfpdiag,
+	&ips_framer_aws_vpn,
 	&ips_framer_journal, &ips_framer_journal_export, &ips_framer_journal_json,
 	&ips_framer_lines, NULL,
 };

@@ -192,3 +192,18 @@ const ips_framer_ops_t ips_framer_juniper_srx = {"juniper-srx", sniff_srx, lines
 const ips_framer_ops_t ips_framer_syslog = {"syslog", sniff_syslog, lines_run};
 const ips_framer_ops_t ips_framer_nps = {"nps", sniff_nps, lines_run};
 const ips_framer_ops_t ips_framer_lines = {"lines", sniff_lines, lines_run};
+
+/* gateways and clouds: one record per line; recognised in framer_gateways.c */
+#include "input/framer_gateways.h"
+const ips_framer_ops_t ips_framer_fortigate = {"fortigate", ips_sniff_fortigate, lines_run};
+const ips_framer_ops_t ips_framer_panos = {"panos", ips_sniff_panos, lines_run};
+const ips_framer_ops_t ips_framer_cisco_ios = {"cisco-ios", ips_sniff_cisco_ios, lines_run};
+const ips_framer_ops_t ips_framer_mikrotik = {"mikrotik", ips_sniff_mikrotik, lines_run};
+const ips_framer_ops_t ips_framer_sonicwall = {"sonicwall", ips_sniff_sonicwall, lines_run};
+const ips_framer_ops_t ips_framer_checkpoint = {"checkpoint", ips_sniff_checkpoint, lines_run};
+const ips_framer_ops_t ips_framer_nsx = {"nsx", ips_sniff_nsx, lines_run};
+const ips_framer_ops_t ips_framer_racoon = {"racoon", ips_sniff_racoon, lines_run};
+const ips_framer_ops_t ips_framer_huawei = {"huawei", ips_sniff_huawei, lines_run};
+const ips_framer_ops_t ips_framer_azure_ike = {"azure-ike", ips_sniff_azure_ike, lines_run};
+const ips_framer_ops_t ips_framer_wfpdiag = {"wfpdiag", ips_sniff_wfpdiag, lines_run};
+const ips_framer_ops_t ips_framer_aws_vpn = {"aws-vpn", ips_sniff_aws_vpn, lines_run};

@@ -2,6 +2,7 @@
 /* jsonevent.c - JSON events through yajl (see jsonevent.h). */
 #include "input/jsonevent.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -28,6 +29,7 @@ typedef struct jr {
 	bool too_deep;
 	bool cb_seen;             /* a callback ran during the last yajl_parse */
 	uint64_t brace_off, brace_line; /* where the last '{' fed is */
+	uint64_t rec_off, rec_line;     /* where the current record's object starts */
 	uint64_t records;
 } jr_t;
 
@@ -114,15 +116,124 @@ static int start(jr_t *j, bool map)
 		j->path_len = 0;
 		j->path[0] = '\0';
 		ips_winevent_begin(j->ev, j->brace_off, j->brace_line);
+		j->rec_off = j->brace_off;
+		j->rec_line = j->brace_line;
 	}
 	return 1;
+}
+
+/*
+ * A Cloud Logging entry (Google Cloud's LogEntry: `gcloud logging read
+ * --format=json` writes an array of them, a log sink or `--format=json` per
+ * line one per line) whose payload is a log line: `textPayload`, or
+ * `jsonPayload.message` where the entry names its `resource.type`. Cloud VPN
+ * gateways (resource type vpn_gateway) log their IKE daemon's messages this
+ * way. The payload itself is the record's text, as the daemon wrote it, so
+ * the line detectors read it as they read that daemon's log; the entry's
+ * `timestamp` is the time, the gateway (resource.labels.gateway_id, else
+ * instance_id) the host. Returns false for any other object.
+ */
+static bool emit_log_entry(jr_t *j)
+{
+	const ips_winevent_t *ev = j->ev;
+	const char *res = ips_winevent_get(ev, "resource.type");
+	const char *msg = ips_winevent_get(ev, "textPayload");
+	if (!msg && res)
+		msg = ips_winevent_get(ev, "jsonPayload.message");
+	if (!msg || !msg[0])
+		return false;
+	ips_record_t rec = {0};
+	rec.text = msg;
+	rec.len = strlen(msg);
+	while (rec.len && (msg[rec.len - 1] == '\n' || msg[rec.len - 1] == '\r'))
+		rec.len--;
+	if (rec.len > j->max_record) {
+		rec.len = j->max_record;
+		rec.truncated = true;
+	}
+	rec.offset = j->rec_off;
+	rec.line = j->rec_line;
+	rec.line_header = true;
+	const char *ts = ips_winevent_get(ev, "timestamp");
+	if (!ts)
+		ts = ips_winevent_get(ev, "receiveTimestamp");
+	if (ts)
+		(void)ips_time_parse_iso(ts, strlen(ts), &rec.time);
+	rec.host = ips_winevent_get(ev, "resource.labels.gateway_id");
+	if (!rec.host)
+		rec.host = ips_winevent_get(ev, "resource.labels.instance_id");
+	static const char *const keep[] = {"resource.type", "resource.labels.gateway_id",
+					   "resource.labels.region", "resource.labels.project_id",
+					   "severity", "logName", NULL};
+	ips_kv_t kv[8];
+	size_t n = 0;
+	for (int i = 0; keep[i]; i++) {
+		const char *v = ips_winevent_get(ev, keep[i]);
+		if (v) {
+			kv[n].key = (char *)keep[i];
+			kv[n].value = (char *)v;
+			n++;
+		}
+	}
+	rec.fields = kv;
+	rec.nfields = n;
+	ips_sink_record(j->sink, &rec);
+	return true;
+}
+
+/*
+ * A cloud API's answer that lists log lines: Huawei Cloud's "Querying VPN
+ * Connection Logs" (GET .../vpn-connection/{id}/log) answers
+ * {"logs": [{"time": SECONDS, "raw_message": "..."}, ...], "request_id": ...}.
+ * Each raw_message is a record of its own, its text the line as the gateway
+ * wrote it, at the answer's offset (the lines have no offsets of their own).
+ * Returns false when the object has no logs[0].raw_message. An answer with
+ * more values than the event holds (IPS_WINEVENT_MAX_FIELDS) is cut there.
+ */
+static bool emit_api_log_lines(jr_t *j)
+{
+	char key[48];
+	const char *msg;
+	unsigned i = 0;
+	for (; i < 100000; i++) {
+		snprintf(key, sizeof key, "logs[%u].raw_message", i);
+		if (!(msg = ips_winevent_get(j->ev, key)))
+			break;
+		ips_record_t rec = {0};
+		rec.text = msg;
+		rec.len = strlen(msg);
+		while (rec.len && (msg[rec.len - 1] == '\n' || msg[rec.len - 1] == '\r'))
+			rec.len--;
+		if (rec.len > j->max_record) {
+			rec.len = j->max_record;
+			rec.truncated = true;
+		}
+		rec.offset = j->rec_off;
+		rec.line = j->rec_line;
+		rec.line_header = true;
+		snprintf(key, sizeof key, "logs[%u].time", i);
+		const char *t = ips_winevent_get(j->ev, key);
+		if (t) {
+			char *e;
+			long long v = strtoll(t, &e, 10);
+			if (*e == '\0' && v > 0 && v < 100000000000LL) {
+				rec.time.sec = v;
+				rec.time.valid = true;
+			}
+		}
+		ips_sink_record(j->sink, &rec);
+	}
+	if (i > 1)
+		j->records += i - 1; /* one record each, the object counted once by end() */
+	return i > 0;
 }
 
 static int end(jr_t *j)
 {
 	j->cb_seen = true;
 	if (j->rec_depth && j->depth == j->rec_depth) {
-		ips_winevent_emit(j->ev, j->sink);
+		if (!emit_log_entry(j) && !emit_api_log_lines(j))
+			ips_winevent_emit(j->ev, j->sink);
 		j->records++;
 		j->rec_depth = 0;
 	}

@@ -341,6 +341,196 @@ static size_t parse_azvpn(const char *s, size_t n, ips_time_t *out)
 	return i;
 }
 
+/*
+ * Gateway layouts whose lines do not start with a syslog or ISO time (each
+ * returns the bytes of the time prefix it read, 0 when the line is not
+ * that layout; *msg_at: where the message starts).
+ */
+
+/* Cisco IOS debug and logging buffer: an optional sequence number
+ * ("000123: "), then '*' (clock not set) or '.' (clock not synchronised)
+ * before a BSD time with milliseconds: "*Mar  5 08:01:10.101: ". */
+static size_t ios_time(const char *s, size_t n, const ips_year_ctx_t *yc, ips_time_t *out)
+{
+	size_t i = 0;
+	while (i < n && i < 10 && isdig(s[i]))
+		i++;
+	if (i && i + 1 < n && s[i] == ':' && s[i + 1] == ' ')
+		i += 2;
+	else
+		i = 0;
+	bool mark = i < n && (s[i] == '*' || s[i] == '.');
+	if (mark)
+		i++;
+	if (!mark && !i)
+		return 0; /* a plain BSD time was tried before */
+	size_t k = parse_bsd(s + i, n - i, yc, out);
+	return k ? i + k : 0;
+}
+
+/* MikroTik RouterOS `/log print`: "mar/05 08:01:10 " (this year) or
+ * "mar/05/2025 08:01:10 " (an earlier year); a bare "08:01:10" (today) has
+ * no date and gives no time. */
+static size_t routeros_time(const char *s, size_t n, const ips_year_ctx_t *yc, ips_time_t *out)
+{
+	static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun",
+					  "jul", "aug", "sep", "oct", "nov", "dec"};
+	if (n < 16 || s[3] != '/' || !isdig(s[4]) || !isdig(s[5]))
+		return 0;
+	int mo = 0;
+	for (int m = 0; m < 12 && !mo; m++)
+		if (!memcmp(s, mon[m], 3))
+			mo = m + 1;
+	if (!mo)
+		return 0;
+	int d = num(s + 4, n - 4, 2), y = 0, h, mi, se;
+	size_t i = 6;
+	if (s[i] == '/' && (y = num(s + 7, n - 7, 4)) >= 1970)
+		i = 11;
+	if (i >= n || s[i] != ' ')
+		return 0;
+	i++;
+	size_t k = parse_hms(s + i, n - i, &h, &mi, &se);
+	if (!k)
+		return 0;
+	if (!y)
+		y = infer_year(mo, d, yc);
+	if (!valid_civil(y, mo, d, h, mi, se))
+		return 0;
+	memset(out, 0, sizeof *out);
+	out->sec = ips_local_to_utc(y, mo, d, h, mi, se);
+	out->valid = true;
+	return i + k;
+}
+
+/* PAN-OS syslog CSV: FUTURE_USE, then the receive time "YYYY/MM/DD HH:MM:SS"
+ * (the firewall's zone): "1,2026/03/05 08:01:10,SERIAL,SYSTEM,...". */
+static bool panos_time(const char *s, size_t n, ips_time_t *out)
+{
+	size_t i = 0;
+	while (i < n && i < 4 && isdig(s[i]))
+		i++;
+	if (!i || n < i + 21 || s[i] != ',')
+		return false;
+	const char *t = s + i + 1;
+	if (t[4] != '/' || t[7] != '/' || t[10] != ' ' || t[19] != ',')
+		return false;
+	int y = num(t, 4, 4), mo = num(t + 5, 2, 2), d = num(t + 8, 2, 2), h, mi, se;
+	if (!parse_hms(t + 11, 8, &h, &mi, &se) || !valid_civil(y, mo, d, h, mi, se))
+		return false;
+	memset(out, 0, sizeof *out);
+	out->sec = ips_local_to_utc(y, mo, d, h, mi, se);
+	out->valid = true;
+	return true;
+}
+
+/* AWS Site-to-Site VPN tunnel log as JSON: "event_timestamp" in epoch seconds. */
+static bool aws_time(const char *s, size_t n, ips_time_t *out)
+{
+	static const char key[] = "\"event_timestamp\":";
+	size_t lim = n < 256 ? n : 256;
+	const char *k = memmem(s, lim, key, sizeof key - 1);
+	if (!k)
+		return false;
+	size_t i = (size_t)(k - s) + sizeof key - 1;
+	while (i < n && s[i] == ' ')
+		i++;
+	int64_t v = 0;
+	size_t d = 0;
+	while (i < n && isdig(s[i]) && d < 11) {
+		v = v * 10 + (s[i++] - '0');
+		d++;
+	}
+	if (d < 9 || d > 10 || (i < n && isdig(s[i])))
+		return false;
+	memset(out, 0, sizeof *out);
+	out->sec = v;
+	out->valid = true;
+	return true;
+}
+
+/* A WPP trace as text (Azure's Scrubbed-wfpdiag.txt):
+ * "[0]0368.03A4::02/02/2017-17:36:01.496 [ikeext] ..." (local time). */
+static size_t wpp_time(const char *s, size_t n, ips_time_t *out)
+{
+	const char *c = n > 40 ? memmem(s, 24, "::", 2) : NULL;
+	if (!c)
+		return 0;
+	size_t i = (size_t)(c - s) + 2;
+	if (n < i + 19)
+		return 0;
+	const char *t = s + i;
+	if (t[2] != '/' || t[5] != '/' || t[10] != '-')
+		return 0;
+	int mo = num(t, 2, 2), d = num(t + 3, 2, 2), y = num(t + 6, 4, 4), h, mi, se;
+	if (!parse_hms(t + 11, n - i - 11, &h, &mi, &se) || !valid_civil(y, mo, d, h, mi, se))
+		return 0;
+	ips_time_t tm = {0};
+	size_t k = i + 19 + parse_frac(t + 19, n - i - 19, &tm);
+	tm.sec = ips_local_to_utc(y, mo, d, h, mi, se);
+	tm.valid = true;
+	*out = tm;
+	return k;
+}
+
+/* SonicOS syslog without a header: "id=firewall sn=SERIAL time="YYYY-MM-DD
+ * HH:MM:SS[ UTC]" ..." (the device's zone unless it says UTC). */
+static bool sonicwall_time(const char *s, size_t n, ips_time_t *out)
+{
+	static const char key[] = " time=\"";
+	if (n < 12 || memcmp(s, "id=firewall ", 12))
+		return false;
+	size_t lim = n < 160 ? n : 160;
+	const char *k = memmem(s, lim, key, sizeof key - 1);
+	if (!k)
+		return false;
+	size_t i = (size_t)(k - s) + sizeof key - 1;
+	if (n < i + 20)
+		return false;
+	const char *t = s + i;
+	if (t[4] != '-' || t[7] != '-' || t[10] != ' ')
+		return false;
+	int y = num(t, 4, 4), mo = num(t + 5, 2, 2), d = num(t + 8, 2, 2), h, mi, se;
+	if (!parse_hms(t + 11, n - i - 11, &h, &mi, &se) || !valid_civil(y, mo, d, h, mi, se))
+		return false;
+	memset(out, 0, sizeof *out);
+	bool utc = n >= i + 24 && !memcmp(t + 19, " UTC", 4);
+	out->sec = utc ? utc_seconds(y, mo, d, h, mi, se) : ips_local_to_utc(y, mo, d, h, mi, se);
+	out->valid = true;
+	return true;
+}
+
+/* The gateway layouts above, for a line without a syslog or ISO time at i. */
+static void gateway_time(const char *line, size_t len, size_t i, const ips_year_ctx_t *yc,
+			 ips_line_meta_t *out)
+{
+	const char *s = line + i;
+	size_t n = len - i, k = 0;
+	if (!n)
+		return;
+	if (parse_kv_date(s, n, &out->time) || panos_time(s, n, &out->time) ||
+	    sonicwall_time(s, n, &out->time))
+		return;
+	if (s[0] == '{') {
+		(void)aws_time(s, n, &out->time);
+		return;
+	}
+	if (s[0] == '[')
+		k = wpp_time(s, n, &out->time);
+	else if (s[0] >= 'a' && s[0] <= 's')
+		k = routeros_time(s, n, yc, &out->time);
+	else
+		k = ios_time(s, n, yc, &out->time);
+	if (!k)
+		return;
+	i += k;
+	if (i < len && line[i] == ':')
+		i++;
+	while (i < len && line[i] == ' ')
+		i++;
+	out->msg = i;
+}
+
 void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *yc,
 			   ips_line_meta_t *out)
 {
@@ -368,7 +558,7 @@ void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *y
 		if (a)
 			out->msg = i + a;
 		else
-			(void)parse_kv_date(line + i, len - i, &out->time);
+			gateway_time(line, len, i, yc, out);
 		return;
 	}
 	i += k;
@@ -400,6 +590,12 @@ void ips_parse_line_header(const char *line, size_t len, const ips_year_ctx_t *y
 			out->msg = tag ? h + 1 + tag : h + 1;
 			while (out->msg < len && line[out->msg] == ' ')
 				out->msg++;
+		} else if (panos_time(line + h + 1, len - h - 1, &out->time)) {
+			/* PAN-OS: "Mar  5 08:01:10 pa-fw1 1,2026/03/05 08:01:10,...": the
+			 * receive time carries the year */
+			out->host = line + i;
+			out->hostlen = h - i;
+			out->msg = h + 1;
 		}
 	}
 }

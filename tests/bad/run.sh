@@ -596,6 +596,39 @@ if selected pstable-hostile; then
 	done_case
 fi
 
+# `show crypto ipsec sa` built against the cisco-show block reader: 100000 SA blocks that
+# never count, counters of 100000 digits, a value longer than the field buffers, a line of
+# 300000 bytes; then a one-way SA that must still be found, named by its peer. And a
+# FortiOS-looking file whose key=value lines are 200000 bytes of "logid=" and "date=".
+if selected gateway-hostile; then
+	{
+		printf 'asa# show crypto ipsec sa\n'
+		seq 1 100000 | sed 's|.*|   local  ident (addr/mask/prot/port): (&|'
+		printf '    #pkts encaps: '; head -c 100000 /dev/zero | tr '\0' '9'; printf ', #pkts decaps: 0\n'
+		printf '   current_peer '; head -c 5000 /dev/zero | tr '\0' 'p'; printf '\n'
+		head -c 300000 /dev/zero | tr '\0' '#'; printf '\n'
+		printf 'interface: outside\n    Crypto map tag: m, seq num: 1, local addr: 192.0.2.1\n'
+		printf '      local ident (addr/mask/prot/port): (10.1.0.0/255.255.0.0/0/0)\n'
+		printf '      current_peer: 198.51.100.99\n'
+		printf '      #pkts encaps: 10, #pkts encrypt: 10, #pkts digest: 10\n'
+		printf '      #pkts decaps: 0, #pkts decrypt: 0, #pkts verify: 0\n'
+	} >"$W/show.txt"
+	{
+		i=0
+		while [ $i -lt 20000 ]; do printf 'logid= type= date=2026-13-45 time=99:99:99 '; i=$((i + 1)); done
+		printf '\n'
+		printf 'date=2026-03-05 time=08:01:11 devname="fgt" logid="0101037124" type="event" subtype="vpn" level="error" logdesc="IPsec phase 1 error" msg="IPsec phase 1 error" action="negotiate" remip=198.51.100.98 locip=192.0.2.1 vpntunnel="t" status="negotiate_error" reason="probable pre-shared secret mismatch"\n'
+	} >"$W/fgt.log"
+	run gateway-hostile 60 128 --max-record 65536 "$W/show.txt" "$W/fgt.log" "$GOOD"
+	expect_rc 0
+	expect_good
+	expect_found "$W/show.txt" IOS_ONE_WAY_TRAFFIC
+	expect_found "$W/fgt.log" FORTIGATE_PSK_MISMATCH
+	expect_input "$W/show.txt" '.format == "cisco-show"'
+	expect_input "$W/fgt.log" '.format == "fortigate"'
+	done_case
+fi
+
 # NPS accounting lines built to make the CSV and DTS regexes backtrack: a
 # line of 200000 commas and quotes, an unclosed quote, an <Event> with
 # 50000 elements and no Reason-Code; the reject after them is still found.

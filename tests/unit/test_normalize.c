@@ -183,6 +183,68 @@ static void azure_vpn_client_headers(void **state)
 	assert_false(m.time.valid);
 }
 
+/* Gateway layouts with a time of their own where a syslog time would be. */
+static void gateway_line_times(void **state)
+{
+	(void)state;
+	ips_line_meta_t m;
+	ips_year_ctx_t yc = {.year = 2026};
+	/* IOS debug: sequence number, '*' (clock not set), BSD time, msg after it */
+	const char *l = "000214: *Apr 14 21:05:31.207: ISAKMP:(0):no offers accepted!";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:05:31.207Z");
+	assert_string_equal(l + m.msg, "ISAKMP:(0):no offers accepted!");
+	l = ".Apr 14 21:05:31.207: %CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 198.51.100.1";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:05:31.207Z");
+	l = "000214: no time here";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_false(m.time.valid);
+	/* RouterOS /log print: this year's and an earlier year's dates; a bare time has none */
+	l = "apr/14 21:06:03 ipsec,error 198.51.100.65 parsing packet failed";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:06:03Z");
+	assert_string_equal(l + m.msg, "ipsec,error 198.51.100.65 parsing packet failed");
+	l = "dec/31/2025 23:59:59 ipsec,info x";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2025-12-31T23:59:59Z");
+	l = "21:06:03 ipsec,error no suitable proposal found.";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_false(m.time.valid);
+	/* PAN-OS: the receive time, alone and after a yearless syslog header (host kept) */
+	l = "1,2026/04/14 21:02:45,012801000777,SYSTEM,vpn,0,2026/04/14 21:02:45,,ike-nego-p1-fail";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:02:45Z");
+	ips_year_ctx_t other = {.year = 2020};
+	l = "Apr 14 21:02:46 pa-fw1 1,2026/04/14 21:02:45,012801000777,SYSTEM,vpn,0";
+	ips_parse_line_header(l, strlen(l), &other, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:02:45Z");
+	assert_int_equal(m.hostlen, 6);
+	assert_memory_equal(m.host, "pa-fw1", 6);
+	l = "1,2026/13/14 21:02:45,012801000777,SYSTEM";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_false(m.time.valid);
+	/* AWS tunnel log JSON: epoch seconds */
+	l = "{\"event_timestamp\":1776200031,\"details\":\"Peer is not responsive - Declaring peer dead\"}";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_int_equal(m.time.sec, 1776200031);
+	l = "{\"event_timestamp\":17762000310000,\"details\":\"x\"}";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_false(m.time.valid);
+	/* WPP text trace (Scrubbed-wfpdiag.txt) */
+	l = "[0]0468.05B0::04/14/2026-21:12:00.120 [ikeext] 812|198.51.100.72|IKE diagnostic event:";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:12:00.120Z");
+	assert_string_equal(l + m.msg, "[ikeext] 812|198.51.100.72|IKE diagnostic event:");
+	/* SonicOS key=value: time= with UTC, and in the device's zone */
+	l = "id=firewall sn=0017C5000777 time=\"2026-04-14 21:07:12 UTC\" fw=192.0.2.10 pri=3 m=1034";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:07:12Z");
+	l = "<131>id=firewall sn=0017C5000777 time=\"2026-04-14 21:07:12\" fw=192.0.2.10";
+	ips_parse_line_header(l, strlen(l), &yc, &m);
+	assert_string_equal(fmt(&m.time), "2026-04-14T21:07:12Z");
+}
+
 static void since_until_args(void **state)
 {
 	(void)state;
@@ -242,6 +304,7 @@ int main(void)
 		cmocka_unit_test(no_header),
 		cmocka_unit_test(fortios_date_fields),
 		cmocka_unit_test(azure_vpn_client_headers),
+		cmocka_unit_test(gateway_line_times),
 		cmocka_unit_test(since_until_args),
 		cmocka_unit_test(negotiation_keys),
 	};
