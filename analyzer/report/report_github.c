@@ -184,7 +184,7 @@ static ips_status_t write_summary(const char *file, const ips_results_t *res,
 			const gh_item_t *it = &items[i];
 			char t[64] = "-";
 			if (it->first && it->first->valid)
-				ips_time_format(it->first, t, sizeof t);
+				ips_report_time(it->first, t, sizeof t);
 			fprintf(out, "| %s | %s | ", ips_severity_name(it->severity), t);
 			md(out, input_path(res, it->input));
 			fprintf(out, ":%llu | ", (unsigned long long)it->line);
@@ -230,7 +230,7 @@ static ips_status_t write_summary(const char *file, const ips_results_t *res,
 	return bad ? IPS_E_OUTPUT : IPS_OK;
 }
 
-static ips_status_t write_github(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+static ips_status_t write_github_body(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 				 const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -292,6 +292,17 @@ static ips_status_t write_github(FILE *out, const ips_results_t *res, const ips_
 	ips_report_index_free(&idx);
 	ips_status_t s2 = ips_report_stream_status(out);
 	return s2 != IPS_OK ? s2 : st;
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_github(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	ips_report_tz_t tz;
+	ips_report_tz_enter(&tz, o);
+	ips_status_t st = write_github_body(out, res, rules, o);
+	ips_report_tz_leave(&tz);
+	return st;
 }
 
 const ips_reporter_ops_t ips_report_github = {"github", write_github};

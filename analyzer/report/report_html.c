@@ -99,7 +99,7 @@ static void where(FILE *out, const ips_results_t *res, size_t input, uint64_t li
 static void time_text(FILE *out, const ips_time_t *t)
 {
 	char buf[64];
-	ips_time_format(t, buf, sizeof buf);
+	ips_report_time(t, buf, sizeof buf);
 	fputs(buf, out);
 }
 
@@ -370,20 +370,20 @@ static int64_t step_secs(int64_t step)
 /* The first tick at or after t: a multiple of step, or the first of a month. */
 static int64_t tick_first(int64_t t, int64_t step)
 {
+	struct tm tm;
+	ips_report_tm(t, &tm);
+	int64_t off = tm.tm_gmtoff; /* ticks fall on the output zone's hours and days */
 	if (step > 0) {
-		int64_t f = t / step * step;
+		int64_t f = (t + off) / step * step - off;
 		return f < t ? f + step : f;
 	}
-	time_t s = (time_t)t;
-	struct tm tm;
-	gmtime_r(&s, &tm);
 	int64_t y = tm.tm_year + 1900, m = tm.tm_mon; /* months since January */
 	int64_t months = -step, idx = y * 12 + m;
 	idx = (idx + months - 1) / months * months; /* round up to the step */
-	int64_t f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400;
+	int64_t f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400 - off;
 	if (f < t) {
 		idx += months;
-		f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400;
+		f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400 - off;
 	}
 	return f;
 }
@@ -392,18 +392,16 @@ static int64_t tick_next(int64_t t, int64_t step)
 {
 	if (step > 0)
 		return t + step;
-	time_t s = (time_t)t;
 	struct tm tm;
-	gmtime_r(&s, &tm);
+	ips_report_tm(t, &tm);
 	int64_t idx = (tm.tm_year + 1900) * 12 + tm.tm_mon - step;
-	return ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400;
+	return ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400 - tm.tm_gmtoff;
 }
 
 static void tick_label(char *buf, size_t n, int64_t t, int64_t step, bool one_day)
 {
-	time_t s = (time_t)t;
 	struct tm tm;
-	gmtime_r(&s, &tm);
+	ips_report_tm(t, &tm);
 	if (step <= -12)
 		strftime(buf, n, "%Y", &tm);
 	else if (step < 0)
@@ -534,10 +532,9 @@ static void write_timeline(FILE *out, const ips_results_t *res, const ips_report
 		int64_t pad = span / 50 + 1;
 		lo -= pad;
 		hi += pad;
-		time_t tlo = (time_t)lo, thi = (time_t)hi;
 		struct tm a, b;
-		gmtime_r(&tlo, &a);
-		gmtime_r(&thi, &b);
+		ips_report_tm(lo, &a);
+		ips_report_tm(hi, &b);
 		bool one_day = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
 		int height = TL_TOP + (int)drawn * TL_ROW + 50;
 		fprintf(out, "<svg class=\"timeline\" "
@@ -581,8 +578,8 @@ static void write_timeline(FILE *out, const ips_results_t *res, const ips_report
 		}
 		char from[64], to[64];
 		ips_time_t tf = {.sec = lo + pad, .valid = true}, tt = {.sec = hi - pad, .valid = true};
-		ips_time_format(&tf, from, sizeof from);
-		ips_time_format(&tt, to, sizeof to);
+		ips_report_time(&tf, from, sizeof from);
+		ips_report_time(&tt, to, sizeof to);
 		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#57606a\">Time (UTC), "
 			"%s to %s. Bar: incident; dot: finding (hollow: in no incident).</text>\n",
 			TL_X0, axis_y + 38, from, to);
@@ -690,7 +687,7 @@ static const char css[] =
 	"svg.timeline{border:1px solid #d0d7de;border-radius:4px}\n"
 	"tr.problem td{background:#fff8c5}.muted{color:#57606a}\n";
 
-static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+static ips_status_t write_html_body(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 			       const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -782,6 +779,17 @@ static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_ru
 	fputs(".</p>\n</body>\n</html>\n", out);
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	ips_report_tz_t tz;
+	ips_report_tz_enter(&tz, o);
+	ips_status_t st = write_html_body(out, res, rules, o);
+	ips_report_tz_leave(&tz);
+	return st;
 }
 
 const ips_reporter_ops_t ips_report_html = {"html", write_html};

@@ -77,7 +77,7 @@ static void evidence_line(ips_buf_t *b, const ips_results_t *res, const ips_find
 {
 	const ips_input_t *in = res->inputs.items[f->input];
 	char t[64];
-	ips_time_format(&f->time, t, sizeof t);
+	ips_report_time(&f->time, t, sizeof t);
 	ips_buf_printf(b, "  %s:%llu  %s  %s  %s\n", in->path, (unsigned long long)f->line, t,
 		       f->entry->name, f->text ? f->text : "");
 }
@@ -100,8 +100,8 @@ static void incident_failure(FILE *out, const ips_results_t *res, const ips_inci
 	ips_buf_init(&b, 4 * 1024 * 1024);
 	char *key = ips_report_key_words(x->key, x->nkey);
 	char t0[64], t1[64];
-	ips_time_format(&x->first, t0, sizeof t0);
-	ips_time_format(&x->last, t1, sizeof t1);
+	ips_report_time(&x->first, t0, sizeof t0);
+	ips_report_time(&x->last, t1, sizeof t1);
 	ips_buf_printf(&b, "Incident %s (%s, %s): %s\nKey: %s\nSpan: %s to %s\n", x->id,
 		       ips_incident_kind_name(x->kind), ips_severity_name(x->severity),
 		       x->title ? x->title : "", key, t0, t1);
@@ -222,7 +222,7 @@ static const char *input_path(const ips_results_t *res, size_t i)
 	return i < res->inputs.len ? ((const ips_input_t *)res->inputs.items[i])->path : "?";
 }
 
-static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+static ips_status_t write_junit_body(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 				const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -357,6 +357,17 @@ static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_r
 	free(groups);
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	ips_report_tz_t tz;
+	ips_report_tz_enter(&tz, o);
+	ips_status_t st = write_junit_body(out, res, rules, o);
+	ips_report_tz_leave(&tz);
+	return st;
 }
 
 const ips_reporter_ops_t ips_report_junit = {"junit", write_junit};

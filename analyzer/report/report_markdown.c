@@ -103,7 +103,7 @@ static void where(FILE *out, const ips_results_t *res, size_t input, uint64_t li
 static void time_cell(FILE *out, const ips_time_t *t)
 {
 	char buf[64];
-	ips_time_format(t, buf, sizeof buf);
+	ips_report_time(t, buf, sizeof buf);
 	fputs(buf, out);
 }
 
@@ -292,7 +292,7 @@ static void write_group(FILE *out, const ips_results_t *res, const ips_report_in
 	more(out, e);
 }
 
-static ips_status_t write_markdown(FILE *out, const ips_results_t *res,
+static ips_status_t write_markdown_body(FILE *out, const ips_results_t *res,
 				   const ips_rules_t *rules, const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -367,6 +367,17 @@ static ips_status_t write_markdown(FILE *out, const ips_results_t *res,
 	}
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_markdown(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	ips_report_tz_t tz;
+	ips_report_tz_enter(&tz, o);
+	ips_status_t st = write_markdown_body(out, res, rules, o);
+	ips_report_tz_leave(&tz);
+	return st;
 }
 
 const ips_reporter_ops_t ips_report_markdown = {"markdown", write_markdown};

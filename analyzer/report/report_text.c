@@ -159,8 +159,8 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 				fprintf(out, "    (+%zu more ways to collect it: -f json)\n", v->ncollect - 2);
 		}
 		char t1[64], t2[64];
-		ips_time_format(&x->first, t1, sizeof t1);
-		ips_time_format(&x->last, t2, sizeof t2);
+		ips_report_time(&x->first, t1, sizeof t1);
+		ips_report_time(&x->last, t2, sizeof t2);
 		fprintf(out, "  When: %s", t1);
 		if (strcmp(t1, t2))
 			fprintf(out, " .. %s", t2);
@@ -195,7 +195,7 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 				const ips_finding_t *f = res->findings.items[x->findings[j]];
 				const ips_input_t *in = res->inputs.items[f->input];
 				char t[64];
-				ips_time_format(&f->time, t, sizeof t);
+				ips_report_time(&f->time, t, sizeof t);
 				fputs("    ", out);
 				put(out, in->path);
 				fprintf(out, ":%llu  %s  %s", (unsigned long long)f->line, t,
@@ -310,10 +310,16 @@ static ips_status_t write_safe(FILE *out, const ips_results_t *res, const ips_ru
 {
 	char *buf = NULL;
 	size_t len = 0;
+	ips_report_tz_t tz; /* times in the --output-tz zone (report_util.h) */
+	ips_report_tz_enter(&tz, o);
 	FILE *mem = open_memstream(&buf, &len);
-	if (!mem)
-		return fn(out, res, rules, o);
+	if (!mem) {
+		ips_status_t st = fn(out, res, rules, o);
+		ips_report_tz_leave(&tz);
+		return st;
+	}
 	ips_status_t st = fn(mem, res, rules, o);
+	ips_report_tz_leave(&tz);
 	if (fclose(mem) != 0)
 		st = IPS_E_NOMEM;
 	size_t run = 0; /* escaped a run at a time (report_util.h), colours kept */
@@ -362,7 +368,7 @@ static ips_status_t write_summary_raw(FILE *out, const ips_results_t *res,
 		const ips_incident_t *x = res->incidents.items[i];
 		const char *sc = o->color ? sev_color(x->severity) : "";
 		char t[64];
-		ips_time_format(&x->first, t, sizeof t);
+		ips_report_time(&x->first, t, sizeof t);
 		fprintf(out, "%s%-8s%s  %-20s  ", sc, upper[x->severity], R, t);
 		put_cut(out, x->title, 400);
 		fputc('\n', out);

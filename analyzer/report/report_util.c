@@ -483,3 +483,69 @@ char *ips_report_rel_path(const char *path, bool *under)
 		*under = rel && strcmp(p, "-") != 0 && p[0] != '(' && strncmp(p, "../", 3) != 0;
 	return ips_xstrdup(p);
 }
+
+/* ---- --output-tz --------------------------------------------------------- */
+
+static bool tz_active; /* between ips_report_tz_enter and _leave, with a zone */
+
+void ips_report_tz_enter(ips_report_tz_t *z, const ips_report_opts_t *o)
+{
+	z->on = false;
+	z->saved = NULL;
+	const char *zone = o ? o->output_tz : NULL;
+	if (!zone || !*zone)
+		return;
+	const char *cur = getenv("TZ");
+	z->saved = cur ? ips_xstrdup(cur) : NULL;
+	setenv("TZ", zone, 1);
+	tzset();
+	z->on = true;
+	tz_active = true;
+}
+
+void ips_report_tz_leave(ips_report_tz_t *z)
+{
+	if (!z->on)
+		return;
+	if (z->saved)
+		setenv("TZ", z->saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(z->saved);
+	z->saved = NULL;
+	z->on = false;
+	tz_active = false;
+}
+
+void ips_report_tm(int64_t sec, struct tm *tm)
+{
+	time_t s = (time_t)sec;
+	if (tz_active)
+		localtime_r(&s, tm);
+	else
+		gmtime_r(&s, tm);
+}
+
+size_t ips_report_time(const ips_time_t *t, char *buf, size_t n)
+{
+	if (!tz_active || !t->valid)
+		return ips_time_format(t, buf, n);
+	struct tm tm;
+	ips_report_tm(t->sec, &tm);
+	int w = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (w < 0 || (size_t)w >= n)
+		return 0;
+	if (t->frac > 0) {
+		char f[16];
+		snprintf(f, sizeof f, "%09d", t->nsec);
+		w += snprintf(buf + w, n - (size_t)w, ".%.*s", t->frac, f);
+	}
+	long off = tm.tm_gmtoff;
+	char sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	w += snprintf(buf + w, n - (size_t)w, "%c%02ld:%02ld", sign, off / 3600, off / 60 % 60);
+	return (size_t)w;
+}

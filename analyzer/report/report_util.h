@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "detect/results.h"
+#include "report/report.h"
 
 /* For each finding, the incidents it belongs to (in incident order). */
 typedef struct ips_report_index {
@@ -143,5 +145,23 @@ size_t ips_utf8_cut(const char *s, size_t len, size_t max);
  * working directory (may be NULL). The caller frees the result.
  */
 char *ips_report_rel_path(const char *path, bool *under);
+
+/*
+ * --output-tz. A writer of a human report calls ips_report_tz_enter() first
+ * and ips_report_tz_leave() at the end: in between the process's zone (TZ,
+ * process-wide like this state) is the output zone, and ips_report_time()
+ * writes "2026-03-05T08:00:00+01:00" in it; without a zone, or outside, the
+ * UTC form ending in Z. The zone --tz set for reading is put back after.
+ */
+typedef struct ips_report_tz {
+	bool on;       /* a zone was asked for and is in force */
+	char *saved;   /* TZ before, to put back (NULL: it was unset) */
+} ips_report_tz_t;
+
+void ips_report_tz_enter(ips_report_tz_t *z, const ips_report_opts_t *o);
+void ips_report_tz_leave(ips_report_tz_t *z);
+size_t ips_report_time(const ips_time_t *t, char *buf, size_t n);
+/* Broken-down time of sec in the output zone (UTC without one). */
+void ips_report_tm(int64_t sec, struct tm *tm);
 
 #endif
