@@ -2,6 +2,7 @@
 /* report_util.c - helpers shared by the report writers (see report_util.h). */
 #include "report/report_util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,16 @@ void ips_report_severity_words(const size_t by[5], char *buf, size_t n)
 bool ips_report_input_has_problem(const ips_input_t *in)
 {
 	return in->status != IPS_INPUT_OK || in->error || in->note || in->truncated;
+}
+
+bool ips_report_input_skipped(const ips_input_t *in, char *buf, size_t n)
+{
+	static const char pre[] = "not a log (";
+	if (in->format || in->records || !in->note || strncmp(in->note, pre, sizeof pre - 1))
+		return false;
+	const char *k = in->note + sizeof pre - 1, *e = strchr(k, ')');
+	snprintf(buf, n, "%.*s", e ? (int)(e - k) : 0, k);
+	return true;
 }
 
 void ips_report_code_words(const ips_entry_t *e, char *buf, size_t n)
@@ -548,4 +559,165 @@ size_t ips_report_time(const ips_time_t *t, char *buf, size_t n)
 		off = -off;
 	w += snprintf(buf + w, n - (size_t)w, "%c%02ld:%02ld", sign, off / 3600, off / 60 % 60);
 	return (size_t)w;
+}
+
+/* ---- evidence: what decides first ---------------------------------------- */
+
+/* Fields that give the error, in the order shown. */
+static const char *const ev_error_keys[] = {
+	"ErrorCode", "ErrorText", "FailureReason", "FailurePoint", "Reason", "ReasonCode",
+	"DataDword", "Status", "failureErrorCode", "failureStatus", "failurePoint", "ErrorMessage",
+	NULL,
+};
+
+/* The event's envelope: who logged it and where, not what went wrong. */
+static bool ev_envelope_key(const char *k, size_t n)
+{
+	static const char *const env[] = {
+		"Provider", "ProviderId", "EventID", "InstanceId", "Computer", "Channel", "Level",
+		"Task", "Keywords", "RecordID", "Version", "Opcode", "OpcodeDisplayName",
+		"ProcessId", "ThreadId", "TimeWritten", "TimeCreated", "ContainerLog", "Qualifiers",
+		"UserID", "UserId", "CoId", "RoutingDomainID", "MMFilterID", "InitiatorCookie",
+		"ResponderCookie", "MMImpersonationState", "timeStamp", "flags", "scopeId", "mmId",
+		"mmFilterId", "endCertHash", NULL,
+	};
+	for (int i = 0; env[i]; i++)
+		if (strlen(env[i]) == n && !strncmp(k, env[i], n))
+			return true;
+	/* Winlogbeat/ECS and PowerShell's extra properties */
+	static const char *const pre[] = {"agent.", "ecs.", "event.", "winlog.", "UserId.",
+					  "KeywordsDisplayNames", NULL};
+	for (int i = 0; pre[i]; i++)
+		if (n >= strlen(pre[i]) && !strncmp(k, pre[i], strlen(pre[i])))
+			return true;
+	return false;
+}
+
+/* A field name: letters, digits, '_', '.', '[', ']', then '='. Its length, or 0. */
+static size_t ev_key_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '[' ||
+			 s[i] == ']'))
+		i++;
+	return i > 0 && i < n && s[i] == '=' && isalpha((unsigned char)s[0]) ? i : 0;
+}
+
+/* A copy of s[0..n) with each run of white space (lines, tabs) as one space, trimmed. */
+static char *ev_squeeze(const char *s, size_t n)
+{
+	char *out = ips_xmalloc(n + 1);
+	size_t o = 0;
+	bool space = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = false;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* A long value (a sentence) the message says already. */
+static bool ev_in_message(const char *msg, const char *v, size_t n)
+{
+	return msg && n >= 24 && memmem(msg, strlen(msg), v, n) != NULL;
+}
+
+static void ev_add(char **dst, size_t *len, const char *s, size_t n)
+{
+	size_t have = *dst ? *len : 0;
+	*dst = ips_xrealloc(*dst, have + n + 2);
+	if (have)
+		(*dst)[have++] = ' ';
+	memcpy(*dst + have, s, n);
+	(*dst)[have + n] = '\0';
+	*len = have + n;
+}
+
+void ips_report_evidence_parts(const char *text, ips_report_evidence_t *ev)
+{
+	ev->message = ev->fields = ev->envelope = NULL;
+	if (!text || !*text)
+		return;
+	size_t n = strlen(text), fields = 0;
+	bool kv = true;
+	const char *msg = NULL; /* Message= is last and may hold tabs and lines */
+	for (size_t i = 0; i < n;) { /* every tab-separated piece is Key=Value */
+		const char *tab = memchr(text + i, '\t', n - i);
+		size_t e = tab ? (size_t)(tab - text) : n, kl = ev_key_len(text + i, e - i);
+		if (!kl) {
+			kv = false;
+			break;
+		}
+		fields++;
+		if (kl == 7 && !strncmp(text + i, "Message", 7)) {
+			msg = text + i + 8;
+			n = i ? i - 1 : 0; /* the fields end before it */
+			break;
+		}
+		i = e + 1;
+	}
+	if (!kv || fields < 3) {
+		ev->message = ev_squeeze(text, strlen(text));
+		return;
+	}
+	if (msg && *msg)
+		ev->message = ev_squeeze(msg, strlen(msg));
+	size_t lf = 0, le = 0;
+	/* the error fields in their order, then the others in the record's order */
+	for (int k = 0; ev_error_keys[k]; k++) {
+		size_t want = strlen(ev_error_keys[k]);
+		for (size_t i = 0; i < n;) {
+			const char *s = text + i, *tab = memchr(s, '\t', n - i);
+			size_t len = tab ? (size_t)(tab - s) : n - i;
+			i += len + 1;
+			if (ev_key_len(s, len) == want && !strncmp(s, ev_error_keys[k], want) &&
+			    len > want + 1)
+				ev_add(&ev->fields, &lf, s, len);
+		}
+	}
+	for (size_t i = 0; i < n;) {
+		const char *s = text + i, *tab = memchr(s, '\t', n - i);
+		size_t len = tab ? (size_t)(tab - s) : n - i, kl = ev_key_len(s, len);
+		i += len + 1;
+		bool is_error = false;
+		for (int j = 0; ev_error_keys[j] && !is_error; j++)
+			is_error = strlen(ev_error_keys[j]) == kl && !strncmp(s, ev_error_keys[j], kl);
+		if (is_error || kl + 1 == len) /* shown already, or empty */
+			continue;
+		if (ev_in_message(ev->message, s + kl + 1, len - kl - 1)) {
+			continue; /* said whole in the message (a GUID, a path) */
+		} else if (ev_envelope_key(s, kl)) {
+			ev_add(&ev->envelope, &le, s, len);
+		} else {
+			ev_add(&ev->fields, &lf, s, len);
+		}
+	}
+}
+
+void ips_report_evidence_free(ips_report_evidence_t *ev)
+{
+	free(ev->message);
+	free(ev->fields);
+	free(ev->envelope);
+	ev->message = ev->fields = ev->envelope = NULL;
+}
+
+char *ips_report_evidence_line(const char *text)
+{
+	ips_report_evidence_t ev;
+	ips_report_evidence_parts(text, &ev);
+	char *out = ips_xasprintf("%s%s%s%s%s", ev.message ? ev.message : "",
+				  ev.message && ev.fields ? " | " : "", ev.fields ? ev.fields : "",
+				  (ev.message || ev.fields) && ev.envelope ? " | " : "",
+				  ev.envelope ? ev.envelope : "");
+	ips_report_evidence_free(&ev);
+	return out;
 }

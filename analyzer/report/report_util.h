@@ -55,6 +55,9 @@ void ips_report_count_severities(const ips_results_t *res, size_t by[5]);
 void ips_report_severity_words(const size_t by[5], char *buf, size_t n);
 /* An input that was not read whole, was empty, or carries a note. */
 bool ips_report_input_has_problem(const ips_input_t *in);
+/* A file inside a folder or archive skipped as not a log: its kind ("Markdown
+ * document") into buf; false for any other input. */
+bool ips_report_input_skipped(const ips_input_t *in, char *buf, size_t n);
 
 /* "13801, 0x35E9" for an entry with a code, "" otherwise; into buf. */
 void ips_report_code_words(const ips_entry_t *e, char *buf, size_t n);
@@ -145,6 +148,26 @@ size_t ips_utf8_cut(const char *s, size_t len, size_t max);
  * working directory (may be NULL). The caller frees the result.
  */
 char *ips_report_rel_path(const char *path, bool *under);
+
+/*
+ * A record as evidence, what decides first. A record of Key=Value fields
+ * separated by tabs (a Windows event as the readers give it) is split into
+ * its Message, the fields that give the error (ErrorCode, ErrorText,
+ * FailureReason, FailurePoint, Reason, DataDword, ...) and the other fields
+ * that are not the event's envelope ("ErrorCode=809 ConnectionName=x"), and
+ * the envelope (Provider=, EventID=, Computer=, Keywords=, RecordID=, ...).
+ * Any other record is all message. Parts are owned (NULL when empty).
+ */
+typedef struct ips_report_evidence {
+	char *message;
+	char *fields;
+	char *envelope;
+} ips_report_evidence_t;
+
+void ips_report_evidence_parts(const char *text, ips_report_evidence_t *ev);
+void ips_report_evidence_free(ips_report_evidence_t *ev);
+/* The parts as one line, "message | fields | envelope" (caller frees). */
+char *ips_report_evidence_line(const char *text);
 
 /*
  * --output-tz. A writer of a human report calls ips_report_tz_enter() first
