@@ -78,8 +78,10 @@ static void evidence_line(ips_buf_t *b, const ips_results_t *res, const ips_find
 	const ips_input_t *in = res->inputs.items[f->input];
 	char t[64];
 	ips_report_time(&f->time, t, sizeof t);
+	char *text = ips_report_evidence_line(f->text); /* what decides first */
 	ips_buf_printf(b, "  %s:%llu  %s  %s  %s\n", in->path, (unsigned long long)f->line, t,
-		       f->entry->name, f->text ? f->text : "");
+		       f->entry->name, text);
+	free(text);
 }
 
 static void remediation(ips_buf_t *b, const ips_entry_t *e)
@@ -106,12 +108,18 @@ static void incident_failure(FILE *out, const ips_results_t *res, const ips_inci
 		       ips_incident_kind_name(x->kind), ips_severity_name(x->severity),
 		       x->title ? x->title : "", key, t0, t1);
 	free(key);
+	if (x->verdict) {
+		char *vw = ips_report_verdict_words(res, x);
+		if (*vw)
+			ips_buf_printf(&b, "Verdict: %s\n", vw);
+		free(vw);
+	}
 	if (x->root) {
 		char code[64];
 		ips_report_code_words(x->root, code, sizeof code);
 		ips_buf_printf(&b, "Root cause: %s%s%s%s: %s\n", x->root->name, code[0] ? " (" : "",
 			       code, code[0] ? ")" : "", x->root->message ? x->root->message : "");
-		if (x->root->summary)
+		if (x->root->summary && !ips_report_said_in(x->title, x->root->summary))
 			ips_buf_printf(&b, "  %s\n", x->root->summary);
 	} else {
 		size_t in;
@@ -128,6 +136,10 @@ static void incident_failure(FILE *out, const ips_results_t *res, const ips_inci
 				evidence_line(&b, res, res->findings.items[x->findings[i]]);
 		if (x->nfindings > EVIDENCE_MAX)
 			ips_buf_printf(&b, "  (+%zu more)\n", x->nfindings - EVIDENCE_MAX);
+	}
+	if (x->verdict && (x->verdict->nfixes || x->verdict->ncollect)) {
+		ips_buf_printf(&b, "Fixes (by the verdict):\n");
+		ips_report_fix_lines(&b, x->verdict, "  ", 3);
 	}
 	if (x->root)
 		remediation(&b, x->root);

@@ -66,23 +66,6 @@ static void upper_first(FILE *out, const char *s)
 }
 
 /*
- * Is sentence (a summary, its final period aside) said in text already?
- * The incident's title ends with its root cause's summary.
- */
-static bool said_in(const char *text, const char *sentence)
-{
-	size_t n = strlen(sentence);
-	while (n && (sentence[n - 1] == '.' || sentence[n - 1] == ' '))
-		n--;
-	if (!text || !n)
-		return false;
-	for (const char *p = text; (p = strchr(p, sentence[0])) != NULL; p++)
-		if (!strncmp(p, sentence, n))
-			return true;
-	return false;
-}
-
-/*
  * A finding's record, what decides first (report_util.h): a Windows event's
  * message, then its error fields and the other fields, the envelope last
  * and dim; any other record as one line. Long parts are cut, the envelope
@@ -396,7 +379,7 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			if (e->has_code)
 				fprintf(out, " (%lld, %s)", (long long)e->code, e->hex ? e->hex : "");
 			fprintf(out, ": %s\n", e->message ? e->message : "");
-			if (e->summary && !said_in(x->title, e->summary)) {
+			if (e->summary && !ips_report_said_in(x->title, e->summary)) {
 				fputs("    ", out);
 				upper_first(out, e->summary);
 				fputc('\n', out);

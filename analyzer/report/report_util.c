@@ -721,3 +721,29 @@ char *ips_report_evidence_line(const char *text)
 	ips_report_evidence_free(&ev);
 	return out;
 }
+
+bool ips_report_said_in(const char *text, const char *sentence)
+{
+	if (!text || !sentence)
+		return false;
+	size_t n = strlen(sentence);
+	while (n && (sentence[n - 1] == '.' || sentence[n - 1] == ' '))
+		n--;
+	if (!n)
+		return false;
+	for (const char *p = text; (p = strchr(p, sentence[0])) != NULL; p++)
+		if (!strncmp(p, sentence, n))
+			return true;
+	return false;
+}
+
+void ips_report_fix_lines(ips_buf_t *b, const ips_verdict_t *v, const char *prefix, size_t max)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->nfixes && i < max; i++)
+		ips_buf_printf(b, "%s%s %s: %s\n", prefix, i ? "then" : "Fix first", v->fixes[i].a,
+			       v->fixes[i].c);
+	for (size_t i = 0; i < v->ncollect && i < max; i++)
+		ips_buf_printf(b, "%sCollect (%s): %s\n", prefix, v->collect[i].a, v->collect[i].c);
+}

@@ -166,6 +166,18 @@ typedef struct ips_report_evidence {
 
 void ips_report_evidence_parts(const char *text, ips_report_evidence_t *ev);
 void ips_report_evidence_free(ips_report_evidence_t *ev);
+/*
+ * Is sentence (a summary, its final period aside) said in text already? An
+ * incident's title ends with its root cause's summary: writers leave the
+ * summary out then (no sentence twice).
+ */
+bool ips_report_said_in(const char *text, const char *sentence);
+/*
+ * The verdict's fixes, ranked, as lines into b: "Fix first IMPL: TEXT",
+ * "then IMPL: TEXT" (at most max), then "Collect (IMPL): TEXT" (at most max).
+ * prefix starts each line.
+ */
+void ips_report_fix_lines(ips_buf_t *b, const ips_verdict_t *v, const char *prefix, size_t max);
 /* The parts as one line, "message | fields | envelope" (caller frees). */
 char *ips_report_evidence_line(const char *text);
 
