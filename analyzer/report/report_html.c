@@ -785,11 +785,7 @@ static ips_status_t write_html_body(FILE *out, const ips_results_t *res, const i
 static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 			       const ips_report_opts_t *o)
 {
-	ips_report_tz_t tz;
-	ips_report_tz_enter(&tz, o);
-	ips_status_t st = write_html_body(out, res, rules, o);
-	ips_report_tz_leave(&tz);
-	return st;
+	return ips_report_zoned(write_html_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_html = {"html", write_html};

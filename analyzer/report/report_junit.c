@@ -375,11 +375,7 @@ static ips_status_t write_junit_body(FILE *out, const ips_results_t *res, const 
 static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 			       const ips_report_opts_t *o)
 {
-	ips_report_tz_t tz;
-	ips_report_tz_enter(&tz, o);
-	ips_status_t st = write_junit_body(out, res, rules, o);
-	ips_report_tz_leave(&tz);
-	return st;
+	return ips_report_zoned(write_junit_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_junit = {"junit", write_junit};

@@ -129,20 +129,43 @@ static void more(FILE *out, const ips_entry_t *e)
 	fprintf(out, "\nMore: `ipsec-scan explain %s`\n", key);
 }
 
-/* The record, then what the gateway said differs or why it refused. */
-static void text_cell(FILE *out, const ips_finding_t *f)
+/* One evidence row (report_util.h: ips_report_rows_t): where, time, name or
+ * key, the record (what decides first), what differs or the reason given. */
+typedef struct md_rows {
+	FILE *out;
+	const ips_results_t *res;
+	bool code_third; /* the third column is a name (a code span), not a key */
+} md_rows_t;
+
+static void md_row(void *ctx, const ips_finding_t *f, const char *third)
 {
-	md_code(out, f->text, TEXT_MAX);
-	const char *why = ips_finding_field(f, "mismatch");
-	if (why) {
-		fputs(" **What differs:** ", out);
-		md_n(out, why, TEXT_MAX);
+	md_rows_t *m = ctx;
+	FILE *out = m->out;
+	fputs("| ", out);
+	where(out, m->res, f->input, f->line);
+	fputs(" | ", out);
+	time_cell(out, &f->time);
+	fputs(" | ", out);
+	if (m->code_third)
+		md_code(out, third, (size_t)-1);
+	else
+		md(out, third);
+	fputs(" | ", out);
+	char *text = ips_report_evidence_line(f->text);
+	md_code(out, text, TEXT_MAX);
+	free(text);
+	const char *labels[2], *values[2];
+	size_t n = ips_report_finding_why(f, labels, values);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, " **%s:** ", labels[i]);
+		md_n(out, values[i], TEXT_MAX);
 	}
-	const char *reason = ips_finding_field(f, "reason");
-	if (reason) {
-		fputs(" **Reason given:** ", out);
-		md_n(out, reason, TEXT_MAX);
-	}
+	fputs(" |\n", out);
+}
+
+static void md_more(void *ctx, size_t left)
+{
+	fprintf(((md_rows_t *)ctx)->out, "| (+%zu more) | | | |\n", left);
 }
 
 static void write_incident(FILE *out, const ips_results_t *res, const ips_incident_t *x,
@@ -204,7 +227,7 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 			fputs(": ", out);
 			md(out, e->message);
 		}
-		if (e->summary) {
+		if (e->summary && !ips_report_said_in(x->title, e->summary)) {
 			fputs(" (", out);
 			md(out, e->summary);
 			fputc(')', out);
@@ -222,22 +245,9 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 		fprintf(out, "\n**Evidence** (%zu finding%s, root cause first)\n\n", x->nfindings,
 			x->nfindings == 1 ? "" : "s");
 		fputs("| Where | Time | Name | Text |\n|---|---|---|---|\n", out);
-		for (size_t i = 0; i < x->nfindings && i < EVIDENCE_MAX; i++) {
-			if (x->findings[i] >= res->findings.len)
-				continue;
-			const ips_finding_t *f = res->findings.items[x->findings[i]];
-			fputs("| ", out);
-			where(out, res, f->input, f->line);
-			fputs(" | ", out);
-			time_cell(out, &f->time);
-			fputs(" | ", out);
-			md_code(out, f->entry->name, (size_t)-1);
-			fputs(" | ", out);
-			text_cell(out, f);
-			fputs(" |\n", out);
-		}
-		if (x->nfindings > EVIDENCE_MAX)
-			fprintf(out, "| (+%zu more) | | | |\n", x->nfindings - EVIDENCE_MAX);
+		md_rows_t m = {out, res, true};
+		ips_report_rows_t r = {md_row, md_more, &m};
+		ips_report_incident_rows(res, x, EVIDENCE_MAX, &r);
 	}
 	if (x->root && x->root->resolve.len) {
 		fputs("\n**Remediation**\n\n", out);
@@ -264,27 +274,9 @@ static void write_group(FILE *out, const ips_results_t *res, const ips_report_in
 		fputs("\n\n", out);
 	}
 	fputs("| Where | Time | Key | Text |\n|---|---|---|---|\n", out);
-	size_t shown = 0;
-	for (size_t i = g->first; i < res->findings.len && shown < EVIDENCE_MAX; i++) {
-		const ips_finding_t *f = res->findings.items[i];
-		const size_t *inc;
-		if (f->entry != e || ips_report_incidents_of(idx, i, &inc))
-			continue;
-		fputs("| ", out);
-		where(out, res, f->input, f->line);
-		fputs(" | ", out);
-		time_cell(out, &f->time);
-		fputs(" | ", out);
-		char *key = ips_report_finding_key(f);
-		md(out, key);
-		free(key);
-		fputs(" | ", out);
-		text_cell(out, f);
-		fputs(" |\n", out);
-		shown++;
-	}
-	if (g->count > shown)
-		fprintf(out, "| (+%zu more) | | | |\n", g->count - shown);
+	md_rows_t m = {out, res, false};
+	ips_report_rows_t r = {md_row, md_more, &m};
+	ips_report_group_rows(res, idx, g, EVIDENCE_MAX, &r);
 	if (e->resolve.len) {
 		fputs("\n**What to do**\n\n", out);
 		numbered(out, &e->resolve);
@@ -373,11 +365,7 @@ static ips_status_t write_markdown_body(FILE *out, const ips_results_t *res,
 static ips_status_t write_markdown(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 			       const ips_report_opts_t *o)
 {
-	ips_report_tz_t tz;
-	ips_report_tz_enter(&tz, o);
-	ips_status_t st = write_markdown_body(out, res, rules, o);
-	ips_report_tz_leave(&tz);
-	return st;
+	return ips_report_zoned(write_markdown_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_markdown = {"markdown", write_markdown};

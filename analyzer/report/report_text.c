@@ -132,59 +132,20 @@ static void summary_line(FILE *out, const ips_results_t *res, const char *B, con
 /* More inputs than this: counts and the inputs with problems (all: --verbose). */
 #define INPUTS_LISTED 10
 
-/* One line of the overview: incidents of one class and root cause. */
-typedef struct ov_line {
-	const char *cls;          /* verdict class, or the kind's name */
-	const ips_entry_t *root;  /* NULL: incidents without a finding */
-	ips_severity_t severity;
-	size_t incidents, findings, first; /* first: its first incident's number (0-based) */
-} ov_line_t;
-
-static int cmp_ov(const void *a, const void *b)
-{
-	const ov_line_t *x = a, *y = b;
-	if (x->severity != y->severity)
-		return x->severity > y->severity ? -1 : 1;
-	if (x->incidents != y->incidents)
-		return x->incidents > y->incidents ? -1 : 1;
-	if (x->findings != y->findings)
-		return x->findings > y->findings ? -1 : 1;
-	return x->first < y->first ? -1 : x->first > y->first;
-}
-
 /*
  * The overview of a large run: incidents of the same fault class and root
- * cause on one line each, most severe first, then the most frequent, with
- * the number of the first such INCIDENT below.
+ * cause on one line each (report_util.h: kinds), most severe first, then the
+ * most frequent, with the number of the first such INCIDENT below.
  */
 static void overview(FILE *out, const ips_results_t *res, const ips_report_opts_t *o,
 		     const char *B, const char *R)
 {
 	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
-	size_t ni = res->incidents.len, nl = 0;
-	ov_line_t *l = ips_xcalloc(ni, sizeof *l);
-	for (size_t xi = 0; xi < ni; xi++) {
-		const ips_incident_t *x = res->incidents.items[xi];
-		const char *cls = x->verdict && x->verdict->cls ? x->verdict->cls
-								: ips_incident_kind_name(x->kind);
-		size_t k = 0;
-		while (k < nl && !(l[k].root == x->root && !strcmp(l[k].cls, cls)))
-			k++;
-		if (k == nl) {
-			l[nl].cls = cls;
-			l[nl].root = x->root;
-			l[nl].severity = x->severity;
-			l[nl].first = xi;
-			nl++;
-		}
-		l[k].incidents++;
-		l[k].findings += x->nfindings;
-		if (x->severity > l[k].severity)
-			l[k].severity = x->severity;
-	}
-	qsort(l, nl, sizeof *l, cmp_ov);
+	ips_report_kind_t *l;
+	size_t *of;
+	size_t nl = ips_report_kinds(res, &l, &of);
 	fprintf(out, "%sOverview:%s %zu incidents of %zu kinds, most severe and most frequent first "
-		"(details: the INCIDENT named)\n", B, R, ni, nl);
+		"(details: the INCIDENT named)\n", B, R, res->incidents.len, nl);
 	for (size_t k = 0; k < nl; k++) {
 		const char *sc = o->color ? sev_color(l[k].severity) : "";
 		fprintf(out, "  %s%-8s%s %5zu  %s: %s", sc, upper[l[k].severity], R, l[k].incidents,
@@ -194,6 +155,7 @@ static void overview(FILE *out, const ips_results_t *res, const ips_report_opts_
 	}
 	fputc('\n', out);
 	free(l);
+	free(of);
 }
 
 static void input_line(FILE *out, const ips_input_t *in)

@@ -544,21 +544,28 @@ size_t ips_report_time(const ips_time_t *t, char *buf, size_t n)
 		return ips_time_format(t, buf, n);
 	struct tm tm;
 	ips_report_tm(t->sec, &tm);
-	int w = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (w < 0 || (size_t)w >= n)
-		return 0;
-	if (t->frac > 0) {
-		char f[16];
-		snprintf(f, sizeof f, "%09d", t->nsec);
-		w += snprintf(buf + w, n - (size_t)w, ".%.*s", t->frac, f);
-	}
-	long off = tm.tm_gmtoff;
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	w += snprintf(buf + w, n - (size_t)w, "%c%02ld:%02ld", sign, off / 3600, off / 60 % 60);
-	return (size_t)w;
+	/* the zone's wall clock, formatted as UTC, its Z turned into the offset */
+	ips_time_t wall = *t;
+	wall.sec += tm.tm_gmtoff;
+	size_t w = ips_time_format(&wall, buf, n);
+	if (!w || buf[w - 1] != 'Z' || w + 6 > n)
+		return w;
+	long off = tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff;
+	snprintf(buf + w - 1, n - (w - 1), "%c%02ld:%02ld", tm.tm_gmtoff < 0 ? '-' : '+',
+		 off / 3600, off / 60 % 60);
+	return w + 5;
+}
+
+ips_status_t ips_report_zoned(ips_status_t (*fn)(FILE *, const ips_results_t *,
+						  const ips_rules_t *, const ips_report_opts_t *),
+			      FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			      const ips_report_opts_t *o)
+{
+	ips_report_tz_t tz;
+	ips_report_tz_enter(&tz, o);
+	ips_status_t st = fn(out, res, rules, o);
+	ips_report_tz_leave(&tz);
+	return st;
 }
 
 /* ---- evidence: what decides first ---------------------------------------- */
@@ -746,4 +753,145 @@ void ips_report_fix_lines(ips_buf_t *b, const ips_verdict_t *v, const char *pref
 			       v->fixes[i].c);
 	for (size_t i = 0; i < v->ncollect && i < max; i++)
 		ips_buf_printf(b, "%sCollect (%s): %s\n", prefix, v->collect[i].a, v->collect[i].c);
+}
+
+/* ---- kinds of incidents, evidence rows, guessed years ---------------------- */
+
+static int cmp_kind(const void *a, const void *b)
+{
+	const ips_report_kind_t *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	if (x->incidents != y->incidents)
+		return x->incidents > y->incidents ? -1 : 1;
+	if (x->findings != y->findings)
+		return x->findings > y->findings ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+size_t ips_report_kinds(const ips_results_t *res, ips_report_kind_t **out, size_t **of)
+{
+	size_t ni = res->incidents.len, nk = 0;
+	ips_report_kind_t *k = ips_xcalloc(ni ? ni : 1, sizeof *k);
+	size_t *idx = ips_xcalloc(ni ? ni : 1, sizeof *idx);
+	for (size_t xi = 0; xi < ni; xi++) {
+		const ips_incident_t *x = res->incidents.items[xi];
+		const char *cls = x->verdict && x->verdict->cls ? x->verdict->cls
+								: ips_incident_kind_name(x->kind);
+		size_t j = 0;
+		while (j < nk && !(k[j].root == x->root && !strcmp(k[j].cls, cls)))
+			j++;
+		if (j == nk) {
+			k[nk].cls = cls;
+			k[nk].root = x->root;
+			k[nk].severity = x->severity;
+			k[nk].first = xi;
+			nk++;
+		}
+		idx[xi] = j;
+		k[j].incidents++;
+		k[j].findings += x->nfindings;
+		if (x->severity > k[j].severity)
+			k[j].severity = x->severity;
+	}
+	/* sort, then renumber the incidents' kinds */
+	size_t *first_of = ips_xcalloc(nk ? nk : 1, sizeof *first_of);
+	for (size_t j = 0; j < nk; j++)
+		first_of[j] = k[j].first;
+	qsort(k, nk, sizeof *k, cmp_kind);
+	size_t *place = ips_xcalloc(ni ? ni : 1, sizeof *place); /* by first incident */
+	for (size_t j = 0; j < nk; j++)
+		place[k[j].first] = j;
+	for (size_t xi = 0; xi < ni; xi++)
+		idx[xi] = place[first_of[idx[xi]]];
+	free(place);
+	free(first_of);
+	*out = k;
+	*of = idx;
+	return nk;
+}
+
+void ips_report_incident_rows(const ips_results_t *res, const ips_incident_t *x, size_t max,
+			      const ips_report_rows_t *r)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < x->nfindings && i < max; i++) {
+		if (x->findings[i] >= res->findings.len)
+			continue;
+		const ips_finding_t *f = res->findings.items[x->findings[i]];
+		r->row(r->ctx, f, f->entry->name);
+		shown++;
+	}
+	if (x->nfindings > shown)
+		r->more(r->ctx, x->nfindings - shown);
+}
+
+void ips_report_group_rows(const ips_results_t *res, const ips_report_index_t *idx,
+			   const ips_report_group_t *g, size_t max, const ips_report_rows_t *r)
+{
+	size_t shown = 0;
+	for (size_t i = g->first; i < res->findings.len && shown < max; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		const size_t *inc;
+		if (f->entry != g->entry || ips_report_incidents_of(idx, i, &inc))
+			continue;
+		char *key = ips_report_finding_key(f);
+		r->row(r->ctx, f, key);
+		free(key);
+		shown++;
+	}
+	if (g->count > shown)
+		r->more(r->ctx, g->count - shown);
+}
+
+size_t ips_report_finding_why(const ips_finding_t *f, const char *labels[2], const char *values[2])
+{
+	static const char *const keys[] = {"mismatch", "reason"};
+	static const char *const names[] = {"What differs", "Reason given"};
+	size_t n = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *v = ips_finding_field(f, keys[i]);
+		if (v) {
+			labels[n] = names[i];
+			values[n++] = v;
+		}
+	}
+	return n;
+}
+
+bool ips_report_year_guessed(const ips_finding_t *f)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *s = f->text;
+	if (!f->time.valid || !s)
+		return false;
+	if (*s == '<') { /* <PRI> */
+		const char *e = strchr(s, '>');
+		if (!e || e - s > 4)
+			return false;
+		s = e + 1;
+	}
+	#define MONTH_AT(p) (isupper((unsigned char)(p)[0]) && islower((unsigned char)(p)[1]) && \
+			     islower((unsigned char)(p)[2]) && (p)[3] == ' ' && \
+			     memmem(months, sizeof months - 1, (p), 3) != NULL)
+	#define CLOCK_AT(p) (isdigit((unsigned char)(p)[0]) && isdigit((unsigned char)(p)[1]) && \
+			     (p)[2] == ':' && isdigit((unsigned char)(p)[3]) && \
+			     isdigit((unsigned char)(p)[4]) && (p)[5] == ':')
+	const char *p = s;
+	if (MONTH_AT(p)) { /* "Mar  1 10:00:00" */
+		p += 4;
+		while (*p == ' ')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		p += isdigit((unsigned char)p[1]) ? 2 : 1;
+		return *p == ' ' && CLOCK_AT(p + 1);
+	}
+	if (isdigit((unsigned char)p[0])) { /* "17 Aug 04:14:35" */
+		p += isdigit((unsigned char)p[1]) ? 2 : 1;
+		return *p == ' ' && MONTH_AT(p + 1) && CLOCK_AT(p + 5);
+	}
+	return false;
+	#undef MONTH_AT
+	#undef CLOCK_AT
 }

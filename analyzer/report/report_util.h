@@ -49,6 +49,52 @@ typedef struct ips_report_group {
 size_t ips_report_loose_groups(const ips_results_t *res, const ips_report_index_t *x,
 			       ips_report_group_t **out);
 
+/*
+ * Incidents of one kind: the same fault class (the verdict's, else the
+ * incident kind's name) and root cause. Sorted most severe first, then the
+ * most incidents, the most findings, the earliest.
+ */
+typedef struct ips_report_kind {
+	const char *cls;
+	const ips_entry_t *root;  /* NULL: incidents without a finding */
+	ips_severity_t severity;  /* the highest of its incidents */
+	size_t incidents, findings;
+	size_t first;             /* its first incident (index into results->incidents) */
+} ips_report_kind_t;
+
+/* The kinds into *out; (*of)[i] is incident i's kind (an index into *out).
+ * Both owned by the caller; returns the number of kinds. */
+size_t ips_report_kinds(const ips_results_t *res, ips_report_kind_t **out, size_t **of);
+
+/*
+ * Evidence rows, for the writers with tables (HTML, Markdown): row() is
+ * called for each finding shown, with the third column's text (the entry's
+ * name for an incident, the finding's key for a group), then more() once
+ * with the number left out when some were.
+ */
+typedef struct ips_report_rows {
+	void (*row)(void *ctx, const ips_finding_t *f, const char *third);
+	void (*more)(void *ctx, size_t left);
+	void *ctx;
+} ips_report_rows_t;
+
+/* An incident's findings, root cause first, at most max. */
+void ips_report_incident_rows(const ips_results_t *res, const ips_incident_t *x, size_t max,
+			      const ips_report_rows_t *r);
+/* A group's findings that belong to no incident, at most max. */
+void ips_report_group_rows(const ips_results_t *res, const ips_report_index_t *idx,
+			   const ips_report_group_t *g, size_t max, const ips_report_rows_t *r);
+/* What a finding says beyond its record: "What differs" (mismatch) and
+ * "Reason given" (reason); labels[i] and values[i], returns how many (0-2). */
+size_t ips_report_finding_why(const ips_finding_t *f, const char *labels[2], const char *values[2]);
+
+/*
+ * Was the year of f's time guessed? True for a record whose time stamp
+ * carries no year (BSD syslog "Mar  1 10:00:00", day-first "17 Aug
+ * 04:14:35"): its year came from the file's modification time or --year.
+ */
+bool ips_report_year_guessed(const ips_finding_t *f);
+
 /* Findings per severity, indexed by ips_severity_t. */
 void ips_report_count_severities(const ips_results_t *res, size_t by[5]);
 /* "7 error, 1 warning" (most severe first), or "none"; into buf. */
@@ -196,6 +242,11 @@ typedef struct ips_report_tz {
 void ips_report_tz_enter(ips_report_tz_t *z, const ips_report_opts_t *o);
 void ips_report_tz_leave(ips_report_tz_t *z);
 size_t ips_report_time(const ips_time_t *t, char *buf, size_t n);
+/* A writer's body, run with the --output-tz zone in force (enter, fn, leave). */
+ips_status_t ips_report_zoned(ips_status_t (*fn)(FILE *, const ips_results_t *,
+						  const ips_rules_t *, const ips_report_opts_t *),
+			      FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			      const ips_report_opts_t *o);
 /* Broken-down time of sec in the output zone (UTC without one). */
 void ips_report_tm(int64_t sec, struct tm *tm);
 
