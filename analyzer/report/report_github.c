@@ -49,33 +49,27 @@ static const char *command(ips_severity_t s)
 	return s >= IPS_SEV_ERROR ? "error" : s == IPS_SEV_WARNING ? "warning" : "notice";
 }
 
-/* Workflow-command escaping; prop: a property value (also ':' and ','). */
+/* Workflow-command escaping; *ctx true: a property value (also ':' and ','). */
+static const char *cmd_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)buf;
+	bool prop = *(const bool *)ctx;
+	if (cp == '%')
+		return "%25";
+	if (cp == '\r')
+		return "%0D";
+	if (cp == '\n')
+		return "%0A";
+	if (prop && cp == ':')
+		return "%3A";
+	if (prop && cp == ',')
+		return "%2C";
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xA0) ? " " : NULL;
+}
+
 static void put_escaped(FILE *out, const char *s, bool prop)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, len - i, &cp);
-		if (cp == '%')
-			fputs("%25", out);
-		else if (cp == '\r')
-			fputs("%0D", out);
-		else if (cp == '\n')
-			fputs("%0A", out);
-		else if (prop && cp == ':')
-			fputs("%3A", out);
-		else if (prop && cp == ',')
-			fputs("%2C", out);
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xA0))
-			fputc(' ', out);
-		else if (cp == 0xFFFD && k == 1)
-			fputs("\xEF\xBF\xBD", out);
-		else
-			fwrite(s + i, 1, k, out);
-		i += k;
-	}
+	ips_report_escape(out, s, (size_t)-1, cmd_sub, &prop);
 }
 
 static const char *input_path(const ips_results_t *res, size_t input)
@@ -132,30 +126,27 @@ static void annotate(FILE *out, const ips_results_t *res, const gh_item_t *it)
 }
 
 /* Markdown text that stays text: no link, image, HTML, table cell end or line end. */
+static const char *md_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)ctx;
+	if (cp == '<')
+		return "&lt;";
+	if (cp == '>')
+		return "&gt;";
+	if (cp == '&')
+		return "&amp;";
+	if (cp < 0x80 && strchr("\\`*_[]()#|!~", (int)cp)) {
+		buf[0] = '\\';
+		buf[1] = (char)cp;
+		buf[2] = '\0';
+		return buf;
+	}
+	return cp < 0x20 || cp == 0x7f ? " " : NULL;
+}
+
 static void md(FILE *out, const char *s)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, len - i, &cp);
-		if (cp == '<')
-			fputs("&lt;", out);
-		else if (cp == '>')
-			fputs("&gt;", out);
-		else if (cp == '&')
-			fputs("&amp;", out);
-		else if (cp < 0x80 && strchr("\\`*_[]()#|!~", (int)cp))
-			fprintf(out, "\\%c", (char)cp);
-		else if (cp < 0x20 || cp == 0x7f)
-			fputc(' ', out);
-		else if (cp == 0xFFFD && k == 1)
-			fputs("\xEF\xBF\xBD", out);
-		else
-			fwrite(s + i, 1, k, out);
-		i += k;
-	}
+	ips_report_escape(out, s, (size_t)-1, md_sub, NULL);
 }
 
 static ips_status_t write_summary(const char *file, const ips_results_t *res,

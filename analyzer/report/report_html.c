@@ -42,33 +42,24 @@ static const char *sev_color(ips_severity_t s)
 	}
 }
 
+/* HTML text and attributes: markup characters as references, controls as spaces. */
+static const char *h_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)buf, (void)ctx;
+	switch (cp) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ? " " : NULL;
+	}
+}
+
 /* Write s (up to max bytes, cut at a character) escaped for HTML text and attributes. */
 static void h_n(FILE *out, const char *s, size_t max)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s), keep = ips_utf8_cut(s, len, max);
-	for (size_t i = 0; i < keep;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default:
-			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-				fputc(' ', out);
-			else if (cp == 0xFFFD && k == 1)
-				fputs("\xEF\xBF\xBD", out);
-			else
-				fwrite(s + i, 1, k, out);
-		}
-		i += k;
-	}
-	if (keep < len)
-		fputs("\xE2\x80\xA6", out);
+	ips_report_escape(out, s, max, h_sub, NULL);
 }
 
 static void h(FILE *out, const char *s)
@@ -116,13 +107,6 @@ static void where(FILE *out, const ips_results_t *res, size_t input, uint64_t li
 	if (input < res->inputs.len)
 		path(out, ((const ips_input_t *)res->inputs.items[input])->path);
 	fprintf(out, ":%llu", (unsigned long long)line);
-}
-
-static void time_text(FILE *out, const ips_time_t *t)
-{
-	char buf[64];
-	ips_report_time(t, buf, sizeof buf);
-	fputs(buf, out);
 }
 
 static void badge(FILE *out, ips_severity_t s)
@@ -209,7 +193,7 @@ static void html_row(void *ctx, const ips_finding_t *f, const char *third)
 		fprintf(out, "</td><td class=\"time gy\" title=\"%s\">", guess_note);
 	else
 		fputs("</td><td class=\"time\">", out);
-	time_text(out, &f->time);
+	ips_report_time_put(out, &f->time);
 	fputs("</td><td>", out);
 	h(out, third);
 	fputs("</td><td class=\"text\">", out);
@@ -233,16 +217,10 @@ static void html_more(void *ctx, size_t left)
 
 static void span_text(FILE *out, const ips_results_t *res, const ips_incident_t *x)
 {
-	if (!x->first.valid) {
-		fputs("no time known", out);
-		return;
-	}
-	time_text(out, &x->first);
-	fputs(" to ", out);
-	time_text(out, &x->last);
-	if (x->last.valid)
-		fprintf(out, " (%lld s)", (long long)(x->last.sec - x->first.sec));
-	if (incident_year_guessed(res, x))
+	char span[160];
+	ips_report_span_words(x, span, sizeof span);
+	fputs(span, out);
+	if (x->first.valid && incident_year_guessed(res, x))
 		fprintf(out, " <span class=\"gy\">(%s)</span>", guess_note);
 }
 
@@ -263,25 +241,18 @@ static void write_card(FILE *out, const ips_results_t *res, const ips_incident_t
 		fputs("<dt>Verdict</dt><dd>", out);
 		prose(out, vw);
 		free(vw);
-		if (v->nfixes || v->ncollect)
-			fputs("<ul>", out);
-		for (size_t i = 0; i < v->nfixes && i < 3; i++) {
-			fprintf(out, "<li>%s (", i ? "Then" : "Fix first");
-			h(out, v->fixes[i].a);
+		static const char *const words[] = {"Fix first", "Then", "Collect"};
+		ips_report_fix_t fx[6];
+		size_t nfx = ips_report_fixes(v, 3, 3, fx);
+		fputs(nfx ? "<ul>" : "", out);
+		for (size_t i = 0; i < nfx; i++) {
+			fprintf(out, "<li>%s (", words[fx[i].kind]);
+			h(out, fx[i].impl);
 			fputs("): <code>", out);
-			h(out, v->fixes[i].c);
+			h(out, fx[i].text);
 			fputs("</code></li>", out);
 		}
-		for (size_t i = 0; i < v->ncollect && i < 3; i++) {
-			fputs("<li>Collect (", out);
-			h(out, v->collect[i].a);
-			fputs("): <code>", out);
-			h(out, v->collect[i].c);
-			fputs("</code></li>", out);
-		}
-		if (v->nfixes || v->ncollect)
-			fputs("</ul>", out);
-		fputs("</dd>\n", out);
+		fputs(nfx ? "</ul></dd>\n" : "</dd>\n", out);
 	}
 	fprintf(out, "<dt>Kind</dt><dd>%s", ips_incident_kind_name(x->kind));
 	if (x->correlation) {
@@ -338,7 +309,7 @@ static void write_row(FILE *out, const ips_results_t *res, const ips_incident_t 
 	class_of(cls, sizeof cls, x->severity, incident_class(x));
 	fprintf(out, "<tr id=\"i%zu\" class=\"%s\"><td>%zu</td><td class=\"time%s\">", n, cls, n,
 		incident_year_guessed(res, x) ? " gy" : "");
-	time_text(out, &x->first);
+	ips_report_time_put(out, &x->first);
 	fputs("</td><td>", out);
 	char *key = ips_report_key_words(x->key, x->nkey);
 	h(out, key);

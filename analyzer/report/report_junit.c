@@ -33,33 +33,33 @@
 
 #define EVIDENCE_MAX 50
 
-/* XML 1.0 text or attribute value (attr: also escape quotes and line ends). */
+/* XML 1.0 text or attribute value (*ctx true: an attribute, also quotes and line ends). */
+static const char *x_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n;
+	bool attr = *(const bool *)ctx;
+	switch (cp) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return attr ? "&quot;" : "\"";
+	case '\n': return attr ? "&#10;" : "\n";
+	case '\t': return attr ? "&#9;" : "\t";
+	case '\r': return "&#13;";
+	default:
+		if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF)
+			return "\xEF\xBF\xBD";
+		if (ips_cp_is_control(cp)) { /* DEL, C1: inert in a terminal */
+			snprintf(buf, 16, "&#x%X;", (unsigned)cp);
+			return buf;
+		}
+		return NULL;
+	}
+}
+
 static void x_n(FILE *out, const char *s, bool attr)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, len - i, &cp);
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs(attr ? "&quot;" : "\"", out); break;
-		case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-		case '\t': fputs(attr ? "&#9;" : "\t", out); break;
-		case '\r': fputs("&#13;", out); break;
-		default:
-			if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF || (cp == 0xFFFD && k == 1))
-				fputs("\xEF\xBF\xBD", out);
-			else if (ips_cp_is_control(cp))
-				fprintf(out, "&#x%X;", (unsigned)cp); /* DEL, C1: inert in a terminal */
-			else
-				fwrite(s + i, 1, k, out);
-		}
-		i += k;
-	}
+	ips_report_escape(out, s, (size_t)-1, x_sub, &attr);
 }
 
 static void xt(FILE *out, const char *s)

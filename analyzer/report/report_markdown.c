@@ -23,37 +23,40 @@
 #define EVIDENCE_MAX 20  /* rows per incident or condition */
 #define TEXT_MAX 300     /* bytes of a record shown in a table cell */
 
+/* Markdown: every character that could start inline markup backslash-escaped. */
+static const char *md_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)ctx;
+	if (ips_cp_is_control(cp))
+		return " ";
+	if (cp == '_' && i > 0 && i + 1 < n && isalnum((unsigned char)s[i - 1]) &&
+	    isalnum((unsigned char)s[i + 1]))
+		return NULL; /* inside a word _ starts no emphasis: keep names readable */
+	if (cp < 0x80 && strchr("\\`*_[]<>#|~&$", (int)cp)) {
+		buf[0] = '\\';
+		buf[1] = (char)cp;
+		buf[2] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
 /* Write s (up to max bytes, cut at a character) escaped for Markdown. */
 static void md_n(FILE *out, const char *s, size_t max)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s), keep = ips_utf8_cut(s, len, max);
-	for (size_t i = 0; i < keep;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		if (ips_cp_is_control(cp)) {
-			fputc(' ', out);
-		} else if (cp == '_' && i > 0 && i + 1 < keep && isalnum((unsigned char)s[i - 1]) &&
-			   isalnum((unsigned char)s[i + 1])) {
-			fputc('_', out); /* inside a word _ starts no emphasis: keep names readable */
-		} else if (cp < 0x80 && strchr("\\`*_[]<>#|~&$", (int)cp)) {
-			fputc('\\', out);
-			fputc((int)cp, out);
-		} else if (cp == 0xFFFD && k == 1) {
-			fputs("\xEF\xBF\xBD", out);
-		} else {
-			fwrite(s + i, 1, k, out);
-		}
-		i += k;
-	}
-	if (keep < len)
-		fputs("\xE2\x80\xA6", out); /* ellipsis */
+	ips_report_escape(out, s, max, md_sub, NULL);
 }
 
 static void md(FILE *out, const char *s)
 {
 	md_n(out, s, (size_t)-1);
+}
+
+/* Inside a code span in a table cell: only '|' (the cell's end) and controls matter. */
+static const char *code_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)buf, (void)ctx;
+	return ips_cp_is_control(cp) ? " " : cp == '|' ? "\\|" : NULL;
 }
 
 /* Write s (up to max bytes) as a code span inside a table cell. */
@@ -72,21 +75,7 @@ static void md_code(FILE *out, const char *s, size_t max)
 		fputc('`', out);
 	if (pad)
 		fputc(' ', out);
-	for (size_t i = 0; i < keep;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		if (ips_cp_is_control(cp))
-			fputc(' ', out);
-		else if (cp == '|')
-			fputs("\\|", out);
-		else if (cp == 0xFFFD && k == 1)
-			fputs("\xEF\xBF\xBD", out);
-		else
-			fwrite(s + i, 1, k, out);
-		i += k;
-	}
-	if (keep < len)
-		fputs("\xE2\x80\xA6", out);
+	ips_report_escape(out, s, max, code_sub, NULL);
 	if (pad)
 		fputc(' ', out);
 	for (size_t i = 0; i <= longest; i++)
@@ -98,13 +87,6 @@ static void where(FILE *out, const ips_results_t *res, size_t input, uint64_t li
 	if (input < res->inputs.len)
 		md(out, ((const ips_input_t *)res->inputs.items[input])->path);
 	fprintf(out, ":%llu", (unsigned long long)line);
-}
-
-static void time_cell(FILE *out, const ips_time_t *t)
-{
-	char buf[64];
-	ips_report_time(t, buf, sizeof buf);
-	fputs(buf, out);
 }
 
 static void entry_heading(FILE *out, const ips_entry_t *e)
@@ -144,7 +126,7 @@ static void md_row(void *ctx, const ips_finding_t *f, const char *third)
 	fputs("| ", out);
 	where(out, m->res, f->input, f->line);
 	fputs(" | ", out);
-	time_cell(out, &f->time);
+	ips_report_time_put(out, &f->time);
 	fputs(" | ", out);
 	if (m->code_third)
 		md_code(out, third, (size_t)-1);
@@ -168,6 +150,8 @@ static void md_more(void *ctx, size_t left)
 	fprintf(((md_rows_t *)ctx)->out, "| (+%zu more) | | | |\n", left);
 }
 
+static const char *const fix_words[] = {"Fix first", "Then", "Collect"};
+
 static void write_incident(FILE *out, const ips_results_t *res, const ips_incident_t *x,
 			   size_t n)
 {
@@ -182,18 +166,13 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 		md(out, vw);
 		free(vw);
 		fputc('\n', out);
-		for (size_t i = 0; i < v->nfixes && i < 3; i++) {
-			fprintf(out, "  - %s (", i ? "Then" : "Fix first");
-			md(out, v->fixes[i].a);
+		ips_report_fix_t fx[3 + 16];
+		size_t nfx = ips_report_fixes(v, 3, 16, fx);
+		for (size_t i = 0; i < nfx; i++) {
+			fprintf(out, "  - %s (", fix_words[fx[i].kind]);
+			md(out, fx[i].impl);
 			fputs("): ", out);
-			md(out, v->fixes[i].c);
-			fputc('\n', out);
-		}
-		for (size_t i = 0; i < v->ncollect; i++) {
-			fputs("  - Collect (", out);
-			md(out, v->collect[i].a);
-			fputs("): ", out);
-			md(out, v->collect[i].c);
+			md(out, fx[i].text);
 			fputc('\n', out);
 		}
 	}
@@ -208,16 +187,9 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	char *key = ips_report_key_words(x->key, x->nkey);
 	md(out, key);
 	free(key);
-	fputs("\n- **Span:** ", out);
-	if (x->first.valid) {
-		time_cell(out, &x->first);
-		fputs(" to ", out);
-		time_cell(out, &x->last);
-		if (x->last.valid)
-			fprintf(out, " (%lld s)", (long long)(x->last.sec - x->first.sec));
-	} else {
-		fputs("no time known", out);
-	}
+	char span[160];
+	ips_report_span_words(x, span, sizeof span);
+	fprintf(out, "\n- **Span:** %s", span);
 	fprintf(out, "\n- **Incident id:** %s\n", x->id);
 	if (x->root) {
 		const ips_entry_t *e = x->root;

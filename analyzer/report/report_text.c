@@ -314,11 +314,15 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			fputc('\n', out);
 			free(vw);
 			const ips_verdict_t *v = x->verdict;
-			for (size_t i = 0; i < v->nfixes && i < 2; i++)
-				fprintf(out, "    %s %s: %s\n", i ? "then" : "Fix first", v->fixes[i].a,
-					v->fixes[i].c);
-			for (size_t i = 0; i < v->ncollect && i < 2; i++)
-				fprintf(out, "    Collect (%s): %s\n", v->collect[i].a, v->collect[i].c);
+			ips_report_fix_t fx[4];
+			size_t nfx = ips_report_fixes(v, 2, 2, fx);
+			for (size_t i = 0; i < nfx; i++)
+				if (fx[i].kind == IPS_FIX_COLLECT)
+					fprintf(out, "    Collect (%s): %s\n", fx[i].impl, fx[i].text);
+				else
+					fprintf(out, "    %s %s: %s\n",
+						fx[i].kind == IPS_FIX_FIRST ? "Fix first" : "then", fx[i].impl,
+						fx[i].text);
 			if (v->ncollect > 2) /* the other implementations: in -f json */
 				fprintf(out, "    (+%zu more ways to collect it: -f json)\n", v->ncollect - 2);
 		}

@@ -556,6 +556,13 @@ size_t ips_report_time(const ips_time_t *t, char *buf, size_t n)
 	return w + 5;
 }
 
+void ips_report_time_put(FILE *out, const ips_time_t *t)
+{
+	char buf[64];
+	ips_report_time(t, buf, sizeof buf);
+	fputs(buf, out);
+}
+
 ips_status_t ips_report_zoned(ips_status_t (*fn)(FILE *, const ips_results_t *,
 						  const ips_rules_t *, const ips_report_opts_t *),
 			      FILE *out, const ips_results_t *res, const ips_rules_t *rules,
@@ -744,15 +751,44 @@ bool ips_report_said_in(const char *text, const char *sentence)
 	return false;
 }
 
+size_t ips_report_fixes(const ips_verdict_t *v, size_t max_fix, size_t max_collect,
+			ips_report_fix_t *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; v && i < v->nfixes && i < max_fix; i++)
+		out[n++] = (ips_report_fix_t){i ? IPS_FIX_THEN : IPS_FIX_FIRST, v->fixes[i].a,
+					      v->fixes[i].c};
+	for (size_t i = 0; v && i < v->ncollect && i < max_collect; i++)
+		out[n++] = (ips_report_fix_t){IPS_FIX_COLLECT, v->collect[i].a, v->collect[i].c};
+	return n;
+}
+
 void ips_report_fix_lines(ips_buf_t *b, const ips_verdict_t *v, const char *prefix, size_t max)
 {
-	if (!v)
+	ips_report_fix_t fx[16];
+	size_t n = ips_report_fixes(v, max < 8 ? max : 8, max < 8 ? max : 8, fx);
+	for (size_t i = 0; i < n; i++)
+		if (fx[i].kind == IPS_FIX_COLLECT)
+			ips_buf_printf(b, "%sCollect (%s): %s\n", prefix, fx[i].impl, fx[i].text);
+		else
+			ips_buf_printf(b, "%s%s %s: %s\n", prefix,
+				       fx[i].kind == IPS_FIX_FIRST ? "Fix first" : "then", fx[i].impl,
+				       fx[i].text);
+}
+
+void ips_report_span_words(const ips_incident_t *x, char *buf, size_t n)
+{
+	if (!x->first.valid) {
+		snprintf(buf, n, "no time known");
 		return;
-	for (size_t i = 0; i < v->nfixes && i < max; i++)
-		ips_buf_printf(b, "%s%s %s: %s\n", prefix, i ? "then" : "Fix first", v->fixes[i].a,
-			       v->fixes[i].c);
-	for (size_t i = 0; i < v->ncollect && i < max; i++)
-		ips_buf_printf(b, "%sCollect (%s): %s\n", prefix, v->collect[i].a, v->collect[i].c);
+	}
+	char t0[64], t1[64];
+	ips_report_time(&x->first, t0, sizeof t0);
+	ips_report_time(&x->last, t1, sizeof t1);
+	if (x->last.valid)
+		snprintf(buf, n, "%s to %s (%lld s)", t0, t1, (long long)(x->last.sec - x->first.sec));
+	else
+		snprintf(buf, n, "%s to %s", t0, t1);
 }
 
 /* ---- kinds of incidents, evidence rows, guessed years ---------------------- */
@@ -894,4 +930,26 @@ bool ips_report_year_guessed(const ips_finding_t *f)
 	return false;
 	#undef MONTH_AT
 	#undef CLOCK_AT
+}
+
+void ips_report_escape(FILE *out, const char *s, size_t max, ips_report_sub_fn sub, void *ctx)
+{
+	if (!s)
+		return;
+	size_t len = strlen(s), keep = ips_utf8_cut(s, len, max);
+	char buf[16];
+	for (size_t i = 0; i < keep;) {
+		uint32_t cp;
+		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
+		const char *r = sub(cp, s, i, keep, buf, ctx);
+		if (r)
+			fputs(r, out);
+		else if (cp == 0xFFFD && k == 1)
+			fputs("\xEF\xBF\xBD", out);
+		else
+			fwrite(s + i, 1, k, out);
+		i += k;
+	}
+	if (keep < len)
+		fputs("\xE2\x80\xA6", out);
 }

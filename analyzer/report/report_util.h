@@ -183,6 +183,18 @@ typedef struct ips_utf8_stream {
 void ips_utf8_stream_write(void *ctx, const char *s, size_t n);
 void ips_utf8_stream_flush(ips_utf8_stream_t *st);
 
+/*
+ * Escaping for one output syntax, the walk shared by the writers: s is read
+ * a character at a time (at most max bytes, cut at a character boundary,
+ * then an ellipsis); for each, sub() gives what to write instead: NULL keeps
+ * the character (a malformed byte becomes U+FFFD), "" drops it, anything else
+ * is written in its place (buf, 16 bytes, is room for a formatted one). s
+ * and i let it look at the neighbours. NULL s writes nothing.
+ */
+typedef const char *(*ips_report_sub_fn)(uint32_t cp, const char *s, size_t i, size_t n,
+					  char buf[16], void *ctx);
+void ips_report_escape(FILE *out, const char *s, size_t max, ips_report_sub_fn sub, void *ctx);
+
 /* How many bytes of s (of length len) to keep to stay within max bytes, cut at a character boundary. */
 size_t ips_utf8_cut(const char *s, size_t len, size_t max);
 
@@ -218,6 +230,21 @@ void ips_report_evidence_free(ips_report_evidence_t *ev);
  * summary out then (no sentence twice).
  */
 bool ips_report_said_in(const char *text, const char *sentence);
+/* The verdict's advice in order: the ranked fixes, then what to collect. */
+typedef enum ips_report_fix_kind { IPS_FIX_FIRST, IPS_FIX_THEN, IPS_FIX_COLLECT } ips_report_fix_kind_t;
+typedef struct ips_report_fix {
+	ips_report_fix_kind_t kind;
+	const char *impl;   /* the implementation it is for */
+	const char *text;
+} ips_report_fix_t;
+
+/* At most max_fix fixes and max_collect collects into out (room for both);
+ * returns how many. */
+size_t ips_report_fixes(const ips_verdict_t *v, size_t max_fix, size_t max_collect,
+			ips_report_fix_t *out);
+/* An incident's span in words: "T0 to T1 (N s)" in the output zone, or "no time known". */
+void ips_report_span_words(const ips_incident_t *x, char *buf, size_t n);
+
 /*
  * The verdict's fixes, ranked, as lines into b: "Fix first IMPL: TEXT",
  * "then IMPL: TEXT" (at most max), then "Collect (IMPL): TEXT" (at most max).
@@ -242,6 +269,8 @@ typedef struct ips_report_tz {
 void ips_report_tz_enter(ips_report_tz_t *z, const ips_report_opts_t *o);
 void ips_report_tz_leave(ips_report_tz_t *z);
 size_t ips_report_time(const ips_time_t *t, char *buf, size_t n);
+/* The same, written to out. */
+void ips_report_time_put(FILE *out, const ips_time_t *t);
 /* A writer's body, run with the --output-tz zone in force (enter, fn, leave). */
 ips_status_t ips_report_zoned(ips_status_t (*fn)(FILE *, const ips_results_t *,
 						  const ips_rules_t *, const ips_report_opts_t *),
