@@ -71,7 +71,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: verdicts-check includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check
+.PHONY: verdicts-check includes-check all run test unit e2e report-check html-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -158,6 +158,11 @@ e2e: ipsec-scan
 report-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/report/run.sh
 
+# the HTML report in headless Chromium: a screenshot that is not blank, no console message
+# (`make html-check SHOT=docs/report-screenshot.png` also refreshes the picture in the docs)
+html-check: ipsec-scan
+	SHOT="$(SHOT)" sh tests/report/browser.sh
+
 # the bad-input matrix: hostile and broken inputs, bounded time and memory
 bad-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" SAN="$(SAN)" sh tests/bad/run.sh
@@ -222,7 +227,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check html-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -284,7 +289,7 @@ endif
 # the units, ExecStart pointing at the installed binary (docs/cron.md, docs/live.md)
 UNITS := ipsec-scan.service ipsec-scan.timer ipsec-scan-live.service ipsec-scan-notify@.service
 INSTALL    ?= install
-DOC_FILES  := README.md $(wildcard docs/*.md)
+DOC_FILES  := README.md $(wildcard docs/*.md) $(wildcard docs/*.png)
 RULE_DIRS  := $(sort $(dir $(RULE_FILES)))
 
 install: ipsec-scan
@@ -404,6 +409,8 @@ DEB_PKGS := build-essential pkg-config libpcre2-dev libyaml-dev libyajl-dev liba
 DEB_PKGS += libsystemd-dev
 # the man page checks (tests/install/run.sh)
 DEB_PKGS += groff-base mandoc
+# the HTML report rendered in a real browser (make html-check)
+DEB_PKGS += chromium
 
 check-deps:
 	@missing=""; \
@@ -413,6 +420,7 @@ check-deps:
 	command -v groff >/dev/null 2>&1 || missing="$$missing groff"; \
 	command -v mandoc >/dev/null 2>&1 || missing="$$missing mandoc"; \
 	command -v zip >/dev/null 2>&1 || missing="$$missing zip"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	test -x /usr/bin/time || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then \
 	    echo "missing:$$missing"; \

@@ -109,6 +109,12 @@ static void print_help(FILE *out)
 "  -q, --quiet             print nothing when nothing is found (after filters)\n"
 "      --summary-only      a short text report: one line per incident (severity,\n"
 "                          first time, title) and the summary line; for mail\n"
+"      --verbose           the text report lists every input, not only counts\n"
+"                          and the inputs with problems\n"
+"      --output-tz ZONE    zone of the times in the text, Markdown, HTML, JUnit\n"
+"                          and GitHub reports: UTC (default), local, or a name\n"
+"                          such as Europe/Berlin; JSON, NDJSON, SARIF, CSV and\n"
+"                          Code Quality are always UTC\n"
 "\n"
 "What counts:\n"
 "      --fail-on LEVEL     exit 1 when a finding is at or above LEVEL: none,\n"
@@ -290,6 +296,25 @@ static bool tz_known(const char *zone)
 	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
 	struct stat st;
 	return strstr(zone, "..") == NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * --output-tz: NULL for UTC; "local" is the zone of the environment, read
+ * here, before --tz sets TZ for reading.
+ */
+static const char *output_tz_arg(const char *zone)
+{
+	if (!strcmp(zone, "UTC") || !strcmp(zone, "GMT") || !strcmp(zone, "Z"))
+		return NULL;
+	if (!strcmp(zone, "local")) {
+		const char *env = getenv("TZ");
+		if (!env)
+			return ":/etc/localtime";
+		return *env ? ips_xstrdup(env) : NULL; /* TZ= is UTC */
+	}
+	if (!tz_known(zone))
+		usage_error("--output-tz: unknown time zone '%s' (use local, UTC or a name such as Europe/Berlin)", zone);
+	return zone;
 }
 
 typedef struct rules_opts {
@@ -540,6 +565,7 @@ enum {
 	OPT_SOURCE_HOST,
 	OPT_DEPTH_LIMIT, OPT_HEAP_LIMIT, OPT_MAX_MEMBER, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_JOURNAL, OPT_JOURNAL_MATCH, OPT_JOURNAL_UNIT, OPT_MISSING_OK, OPT_FOLLOW_LINKS, OPT_MAX_INPUT, OPT_INCLUDE, OPT_EXCLUDE,
+	OPT_OUTPUT_TZ, OPT_VERBOSE,
 };
 
 static const struct option long_opts[] = {
@@ -579,6 +605,8 @@ static const struct option long_opts[] = {
 	{"follow-links", no_argument, NULL, OPT_FOLLOW_LINKS},
 	{"include", required_argument, NULL, OPT_INCLUDE},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"output-tz", required_argument, NULL, OPT_OUTPUT_TZ},
+	{"verbose", no_argument, NULL, OPT_VERBOSE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -738,7 +766,8 @@ static FILE *open_report(const char *output, char **tmp)
 static int cmd_scan(int argc, char **argv, bool merging)
 {
 	const char *format = "text", *output = NULL, *color = "auto";
-	const char *since = NULL, *until = NULL, *tz = NULL;
+	const char *since = NULL, *until = NULL, *tz = NULL, *output_tz = NULL;
+	bool verbose = false;
 	ips_severity_t fail_on = IPS_SEV_ERROR;
 	bool quiet = false, summary_only = false, format_given = false, follow = false;
 	const char *state_path = NULL;
@@ -856,6 +885,8 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			color = optarg;
 			break;
 		case OPT_FOLLOW: follow = true; break;
+		case OPT_OUTPUT_TZ: output_tz = output_tz_arg(optarg); break;
+		case OPT_VERBOSE: verbose = true; break;
 		case OPT_MAX_RECORD:
 			if (!parse_size(optarg, &so.frame.max_record))
 				usage_error("--max-record must be a size from 64 to 1G (e.g. 65536, 64K, 1M), not '%s'", optarg);
@@ -1103,7 +1134,7 @@ report:
 			}
 		}
 		ips_report_opts_t ro2 = {.color = want_color(color, out), .version = IPS_VERSION,
-					 .max_evidence = 5};
+					 .max_evidence = 5, .output_tz = output_tz, .verbose = verbose};
 		ips_status_t st = rep->write(out, res, r, &ro2);
 		/* the report is on disk before the state says it was written */
 		struct stat ost;

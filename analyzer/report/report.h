@@ -20,6 +20,14 @@ typedef struct ips_report_opts {
 	bool color;              /* ANSI colours (text) */
 	const char *version;
 	size_t max_evidence;     /* evidence lines shown per group (text) */
+	/*
+	 * --output-tz: the zone of the times in the human reports (text,
+	 * Markdown, HTML, JUnit and GitHub texts), a TZ value such as
+	 * "Europe/Berlin" or ":/etc/localtime"; NULL for UTC. JSON, NDJSON,
+	 * SARIF, CSV and Code Quality stay in UTC.
+	 */
+	const char *output_tz;
+	bool verbose;            /* --verbose: every input listed (text) */
 } ips_report_opts_t;
 
 typedef struct ips_reporter_ops {

@@ -49,33 +49,27 @@ static const char *command(ips_severity_t s)
 	return s >= IPS_SEV_ERROR ? "error" : s == IPS_SEV_WARNING ? "warning" : "notice";
 }
 
-/* Workflow-command escaping; prop: a property value (also ':' and ','). */
+/* Workflow-command escaping; *ctx true: a property value (also ':' and ','). */
+static const char *cmd_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)buf;
+	bool prop = *(const bool *)ctx;
+	if (cp == '%')
+		return "%25";
+	if (cp == '\r')
+		return "%0D";
+	if (cp == '\n')
+		return "%0A";
+	if (prop && cp == ':')
+		return "%3A";
+	if (prop && cp == ',')
+		return "%2C";
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xA0) ? " " : NULL;
+}
+
 static void put_escaped(FILE *out, const char *s, bool prop)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, len - i, &cp);
-		if (cp == '%')
-			fputs("%25", out);
-		else if (cp == '\r')
-			fputs("%0D", out);
-		else if (cp == '\n')
-			fputs("%0A", out);
-		else if (prop && cp == ':')
-			fputs("%3A", out);
-		else if (prop && cp == ',')
-			fputs("%2C", out);
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xA0))
-			fputc(' ', out);
-		else if (cp == 0xFFFD && k == 1)
-			fputs("\xEF\xBF\xBD", out);
-		else
-			fwrite(s + i, 1, k, out);
-		i += k;
-	}
+	ips_report_escape(out, s, (size_t)-1, cmd_sub, &prop);
 }
 
 static const char *input_path(const ips_results_t *res, size_t input)
@@ -132,30 +126,27 @@ static void annotate(FILE *out, const ips_results_t *res, const gh_item_t *it)
 }
 
 /* Markdown text that stays text: no link, image, HTML, table cell end or line end. */
+static const char *md_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)ctx;
+	if (cp == '<')
+		return "&lt;";
+	if (cp == '>')
+		return "&gt;";
+	if (cp == '&')
+		return "&amp;";
+	if (cp < 0x80 && strchr("\\`*_[]()#|!~", (int)cp)) {
+		buf[0] = '\\';
+		buf[1] = (char)cp;
+		buf[2] = '\0';
+		return buf;
+	}
+	return cp < 0x20 || cp == 0x7f ? " " : NULL;
+}
+
 static void md(FILE *out, const char *s)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, len - i, &cp);
-		if (cp == '<')
-			fputs("&lt;", out);
-		else if (cp == '>')
-			fputs("&gt;", out);
-		else if (cp == '&')
-			fputs("&amp;", out);
-		else if (cp < 0x80 && strchr("\\`*_[]()#|!~", (int)cp))
-			fprintf(out, "\\%c", (char)cp);
-		else if (cp < 0x20 || cp == 0x7f)
-			fputc(' ', out);
-		else if (cp == 0xFFFD && k == 1)
-			fputs("\xEF\xBF\xBD", out);
-		else
-			fwrite(s + i, 1, k, out);
-		i += k;
-	}
+	ips_report_escape(out, s, (size_t)-1, md_sub, NULL);
 }
 
 static ips_status_t write_summary(const char *file, const ips_results_t *res,
@@ -184,7 +175,7 @@ static ips_status_t write_summary(const char *file, const ips_results_t *res,
 			const gh_item_t *it = &items[i];
 			char t[64] = "-";
 			if (it->first && it->first->valid)
-				ips_time_format(it->first, t, sizeof t);
+				ips_report_time(it->first, t, sizeof t);
 			fprintf(out, "| %s | %s | ", ips_severity_name(it->severity), t);
 			md(out, input_path(res, it->input));
 			fprintf(out, ":%llu | ", (unsigned long long)it->line);
@@ -230,7 +221,7 @@ static ips_status_t write_summary(const char *file, const ips_results_t *res,
 	return bad ? IPS_E_OUTPUT : IPS_OK;
 }
 
-static ips_status_t write_github(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+static ips_status_t write_github_body(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 				 const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -292,6 +283,13 @@ static ips_status_t write_github(FILE *out, const ips_results_t *res, const ips_
 	ips_report_index_free(&idx);
 	ips_status_t s2 = ips_report_stream_status(out);
 	return s2 != IPS_OK ? s2 : st;
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_github(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	return ips_report_zoned(write_github_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_github = {"github", write_github};

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report_html.c - one self-contained HTML page: the content of the text and
- * Markdown reports (incidents with root cause, evidence and remediation;
- * findings outside every incident; inputs; summary) and an SVG timeline of
- * the incidents, one row per key (peer, connection, user or host).
+ * Markdown reports (incidents with verdict, root cause, evidence and
+ * remediation; findings outside every incident; inputs; summary) and an SVG
+ * timeline with one mark per incident (its span), in lanes per input (per
+ * host when there is one input).
+ *
+ * The page stays small on a large run: incidents are shown by kind (fault
+ * class and root cause, most severe first); the first few of a kind get a
+ * whole card, the others a line in a table under it. Filters by severity
+ * and fault class are checkboxes and CSS (:checked ~ selectors), no script.
  *
  * No external asset, no script: inline CSS and inline SVG only, and a
  * Content-Security-Policy that forbids scripts and fetches, so the page
@@ -19,10 +25,11 @@
 #include "input/normalize.h"
 #include "report/report_util.h"
 
-#define EVIDENCE_MAX 20   /* rows per incident or condition */
-#define TEXT_MAX 2048     /* bytes of a record shown */
-#define ROWS_MAX 200      /* timeline rows drawn */
-#define LABEL_MAX 31      /* bytes of a row label shown */
+#define EVIDENCE_MAX 12   /* rows per incident or condition */
+#define TEXT_MAX 600      /* bytes of a record shown */
+#define ROWS_MAX 200      /* timeline lanes drawn */
+#define LABEL_MAX 31      /* bytes of a lane label shown */
+#define CARDS_PER_KIND 3  /* incidents of one kind shown whole; the rest as table rows */
 
 static const char *sev_color(ips_severity_t s)
 {
@@ -35,33 +42,24 @@ static const char *sev_color(ips_severity_t s)
 	}
 }
 
+/* HTML text and attributes: markup characters as references, controls as spaces. */
+static const char *h_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)buf, (void)ctx;
+	switch (cp) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ? " " : NULL;
+	}
+}
+
 /* Write s (up to max bytes, cut at a character) escaped for HTML text and attributes. */
 static void h_n(FILE *out, const char *s, size_t max)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s), keep = ips_utf8_cut(s, len, max);
-	for (size_t i = 0; i < keep;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default:
-			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-				fputc(' ', out);
-			else if (cp == 0xFFFD && k == 1)
-				fputs("\xEF\xBF\xBD", out);
-			else
-				fwrite(s + i, 1, k, out);
-		}
-		i += k;
-	}
-	if (keep < len)
-		fputs("\xE2\x80\xA6", out);
+	ips_report_escape(out, s, max, h_sub, NULL);
 }
 
 static void h(FILE *out, const char *s)
@@ -89,18 +87,26 @@ static void prose(FILE *out, const char *s)
 		fputs("</code>", out);
 }
 
+/* A path that wraps only after a '/' (a <wbr> there), never inside a name. */
+static void path(FILE *out, const char *p)
+{
+	for (const char *s = p; s && *s;) {
+		const char *slash = strchr(s, '/');
+		size_t n = slash ? (size_t)(slash - s) + 1 : strlen(s);
+		char *part = ips_xstrndup(s, n);
+		h(out, part);
+		free(part);
+		s += n;
+		if (slash && *s)
+			fputs("<wbr>", out);
+	}
+}
+
 static void where(FILE *out, const ips_results_t *res, size_t input, uint64_t line)
 {
 	if (input < res->inputs.len)
-		h(out, ((const ips_input_t *)res->inputs.items[input])->path);
+		path(out, ((const ips_input_t *)res->inputs.items[input])->path);
 	fprintf(out, ":%llu", (unsigned long long)line);
-}
-
-static void time_text(FILE *out, const ips_time_t *t)
-{
-	char buf[64];
-	ips_time_format(t, buf, sizeof buf);
-	fputs(buf, out);
 }
 
 static void badge(FILE *out, ips_severity_t s)
@@ -142,30 +148,88 @@ static void more(FILE *out, const ips_entry_t *e)
 	fputs("</code></p>\n", out);
 }
 
-static void text_cell(FILE *out, const ips_finding_t *f)
+/* The class names the filters use: "s1".."s4" for a severity, "c-NAME" for
+ * a fault class (letters, digits and '-' only); "c-none" for findings in no
+ * incident. */
+static void class_of(char *buf, size_t n, ips_severity_t sev, const char *cls)
 {
-	fputs("<td class=\"text\">", out);
-	h_n(out, f->text, TEXT_MAX);
-	const char *why = ips_finding_field(f, "mismatch");
-	if (why) {
-		fputs("<div class=\"why\">What differs: ", out);
-		h(out, why);
-		fputs("</div>", out);
-	}
-	const char *reason = ips_finding_field(f, "reason");
-	if (reason) {
-		fputs("<div class=\"why\">Reason given: ", out);
-		h(out, reason);
-		fputs("</div>", out);
-	}
-	fputs("</td>", out);
+	size_t w = (size_t)snprintf(buf, n, "s%d c-", (int)sev);
+	for (const char *p = cls ? cls : "none"; *p && w + 1 < n; p++)
+		buf[w++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p
+			   : (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : '-';
+	buf[w < n ? w : n - 1] = '\0';
 }
 
-static void write_incident(FILE *out, const ips_results_t *res, const ips_incident_t *x,
-			   size_t n)
+static const char *incident_class(const ips_incident_t *x)
 {
-	fprintf(out, "<section class=\"incident\" id=\"inc-%s\" style=\"border-left-color:%s\">\n",
-		x->id, sev_color(x->severity));
+	return x->verdict && x->verdict->cls ? x->verdict->cls : ips_incident_kind_name(x->kind);
+}
+
+static bool incident_year_guessed(const ips_results_t *res, const ips_incident_t *x)
+{
+	for (size_t i = 0; i < x->nfindings; i++)
+		if (x->findings[i] < res->findings.len &&
+		    ips_report_year_guessed(res->findings.items[x->findings[i]]))
+			return true;
+	return false;
+}
+
+static const char guess_note[] = "the year is not in the log: it was taken from the file's "
+				 "modification time (or --year)";
+
+/* One evidence row (report_util.h: ips_report_rows_t). */
+typedef struct html_rows {
+	FILE *out;
+	const ips_results_t *res;
+} html_rows_t;
+
+static void html_row(void *ctx, const ips_finding_t *f, const char *third)
+{
+	html_rows_t *m = ctx;
+	FILE *out = m->out;
+	fputs("<tr><td class=\"where\">", out);
+	where(out, m->res, f->input, f->line);
+	if (ips_report_year_guessed(f))
+		fprintf(out, "</td><td class=\"time gy\" title=\"%s\">", guess_note);
+	else
+		fputs("</td><td class=\"time\">", out);
+	ips_report_time_put(out, &f->time);
+	fputs("</td><td>", out);
+	h(out, third);
+	fputs("</td><td class=\"text\">", out);
+	char *text = ips_report_evidence_line(f->text); /* what decides first */
+	h_n(out, text, TEXT_MAX);
+	free(text);
+	const char *labels[2], *values[2];
+	size_t n = ips_report_finding_why(f, labels, values);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "<div class=\"why\">%s: ", labels[i]);
+		h(out, values[i]);
+		fputs("</div>", out);
+	}
+	fputs("</td></tr>\n", out);
+}
+
+static void html_more(void *ctx, size_t left)
+{
+	fprintf(((html_rows_t *)ctx)->out, "<tr><td colspan=\"4\">(+%zu more)</td></tr>\n", left);
+}
+
+static void span_text(FILE *out, const ips_results_t *res, const ips_incident_t *x)
+{
+	char span[160];
+	ips_report_span_words(x, span, sizeof span);
+	fputs(span, out);
+	if (x->first.valid && incident_year_guessed(res, x))
+		fprintf(out, " <span class=\"gy\">(%s)</span>", guess_note);
+}
+
+static void write_card(FILE *out, const ips_results_t *res, const ips_incident_t *x, size_t n)
+{
+	char cls[96];
+	class_of(cls, sizeof cls, x->severity, incident_class(x));
+	fprintf(out, "<section class=\"incident %s\" id=\"i%zu\" style=\"border-left-color:%s\">\n",
+		cls, n, sev_color(x->severity));
 	fprintf(out, "<h3>%zu. ", n);
 	prose(out, x->title ? x->title : ips_incident_kind_name(x->kind));
 	fputc(' ', out);
@@ -177,25 +241,18 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 		fputs("<dt>Verdict</dt><dd>", out);
 		prose(out, vw);
 		free(vw);
-		if (v->nfixes || v->ncollect)
-			fputs("<ul>", out);
-		for (size_t i = 0; i < v->nfixes && i < 3; i++) {
-			fprintf(out, "<li>%s (", i ? "Then" : "Fix first");
-			h(out, v->fixes[i].a);
+		static const char *const words[] = {"Fix first", "Then", "Collect"};
+		ips_report_fix_t fx[6];
+		size_t nfx = ips_report_fixes(v, 3, 3, fx);
+		fputs(nfx ? "<ul>" : "", out);
+		for (size_t i = 0; i < nfx; i++) {
+			fprintf(out, "<li>%s (", words[fx[i].kind]);
+			h(out, fx[i].impl);
 			fputs("): <code>", out);
-			h(out, v->fixes[i].c);
+			h(out, fx[i].text);
 			fputs("</code></li>", out);
 		}
-		for (size_t i = 0; i < v->ncollect; i++) {
-			fputs("<li>Collect (", out);
-			h(out, v->collect[i].a);
-			fputs("): <code>", out);
-			h(out, v->collect[i].c);
-			fputs("</code></li>", out);
-		}
-		if (v->nfixes || v->ncollect)
-			fputs("</ul>", out);
-		fputs("</dd>\n", out);
+		fputs(nfx ? "</ul></dd>\n" : "</dd>\n", out);
 	}
 	fprintf(out, "<dt>Kind</dt><dd>%s", ips_incident_kind_name(x->kind));
 	if (x->correlation) {
@@ -208,15 +265,7 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	h(out, key);
 	free(key);
 	fputs("</dd>\n<dt>Span</dt><dd>", out);
-	if (x->first.valid) {
-		time_text(out, &x->first);
-		fputs(" to ", out);
-		time_text(out, &x->last);
-		if (x->last.valid)
-			fprintf(out, " (%lld s)", (long long)(x->last.sec - x->first.sec));
-	} else {
-		fputs("no time known", out);
-	}
+	span_text(out, res, x);
 	fprintf(out, "</dd>\n<dt>Incident id</dt><dd><code>%s</code></dd>\n", x->id);
 	fputs("<dt>Root cause</dt><dd>", out);
 	if (x->root) {
@@ -225,7 +274,7 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 			fputs(": ", out);
 			h(out, x->root->message);
 		}
-		if (x->root->summary) {
+		if (x->root->summary && !ips_report_said_in(x->title, x->root->summary)) {
 			fputs("<br>", out);
 			prose(out, x->root->summary);
 		}
@@ -238,27 +287,12 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	}
 	fputs("</dd>\n</dl>\n", out);
 	if (x->nfindings) {
-		fprintf(out, "<h4>Evidence (%zu finding%s, root cause first)</h4>\n", x->nfindings,
-			x->nfindings == 1 ? "" : "s");
+		fprintf(out, "<h4>Findings (%zu, root cause first)</h4>\n", x->nfindings);
 		fputs("<table>\n<tr><th>Where</th><th>Time</th><th>Name</th><th>Text</th></tr>\n",
 		      out);
-		for (size_t i = 0; i < x->nfindings && i < EVIDENCE_MAX; i++) {
-			if (x->findings[i] >= res->findings.len)
-				continue;
-			const ips_finding_t *f = res->findings.items[x->findings[i]];
-			fputs("<tr><td class=\"where\">", out);
-			where(out, res, f->input, f->line);
-			fputs("</td><td class=\"time\">", out);
-			time_text(out, &f->time);
-			fputs("</td><td>", out);
-			h(out, f->entry->name);
-			fputs("</td>", out);
-			text_cell(out, f);
-			fputs("</tr>\n", out);
-		}
-		if (x->nfindings > EVIDENCE_MAX)
-			fprintf(out, "<tr><td colspan=\"4\">(+%zu more)</td></tr>\n",
-				x->nfindings - EVIDENCE_MAX);
+		html_rows_t m = {out, res};
+		ips_report_rows_t r = {html_row, html_more, &m};
+		ips_report_incident_rows(res, x, EVIDENCE_MAX, &r);
 		fputs("</table>\n", out);
 	}
 	if (x->root) {
@@ -268,12 +302,76 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	fputs("</section>\n", out);
 }
 
+/* An incident past the first few of its kind: one table row. */
+static void write_row(FILE *out, const ips_results_t *res, const ips_incident_t *x, size_t n)
+{
+	char cls[96];
+	class_of(cls, sizeof cls, x->severity, incident_class(x));
+	fprintf(out, "<tr id=\"i%zu\" class=\"%s\"><td>%zu</td><td class=\"time%s\">", n, cls, n,
+		incident_year_guessed(res, x) ? " gy" : "");
+	ips_report_time_put(out, &x->first);
+	fputs("</td><td>", out);
+	char *key = ips_report_key_words(x->key, x->nkey);
+	h(out, key);
+	free(key);
+	fputs("</td><td class=\"where\">", out);
+	size_t in;
+	uint64_t line;
+	ips_report_incident_where(res, x, &in, &line);
+	where(out, res, in, line);
+	fprintf(out, "</td><td>%zu</td></tr>\n", x->nfindings);
+}
+
+/* The incidents by kind: a heading, whole cards for the first few, rows for the rest. */
+static void write_incidents(FILE *out, const ips_results_t *res)
+{
+	ips_report_kind_t *k;
+	size_t *of;
+	size_t nk = ips_report_kinds(res, &k, &of), ni = res->incidents.len;
+	fprintf(out, "<h2 id=\"incidents\">Incidents (%zu, in %zu kinds)</h2>\n", ni, nk);
+	fprintf(out, "<p class=\"muted\">Grouped by fault class and root cause, most severe and most "
+		"frequent first; the first %d of a kind are shown whole, the others as rows.</p>\n",
+		CARDS_PER_KIND);
+	for (size_t j = 0; j < nk; j++) {
+		char cls[96];
+		class_of(cls, sizeof cls, k[j].severity, k[j].cls);
+		fprintf(out, "<h3 class=\"kind %s\">", cls);
+		h(out, k[j].cls);
+		fputs(": ", out);
+		h(out, k[j].root ? k[j].root->name : "no failure followed");
+		fputc(' ', out);
+		badge(out, k[j].severity);
+		fprintf(out, " <span class=\"muted\">%zu incident%s, %zu finding%s</span></h3>\n",
+			k[j].incidents, k[j].incidents == 1 ? "" : "s", k[j].findings,
+			k[j].findings == 1 ? "" : "s");
+		size_t shown = 0;
+		for (size_t i = 0; i < ni; i++)
+			if (of[i] == j && shown++ < CARDS_PER_KIND)
+				write_card(out, res, res->incidents.items[i], i + 1);
+		if (shown <= CARDS_PER_KIND)
+			continue;
+		fprintf(out, "<details><summary>%zu more incident%s of this kind</summary>\n"
+			"<table>\n<tr><th>#</th><th>First time</th><th>Key</th><th>Where</th>"
+			"<th>Findings</th></tr>\n", shown - CARDS_PER_KIND,
+			shown - CARDS_PER_KIND == 1 ? "" : "s");
+		shown = 0;
+		for (size_t i = 0; i < ni; i++)
+			if (of[i] == j && shown++ >= CARDS_PER_KIND)
+				write_row(out, res, res->incidents.items[i], i + 1);
+		fputs("</table>\n</details>\n", out);
+	}
+	free(k);
+	free(of);
+}
+
 static void write_group(FILE *out, const ips_results_t *res, const ips_report_index_t *idx,
-			const ips_report_group_t *g)
+			const ips_report_group_t *g, size_t n)
 {
 	const ips_entry_t *e = g->entry;
-	fprintf(out, "<section class=\"group\" style=\"border-left-color:%s\">\n<h3>",
-		sev_color(g->severity));
+	char cls[96];
+	class_of(cls, sizeof cls, g->severity, NULL);
+	fprintf(out, "<section class=\"group %s\" id=\"g%zu\" style=\"border-left-color:%s\">\n<h3>",
+		cls, n, sev_color(g->severity));
 	entry_name(out, e);
 	fputc(' ', out);
 	badge(out, g->severity);
@@ -289,27 +387,9 @@ static void write_group(FILE *out, const ips_results_t *res, const ips_report_in
 		fputs("</p>\n", out);
 	}
 	fputs("<table>\n<tr><th>Where</th><th>Time</th><th>Key</th><th>Text</th></tr>\n", out);
-	size_t shown = 0;
-	for (size_t i = g->first; i < res->findings.len && shown < EVIDENCE_MAX; i++) {
-		const ips_finding_t *f = res->findings.items[i];
-		const size_t *inc;
-		if (f->entry != e || ips_report_incidents_of(idx, i, &inc))
-			continue;
-		fputs("<tr><td class=\"where\">", out);
-		where(out, res, f->input, f->line);
-		fputs("</td><td class=\"time\">", out);
-		time_text(out, &f->time);
-		fputs("</td><td>", out);
-		char *key = ips_report_finding_key(f);
-		h(out, key);
-		free(key);
-		fputs("</td>", out);
-		text_cell(out, f);
-		fputs("</tr>\n", out);
-		shown++;
-	}
-	if (g->count > shown)
-		fprintf(out, "<tr><td colspan=\"4\">(+%zu more)</td></tr>\n", g->count - shown);
+	html_rows_t m = {out, res};
+	ips_report_rows_t r = {html_row, html_more, &m};
+	ips_report_group_rows(res, idx, g, EVIDENCE_MAX, &r);
 	fputs("</table>\n", out);
 	list(out, "What to do", &e->resolve);
 	more(out, e);
@@ -318,24 +398,26 @@ static void write_group(FILE *out, const ips_results_t *res, const ips_report_in
 
 /* ---- timeline ------------------------------------------------------------ */
 
+/* One mark: an incident's span, or a group's findings in no incident on one lane. */
 typedef struct tl_item {
-	char *key;
-	bool incident;     /* else a finding in no incident */
-	size_t index;      /* into incidents or findings */
-	int64_t t0, t1;    /* seconds, UTC */
+	const char *lane;   /* borrowed: an input's path or a host */
+	bool incident;
+	size_t index;       /* into incidents, or into the groups */
+	int64_t t0, t1;     /* seconds, UTC */
+	bool guessed;       /* a year taken from the file's time */
 	size_t row;
 } tl_item_t;
 
 typedef struct tl_row {
-	const char *key;
+	const char *lane;
 	int64_t first;
-	size_t orig;       /* its number before sorting by time */
+	size_t orig;        /* its number before sorting by time */
 } tl_row_t;
 
-static int cmp_item_key(const void *a, const void *b)
+static int cmp_item_lane(const void *a, const void *b)
 {
 	const tl_item_t *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
+	int c = strcmp(x->lane, y->lane);
 	if (c)
 		return c;
 	if (x->t0 != y->t0)
@@ -350,13 +432,9 @@ static int cmp_row(const void *a, const void *b)
 	const tl_row_t *x = a, *y = b;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	return strcmp(x->key, y->key);
+	return strcmp(x->lane, y->lane);
 }
 
-/*
- * Tick steps in seconds: the first that gives at most 8 ticks is used. Past
- * two weeks ticks fall on calendar months (steps in months, negative here).
- */
 static const int64_t steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
 				7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600,
 				-1, -3, -6, -12, -24, -60, -120, -600};
@@ -370,20 +448,20 @@ static int64_t step_secs(int64_t step)
 /* The first tick at or after t: a multiple of step, or the first of a month. */
 static int64_t tick_first(int64_t t, int64_t step)
 {
+	struct tm tm;
+	ips_report_tm(t, &tm);
+	int64_t off = tm.tm_gmtoff; /* ticks fall on the output zone's hours and days */
 	if (step > 0) {
-		int64_t f = t / step * step;
+		int64_t f = (t + off) / step * step - off;
 		return f < t ? f + step : f;
 	}
-	time_t s = (time_t)t;
-	struct tm tm;
-	gmtime_r(&s, &tm);
 	int64_t y = tm.tm_year + 1900, m = tm.tm_mon; /* months since January */
 	int64_t months = -step, idx = y * 12 + m;
 	idx = (idx + months - 1) / months * months; /* round up to the step */
-	int64_t f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400;
+	int64_t f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400 - off;
 	if (f < t) {
 		idx += months;
-		f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400;
+		f = ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400 - off;
 	}
 	return f;
 }
@@ -392,18 +470,16 @@ static int64_t tick_next(int64_t t, int64_t step)
 {
 	if (step > 0)
 		return t + step;
-	time_t s = (time_t)t;
 	struct tm tm;
-	gmtime_r(&s, &tm);
+	ips_report_tm(t, &tm);
 	int64_t idx = (tm.tm_year + 1900) * 12 + tm.tm_mon - step;
-	return ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400;
+	return ips_days_from_civil(idx / 12, (unsigned)(idx % 12) + 1, 1) * 86400 - tm.tm_gmtoff;
 }
 
 static void tick_label(char *buf, size_t n, int64_t t, int64_t step, bool one_day)
 {
-	time_t s = (time_t)t;
 	struct tm tm;
-	gmtime_r(&s, &tm);
+	ips_report_tm(t, &tm);
 	if (step <= -12)
 		strftime(buf, n, "%Y", &tm);
 	else if (step < 0)
@@ -418,52 +494,89 @@ static void tick_label(char *buf, size_t n, int64_t t, int64_t step, bool one_da
 		strftime(buf, n, "%H:%M:%S", &tm);
 }
 
+
 #define TL_W 1100
 #define TL_LABEL_X 8      /* labels: 31 monospace characters fit before TL_X0 */
 #define TL_X0 262
 #define TL_X1 1080
 #define TL_TOP 34
-#define TL_ROW 26
+#define TL_ROW 22
 
 static double tl_x(int64_t t, int64_t lo, int64_t hi)
 {
 	return TL_X0 + (double)(t - lo) * (TL_X1 - TL_X0) / (double)(hi - lo);
 }
 
-static void mark(FILE *out, const ips_results_t *res, const ips_finding_t *f, double x, double y,
-		 bool hollow)
+/* A lane's label: its end when it is long (a path's file name matters most). */
+static void lane_label(FILE *out, const char *s)
 {
-	const char *c = sev_color(f->severity);
-	fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"%s\" "
-		"stroke-width=\"%s\"><title>", x, y, hollow ? "#ffffff" : c, hollow ? c : "#ffffff",
-		hollow ? "2" : "1");
-	h(out, f->entry->name);
-	fprintf(out, " (%s) at ", ips_severity_name(f->severity));
-	time_text(out, &f->time);
-	fputs(", ", out);
-	where(out, res, f->input, f->line);
-	fputs("</title></circle>\n", out);
+	size_t len = strlen(s);
+	if (len <= LABEL_MAX) {
+		h(out, s);
+		return;
+	}
+	const char *p = s + len - (LABEL_MAX - 1);
+	while ((*p & 0xC0) == 0x80) /* not inside a character */
+		p++;
+	fputs("\xE2\x80\xA6", out);
+	h(out, p);
 }
 
-static void write_timeline(FILE *out, const ips_results_t *res, const ips_report_index_t *idx)
+static const char *incident_host(const ips_results_t *res, const ips_incident_t *x)
+{
+	for (size_t k = 0; k < x->nkey; k++)
+		if (!strcmp(x->key[k].key, "host"))
+			return x->key[k].value;
+	if (x->nfindings && x->findings[0] < res->findings.len) {
+		const ips_finding_t *f = res->findings.items[x->findings[0]];
+		if (f->host && *f->host)
+			return f->host;
+	}
+	return "(no host)";
+}
+
+static const char *input_path(const ips_results_t *res, size_t in)
+{
+	return in < res->inputs.len ? ((const ips_input_t *)res->inputs.items[in])->path : "?";
+}
+
+/* Lanes per input when the marks come from several, else per host. */
+static bool lanes_by_input(const ips_results_t *res)
+{
+	size_t first = SIZE_MAX;
+	for (size_t i = 0; i < res->findings.len; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		if (!f->time.valid)
+			continue;
+		if (first == SIZE_MAX)
+			first = f->input;
+		else if (f->input != first)
+			return true;
+	}
+	return false;
+}
+
+/* The items to draw: incidents with a time, and per group and lane its findings in no incident. */
+static size_t tl_items(const ips_results_t *res, const ips_report_index_t *idx,
+		       const ips_report_group_t *groups, size_t ng, bool by_input, tl_item_t **out)
 {
 	size_t cap = res->incidents.len + res->findings.len, n = 0;
 	tl_item_t *items = ips_xcalloc(cap ? cap : 1, sizeof *items);
-	ips_vec_t untimed_inc = {0}, untimed_f = {0};
 	for (size_t i = 0; i < res->incidents.len; i++) {
 		const ips_incident_t *x = res->incidents.items[i];
-		if (!x->first.valid) {
-			ips_vec_push(&untimed_inc, (void *)x);
+		if (!x->first.valid)
 			continue;
-		}
 		tl_item_t *it = &items[n++];
-		it->key = ips_report_key_words(x->key, x->nkey);
+		size_t in;
+		uint64_t line;
+		ips_report_incident_where(res, x, &in, &line);
+		it->lane = by_input ? input_path(res, in) : incident_host(res, x);
 		it->incident = true;
 		it->index = i;
 		it->t0 = x->first.sec;
 		it->t1 = x->last.valid && x->last.sec > x->first.sec ? x->last.sec : x->first.sec;
-		/* the span covers the marks too */
-		for (size_t k = 0; k < x->nfindings; k++) {
+		it->guessed = incident_year_guessed(res, x);
+		for (size_t k = 0; k < x->nfindings; k++) { /* the span covers its findings */
 			if (x->findings[k] >= res->findings.len)
 				continue;
 			const ips_finding_t *f = res->findings.items[x->findings[k]];
@@ -473,198 +586,187 @@ static void write_timeline(FILE *out, const ips_results_t *res, const ips_report
 				it->t1 = f->time.sec;
 		}
 	}
-	for (size_t i = 0; i < res->findings.len; i++) {
-		const ips_finding_t *f = res->findings.items[i];
-		const size_t *inc;
-		if (ips_report_incidents_of(idx, i, &inc))
-			continue;
-		if (!f->time.valid) {
-			ips_vec_push(&untimed_f, (void *)f);
-			continue;
+	for (size_t g = 0; g < ng; g++) {
+		size_t from = n;
+		for (size_t i = groups[g].first; i < res->findings.len; i++) {
+			const ips_finding_t *f = res->findings.items[i];
+			const size_t *inc;
+			if (f->entry != groups[g].entry || !f->time.valid ||
+			    ips_report_incidents_of(idx, i, &inc))
+				continue;
+			const char *lane = by_input ? input_path(res, f->input)
+					   : f->host && *f->host ? f->host : "(no host)";
+			size_t k = from;
+			while (k < n && strcmp(items[k].lane, lane))
+				k++;
+			if (k == n) {
+				items[n].lane = lane;
+				items[n].index = g;
+				items[n].t0 = items[n].t1 = f->time.sec;
+				n++;
+			}
+			if (f->time.sec < items[k].t0)
+				items[k].t0 = f->time.sec;
+			if (f->time.sec > items[k].t1)
+				items[k].t1 = f->time.sec;
+			items[k].guessed |= ips_report_year_guessed(f);
 		}
-		tl_item_t *it = &items[n++];
-		it->key = ips_report_finding_key(f);
-		it->index = i;
-		it->t0 = it->t1 = f->time.sec;
 	}
+	*out = items;
+	return n;
+}
 
+static void tl_mark(FILE *out, const ips_results_t *res, const ips_report_group_t *groups,
+		    const tl_item_t *it, int64_t lo, int64_t hi)
+{
+	double x0 = tl_x(it->t0, lo, hi), x1 = tl_x(it->t1, lo, hi);
+	if (x1 - x0 < 5) {
+		x0 -= 2.5;
+		x1 = x0 + 5;
+	}
+	int y = TL_TOP + (int)it->row * TL_ROW + 4;
+	char cls[96];
+	if (it->incident) {
+		const ips_incident_t *x = res->incidents.items[it->index];
+		class_of(cls, sizeof cls, x->severity, incident_class(x));
+		fprintf(out, "<a href=\"#i%zu\" class=\"%s\"><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+			"height=\"14\" class=\"m%d%s\"><title>%zu. ", it->index + 1, cls, x0, y, x1 - x0,
+			(int)x->severity, it->guessed ? " gy" : "", it->index + 1);
+		h(out, incident_class(x));
+		fputs(": ", out);
+		h(out, x->root ? x->root->name : "no failure followed");
+		fprintf(out, " (%s, %zu finding%s)</title></rect></a>\n",
+			ips_severity_name(x->severity), x->nfindings, x->nfindings == 1 ? "" : "s");
+		return;
+	}
+	const ips_report_group_t *g = &groups[it->index];
+	class_of(cls, sizeof cls, g->severity, NULL);
+	fprintf(out, "<a href=\"#g%zu\" class=\"%s\"><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		"height=\"14\" class=\"m%d lo%s\"><title>", it->index + 1, cls, x0, y, x1 - x0,
+		(int)g->severity, it->guessed ? " gy" : "");
+	h(out, g->entry->name);
+	fputs(" (findings in no incident)</title></rect></a>\n", out);
+}
+
+static void write_timeline(FILE *out, const ips_results_t *res, const ips_report_index_t *idx,
+			   const ips_report_group_t *groups, size_t ng)
+{
+	bool by_input = lanes_by_input(res);
+	tl_item_t *items;
+	size_t n = tl_items(res, idx, groups, ng, by_input, &items);
 	fputs("<h2 id=\"timeline\">Timeline</h2>\n", out);
 	if (!n) {
 		fputs("<p>Nothing with a time to draw.</p>\n", out);
-	} else {
-		qsort(items, n, sizeof *items, cmp_item_key);
-		tl_row_t *rows = ips_xcalloc(n, sizeof *rows);
-		size_t nr = 0;
-		int64_t lo = items[0].t0, hi = items[0].t1;
-		for (size_t i = 0; i < n; i++) {
-			if (!nr || strcmp(rows[nr - 1].key, items[i].key)) {
-				rows[nr].key = items[i].key;
-				rows[nr].first = items[i].t0;
-				rows[nr].orig = nr;
-				nr++;
-			}
-			items[i].row = nr - 1;
-			if (items[i].t0 < rows[nr - 1].first)
-				rows[nr - 1].first = items[i].t0;
-			if (items[i].t0 < lo)
-				lo = items[i].t0;
-			if (items[i].t1 > hi)
-				hi = items[i].t1;
-		}
-		qsort(rows, nr, sizeof *rows, cmp_row);
-		size_t *place = ips_xcalloc(nr, sizeof *place);
-		for (size_t r = 0; r < nr; r++)
-			place[rows[r].orig] = r;
-		for (size_t i = 0; i < n; i++)
-			items[i].row = place[items[i].row];
-		free(place);
-		size_t drawn = nr < ROWS_MAX ? nr : ROWS_MAX;
-		int64_t span = hi - lo, step = steps[sizeof steps / sizeof *steps - 1];
-		if (span < 60) { /* a single moment: show a minute around it */
-			lo -= (60 - span) / 2;
-			hi = lo + 60;
-			span = 60;
-		}
-		for (size_t s = 0; s < sizeof steps / sizeof *steps; s++)
-			if (span / step_secs(steps[s]) <= 8) {
-				step = steps[s];
-				break;
-			}
-		/* a little room on both sides so marks at the ends stay whole */
-		int64_t pad = span / 50 + 1;
-		lo -= pad;
-		hi += pad;
-		time_t tlo = (time_t)lo, thi = (time_t)hi;
-		struct tm a, b;
-		gmtime_r(&tlo, &a);
-		gmtime_r(&thi, &b);
-		bool one_day = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
-		int height = TL_TOP + (int)drawn * TL_ROW + 50;
-		fprintf(out, "<svg class=\"timeline\" "
-			"viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
-			"aria-label=\"Timeline of incidents per key\">\n", TL_W, height);
-		fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-			TL_W, height);
-		/* rows: stripes and labels */
-		for (size_t r = 0; r < drawn; r++) {
-			int y = TL_TOP + (int)r * TL_ROW;
-			if (r % 2 == 0)
-				fprintf(out, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" "
-					"fill=\"#f6f8fa\"/>\n", y, TL_W, TL_ROW);
-			fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
-				"font-family=\"monospace\" fill=\"#1f2328\"><title>", TL_LABEL_X,
-				y + TL_ROW / 2 + 4);
-			h(out, rows[r].key);
-			fputs("</title>", out);
-			h_n(out, rows[r].key, LABEL_MAX);
-			fputs("</text>\n", out);
-		}
-		/* time axis: grid lines and labels at the top and bottom */
-		int axis_y = TL_TOP + (int)drawn * TL_ROW;
-		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#57606a\"/>\n",
-			TL_X0, axis_y, TL_X1, axis_y);
-		for (int64_t t = tick_first(lo, step); t <= hi; t = tick_next(t, step)) {
-			double x = tl_x(t, lo, hi);
-			/* a label near an end is anchored there, so it stays inside */
-			const char *anchor = x > TL_W - 40 ? "end" : "middle";
-			char lab[32];
-			tick_label(lab, sizeof lab, t, step, one_day);
-			fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-				"stroke=\"#d0d7de\" stroke-dasharray=\"3,3\"/>\n", x, TL_TOP - 4, x,
-				axis_y);
-			fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-				"stroke=\"#57606a\"/>\n", x, axis_y, x, axis_y + 5);
-			fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\" "
-				"fill=\"#57606a\">%s</text>\n", x, axis_y + 18, anchor, lab);
-			fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\" "
-				"fill=\"#57606a\">%s</text>\n", x, TL_TOP - 8, anchor, lab);
-		}
-		char from[64], to[64];
-		ips_time_t tf = {.sec = lo + pad, .valid = true}, tt = {.sec = hi - pad, .valid = true};
-		ips_time_format(&tf, from, sizeof from);
-		ips_time_format(&tt, to, sizeof to);
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#57606a\">Time (UTC), "
-			"%s to %s. Bar: incident; dot: finding (hollow: in no incident).</text>\n",
-			TL_X0, axis_y + 38, from, to);
-		/* bars, then marks on top */
-		for (size_t i = 0; i < n; i++) {
-			const tl_item_t *it = &items[i];
-			if (!it->incident || it->row >= drawn)
-				continue;
-			const ips_incident_t *x = res->incidents.items[it->index];
-			double x0 = tl_x(it->t0, lo, hi), x1 = tl_x(it->t1, lo, hi);
-			if (x1 - x0 < 6) {
-				x0 -= 3;
-				x1 = x0 + 6;
-			}
-			int y = TL_TOP + (int)it->row * TL_ROW;
-			const char *c = sev_color(x->severity);
-			fprintf(out, "<a href=\"#inc-%s\"><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-				"height=\"14\" rx=\"3\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\">"
-				"<title>", x->id, x0, y + 6, x1 - x0, c, c);
-			h(out, x->title ? x->title : ips_incident_kind_name(x->kind));
-			fprintf(out, " (%s, %s", ips_severity_name(x->severity),
-				ips_incident_kind_name(x->kind));
-			fprintf(out, ", %zu finding%s)</title></rect></a>\n", x->nfindings,
-				x->nfindings == 1 ? "" : "s");
-		}
-		for (size_t i = 0; i < n; i++) {
-			const tl_item_t *it = &items[i];
-			if (it->row >= drawn)
-				continue;
-			double y = TL_TOP + (double)it->row * TL_ROW + 13;
-			if (!it->incident) {
-				const ips_finding_t *f = res->findings.items[it->index];
-				mark(out, res, f, tl_x(f->time.sec, lo, hi), y, true);
-				continue;
-			}
-			const ips_incident_t *x = res->incidents.items[it->index];
-			for (size_t k = 0; k < x->nfindings; k++) {
-				if (x->findings[k] >= res->findings.len)
-					continue;
-				const ips_finding_t *f = res->findings.items[x->findings[k]];
-				if (f->time.valid)
-					mark(out, res, f, tl_x(f->time.sec, lo, hi), y, false);
-			}
-		}
-		fputs("</svg>\n", out);
-		if (nr > drawn)
-			fprintf(out, "<p>%zu more keys are not drawn.</p>\n", nr - drawn);
-		free(rows);
+		free(items);
+		return;
 	}
-	if (untimed_inc.len) {
-		fputs("<p>Incidents without a time:</p>\n<ul>\n", out);
-		for (size_t i = 0; i < untimed_inc.len; i++) {
-			const ips_incident_t *x = untimed_inc.items[i];
-			fprintf(out, "<li><a href=\"#inc-%s\">", x->id);
-			prose(out, x->title ? x->title : ips_incident_kind_name(x->kind));
-			fputs("</a> ", out);
-			badge(out, x->severity);
-			fputs("</li>\n", out);
+	qsort(items, n, sizeof *items, cmp_item_lane);
+	tl_row_t *rows = ips_xcalloc(n, sizeof *rows);
+	size_t nr = 0;
+	bool guessed = false;
+	int64_t lo = items[0].t0, hi = items[0].t1;
+	for (size_t i = 0; i < n; i++) {
+		if (!nr || strcmp(rows[nr - 1].lane, items[i].lane)) {
+			rows[nr].lane = items[i].lane;
+			rows[nr].first = items[i].t0;
+			rows[nr].orig = nr;
+			nr++;
 		}
-		fputs("</ul>\n", out);
+		items[i].row = nr - 1;
+		if (items[i].t0 < rows[nr - 1].first)
+			rows[nr - 1].first = items[i].t0;
+		if (items[i].t0 < lo)
+			lo = items[i].t0;
+		if (items[i].t1 > hi)
+			hi = items[i].t1;
+		guessed |= items[i].guessed;
 	}
-	if (untimed_f.len) {
-		fputs("<p>Findings in no incident and without a time:</p>\n<ul>\n", out);
-		for (size_t i = 0; i < untimed_f.len && i < EVIDENCE_MAX; i++) {
-			const ips_finding_t *f = untimed_f.items[i];
-			fputs("<li>", out);
-			h(out, f->entry->name);
-			fputs(" at ", out);
-			where(out, res, f->input, f->line);
-			fputc(' ', out);
-			badge(out, f->severity);
-			fputs("</li>\n", out);
-		}
-		if (untimed_f.len > EVIDENCE_MAX)
-			fprintf(out, "<li>(+%zu more)</li>\n", untimed_f.len - EVIDENCE_MAX);
-		fputs("</ul>\n", out);
-	}
+	qsort(rows, nr, sizeof *rows, cmp_row);
+	size_t *place = ips_xcalloc(nr, sizeof *place);
+	for (size_t r = 0; r < nr; r++)
+		place[rows[r].orig] = r;
 	for (size_t i = 0; i < n; i++)
-		free(items[i].key);
+		items[i].row = place[items[i].row];
+	free(place);
+	size_t drawn = nr < ROWS_MAX ? nr : ROWS_MAX;
+	int64_t span = hi - lo, step = steps[sizeof steps / sizeof *steps - 1];
+	if (span < 60) { /* a single moment: show a minute around it */
+		lo -= (60 - span) / 2;
+		hi = lo + 60;
+		span = 60;
+	}
+	for (size_t s = 0; s < sizeof steps / sizeof *steps; s++)
+		if (span / step_secs(steps[s]) <= 8) {
+			step = steps[s];
+			break;
+		}
+	int64_t pad = span / 50 + 1; /* room on both sides so marks at the ends stay whole */
+	lo -= pad;
+	hi += pad;
+	struct tm a, b;
+	ips_report_tm(lo, &a);
+	ips_report_tm(hi, &b);
+	bool one_day = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
+	int height = TL_TOP + (int)drawn * TL_ROW + 64;
+	fprintf(out, "<svg class=\"timeline\" viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
+		"aria-label=\"Timeline: one bar per incident, lanes per %s\">\n", TL_W, height,
+		by_input ? "input" : "host");
+	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", TL_W,
+		height);
+	for (size_t r = 0; r < drawn; r++) { /* lanes: stripes and labels */
+		int y = TL_TOP + (int)r * TL_ROW;
+		if (r % 2 == 0)
+			fprintf(out, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" "
+				"fill=\"#f6f8fa\"/>\n", y, TL_W, TL_ROW);
+		fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"lane\"><title>", TL_LABEL_X,
+			y + TL_ROW / 2 + 4);
+		h(out, rows[r].lane);
+		fputs("</title>", out);
+		lane_label(out, rows[r].lane);
+		fputs("</text>\n", out);
+	}
+	int axis_y = TL_TOP + (int)drawn * TL_ROW;
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#57606a\"/>\n", TL_X0,
+		axis_y, TL_X1, axis_y);
+	for (int64_t t = tick_first(lo, step); t <= hi; t = tick_next(t, step)) {
+		double x = tl_x(t, lo, hi);
+		const char *anchor = x > TL_W - 40 ? "end" : "middle"; /* stays inside */
+		char lab[32];
+		tick_label(lab, sizeof lab, t, step, one_day);
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>\n", x,
+			TL_TOP - 4, x, axis_y + 5);
+		fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" class=\"tick\">%s</text>\n",
+			x, axis_y + 18, anchor, lab);
+		fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" class=\"tick\">%s</text>\n",
+			x, TL_TOP - 8, anchor, lab);
+	}
+	char from[64], to[64];
+	ips_time_t tf = {.sec = lo + pad, .valid = true}, tt = {.sec = hi - pad, .valid = true};
+	ips_report_time(&tf, from, sizeof from);
+	ips_report_time(&tt, to, sizeof to);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\">%s to %s</text>\n", TL_X0,
+		axis_y + 36, from, to);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\">One bar per incident (its span; "
+		"click: its details), lanes per %s; hollow: findings in no incident%s.</text>\n",
+		TL_X0, axis_y + 52, by_input ? "input" : "host",
+		guessed ? "; dashed: year not in the log" : "");
+	for (size_t i = 0; i < n; i++)
+		if (items[i].row < drawn)
+			tl_mark(out, res, groups, &items[i], lo, hi);
+	fputs("</svg>\n", out);
+	if (guessed)
+		fprintf(out, "<p class=\"gy\">Dashed marks: %s. The axis may stretch over years "
+			"that are guesses.</p>\n", guess_note);
+	if (nr > drawn)
+		fprintf(out, "<p>%zu more lanes are not drawn.</p>\n", nr - drawn);
+	size_t untimed = 0;
+	for (size_t i = 0; i < res->incidents.len; i++)
+		untimed += !((const ips_incident_t *)res->incidents.items[i])->first.valid;
+	if (untimed)
+		fprintf(out, "<p>%zu incident%s without a time %s not drawn.</p>\n", untimed,
+			untimed == 1 ? "" : "s", untimed == 1 ? "is" : "are");
+	free(rows);
 	free(items);
-	ips_vec_free(&untimed_inc);
-	ips_vec_free(&untimed_f);
 }
 
 /* ---- page ---------------------------------------------------------------- */
@@ -673,7 +775,7 @@ static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",\"DejaVu Sans\",sans-serif;"
 	"color:#1f2328;background:#fff;max-width:1200px;margin:0 auto;padding:1em 1.5em}\n"
 	"h1{font-size:1.6em;margin:.2em 0}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2em;"
-	"margin-top:1.6em}h3{margin:.3em 0}h4{margin:.8em 0 .3em}\n"
+	"margin-top:1.6em}h3{margin:.3em 0}h3.kind{margin-top:1.2em}h4{margin:.8em 0 .3em}\n"
 	"section{border-left:5px solid #6e7781;padding:.2em 0 .2em 1em;margin:1.2em 0}\n"
 	".sev{display:inline-block;padding:0 .45em;border-radius:3px;color:#fff;font-size:.8em;"
 	"font-weight:600;vertical-align:middle}\n"
@@ -683,15 +785,128 @@ static const char css[] =
 	"th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}"
 	"th{background:#f6f8fa}\n"
 	"td.text{font-family:ui-monospace,\"DejaVu Sans Mono\",monospace;font-size:12px;"
-	"word-break:break-all}td.where{overflow-wrap:anywhere;font-size:12px}"
+	"overflow-wrap:anywhere;width:55%}td.where{font-size:12px;min-width:14em}"
 	"td.time{white-space:nowrap;font-size:12px}\n"
 	".why{font-family:system-ui,sans-serif;font-weight:600;margin-top:.2em}\n"
 	"code{background:#eff1f3;padding:0 .25em;border-radius:3px;font-size:.92em}\n"
 	"svg.timeline{border:1px solid #d0d7de;border-radius:4px}\n"
+	"svg .lane{font:12px monospace;fill:#1f2328}svg .tick{font-size:11px;fill:#57606a}"
+	"svg .grid{stroke:#d0d7de;stroke-dasharray:3,3}\n"
+	"svg rect.m4{fill:#82071e}svg rect.m3{fill:#cf222e}svg rect.m2{fill:#bf8700}"
+	"svg rect.m1{fill:#0969da}svg a rect{fill-opacity:.7;stroke:#1f2328;stroke-width:.5}"
+	"svg rect.lo{fill-opacity:.15;stroke-width:1.5}"
+	"svg rect.gy{fill-opacity:.3;stroke-dasharray:3,2;stroke-width:1.2}\n"
+	"td.gy::after{content:\" (year?)\";color:#9a6700}.gy{color:#9a6700}\n"
+	"nav.filters{margin:.6em 0;line-height:2}nav.filters label{cursor:pointer;"
+	"border:1px solid #d0d7de;border-radius:3px;padding:.1em .45em;margin-right:.2em;"
+	"user-select:none}\n"
+	"details{margin:.4em 0 1em}summary{cursor:pointer;color:#0969da}\n"
 	"tr.problem td{background:#fff8c5}.muted{color:#57606a}\n";
 
-static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
-			       const ips_report_opts_t *o)
+/*
+ * The filters: one hidden checkbox per severity and fault class before the
+ * page, a label for each in the page; an unchecked box hides what carries
+ * its class (#ID:not(:checked) ~ .page .CLASS). No script.
+ */
+typedef struct filter {
+	char cls[64]; /* "s3" or "c-NAME" */
+	char label[64];
+	size_t count;
+} filter_t;
+
+static size_t add_filter(filter_t *f, size_t n, const char *cls, const char *label, size_t inc)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].cls, cls)) {
+			f[i].count += inc;
+			return n;
+		}
+	snprintf(f[n].cls, sizeof f[n].cls, "%s", cls);
+	snprintf(f[n].label, sizeof f[n].label, "%s", label);
+	f[n].count = inc;
+	return n + 1;
+}
+
+/* The severities present (most severe first), then the fault classes; counts of incidents. */
+static size_t filters_of(const ips_results_t *res, const ips_report_group_t *groups, size_t ng,
+			 filter_t **out)
+{
+	size_t ni = res->incidents.len, n = 0;
+	filter_t *f = ips_xcalloc(ni + ng + 8, sizeof *f);
+	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
+		char c[8];
+		snprintf(c, sizeof c, "s%d", s);
+		const char *name = ips_severity_name((ips_severity_t)s);
+		for (size_t i = 0; i < ni; i++)
+			if (((const ips_incident_t *)res->incidents.items[i])->severity == (ips_severity_t)s)
+				n = add_filter(f, n, c, name, 1);
+		for (size_t g = 0; g < ng; g++)
+			if (groups[g].severity == (ips_severity_t)s)
+				n = add_filter(f, n, c, name, 0);
+	}
+	for (size_t i = 0; i < ni; i++) {
+		const ips_incident_t *x = res->incidents.items[i];
+		char c[96];
+		class_of(c, sizeof c, x->severity, incident_class(x));
+		n = add_filter(f, n, strchr(c, ' ') + 1, incident_class(x), 1);
+	}
+	if (ng)
+		n = add_filter(f, n, "c-none", "findings in no incident", 0);
+	*out = f;
+	return n;
+}
+
+static void write_filter_css(FILE *out, const filter_t *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "#f-%s:not(:checked)~.page .%s{display:none}"
+			"#f-%s:not(:checked)~.page label[for=f-%s]{opacity:.45;"
+			"text-decoration:line-through}\n", f[i].cls, f[i].cls, f[i].cls, f[i].cls);
+}
+
+static void write_filter_nav(FILE *out, const filter_t *f, size_t n)
+{
+	fputs("<nav class=\"filters\">Show: ", out);
+	for (size_t i = 0; i < n; i++) {
+		if (i && f[i].cls[0] == 'c' && f[i - 1].cls[0] == 's')
+			fputs(" &middot; fault class: ", out);
+		fprintf(out, "<label for=\"f-%s\">", f[i].cls);
+		h(out, f[i].label);
+		if (f[i].count)
+			fprintf(out, " (%zu)", f[i].count);
+		fputs("</label>", out);
+	}
+	fputs(" <span class=\"muted\">(click to hide or show)</span></nav>\n", out);
+}
+
+static void write_inputs(FILE *out, const ips_results_t *res)
+{
+	bool trouble = false;
+	for (size_t i = 0; i < res->inputs.len; i++)
+		trouble |= ips_report_input_has_problem(res->inputs.items[i]);
+	if (!trouble && res->inputs.len <= 1)
+		return;
+	fputs("<h2 id=\"inputs\">Inputs</h2>\n<table>\n<tr><th>Path</th><th>Format</th>"
+	      "<th>Records</th><th>Findings</th><th>Status</th><th>Problem</th></tr>\n", out);
+	for (size_t i = 0; i < res->inputs.len; i++) {
+		const ips_input_t *in = res->inputs.items[i];
+		fprintf(out, "<tr%s><td class=\"where\">",
+			ips_report_input_has_problem(in) ? " class=\"problem\"" : "");
+		path(out, in->path);
+		fprintf(out, "</td><td>%s</td><td>%llu</td><td>%llu</td><td>%s</td><td>",
+			in->format ? in->format : "-", (unsigned long long)in->records,
+			(unsigned long long)in->findings, ips_input_status_name(in->status));
+		h(out, in->error);
+		if (in->error && in->note)
+			fputs("; ", out);
+		h(out, in->note);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
+static ips_status_t write_html_body(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+				    const ips_report_opts_t *o)
 {
 	(void)rules;
 	ips_report_index_t idx;
@@ -699,6 +914,10 @@ static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_ru
 	size_t by[5];
 	ips_report_count_severities(res, by);
 	size_t nf = res->findings.len, ni = res->incidents.len;
+	ips_report_group_t *groups;
+	size_t ng = ips_report_loose_groups(res, &idx, &groups);
+	filter_t *filters;
+	size_t nfilters = filters_of(res, groups, ng, &filters);
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -706,7 +925,11 @@ static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_ru
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<title>ipsec-scan report</title>\n<style>\n", out);
 	fputs(css, out);
-	fputs("</style>\n</head>\n<body>\n<h1>ipsec-scan report</h1>\n<p>", out);
+	write_filter_css(out, filters, nfilters);
+	fputs("</style>\n</head>\n<body>\n", out);
+	for (size_t i = 0; i < nfilters; i++)
+		fprintf(out, "<input type=\"checkbox\" id=\"f-%s\" checked hidden>\n", filters[i].cls);
+	fputs("<div class=\"page\">\n<h1>ipsec-scan report</h1>\n<p>", out);
 	fprintf(out, "<strong>%zu finding%s</strong>", nf, nf == 1 ? "" : "s");
 	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--)
 		if (by[s]) {
@@ -718,47 +941,21 @@ static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_ru
 		res->inputs.len == 1 ? "" : "s");
 	if (!nf && !ni)
 		fputs("<p>No IPsec/IKE errors found.</p>\n", out);
-
+	if (nfilters > 1)
+		write_filter_nav(out, filters, nfilters);
 	if (nf || ni)
-		write_timeline(out, res, &idx);
-
-	if (ni) {
-		fputs("<h2 id=\"incidents\">Incidents</h2>\n", out);
-		for (size_t i = 0; i < ni; i++)
-			write_incident(out, res, res->incidents.items[i], i + 1);
-	}
-	ips_report_group_t *groups;
-	size_t ng = ips_report_loose_groups(res, &idx, &groups);
+		write_timeline(out, res, &idx, groups, ng);
+	if (ni)
+		write_incidents(out, res);
 	if (ng) {
 		fprintf(out, "<h2 id=\"findings\">%s</h2>\n",
 			ni ? "Findings not in any incident" : "Findings");
 		for (size_t g = 0; g < ng; g++)
-			write_group(out, res, &idx, &groups[g]);
+			write_group(out, res, &idx, &groups[g], g + 1);
 	}
 	free(groups);
-
-	bool trouble = false;
-	for (size_t i = 0; i < res->inputs.len; i++)
-		trouble |= ips_report_input_has_problem(res->inputs.items[i]);
-	if (trouble || res->inputs.len > 1) {
-		fputs("<h2 id=\"inputs\">Inputs</h2>\n<table>\n<tr><th>Path</th><th>Format</th>"
-		      "<th>Records</th><th>Findings</th><th>Status</th><th>Problem</th></tr>\n", out);
-		for (size_t i = 0; i < res->inputs.len; i++) {
-			const ips_input_t *in = res->inputs.items[i];
-			fprintf(out, "<tr%s><td>", ips_report_input_has_problem(in) ?
-				" class=\"problem\"" : "");
-			h(out, in->path);
-			fprintf(out, "</td><td>%s</td><td>%llu</td><td>%llu</td><td>%s</td><td>",
-				in->format ? in->format : "-", (unsigned long long)in->records,
-				(unsigned long long)in->findings, ips_input_status_name(in->status));
-			h(out, in->error);
-			if (in->error && in->note)
-				fputs("; ", out);
-			h(out, in->note);
-			fputs("</td></tr>\n", out);
-		}
-		fputs("</table>\n", out);
-	}
+	free(filters);
+	write_inputs(out, res);
 
 	char sev[128];
 	ips_report_severity_words(by, sev, sizeof sev);
@@ -779,9 +976,16 @@ static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_ru
 	}
 	fputs("</ul>\n<p class=\"muted\">Written by ipsec-scan ", out);
 	h(out, o->version);
-	fputs(".</p>\n</body>\n</html>\n", out);
+	fputs(".</p>\n</div>\n</body>\n</html>\n", out);
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_html(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	return ips_report_zoned(write_html_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_html = {"html", write_html};

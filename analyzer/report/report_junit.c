@@ -33,33 +33,33 @@
 
 #define EVIDENCE_MAX 50
 
-/* XML 1.0 text or attribute value (attr: also escape quotes and line ends). */
+/* XML 1.0 text or attribute value (*ctx true: an attribute, also quotes and line ends). */
+static const char *x_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n;
+	bool attr = *(const bool *)ctx;
+	switch (cp) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return attr ? "&quot;" : "\"";
+	case '\n': return attr ? "&#10;" : "\n";
+	case '\t': return attr ? "&#9;" : "\t";
+	case '\r': return "&#13;";
+	default:
+		if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF)
+			return "\xEF\xBF\xBD";
+		if (ips_cp_is_control(cp)) { /* DEL, C1: inert in a terminal */
+			snprintf(buf, 16, "&#x%X;", (unsigned)cp);
+			return buf;
+		}
+		return NULL;
+	}
+}
+
 static void x_n(FILE *out, const char *s, bool attr)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, len - i, &cp);
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs(attr ? "&quot;" : "\"", out); break;
-		case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-		case '\t': fputs(attr ? "&#9;" : "\t", out); break;
-		case '\r': fputs("&#13;", out); break;
-		default:
-			if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF || (cp == 0xFFFD && k == 1))
-				fputs("\xEF\xBF\xBD", out);
-			else if (ips_cp_is_control(cp))
-				fprintf(out, "&#x%X;", (unsigned)cp); /* DEL, C1: inert in a terminal */
-			else
-				fwrite(s + i, 1, k, out);
-		}
-		i += k;
-	}
+	ips_report_escape(out, s, (size_t)-1, x_sub, &attr);
 }
 
 static void xt(FILE *out, const char *s)
@@ -77,9 +77,11 @@ static void evidence_line(ips_buf_t *b, const ips_results_t *res, const ips_find
 {
 	const ips_input_t *in = res->inputs.items[f->input];
 	char t[64];
-	ips_time_format(&f->time, t, sizeof t);
+	ips_report_time(&f->time, t, sizeof t);
+	char *text = ips_report_evidence_line(f->text); /* what decides first */
 	ips_buf_printf(b, "  %s:%llu  %s  %s  %s\n", in->path, (unsigned long long)f->line, t,
-		       f->entry->name, f->text ? f->text : "");
+		       f->entry->name, text);
+	free(text);
 }
 
 static void remediation(ips_buf_t *b, const ips_entry_t *e)
@@ -100,18 +102,24 @@ static void incident_failure(FILE *out, const ips_results_t *res, const ips_inci
 	ips_buf_init(&b, 4 * 1024 * 1024);
 	char *key = ips_report_key_words(x->key, x->nkey);
 	char t0[64], t1[64];
-	ips_time_format(&x->first, t0, sizeof t0);
-	ips_time_format(&x->last, t1, sizeof t1);
+	ips_report_time(&x->first, t0, sizeof t0);
+	ips_report_time(&x->last, t1, sizeof t1);
 	ips_buf_printf(&b, "Incident %s (%s, %s): %s\nKey: %s\nSpan: %s to %s\n", x->id,
 		       ips_incident_kind_name(x->kind), ips_severity_name(x->severity),
 		       x->title ? x->title : "", key, t0, t1);
 	free(key);
+	if (x->verdict) {
+		char *vw = ips_report_verdict_words(res, x);
+		if (*vw)
+			ips_buf_printf(&b, "Verdict: %s\n", vw);
+		free(vw);
+	}
 	if (x->root) {
 		char code[64];
 		ips_report_code_words(x->root, code, sizeof code);
 		ips_buf_printf(&b, "Root cause: %s%s%s%s: %s\n", x->root->name, code[0] ? " (" : "",
 			       code, code[0] ? ")" : "", x->root->message ? x->root->message : "");
-		if (x->root->summary)
+		if (x->root->summary && !ips_report_said_in(x->title, x->root->summary))
 			ips_buf_printf(&b, "  %s\n", x->root->summary);
 	} else {
 		size_t in;
@@ -128,6 +136,10 @@ static void incident_failure(FILE *out, const ips_results_t *res, const ips_inci
 				evidence_line(&b, res, res->findings.items[x->findings[i]]);
 		if (x->nfindings > EVIDENCE_MAX)
 			ips_buf_printf(&b, "  (+%zu more)\n", x->nfindings - EVIDENCE_MAX);
+	}
+	if (x->verdict && (x->verdict->nfixes || x->verdict->ncollect)) {
+		ips_buf_printf(&b, "Fixes (by the verdict):\n");
+		ips_report_fix_lines(&b, x->verdict, "  ", 3);
 	}
 	if (x->root)
 		remediation(&b, x->root);
@@ -222,7 +234,7 @@ static const char *input_path(const ips_results_t *res, size_t i)
 	return i < res->inputs.len ? ((const ips_input_t *)res->inputs.items[i])->path : "?";
 }
 
-static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+static ips_status_t write_junit_body(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
 				const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -357,6 +369,13 @@ static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_r
 	free(groups);
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_junit(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	return ips_report_zoned(write_junit_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_junit = {"junit", write_junit};

@@ -23,37 +23,40 @@
 #define EVIDENCE_MAX 20  /* rows per incident or condition */
 #define TEXT_MAX 300     /* bytes of a record shown in a table cell */
 
+/* Markdown: every character that could start inline markup backslash-escaped. */
+static const char *md_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)ctx;
+	if (ips_cp_is_control(cp))
+		return " ";
+	if (cp == '_' && i > 0 && i + 1 < n && isalnum((unsigned char)s[i - 1]) &&
+	    isalnum((unsigned char)s[i + 1]))
+		return NULL; /* inside a word _ starts no emphasis: keep names readable */
+	if (cp < 0x80 && strchr("\\`*_[]<>#|~&$", (int)cp)) {
+		buf[0] = '\\';
+		buf[1] = (char)cp;
+		buf[2] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
 /* Write s (up to max bytes, cut at a character) escaped for Markdown. */
 static void md_n(FILE *out, const char *s, size_t max)
 {
-	if (!s)
-		return;
-	size_t len = strlen(s), keep = ips_utf8_cut(s, len, max);
-	for (size_t i = 0; i < keep;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		if (ips_cp_is_control(cp)) {
-			fputc(' ', out);
-		} else if (cp == '_' && i > 0 && i + 1 < keep && isalnum((unsigned char)s[i - 1]) &&
-			   isalnum((unsigned char)s[i + 1])) {
-			fputc('_', out); /* inside a word _ starts no emphasis: keep names readable */
-		} else if (cp < 0x80 && strchr("\\`*_[]<>#|~&$", (int)cp)) {
-			fputc('\\', out);
-			fputc((int)cp, out);
-		} else if (cp == 0xFFFD && k == 1) {
-			fputs("\xEF\xBF\xBD", out);
-		} else {
-			fwrite(s + i, 1, k, out);
-		}
-		i += k;
-	}
-	if (keep < len)
-		fputs("\xE2\x80\xA6", out); /* ellipsis */
+	ips_report_escape(out, s, max, md_sub, NULL);
 }
 
 static void md(FILE *out, const char *s)
 {
 	md_n(out, s, (size_t)-1);
+}
+
+/* Inside a code span in a table cell: only '|' (the cell's end) and controls matter. */
+static const char *code_sub(uint32_t cp, const char *s, size_t i, size_t n, char buf[16], void *ctx)
+{
+	(void)s, (void)i, (void)n, (void)buf, (void)ctx;
+	return ips_cp_is_control(cp) ? " " : cp == '|' ? "\\|" : NULL;
 }
 
 /* Write s (up to max bytes) as a code span inside a table cell. */
@@ -72,21 +75,7 @@ static void md_code(FILE *out, const char *s, size_t max)
 		fputc('`', out);
 	if (pad)
 		fputc(' ', out);
-	for (size_t i = 0; i < keep;) {
-		uint32_t cp;
-		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
-		if (ips_cp_is_control(cp))
-			fputc(' ', out);
-		else if (cp == '|')
-			fputs("\\|", out);
-		else if (cp == 0xFFFD && k == 1)
-			fputs("\xEF\xBF\xBD", out);
-		else
-			fwrite(s + i, 1, k, out);
-		i += k;
-	}
-	if (keep < len)
-		fputs("\xE2\x80\xA6", out);
+	ips_report_escape(out, s, max, code_sub, NULL);
 	if (pad)
 		fputc(' ', out);
 	for (size_t i = 0; i <= longest; i++)
@@ -98,13 +87,6 @@ static void where(FILE *out, const ips_results_t *res, size_t input, uint64_t li
 	if (input < res->inputs.len)
 		md(out, ((const ips_input_t *)res->inputs.items[input])->path);
 	fprintf(out, ":%llu", (unsigned long long)line);
-}
-
-static void time_cell(FILE *out, const ips_time_t *t)
-{
-	char buf[64];
-	ips_time_format(t, buf, sizeof buf);
-	fputs(buf, out);
 }
 
 static void entry_heading(FILE *out, const ips_entry_t *e)
@@ -129,21 +111,46 @@ static void more(FILE *out, const ips_entry_t *e)
 	fprintf(out, "\nMore: `ipsec-scan explain %s`\n", key);
 }
 
-/* The record, then what the gateway said differs or why it refused. */
-static void text_cell(FILE *out, const ips_finding_t *f)
+/* One evidence row (report_util.h: ips_report_rows_t): where, time, name or
+ * key, the record (what decides first), what differs or the reason given. */
+typedef struct md_rows {
+	FILE *out;
+	const ips_results_t *res;
+	bool code_third; /* the third column is a name (a code span), not a key */
+} md_rows_t;
+
+static void md_row(void *ctx, const ips_finding_t *f, const char *third)
 {
-	md_code(out, f->text, TEXT_MAX);
-	const char *why = ips_finding_field(f, "mismatch");
-	if (why) {
-		fputs(" **What differs:** ", out);
-		md_n(out, why, TEXT_MAX);
+	md_rows_t *m = ctx;
+	FILE *out = m->out;
+	fputs("| ", out);
+	where(out, m->res, f->input, f->line);
+	fputs(" | ", out);
+	ips_report_time_put(out, &f->time);
+	fputs(" | ", out);
+	if (m->code_third)
+		md_code(out, third, (size_t)-1);
+	else
+		md(out, third);
+	fputs(" | ", out);
+	char *text = ips_report_evidence_line(f->text);
+	md_code(out, text, TEXT_MAX);
+	free(text);
+	const char *labels[2], *values[2];
+	size_t n = ips_report_finding_why(f, labels, values);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, " **%s:** ", labels[i]);
+		md_n(out, values[i], TEXT_MAX);
 	}
-	const char *reason = ips_finding_field(f, "reason");
-	if (reason) {
-		fputs(" **Reason given:** ", out);
-		md_n(out, reason, TEXT_MAX);
-	}
+	fputs(" |\n", out);
 }
+
+static void md_more(void *ctx, size_t left)
+{
+	fprintf(((md_rows_t *)ctx)->out, "| (+%zu more) | | | |\n", left);
+}
+
+static const char *const fix_words[] = {"Fix first", "Then", "Collect"};
 
 static void write_incident(FILE *out, const ips_results_t *res, const ips_incident_t *x,
 			   size_t n)
@@ -159,18 +166,13 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 		md(out, vw);
 		free(vw);
 		fputc('\n', out);
-		for (size_t i = 0; i < v->nfixes && i < 3; i++) {
-			fprintf(out, "  - %s (", i ? "Then" : "Fix first");
-			md(out, v->fixes[i].a);
+		ips_report_fix_t fx[3 + 16];
+		size_t nfx = ips_report_fixes(v, 3, 16, fx);
+		for (size_t i = 0; i < nfx; i++) {
+			fprintf(out, "  - %s (", fix_words[fx[i].kind]);
+			md(out, fx[i].impl);
 			fputs("): ", out);
-			md(out, v->fixes[i].c);
-			fputc('\n', out);
-		}
-		for (size_t i = 0; i < v->ncollect; i++) {
-			fputs("  - Collect (", out);
-			md(out, v->collect[i].a);
-			fputs("): ", out);
-			md(out, v->collect[i].c);
+			md(out, fx[i].text);
 			fputc('\n', out);
 		}
 	}
@@ -185,16 +187,9 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 	char *key = ips_report_key_words(x->key, x->nkey);
 	md(out, key);
 	free(key);
-	fputs("\n- **Span:** ", out);
-	if (x->first.valid) {
-		time_cell(out, &x->first);
-		fputs(" to ", out);
-		time_cell(out, &x->last);
-		if (x->last.valid)
-			fprintf(out, " (%lld s)", (long long)(x->last.sec - x->first.sec));
-	} else {
-		fputs("no time known", out);
-	}
+	char span[160];
+	ips_report_span_words(x, span, sizeof span);
+	fprintf(out, "\n- **Span:** %s", span);
 	fprintf(out, "\n- **Incident id:** %s\n", x->id);
 	if (x->root) {
 		const ips_entry_t *e = x->root;
@@ -204,7 +199,7 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 			fputs(": ", out);
 			md(out, e->message);
 		}
-		if (e->summary) {
+		if (e->summary && !ips_report_said_in(x->title, e->summary)) {
 			fputs(" (", out);
 			md(out, e->summary);
 			fputc(')', out);
@@ -222,22 +217,9 @@ static void write_incident(FILE *out, const ips_results_t *res, const ips_incide
 		fprintf(out, "\n**Evidence** (%zu finding%s, root cause first)\n\n", x->nfindings,
 			x->nfindings == 1 ? "" : "s");
 		fputs("| Where | Time | Name | Text |\n|---|---|---|---|\n", out);
-		for (size_t i = 0; i < x->nfindings && i < EVIDENCE_MAX; i++) {
-			if (x->findings[i] >= res->findings.len)
-				continue;
-			const ips_finding_t *f = res->findings.items[x->findings[i]];
-			fputs("| ", out);
-			where(out, res, f->input, f->line);
-			fputs(" | ", out);
-			time_cell(out, &f->time);
-			fputs(" | ", out);
-			md_code(out, f->entry->name, (size_t)-1);
-			fputs(" | ", out);
-			text_cell(out, f);
-			fputs(" |\n", out);
-		}
-		if (x->nfindings > EVIDENCE_MAX)
-			fprintf(out, "| (+%zu more) | | | |\n", x->nfindings - EVIDENCE_MAX);
+		md_rows_t m = {out, res, true};
+		ips_report_rows_t r = {md_row, md_more, &m};
+		ips_report_incident_rows(res, x, EVIDENCE_MAX, &r);
 	}
 	if (x->root && x->root->resolve.len) {
 		fputs("\n**Remediation**\n\n", out);
@@ -264,27 +246,9 @@ static void write_group(FILE *out, const ips_results_t *res, const ips_report_in
 		fputs("\n\n", out);
 	}
 	fputs("| Where | Time | Key | Text |\n|---|---|---|---|\n", out);
-	size_t shown = 0;
-	for (size_t i = g->first; i < res->findings.len && shown < EVIDENCE_MAX; i++) {
-		const ips_finding_t *f = res->findings.items[i];
-		const size_t *inc;
-		if (f->entry != e || ips_report_incidents_of(idx, i, &inc))
-			continue;
-		fputs("| ", out);
-		where(out, res, f->input, f->line);
-		fputs(" | ", out);
-		time_cell(out, &f->time);
-		fputs(" | ", out);
-		char *key = ips_report_finding_key(f);
-		md(out, key);
-		free(key);
-		fputs(" | ", out);
-		text_cell(out, f);
-		fputs(" |\n", out);
-		shown++;
-	}
-	if (g->count > shown)
-		fprintf(out, "| (+%zu more) | | | |\n", g->count - shown);
+	md_rows_t m = {out, res, false};
+	ips_report_rows_t r = {md_row, md_more, &m};
+	ips_report_group_rows(res, idx, g, EVIDENCE_MAX, &r);
 	if (e->resolve.len) {
 		fputs("\n**What to do**\n\n", out);
 		numbered(out, &e->resolve);
@@ -292,7 +256,7 @@ static void write_group(FILE *out, const ips_results_t *res, const ips_report_in
 	more(out, e);
 }
 
-static ips_status_t write_markdown(FILE *out, const ips_results_t *res,
+static ips_status_t write_markdown_body(FILE *out, const ips_results_t *res,
 				   const ips_rules_t *rules, const ips_report_opts_t *o)
 {
 	(void)rules;
@@ -367,6 +331,13 @@ static ips_status_t write_markdown(FILE *out, const ips_results_t *res,
 	}
 	ips_report_index_free(&idx);
 	return ips_report_stream_status(out);
+}
+
+/* Times in the --output-tz zone (report_util.h). */
+static ips_status_t write_markdown(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			       const ips_report_opts_t *o)
+{
+	return ips_report_zoned(write_markdown_body, out, res, rules, o);
 }
 
 const ips_reporter_ops_t ips_report_markdown = {"markdown", write_markdown};

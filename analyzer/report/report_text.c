@@ -65,6 +65,37 @@ static void upper_first(FILE *out, const char *s)
 	fputs(s, out);
 }
 
+/*
+ * A finding's record, what decides first (report_util.h): a Windows event's
+ * message, then its error fields and the other fields, the envelope last
+ * and dim; any other record as one line. Long parts are cut, the envelope
+ * soonest.
+ */
+static void evidence_lines(FILE *out, const char *text, const char *reason, const char *D,
+			   const char *R, bool *reason_shown)
+{
+	ips_report_evidence_t ev;
+	ips_report_evidence_parts(text, &ev);
+	if (ev.message) {
+		fputs("      ", out);
+		put_cut(out, ev.message, 300);
+		fputc('\n', out);
+	}
+	if (ev.fields) {
+		fputs("      ", out);
+		put_cut(out, ev.fields, 400);
+		fputc('\n', out);
+		const char *at = reason ? strstr(ev.fields, reason) : NULL;
+		*reason_shown = at && (size_t)(at - ev.fields) + strlen(reason) <= 400;
+	}
+	if (ev.envelope) {
+		fprintf(out, "      %s", D);
+		put_cut(out, ev.envelope, 160);
+		fprintf(out, "%s\n", R);
+	}
+	ips_report_evidence_free(&ev);
+}
+
 /* "Summary: 2 incidents, 3 findings (3 error) in 10 records of 1 input; ..." */
 static void summary_line(FILE *out, const ips_results_t *res, const char *B, const char *R)
 {
@@ -94,6 +125,137 @@ static void summary_line(FILE *out, const ips_results_t *res, const char *B, con
 	if (res->filtered)
 		fprintf(out, "; %llu filtered out", (unsigned long long)res->filtered);
 	fputs(".\n", out);
+}
+
+/* More incidents than this: an overview first, one line per kind of incident. */
+#define OVERVIEW_FROM 10
+/* More inputs than this: counts and the inputs with problems (all: --verbose). */
+#define INPUTS_LISTED 10
+
+/*
+ * The overview of a large run: incidents of the same fault class and root
+ * cause on one line each (report_util.h: kinds), most severe first, then the
+ * most frequent, with the number of the first such INCIDENT below.
+ */
+static void overview(FILE *out, const ips_results_t *res, const ips_report_opts_t *o,
+		     const char *B, const char *R)
+{
+	static const char *const upper[] = {"NONE", "INFO", "WARNING", "ERROR", "CRITICAL"};
+	ips_report_kind_t *l;
+	size_t *of;
+	size_t nl = ips_report_kinds(res, &l, &of);
+	fprintf(out, "%sOverview:%s %zu incidents of %zu kinds, most severe and most frequent first "
+		"(details: the INCIDENT named)\n", B, R, res->incidents.len, nl);
+	for (size_t k = 0; k < nl; k++) {
+		const char *sc = o->color ? sev_color(l[k].severity) : "";
+		fprintf(out, "  %s%-8s%s %5zu  %s: %s", sc, upper[l[k].severity], R, l[k].incidents,
+			l[k].cls, l[k].root ? l[k].root->name : "no failure followed");
+		fprintf(out, " (%zu finding%s), see INCIDENT %zu\n", l[k].findings,
+			l[k].findings == 1 ? "" : "s", l[k].first + 1);
+	}
+	fputc('\n', out);
+	free(l);
+	free(of);
+}
+
+static void input_line(FILE *out, const ips_input_t *in)
+{
+	fputs("  ", out);
+	put(out, in->path);
+	fprintf(out, "  %s, %llu records, %llu findings, %s", in->format ? in->format : "-",
+		(unsigned long long)in->records, (unsigned long long)in->findings,
+		ips_input_status_name(in->status));
+	if (in->error) {
+		fputs(": ", out);
+		put(out, in->error);
+	}
+	if (in->note) {
+		fputs(" (", out);
+		put(out, in->note);
+		fputc(')', out);
+	}
+	fputc('\n', out);
+}
+
+/*
+ * The inputs: each of them for a few or with --verbose; for many, counts
+ * (by status and by format) and then only the inputs with a problem.
+ */
+static void inputs_section(FILE *out, const ips_results_t *res, const ips_report_opts_t *o,
+			   const char *B, const char *R)
+{
+	size_t n = res->inputs.len, trouble = 0, with_findings = 0, skipped = 0;
+	char kind[64];
+	for (size_t i = 0; i < n; i++) {
+		const ips_input_t *in = res->inputs.items[i];
+		if (ips_report_input_skipped(in, kind, sizeof kind))
+			skipped++;
+		else
+			trouble += ips_report_input_has_problem(in);
+		with_findings += in->findings > 0;
+	}
+	if (!trouble && n <= 1)
+		return;
+	if (o->verbose || n <= INPUTS_LISTED) {
+		fprintf(out, "\n%sInputs:%s\n", B, R);
+		for (size_t i = 0; i < n; i++)
+			input_line(out, res->inputs.items[i]);
+		return;
+	}
+	fprintf(out, "\n%sInputs:%s %zu, %zu with findings, %zu with a problem, %zu skipped as not logs "
+		"(every input: --verbose)\n", B, R, n, with_findings, trouble, skipped);
+	/* formats read and kinds skipped, most frequent first */
+	char (*skind)[64] = ips_xcalloc(n, sizeof *skind);
+	const char **fmt = ips_xcalloc(n, sizeof *fmt);
+	size_t *cnt = ips_xcalloc(n, sizeof *cnt), nfmt = 0;
+	bool *sk = ips_xcalloc(n, sizeof *sk);
+	for (size_t i = 0; i < n; i++) {
+		const ips_input_t *in = res->inputs.items[i];
+		const char *f = in->format ? in->format : "-";
+		bool skip = ips_report_input_skipped(in, skind[i], sizeof skind[i]);
+		if (skip)
+			f = skind[i];
+		size_t k = 0;
+		while (k < nfmt && strcmp(fmt[k], f))
+			k++;
+		if (k == nfmt) {
+			sk[nfmt] = skip;
+			fmt[nfmt++] = f;
+		}
+		cnt[k]++;
+	}
+	for (int pass = 0; pass < 2; pass++) { /* the formats read, then the kinds skipped */
+		bool any = false;
+		for (size_t shown = 0; shown < nfmt; shown++) {
+			size_t best = SIZE_MAX;
+			for (size_t k = 0; k < nfmt; k++) {
+				if (cnt[k] && sk[k] == (pass == 1) && (best == SIZE_MAX || cnt[k] > cnt[best]))
+					best = k;
+			}
+			if (best == SIZE_MAX)
+				break;
+			fprintf(out, "%s ", any ? "," : pass ? "  skipped:" : "  read as:");
+			put(out, fmt[best]);
+			fprintf(out, " %zu", cnt[best]);
+			cnt[best] = 0;
+			any = true;
+		}
+		if (any)
+			fputc('\n', out);
+	}
+	free(fmt);
+	free(cnt);
+	free(skind);
+	free(sk);
+	if (trouble) {
+		fputs("  with a problem:\n", out);
+		for (size_t i = 0; i < n; i++)
+			if (ips_report_input_has_problem(res->inputs.items[i]) &&
+			    !ips_report_input_skipped(res->inputs.items[i], kind, sizeof kind)) {
+				fputs("  ", out);
+				input_line(out, res->inputs.items[i]);
+			}
+	}
 }
 
 static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ips_rules_t *rules,
@@ -136,6 +298,8 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 		fprintf(out, "%zu input%s could not be read (see Inputs below).\n\n", unread,
 			unread == 1 ? "" : "s");
 	size_t ni = res->incidents.len;
+	if (ni > OVERVIEW_FROM)
+		overview(out, res, o, B, R);
 	for (size_t xi = 0; xi < ni; xi++) {
 		const ips_incident_t *x = res->incidents.items[xi];
 		const char *sc = o->color ? sev_color(x->severity) : "";
@@ -150,17 +314,21 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			fputc('\n', out);
 			free(vw);
 			const ips_verdict_t *v = x->verdict;
-			for (size_t i = 0; i < v->nfixes && i < 2; i++)
-				fprintf(out, "    %s %s: %s\n", i ? "then" : "Fix first", v->fixes[i].a,
-					v->fixes[i].c);
-			for (size_t i = 0; i < v->ncollect && i < 2; i++)
-				fprintf(out, "    Collect (%s): %s\n", v->collect[i].a, v->collect[i].c);
+			ips_report_fix_t fx[4];
+			size_t nfx = ips_report_fixes(v, 2, 2, fx);
+			for (size_t i = 0; i < nfx; i++)
+				if (fx[i].kind == IPS_FIX_COLLECT)
+					fprintf(out, "    Collect (%s): %s\n", fx[i].impl, fx[i].text);
+				else
+					fprintf(out, "    %s %s: %s\n",
+						fx[i].kind == IPS_FIX_FIRST ? "Fix first" : "then", fx[i].impl,
+						fx[i].text);
 			if (v->ncollect > 2) /* the other implementations: in -f json */
 				fprintf(out, "    (+%zu more ways to collect it: -f json)\n", v->ncollect - 2);
 		}
 		char t1[64], t2[64];
-		ips_time_format(&x->first, t1, sizeof t1);
-		ips_time_format(&x->last, t2, sizeof t2);
+		ips_report_time(&x->first, t1, sizeof t1);
+		ips_report_time(&x->last, t2, sizeof t2);
 		fprintf(out, "  When: %s", t1);
 		if (strcmp(t1, t2))
 			fprintf(out, " .. %s", t2);
@@ -177,7 +345,7 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 			if (e->has_code)
 				fprintf(out, " (%lld, %s)", (long long)e->code, e->hex ? e->hex : "");
 			fprintf(out, ": %s\n", e->message ? e->message : "");
-			if (e->summary) {
+			if (e->summary && !ips_report_said_in(x->title, e->summary)) {
 				fputs("    ", out);
 				upper_first(out, e->summary);
 				fputc('\n', out);
@@ -195,7 +363,7 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 				const ips_finding_t *f = res->findings.items[x->findings[j]];
 				const ips_input_t *in = res->inputs.items[f->input];
 				char t[64];
-				ips_time_format(&f->time, t, sizeof t);
+				ips_report_time(&f->time, t, sizeof t);
 				fputs("    ", out);
 				put(out, in->path);
 				fprintf(out, ":%llu  %s  %s", (unsigned long long)f->line, t,
@@ -208,17 +376,17 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 						put(out, v);
 					}
 				}
-				fprintf(out, "\n      %s", D);
-				put_cut(out, f->text, 160);
-				fprintf(out, "%s\n", R);
+				fputc('\n', out);
+				const char *reason = ips_finding_field(f, "reason");
+				bool reason_shown = false;
+				evidence_lines(out, f->text, reason, D, R, &reason_shown);
 				const char *why = ips_finding_field(f, "mismatch");
 				if (why) {
 					fprintf(out, "      %sWhat differs:%s ", B, R);
 					put(out, why);
 					fputc('\n', out);
 				}
-				const char *reason = ips_finding_field(f, "reason");
-				if (reason) {
+				if (reason && !reason_shown) {
 					fputs("      Reason given: ", out);
 					put(out, reason);
 					fputc('\n', out);
@@ -258,33 +426,7 @@ static ips_status_t write_text_raw(FILE *out, const ips_results_t *res, const ip
 	}
 	free(groups);
 
-	bool input_trouble = false;
-	for (size_t i = 0; i < res->inputs.len; i++) {
-		const ips_input_t *in = res->inputs.items[i];
-		input_trouble |= in->status == IPS_INPUT_ERROR || in->status == IPS_INPUT_PARTIAL ||
-				 in->note || in->status == IPS_INPUT_EMPTY;
-	}
-	if (input_trouble || res->inputs.len > 1) {
-		fprintf(out, "\n%sInputs:%s\n", B, R);
-		for (size_t i = 0; i < res->inputs.len; i++) {
-			const ips_input_t *in = res->inputs.items[i];
-			fputs("  ", out);
-			put(out, in->path);
-			fprintf(out, "  %s, %llu records, %llu findings, %s",
-				in->format ? in->format : "-", (unsigned long long)in->records,
-				(unsigned long long)in->findings, ips_input_status_name(in->status));
-			if (in->error) {
-				fputs(": ", out);
-				put(out, in->error);
-			}
-			if (in->note) {
-				fputs(" (", out);
-				put(out, in->note);
-				fputc(')', out);
-			}
-			fputc('\n', out);
-		}
-	}
+	inputs_section(out, res, o, B, R);
 	for (size_t i = 0; i < res->notes.len; i++) {
 		fputs("note: ", out);
 		put(out, res->notes.items[i]);
@@ -310,10 +452,16 @@ static ips_status_t write_safe(FILE *out, const ips_results_t *res, const ips_ru
 {
 	char *buf = NULL;
 	size_t len = 0;
+	ips_report_tz_t tz; /* times in the --output-tz zone (report_util.h) */
+	ips_report_tz_enter(&tz, o);
 	FILE *mem = open_memstream(&buf, &len);
-	if (!mem)
-		return fn(out, res, rules, o);
+	if (!mem) {
+		ips_status_t st = fn(out, res, rules, o);
+		ips_report_tz_leave(&tz);
+		return st;
+	}
 	ips_status_t st = fn(mem, res, rules, o);
+	ips_report_tz_leave(&tz);
 	if (fclose(mem) != 0)
 		st = IPS_E_NOMEM;
 	size_t run = 0; /* escaped a run at a time (report_util.h), colours kept */
@@ -362,7 +510,7 @@ static ips_status_t write_summary_raw(FILE *out, const ips_results_t *res,
 		const ips_incident_t *x = res->incidents.items[i];
 		const char *sc = o->color ? sev_color(x->severity) : "";
 		char t[64];
-		ips_time_format(&x->first, t, sizeof t);
+		ips_report_time(&x->first, t, sizeof t);
 		fprintf(out, "%s%-8s%s  %-20s  ", sc, upper[x->severity], R, t);
 		put_cut(out, x->title, 400);
 		fputc('\n', out);

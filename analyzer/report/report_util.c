@@ -2,6 +2,7 @@
 /* report_util.c - helpers shared by the report writers (see report_util.h). */
 #include "report/report_util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,16 @@ void ips_report_severity_words(const size_t by[5], char *buf, size_t n)
 bool ips_report_input_has_problem(const ips_input_t *in)
 {
 	return in->status != IPS_INPUT_OK || in->error || in->note || in->truncated;
+}
+
+bool ips_report_input_skipped(const ips_input_t *in, char *buf, size_t n)
+{
+	static const char pre[] = "not a log (";
+	if (in->format || in->records || !in->note || strncmp(in->note, pre, sizeof pre - 1))
+		return false;
+	const char *k = in->note + sizeof pre - 1, *e = strchr(k, ')');
+	snprintf(buf, n, "%.*s", e ? (int)(e - k) : 0, k);
+	return true;
 }
 
 void ips_report_code_words(const ips_entry_t *e, char *buf, size_t n)
@@ -482,4 +493,463 @@ char *ips_report_rel_path(const char *path, bool *under)
 	if (under)
 		*under = rel && strcmp(p, "-") != 0 && p[0] != '(' && strncmp(p, "../", 3) != 0;
 	return ips_xstrdup(p);
+}
+
+/* ---- --output-tz --------------------------------------------------------- */
+
+static bool tz_active; /* between ips_report_tz_enter and _leave, with a zone */
+
+void ips_report_tz_enter(ips_report_tz_t *z, const ips_report_opts_t *o)
+{
+	z->on = false;
+	z->saved = NULL;
+	const char *zone = o ? o->output_tz : NULL;
+	if (!zone || !*zone)
+		return;
+	const char *cur = getenv("TZ");
+	z->saved = cur ? ips_xstrdup(cur) : NULL;
+	setenv("TZ", zone, 1);
+	tzset();
+	z->on = true;
+	tz_active = true;
+}
+
+void ips_report_tz_leave(ips_report_tz_t *z)
+{
+	if (!z->on)
+		return;
+	if (z->saved)
+		setenv("TZ", z->saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(z->saved);
+	z->saved = NULL;
+	z->on = false;
+	tz_active = false;
+}
+
+void ips_report_tm(int64_t sec, struct tm *tm)
+{
+	time_t s = (time_t)sec;
+	if (tz_active)
+		localtime_r(&s, tm);
+	else
+		gmtime_r(&s, tm);
+}
+
+size_t ips_report_time(const ips_time_t *t, char *buf, size_t n)
+{
+	if (!tz_active || !t->valid)
+		return ips_time_format(t, buf, n);
+	struct tm tm;
+	ips_report_tm(t->sec, &tm);
+	/* the zone's wall clock, formatted as UTC, its Z turned into the offset */
+	ips_time_t wall = *t;
+	wall.sec += tm.tm_gmtoff;
+	size_t w = ips_time_format(&wall, buf, n);
+	if (!w || buf[w - 1] != 'Z' || w + 6 > n)
+		return w;
+	long off = tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff;
+	snprintf(buf + w - 1, n - (w - 1), "%c%02ld:%02ld", tm.tm_gmtoff < 0 ? '-' : '+',
+		 off / 3600, off / 60 % 60);
+	return w + 5;
+}
+
+void ips_report_time_put(FILE *out, const ips_time_t *t)
+{
+	char buf[64];
+	ips_report_time(t, buf, sizeof buf);
+	fputs(buf, out);
+}
+
+ips_status_t ips_report_zoned(ips_status_t (*fn)(FILE *, const ips_results_t *,
+						  const ips_rules_t *, const ips_report_opts_t *),
+			      FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			      const ips_report_opts_t *o)
+{
+	ips_report_tz_t tz;
+	ips_report_tz_enter(&tz, o);
+	ips_status_t st = fn(out, res, rules, o);
+	ips_report_tz_leave(&tz);
+	return st;
+}
+
+/* ---- evidence: what decides first ---------------------------------------- */
+
+/* Fields that give the error, in the order shown. */
+static const char *const ev_error_keys[] = {
+	"ErrorCode", "ErrorText", "FailureReason", "FailurePoint", "Reason", "ReasonCode",
+	"DataDword", "Status", "failureErrorCode", "failureStatus", "failurePoint", "ErrorMessage",
+	NULL,
+};
+
+/* The event's envelope: who logged it and where, not what went wrong. */
+static bool ev_envelope_key(const char *k, size_t n)
+{
+	static const char *const env[] = {
+		"Provider", "ProviderId", "EventID", "InstanceId", "Computer", "Channel", "Level",
+		"Task", "Keywords", "RecordID", "Version", "Opcode", "OpcodeDisplayName",
+		"ProcessId", "ThreadId", "TimeWritten", "TimeCreated", "ContainerLog", "Qualifiers",
+		"UserID", "UserId", "CoId", "RoutingDomainID", "MMFilterID", "InitiatorCookie",
+		"ResponderCookie", "MMImpersonationState", "timeStamp", "flags", "scopeId", "mmId",
+		"mmFilterId", "endCertHash", NULL,
+	};
+	for (int i = 0; env[i]; i++)
+		if (strlen(env[i]) == n && !strncmp(k, env[i], n))
+			return true;
+	/* Winlogbeat/ECS and PowerShell's extra properties */
+	static const char *const pre[] = {"agent.", "ecs.", "event.", "winlog.", "UserId.",
+					  "KeywordsDisplayNames", NULL};
+	for (int i = 0; pre[i]; i++)
+		if (n >= strlen(pre[i]) && !strncmp(k, pre[i], strlen(pre[i])))
+			return true;
+	return false;
+}
+
+/* A field name: letters, digits, '_', '.', '[', ']', then '='. Its length, or 0. */
+static size_t ev_key_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '[' ||
+			 s[i] == ']'))
+		i++;
+	return i > 0 && i < n && s[i] == '=' && isalpha((unsigned char)s[0]) ? i : 0;
+}
+
+/* A copy of s[0..n) with each run of white space (lines, tabs) as one space, trimmed. */
+static char *ev_squeeze(const char *s, size_t n)
+{
+	char *out = ips_xmalloc(n + 1);
+	size_t o = 0;
+	bool space = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = false;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* A long value (a sentence) the message says already. */
+static bool ev_in_message(const char *msg, const char *v, size_t n)
+{
+	return msg && n >= 24 && memmem(msg, strlen(msg), v, n) != NULL;
+}
+
+static void ev_add(char **dst, size_t *len, const char *s, size_t n)
+{
+	size_t have = *dst ? *len : 0;
+	*dst = ips_xrealloc(*dst, have + n + 2);
+	if (have)
+		(*dst)[have++] = ' ';
+	memcpy(*dst + have, s, n);
+	(*dst)[have + n] = '\0';
+	*len = have + n;
+}
+
+void ips_report_evidence_parts(const char *text, ips_report_evidence_t *ev)
+{
+	ev->message = ev->fields = ev->envelope = NULL;
+	if (!text || !*text)
+		return;
+	size_t n = strlen(text), fields = 0;
+	bool kv = true;
+	const char *msg = NULL; /* Message= is last and may hold tabs and lines */
+	for (size_t i = 0; i < n;) { /* every tab-separated piece is Key=Value */
+		const char *tab = memchr(text + i, '\t', n - i);
+		size_t e = tab ? (size_t)(tab - text) : n, kl = ev_key_len(text + i, e - i);
+		if (!kl) {
+			kv = false;
+			break;
+		}
+		fields++;
+		if (kl == 7 && !strncmp(text + i, "Message", 7)) {
+			msg = text + i + 8;
+			n = i ? i - 1 : 0; /* the fields end before it */
+			break;
+		}
+		i = e + 1;
+	}
+	if (!kv || fields < 3) {
+		ev->message = ev_squeeze(text, strlen(text));
+		return;
+	}
+	if (msg && *msg)
+		ev->message = ev_squeeze(msg, strlen(msg));
+	size_t lf = 0, le = 0;
+	/* the error fields in their order, then the others in the record's order */
+	for (int k = 0; ev_error_keys[k]; k++) {
+		size_t want = strlen(ev_error_keys[k]);
+		for (size_t i = 0; i < n;) {
+			const char *s = text + i, *tab = memchr(s, '\t', n - i);
+			size_t len = tab ? (size_t)(tab - s) : n - i;
+			i += len + 1;
+			if (ev_key_len(s, len) == want && !strncmp(s, ev_error_keys[k], want) &&
+			    len > want + 1)
+				ev_add(&ev->fields, &lf, s, len);
+		}
+	}
+	for (size_t i = 0; i < n;) {
+		const char *s = text + i, *tab = memchr(s, '\t', n - i);
+		size_t len = tab ? (size_t)(tab - s) : n - i, kl = ev_key_len(s, len);
+		i += len + 1;
+		bool is_error = false;
+		for (int j = 0; ev_error_keys[j] && !is_error; j++)
+			is_error = strlen(ev_error_keys[j]) == kl && !strncmp(s, ev_error_keys[j], kl);
+		if (is_error || kl + 1 == len) /* shown already, or empty */
+			continue;
+		if (ev_in_message(ev->message, s + kl + 1, len - kl - 1)) {
+			continue; /* said whole in the message (a GUID, a path) */
+		} else if (ev_envelope_key(s, kl)) {
+			ev_add(&ev->envelope, &le, s, len);
+		} else {
+			ev_add(&ev->fields, &lf, s, len);
+		}
+	}
+}
+
+void ips_report_evidence_free(ips_report_evidence_t *ev)
+{
+	free(ev->message);
+	free(ev->fields);
+	free(ev->envelope);
+	ev->message = ev->fields = ev->envelope = NULL;
+}
+
+char *ips_report_evidence_line(const char *text)
+{
+	ips_report_evidence_t ev;
+	ips_report_evidence_parts(text, &ev);
+	char *out = ips_xasprintf("%s%s%s%s%s", ev.message ? ev.message : "",
+				  ev.message && ev.fields ? " | " : "", ev.fields ? ev.fields : "",
+				  (ev.message || ev.fields) && ev.envelope ? " | " : "",
+				  ev.envelope ? ev.envelope : "");
+	ips_report_evidence_free(&ev);
+	return out;
+}
+
+bool ips_report_said_in(const char *text, const char *sentence)
+{
+	if (!text || !sentence)
+		return false;
+	size_t n = strlen(sentence);
+	while (n && (sentence[n - 1] == '.' || sentence[n - 1] == ' '))
+		n--;
+	if (!n)
+		return false;
+	for (const char *p = text; (p = strchr(p, sentence[0])) != NULL; p++)
+		if (!strncmp(p, sentence, n))
+			return true;
+	return false;
+}
+
+size_t ips_report_fixes(const ips_verdict_t *v, size_t max_fix, size_t max_collect,
+			ips_report_fix_t *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; v && i < v->nfixes && i < max_fix; i++)
+		out[n++] = (ips_report_fix_t){i ? IPS_FIX_THEN : IPS_FIX_FIRST, v->fixes[i].a,
+					      v->fixes[i].c};
+	for (size_t i = 0; v && i < v->ncollect && i < max_collect; i++)
+		out[n++] = (ips_report_fix_t){IPS_FIX_COLLECT, v->collect[i].a, v->collect[i].c};
+	return n;
+}
+
+void ips_report_fix_lines(ips_buf_t *b, const ips_verdict_t *v, const char *prefix, size_t max)
+{
+	ips_report_fix_t fx[16];
+	size_t n = ips_report_fixes(v, max < 8 ? max : 8, max < 8 ? max : 8, fx);
+	for (size_t i = 0; i < n; i++)
+		if (fx[i].kind == IPS_FIX_COLLECT)
+			ips_buf_printf(b, "%sCollect (%s): %s\n", prefix, fx[i].impl, fx[i].text);
+		else
+			ips_buf_printf(b, "%s%s %s: %s\n", prefix,
+				       fx[i].kind == IPS_FIX_FIRST ? "Fix first" : "then", fx[i].impl,
+				       fx[i].text);
+}
+
+void ips_report_span_words(const ips_incident_t *x, char *buf, size_t n)
+{
+	if (!x->first.valid) {
+		snprintf(buf, n, "no time known");
+		return;
+	}
+	char t0[64], t1[64];
+	ips_report_time(&x->first, t0, sizeof t0);
+	ips_report_time(&x->last, t1, sizeof t1);
+	if (x->last.valid)
+		snprintf(buf, n, "%s to %s (%lld s)", t0, t1, (long long)(x->last.sec - x->first.sec));
+	else
+		snprintf(buf, n, "%s to %s", t0, t1);
+}
+
+/* ---- kinds of incidents, evidence rows, guessed years ---------------------- */
+
+static int cmp_kind(const void *a, const void *b)
+{
+	const ips_report_kind_t *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	if (x->incidents != y->incidents)
+		return x->incidents > y->incidents ? -1 : 1;
+	if (x->findings != y->findings)
+		return x->findings > y->findings ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+size_t ips_report_kinds(const ips_results_t *res, ips_report_kind_t **out, size_t **of)
+{
+	size_t ni = res->incidents.len, nk = 0;
+	ips_report_kind_t *k = ips_xcalloc(ni ? ni : 1, sizeof *k);
+	size_t *idx = ips_xcalloc(ni ? ni : 1, sizeof *idx);
+	for (size_t xi = 0; xi < ni; xi++) {
+		const ips_incident_t *x = res->incidents.items[xi];
+		const char *cls = x->verdict && x->verdict->cls ? x->verdict->cls
+								: ips_incident_kind_name(x->kind);
+		size_t j = 0;
+		while (j < nk && !(k[j].root == x->root && !strcmp(k[j].cls, cls)))
+			j++;
+		if (j == nk) {
+			k[nk].cls = cls;
+			k[nk].root = x->root;
+			k[nk].severity = x->severity;
+			k[nk].first = xi;
+			nk++;
+		}
+		idx[xi] = j;
+		k[j].incidents++;
+		k[j].findings += x->nfindings;
+		if (x->severity > k[j].severity)
+			k[j].severity = x->severity;
+	}
+	/* sort, then renumber the incidents' kinds */
+	size_t *first_of = ips_xcalloc(nk ? nk : 1, sizeof *first_of);
+	for (size_t j = 0; j < nk; j++)
+		first_of[j] = k[j].first;
+	qsort(k, nk, sizeof *k, cmp_kind);
+	size_t *place = ips_xcalloc(ni ? ni : 1, sizeof *place); /* by first incident */
+	for (size_t j = 0; j < nk; j++)
+		place[k[j].first] = j;
+	for (size_t xi = 0; xi < ni; xi++)
+		idx[xi] = place[first_of[idx[xi]]];
+	free(place);
+	free(first_of);
+	*out = k;
+	*of = idx;
+	return nk;
+}
+
+void ips_report_incident_rows(const ips_results_t *res, const ips_incident_t *x, size_t max,
+			      const ips_report_rows_t *r)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < x->nfindings && i < max; i++) {
+		if (x->findings[i] >= res->findings.len)
+			continue;
+		const ips_finding_t *f = res->findings.items[x->findings[i]];
+		r->row(r->ctx, f, f->entry->name);
+		shown++;
+	}
+	if (x->nfindings > shown)
+		r->more(r->ctx, x->nfindings - shown);
+}
+
+void ips_report_group_rows(const ips_results_t *res, const ips_report_index_t *idx,
+			   const ips_report_group_t *g, size_t max, const ips_report_rows_t *r)
+{
+	size_t shown = 0;
+	for (size_t i = g->first; i < res->findings.len && shown < max; i++) {
+		const ips_finding_t *f = res->findings.items[i];
+		const size_t *inc;
+		if (f->entry != g->entry || ips_report_incidents_of(idx, i, &inc))
+			continue;
+		char *key = ips_report_finding_key(f);
+		r->row(r->ctx, f, key);
+		free(key);
+		shown++;
+	}
+	if (g->count > shown)
+		r->more(r->ctx, g->count - shown);
+}
+
+size_t ips_report_finding_why(const ips_finding_t *f, const char *labels[2], const char *values[2])
+{
+	static const char *const keys[] = {"mismatch", "reason"};
+	static const char *const names[] = {"What differs", "Reason given"};
+	size_t n = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *v = ips_finding_field(f, keys[i]);
+		if (v) {
+			labels[n] = names[i];
+			values[n++] = v;
+		}
+	}
+	return n;
+}
+
+bool ips_report_year_guessed(const ips_finding_t *f)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *s = f->text;
+	if (!f->time.valid || !s)
+		return false;
+	if (*s == '<') { /* <PRI> */
+		const char *e = strchr(s, '>');
+		if (!e || e - s > 4)
+			return false;
+		s = e + 1;
+	}
+	#define MONTH_AT(p) (isupper((unsigned char)(p)[0]) && islower((unsigned char)(p)[1]) && \
+			     islower((unsigned char)(p)[2]) && (p)[3] == ' ' && \
+			     memmem(months, sizeof months - 1, (p), 3) != NULL)
+	#define CLOCK_AT(p) (isdigit((unsigned char)(p)[0]) && isdigit((unsigned char)(p)[1]) && \
+			     (p)[2] == ':' && isdigit((unsigned char)(p)[3]) && \
+			     isdigit((unsigned char)(p)[4]) && (p)[5] == ':')
+	const char *p = s;
+	if (MONTH_AT(p)) { /* "Mar  1 10:00:00" */
+		p += 4;
+		while (*p == ' ')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		p += isdigit((unsigned char)p[1]) ? 2 : 1;
+		return *p == ' ' && CLOCK_AT(p + 1);
+	}
+	if (isdigit((unsigned char)p[0])) { /* "17 Aug 04:14:35" */
+		p += isdigit((unsigned char)p[1]) ? 2 : 1;
+		return *p == ' ' && MONTH_AT(p + 1) && CLOCK_AT(p + 5);
+	}
+	return false;
+	#undef MONTH_AT
+	#undef CLOCK_AT
+}
+
+void ips_report_escape(FILE *out, const char *s, size_t max, ips_report_sub_fn sub, void *ctx)
+{
+	if (!s)
+		return;
+	size_t len = strlen(s), keep = ips_utf8_cut(s, len, max);
+	char buf[16];
+	for (size_t i = 0; i < keep;) {
+		uint32_t cp;
+		size_t k = ips_utf8_decode(s + i, keep - i, &cp);
+		const char *r = sub(cp, s, i, keep, buf, ctx);
+		if (r)
+			fputs(r, out);
+		else if (cp == 0xFFFD && k == 1)
+			fputs("\xEF\xBF\xBD", out);
+		else
+			fwrite(s + i, 1, k, out);
+		i += k;
+	}
+	if (keep < len)
+		fputs("\xE2\x80\xA6", out);
 }

@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "detect/results.h"
+#include "report/report.h"
 
 /* For each finding, the incidents it belongs to (in incident order). */
 typedef struct ips_report_index {
@@ -47,12 +49,61 @@ typedef struct ips_report_group {
 size_t ips_report_loose_groups(const ips_results_t *res, const ips_report_index_t *x,
 			       ips_report_group_t **out);
 
+/*
+ * Incidents of one kind: the same fault class (the verdict's, else the
+ * incident kind's name) and root cause. Sorted most severe first, then the
+ * most incidents, the most findings, the earliest.
+ */
+typedef struct ips_report_kind {
+	const char *cls;
+	const ips_entry_t *root;  /* NULL: incidents without a finding */
+	ips_severity_t severity;  /* the highest of its incidents */
+	size_t incidents, findings;
+	size_t first;             /* its first incident (index into results->incidents) */
+} ips_report_kind_t;
+
+/* The kinds into *out; (*of)[i] is incident i's kind (an index into *out).
+ * Both owned by the caller; returns the number of kinds. */
+size_t ips_report_kinds(const ips_results_t *res, ips_report_kind_t **out, size_t **of);
+
+/*
+ * Evidence rows, for the writers with tables (HTML, Markdown): row() is
+ * called for each finding shown, with the third column's text (the entry's
+ * name for an incident, the finding's key for a group), then more() once
+ * with the number left out when some were.
+ */
+typedef struct ips_report_rows {
+	void (*row)(void *ctx, const ips_finding_t *f, const char *third);
+	void (*more)(void *ctx, size_t left);
+	void *ctx;
+} ips_report_rows_t;
+
+/* An incident's findings, root cause first, at most max. */
+void ips_report_incident_rows(const ips_results_t *res, const ips_incident_t *x, size_t max,
+			      const ips_report_rows_t *r);
+/* A group's findings that belong to no incident, at most max. */
+void ips_report_group_rows(const ips_results_t *res, const ips_report_index_t *idx,
+			   const ips_report_group_t *g, size_t max, const ips_report_rows_t *r);
+/* What a finding says beyond its record: "What differs" (mismatch) and
+ * "Reason given" (reason); labels[i] and values[i], returns how many (0-2). */
+size_t ips_report_finding_why(const ips_finding_t *f, const char *labels[2], const char *values[2]);
+
+/*
+ * Was the year of f's time guessed? True for a record whose time stamp
+ * carries no year (BSD syslog "Mar  1 10:00:00", day-first "17 Aug
+ * 04:14:35"): its year came from the file's modification time or --year.
+ */
+bool ips_report_year_guessed(const ips_finding_t *f);
+
 /* Findings per severity, indexed by ips_severity_t. */
 void ips_report_count_severities(const ips_results_t *res, size_t by[5]);
 /* "7 error, 1 warning" (most severe first), or "none"; into buf. */
 void ips_report_severity_words(const size_t by[5], char *buf, size_t n);
 /* An input that was not read whole, was empty, or carries a note. */
 bool ips_report_input_has_problem(const ips_input_t *in);
+/* A file inside a folder or archive skipped as not a log: its kind ("Markdown
+ * document") into buf; false for any other input. */
+bool ips_report_input_skipped(const ips_input_t *in, char *buf, size_t n);
 
 /* "13801, 0x35E9" for an entry with a code, "" otherwise; into buf. */
 void ips_report_code_words(const ips_entry_t *e, char *buf, size_t n);
@@ -132,6 +183,18 @@ typedef struct ips_utf8_stream {
 void ips_utf8_stream_write(void *ctx, const char *s, size_t n);
 void ips_utf8_stream_flush(ips_utf8_stream_t *st);
 
+/*
+ * Escaping for one output syntax, the walk shared by the writers: s is read
+ * a character at a time (at most max bytes, cut at a character boundary,
+ * then an ellipsis); for each, sub() gives what to write instead: NULL keeps
+ * the character (a malformed byte becomes U+FFFD), "" drops it, anything else
+ * is written in its place (buf, 16 bytes, is room for a formatted one). s
+ * and i let it look at the neighbours. NULL s writes nothing.
+ */
+typedef const char *(*ips_report_sub_fn)(uint32_t cp, const char *s, size_t i, size_t n,
+					  char buf[16], void *ctx);
+void ips_report_escape(FILE *out, const char *s, size_t max, ips_report_sub_fn sub, void *ctx);
+
 /* How many bytes of s (of length len) to keep to stay within max bytes, cut at a character boundary. */
 size_t ips_utf8_cut(const char *s, size_t len, size_t max);
 
@@ -143,5 +206,77 @@ size_t ips_utf8_cut(const char *s, size_t len, size_t max);
  * working directory (may be NULL). The caller frees the result.
  */
 char *ips_report_rel_path(const char *path, bool *under);
+
+/*
+ * A record as evidence, what decides first. A record of Key=Value fields
+ * separated by tabs (a Windows event as the readers give it) is split into
+ * its Message, the fields that give the error (ErrorCode, ErrorText,
+ * FailureReason, FailurePoint, Reason, DataDword, ...) and the other fields
+ * that are not the event's envelope ("ErrorCode=809 ConnectionName=x"), and
+ * the envelope (Provider=, EventID=, Computer=, Keywords=, RecordID=, ...).
+ * Any other record is all message. Parts are owned (NULL when empty).
+ */
+typedef struct ips_report_evidence {
+	char *message;
+	char *fields;
+	char *envelope;
+} ips_report_evidence_t;
+
+void ips_report_evidence_parts(const char *text, ips_report_evidence_t *ev);
+void ips_report_evidence_free(ips_report_evidence_t *ev);
+/*
+ * Is sentence (a summary, its final period aside) said in text already? An
+ * incident's title ends with its root cause's summary: writers leave the
+ * summary out then (no sentence twice).
+ */
+bool ips_report_said_in(const char *text, const char *sentence);
+/* The verdict's advice in order: the ranked fixes, then what to collect. */
+typedef enum ips_report_fix_kind { IPS_FIX_FIRST, IPS_FIX_THEN, IPS_FIX_COLLECT } ips_report_fix_kind_t;
+typedef struct ips_report_fix {
+	ips_report_fix_kind_t kind;
+	const char *impl;   /* the implementation it is for */
+	const char *text;
+} ips_report_fix_t;
+
+/* At most max_fix fixes and max_collect collects into out (room for both);
+ * returns how many. */
+size_t ips_report_fixes(const ips_verdict_t *v, size_t max_fix, size_t max_collect,
+			ips_report_fix_t *out);
+/* An incident's span in words: "T0 to T1 (N s)" in the output zone, or "no time known". */
+void ips_report_span_words(const ips_incident_t *x, char *buf, size_t n);
+
+/*
+ * The verdict's fixes, ranked, as lines into b: "Fix first IMPL: TEXT",
+ * "then IMPL: TEXT" (at most max), then "Collect (IMPL): TEXT" (at most max).
+ * prefix starts each line.
+ */
+void ips_report_fix_lines(ips_buf_t *b, const ips_verdict_t *v, const char *prefix, size_t max);
+/* The parts as one line, "message | fields | envelope" (caller frees). */
+char *ips_report_evidence_line(const char *text);
+
+/*
+ * --output-tz. A writer of a human report calls ips_report_tz_enter() first
+ * and ips_report_tz_leave() at the end: in between the process's zone (TZ,
+ * process-wide like this state) is the output zone, and ips_report_time()
+ * writes "2026-03-05T08:00:00+01:00" in it; without a zone, or outside, the
+ * UTC form ending in Z. The zone --tz set for reading is put back after.
+ */
+typedef struct ips_report_tz {
+	bool on;       /* a zone was asked for and is in force */
+	char *saved;   /* TZ before, to put back (NULL: it was unset) */
+} ips_report_tz_t;
+
+void ips_report_tz_enter(ips_report_tz_t *z, const ips_report_opts_t *o);
+void ips_report_tz_leave(ips_report_tz_t *z);
+size_t ips_report_time(const ips_time_t *t, char *buf, size_t n);
+/* The same, written to out. */
+void ips_report_time_put(FILE *out, const ips_time_t *t);
+/* A writer's body, run with the --output-tz zone in force (enter, fn, leave). */
+ips_status_t ips_report_zoned(ips_status_t (*fn)(FILE *, const ips_results_t *,
+						  const ips_rules_t *, const ips_report_opts_t *),
+			      FILE *out, const ips_results_t *res, const ips_rules_t *rules,
+			      const ips_report_opts_t *o);
+/* Broken-down time of sec in the output zone (UTC without one). */
+void ips_report_tm(int64_t sec, struct tm *tm);
 
 #endif

@@ -11,6 +11,7 @@
 #   expected  the whole expected standard output
 #   rc        the expected exit status (0 when absent)
 #   stdin     fed as standard input (optional; otherwise /dev/null)
+#   env       VAR=value words set in the environment of the run (optional; e.g. TZ=...)
 #   stderr    a fixed string the standard error must contain (optional)
 #   setup     a shell script run first, from the repository root, with $OUT set: it
 #             makes generated inputs (archives, large or odd files) under $OUT/NAME/
@@ -35,7 +36,7 @@ pass=0 fail=0 skip=0
 
 run_bin() { # args... ; stdin from $STDIN
 	# shellcheck disable=SC2086
-	${VALGRIND:-} "$BIN" "$@"
+	env ${ENVS:-} ${VALGRIND:-} "$BIN" "$@"
 }
 
 for dir in tests/e2e/cases/*/; do
@@ -46,6 +47,8 @@ for dir in tests/e2e/cases/*/; do
 	[ -f "$dir/rc" ] && want_rc=$(cat "$dir/rc")
 	stdin=/dev/null
 	[ -f "$dir/stdin" ] && stdin="$dir/stdin"
+	ENVS=
+	[ -f "$dir/env" ] && ENVS=$(cat "$dir/env")
 	if [ -f "$dir/setup" ]; then
 		mkdir -p "$OUT/$name"
 		if ! OUT="$OUT/$name" sh "$dir/setup" >"$OUT/$name.setup" 2>&1; then
@@ -83,6 +86,7 @@ for dir in tests/e2e/cases/*/; do
 done
 
 # corpus fixtures
+ENVS=
 if [ -d "$CORPUS" ]; then
 	for exp in $(find tests/corpus -name '*.expected' 2>/dev/null | LC_ALL=C sort); do
 		rel=${exp#tests/corpus/}

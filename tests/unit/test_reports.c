@@ -469,25 +469,69 @@ static void test_html(void **state)
 	contains(s, "Auth failure &lt;b&gt;for&lt;/b&gt; peer 192.0.2.1");
 	lacks(s, "\x1b");
 	assert_true(ips_utf8_valid(s));
-	/* the timeline: one row per key, a bar per timed incident linking to it, marks */
+	/* the timeline: lanes per input (findings come from two), one bar per timed
+	 * incident linking to its details, one per condition and lane for findings in
+	 * no incident; no mark per finding */
 	contains(s, "<svg class=\"timeline\"");
-	contains(s, ">peer=192.0.2.1</text>");
-	contains(s, ">conn=home</text>");
-	contains(s, ">conn=@home</text>");
-	contains(s, "<a href=\"#inc-00000000000000a1\"><rect");
-	contains(s, "<a href=\"#inc-00000000000000b2\"><rect");
-	assert_int_equal(count(s, "<circle"), 4); /* 3 in incident A, 1 loose with a time */
-	contains(s, "Incidents without a time:");
-	contains(s, "<li><a href=\"#inc-00000000000000c3\">Negotiation began and never ended</a>");
-	contains(s, "Findings in no incident and without a time:");
-	contains(s, "<li>STRONGSWAN_DPD_NOTE at my bundle.zip!var/log/charon#1.log:9");
+	contains(s, ">logs/client.log</text>");
+	contains(s, "<title>my bundle.zip!var/log/charon#1.log</title>");
+	contains(s, "<a href=\"#i1\" class=\"s4 c-group\"><rect");
+	contains(s, "<a href=\"#i2\" class=\"s2 c-unanswered\"><rect");
+	assert_int_equal(count(s, "<a href=\"#i"), 2); /* incident C has no time */
+	assert_int_equal(count(s, "<a href=\"#g"), 1); /* the warning has a time, the info not */
+	lacks(s, "<circle");
+	contains(s, "1 incident without a time is not drawn.");
+	/* filters by severity and fault class: checkboxes and CSS, no script */
+	contains(s, "<input type=\"checkbox\" id=\"f-s4\" checked hidden>");
+	contains(s, "#f-c-group:not(:checked)~.page .c-group{display:none}");
+	contains(s, "<label for=\"f-c-unterminated\">unterminated (1)</label>");
 	/* sections: incidents with root cause, evidence, remediation */
-	contains(s, "<section class=\"incident\" id=\"inc-00000000000000a1\"");
+	contains(s, "<section class=\"incident s4 c-group\" id=\"i1\"");
 	contains(s, "<h4>Remediation</h4>\n<ol>\n<li>enroll a machine certificate</li>");
 	contains(s, "<li>run <code>certutil</code></li>");
-	contains(s, "<tr class=\"problem\"><td>/abs/missing &lt;x&gt;.log</td>");
+	/* a path wraps after a '/' only */
+	contains(s, "<tr class=\"problem\"><td class=\"where\">/<wbr>abs/<wbr>missing &lt;x&gt;.log</td>");
 	free(s);
 	ips_results_free(r);
+}
+
+/* ---- shared pieces: evidence order, guessed years, sentences said twice -------- */
+
+static void test_report_util(void **state)
+{
+	(void)state;
+	ips_report_evidence_t ev;
+	/* a Windows event: message first, error fields then the others, envelope last */
+	ips_report_evidence_parts("Provider=RasClient\tEventID=20227\tKeywords=0x80\tUserName=bob\t"
+				  "ErrorCode=809\tMessage=The connection failed.\n\tError: 809", &ev);
+	assert_string_equal(ev.message, "The connection failed. Error: 809");
+	assert_string_equal(ev.fields, "ErrorCode=809 UserName=bob");
+	assert_string_equal(ev.envelope, "Provider=RasClient EventID=20227 Keywords=0x80");
+	ips_report_evidence_free(&ev);
+	/* any other record: all message, even with a few key=value words in it */
+	ips_report_evidence_parts("Mar  1 10:00:00 gw charon: a=b\tc=d", &ev);
+	assert_string_equal(ev.message, "Mar 1 10:00:00 gw charon: a=b c=d");
+	assert_null(ev.fields);
+	assert_null(ev.envelope);
+	ips_report_evidence_free(&ev);
+
+	ips_finding_t f = {.time = {.sec = T0, .valid = true}};
+	f.text = (char *)"Mar  1 10:00:00 gw charon: x";
+	assert_true(ips_report_year_guessed(&f));
+	f.text = (char *)"<30>Nov 23 00:58:33 west charon: x";
+	assert_true(ips_report_year_guessed(&f));
+	f.text = (char *)"17 Aug 04:14:35 gw x";
+	assert_true(ips_report_year_guessed(&f));
+	f.text = (char *)"Apr 27 2020 02:03:03 dev01: %ASA-4-750003";
+	assert_false(ips_report_year_guessed(&f));
+	f.text = (char *)"2026-03-05T07:58:14Z CLIENT01 x";
+	assert_false(ips_report_year_guessed(&f));
+	f.time.valid = false;
+	f.text = (char *)"Mar  1 10:00:00 gw charon: x";
+	assert_false(ips_report_year_guessed(&f));
+
+	assert_true(ips_report_said_in("psk-mismatch: X in a.log: Keys differ", "Keys differ."));
+	assert_false(ips_report_said_in("psk-mismatch: X in a.log: Keys differ", "Keys differ a lot."));
 }
 
 /* ---- JUnit ------------------------------------------------------------------ */
@@ -715,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_sarif),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_report_util),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
