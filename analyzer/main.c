@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "detect/ere.h"
+#include "report/ere.h"
 #include "report/explain.h"
 #include "run/live.h"
 #include "run/jobs.h"
