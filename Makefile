@@ -63,6 +63,8 @@ LIB_OBJS += $(B)/journal.o
 LIB_OBJS += $(B)/report_github.o $(B)/report_codequality.o
 # files that are not logs, --include/--exclude
 LIB_OBJS += $(B)/nonlog.o
+# the one directory walker (scan, merge, --rules DIR)
+LIB_OBJS += $(B)/walk.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
