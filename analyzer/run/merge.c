@@ -12,10 +12,10 @@
 
 #include "correlate/correlate.h"
 #include "input/framer.h"
+#include "input/walk.h"
 #include "util/util.h"
 
 #define MAX_ERRORS 100
-#define DIR_DEPTH_MAX 32
 /* the note of an input known only from its findings (no "input" record) */
 #define ONLY_FINDINGS "known only from its findings: no input record was merged"
 
@@ -58,7 +58,8 @@ struct ips_merge {
 	uint64_t cur_line;
 	uint64_t unknown_types;
 	uint64_t filtered;
-	int depth;
+	uint64_t links;           /* symbolic links inside directories, not followed */
+	char *first_link;
 };
 
 void ips_merge_opts_default(ips_merge_opts_t *o)
@@ -157,6 +158,7 @@ void ips_merge_free(ips_merge_t *m)
 	for (size_t i = 0; i < m->errors.len; i++)
 		free(m->errors.items[i]);
 	free(m->first_skipped);
+	free(m->first_link);
 	for (size_t i = 0; i < m->clashes.len; i++) {
 		clash_t *k = m->clashes.items[i];
 		free(k->source);
@@ -777,54 +779,37 @@ ips_status_t ips_merge_add_stream(ips_merge_t *m, FILE *f, const char *name)
 	return bad ? IPS_E_INPUT : IPS_OK;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool ndjson_name(const char *name)
 {
 	size_t n = strlen(name);
 	return (n > 7 && !strcmp(name + n - 7, ".ndjson")) || (n > 6 && !strcmp(name + n - 6, ".jsonl"));
 }
 
-static ips_status_t add_dir(ips_merge_t *m, const char *path)
+/* The walker's callbacks (input/walk.h): a directory's NDJSON reports. */
+static ips_status_t walk_file(void *ctx, const char *path, const struct stat *st)
 {
-	if (m->depth >= DIR_DEPTH_MAX) {
-		add_error(m, path, 0, "directories nested deeper than %d: not read", DIR_DEPTH_MAX);
-		return IPS_E_INPUT;
+	(void)st;
+	const char *base = strrchr(path, '/');
+	return ndjson_name(base ? base + 1 : path) ? ips_merge_add_path(ctx, path) : IPS_OK;
+}
+
+static ips_status_t walk_skip(void *ctx, const char *path, ips_walk_skip_t why, const char *msg)
+{
+	ips_merge_t *m = ctx;
+	if (why == IPS_WALK_LINK) { /* counted in a note, as the scanner lists them */
+		if (!m->links++)
+			m->first_link = ips_xstrdup(path);
+		return IPS_OK;
 	}
-	DIR *d = opendir(path);
-	if (!d) {
-		add_error(m, path, 0, "cannot open directory: %s", strerror(errno));
-		return IPS_E_INPUT;
-	}
-	ips_vec_t names = {0};
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			ips_vec_push(&names, ips_xstrdup(de->d_name));
-	closedir(d);
-	if (names.len)
-		qsort(names.items, names.len, sizeof *names.items, cmp_name);
-	ips_status_t res = IPS_OK;
-	m->depth++;
-	for (size_t i = 0; i < names.len; i++) {
-		char *sub = ips_xasprintf("%s/%s", path, (char *)names.items[i]);
-		struct stat st;
-		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (add_dir(m, sub) != IPS_OK)
-				res = IPS_E_INPUT;
-		} else if (stat(sub, &st) == 0 && S_ISREG(st.st_mode) && ndjson_name(names.items[i])) {
-			if (ips_merge_add_path(m, sub) != IPS_OK)
-				res = IPS_E_INPUT;
-		}
-		free(sub);
-		free(names.items[i]);
-	}
-	m->depth--;
-	ips_vec_free(&names);
-	return res;
+	add_error(m, path, 0, "%s", msg);
+	return IPS_E_INPUT;
+}
+
+static ips_status_t add_dir(ips_merge_t *m, const char *path, const struct stat *st)
+{
+	static const ips_walk_cbs_t cbs = {NULL, walk_file, walk_skip};
+	const ips_walk_opts_t wo = {.follow_links = m->opts.follow_links, .skip_hidden = true};
+	return ips_walk(path, st, &wo, &cbs, m) == IPS_OK ? IPS_OK : IPS_E_INPUT;
 }
 
 ips_status_t ips_merge_add_path(ips_merge_t *m, const char *path)
@@ -833,7 +818,7 @@ ips_status_t ips_merge_add_path(ips_merge_t *m, const char *path)
 		return ips_merge_add_stream(m, stdin, "(standard input)");
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return add_dir(m, path);
+		return add_dir(m, path, &st);
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		add_error(m, path, 0, "cannot open: %s", strerror(errno));
@@ -1283,6 +1268,11 @@ void ips_merge_finish(ips_merge_t *m, ips_results_t *out)
 			     ips_xasprintf("merge: %zu correlation window(s) name correlations these "
 					   "rules lack: their findings were joined as loose ones",
 					   missing));
+	if (m->links)
+		ips_vec_push(&out->notes,
+			     ips_xasprintf("merge: %llu symbolic link(s) inside directories were not "
+					   "followed (--follow-links follows them); first: %s",
+					   (unsigned long long)m->links, m->first_link));
 	if (m->unknown_types)
 		ips_vec_push(&out->notes,
 			     ips_xasprintf("merge: %llu record(s) of a type this version does not know "
