@@ -54,7 +54,7 @@ LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)
 LIB_OBJS += $(B)/live.o
 # merge: NDJSON reports of many hosts or runs into one (docs/scale.md)
-LIB_OBJS += $(B)/merge.o
+LIB_OBJS += $(B)/merge_read.o $(B)/merge_join.o
 # what a key names: explain, lookup: detectors, rules test's lookups:
 LIB_OBJS += $(B)/lookup.o
 # the systemd journal: files, folders, the local journal, export and json (docs/journal.md)

@@ -5,6 +5,9 @@
  * results as one scan of all their inputs would have made them: inputs,
  * findings in input order, the streamed stage's windows, then the
  * correlator's joining stage across everything (docs/scale.md).
+ * Implemented in merge_read.c (reading and validating the NDJSON records)
+ * and merge_join.c (the merger's life and the join), which share the
+ * private merge_state.h.
  *
  * Ownership: the merger borrows the rules, which must outlive it; the
  * results it fills borrow from both (it owns the entries and rule ids the
