@@ -259,6 +259,8 @@ struct ips_rules {
 	idindex_t detector_at;  /* id -> index into detectors (likewise) */
 	const ips_entry_t *by_code[16384];
 	bool finalized;
+	void *corr_cfg;         /* the correlator's parse of the correlations (opaque) */
+	void (*corr_cfg_free)(void *);
 };
 
 static void strlist_free(ips_strlist_t *l)
@@ -364,10 +366,24 @@ ips_rules_t *ips_rules_new(void)
 	return ips_xcalloc(1, sizeof(ips_rules_t));
 }
 
+void ips_rules_set_correlation_config(ips_rules_t *r, void *cfg, void (*free_fn)(void *))
+{
+	if (r->corr_cfg && r->corr_cfg_free)
+		r->corr_cfg_free(r->corr_cfg);
+	r->corr_cfg = cfg;
+	r->corr_cfg_free = free_fn;
+}
+
+const void *ips_rules_correlation_config(const ips_rules_t *r)
+{
+	return r->corr_cfg;
+}
+
 void ips_rules_free(ips_rules_t *r)
 {
 	if (!r)
 		return;
+	ips_rules_set_correlation_config(r, NULL, NULL);
 	for (size_t i = 0; i < r->entries.len; i++)
 		entry_free(r->entries.items[i]);
 	for (size_t i = 0; i < r->detectors.len; i++)
