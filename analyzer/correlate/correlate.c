@@ -2,6 +2,8 @@
 /* correlate.c - see correlate.h and docs/correlation.md. */
 #include "correlate/correlate.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,13 @@
 #define MAX_ORDER 32
 #define MAX_OPEN 4096          /* open windows at once; the oldest closes first */
 #define UNTIMED_LINES 2000     /* "within the window" for records without a time */
+/*
+ * A correlation or group key ("peer=...", "addresses=a|b", "A:host") is a
+ * string of its own, at most KEY_MAX bytes: captured fields are cut at 512
+ * bytes and paths at 4 KiB, so only a forged record reaches the bound; a
+ * longer key is cut there and counted (keys_cut, a note in the report).
+ */
+#define KEY_MAX 4608
 
 enum { C_NEG, C_PAIR, C_THRESHOLD, C_GROUP, C_VERDICT };
 enum { O_BRACKET, O_PAIR, O_RANGE };
@@ -21,18 +30,18 @@ typedef struct corr {
 	int kind;
 	int64_t code_lo, code_hi;          /* negotiation range */
 	ips_strlist_t start, success;      /* pair: entry names */
-	char keys[MAX_KEYS][24];
-	int nkeys;
+	ips_strlist_t keys;                /* key: the field names, in order */
+	int nkeys;                         /* of them, the first MAX_KEYS are used */
 	int64_t window, gap, skew, count;
 	int64_t span;                      /* group, live mode: the longest an incident stays open */
-	char order[MAX_ORDER][24];         /* group: root-cause order of categories */
-	int norder;
+	ips_strlist_t order;               /* group: root-cause order of categories */
+	int norder;                        /* of them, the first MAX_ORDER are used */
 } corr_t;
 
 typedef struct open_item {
 	int corr;
 	int type;
-	char key[160];
+	char *key;                         /* owned; at most KEY_MAX bytes */
 	ips_kv_t kv[4];                    /* key fields for the incident */
 	size_t nkv;
 	ips_time_t start, last;
@@ -56,12 +65,21 @@ typedef struct segment {
 	size_t nkv;
 } segment_t;
 
-struct ips_correlator {
-	const ips_rules_t *rules;
-	ips_results_t *res;
+/* The correlations parsed once (ips_correlate_finalize_rules), shared by every correlator. */
+typedef struct corr_config {
 	corr_t *corrs;
 	int ncorrs;
 	int threshold, group;              /* index of the first of each kind, or -1 */
+} corr_config_t;
+
+struct ips_correlator {
+	const ips_rules_t *rules;
+	ips_results_t *res;
+	const corr_t *corrs;               /* borrowed from the rules' corr_config_t (or own_cfg) */
+	int ncorrs;
+	int threshold, group;              /* index of the first of each kind, or -1 */
+	corr_config_t *own_cfg;            /* rules never finalised by ips_correlate_finalize_rules */
+	uint64_t keys_cut;                 /* keys cut at KEY_MAX */
 	open_item_t *open;
 	size_t nopen, capopen;
 	segment_t *segs;
@@ -130,16 +148,19 @@ static void free_list(ips_strlist_t *l)
 	free(l->items);
 }
 
-/* "a,b,c" into fixed slots (names are cut at 23 bytes). */
-static int split(const char *v, char out[][24], int max)
+/* "a,b,c" into a list; the count used, at most max. */
+static int split(const char *v, ips_strlist_t *out, int max)
 {
-	ips_strlist_t l;
-	split_list(v, &l);
-	int n = 0;
-	for (size_t i = 0; i < l.len && n < max; i++)
-		snprintf(out[n++], 24, "%s", l.items[i]);
-	free_list(&l);
-	return n;
+	split_list(v, out);
+	return out->len < (size_t)max ? (int)out->len : max;
+}
+
+static void corr_free(corr_t *c)
+{
+	free_list(&c->start);
+	free_list(&c->success);
+	free_list(&c->keys);
+	free_list(&c->order);
 }
 
 static const char *const default_order =
@@ -178,7 +199,7 @@ static const char *parse_corr(const ips_correlation_t *d, corr_t *c)
 	const char *keys = param(d, "key");
 	if (!keys)
 		keys = c->kind == C_PAIR ? "ike_sa,conn,user,peer" : "peer,conn,user";
-	c->nkeys = split(keys, c->keys, MAX_KEYS);
+	c->nkeys = split(keys, &c->keys, MAX_KEYS);
 	if (c->kind == C_NEG) {
 		const char *r = param(d, "codes");
 		if (!r)
@@ -195,7 +216,7 @@ static const char *parse_corr(const ips_correlation_t *d, corr_t *c)
 		if (!c->start.len)
 			return "a pair needs start: the entry names that open it";
 	}
-	c->norder = split(param(d, "root_order") ? param(d, "root_order") : default_order, c->order,
+	c->norder = split(param(d, "root_order") ? param(d, "root_order") : default_order, &c->order,
 			  MAX_ORDER);
 	return NULL;
 }
@@ -221,10 +242,50 @@ size_t ips_correlations_check(const ips_rules_t *rules, ips_diag_t *d)
 					errors++;
 				}
 		/* parse_corr zeroes c first, so the lists are valid on every path */
-		free_list(&c.start);
-		free_list(&c.success);
+		corr_free(&c);
 	}
 	return errors + ips_verdict_check(rules, d);
+}
+
+static void config_free(void *p)
+{
+	corr_config_t *cfg = p;
+	if (!cfg)
+		return;
+	for (int i = 0; i < cfg->ncorrs; i++)
+		corr_free(&cfg->corrs[i]);
+	free(cfg->corrs);
+	free(cfg);
+}
+
+/* Every correlation that parses (rules lint reports the others; load refuses them). */
+static corr_config_t *config_parse(const ips_rules_t *rules)
+{
+	corr_config_t *cfg = ips_xcalloc(1, sizeof *cfg);
+	cfg->threshold = cfg->group = -1;
+	size_t n = ips_rules_correlation_count(rules);
+	cfg->corrs = ips_xcalloc(n ? n : 1, sizeof *cfg->corrs);
+	for (size_t i = 0; i < n; i++) {
+		corr_t *k = &cfg->corrs[cfg->ncorrs];
+		if (parse_corr(ips_rules_correlation_at(rules, i), k)) {
+			corr_free(k);
+			continue;
+		}
+		if (k->kind == C_THRESHOLD && cfg->threshold < 0)
+			cfg->threshold = cfg->ncorrs;
+		if (k->kind == C_GROUP && cfg->group < 0)
+			cfg->group = cfg->ncorrs;
+		cfg->ncorrs++;
+	}
+	return cfg;
+}
+
+/* The rules' parse; rules finalised otherwise get one of their own (*own). */
+static const corr_config_t *config_of(const ips_rules_t *rules, corr_config_t **own)
+{
+	const corr_config_t *cfg = ips_rules_correlation_config(rules);
+	*own = cfg ? NULL : config_parse(rules);
+	return cfg ? cfg : *own;
 }
 
 ips_status_t ips_correlate_finalize_rules(ips_rules_t *rules, ips_diag_t *d)
@@ -232,6 +293,8 @@ ips_status_t ips_correlate_finalize_rules(ips_rules_t *rules, ips_diag_t *d)
 	ips_status_t st = ips_rules_finalize(rules, d);
 	if (ips_correlations_check(rules, d))
 		st = IPS_E_RULES;
+	/* parsed once here: every correlator (one per --jobs worker, per merge) shares it */
+	ips_rules_set_correlation_config(rules, config_parse(rules), config_free);
 	return st;
 }
 
@@ -240,28 +303,18 @@ ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *re
 	ips_correlator_t *c = ips_xcalloc(1, sizeof *c);
 	c->rules = rules;
 	c->res = res;
-	c->threshold = c->group = -1;
 	c->vr = ips_verdict_rules_new(rules);
-	size_t n = ips_rules_correlation_count(rules);
-	c->corrs = ips_xcalloc(n ? n : 1, sizeof *c->corrs);
-	for (size_t i = 0; i < n; i++) {
-		corr_t *k = &c->corrs[c->ncorrs];
-		if (parse_corr(ips_rules_correlation_at(rules, i), k)) {
-			free_list(&k->start); /* rules lint reports it; load refuses it */
-			free_list(&k->success);
-			continue;
-		}
-		if (k->kind == C_THRESHOLD && c->threshold < 0)
-			c->threshold = c->ncorrs;
-		if (k->kind == C_GROUP && c->group < 0)
-			c->group = c->ncorrs;
-		c->ncorrs++;
-	}
+	const corr_config_t *cfg = config_of(rules, &c->own_cfg);
+	c->corrs = cfg->corrs;
+	c->ncorrs = cfg->ncorrs;
+	c->threshold = cfg->threshold;
+	c->group = cfg->group;
 	return c;
 }
 
 static void free_item(open_item_t *o)
 {
+	free(o->key);
 	free(o->f);
 	for (size_t i = 0; i < o->nkv; i++) {
 		free(o->kv[i].key);
@@ -273,11 +326,7 @@ void ips_correlator_free(ips_correlator_t *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->ncorrs; i++) {
-		free_list(&c->corrs[i].start);
-		free_list(&c->corrs[i].success);
-	}
-	free(c->corrs);
+	config_free(c->own_cfg);
 	for (size_t i = 0; i < c->nopen; i++)
 		free_item(&c->open[i]);
 	free(c->open);
@@ -298,22 +347,47 @@ void ips_correlator_free(ips_correlator_t *c)
 
 /* ---- streaming stage --------------------------------------------------- */
 
-/* The key of a record for a correlation: its first listed field present. */
-static bool item_key(const corr_t *k, const ips_kv_t *kv, size_t n, const char *host,
-		     char *out, size_t outn)
+static char *make_key(ips_correlator_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A key (owned by the caller), cut at KEY_MAX bytes and counted when longer. */
+static char *make_key(ips_correlator_t *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	size_t len = n < 0 ? 0 : (size_t)n;
+	if (len > KEY_MAX) {
+		len = KEY_MAX;
+		c->keys_cut++;
+	}
+	char *k = ips_xmalloc(len + 1);
+	va_start(ap, fmt);
+	vsnprintf(k, len + 1, fmt, ap);
+	va_end(ap);
+	return k;
+}
+
+static void free_keys(char **keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+}
+
+/* The key of a record for a correlation: its first listed field present
+ * (the caller frees it); NULL when it has none. */
+static char *item_key(ips_correlator_t *c, const corr_t *k, const ips_kv_t *kv, size_t n,
+		      const char *host)
 {
 	for (int i = 0; i < k->nkeys; i++) {
-		const char *v = !strcmp(k->keys[i], "host") ? host : ips_kv_get(kv, n, k->keys[i]);
-		if (v && *v) {
-			snprintf(out, outn, "%s=%s", k->keys[i], v);
-			return true;
-		}
+		const char *name = k->keys.items[i];
+		const char *v = !strcmp(name, "host") ? host : ips_kv_get(kv, n, name);
+		if (v && *v)
+			return make_key(c, "%s=%s", name, v);
 	}
-	if (host && *host && k->kind == C_NEG) { /* markers of a host that names no peer */
-		snprintf(out, outn, "host=%s", host);
-		return true;
-	}
-	return false;
+	if (host && *host && k->kind == C_NEG) /* markers of a host that names no peer */
+		return make_key(c, "host=%s", host);
+	return NULL;
 }
 
 static bool in_list(const ips_strlist_t *l, const char *name)
@@ -398,6 +472,8 @@ void ips_correlator_absorb(ips_correlator_t *c, ips_correlator_t *from, size_t i
 			   size_t finding_off)
 {
 	ips_correlator_end_input(from);
+	c->keys_cut += from->keys_cut;
+	from->keys_cut = 0;
 	for (size_t i = 0; i < from->caprecovered; i++) /* what recovered there */
 		if (from->recovered[i])
 			flag_recovered(c, i + finding_off);
@@ -470,7 +546,7 @@ static open_item_t *open_new(ips_correlator_t *c, int corr, int type, const char
 	memset(o, 0, sizeof *o);
 	o->corr = corr;
 	o->type = type;
-	snprintf(o->key, sizeof o->key, "%s", key);
+	o->key = ips_xstrdup(key); /* made by make_key() or saved by an earlier run: bounded */
 	static const char *const keep[] = {"peer", "local", "conn", "user"};
 	for (size_t i = 0; i < 4; i++) {
 		const char *v = ips_kv_get(kv, nkv, keep[i]);
@@ -523,11 +599,13 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 {
 	note_time(c, &e->time, e->line);
 	expire(c, &e->time, e->line);
-	char key[160];
+	char *key = NULL;
 	for (int i = 0; i < c->ncorrs; i++) {
 		const corr_t *k = &c->corrs[i];
+		free(key);
+		key = NULL;
 		if (k->kind == C_NEG && e->entry->marker) {
-			if (!item_key(k, e->fields, e->nfields, e->host, key, sizeof key))
+			if (!(key = item_key(c, k, e->fields, e->nfields, e->host)))
 				continue;
 			open_item_t *o = find_open(c, i, O_BRACKET, key);
 			if (!strcmp(e->entry->marker, "begin")) {
@@ -550,7 +628,7 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 			bool is_ok = in_list(&k->success, e->entry->name);
 			if (!is_start && !is_ok)
 				continue;
-			if (!item_key(k, e->fields, e->nfields, e->host, key, sizeof key))
+			if (!(key = item_key(c, k, e->fields, e->nfields, e->host)))
 				continue;
 			open_item_t *o = find_open(c, i, O_PAIR, key);
 			if (is_ok) {
@@ -583,6 +661,7 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 				 e->line);
 		}
 	}
+	free(key);
 }
 
 void ips_correlator_finding(ips_correlator_t *c, size_t idx)
@@ -599,27 +678,23 @@ void ips_correlator_finding(ips_correlator_t *c, size_t idx)
 	}
 	note_time(c, &f->time, f->line);
 	expire(c, &f->time, f->line);
-	char key[160];
 	/* a bracket, then a pair, then the code range: the first that takes it */
 	for (int type = O_BRACKET; type <= O_RANGE; type++) {
 		for (int i = 0; i < c->ncorrs; i++) {
 			const corr_t *k = &c->corrs[i];
 			if ((type == O_PAIR) != (k->kind == C_PAIR) || (k->kind != C_NEG && k->kind != C_PAIR))
 				continue;
-			if (!item_key(k, f->fields, f->nfields, f->host, key, sizeof key))
+			if (type == O_RANGE && (!f->entry->has_code || f->entry->code < k->code_lo ||
+						f->entry->code > k->code_hi))
 				continue;
-			if (type == O_RANGE) {
-				if (!f->entry->has_code || f->entry->code < k->code_lo ||
-				    f->entry->code > k->code_hi)
-					continue;
-				open_item_t *o = find_open(c, i, O_RANGE, key);
-				if (!o)
-					o = open_new(c, i, O_RANGE, key, f->fields, f->nfields, f->host,
-						     &f->time, f->input, f->line);
-				attach(o, idx, &f->time, f->line);
-				return;
-			}
+			char *key = item_key(c, k, f->fields, f->nfields, f->host);
+			if (!key)
+				continue;
 			open_item_t *o = find_open(c, i, type, key);
+			if (!o && type == O_RANGE)
+				o = open_new(c, i, O_RANGE, key, f->fields, f->nfields, f->host, &f->time,
+					     f->input, f->line);
+			free(key);
 			if (o) {
 				attach(o, idx, &f->time, f->line);
 				return;
@@ -637,8 +712,10 @@ void ips_correlator_finding(ips_correlator_t *c, size_t idx)
 			if (c->open[i].type == O_PAIR && !c->open[i].start.valid &&
 			    (!best || c->open[i].line > best->line))
 				best = &c->open[i];
-		if (best && !item_key(&c->corrs[best->corr], f->fields, f->nfields, NULL, key, sizeof key))
+		char *key = best ? item_key(c, &c->corrs[best->corr], f->fields, f->nfields, NULL) : NULL;
+		if (best && !key)
 			attach(best, idx, &f->time, f->line);
+		free(key);
 	}
 }
 
@@ -855,23 +932,30 @@ typedef struct lastseen {
 	size_t finding;
 } lastseen_t;
 
-/* Findings' group keys: the address pair, peer, connection, user. */
-static size_t group_keys(const ips_finding_t *f, char keys[4][200])
+/* The group keys of these fields: the address pair, peer, connection, user
+ * (each owned by the caller). */
+static size_t key_set(ips_correlator_t *c, const char *peer, const char *local, const char *conn,
+		      const char *user, char *keys[4])
 {
 	size_t n = 0;
-	const char *peer = ips_finding_field(f, "peer"), *local = ips_finding_field(f, "local");
 	if (peer && local) {
 		const char *a = strcmp(peer, local) < 0 ? peer : local, *b = a == peer ? local : peer;
-		snprintf(keys[n++], 200, "addresses=%s|%s", a, b);
+		keys[n++] = make_key(c, "addresses=%s|%s", a, b);
 	}
 	if (peer)
-		snprintf(keys[n++], 200, "peer=%s", peer);
-	const char *conn = ips_finding_field(f, "conn"), *user = ips_finding_field(f, "user");
+		keys[n++] = make_key(c, "peer=%s", peer);
 	if (conn)
-		snprintf(keys[n++], 200, "conn=%s", conn);
+		keys[n++] = make_key(c, "conn=%s", conn);
 	if (user)
-		snprintf(keys[n++], 200, "user=%s", user);
+		keys[n++] = make_key(c, "user=%s", user);
 	return n;
+}
+
+/* Findings' group keys (key_set). */
+static size_t group_keys(ips_correlator_t *c, const ips_finding_t *f, char *keys[4])
+{
+	return key_set(c, ips_finding_field(f, "peer"), ips_finding_field(f, "local"),
+		       ips_finding_field(f, "conn"), ips_finding_field(f, "user"), keys);
 }
 
 static int cmp_time_idx(const void *a, const void *b, void *ctx)
@@ -889,7 +973,7 @@ static int cmp_time_idx(const void *a, const void *b, void *ctx)
 static int category_rank(const corr_t *g, const ips_entry_t *e)
 {
 	for (int i = 0; g && i < g->norder; i++)
-		if (e->category && !strcmp(g->order[i], e->category))
+		if (e->category && !strcmp(g->order.items[i], e->category))
 			return i;
 	return MAX_ORDER;
 }
@@ -930,19 +1014,19 @@ static int cmp_rank(const void *a, const void *b, void *ctx)
 	return better_root(c->g, c->res, x, y) ? -1 : better_root(c->g, c->res, y, x) ? 1 : 0;
 }
 
-static void key_desc(const ips_kv_t *kv, size_t n, char *out, size_t outn)
+/* " for peer P" (or connection, user, host) into the title; nothing when
+ * the key names none of them (the title names the input instead) */
+static void key_desc(ips_buf_t *b, const ips_kv_t *kv, size_t n)
 {
 	const char *v;
 	if ((v = ips_kv_get(kv, n, "peer")))
-		snprintf(out, outn, "peer %s", v);
+		ips_buf_printf(b, " for peer %s", v);
 	else if ((v = ips_kv_get(kv, n, "conn")))
-		snprintf(out, outn, "connection '%s'", v);
+		ips_buf_printf(b, " for connection '%s'", v);
 	else if ((v = ips_kv_get(kv, n, "user")))
-		snprintf(out, outn, "user %s", v);
+		ips_buf_printf(b, " for user %s", v);
 	else if ((v = ips_kv_get(kv, n, "host")))
-		snprintf(out, outn, "host %s", v);
-	else
-		out[0] = '\0'; /* the title names the input instead */
+		ips_buf_printf(b, " for host %s", v);
 }
 
 /* "in a.log", "in a.log and b.log", "in a.log, b.log and 2 more inputs" */
@@ -994,8 +1078,6 @@ static void name_inputs(ips_buf_t *b, const ips_incident_t *x, const ips_results
 static char *make_title(ips_incident_t *x, const ips_results_t *res, int threshold_n,
 			const ips_entry_t *repeated)
 {
-	char who[300];
-	key_desc(x->key, x->nkey, who, sizeof who);
 	ips_buf_t b;
 	ips_buf_init(&b, 4096);
 	if (x->verdict)
@@ -1006,8 +1088,7 @@ static char *make_title(ips_incident_t *x, const ips_results_t *res, int thresho
 					 : "IKE negotiation began but never ended");
 	else
 		ips_buf_printf(&b, "%s", x->root->name);
-	if (who[0])
-		ips_buf_printf(&b, " for %s", who);
+	key_desc(&b, x->key, x->nkey);
 	name_inputs(&b, x, res);
 	if (x->kind == IPS_INC_THRESHOLD && repeated)
 		ips_buf_printf(&b, " (%s %d times)", repeated->name, threshold_n);
@@ -1190,26 +1271,12 @@ static int max_in_window(const ips_correlator_t *c, const size_t *members, size_
 	return best;
 }
 
-/* The group keys of a window's opening record (peer, conn, user, the address pair). */
-static size_t seg_keys(const segment_t *sg, char keys[4][200])
+/* The group keys of a window's opening record (key_set). */
+static size_t seg_keys(ips_correlator_t *c, const segment_t *sg, char *keys[4])
 {
-	size_t n = 0;
-	const char *peer = ips_kv_get(sg->kv, sg->nkv, "peer"), *local = ips_kv_get(sg->kv, sg->nkv, "local");
-	if (peer && local) {
-		const char *a = strcmp(peer, local) < 0 ? peer : local, *b = a == peer ? local : peer;
-		snprintf(keys[n++], 200, "addresses=%s|%s", a, b);
-	}
-	if (peer)
-		snprintf(keys[n++], 200, "peer=%s", peer);
-	const char *conn = ips_kv_get(sg->kv, sg->nkv, "conn"), *user = ips_kv_get(sg->kv, sg->nkv, "user");
-	if (conn)
-		snprintf(keys[n++], 200, "conn=%s", conn);
-	if (user)
-		snprintf(keys[n++], 200, "user=%s", user);
-	return n;
+	return key_set(c, ips_kv_get(sg->kv, sg->nkv, "peer"), ips_kv_get(sg->kv, sg->nkv, "local"),
+		       ips_kv_get(sg->kv, sg->nkv, "conn"), ips_kv_get(sg->kv, sg->nkv, "user"), keys);
 }
-
-static size_t group_keys(const ips_finding_t *f, char keys[4][200]);
 
 /*
  * A component without any time (a console transcript's attempt) joins the
@@ -1240,19 +1307,19 @@ static void join_untimed(ips_correlator_t *c, size_t *parent, uint64_t *mask)
 			continue;
 		done[r] = true;
 		/* the keys of the component: its findings' and its windows' */
-		char (*keys)[200] = NULL;
+		char **keys = NULL;
 		size_t nk = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (uf_find(parent, i) != r)
 				continue;
-			char k[4][200];
-			size_t m = group_keys(res->findings.items[i], k);
+			char *k[4];
+			size_t m = group_keys(c, res->findings.items[i], k);
 			long s = i < c->capseg_of ? c->seg_of[i] : -1;
 			if (s >= 0 && m == 0)
-				m = seg_keys(&c->segs[s], k);
+				m = seg_keys(c, &c->segs[s], k);
 			keys = ips_xrealloc(keys, (nk + m + 1) * sizeof *keys);
 			for (size_t j = 0; j < m; j++)
-				memcpy(keys[nk++], k[j], 200);
+				keys[nk++] = k[j]; /* taken */
 		}
 		size_t found = SIZE_MAX;
 		bool several = false;
@@ -1262,12 +1329,13 @@ static void join_untimed(ips_correlator_t *c, size_t *parent, uint64_t *mask)
 			size_t ri = uf_find(parent, i);
 			if (!f->time.valid || ri == found || !(mask[ri] & mask[r]))
 				continue;
-			char k[4][200];
-			size_t m = group_keys(f, k);
+			char *k[4];
+			size_t m = group_keys(c, f, k);
 			bool hit = nk == 0;
 			for (size_t a = 0; a < m && !hit; a++)
 				for (size_t b = 0; b < nk && !hit; b++)
 					hit = !strcmp(k[a], keys[b]);
+			free_keys(k, m);
 			if (!hit)
 				continue;
 			if (found == SIZE_MAX)
@@ -1289,6 +1357,7 @@ static void join_untimed(ips_correlator_t *c, size_t *parent, uint64_t *mask)
 		}
 		if (found != SIZE_MAX && !several)
 			uf_union_m(parent, mask, found, r, false);
+		free_keys(keys, nk);
 		free(keys);
 	}
 	free(done);
@@ -1429,9 +1498,9 @@ static size_t *join_findings(ips_correlator_t *c, uint64_t **mask_out)
 			size_t i = order[oi];
 			const ips_finding_t *f = res->findings.items[i];
 			const ips_input_t *in = res->inputs.items[f->input];
-			char keys[8][200];
+			char *keys[8];
 			bool look[8], store[8], half[8];
-			size_t nk = group_keys(f, keys);
+			size_t nk = group_keys(c, f, keys);
 			bool host_only = nk == 0;
 			for (size_t k = 0; k < nk; k++) {
 				look[k] = store[k] = true;
@@ -1445,35 +1514,34 @@ static size_t *join_findings(ips_correlator_t *c, uint64_t **mask_out)
 			 */
 			const char *fp = ips_finding_field(f, "peer"), *fl = ips_finding_field(f, "local");
 			if (f->time.valid && (fl || fp)) {
-				snprintf(keys[nk], 200, "%s%s", fl ? "F:" : "H:", fl ? fl : fp);
+				keys[nk] = make_key(c, "%s%s", fl ? "F:" : "H:", fl ? fl : fp);
 				look[nk] = false;
 				store[nk] = half[nk] = true;
 				nk++;
-				snprintf(keys[nk], 200, "%s%s", fl ? "H:" : "F:", fl ? fl : fp);
+				keys[nk] = make_key(c, "%s%s", fl ? "H:" : "F:", fl ? fl : fp);
 				look[nk] = half[nk] = true;
 				store[nk] = false;
 				nk++;
 			}
 			/* no host named: the input stands for it (with its machine, as
 			 * two machines' logs can share a path) */
-			char host[198];
-			if (f->host)
-				snprintf(host, sizeof host, "%s", f->host);
-			else if (in->source)
-				snprintf(host, sizeof host, "%s:%s", in->source, in->path);
-			else
-				snprintf(host, sizeof host, "%s", in->path);
-			snprintf(keys[nk], 200, "A:%s", host);
+			const char *host = f->host ? f->host : in->path;
+			const char *machine = f->host || !in->source ? "" : in->source;
+			const char *colon = *machine ? ":" : "";
+			keys[nk] = make_key(c, "A:%s%s%s", machine, colon, host);
 			look[nk] = host_only;
 			half[nk] = false;
 			store[nk++] = true;
-			snprintf(keys[nk], 200, "O:%s", host);
+			keys[nk] = make_key(c, "O:%s%s%s", machine, colon, host);
 			look[nk] = true;
 			half[nk] = false;
 			store[nk++] = host_only;
 			for (size_t k = 0; k < nk; k++) {
-				if (!f->time.valid) /* untimed: only within its own input */
-					snprintf(keys[k] + strlen(keys[k]), 200 - strlen(keys[k]), "#%zu", f->input);
+				if (!f->time.valid) { /* untimed: only within its own input */
+					char *own = make_key(c, "%s#%zu", keys[k], f->input);
+					free(keys[k]);
+					keys[k] = own;
+				}
 				uint64_t h = ips_fnv1a(IPS_FNV_INIT, keys[k], strlen(keys[k]));
 				size_t slot = h & (cap - 1);
 				while (tab[slot].key && strcmp(tab[slot].key, keys[k]))
@@ -1497,6 +1565,7 @@ static size_t *join_findings(ips_correlator_t *c, uint64_t **mask_out)
 					tab[slot].finding = i;
 				}
 			}
+			free_keys(keys, nk);
 		}
 		for (size_t i = 0; i < cap; i++)
 			free(tab[i].key);
@@ -1699,6 +1768,12 @@ void ips_correlator_finish(ips_correlator_t *c)
 	free(members_all);
 	free(parent);
 	free(mask);
+	if (c->keys_cut)
+		ips_vec_push(&res->notes,
+			     ips_xasprintf("correlation: %llu key(s) longer than %d bytes (a peer, "
+					   "connection, user or host) were cut there: findings whose "
+					   "keys differ only past that point may share an incident",
+					   (unsigned long long)c->keys_cut, KEY_MAX));
 }
 
 /* ---- live mode --------------------------------------------------------- */
