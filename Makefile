@@ -40,6 +40,7 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
+            $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
             $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
