@@ -168,6 +168,7 @@ void config_free(void *p)
 	for (int i = 0; i < cfg->ncorrs; i++)
 		corr_free(&cfg->corrs[i]);
 	free(cfg->corrs);
+	ips_verdict_rules_free(cfg->vr);
 	free(cfg);
 }
 
@@ -176,6 +177,7 @@ static corr_config_t *config_parse(const ips_rules_t *rules)
 {
 	corr_config_t *cfg = ips_xcalloc(1, sizeof *cfg);
 	cfg->threshold = cfg->group = -1;
+	cfg->vr = ips_verdict_rules_new(rules);
 	size_t n = ips_rules_correlation_count(rules);
 	cfg->corrs = ips_xcalloc(n ? n : 1, sizeof *cfg->corrs);
 	for (size_t i = 0; i < n; i++) {

@@ -19,8 +19,8 @@ ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *re
 	ips_correlator_t *c = ips_xcalloc(1, sizeof *c);
 	c->rules = rules;
 	c->res = res;
-	c->vr = ips_verdict_rules_new(rules);
 	const corr_config_t *cfg = config_of(rules, &c->own_cfg);
+	c->vr = cfg->vr;
 	c->corrs = cfg->corrs;
 	c->ncorrs = cfg->ncorrs;
 	c->threshold = cfg->threshold;
@@ -47,7 +47,6 @@ void ips_correlator_free(ips_correlator_t *c)
 	free(c->seg_of);
 	free(c->arrived);
 	free(c->recovered);
-	ips_verdict_rules_free(c->vr);
 	free(c);
 }
 

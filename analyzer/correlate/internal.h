@@ -92,6 +92,7 @@ typedef struct corr_config {
 	corr_t *corrs;
 	int ncorrs;
 	int threshold, group;              /* index of the first of each kind, or -1 */
+	ips_verdict_rules_t *vr;           /* the `kind: verdict` table: entries -> fault classes */
 } corr_config_t;
 
 struct ips_correlator {
@@ -115,7 +116,7 @@ struct ips_correlator {
 	int64_t *arrived;                  /* finding -> wall clock when it was read */
 	size_t caparrived;
 	uint64_t forced;                   /* incidents written early at the cap */
-	ips_verdict_rules_t *vr;           /* entries -> fault classes */
+	const ips_verdict_rules_t *vr;     /* entries -> fault classes (the config's) */
 	bool *recovered;                   /* finding -> a success of its attempt followed */
 	size_t caprecovered;
 };
