@@ -40,6 +40,7 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
+            $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
             $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
@@ -54,7 +55,7 @@ LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)
 LIB_OBJS += $(B)/live.o
 # merge: NDJSON reports of many hosts or runs into one (docs/scale.md)
-LIB_OBJS += $(B)/merge.o
+LIB_OBJS += $(B)/merge_read.o $(B)/merge_join.o
 # what a key names: explain, lookup: detectors, rules test's lookups:
 LIB_OBJS += $(B)/lookup.o
 # the systemd journal: files, folders, the local journal, export and json (docs/journal.md)
@@ -65,10 +66,12 @@ LIB_OBJS += $(B)/report_github.o $(B)/report_codequality.o
 LIB_OBJS += $(B)/nonlog.o
 # gateway and cloud formats: their sniffers, and cisco-show's reader (docs/formats.md)
 LIB_OBJS += $(B)/framer_gateways.o $(B)/framer_ciscoshow.o
+# the one directory walker (scan, merge, --rules DIR)
+LIB_OBJS += $(B)/walk.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
-UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
+UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal test_walk
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 .PHONY: verdicts-check includes-check all run test unit e2e report-check html-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check

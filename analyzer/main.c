@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "detect/ere.h"
+#include "report/ere.h"
 #include "report/explain.h"
 #include "run/live.h"
 #include "run/jobs.h"
@@ -712,7 +712,6 @@ static const char *scan_only_option(int c)
 	case OPT_MAX_RECORD: return "--max-record";
 	case OPT_MATCH_LIMIT: return "--match-limit";
 	case OPT_SOURCE_HOST: return "--source-host";
-	case OPT_FOLLOW_LINKS: return "--follow-links";
 	case OPT_DEPTH_LIMIT: return "--depth-limit";
 	case OPT_HEAP_LIMIT: return "--heap-limit";
 	case OPT_MAX_MEMBER: return "--max-member";
@@ -1006,6 +1005,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 		mo.min_severity = so.min_severity;
 		mo.since = so.since;
 		mo.until = so.until;
+		mo.follow_links = so.follow_links;
 		mg = ips_merge_new(r, &mo);
 		if (optind >= argc && isatty(STDIN_FILENO)) {
 			ips_merge_free(mg);

@@ -3,7 +3,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "detect/rules.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pcre2.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <yaml.h>
 
 #include "detect/builtin_rules.h"
+#include "input/walk.h"
 
 #define RULES_FILE_LIMIT (16u << 20) /* one rules file: 16 MiB at most */
 
@@ -261,6 +261,8 @@ struct ips_rules {
 	idindex_t detector_at;  /* id -> index into detectors (likewise) */
 	const ips_entry_t *by_code[16384];
 	bool finalized;
+	void *corr_cfg;         /* the correlator's parse of the correlations (opaque) */
+	void (*corr_cfg_free)(void *);
 };
 
 static void strlist_free(ips_strlist_t *l)
@@ -366,10 +368,24 @@ ips_rules_t *ips_rules_new(void)
 	return ips_xcalloc(1, sizeof(ips_rules_t));
 }
 
+void ips_rules_set_correlation_config(ips_rules_t *r, void *cfg, void (*free_fn)(void *))
+{
+	if (r->corr_cfg && r->corr_cfg_free)
+		r->corr_cfg_free(r->corr_cfg);
+	r->corr_cfg = cfg;
+	r->corr_cfg_free = free_fn;
+}
+
+const void *ips_rules_correlation_config(const ips_rules_t *r)
+{
+	return r->corr_cfg;
+}
+
 void ips_rules_free(ips_rules_t *r)
 {
 	if (!r)
 		return;
+	ips_rules_set_correlation_config(r, NULL, NULL);
 	for (size_t i = 0; i < r->entries.len; i++)
 		entry_free(r->entries.items[i]);
 	for (size_t i = 0; i < r->detectors.len; i++)
@@ -1095,57 +1111,14 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 	return y.failed ? IPS_E_RULES : IPS_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool has_yaml_ext(const char *name)
 {
 	size_t n = strlen(name);
 	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
-static ips_status_t add_path_depth(ips_rules_t *r, const char *path, ips_diag_t *d, int depth)
+static ips_status_t add_file(ips_rules_t *r, const char *path, ips_diag_t *d)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		ips_diag_add(d, true, path, 0, 0, "cannot read rules: %s", strerror(errno));
-		return IPS_E_RULES;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		if (depth > 16) {
-			ips_diag_add(d, true, path, 0, 0, "rules directories nested too deep (symlink loop?)");
-			return IPS_E_RULES;
-		}
-		DIR *dir = opendir(path);
-		if (!dir) {
-			ips_diag_add(d, true, path, 0, 0, "cannot open rules directory: %s", strerror(errno));
-			return IPS_E_RULES;
-		}
-		ips_vec_t names = {0};
-		struct dirent *de;
-		while ((de = readdir(dir)))
-			if (de->d_name[0] != '.')
-				ips_vec_push(&names, ips_xstrdup(de->d_name));
-		closedir(dir);
-		if (names.len)
-			qsort(names.items, names.len, sizeof *names.items, cmp_str);
-		ips_status_t res = IPS_OK;
-		for (size_t i = 0; i < names.len; i++) {
-			char *sub = ips_xasprintf("%s/%s", path, (char *)names.items[i]);
-			struct stat s2;
-			if (stat(sub, &s2) == 0 && (S_ISDIR(s2.st_mode) || has_yaml_ext(sub))) {
-				ips_status_t s = add_path_depth(r, sub, d, depth + 1);
-				if (s != IPS_OK)
-					res = s;
-			}
-			free(sub);
-			free(names.items[i]);
-		}
-		ips_vec_free(&names);
-		return res;
-	}
 	char *data;
 	size_t len;
 	ips_status_t s = ips_read_file(path, RULES_FILE_LIMIT, &data, &len);
@@ -1159,9 +1132,45 @@ static ips_status_t add_path_depth(ips_rules_t *r, const char *path, ips_diag_t 
 	return s;
 }
 
+/* --rules DIR through the one directory walker (input/walk.h): its *.yaml
+ * and *.yml files, names starting with '.' left out, links not followed. */
+typedef struct rules_walk {
+	ips_rules_t *r;
+	ips_diag_t *d;
+} rules_walk_t;
+
+static ips_status_t walk_file(void *ctx, const char *path, const struct stat *st)
+{
+	rules_walk_t *w = ctx;
+	(void)st;
+	return has_yaml_ext(path) ? add_file(w->r, path, w->d) : IPS_OK;
+}
+
+static ips_status_t walk_skip(void *ctx, const char *path, ips_walk_skip_t why, const char *msg)
+{
+	rules_walk_t *w = ctx;
+	if (why == IPS_WALK_LINK) { /* a warning (rules lint shows it), not an error */
+		ips_diag_add(w->d, false, path, 0, 0, "a symbolic link inside a rules directory: "
+						     "not followed (name it with --rules to load it)");
+		return IPS_OK;
+	}
+	ips_diag_add(w->d, true, path, 0, 0, "rules: %s", msg);
+	return IPS_E_RULES;
+}
+
 ips_status_t ips_rules_add_path(ips_rules_t *r, const char *path, ips_diag_t *d)
 {
-	return add_path_depth(r, path, d, 0);
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		ips_diag_add(d, true, path, 0, 0, "cannot read rules: %s", strerror(errno));
+		return IPS_E_RULES;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return add_file(r, path, d);
+	static const ips_walk_cbs_t cbs = {NULL, walk_file, walk_skip};
+	const ips_walk_opts_t wo = {.skip_hidden = true};
+	rules_walk_t w = {r, d};
+	return ips_walk(path, &st, &wo, &cbs, &w) == IPS_OK ? IPS_OK : IPS_E_RULES;
 }
 
 ips_status_t ips_rules_add_builtin(ips_rules_t *r, ips_diag_t *d)

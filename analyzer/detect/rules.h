@@ -186,6 +186,15 @@ const ips_lookup_example_t *ips_rules_lookup_example_at(const ips_rules_t *r, si
 
 size_t ips_rules_correlation_count(const ips_rules_t *r);
 const ips_correlation_t *ips_rules_correlation_at(const ips_rules_t *r, size_t i);
+/*
+ * The correlations in the correlator's parsed form (correlate/config.c),
+ * opaque here: set once by ips_correlate_finalize_rules(), so that every
+ * correlator shares one parse. The rules own it from then on and free it
+ * with free_fn in ips_rules_free() (a second call replaces the first).
+ */
+void ips_rules_set_correlation_config(ips_rules_t *r, void *cfg, void (*free_fn)(void *));
+/* NULL until set. */
+const void *ips_rules_correlation_config(const ips_rules_t *r);
 
 const ips_entry_t *ips_rules_by_name(const ips_rules_t *r, const char *name);
 const ips_entry_t *ips_rules_by_code(const ips_rules_t *r, int64_t code);

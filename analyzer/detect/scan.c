@@ -16,13 +16,13 @@
 #include "run/cron.h"
 #include "input/decode.h"
 #include "input/nonlog.h"
+#include "input/walk.h"
 #include "detect/context.h"
 #include "util/util.h"
 
 #define TEXT_MAX 2048   /* finding text kept for the report */
 #define FIELD_MAX 512   /* one captured field */
 #define SNIFF_BYTES 65536
-#define DIR_DEPTH_MAX 64
 #define EVENTS_KEPT IPS_EVENTS_KEPT
 
 void ips_scan_opts_default(ips_scan_opts_t *o)
@@ -91,9 +91,8 @@ struct ips_scanner {
 	ips_context_t *ctx;     /* what earlier lines of each negotiation said */
 	int archive_depth;
 	ips_archive_budget_t budget;   /* the top-level container's (--max-input, --max-ratio) */
-	dev_t dir_dev[DIR_DEPTH_MAX];
-	ino_t dir_ino[DIR_DEPTH_MAX];
-	int depth;
+	int depth;              /* directories being walked (0: a path named on the command line) */
+	ips_status_t walk_res;  /* a directory walk: the worst status of its journal folders */
 	ips_state_t *state;     /* cron mode: borrowed */
 	ips_cron_t *cron;
 	const char *container_format; /* the container being walked (cron mode) */
@@ -104,7 +103,6 @@ struct ips_scanner {
 	ips_finding_cb_t on_finding;
 	void *on_finding_ctx;
 	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
-	size_t root_len;              /* the named directory's length (--include/--exclude) */
 };
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
@@ -1288,11 +1286,6 @@ static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
 	return res;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* ---- the systemd journal ----------------------------------------------- */
 
 /*
@@ -1349,6 +1342,45 @@ ips_status_t ips_scanner_scan_journal_local(ips_scanner_t *s)
 	return scan_journal(s, IPS_JOURNAL_LOCAL_NAME, &w);
 }
 
+/* A folder's journal files, through the walker: its own files, links followed. */
+typedef struct journal_walk {
+	ips_scanner_t *s;
+	const char *dir;
+	ips_vec_t good;          /* char *: the files sd-journal can open */
+	ips_status_t res;
+} journal_walk_t;
+
+static bool journal_name(void *ctx, const char *dir, const char *name, bool *flag)
+{
+	(void)ctx, (void)dir, (void)flag;
+	return !ips_journal_is_file_name(name);
+}
+
+static ips_status_t journal_file(void *ctx, const char *path, const struct stat *st)
+{
+	journal_walk_t *jw = ctx;
+	if (excluded(jw->s, st))
+		return IPS_OK;
+	char *why = ips_journal_probe(path);
+	if (why) {
+		jw->res = input_error(jw->s, path, "%s", why);
+		free(why);
+		return IPS_OK;
+	}
+	ips_vec_push(&jw->good, ips_xstrdup(path));
+	return IPS_OK;
+}
+
+/* the folder cannot be opened: an error; an entry that vanished or cannot be
+ * stat'ed is not a journal file to read */
+static ips_status_t journal_skip(void *ctx, const char *path, ips_walk_skip_t why, const char *msg)
+{
+	journal_walk_t *jw = ctx;
+	if (why == IPS_WALK_UNREADABLE && !strcmp(path, jw->dir))
+		jw->res = input_error(jw->s, path, "%s", msg);
+	return IPS_OK;
+}
+
 ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 {
 	if (s->plan) {
@@ -1358,41 +1390,17 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 		ips_vec_push(s->plan, u);
 		return IPS_OK;
 	}
-	DIR *d = opendir(dir);
-	if (!d)
-		return input_error(s, dir, "cannot open directory: %s", strerror(errno));
-	ips_vec_t names = {0};
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (ips_journal_is_file_name(de->d_name))
-			ips_vec_push(&names, ips_xstrdup(de->d_name));
-	closedir(d);
-	if (names.len)
-		qsort(names.items, names.len, sizeof *names.items, cmp_name);
 	/* a file that sd-journal cannot open would stop it opening the others:
 	 * each is tried alone first, and a bad one is its own input, named */
-	ips_vec_t good = {0};
-	ips_status_t res = IPS_OK;
-	size_t dl = strlen(dir);
-	for (size_t i = 0; i < names.len; i++) {
-		char *sub = ips_xasprintf("%s%s%s", dir, (dl && dir[dl - 1] == '/') ? "" : "/",
-					  (char *)names.items[i]);
-		free(names.items[i]);
-		struct stat st;
-		if (stat(sub, &st) != 0 || !S_ISREG(st.st_mode) || excluded(s, &st)) {
-			free(sub);
-			continue;
-		}
-		char *why = ips_journal_probe(sub);
-		if (why) {
-			res = input_error(s, sub, "%s", why);
-			free(why);
-			free(sub);
-			continue;
-		}
-		ips_vec_push(&good, sub);
-	}
-	ips_vec_free(&names);
+	static const ips_walk_cbs_t cbs = {journal_name, journal_file, journal_skip};
+	const ips_walk_opts_t wo = {.no_recurse = true, .follow_links = true};
+	journal_walk_t jw = {s, dir, {0}, IPS_OK};
+	struct stat dst;
+	if (stat(dir, &dst) != 0)
+		return input_error(s, dir, "cannot open directory: %s", strerror(errno));
+	(void)ips_walk(dir, &dst, &wo, &cbs, &jw);
+	ips_vec_t good = jw.good;
+	ips_status_t res = jw.res;
 	if (good.len) {
 		ips_journal_where_t w = {.paths = (const char *const *)good.items,
 					 .npaths = good.len, .fd = -1};
@@ -1405,7 +1413,6 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 	return res;
 }
 
-/* A symbolic link found in a directory: listed with a note, not read. */
 /*
  * An input that is named in the report but not read (a link not followed, a
  * file that is not a log, a missing file with --missing-ok): with --jobs it
@@ -1427,102 +1434,55 @@ static void noted_input(ips_scanner_t *s, const char *path, ips_input_status_t s
 	in->note = note;
 }
 
-static void link_not_followed(ips_scanner_t *s, const char *path)
+
+/* The directory walker's callbacks (input/walk.h): what it meets becomes an input. */
+
+/* journal files (*.journal): one input for the folder, where the first is */
+static bool walk_name(void *ctx, const char *dir, const char *name, bool *journal_done)
 {
-	noted_input(s, path, IPS_INPUT_OK,
-		    ips_xstrdup("a symbolic link inside a directory: not followed "
-				"(--follow-links follows it)"));
+	ips_scanner_t *s = ctx;
+	if (s->opts.input_format || !ips_journal_is_file_name(name))
+		return false;
+	if (!*journal_done && ips_scanner_scan_journal_dir(s, dir) != IPS_OK)
+		s->walk_res = IPS_E_INPUT;
+	*journal_done = true;
+	return true;
 }
 
-static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind);
-
-/* The first bytes of a file (for pictures and PDF named like logs); 0 if unreadable. */
-static size_t file_head(const char *path, unsigned char *buf, size_t n)
+static ips_status_t walk_file(void *ctx, const char *path, const struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	ssize_t r = read(fd, buf, n);
-	close(fd);
-	return r > 0 ? (size_t)r : 0;
+	(void)st; /* stat again as a path: the file may have changed since */
+	return ips_scanner_scan_path(ctx, path);
+}
+
+static ips_status_t walk_skip(void *ctx, const char *path, ips_walk_skip_t why, const char *msg)
+{
+	ips_scanner_t *s = ctx;
+	switch (why) {
+	case IPS_WALK_LINK:
+		noted_input(s, path, IPS_INPUT_OK, ips_xstrdup(msg));
+		return IPS_OK;
+	case IPS_WALK_NONLOG:
+		return skip_nonlog(s, path, msg);
+	default:
+		return input_error(s, path, "%s", msg);
+	}
 }
 
 static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct stat *st)
 {
-	for (int i = 0; i < s->depth; i++)
-		if (s->dir_dev[i] == st->st_dev && s->dir_ino[i] == st->st_ino)
-			return input_error(s, path, "directory loop (a symbolic link leads back to "
-						    "a parent directory): not followed");
-	if (s->depth >= DIR_DEPTH_MAX)
-		return input_error(s, path, "directories nested deeper than %d: not read",
-				   DIR_DEPTH_MAX);
-	DIR *d = opendir(path);
-	if (!d)
-		return input_error(s, path, "cannot open directory: %s", strerror(errno));
-	if (!s->depth) { /* --include/--exclude match paths relative to the named directory */
-		size_t pl = strlen(path);
-		s->root_len = pl && path[pl - 1] == '/' ? pl : pl + 1;
-	}
-	ips_vec_t names = {0};
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			ips_vec_push(&names, ips_xstrdup(de->d_name));
-	closedir(d);
-	if (names.len)
-		qsort(names.items, names.len, sizeof *names.items, cmp_name);
-	s->dir_dev[s->depth] = st->st_dev;
-	s->dir_ino[s->depth] = st->st_ino;
+	static const ips_walk_cbs_t cbs = {walk_name, walk_file, walk_skip};
+	ips_walk_opts_t wo = {.follow_links = s->opts.follow_links, .skip_nonlog = true,
+			      .globs = s->opts.globs, .nglobs = s->opts.nglobs};
+	ips_status_t saved = s->walk_res;
+	s->walk_res = IPS_OK;
 	s->depth++;
-	ips_status_t res = IPS_OK;
-	bool journal_done = false;
-	for (size_t i = 0; i < names.len; i++) {
-		size_t pl = strlen(path);
-		/* journal files (*.journal): one input for the folder, where the first is */
-		if (!s->opts.input_format && ips_journal_is_file_name(names.items[i])) {
-			if (!journal_done && ips_scanner_scan_journal_dir(s, path) != IPS_OK)
-				res = IPS_E_INPUT;
-			journal_done = true;
-			free(names.items[i]);
-			continue;
-		}
-		char *sub = ips_xasprintf("%s%s%s", path, (pl && path[pl - 1] == '/') ? "" : "/",
-					  (char *)names.items[i]);
-		struct stat s2;
-		const char *rel = strlen(sub) > s->root_len ? sub + s->root_len : sub;
-		bool included = false;
-		unsigned char head[8];
-		const char *kind;
-		/*
-		 * A symbolic link inside a directory can lead anywhere (out of
-		 * the directory, to /etc/shadow): not followed unless
-		 * --follow-links; a link named on the command line is.
-		 */
-		if (!s->opts.follow_links && lstat(sub, &s2) == 0 && S_ISLNK(s2.st_mode)) {
-			link_not_followed(s, sub);
-		} else if (stat(sub, &s2) != 0) {
-			res = input_error(s, sub, "cannot read: %s", strerror(errno));
-		} else if (s->opts.nglobs && ips_glob_excluded(s->opts.globs, s->opts.nglobs, rel,
-							       S_ISDIR(s2.st_mode), &included)) {
-			/* left out by --include/--exclude */
-		} else if (S_ISREG(s2.st_mode) && !included &&
-			   (kind = ips_nonlog_kind(sub, head, file_head(sub, head, sizeof head)))) {
-			(void)skip_nonlog(s, sub, kind);
-		} else if (S_ISDIR(s2.st_mode)) {
-			if (scan_dir(s, sub, &s2) != IPS_OK)
-				res = IPS_E_INPUT;
-		} else if (S_ISREG(s2.st_mode)) {
-			if (ips_scanner_scan_path(s, sub) != IPS_OK)
-				res = IPS_E_INPUT;
-		}
-		/* FIFOs, sockets and devices inside a directory are not read:
-		 * reading them could block forever. Name them explicitly to scan. */
-		free(sub);
-		free(names.items[i]);
-	}
+	ips_status_t res = ips_walk(path, st, &wo, &cbs, s);
 	s->depth--;
-	ips_vec_free(&names);
-	return res;
+	if (s->walk_res != IPS_OK)
+		res = s->walk_res;
+	s->walk_res = saved;
+	return res == IPS_OK ? IPS_OK : IPS_E_INPUT;
 }
 
 /* A file that is not a log, inside a folder or an archive: named, not read. */

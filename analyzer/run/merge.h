@@ -5,6 +5,9 @@
  * results as one scan of all their inputs would have made them: inputs,
  * findings in input order, the streamed stage's windows, then the
  * correlator's joining stage across everything (docs/scale.md).
+ * Implemented in merge_read.c (reading and validating the NDJSON records)
+ * and merge_join.c (the merger's life and the join), which share the
+ * private merge_state.h.
  *
  * Ownership: the merger borrows the rules, which must outlive it; the
  * results it fills borrow from both (it owns the entries and rule ids the
@@ -24,6 +27,7 @@ typedef struct ips_merge_opts {
 	ips_severity_t min_severity; /* findings below are left out (counted as filtered) */
 	ips_time_t since, until;     /* valid only when given; untimed findings are kept */
 	size_t max_line;             /* longest NDJSON line read (default 4 MiB) */
+	bool follow_links;           /* --follow-links: symbolic links inside directories too */
 } ips_merge_opts_t;
 
 void ips_merge_opts_default(ips_merge_opts_t *o);
@@ -35,7 +39,10 @@ void ips_merge_free(ips_merge_t *m);
 
 /*
  * Read a file, "-" (standard input), or a directory (its *.ndjson and
- * *.jsonl files, recursively, in name order). A line that is not an NDJSON
+ * *.jsonl files, recursively, in name order, through the scanner's walker,
+ * input/walk.h: names starting with '.' left out, at most 64 levels, a
+ * symbolic link inside a directory not followed unless follow_links but
+ * counted in a note). A line that is not an NDJSON
  * record of ours is skipped with an error. Returns IPS_E_INPUT when the file
  * could not be read or a line was skipped, IPS_OK otherwise.
  */

@@ -750,6 +750,45 @@ if selected symlink-outside; then
 	done_case
 fi
 
+# merge walks directories like the scanner (input/walk.c): a symbolic link
+# inside a directory (to another report, to a directory) is not followed
+# unless merge --follow-links, and is counted in a note; directories nested
+# deeper than 64 levels are named, the rest merged.
+if selected merge-symlink; then
+	mkdir -p "$W/ms/in" "$W/ms/out"
+	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/ms/in/good.ndjson"
+	echo "$FIND" >"$W/ms/secret.log"
+	"$BIN" -f ndjson --tz UTC --fail-on none "$W/ms/secret.log" >"$W/ms/out/secret.ndjson"
+	ln -s ../out/secret.ndjson "$W/ms/in/link.ndjson"
+	ln -s ../out "$W/ms/in/outdir"
+	runm merge-symlink 30 64 "$W/ms/in"
+	expect_rc 0
+	expect_good
+	r=$(jq '[.findings[] | select(.path | test("secret"))] | length' "$W/$CASE.out" 2>/dev/null)
+	[ "$r" = 0 ] || bad "a link inside the directory was followed"
+	jq -e '.notes | any(test("2 symbolic link.*not followed.*link.ndjson"))' "$W/$CASE.out" >/dev/null 2>&1 ||
+		bad "no note counts the links not followed"
+	done_case
+	runm merge-symlink-follow 30 64 --follow-links "$W/ms/in"
+	expect_rc 0
+	expect_good
+	r=$(jq '[.findings[] | select(.path | test("secret"))] | length' "$W/$CASE.out" 2>/dev/null)
+	# both links lead to one report: its finding once (merge keeps an id once)
+	[ "$r" = 1 ] || bad "--follow-links: the linked report's finding is there $r times, expected once"
+	done_case
+	d="$W/ms/deep"
+	i=0
+	while [ $i -lt 66 ]; do d="$d/d"; i=$((i + 1)); done
+	mkdir -p "$d"
+	cp "$W/ms/out/secret.ndjson" "$d/secret.ndjson"
+	cp "$W/ms/in/good.ndjson" "$W/ms/deep/good.ndjson"
+	runm merge-deep-dirs 30 64 "$W/ms/deep"
+	expect_rc 3
+	expect_err "directories nested deeper than 64: not read"
+	expect_good
+	done_case
+fi
+
 # merge: a time offset outside RFC 3339 (+99:99) makes the record invalid.
 if selected merge-bad-offset; then
 	"$BIN" -f ndjson --tz UTC --fail-on none "$GOOD" >"$W/off.ndjson"
@@ -1015,6 +1054,23 @@ if selected bad-rules-yaml; then
 	run bad-rules-yaml 30 64 --rules "$W/bad.yaml" "$GOOD"
 	expect_rc 2
 	expect_err "bad.yaml:[0-9]+(:[0-9]+)?: "
+	done_case
+fi
+
+# --rules DIR walks like the scanner (input/walk.c): a symbolic link inside
+# the rules directory (here to a malformed file outside it) is not followed,
+# a warning in `rules lint`; the scan runs on the rest.
+if selected rules-dir-symlink; then
+	mkdir -p "$W/rd/sub" "$W/rdout"
+	printf 'detectors:\n  - id: x\n    regex: "unclosed\n' >"$W/rdout/evil.yaml"
+	ln -s ../rdout/evil.yaml "$W/rd/evil.yaml"
+	ln -s ../../rdout "$W/rd/sub/outdir"
+	run rules-dir-symlink 30 64 --rules "$W/rd" "$GOOD"
+	expect_rc 0
+	expect_good
+	"$BIN" rules lint --rules "$W/rd" >"$W/$CASE.lint" 2>&1
+	grep -q "rd/evil.yaml: warning: a symbolic link inside a rules directory: not followed" \
+		"$W/$CASE.lint" || bad "rules lint does not name the link not followed"
 	done_case
 fi
 

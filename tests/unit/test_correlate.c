@@ -626,6 +626,83 @@ static void live_settle_wall_clock_and_windows(void **state)
 	ips_results_free(res);
 }
 
+/*
+ * Keys are whole strings now (they were cut silently at 160 and 200 bytes):
+ * two connections whose names differ only past byte 200 are two attempts,
+ * not one incident.
+ */
+static void long_keys_stay_apart(void **state)
+{
+	(void)state;
+	char common[260];
+	memset(common, 'a', 250);
+	common[250] = '\0';
+	char text[1200];
+	snprintf(text, sizeof text,
+		 "2026-03-05T07:58:10Z h x: conn=%sX code 13801\n"
+		 "2026-03-05T07:58:11Z h x: conn=%sY code 13801\n", common, common);
+	ips_results_t *r = scan(file("long.log", text), NULL);
+	assert_int_equal(r->findings.len, 2);
+	assert_int_equal(r->incidents.len, 2);
+	assert_int_equal(inc(r, 0)->nfindings, 1);
+	assert_int_equal(inc(r, 1)->nfindings, 1);
+	assert_int_equal(r->notes.len, 0); /* nothing was cut */
+	ips_results_free(r);
+}
+
+/* A finding built by hand (fields of any length, as a forged NDJSON record could carry). */
+static void push_finding(ips_results_t *r, const char *conn, uint64_t line)
+{
+	ips_finding_t *f = ips_xcalloc(1, sizeof *f);
+	f->entry = ips_rules_by_name(rules, "ERROR_IPSEC_IKE_AUTH_FAIL");
+	assert_non_null(f->entry);
+	f->det = ips_rules_active_at(rules, 0);
+	f->severity = IPS_SEV_ERROR;
+	f->input = 0;
+	f->line = line;
+	f->time.valid = true;
+	f->time.sec = 1772697490 + (int64_t)line;
+	f->host = ips_xstrdup("h");
+	f->fields = ips_xcalloc(1, sizeof *f->fields);
+	f->fields[0].key = ips_xstrdup("conn");
+	f->fields[0].value = ips_xstrdup(conn);
+	f->nfields = 1;
+	f->text = ips_xstrdup("x");
+	snprintf(f->id, sizeof f->id, "%016llx", (unsigned long long)line);
+	ips_vec_push(&r->findings, f);
+}
+
+/* A key past the bound (4.5 KiB) is cut there, counted and named in a note. */
+static void cut_keys_are_counted(void **state)
+{
+	(void)state;
+	ips_results_t *r = ips_results_new();
+	ips_input_t *in = ips_xcalloc(1, sizeof *in);
+	in->path = ips_xstrdup("forged.ndjson");
+	ips_vec_push(&r->inputs, in);
+	size_t n = 6000;
+	char *a = ips_xmalloc(n + 2), *b = ips_xmalloc(n + 2);
+	memset(a, 'a', n);
+	memset(b, 'a', n);
+	a[n] = 'X', b[n] = 'Y';
+	a[n + 1] = b[n + 1] = '\0';
+	push_finding(r, a, 1);
+	push_finding(r, b, 2);
+	free(a);
+	free(b);
+	ips_correlator_t *c = ips_correlator_new(rules, r);
+	ips_correlator_finding(c, 0);
+	ips_correlator_finding(c, 1);
+	ips_correlator_finish(c);
+	ips_correlator_free(c);
+	/* they differ only past the bound: one incident, and the cut is told */
+	assert_int_equal(r->incidents.len, 1);
+	assert_int_equal(r->notes.len, 1);
+	assert_non_null(strstr(r->notes.items[0], "longer than 4608 bytes"));
+	assert_non_null(strstr(r->notes.items[0], "were cut"));
+	ips_results_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,6 +720,8 @@ int main(void)
 		cmocka_unit_test(live_settle_matches_batch),
 		cmocka_unit_test(live_settle_wall_clock_and_windows),
 		cmocka_unit_test(verdict_classes_never_merge),
+		cmocka_unit_test(long_keys_stay_apart),
+		cmocka_unit_test(cut_keys_are_counted),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/ere.h"
+#include "report/ere.h"
 
 static char *conv(const char *re, bool nocase, ips_ere_kind_t want)
 {

@@ -12,7 +12,7 @@
  * lazy quantifier greedy, and a lookahead at the end of the pattern part of
  * the match.
  */
-#include "detect/ere.h"
+#include "report/ere.h"
 
 #include <stdint.h>
 #include <stdlib.h>

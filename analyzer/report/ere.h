@@ -3,12 +3,15 @@
  * ere.h - detector regexes (PCRE2) as POSIX extended regexes that both GNU
  * grep -E and ripgrep accept: `ipsec-scan rules list --patterns`, for the
  * benchmark against those tools and for searching by hand. Not on the scan
- * path: nothing but `rules list` calls it.
+ * path: nothing but `rules list` calls it, so it lives in report/ beside
+ * rules_list.c (another view of a loaded rule set), out of the core's way.
  *
  * One file of about 1,250 lines on purpose: a parser, a rewriter and a printer
  * of one private tree type, which only make sense together.
  *
- * Ownership: returned strings are the caller's to free().
+ * Owns: the private pattern tree, built and freed inside each call.
+ * Borrows: the loaded rules (read only) and the streams it writes to.
+ * Returned strings are the caller's to free().
  */
 #ifndef IPS_ERE_H
 #define IPS_ERE_H
