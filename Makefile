@@ -49,6 +49,8 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
             $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o
 # --jobs N and the progress bar
 LIB_OBJS += $(B)/jobs.o $(B)/progress.o
+# the batch driver (the default run mode, and cron mode)
+LIB_OBJS += $(B)/batch.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
 LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)

@@ -17,6 +17,7 @@
 
 #include "detect/ere.h"
 #include "report/explain.h"
+#include "run/batch.h"
 #include "run/live.h"
 #include "run/jobs.h"
 #include "run/progress.h"
@@ -1022,24 +1023,24 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	if (threads > 1) {
 		input_failed = ips_jobs_scan(r, &so, res, &units, threads) != IPS_OK;
 	} else {
-		ips_scanner_t *sc = ips_scanner_new(r, &so, res);
+		ips_batch_t *sc = ips_batch_new(r, &so, res);
 		if (state) {
-			ips_scanner_set_state(sc, state);
+			ips_batch_set_state(sc, state);
 			/* a report appended to a file in a scanned directory would be read
 			 * back by the next run, findings and all */
 			struct stat ost;
 			if (output && strcmp(output, "-") && stat(output, &ost) == 0 && S_ISREG(ost.st_mode))
-				ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
+				ips_batch_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
 			if ((!output || !strcmp(output, "-")) && fstat(STDOUT_FILENO, &ost) == 0 &&
 			    S_ISREG(ost.st_mode))
-				ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
+				ips_batch_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
 		}
 		for (size_t i = 0; i < npaths; i++)
-			input_failed |= ips_scanner_scan_path(sc, paths[i]) != IPS_OK;
+			input_failed |= ips_batch_scan_path(sc, paths[i]) != IPS_OK;
 		if (journal)
-			input_failed |= ips_scanner_scan_journal_local(sc) != IPS_OK;
-		ips_scanner_finish(sc);
-		ips_scanner_free(sc);
+			input_failed |= ips_batch_scan_journal_local(sc) != IPS_OK;
+		ips_batch_finish(sc);
+		ips_batch_free(sc);
 	}
 	ips_progress_stop(bar);
 	for (size_t i = 0; i < units.len; i++)

@@ -585,6 +585,33 @@ void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e)
 	}
 }
 
+static void sink_finding(void *ctx, const ips_results_t *res, size_t index)
+{
+	(void)res;
+	ips_correlator_finding(ctx, index);
+}
+
+static void sink_event(void *ctx, const ips_event_t *e)
+{
+	ips_correlator_event(ctx, e);
+}
+
+static void sink_end_input(void *ctx)
+{
+	ips_correlator_end_input(ctx);
+}
+
+static void sink_clock(void *ctx, const ips_time_t *t, uint64_t line)
+{
+	ips_correlator_note_time(ctx, t, line);
+}
+
+void ips_correlator_sink(ips_correlator_t *c, ips_finding_sink_t *sink)
+{
+	*sink = (ips_finding_sink_t){.finding = sink_finding, .event = sink_event,
+				     .end_input = sink_end_input, .clock = sink_clock, .ctx = c};
+}
+
 void ips_correlator_finding(ips_correlator_t *c, size_t idx)
 {
 	const ips_finding_t *f = c->res->findings.items[idx];

@@ -22,6 +22,7 @@
 #ifndef IPS_CORRELATE_H
 #define IPS_CORRELATE_H
 
+#include "detect/finding_sink.h"
 #include "detect/results.h"
 #include "detect/rules.h"
 #include "run/state.h"
@@ -32,6 +33,11 @@ typedef struct ips_correlator ips_correlator_t;
 ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *res);
 void ips_correlator_free(ips_correlator_t *c);
 
+/*
+ * A finding sink that feeds c (finding, event, end_input, clock; the rest
+ * unset): what a driver hands its scanner. c is borrowed by the sink.
+ */
+void ips_correlator_sink(ips_correlator_t *c, ips_finding_sink_t *sink);
 /* Feed, in input order: an event (copied as needed), a finding (by index). */
 void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e);
 void ips_correlator_finding(ips_correlator_t *c, size_t finding);

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "correlate/correlate.h"
 #include "run/cron.h"
 #include "input/decode.h"
 #include "input/nonlog.h"
@@ -87,7 +86,7 @@ struct ips_scanner {
 	ips_results_t *out;
 	ips_matcher_t *m;
 	bool own_m;             /* false: borrowed (ips_scanner_new_shared) */
-	ips_correlator_t *corr;
+	ips_finding_sink_t sink; /* where findings and events go (the driver's) */
 	ips_context_t *ctx;     /* what earlier lines of each negotiation said */
 	int archive_depth;
 	ips_archive_budget_t budget;   /* the top-level container's (--max-input, --max-ratio) */
@@ -95,29 +94,27 @@ struct ips_scanner {
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
 	ips_state_t *state;     /* cron mode: borrowed */
-	ips_cron_t *cron;
+	ips_cron_t *cron;       /* cron mode: borrowed */
 	const char *container_format; /* the container being walked (cron mode) */
 	const char *cron_path;        /* cron mode: the file of that container */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
-	/* live mode: each finding goes to on_finding once its record is matched */
-	ips_finding_cb_t on_finding;
-	void *on_finding_ctx;
 	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
 	size_t root_len;              /* the named directory's length (--include/--exclude) */
 };
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
-			       ips_results_t *out)
+			       ips_results_t *out, const ips_finding_sink_t *sink)
 {
 	ips_matcher_t *m = ips_matcher_new(rules, &opts->match);
-	ips_scanner_t *s = ips_scanner_new_shared(rules, opts, out, m);
+	ips_scanner_t *s = ips_scanner_new_shared(rules, opts, out, sink, m);
 	s->own_m = true;
 	return s;
 }
 
 ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
-				      ips_results_t *out, ips_matcher_t *m)
+				      ips_results_t *out, const ips_finding_sink_t *sink,
+				      ips_matcher_t *m)
 {
 	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
 	s->rules = rules;
@@ -128,7 +125,7 @@ ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_o
 	/* one record, one finding per condition: the scanner merges the fields
 	 * of every detector that saw it */
 	ips_matcher_report_all(s->m, true);
-	s->corr = ips_correlator_new(rules, out);
+	s->sink = *sink;
 	s->ctx = ips_context_new();
 	return s;
 }
@@ -139,8 +136,6 @@ void ips_scanner_free(ips_scanner_t *s)
 		return;
 	if (s->own_m)
 		ips_matcher_free(s->m);
-	ips_correlator_free(s->corr);
-	ips_cron_free(s->cron);
 	ips_context_free(s->ctx);
 	free(s);
 }
@@ -162,11 +157,10 @@ static bool excluded(const ips_scanner_t *s, const struct stat *st)
 	return s->state && ips_state_is_own(s->state, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
 }
 
-void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st)
+void ips_scanner_set_cron(ips_scanner_t *s, ips_state_t *st, ips_cron_t *cron)
 {
-	ips_cron_free(s->cron);
 	s->state = st;
-	s->cron = st ? ips_cron_new(st) : NULL;
+	s->cron = cron;
 }
 
 void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
@@ -189,20 +183,15 @@ void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
 
 void ips_scanner_finish(ips_scanner_t *s)
 {
-	ips_correlator_finish(s->corr);
-	if (s->cron)
-		ips_cron_finish(s->cron, (int64_t)time(NULL));
 	const ips_matcher_t *m = s->m;
 	ips_scan_limit_notes(s->rules, s->out, &m, 1);
 }
 
-ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out)
+void ips_scanner_target(ips_scanner_t *s, ips_results_t *out, const ips_finding_sink_t *sink)
 {
-	ips_correlator_t *done = s->corr;
 	ips_context_clear(s->ctx);
 	s->out = out;
-	s->corr = ips_correlator_new(s->rules, out);
-	return done;
+	s->sink = *sink;
 }
 
 const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
@@ -522,9 +511,9 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 			event_free(e);
 			return;
 		}
-		ips_correlator_event(s->corr, e);
+		s->sink.event(s->sink.ctx, e);
 		s->out->events_total++;
-		if (s->out->events.len < EVENTS_KEPT && !s->on_finding)
+		if (s->out->events.len < EVENTS_KEPT && !s->sink.record_done)
 			ips_vec_push(&s->out->events, e);
 		else
 			event_free(e);
@@ -578,7 +567,7 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 		return;
 	}
 	ips_vec_push(&s->out->findings, f);
-	ips_correlator_finding(s->corr, s->out->findings.len - 1);
+	s->sink.finding(s->sink.ctx, s->out, s->out->findings.len - 1);
 	if (k->nrec_findings < IPS_MAX_CAPTURES)
 		k->rec_findings[k->nrec_findings++] = f;
 	k->in->findings++;
@@ -601,8 +590,8 @@ static void match_current(ips_sink_t *k, const uint64_t *cands)
 		ips_finding_free(k->ctx_only[i]);
 	k->nctx_only = 0;
 	/* live mode: a second detector may have added to a finding until now */
-	for (size_t i = before; k->sc->on_finding && i < k->sc->out->findings.len; i++)
-		k->sc->on_finding(k->sc->on_finding_ctx, k->sc->out, k->sc->out->findings.items[i]);
+	if (k->sc->sink.record_done && before < k->sc->out->findings.len)
+		k->sc->sink.record_done(k->sc->sink.ctx, k->sc->out, before);
 }
 
 /* ---- sink -------------------------------------------------------------- */
@@ -653,7 +642,7 @@ static void note_last_line(ips_sink_t *k, const char *buf, size_t len, uint64_t 
 		return;
 	ips_line_meta_t m;
 	ips_parse_line_header(buf + from, end - from, &k->yc, &m);
-	ips_correlator_note_time(k->sc->corr, &m.time, last_line);
+	k->sc->sink.clock(k->sc->sink.ctx, &m.time, last_line);
 }
 
 uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
@@ -672,7 +661,8 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 			      : count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
-	if ((k->cron || k->sc->on_finding) && len) /* live mode: the clock that closes windows */
+	if ((k->cron || k->sc->sink.record_done) && k->sc->sink.clock && len)
+		/* cron and live mode: the clock that closes windows */
 		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
 	return nl;
 }
@@ -695,7 +685,8 @@ void ips_sink_record(ips_sink_t *k, const ips_record_t *rec)
 			k->any_rec = true;
 			k->last_off = rec->offset;
 			k->last_line = rec->line;
-			ips_correlator_note_time(k->sc->corr, &rec->time, rec->line);
+			if (k->sc->sink.clock)
+				k->sc->sink.clock(k->sc->sink.ctx, &rec->time, rec->line);
 		}
 	}
 	match_current(k, NULL);
@@ -1072,7 +1063,7 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 		in->status = IPS_INPUT_ERROR;
 		in->error = ips_xasprintf("at offset 0: read error: %s", ips_source_error(src));
 		if (cr && cr->log && !cr->chain)
-			ips_correlator_end_input_save(s->corr, s->state, cr->log);
+			s->sink.cron_end_input(s->sink.ctx, cr->log);
 		return IPS_E_INPUT;
 	}
 	const char *container = (s->opts.input_format || cr) ? NULL
@@ -1122,9 +1113,9 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 	}
 	ips_source_close(decoded);
 	if (!cr || !cr->log)
-		ips_correlator_end_input(s->corr);
+		s->sink.end_input(s->sink.ctx);
 	else if (!cr->chain)
-		ips_correlator_end_input_save(s->corr, s->state, cr->log);
+		s->sink.cron_end_input(s->sink.ctx, cr->log);
 	s->out->records += in->records;
 	bool empty = cr ? (cr->id && cr->id->size == 0) : (in->bytes == 0 && in->records == 0);
 	if (in->status == IPS_INPUT_OK && empty)
@@ -1252,7 +1243,7 @@ static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
 		return st;
 	}
 	size_t first = s->out->inputs.len;
-	ips_cron_restore_windows(s->cron, path, s->corr, first);
+	s->sink.cron_resume(s->sink.ctx, path, first);
 	ips_status_t res = IPS_OK;
 	if (p.tail && scan_tail(s, path, &p) != IPS_OK)
 		res = IPS_E_INPUT;
@@ -1314,7 +1305,7 @@ static ips_status_t scan_journal(ips_scanner_t *s, const char *name, const ips_j
 	if (s->cron) {
 		k.cron = true;
 		(void)ips_cron_journal(s->cron, name, &pos.cursor, &pos.line);
-		ips_cron_restore_windows(s->cron, name, s->corr, k.input_index);
+		s->sink.cron_resume(s->sink.ctx, name, k.input_index);
 		if (pos.cursor)
 			add_note(in, "continued after the last entry earlier runs read");
 	}
@@ -1322,9 +1313,9 @@ static ips_status_t scan_journal(ips_scanner_t *s, const char *name, const ips_j
 					   &s->opts.frame);
 	if (s->cron) {
 		ips_cron_journal_record(s->cron, name, pos.end_cursor, pos.end_line, time(NULL));
-		ips_correlator_end_input_save(s->corr, s->state, name);
+		s->sink.cron_end_input(s->sink.ctx, name);
 	} else {
-		ips_correlator_end_input(s->corr);
+		s->sink.end_input(s->sink.ctx);
 	}
 	free(pos.end_cursor);
 	s->out->records += in->records;
@@ -1598,12 +1589,6 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 
 /* ---- live mode --------------------------------------------------------- */
 
-void ips_scanner_set_live(ips_scanner_t *s, ips_finding_cb_t cb, void *ctx)
-{
-	s->on_finding = cb;
-	s->on_finding_ctx = ctx;
-}
-
 ips_sink_t *ips_scanner_stream_open(ips_scanner_t *s, const char *name, const char *format,
 				    int64_t ref_time)
 {
@@ -1630,15 +1615,4 @@ void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records,
 ips_input_t *ips_scanner_stream_input(ips_sink_t *k)
 {
 	return k->in;
-}
-
-size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_window_cb_t emit_window,
-			  ips_incident_cb_t emit, void *ctx)
-{
-	return ips_correlator_settle(s->corr, wall, all, emit_window, emit, ctx);
-}
-
-uint64_t ips_scanner_forced(const ips_scanner_t *s)
-{
-	return ips_correlator_forced(s->corr);
 }

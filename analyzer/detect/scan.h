@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * scan.h - the pipeline driver: inputs -> source -> framer -> matcher ->
- * results. Expands directories, detects each input's format, applies
- * --since/--until/--min-severity, and records what could not be read.
+ * scan.h - the scanner: inputs -> source -> framer -> matcher -> findings.
+ * Expands directories, detects each input's format, applies
+ * --since/--until/--min-severity, builds findings and correlation events,
+ * and records what could not be read. It does not correlate: findings and
+ * events go to the finding sink of the driver that runs it (run/).
  *
- * Ownership: the scanner borrows the rules and writes into the results the
- * caller passes; both must outlive it.
+ * Owns: its matcher (unless borrowed, ips_scanner_new_shared()), its context
+ * table. Borrows: the rules, the results it writes into, the finding sink
+ * (copied; its ctx borrowed) and, in cron mode, the state and cron context:
+ * all must outlive it.
  */
 #ifndef IPS_SCAN_H
 #define IPS_SCAN_H
@@ -13,12 +17,13 @@
 #include <stdbool.h>
 
 #include "input/container.h"
-#include "correlate/correlate.h"
+#include "detect/finding_sink.h"
 #include "input/framer.h"
 #include "input/journal.h"
 #include "detect/match.h"
 #include "detect/results.h"
 #include "detect/rules.h"
+#include "run/cron.h"
 #include "run/state.h"
 
 typedef struct ips_scan_opts {
@@ -48,7 +53,7 @@ void ips_scan_opts_default(ips_scan_opts_t *o);
 typedef struct ips_scanner ips_scanner_t;
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
-			       ips_results_t *out);
+			       ips_results_t *out, const ips_finding_sink_t *sink);
 /*
  * The same with a matcher the caller made from the same rules and
  * opts->match and keeps (borrowed; its limit counters are reset). Building
@@ -56,7 +61,8 @@ ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *
  * one small input per scanner, share one.
  */
 ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
-				      ips_results_t *out, ips_matcher_t *m);
+				      ips_results_t *out, const ips_finding_sink_t *sink,
+				      ips_matcher_t *m);
 /*
  * Scan a path: a file, a FIFO, a directory (recursively, in name order) or
  * "-" for stdin. Errors are recorded in the results' inputs; returns
@@ -75,19 +81,19 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir);
 ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
 /*
  * Cron mode (--state, docs/cron.md): from now on, regular files are read
- * only where earlier runs stopped, open correlation windows carry over, and
- * the state's records are updated as inputs are read (the caller saves it
- * after the report). The state is borrowed and must outlive the scanner.
+ * only where earlier runs stopped, open correlation windows carry over
+ * (through the sink's cron callbacks, which must be set), and the state's
+ * records are updated through cron as inputs are read (the caller saves the
+ * state after the report). Both are borrowed and must outlive the scanner.
  */
-void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st);
+void ips_scanner_set_cron(ips_scanner_t *s, ips_state_t *st, ips_cron_t *cron);
 /*
  * Never read the file (device, inode) as an input, not even inside a
  * directory: the report this run writes (up to 4 such files). The state
  * file and its lock are never read in cron mode anyway.
  */
 void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
-/* Add run-wide notes (detectors that hit their match limit); in cron mode,
- * also forget the records of files gone for long (ips_cron_finish()). */
+/* Add run-wide notes (detectors that hit their match limit). */
 void ips_scanner_finish(ips_scanner_t *s);
 /* The notes of ips_scanner_finish() for detectors that hit the PCRE2 match
  * limit, counted over the matchers of several scanners (--jobs). */
@@ -118,22 +124,17 @@ void ips_scan_unit_free(ips_scan_unit_t *u);
  * --include/--exclude; opts borrowed, may be NULL). */
 ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts);
 /*
- * Scan into other results: a fresh correlator and context, the matcher kept.
- * Returns the correlator of what was scanned before (the caller frees it),
- * its inputs ended but not finished.
+ * Scan into other results and another finding sink from now on (--jobs: one
+ * per input), with an empty context table; the matcher is kept.
  */
-ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out);
+void ips_scanner_target(ips_scanner_t *s, ips_results_t *out, const ips_finding_sink_t *sink);
 const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s);
 void ips_scanner_free(ips_scanner_t *s);
 
 /*
  * Live mode (--follow and streamed standard input, docs/live.md; driven by
- * live.c). Each finding is passed to cb (borrowed, valid during the call)
- * as soon as its record is matched; correlation events are not kept.
- */
-typedef void (*ips_finding_cb_t)(void *ctx, const ips_results_t *res, const ips_finding_t *f);
-void ips_scanner_set_live(ips_scanner_t *s, ips_finding_cb_t cb, void *ctx);
-/*
+ * live.c, whose finding sink has record_done set).
+ *
  * A stream of lines of a line format (framer.h): a new input entry; hand it
  * blocks of whole lines with ips_sink_lines() and cut long lines with
  * ips_sink_record(). ref_time stands for the modification time (the year of
@@ -144,9 +145,5 @@ ips_sink_t *ips_scanner_stream_open(ips_scanner_t *s, const char *name, const ch
 void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records, uint64_t bytes);
 /* The input entry of a stream (borrowed; owned by the results). */
 ips_input_t *ips_scanner_stream_input(ips_sink_t *k);
-/* ips_correlator_settle() on the scanner's correlator. */
-size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_window_cb_t emit_window,
-			  ips_incident_cb_t emit, void *ctx);
-uint64_t ips_scanner_forced(const ips_scanner_t *s);
 
 #endif
