@@ -695,7 +695,7 @@ static char *kv_join(const open_item_t *o)
 	return ips_buf_steal(&b);
 }
 
-size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const char *path)
+size_t ips_correlator_end_input_export(ips_correlator_t *c, ips_open_window_cb_t keep, void *ctx)
 {
 	size_t saved = 0;
 	for (size_t i = c->nopen; i-- > 0;) {
@@ -708,11 +708,11 @@ size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const
 			    c->corrs[o->corr].window))
 			continue;
 		char *kv = kv_join(o);
-		ips_state_window_t w = {.corr = (char *)c->corrs[o->corr].decl->id,
-					.type = o->type == O_BRACKET ? 0 : 1, .key = o->key, .kv = kv,
-					.start_sec = o->start.sec, .start_valid = o->start.valid,
-					.path = (char *)path, .line = o->line};
-		ips_state_add_window(st, &w);
+		ips_open_window_t w = {.corr = c->corrs[o->corr].decl->id,
+				       .type = o->type == O_BRACKET ? 0 : 1, .key = o->key, .kv = kv,
+				       .start_sec = o->start.sec, .start_valid = o->start.valid,
+				       .line = o->line};
+		keep(ctx, &w);
 		free(kv);
 		saved++;
 		/* its findings so far stay loose: the group stage joins them */
@@ -723,7 +723,7 @@ size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const
 	return saved;
 }
 
-bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input)
+bool ips_correlator_import(ips_correlator_t *c, const ips_open_window_t *w, size_t input)
 {
 	int corr = -1;
 	for (int i = 0; i < c->ncorrs && corr < 0; i++)

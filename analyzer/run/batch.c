@@ -50,7 +50,7 @@ static void on_cron_resume(void *ctx, const char *log, size_t input)
 static void on_cron_end_input(void *ctx, const char *log)
 {
 	ips_batch_t *b = ctx;
-	ips_correlator_end_input_save(b->corr, b->state, log);
+	ips_cron_save_windows(b->cron, log, b->corr);
 }
 
 static ips_batch_t *batch_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,

@@ -467,15 +467,15 @@ static void restore_checks_the_rules(void **state)
 	(void)state;
 	ips_results_t *res = ips_results_new();
 	ips_correlator_t *c = ips_correlator_new(rules, res);
-	ips_state_window_t w = {.corr = "gone", .type = 0, .key = "peer=1.2.3.4",
-				.kv = "peer=1.2.3.4\thost=h", .start_sec = 1772697490,
-				.start_valid = true, .path = "x.log", .line = 3};
-	assert_false(ips_correlator_restore(c, &w, 0)); /* no such correlation */
+	ips_open_window_t w = {.corr = "gone", .type = 0, .key = "peer=1.2.3.4",
+			       .kv = "peer=1.2.3.4\thost=h", .start_sec = 1772697490,
+			       .start_valid = true, .line = 3};
+	assert_false(ips_correlator_import(c, &w, 0)); /* no such correlation */
 	w.corr = "pair";
-	assert_false(ips_correlator_restore(c, &w, 0)); /* a pair, not a bracket */
+	assert_false(ips_correlator_import(c, &w, 0)); /* a pair, not a bracket */
 	w.corr = "neg";
-	assert_true(ips_correlator_restore(c, &w, 0));
-	assert_false(ips_correlator_restore(c, &w, 0)); /* open already */
+	assert_true(ips_correlator_import(c, &w, 0));
+	assert_false(ips_correlator_import(c, &w, 0)); /* open already */
 	ips_correlator_free(c);
 	ips_results_free(res);
 }
