@@ -50,7 +50,7 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
 # --jobs N and the progress bar
 LIB_OBJS += $(B)/jobs.o $(B)/progress.o
 # the batch driver (the default run mode, and cron mode)
-LIB_OBJS += $(B)/batch.o
+LIB_OBJS += $(B)/batch.o $(B)/cron_scan.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
 LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)

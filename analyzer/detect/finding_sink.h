@@ -41,14 +41,6 @@ typedef struct ips_finding_sink {
 	 * When set, events are not kept in the results either (only counted).
 	 */
 	void (*record_done)(void *ctx, const ips_results_t *res, size_t first);
-	/*
-	 * Cron mode, while its resume code still lives in the scanner: before
-	 * the first input of log `log` (results index `input`), reopen the
-	 * windows earlier runs left open; at the end of its last input, end it
-	 * keeping the windows still open for the next run (instead of end_input).
-	 */
-	void (*cron_resume)(void *ctx, const char *log, size_t input);
-	void (*cron_end_input)(void *ctx, const char *log);
 	void *ctx;
 } ips_finding_sink_t;
 

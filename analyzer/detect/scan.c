@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run/cron.h"
 #include "input/decode.h"
 #include "input/nonlog.h"
 #include "detect/context.h"
@@ -67,8 +66,8 @@ struct ips_sink {
 	size_t nrec_findings;
 	const ips_entry_t *rec_events[IPS_MAX_CAPTURES];
 	size_t nrec_events;
-	/* cron mode */
-	bool cron;
+	/* resume (ips_scanner_scan_from(); cron mode) */
+	bool resume;            /* track where reading stopped */
 	uint64_t start_off, start_line; /* where the framer starts (ips_sink_start) */
 	uint64_t drop_below;    /* earlier runs reported the records before this offset */
 	uint64_t dropped;       /* structured records before drop_below */
@@ -93,10 +92,8 @@ struct ips_scanner {
 	dev_t dir_dev[DIR_DEPTH_MAX];
 	ino_t dir_ino[DIR_DEPTH_MAX];
 	int depth;
-	ips_state_t *state;     /* cron mode: borrowed */
-	ips_cron_t *cron;       /* cron mode: borrowed */
-	const char *container_format; /* the container being walked (cron mode) */
-	const char *cron_path;        /* cron mode: the file of that container */
+	ips_scan_hooks_t hooks; /* the driver's say in what is read (cron mode) */
+	const char *container_format; /* the container being walked */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
 	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
@@ -154,13 +151,12 @@ static bool excluded(const ips_scanner_t *s, const struct stat *st)
 	for (size_t i = 0; i < s->nexcluded; i++)
 		if (s->excluded[i][0] == (uint64_t)st->st_dev && s->excluded[i][1] == (uint64_t)st->st_ino)
 			return true;
-	return s->state && ips_state_is_own(s->state, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+	return false;
 }
 
-void ips_scanner_set_cron(ips_scanner_t *s, ips_state_t *st, ips_cron_t *cron)
+void ips_scanner_set_hooks(ips_scanner_t *s, const ips_scan_hooks_t *h)
 {
-	s->state = st;
-	s->cron = cron;
+	s->hooks = *h;
 }
 
 void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
@@ -661,7 +657,7 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 			      : count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
-	if ((k->cron || k->sc->sink.record_done) && k->sc->sink.clock && len)
+	if ((k->resume || k->sc->sink.record_done) && k->sc->sink.clock && len)
 		/* cron and live mode: the clock that closes windows */
 		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
 	return nl;
@@ -681,7 +677,7 @@ void ips_sink_record(ips_sink_t *k, const ips_record_t *rec)
 	} else {
 		if (rec->truncated)
 			ips_sink_truncated(k, rec->offset, rec->line);
-		if (k->cron) {
+		if (k->resume) {
 			k->any_rec = true;
 			k->last_off = rec->offset;
 			k->last_line = rec->line;
@@ -764,22 +760,11 @@ static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *
 
 
 /*
- * Cron mode: how to read one input (docs/cron.md). Earlier runs read `offset`
- * bytes, `line` lines. A line format continues there (after a look back for
+ * Resuming (ips_scanner_scan_from()): earlier runs read `offset` bytes,
+ * `line` lines. A line format continues there (after a look back for
  * context); other formats, and streams that cannot seek, are read again from
  * the start and what lies before `offset` only gives context.
  */
-typedef struct cron_read {
-	const char *log;          /* the log whose windows these are; NULL: close them */
-	int fd;                   /* the plain file, -1 for archive members */
-	const ips_cron_id_t *id;  /* the plain file as opened, NULL for members */
-	uint64_t offset, line;
-	bool nothing_new;         /* the same size as then: not read at all */
-	bool to_end;              /* a rotated file's rest: a last line without '\n' too */
-	bool chain;               /* the next file of the same log follows: windows stay open */
-	char *note;               /* owned; how and why it is read */
-	uint64_t end_offset, end_line; /* out: what the state records */
-} cron_read_t;
 
 #define LOOK_BACK 65536 /* bytes re-read before a resume point, for context */
 
@@ -864,7 +849,7 @@ static void add_note(ips_input_t *in, const char *note)
 	in->note = both;
 }
 
-static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t *cr);
+static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, ips_scan_from_t *cr);
 
 static bool single_stream(const char *format)
 {
@@ -914,26 +899,11 @@ static int scan_member(void *ctx, ips_source_t *member)
 		(void)skip_nonlog(s, member->name, kind);
 		return 0;
 	}
-	/*
-	 * Cron mode, a compressed file (logrotate's compress): when it starts
-	 * as a plain file an earlier run read, only what lies past where that
-	 * run stopped is new.
-	 */
-	const unsigned char *head;
-	ssize_t hn;
-	uint64_t off, line;
-	const char *was;
-	if (s->cron && s->archive_depth == 1 && single_stream(s->container_format) &&
-	    (hn = ips_source_peek(member, SNIFF_BYTES, &head)) > 0 &&
-	    s->cron_path && ips_cron_copy_of(s->cron, s->cron_path, head, (size_t)hn, &off, &line, &was)) {
-		cron_read_t cr = {.fd = -1, .offset = off, .line = line, .to_end = true};
-		cr.note = ips_xasprintf("a compressed copy of %s, read up to line %llu in earlier "
-					"runs: only what follows is reported", was,
-					(unsigned long long)line);
-		(void)scan_source(s, member, &cr);
-		free(cr.note);
+	/* the one stream of a compressed file named or found: the driver may
+	 * read it otherwise (cron mode: a compressed copy of a file it read) */
+	if (s->hooks.stream && s->archive_depth == 1 && single_stream(s->container_format) &&
+	    s->hooks.stream(s->hooks.ctx, s, member))
 		return 0;
-	}
 	(void)ips_scanner_scan_source(s, member); /* its own input entry says how it went */
 	return 0;
 }
@@ -988,14 +958,14 @@ static ips_status_t scan_container(ips_scanner_t *s, ips_source_t *src, ips_inpu
 }
 
 /*
- * Cron mode, once the format is known: where to start, where to stop, what
+ * Resuming, once the format is known: where to start, where to stop, what
  * only gives context. Returns false when there is nothing to read.
  */
-static bool cron_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
-			 const ips_framer_ops_t *fr, bool decoded, cron_read_t *cr)
+static bool resume_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
+			 const ips_framer_ops_t *fr, bool decoded, ips_scan_from_t *cr)
 {
 	ips_input_t *in = k->in;
-	k->cron = true;
+	k->resume = true;
 	k->whole_lines = !cr->to_end;
 	bool lines = ips_framer_is_lines(fr) && !decoded;
 	if (cr->nothing_new) {
@@ -1003,7 +973,7 @@ static bool cron_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
 		cr->end_line = cr->line;
 		return false;
 	}
-	uint64_t size = cr->id ? cr->id->size : 0;
+	uint64_t size = cr->fd >= 0 ? cr->size : 0;
 	uint64_t back_max = 2 * (uint64_t)(s->opts.frame.max_record + s->opts.frame.block);
 	if (lines && cr->fd >= 0 && src->seek) {
 		uint64_t from, back;
@@ -1043,7 +1013,7 @@ static bool cron_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
 	return true;
 }
 
-static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t *cr)
+static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, ips_scan_from_t *cr)
 {
 	ips_input_t *in = new_input(s, src->name);
 	ips_sink_t k = {0};
@@ -1062,8 +1032,8 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 	if (hn < 0) {
 		in->status = IPS_INPUT_ERROR;
 		in->error = ips_xasprintf("at offset 0: read error: %s", ips_source_error(src));
-		if (cr && cr->log && !cr->chain)
-			s->sink.cron_end_input(s->sink.ctx, cr->log);
+		if (cr) /* (the driver keeps what earlier runs left open) */
+			s->sink.end_input(s->sink.ctx);
 		return IPS_E_INPUT;
 	}
 	const char *container = (s->opts.input_format || cr) ? NULL
@@ -1096,7 +1066,7 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 		st = fr->run(src, &k, &s->opts.frame);
 	} else {
 		add_note(in, cr->note);
-		if (cron_prepare(s, decoded ? decoded : src, &k, fr, decoded != NULL, cr)) {
+		if (resume_prepare(s, decoded ? decoded : src, &k, fr, decoded != NULL, cr)) {
 			st = fr->run(src, &k, &s->opts.frame);
 			in->records = in->records > k.dropped ? in->records - k.dropped : 0;
 			in->bytes = in->bytes > cr->offset ? in->bytes - cr->offset : 0;
@@ -1112,12 +1082,9 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 		}
 	}
 	ips_source_close(decoded);
-	if (!cr || !cr->log)
-		s->sink.end_input(s->sink.ctx);
-	else if (!cr->chain)
-		s->sink.cron_end_input(s->sink.ctx, cr->log);
+	s->sink.end_input(s->sink.ctx);
 	s->out->records += in->records;
-	bool empty = cr ? (cr->id && cr->id->size == 0) : (in->bytes == 0 && in->records == 0);
+	bool empty = cr ? (cr->fd >= 0 && cr->size == 0) : (in->bytes == 0 && in->records == 0);
 	if (in->status == IPS_INPUT_OK && empty)
 		in->status = IPS_INPUT_EMPTY;
 	return (st == IPS_OK && in->status != IPS_INPUT_PARTIAL) ? IPS_OK : IPS_E_INPUT;
@@ -1128,7 +1095,17 @@ ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src)
 	return scan_source(s, src, NULL);
 }
 
-static bool input_listed(const ips_scanner_t *s, const char *path)
+ips_status_t ips_scanner_scan_from(ips_scanner_t *s, ips_source_t *src, ips_scan_from_t *from)
+{
+	return scan_source(s, src, from);
+}
+
+ips_input_t *ips_scanner_add_input(ips_scanner_t *s, const char *path)
+{
+	return new_input(s, path);
+}
+
+bool ips_scanner_has_input(const ips_scanner_t *s, const char *path)
 {
 	for (size_t i = 0; i < s->out->inputs.len; i++)
 		if (!strcmp(((const ips_input_t *)s->out->inputs.items[i])->path, path))
@@ -1136,147 +1113,9 @@ static bool input_listed(const ips_scanner_t *s, const char *path)
 	return false;
 }
 
-typedef struct compressed_tail {
-	ips_scanner_t *s;
-	const char *log;
-	const ips_cron_plan_t *p;
-	bool read;
-	ips_status_t st;
-} compressed_tail_t;
-
-/*
- * The one member of a compressed previous file: read from its start (a
- * decompressor cannot seek), what lies before the point earlier runs reached
- * only gives context. Its entry is named as the file (PATH.1.gz).
- */
-static int compressed_tail_member(void *ctx, ips_source_t *member)
+ips_status_t ips_scanner_input_error(ips_scanner_t *s, const char *path, const char *msg)
 {
-	compressed_tail_t *z = ctx;
-	free(member->name); /* the walker frees the name the source has */
-	member->name = ips_xstrdup(z->p->tail);
-	cron_read_t cr = {.log = z->log, .fd = -1, .offset = z->p->tail_offset,
-			  .line = z->p->tail_line, .to_end = true, .chain = true};
-	cr.note = ips_xasprintf("rotated: the rest of %s's previous file, from line %llu "
-				"(compressed: read from its start, what earlier runs read "
-				"is not reported again)",
-				z->log, (unsigned long long)z->p->tail_line + 1);
-	z->st = scan_source(z->s, member, &cr);
-	free(cr.note);
-	z->read = true;
-	return 1; /* a single stream: nothing follows */
-}
-
-/* Cron mode: the rest of a log's previous file (PATH.1 or PATH.0, or PATH.1.gz). */
-static ips_status_t scan_tail(ips_scanner_t *s, const char *log, const ips_cron_plan_t *p)
-{
-	int err = 0;
-	ips_source_t *src = ips_source_open_path(p->tail, &err);
-	if (!src)
-		return input_error(s, p->tail, "cannot open: %s", strerror(err));
-	ips_cron_id_t *id = ips_xmalloc(sizeof *id);
-	int fd = ips_source_fd(src);
-	ips_status_t st = IPS_OK;
-	if (p->tail_compressed && fd >= 0 && ips_cron_identify(fd, id)) {
-		const unsigned char *head;
-		ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
-		const char *format = hn > 0 ? ips_container_sniff(head, (size_t)hn) : NULL;
-		compressed_tail_t z = {.s = s, .log = log, .p = p};
-		ips_walk_result_t wr = {0};
-		if (format)
-			st = ips_archive_walk(src, format, &s->opts.archive, NULL,
-					      compressed_tail_member, &z, &wr);
-		if (!z.read)
-			st = input_error(s, p->tail, "%s", wr.error ? wr.error : "cannot be read");
-		else if (st != IPS_OK || z.st != IPS_OK)
-			st = IPS_E_INPUT;
-		free(wr.error);
-		/* remembered as an archive: unchanged at the next run, not read again */
-		const char *was;
-		(void)ips_cron_container(s->cron, p->tail, fd, id, &was);
-	} else if (!p->tail_compressed && fd >= 0 && ips_cron_identify(fd, id)) {
-		cron_read_t cr = {.log = log, .fd = fd, .id = id, .offset = p->tail_offset,
-				  .line = p->tail_line, .to_end = true, .chain = true};
-		cr.note = ips_xasprintf("rotated: the rest of %s's previous file, from line %llu",
-					log, (unsigned long long)p->tail_line + 1);
-		st = scan_source(s, src, &cr);
-		ips_cron_record(s->cron, p->tail, id, cr.end_offset, cr.end_line);
-		free(cr.note);
-	}
-	free(id);
-	ips_source_close(src);
-	return st;
-}
-
-/* Cron mode: a regular file, or a container, named or found in a directory. */
-static ips_status_t scan_file_cron(ips_scanner_t *s, ips_source_t *src, int fd,
-				   const ips_cron_id_t *id, const char *path)
-{
-	const unsigned char *head;
-	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
-	const char *container = (hn < 0 || s->opts.input_format) ? NULL
-				: ips_container_sniff(head, (size_t)hn);
-	ips_cron_plan_t p;
-	ips_cron_plan(s->cron, path, id, &p);
-	if (p.how == IPS_CRON_AGAIN) {
-		/* a second name for a file this run read */
-		if (!input_listed(s, path)) {
-			ips_input_t *in = new_input(s, path);
-			in->format = container;
-			in->note = ips_xasprintf("the same file as %s, read in this run", p.was);
-		}
-		ips_cron_plan_free(&p);
-		return IPS_OK;
-	}
-	if (container) {
-		ips_cron_plan_free(&p);
-		const char *was;
-		if (ips_cron_container(s->cron, path, fd, id, &was)) {
-			ips_input_t *in = new_input(s, path);
-			in->format = container;
-			in->note = was ? ips_xasprintf("unchanged since the last run (as %s)", was)
-				       : ips_xstrdup("unchanged since the last run");
-			return IPS_OK;
-		}
-		s->cron_path = path; /* a compressed copy is checked against its file */
-		ips_status_t st = ips_scanner_scan_source(s, src);
-		s->cron_path = NULL;
-		return st;
-	}
-	size_t first = s->out->inputs.len;
-	s->sink.cron_resume(s->sink.ctx, path, first);
-	ips_status_t res = IPS_OK;
-	if (p.tail && scan_tail(s, path, &p) != IPS_OK)
-		res = IPS_E_INPUT;
-	cron_read_t cr = {.log = path, .fd = fd, .id = id};
-	switch (p.how) {
-	case IPS_CRON_GROWN:
-		cr.offset = p.offset;
-		cr.line = p.line;
-		cr.nothing_new = id->size == p.size;
-		if (p.was)
-			cr.note = ips_xasprintf("%s %s in earlier runs: new data from line %llu",
-						p.copy ? "a copy of" : "read as", p.was,
-						(unsigned long long)p.line + 1);
-		break;
-	case IPS_CRON_TRUNCATED:
-		cr.note = ips_xstrdup("smaller than at the last run (truncated): read from the start");
-		break;
-	case IPS_CRON_REPLACED:
-		cr.note = ips_xstrdup("its first bytes changed since the last run (or those before "
-				       "where earlier runs stopped): read from the start");
-		break;
-	case IPS_CRON_ROTATED:
-		cr.note = ips_xstrdup("a new file since the last run (rotated): read from the start");
-		break;
-	default:
-		break;
-	}
-	if (scan_source(s, src, &cr) != IPS_OK)
-		res = IPS_E_INPUT;
-	ips_cron_record(s->cron, path, id, cr.end_offset, cr.end_line);
-	free(cr.note);
-	ips_cron_plan_free(&p);
-	return res;
+	return input_error(s, path, "%s", msg);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -1302,21 +1141,18 @@ static ips_status_t scan_journal(ips_scanner_t *s, const char *name, const ips_j
 	k.format = "journal";
 	in->format = "journal";
 	ips_journal_pos_t pos = {0};
-	if (s->cron) {
-		k.cron = true;
-		(void)ips_cron_journal(s->cron, name, &pos.cursor, &pos.line);
-		s->sink.cron_resume(s->sink.ctx, name, k.input_index);
+	bool resume = s->hooks.journal_begin != NULL; /* cron mode: after a cursor */
+	if (resume) {
+		k.resume = true;
+		s->hooks.journal_begin(s->hooks.ctx, name, k.input_index, &pos);
 		if (pos.cursor)
 			add_note(in, "continued after the last entry earlier runs read");
 	}
-	ips_status_t st = ips_journal_read(w, &s->opts.journal, s->cron ? &pos : NULL, &k,
+	ips_status_t st = ips_journal_read(w, &s->opts.journal, resume ? &pos : NULL, &k,
 					   &s->opts.frame);
-	if (s->cron) {
-		ips_cron_journal_record(s->cron, name, pos.end_cursor, pos.end_line, time(NULL));
-		s->sink.cron_end_input(s->sink.ctx, name);
-	} else {
-		s->sink.end_input(s->sink.ctx);
-	}
+	if (resume)
+		s->hooks.journal_end(s->hooks.ctx, name, &pos);
+	s->sink.end_input(s->sink.ctx);
 	free(pos.end_cursor);
 	s->out->records += in->records;
 	if (st != IPS_OK && in->records == 0 && !pos.cursor)
@@ -1577,12 +1413,10 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 		ips_journal_where_t w = {.paths = paths, .npaths = 1, .fd = -1};
 		return scan_journal(s, path, &w);
 	}
-	ips_cron_id_t *id = s->cron && strcmp(path, "-") ? ips_xmalloc(sizeof *id) : NULL;
-	if (id && fd >= 0 && ips_cron_identify(fd, id))
-		st = scan_file_cron(s, src, fd, id, path);
+	if (s->hooks.file && strcmp(path, "-") && fd >= 0)
+		st = s->hooks.file(s->hooks.ctx, s, src, fd, path); /* cron mode */
 	else
-		st = ips_scanner_scan_source(s, src); /* FIFOs: read whole, nothing to remember */
-	free(id);
+		st = ips_scanner_scan_source(s, src);
 	ips_source_close(src);
 	return st;
 }

@@ -6,10 +6,13 @@
  * and records what could not be read. It does not correlate: findings and
  * events go to the finding sink of the driver that runs it (run/).
  *
+ * It knows no run mode: cron mode (run/cron_scan.c) decides through hooks
+ * what to read of each file and asks it to resume a source where an earlier
+ * run stopped (ips_scanner_scan_from()).
+ *
  * Owns: its matcher (unless borrowed, ips_scanner_new_shared()), its context
  * table. Borrows: the rules, the results it writes into, the finding sink
- * (copied; its ctx borrowed) and, in cron mode, the state and cron context:
- * all must outlive it.
+ * and the hooks (both copied; their ctx borrowed): all must outlive it.
  */
 #ifndef IPS_SCAN_H
 #define IPS_SCAN_H
@@ -23,8 +26,6 @@
 #include "detect/match.h"
 #include "detect/results.h"
 #include "detect/rules.h"
-#include "run/cron.h"
-#include "run/state.h"
 
 typedef struct ips_scan_opts {
 	const char *input_format;    /* --input-format, or NULL to detect */
@@ -80,17 +81,57 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir);
 /* Scan an already open source under its name (used by tests and archives). */
 ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
 /*
- * Cron mode (--state, docs/cron.md): from now on, regular files are read
- * only where earlier runs stopped, open correlation windows carry over
- * (through the sink's cron callbacks, which must be set), and the state's
- * records are updated through cron as inputs are read (the caller saves the
- * state after the report). Both are borrowed and must outlive the scanner.
+ * Resume a source where an earlier run stopped (cron mode, docs/cron.md):
+ * earlier runs read `offset` bytes, `line` lines (whole records). A line
+ * format continues there, after re-reading up to 64 KiB before it for
+ * context, when fd can be read and the source seeks; other formats, and
+ * sources that cannot seek, are read again from the start and what lies
+ * before `offset` gives context only (no finding, event or count). Reading
+ * stops at the last whole line unless to_end. On return end_offset and
+ * end_line say how far whole records were read (offset and line when
+ * nothing new was). The input's entry is named as the source.
  */
-void ips_scanner_set_cron(ips_scanner_t *s, ips_state_t *st, ips_cron_t *cron);
+typedef struct ips_scan_from {
+	int fd;                   /* the plain file (look back, last whole line); -1: none */
+	uint64_t size;            /* its size, when fd >= 0 */
+	uint64_t offset, line;
+	bool nothing_new;         /* the same size as then: not read at all */
+	bool to_end;              /* a rotated file's rest: a last line without '\n' too */
+	const char *note;         /* how and why it is read, for the input's note (borrowed) */
+	uint64_t end_offset, end_line; /* out */
+} ips_scan_from_t;
+ips_status_t ips_scanner_scan_from(ips_scanner_t *s, ips_source_t *src, ips_scan_from_t *from);
+
+/*
+ * The driver's say in what is read (cron mode). All optional; ctx borrowed.
+ */
+typedef struct ips_scan_hooks {
+	/* A regular file (named or met in a directory; not a journal, not "-"),
+	 * open as src with descriptor fd: the hook reads it (scan_from,
+	 * scan_source, add_input) and returns what ips_scanner_scan_path would. */
+	ips_status_t (*file)(void *ctx, ips_scanner_t *s, ips_source_t *src, int fd,
+			     const char *path);
+	/* The one stream of a compressed file at the top level, before it is
+	 * read: true when the hook read it (ips_scanner_scan_from()). */
+	bool (*stream)(void *ctx, ips_scanner_t *s, ips_source_t *member);
+	/* A journal `name` (input index `input`) is about to be read: set
+	 * pos->cursor/line to continue after an entry; then its end (pos->end_*).
+	 * Both or neither. */
+	void (*journal_begin)(void *ctx, const char *name, size_t input, ips_journal_pos_t *pos);
+	void (*journal_end)(void *ctx, const char *name, const ips_journal_pos_t *pos);
+	void *ctx;
+} ips_scan_hooks_t;
+void ips_scanner_set_hooks(ips_scanner_t *s, const ips_scan_hooks_t *h);
+/* For hooks: a new input entry for path, in order (borrowed; the results own it). */
+ips_input_t *ips_scanner_add_input(ips_scanner_t *s, const char *path);
+/* For hooks: whether an input entry of that path exists already. */
+bool ips_scanner_has_input(const ips_scanner_t *s, const char *path);
+/* For hooks: an input that could not be read; returns IPS_E_INPUT. */
+ips_status_t ips_scanner_input_error(ips_scanner_t *s, const char *path, const char *msg);
 /*
  * Never read the file (device, inode) as an input, not even inside a
- * directory: the report this run writes (up to 4 such files). The state
- * file and its lock are never read in cron mode anyway.
+ * directory: the report this run writes, the state file and its lock
+ * (up to 4 such files).
  */
 void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
 /* Add run-wide notes (detectors that hit their match limit). */

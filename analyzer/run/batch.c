@@ -3,65 +3,28 @@
 #include "run/batch.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 #include "correlate/correlate.h"
-#include "run/cron.h"
+#include "run/cron_scan.h"
 #include "util/util.h"
 
 struct ips_batch {
+	const ips_scan_opts_t *opts;
+	ips_results_t *out;
 	ips_scanner_t *sc;
 	ips_correlator_t *corr;
-	ips_state_t *state; /* cron mode: borrowed */
-	ips_cron_t *cron;   /* cron mode */
+	ips_cron_scan_t *cron; /* cron mode */
 };
-
-static void on_finding(void *ctx, const ips_results_t *res, size_t index)
-{
-	(void)res;
-	ips_batch_t *b = ctx;
-	ips_correlator_finding(b->corr, index);
-}
-
-static void on_event(void *ctx, const ips_event_t *e)
-{
-	ips_batch_t *b = ctx;
-	ips_correlator_event(b->corr, e);
-}
-
-static void on_end_input(void *ctx)
-{
-	ips_batch_t *b = ctx;
-	ips_correlator_end_input(b->corr);
-}
-
-static void on_clock(void *ctx, const ips_time_t *t, uint64_t line)
-{
-	ips_batch_t *b = ctx;
-	ips_correlator_note_time(b->corr, t, line);
-}
-
-static void on_cron_resume(void *ctx, const char *log, size_t input)
-{
-	ips_batch_t *b = ctx;
-	ips_cron_restore_windows(b->cron, log, b->corr, input);
-}
-
-static void on_cron_end_input(void *ctx, const char *log)
-{
-	ips_batch_t *b = ctx;
-	ips_cron_save_windows(b->cron, log, b->corr);
-}
 
 static ips_batch_t *batch_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			      ips_results_t *out, ips_matcher_t *m)
 {
 	ips_batch_t *b = ips_xcalloc(1, sizeof *b);
+	b->opts = opts;
+	b->out = out;
 	b->corr = ips_correlator_new(rules, out);
-	ips_finding_sink_t sink = {.finding = on_finding, .event = on_event,
-				   .end_input = on_end_input, .clock = on_clock,
-				   .cron_resume = on_cron_resume,
-				   .cron_end_input = on_cron_end_input, .ctx = b};
+	ips_finding_sink_t sink;
+	ips_correlator_sink(b->corr, &sink);
 	b->sc = m ? ips_scanner_new_shared(rules, opts, out, &sink, m)
 		  : ips_scanner_new(rules, opts, out, &sink);
 	return b;
@@ -81,10 +44,10 @@ ips_batch_t *ips_batch_new_shared(const ips_rules_t *rules, const ips_scan_opts_
 
 void ips_batch_set_state(ips_batch_t *b, ips_state_t *st)
 {
-	ips_cron_free(b->cron);
-	b->state = st;
-	b->cron = st ? ips_cron_new(st) : NULL;
-	ips_scanner_set_cron(b->sc, st, b->cron);
+	if (b->cron || !st)
+		return; /* once, before the first input */
+	b->cron = ips_cron_scan_new(st, b->corr, b->opts);
+	ips_cron_scan_wire(b->cron, b->sc, b->out);
 }
 
 void ips_batch_exclude(ips_batch_t *b, uint64_t dev, uint64_t ino)
@@ -111,7 +74,7 @@ void ips_batch_finish(ips_batch_t *b)
 {
 	ips_correlator_finish(b->corr);
 	if (b->cron)
-		ips_cron_finish(b->cron, (int64_t)time(NULL));
+		ips_cron_scan_finish(b->cron);
 	ips_scanner_finish(b->sc);
 }
 
@@ -120,7 +83,7 @@ void ips_batch_free(ips_batch_t *b)
 	if (!b)
 		return;
 	ips_scanner_free(b->sc);
+	ips_cron_scan_free(b->cron);
 	ips_correlator_free(b->corr);
-	ips_cron_free(b->cron);
 	free(b);
 }
