@@ -37,7 +37,7 @@ LDLIBS     = $(PKG_LIBS) $(SAN)
 
 B := build
 LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
-            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o \
+            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o $(B)/scan_record.o $(B)/scan_resume.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
             $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
