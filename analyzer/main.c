@@ -462,7 +462,11 @@ static int cmd_live(const ips_run_opts_t *o, ips_scan_opts_t *so)
 	ips_live_opts_t lo = {.inputs = inputs, .ninputs = ninputs, .follow = true,
 			      .output = output, .quiet = o->quiet};
 	ips_live_result_t res;
-	ips_status_t st = ips_live_run(r, so, &lo, &res);
+	ips_error_t err = IPS_ERROR_INIT;
+	ips_status_t st = ips_live_run(r, so, &lo, &res, &err);
+	if (err.status != IPS_OK)
+		fprintf(stderr, "%s: %s\n", prog, err.msg ? err.msg : ips_status_str(err.status));
+	ips_error_clear(&err);
 	ips_rules_free(r);
 	if (st != IPS_OK || res.output_failed)
 		return EXIT_INTERNAL;

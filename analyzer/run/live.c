@@ -423,16 +423,15 @@ static void write_end(live_t *L, ips_results_t *res)
 }
 
 ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
-			  const ips_live_opts_t *lo, ips_live_result_t *r)
+			  const ips_live_opts_t *lo, ips_live_result_t *r, ips_error_t *err)
 {
 	memset(r, 0, sizeof *r);
 	live_t L = {.rules = rules, .so = so, .lo = lo};
 	L.out = open_output(lo->output);
 	if (!L.out) {
-		fprintf(stderr, "ipsec-scan: cannot open the output %s: %s\n", lo->output,
-			strerror(errno));
 		r->output_failed = true;
-		return IPS_E_OUTPUT;
+		return ips_error_set(err, IPS_E_OUTPUT, "cannot open the output %s: %s", lo->output,
+				     strerror(errno));
 	}
 	stop_signal = hup_signal = 0;
 	install_signals();
@@ -576,9 +575,9 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 	r->max_severity = L.max_sev;
 	r->output_failed = L.out_failed;
 	if (L.out != stdout && fclose(L.out) != 0 && !r->output_failed) {
-		fprintf(stderr, "ipsec-scan: cannot write the output to %s: %s\n", lo->output,
-			strerror(errno));
 		r->output_failed = true;
+		return ips_error_set(err, IPS_E_OUTPUT, "cannot write the output to %s: %s",
+				     lo->output, strerror(errno));
 	}
 	return r->output_failed ? IPS_E_OUTPUT : IPS_OK;
 }
