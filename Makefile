@@ -36,8 +36,8 @@ ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(W
 LDLIBS     = $(PKG_LIBS) $(SAN)
 
 B := build
-LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
-            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o \
+LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
+            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o $(B)/scan_record.o $(B)/scan_resume.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
             $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
@@ -50,6 +50,8 @@ LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match
             $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o
 # --jobs N and the progress bar
 LIB_OBJS += $(B)/jobs.o $(B)/progress.o
+# the batch driver (the default run mode, and cron mode)
+LIB_OBJS += $(B)/batch.o $(B)/cron_scan.o $(B)/scan_run.o $(B)/help.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
 LIB_OBJS += $(B)/ere.o
 # live mode (--follow, streamed stdin: docs/live.md)

@@ -17,10 +17,10 @@
 
 #include "report/ere.h"
 #include "report/explain.h"
+#include "run/options.h"
+#include "run/scan_run.h"
+#include "run/help.h"
 #include "run/live.h"
-#include "run/jobs.h"
-#include "run/progress.h"
-#include "run/merge.h"
 #include "report/report.h"
 #include "report/report_util.h"
 #include "detect/rulecheck.h"
@@ -28,7 +28,6 @@
 #include "correlate/correlate.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
-#include "run/state.h"
 #include "util/util.h"
 #include "util/versions.h"
 
@@ -62,185 +61,6 @@ static void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' or 'man ipsec-scan' for more information.\n", prog);
 	exit(EXIT_USAGE);
-}
-
-static void print_help(FILE *out)
-{
-	fputs(
-"Usage: ipsec-scan [OPTIONS] [INPUT...]\n"
-"       ipsec-scan explain [--format text|json] KEY...   (or --all)\n"
-"       ipsec-scan rules list|lint|test [--rules PATH]...\n"
-"       ipsec-scan merge [OPTIONS] FILE.ndjson...  (or directories, '-')\n"
-"\n"
-"Find IPsec and IKE failures in Windows event exports and VPN gateway logs,\n"
-"and say what went wrong and how to fix it. Windows codes 13000-13999 and the\n"
-"RAS/VPN codes are found in every form logs use: 13801, 0x35E9, 0x000035E9,\n"
-"HRESULT 0x800735E9 or -2147011095, ERROR_IPSEC_IKE_AUTH_FAIL, and the system\n"
-"message text. A number alone (a PID, a port, a byte count) is not a finding.\n"
-"\n"
-"INPUT is a file, a directory (read recursively), a FIFO, or '-' for standard\n"
-"input (the default when no INPUT is given, stdin is not a terminal and\n"
-"--journal is not given). Journal files (*.journal) and folders of them are\n"
-"read with sd-journal, a folder's files as one journal.\n"
-"\n"
-"Examples:\n"
-"  ipsec-scan events.log                    what failed, and what to do\n"
-"  ipsec-scan -f json -o report.json logs/  machine-readable report of a folder\n"
-"  ipsec-scan --fail-on warning bundle/     exit 1 if anything >= warning\n"
-"  ipsec-scan explain 13801                 the knowledge-base page of a code\n"
-"  ipsec-scan explain 0x800735E9 AUTHENTICATION_FAILED\n"
-"  journalctl -u strongswan | ipsec-scan -  read standard input\n"
-"  ipsec-scan --journal --journal-unit strongswan\n"
-"                                           the local systemd journal\n"
-"  ipsec-scan --state /var/lib/ipsec-scan/state -q /var/log/charon.log\n"
-"                                           from cron: only what is new\n"
-"  ipsec-scan --follow -o /var/log/ipsec-scan.ndjson /var/log/charon.log\n"
-"                                           live: findings as they happen\n"
-"  ipsec-scan merge -f html -o fleet.html gw1.ndjson gw2.ndjson client/\n"
-"                                           one picture from many hosts' NDJSON\n"
-"\n"
-"Output:\n"
-"  -f, --format FORMAT     text (default), json, ndjson, sarif, junit,\n"
-"                          markdown, html, csv, github (annotations and a\n"
-"                          job summary), codequality (GitLab)\n"
-"  -o, --output FILE       write the report to FILE instead of standard output\n"
-"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
-"                          always, never\n"
-"  -q, --quiet             print nothing when nothing is found (after filters)\n"
-"      --summary-only      a short text report: one line per incident (severity,\n"
-"                          first time, title) and the summary line; for mail\n"
-"      --verbose           the text report lists every input, not only counts\n"
-"                          and the inputs with problems\n"
-"      --output-tz ZONE    zone of the times in the text, Markdown, HTML, JUnit\n"
-"                          and GitHub reports: UTC (default), local, or a name\n"
-"                          such as Europe/Berlin; JSON, NDJSON, SARIF, CSV and\n"
-"                          Code Quality are always UTC\n"
-"\n"
-"What counts:\n"
-"      --fail-on LEVEL     exit 1 when a finding is at or above LEVEL: none,\n"
-"                          info, warning, error (default), critical\n"
-"      --min-severity LEVEL  leave out findings below LEVEL (default info)\n"
-"      --since TIME        only records at or after TIME: ISO 8601\n"
-"                          (2026-03-05, 2026-03-05T07:00:00Z) or an age: 90m, 24h, 7d\n"
-"      --until TIME        only records at or before TIME (same forms)\n"
-"                          (records without a time are always kept)\n"
-"\n"
-"Reading inputs:\n"
-"      --input-format NAME force the format instead of detecting it per input:\n"
-"                          evtx, winxml, wintext, wincsv, winjson, ndjson,\n"
-"                          wfpxml, pslist, pstable, evcopy, strongswan,\n"
-"                          libreswan, cisco-asa, juniper-srx, nps, syslog, journal,\n"
-"                          journal-export, journal-json, lines, fortigate, panos,\n"
-"                          cisco-ios, cisco-show, mikrotik, sonicwall, checkpoint,\n"
-"                          nsx, racoon, huawei, azure-ike, wfpdiag, aws-vpn\n"
-"      --tz ZONE           zone of timestamps that carry none (default: local,\n"
-"                          as date(1) uses), e.g. UTC, Europe/Berlin\n"
-"      --year YYYY         year of timestamps that carry none (default: the\n"
-"                          year of the input's modification time)\n"
-"      --max-record SIZE   bytes of one record kept for matching (default 1M);\n"
-"                          longer records are cut, counted and noted\n"
-"      --match-limit N     PCRE2 match limit per record and rule (default 1000000)\n"
-"      --depth-limit N     PCRE2 backtracking depth limit (default 10000) and\n"
-"      --heap-limit SIZE   heap limit (default 20M) per match, without JIT;\n"
-"                          a rule that hits any limit is named once in a note\n"
-"      --max-member SIZE   decompressed bytes read from one archive member or\n"
-"                          compressed file (default 64G); the rest is skipped\n"
-"      --max-input SIZE    decompressed bytes read from one archive or compressed\n"
-"                          file, all its members together (default 64G)\n"
-"      --max-ratio N       stop an archive or compressed file whose members\n"
-"                          together decompress to more than N times the\n"
-"                          compressed bytes read, once past 64 MiB (default\n"
-"                          1000: a compression bomb)\n"
-"      --max-depth N       open containers nested up to N levels (default 8)\n"
-"      --include GLOB      in directories and archives, read only files whose\n"
-"                          path (relative to the named directory) or name\n"
-"                          matches GLOB (repeatable; as ripgrep's -g)\n"
-"      --exclude GLOB      leave out files and directories that match GLOB\n"
-"                          (repeatable; the last --include/--exclude that\n"
-"                          matches decides). Files that are not logs\n"
-"                          (Markdown, HTML, pictures, office documents,\n"
-"                          configuration files) are skipped with a note unless\n"
-"                          named or --include'd\n"
-"      --missing-ok        a named INPUT that does not exist is a note in the\n"
-"                          report, not an error (no exit status 3)\n"
-"\n"
-"The systemd journal (see journal.md):\n"
-"      --journal           also read the local journal (as the input\n"
-"                          \"(journal)\"; in cron mode from its saved cursor)\n"
-"      --journal-match FIELD=VALUE  only journal entries that match\n"
-"                          (repeatable; as journalctl: the same field twice is\n"
-"                          either, different fields both, '+' an alternative)\n"
-"      --journal-unit NAME only entries of the unit NAME (repeatable, any of\n"
-"                          them): _SYSTEMD_UNIT=NAME.service\n"
-"                          Matches and units apply to every binary journal read\n"
-"                          (--journal, journal files and folders).\n"
-"      --follow-links      follow symbolic links found inside directories too\n"
-"                          (by default each is listed with a note, not read;\n"
-"                          a link named on the command line is followed)\n"
-"\n"
-"Rules:\n"
-"      --rules PATH        add a rules file or directory (repeatable); an item\n"
-"                          with the id/name of a built-in one replaces it\n"
-"      --no-builtin-rules  use only the --rules files\n"
-"\n"
-"Cron mode:\n"
-"      --state FILE        remember in FILE how far each input was read, and\n"
-"                          read only what is new since the last run: growing,\n"
-"                          rotated and truncated logs, archives by fingerprint;\n"
-"                          FILE.lock stops two runs from overlapping, FILE is\n"
-"                          saved only after the report (see cron.md);\n"
-"                          not with standard input, nor --jobs 2 or more.\n"
-"                          Delete FILE to start over.\n"
-"\n"
-"Speed:\n"
-"  -j, --jobs N            read up to N inputs at once (default: one thread per\n"
-"                          processor for inputs of 16 MiB or more per thread);\n"
-"                          the report is the same as with --jobs 1\n"
-"      --progress          a progress bar on stderr (bytes, rate, time left);\n"
-"                          default: on when stderr is a terminal\n"
-"      --no-progress       no progress bar\n"
-"\n"
-"Merge (ipsec-scan merge FILE.ndjson..., see scale.md):\n"
-"      --source-host NAME  (when scanning) name the machine the inputs come\n"
-"                          from: kept in the report and in finding ids, so\n"
-"                          equal paths on two machines stay apart in a merge\n"
-"  merge reads the -f ndjson reports of many hosts or runs, keeps each finding\n"
-"  once (by id), correlates across all of them and writes any format; it takes\n"
-"  -f, -o, -q, --color, --summary-only, --fail-on, --min-severity, --since,\n"
-"  --until and the rules options. A bad line is named (FILE:LINE), skipped,\n"
-"  and makes the exit status 3.\n"
-"\n"
-"Live mode (see live.md):\n"
-"      --follow            keep reading: files as they grow, from their end,\n"
-"                          across rotation and truncation (like tail -F), and\n"
-"                          standard input to its end; writes NDJSON, each\n"
-"                          finding at once and each incident when its window\n"
-"                          closes, inputs and summary at the end. SIGTERM and\n"
-"                          SIGINT close the open incidents and exit 0; SIGHUP\n"
-"                          reopens -o FILE (appended to). Line formats only;\n"
-"                          not with --state nor --jobs 2 or more. -f ndjson\n"
-"                          reading a pipe on standard input streams the same\n"
-"                          way.\n"
-"\n"
-"Other:\n"
-"  -h, --help              this help\n"
-"  -V, --version           version and library versions\n"
-"\n"
-"Exit status: 0 nothing at or above --fail-on; 1 findings at or above it;\n"
-"2 usage error, invalid rules, unusable state file or its lock held; 3 some\n"
-"input could not be read (the rest is still scanned and reported); 4 internal\n"
-"error, or the report (or state) could not be written.\n"
-"\n"
-"Manual: man ipsec-scan. Documents (usage.md, rules.md, ci.md, cron.md, live.md,\n"
-"journal.md, scale.md, codes.md): " IPS_DOCDIR "/\n",
-	      out);
-}
-
-/* Names and messages from the inputs, on a terminal: escaped as in the text
- * report (report_util.h: controls C0, DEL, C1 as '?', malformed UTF-8 as U+FFFD). */
-static void put_safe(FILE *out, const char *s)
-{
-	ips_text_put(out, s, SIZE_MAX);
 }
 
 /* Parse "1M", "64K", "1048576", "2G", "1T" within [lo, hi]. */
@@ -317,13 +137,8 @@ static const char *output_tz_arg(const char *zone)
 	return zone;
 }
 
-typedef struct rules_opts {
-	const char *paths[64];
-	size_t npaths;
-	bool no_builtin;
-} rules_opts_t;
 
-static void add_rules_path(rules_opts_t *ro, const char *p)
+static void add_rules_path(ips_rules_opts_t *ro, const char *p)
 {
 	if (ro->npaths == sizeof ro->paths / sizeof ro->paths[0])
 		usage_error("too many --rules options (at most 64)");
@@ -331,7 +146,7 @@ static void add_rules_path(rules_opts_t *ro, const char *p)
 }
 
 /* Load and finalize rules; diagnostics go to stderr. NULL on failure. */
-static ips_rules_t *load_rules(const rules_opts_t *ro, ips_diag_t *d, bool quiet_warnings)
+static ips_rules_t *load_rules(const ips_rules_opts_t *ro, ips_diag_t *d, bool quiet_warnings)
 {
 	ips_rules_t *r = ips_rules_new();
 	ips_status_t st = IPS_OK;
@@ -355,21 +170,6 @@ static ips_rules_t *load_rules(const rules_opts_t *ro, ips_diag_t *d, bool quiet
 	return r;
 }
 
-static bool want_color(const char *when, FILE *out)
-{
-	if (!strcmp(when, "always"))
-		return true;
-	if (!strcmp(when, "never"))
-		return false;
-	const char *nc = getenv("NO_COLOR");
-	if (nc && *nc)
-		return false;
-	/* a dumb terminal (Emacs shell, some CI logs) shows escape sequences as text */
-	const char *term = getenv("TERM");
-	if (term && !strcmp(term, "dumb"))
-		return false;
-	return isatty(fileno(out));
-}
 
 /* ---- explain ----------------------------------------------------------- */
 
@@ -377,7 +177,7 @@ static int cmd_explain(int argc, char **argv)
 {
 	const char *format = "text", *color = "auto";
 	bool all_entries = false;
-	rules_opts_t ro = {0};
+	ips_rules_opts_t ro = {0};
 	const char **keys = ips_xcalloc((size_t)argc, sizeof *keys);
 	size_t nkeys = 0;
 	bool dashdash = false;
@@ -439,7 +239,7 @@ static int cmd_explain(int argc, char **argv)
 		free(keys);
 		return EXIT_USAGE;
 	}
-	bool colored = want_color(color, stdout);
+	bool colored = ips_want_color(color, stdout);
 	int rc = EXIT_CLEAN;
 	if (all_entries && !strcmp(format, "markdown")) {
 		ips_explain_markdown_all(stdout, r);
@@ -487,7 +287,7 @@ static int cmd_rules(int argc, char **argv)
 		usage_error("rules: say list, lint or test");
 	const char *sub = argv[1];
 	const char *format = "text";
-	rules_opts_t ro = {0};
+	ips_rules_opts_t ro = {0};
 	int what = 0; /* list: 'p' --patterns (grep -E / rg), 'l' --literals (grep -F) */
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -637,18 +437,16 @@ static void set_times(const char *tz, const char *since, const char *until, ips_
 
 /* ---- live mode (--follow, streamed stdin) ------------------------------ */
 
-static int cmd_live(int argc, char **argv, const char *format, const char *output,
-		    const char *state_path, bool summary_only, bool quiet, ips_severity_t fail_on,
-		    const char *tz, const char *since, const char *until, const rules_opts_t *ro,
-		    ips_scan_opts_t *so)
+static int cmd_live(const ips_run_opts_t *o, ips_scan_opts_t *so)
 {
+	const char *format = o->format_given ? o->format : NULL, *output = o->output;
 	if (format && strcmp(format, "ndjson"))
 		usage_error("--follow writes NDJSON only (one finding or incident per line as soon as "
 			    "it is known): use --format ndjson, or scan without --follow for a %s report",
 			    format);
-	if (summary_only)
+	if (o->summary_only)
 		usage_error("--summary-only is a whole-run report: it cannot be combined with --follow");
-	if (state_path)
+	if (o->state_path)
 		usage_error("--state cannot be used with --follow: live mode starts at the end of "
 			    "each file (see live.md in " IPS_DOCDIR ")");
 	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
@@ -656,8 +454,8 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 			    "juniper-srx, lines, the gateway and cloud logs but cisco-show), "
 			    "not --input-format %s", so->input_format);
 	char *dash[] = {(char *)"-"};
-	char *const *inputs = argv + optind;
-	size_t ninputs = (size_t)(argc - optind);
+	char *const *inputs = (char *const *)o->inputs;
+	size_t ninputs = o->ninputs;
 	if (!ninputs) {
 		if (isatty(STDIN_FILENO))
 			usage_error("no INPUT given (name files to follow, or '-' for standard input)");
@@ -677,17 +475,21 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 			usage_error("--follow: '%s' is the output (-o): it would read its own findings",
 				    inputs[i]);
 	}
-	set_times(tz, since, until, so);
+	set_times(o->tz, o->since, o->until, so);
 	ips_diag_t d;
 	ips_diag_init(&d);
-	ips_rules_t *r = load_rules(ro, &d, true);
+	ips_rules_t *r = load_rules(&o->rules, &d, true);
 	ips_diag_free(&d);
 	if (!r)
 		return EXIT_USAGE;
 	ips_live_opts_t lo = {.inputs = inputs, .ninputs = ninputs, .follow = true,
-			      .output = output, .quiet = quiet};
+			      .output = output, .quiet = o->quiet};
 	ips_live_result_t res;
-	ips_status_t st = ips_live_run(r, so, &lo, &res);
+	ips_error_t err = IPS_ERROR_INIT;
+	ips_status_t st = ips_live_run(r, so, &lo, &res, &err);
+	if (err.status != IPS_OK)
+		fprintf(stderr, "%s: %s\n", prog, err.msg ? err.msg : ips_status_str(err.status));
+	ips_error_clear(&err);
 	ips_rules_free(r);
 	if (st != IPS_OK || res.output_failed)
 		return EXIT_INTERNAL;
@@ -695,7 +497,7 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 		return EXIT_CLEAN;
 	if (res.input_failed)
 		return EXIT_INPUT;
-	if (fail_on != IPS_SEV_NONE && res.max_severity >= fail_on)
+	if (o->fail_on != IPS_SEV_NONE && res.max_severity >= o->fail_on)
 		return EXIT_FINDINGS;
 	return EXIT_CLEAN;
 }
@@ -729,58 +531,19 @@ static const char *scan_only_option(int c)
 }
 
 /*
- * -o FILE: a regular file (or a new one) is written to FILE.tmp.PID beside
- * it and renamed over it once complete, so a full disk or a kill leaves the
- * previous report whole; *tmp gets that name (caller frees). Anything else
- * (a device such as /dev/full, a FIFO, a symbolic link) is written in place.
+ * The options of a scan or merge into *o; exits on a usage error. Returns -1
+ * to go on, or the exit status of an option that ends the run (--help,
+ * --version).
  */
-static FILE *open_report(const char *output, char **tmp)
+static int parse_scan(int argc, char **argv, bool merging, ips_run_opts_t *o)
 {
-	struct stat sb;
-	*tmp = NULL;
-	bool exists = lstat(output, &sb) == 0;
-	if (exists && !S_ISREG(sb.st_mode))
-		return fopen(output, "w");
-	*tmp = ips_xasprintf("%s.tmp.%ld", output, (long)getpid());
-	int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		      exists ? (sb.st_mode & 07777) : 0666);
-	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!out) {
-		int e = errno;
-		if (fd >= 0) {
-			close(fd);
-			unlink(*tmp);
-		}
-		free(*tmp);
-		*tmp = NULL;
-		errno = e;
-		return NULL;
-	}
-	if (exists)
-		(void)fchmod(fd, sb.st_mode & 07777); /* the umask took from the mode */
-	return out;
-}
-
-/* Scan logs, or (merging) read the NDJSON reports of earlier scans. */
-static int cmd_scan(int argc, char **argv, bool merging)
-{
-	const char *format = "text", *output = NULL, *color = "auto";
-	const char *since = NULL, *until = NULL, *tz = NULL, *output_tz = NULL;
-	bool verbose = false;
-	ips_severity_t fail_on = IPS_SEV_ERROR;
-	bool quiet = false, summary_only = false, format_given = false, follow = false;
-	const char *state_path = NULL;
-	int jobs = 0;     /* 0: as many as help (ips_jobs_threads()) */
-	int progress = -1; /* --progress 1, --no-progress 0, -1: when stderr is a terminal */
-	bool journal = false;
-	/* --journal-match and --journal-unit values, borrowed from argv */
-	static const char *jmatch[64], *junit[64];
-	static const char *globs[64]; /* --include +GLOB, --exclude -GLOB, in order */
-	size_t nglobs = 0;
-	size_t njmatch = 0, njunit = 0;
-	rules_opts_t ro = {0};
-	ips_scan_opts_t so;
-	ips_scan_opts_default(&so);
+	memset(o, 0, sizeof *o);
+	o->merging = merging;
+	o->format = "text";
+	o->color = "auto";
+	o->fail_on = IPS_SEV_ERROR;
+	o->progress = -1;
+	ips_scan_opts_default(&o->scan);
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:o:j:qhV", long_opts, NULL)) != -1) {
@@ -788,21 +551,21 @@ static int cmd_scan(int argc, char **argv, bool merging)
 			usage_error("merge: %s is for scanning logs; merge reads NDJSON reports",
 				    scan_only_option(c));
 		switch (c) {
-		case 'f': format = optarg; format_given = true; break;
-		case 'o': output = optarg; break;
-		case 'q': quiet = true; break;
-		case 'h': print_help(stdout); return EXIT_CLEAN;
+		case 'f': o->format = optarg; o->format_given = true; break;
+		case 'o': o->output = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'h': ips_print_help(stdout); return EXIT_CLEAN;
 		case 'V': ips_versions_print(stdout, IPS_VERSION); return EXIT_CLEAN;
 		case OPT_FAIL_ON:
-			if (!ips_severity_parse(optarg, true, &fail_on))
+			if (!ips_severity_parse(optarg, true, &o->fail_on))
 				usage_error("--fail-on must be none, info, warning, error or critical, not '%s'", optarg);
 			break;
 		case OPT_MIN_SEV:
-			if (!ips_severity_parse(optarg, false, &so.min_severity))
+			if (!ips_severity_parse(optarg, false, &o->scan.min_severity))
 				usage_error("--min-severity must be info, warning, error or critical, not '%s'", optarg);
 			break;
-		case OPT_RULES: add_rules_path(&ro, optarg); break;
-		case OPT_NO_BUILTIN: ro.no_builtin = true; break;
+		case OPT_RULES: add_rules_path(&o->rules, optarg); break;
+		case OPT_NO_BUILTIN: o->rules.no_builtin = true; break;
 		case OPT_INPUT_FORMAT:
 			if (!ips_framer_by_name(optarg))
 				usage_error("--input-format: unknown or not yet supported format '%s' "
@@ -811,127 +574,127 @@ static int cmd_scan(int argc, char **argv, bool merging)
 					    "journal-json, lines, fortigate, panos, cisco-ios, cisco-show, mikrotik, "
 					    "sonicwall, checkpoint, nsx, racoon, huawei, azure-ike, wfpdiag, aws-vpn)",
 					    optarg);
-			so.input_format = optarg;
+			o->scan.input_format = optarg;
 			break;
-		case OPT_SINCE: since = optarg; break;
-		case OPT_UNTIL: until = optarg; break;
-		case OPT_TZ: tz = optarg; break;
+		case OPT_SINCE: o->since = optarg; break;
+		case OPT_UNTIL: o->until = optarg; break;
+		case OPT_TZ: o->tz = optarg; break;
 		case OPT_YEAR: {
 			int64_t y;
 			if (!ips_parse_i64(optarg, 10, &y) || y < 1970 || y > 9999)
 				usage_error("--year must be a year such as 2026, not '%s'", optarg);
-			so.year = (int)y;
+			o->scan.year = (int)y;
 			break;
 		}
 		case OPT_STATE:
 			if (!*optarg)
 				usage_error("--state needs a file name");
-			state_path = optarg;
+			o->state_path = optarg;
 			break;
-		case OPT_SUMMARY_ONLY: summary_only = true; break;
-		case OPT_FOLLOW_LINKS: so.follow_links = true; break;
+		case OPT_SUMMARY_ONLY: o->summary_only = true; break;
+		case OPT_FOLLOW_LINKS: o->scan.follow_links = true; break;
 		case OPT_SOURCE_HOST:
 			for (const char *p = optarg; *p; p++)
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					usage_error("--source-host: a control character in '%s'", optarg);
 			if (!*optarg)
 				usage_error("--source-host needs a name (e.g. \"$(hostname -f)\")");
-			so.source = optarg;
+			o->scan.source = optarg;
 			break;
 		case 'j': {
 			int64_t j;
 			if (!ips_parse_i64(optarg, 10, &j) || j < 1 || j > 64)
 				usage_error("--jobs must be a number from 1 to 64, not '%s'", optarg);
-			jobs = (int)j;
+			o->jobs = (int)j;
 			break;
 		}
-		case OPT_JOURNAL: journal = true; break;
+		case OPT_JOURNAL: o->journal = true; break;
 		case OPT_JOURNAL_MATCH: {
 			const char *why = ips_journal_match_check(optarg);
 			if (why)
 				usage_error("--journal-match '%s': %s", optarg, why);
-			if (njmatch == 64)
+			if (o->njmatch == 64)
 				usage_error("--journal-match: at most 64");
-			jmatch[njmatch++] = optarg;
+			o->jmatch[o->njmatch++] = optarg;
 			break;
 		}
 		case OPT_JOURNAL_UNIT:
 			if (!*optarg || strchr(optarg, '/') || strchr(optarg, '='))
 				usage_error("--journal-unit needs a unit name such as strongswan or "
 					    "strongswan.service, not '%s'", optarg);
-			if (njunit == 64)
+			if (o->njunit == 64)
 				usage_error("--journal-unit: at most 64");
-			junit[njunit++] = optarg;
+			o->junit[o->njunit++] = optarg;
 			break;
-		case OPT_MISSING_OK: so.missing_ok = true; break;
+		case OPT_MISSING_OK: o->scan.missing_ok = true; break;
 		case OPT_INCLUDE:
 		case OPT_EXCLUDE:
 			/* kept until exit: the scanners borrow them */
-			if (nglobs == sizeof globs / sizeof *globs)
+			if (o->nglobs == sizeof o->globs / sizeof *o->globs)
 				usage_error("at most %zu --include and --exclude options",
-					    sizeof globs / sizeof *globs);
+					    sizeof o->globs / sizeof *o->globs);
 			if (!*optarg)
 				usage_error("%s needs a GLOB", c == OPT_INCLUDE ? "--include" : "--exclude");
-			globs[nglobs++] = ips_xasprintf("%c%s", c == OPT_INCLUDE ? '+' : '-', optarg);
-			so.globs = globs;
-			so.nglobs = nglobs;
+			o->globs[o->nglobs++] = ips_xasprintf("%c%s", c == OPT_INCLUDE ? '+' : '-', optarg);
+			o->scan.globs = o->globs;
+			o->scan.nglobs = o->nglobs;
 			break;
-		case OPT_PROGRESS: progress = 1; break;
-		case OPT_NO_PROGRESS: progress = 0; break;
+		case OPT_PROGRESS: o->progress = 1; break;
+		case OPT_NO_PROGRESS: o->progress = 0; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
 				usage_error("--color must be auto, always or never, not '%s'", optarg);
-			color = optarg;
+			o->color = optarg;
 			break;
-		case OPT_FOLLOW: follow = true; break;
-		case OPT_OUTPUT_TZ: output_tz = output_tz_arg(optarg); break;
-		case OPT_VERBOSE: verbose = true; break;
+		case OPT_FOLLOW: o->follow = true; break;
+		case OPT_OUTPUT_TZ: o->output_tz = output_tz_arg(optarg); break;
+		case OPT_VERBOSE: o->verbose = true; break;
 		case OPT_MAX_RECORD:
-			if (!parse_size(optarg, &so.frame.max_record))
+			if (!parse_size(optarg, &o->scan.frame.max_record))
 				usage_error("--max-record must be a size from 64 to 1G (e.g. 65536, 64K, 1M), not '%s'", optarg);
 			break;
 		case OPT_MATCH_LIMIT: {
 			int64_t v;
 			if (!ips_parse_i64(optarg, 10, &v) || v < 1000 || v > 4000000000LL)
 				usage_error("--match-limit must be a number from 1000 to 4000000000");
-			so.match.match_limit = (uint32_t)v;
+			o->scan.match.match_limit = (uint32_t)v;
 			break;
 		}
 		case OPT_DEPTH_LIMIT:
-			so.match.depth_limit = (uint32_t)number_arg("--depth-limit", optarg, 100, 100000000);
+			o->scan.match.depth_limit = (uint32_t)number_arg("--depth-limit", optarg, 100, 100000000);
 			break;
 		case OPT_HEAP_LIMIT: {
 			uint64_t v;
 			if (!parse_bytes(optarg, 64 << 10, 1ULL << 32, &v))
 				usage_error("--heap-limit must be a size from 64K to 4G (e.g. 20M), not '%s'", optarg);
-			so.match.heap_limit_kib = (uint32_t)(v >> 10);
+			o->scan.match.heap_limit_kib = (uint32_t)(v >> 10);
 			break;
 		}
 		case OPT_MAX_MEMBER:
-			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_member_bytes))
+			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &o->scan.archive.max_member_bytes))
 				usage_error("--max-member must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
 			break;
 		case OPT_MAX_INPUT:
-			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &so.archive.max_input_bytes))
+			if (!parse_bytes(optarg, 1 << 10, 1ULL << 40, &o->scan.archive.max_input_bytes))
 				usage_error("--max-input must be a size from 1K to 1T (e.g. 512M, 64G), not '%s'", optarg);
 			break;
 		case OPT_MAX_RATIO:
-			so.archive.max_ratio = (uint64_t)number_arg("--max-ratio", optarg, 2, 1000000000);
+			o->scan.archive.max_ratio = (uint64_t)number_arg("--max-ratio", optarg, 2, 1000000000);
 			break;
 		case OPT_MAX_DEPTH:
-			so.archive.max_depth = (int)number_arg("--max-depth", optarg, 0, 64);
+			o->scan.archive.max_depth = (int)number_arg("--max-depth", optarg, 0, 64);
 			break;
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	so.journal.matches = jmatch;
-	so.journal.nmatches = njmatch;
-	so.journal.units = junit;
-	so.journal.nunits = njunit;
-	if (njmatch && !strcmp(jmatch[njmatch - 1], "+"))
+	o->scan.journal.matches = o->jmatch;
+	o->scan.journal.nmatches = o->njmatch;
+	o->scan.journal.units = o->junit;
+	o->scan.journal.nunits = o->njunit;
+	if (o->njmatch && !strcmp(o->jmatch[o->njmatch - 1], "+"))
 		usage_error("--journal-match '+' stands between two alternatives: one follows it");
-	if (follow && journal)
+	if (o->follow && o->journal)
 		usage_error("--journal cannot be used with --follow: live mode follows files and "
 			    "standard input (journalctl -f -o export | ipsec-scan --follow "
 			    "--input-format journal-export -)");
@@ -940,246 +703,86 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	 * that is a pipe, which may never end (rsyslog omprog, syslog-ng
 	 * program()): results are written as they are known.
 	 */
-	if (follow && jobs > 1)
+	if (o->follow && o->jobs > 1)
 		usage_error("--jobs %d cannot be used with --follow: live mode reads its inputs as "
-			    "they grow, in one thread", jobs);
+			    "they grow, in one thread", o->jobs);
 	struct stat in_st;
-	bool stdin_only = (optind >= argc && !journal) ||
+	bool stdin_only = (optind >= argc && !o->journal) ||
 			  (optind == argc - 1 && !strcmp(argv[optind], "-"));
-	if (!merging && !follow && !state_path && !summary_only && !strcmp(format, "ndjson") && stdin_only &&
+	if (!merging && !o->follow && !o->state_path && !o->summary_only && !strcmp(o->format, "ndjson") && stdin_only &&
 	    !isatty(STDIN_FILENO) && fstat(STDIN_FILENO, &in_st) == 0 && !S_ISREG(in_st.st_mode))
-		follow = true;
-	if (follow)
-		return cmd_live(argc, argv, format_given ? format : NULL, output, state_path,
-				summary_only, quiet, fail_on, tz, since, until, &ro, &so);
-	const ips_reporter_ops_t *rep = ips_reporter_by_name(format);
-	if (!rep)
-		usage_error("--format: '%s' is not available (available: %s)", format,
+		o->follow = true;
+	o->inputs = (const char *const *)argv + optind;
+	o->ninputs = optind < argc ? (size_t)(argc - optind) : 0;
+	return -1;
+}
+
+/* What only a scan or merge (not live mode) must check; exits on a usage error. */
+static void check_scan(const ips_run_opts_t *o)
+{
+	if (o->merging && !o->ninputs && isatty(STDIN_FILENO))
+		usage_error("merge: no FILE given (NDJSON reports of 'ipsec-scan -f ndjson', "
+			    "directories of them, or '-' for standard input)");
+	if (!ips_reporter_by_name(o->format))
+		usage_error("--format: '%s' is not available (available: %s)", o->format,
 			    ips_reporter_names());
-	if (summary_only) {
-		if (format_given && strcmp(format, "text"))
-			usage_error("--summary-only is a text report: it cannot be combined with --format %s",
-				    format);
-		rep = &ips_report_summary;
-	}
-	if (state_path && jobs > 1)
+	if (o->summary_only && o->format_given && strcmp(o->format, "text"))
+		usage_error("--summary-only is a text report: it cannot be combined with --format %s",
+			    o->format);
+	if (o->state_path && o->jobs > 1)
 		usage_error("--jobs %d cannot be used with --state: cron mode reads the files of "
-			    "one log in turn (use --jobs 1, or leave --jobs out)", jobs);
-	if (state_path) {
-		if (optind >= argc && !journal)
+			    "one log in turn (use --jobs 1, or leave --jobs out)", o->jobs);
+	if (o->state_path) {
+		if (!o->ninputs && !o->journal)
 			usage_error("--state needs INPUT files or directories: standard input cannot "
 				    "be resumed");
-		for (int i = optind; i < argc; i++)
-			if (!strcmp(argv[i], "-"))
+		for (size_t i = 0; i < o->ninputs; i++)
+			if (!strcmp(o->inputs[i], "-"))
 				usage_error("--state cannot be used with standard input ('-'): what was "
 					    "read from it cannot be read again nor skipped");
 	}
-	set_times(tz, since, until, &so);
-
-	ips_diag_t d;
-	ips_diag_init(&d);
-	ips_rules_t *r = load_rules(&ro, &d, true);
-	ips_diag_free(&d);
-	if (!r)
-		return EXIT_USAGE;
-
-	/* cron mode: the lock is taken and the state read before anything is scanned */
-	ips_state_t *state = NULL;
-	if (state_path) {
-		char *why = NULL;
-		state = ips_state_open(state_path, &why);
-		if (!state) {
-			fprintf(stderr, "%s: %s\n", prog, why);
-			free(why);
-			ips_rules_free(r);
-			return EXIT_USAGE;
-		}
-	}
-
-	ips_results_t *res = ips_results_new();
-	bool input_failed = false;
-	ips_merge_t *mg = NULL;
-	if (merging) {
-		ips_merge_opts_t mo;
-		ips_merge_opts_default(&mo);
-		mo.min_severity = so.min_severity;
-		mo.since = so.since;
-		mo.until = so.until;
-		mo.follow_links = so.follow_links;
-		mg = ips_merge_new(r, &mo);
-		if (optind >= argc && isatty(STDIN_FILENO)) {
-			ips_merge_free(mg);
-			ips_results_free(res);
-			ips_rules_free(r);
-			usage_error("merge: no FILE given (NDJSON reports of 'ipsec-scan -f ndjson', "
-				    "directories of them, or '-' for standard input)");
-		}
-		if (optind >= argc)
-			input_failed |= ips_merge_add_path(mg, "-") != IPS_OK;
-		for (int i = optind; i < argc; i++)
-			input_failed |= ips_merge_add_path(mg, argv[i]) != IPS_OK;
-		ips_merge_finish(mg, res);
-		input_failed |= ips_merge_conflicted(mg);
-		for (size_t i = 0; i < ips_merge_errors_kept(mg); i++) {
-			fprintf(stderr, "%s: ", prog);
-			put_safe(stderr, ips_merge_error_at(mg, i));
-			fputc('\n', stderr);
-		}
-		if (ips_merge_error_count(mg) > ips_merge_errors_kept(mg))
-			fprintf(stderr, "%s: ... and %zu more problem(s)\n", prog,
-				ips_merge_error_count(mg) - ips_merge_errors_kept(mg));
-		goto report;
-	}
-
-	if (optind >= argc && !journal && isatty(STDIN_FILENO)) {
-		ips_state_close(state);
-		ips_results_free(res);
-		ips_rules_free(r);
+	if (!o->merging && !o->ninputs && !o->journal && isatty(STDIN_FILENO))
 		usage_error("no INPUT given (name files or directories, or '-' for standard input)");
-	}
-	static const char *const stdin_path[] = {"-"};
-	const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_path;
-	size_t npaths = optind < argc ? (size_t)(argc - optind) : journal ? 0 : 1;
-	bool bar_forced = progress == 1;
-	if (progress < 0) { /* a bar redraws its line: not on a dumb terminal */
-		const char *term = getenv("TERM");
-		progress = isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
-	}
-	/* what will be read, in order: for the threads and the progress bar's total */
-	ips_vec_t units = {0};
-	uint64_t total = 0;
-	int threads = 1;
-	if (progress || (!state && jobs != 1))
-		ips_jobs_plan_opts(paths, npaths, &so, journal, &units, &total);
-	if (!state && jobs != 1)
-		threads = ips_jobs_threads(jobs, &units, total);
-	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
+}
 
-	if (threads > 1) {
-		input_failed = ips_jobs_scan(r, &so, res, &units, threads) != IPS_OK;
-	} else {
-		ips_scanner_t *sc = ips_scanner_new(r, &so, res);
-		if (state) {
-			ips_scanner_set_state(sc, state);
-			/* a report appended to a file in a scanned directory would be read
-			 * back by the next run, findings and all */
-			struct stat ost;
-			if (output && strcmp(output, "-") && stat(output, &ost) == 0 && S_ISREG(ost.st_mode))
-				ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
-			if ((!output || !strcmp(output, "-")) && fstat(STDOUT_FILENO, &ost) == 0 &&
-			    S_ISREG(ost.st_mode))
-				ips_scanner_exclude(sc, (uint64_t)ost.st_dev, (uint64_t)ost.st_ino);
-		}
-		for (size_t i = 0; i < npaths; i++)
-			input_failed |= ips_scanner_scan_path(sc, paths[i]) != IPS_OK;
-		if (journal)
-			input_failed |= ips_scanner_scan_journal_local(sc) != IPS_OK;
-		ips_scanner_finish(sc);
-		ips_scanner_free(sc);
-	}
-	ips_progress_stop(bar);
-	for (size_t i = 0; i < units.len; i++)
-		ips_scan_unit_free(units.items[i]);
-	ips_vec_free(&units);
-
-	for (size_t i = 0; i < res->inputs.len; i++) {
-		const ips_input_t *in = res->inputs.items[i];
-		if (in->error) {
-			fprintf(stderr, "%s: ", prog);
-			put_safe(stderr, in->path);
-			fputs(": ", stderr);
-			put_safe(stderr, in->error);
-			fputc('\n', stderr);
-		}
-	}
-report:
-	for (size_t i = 0; i < res->notes.len; i++) {
-		fprintf(stderr, "%s: note: ", prog);
-		put_safe(stderr, res->notes.items[i]);
-		fputc('\n', stderr);
-	}
-
-	int rc = EXIT_CLEAN;
-	/*
-	 * Cron mode: the new state is written to its temporary file (and fsynced)
-	 * before the report, and renamed over the old one right after it, so a
-	 * run killed in between repeats at most this report (docs/cron.md). A
-	 * state that cannot be written stops the report: reporting findings that
-	 * the next run would report again is what the state is there to prevent.
-	 */
-	if (state) {
-		char *why = NULL;
-		if (ips_state_prepare(state, &why) != IPS_OK) {
-			fprintf(stderr, "%s: cannot save the state: %s; no report was written, the next "
-				"run reports these findings\n", prog, why);
-			free(why);
-			ips_state_close(state);
-			ips_results_free(res);
-			ips_rules_free(r);
-			return EXIT_INTERNAL;
-		}
-	}
-	if (!(quiet && res->findings.len == 0 && res->incidents.len == 0)) {
-		FILE *out = stdout;
-		char *out_tmp = NULL; /* a regular file is replaced whole, never left cut */
-		if (output && strcmp(output, "-")) {
-			out = open_report(output, &out_tmp);
-			if (!out) {
-				fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog, output,
-					strerror(errno));
-				ips_state_close(state); /* removes the prepared state: nothing is saved */
-				ips_results_free(res);
-				ips_rules_free(r);
-				return EXIT_INTERNAL;
-			}
-		}
-		ips_report_opts_t ro2 = {.color = want_color(color, out), .version = IPS_VERSION,
-					 .max_evidence = 5, .output_tz = output_tz, .verbose = verbose};
-		ips_status_t st = rep->write(out, res, r, &ro2);
-		/* the report is on disk before the state says it was written */
-		struct stat ost;
-		if (st == IPS_OK && state && fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode) &&
-		    (fflush(out) != 0 || fsync(fileno(out)) != 0))
-			st = IPS_E_OUTPUT;
-		if (st == IPS_OK && out_tmp && (fflush(out) != 0 || fsync(fileno(out)) != 0))
-			st = IPS_E_OUTPUT;
-		int werr = errno;
-		if (out != stdout && fclose(out) != 0 && st == IPS_OK) {
-			st = IPS_E_OUTPUT;
-			werr = errno;
-		}
-		if (st == IPS_OK && out_tmp && rename(out_tmp, output) != 0) {
-			st = IPS_E_OUTPUT;
-			werr = errno;
-		}
-		if (out_tmp && st != IPS_OK)
-			unlink(out_tmp); /* the previous report stays as it was */
-		free(out_tmp);
-		if (st != IPS_OK) {
-			fprintf(stderr, "%s: cannot write the report to %s: %s\n", prog,
-				output ? output : "standard output", strerror(werr ? werr : EIO));
+/*
+ * Scan logs, or (merging) read the NDJSON reports of earlier scans: parse,
+ * pick the driver (live mode, or a batch, jobs, cron or merge run), map its
+ * outcome to the exit status.
+ */
+static int cmd_scan(int argc, char **argv, bool merging)
+{
+	ips_run_opts_t o;
+	int rc = parse_scan(argc, argv, merging, &o);
+	if (rc < 0 && o.follow)
+		rc = cmd_live(&o, &o.scan);
+	if (rc < 0) {
+		check_scan(&o);
+		set_times(o.tz, o.since, o.until, &o.scan);
+		ips_diag_t d;
+		ips_diag_init(&d);
+		ips_rules_t *r = load_rules(&o.rules, &d, true);
+		ips_diag_free(&d);
+		ips_run_outcome_t oc = {0};
+		ips_error_t err = IPS_ERROR_INIT;
+		ips_status_t st = r ? ips_scan_run(&o, r, &oc, &err) : IPS_E_RULES;
+		if (err.status != IPS_OK)
+			fprintf(stderr, "%s: %s\n", prog, err.msg ? err.msg : ips_status_str(st));
+		if (st == IPS_E_USAGE || st == IPS_E_RULES)
+			rc = EXIT_USAGE;
+		else if (st != IPS_OK)
 			rc = EXIT_INTERNAL;
-		}
-	}
-	if (state) {
-		char *why = NULL;
-		if (rc == EXIT_CLEAN && ips_state_commit(state, &why) != IPS_OK) {
-			fprintf(stderr, "%s: cannot save the state: %s; the next run reports these "
-				"findings again\n", prog, why);
-			rc = EXIT_INTERNAL;
-		}
-		free(why);
-		ips_state_close(state); /* without a commit, the prepared state is removed */
-	}
-	if (rc == EXIT_CLEAN) {
-		if (input_failed)
+		else if (oc.input_failed)
 			rc = EXIT_INPUT;
-		else if (fail_on != IPS_SEV_NONE && ips_results_max_severity(res) >= fail_on)
+		else if (o.fail_on != IPS_SEV_NONE && oc.max_severity >= o.fail_on)
 			rc = EXIT_FINDINGS;
+		else
+			rc = EXIT_CLEAN;
+		ips_error_clear(&err);
+		ips_rules_free(r);
 	}
-	ips_results_free(res);
-	ips_merge_free(mg); /* after the results: they borrow its entries */
-	ips_rules_free(r);
+	for (size_t i = 0; i < o.nglobs; i++)
+		free((char *)o.globs[i]);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * correlate.c - the correlator's life (create, free, who owns what) and its
- * open windows saved to and restored from the cron state; the stages are
+ * correlate.c - the correlator's life (create, free, who owns what), the
+ * finding sink that feeds it, and its open windows handed out and taken
+ * back as plain data (a driver keeps them, e.g. in the cron state); the stages are
  * in window.c, join.c, incident.c and settle.c, the parsed configuration
  * in config.c (see internal.h, correlate.h and docs/correlation.md).
  */
@@ -50,6 +51,33 @@ void ips_correlator_free(ips_correlator_t *c)
 	free(c);
 }
 
+static void sink_finding(void *ctx, const ips_results_t *res, size_t index)
+{
+	(void)res;
+	ips_correlator_finding(ctx, index);
+}
+
+static void sink_event(void *ctx, const ips_event_t *e)
+{
+	ips_correlator_event(ctx, e);
+}
+
+static void sink_end_input(void *ctx)
+{
+	ips_correlator_end_input(ctx);
+}
+
+static void sink_clock(void *ctx, const ips_time_t *t, uint64_t line)
+{
+	ips_correlator_note_time(ctx, t, line);
+}
+
+void ips_correlator_sink(ips_correlator_t *c, ips_finding_sink_t *sink)
+{
+	*sink = (ips_finding_sink_t){.finding = sink_finding, .event = sink_event,
+				     .end_input = sink_end_input, .clock = sink_clock, .ctx = c};
+}
+
 /* "k=v\tk=v" of an open item's key fields (tabs inside values become spaces). */
 static char *kv_join(const open_item_t *o)
 {
@@ -63,7 +91,7 @@ static char *kv_join(const open_item_t *o)
 	return ips_buf_steal(&b);
 }
 
-size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const char *path)
+size_t ips_correlator_end_input_export(ips_correlator_t *c, ips_open_window_cb_t keep, void *ctx)
 {
 	size_t saved = 0;
 	for (size_t i = c->nopen; i-- > 0;) {
@@ -76,11 +104,11 @@ size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const
 			    c->corrs[o->corr].window))
 			continue;
 		char *kv = kv_join(o);
-		ips_state_window_t w = {.corr = (char *)c->corrs[o->corr].decl->id,
-					.type = o->type == O_BRACKET ? 0 : 1, .key = o->key, .kv = kv,
-					.start_sec = o->start.sec, .start_valid = o->start.valid,
-					.path = (char *)path, .line = o->line};
-		ips_state_add_window(st, &w);
+		ips_open_window_t w = {.corr = c->corrs[o->corr].decl->id,
+				       .type = o->type == O_BRACKET ? 0 : 1, .key = o->key, .kv = kv,
+				       .start_sec = o->start.sec, .start_valid = o->start.valid,
+				       .line = o->line};
+		keep(ctx, &w);
 		free(kv);
 		saved++;
 		/* its findings so far stay loose: the group stage joins them */
@@ -91,7 +119,7 @@ size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const
 	return saved;
 }
 
-bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input)
+bool ips_correlator_import(ips_correlator_t *c, const ips_open_window_t *w, size_t input)
 {
 	int corr = -1;
 	for (int i = 0; i < c->ncorrs && corr < 0; i++)

@@ -16,15 +16,19 @@
  * root-cause order of categories) comes first.
  *
  * Configuration: `correlations:` in rules/ (docs/correlation.md).
- * Ownership: the correlator borrows rules and results; incidents it builds
- * are added to results->incidents, which owns them.
+ * Owns: its open windows, groups and key copies. Borrows: the rules and the
+ * results (findings by index); incidents and windows it builds are added to
+ * results->incidents and ->windows, which own them. Created, fed (through
+ * ips_correlator_sink()) and finished by a run mode's driver (run/); it
+ * knows nothing of state files: open windows go out and come back in as
+ * plain data (ips_open_window_t).
  */
 #ifndef IPS_CORRELATE_H
 #define IPS_CORRELATE_H
 
+#include "detect/finding_sink.h"
 #include "detect/results.h"
 #include "detect/rules.h"
-#include "run/state.h"
 
 typedef struct ips_correlator ips_correlator_t;
 
@@ -32,6 +36,11 @@ typedef struct ips_correlator ips_correlator_t;
 ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *res);
 void ips_correlator_free(ips_correlator_t *c);
 
+/*
+ * A finding sink that feeds c (finding, event, end_input, clock; the rest
+ * unset): what a driver hands its scanner. c is borrowed by the sink.
+ */
+void ips_correlator_sink(ips_correlator_t *c, ips_finding_sink_t *sink);
 /* Feed, in input order: an event (copied as needed), a finding (by index). */
 void ips_correlator_event(ips_correlator_t *c, const ips_event_t *e);
 void ips_correlator_finding(ips_correlator_t *c, size_t finding);
@@ -43,21 +52,37 @@ void ips_correlator_end_input(ips_correlator_t *c);
  */
 void ips_correlator_note_time(ips_correlator_t *c, const ips_time_t *t, uint64_t line);
 /*
- * Cron mode: end the current input, but keep for the next run its open
- * brackets (BEGIN without END yet) and pairs (start without any outcome yet)
- * whose window has not elapsed by the input's last record: each is added to
- * st as a window of `path`, and its findings of this run stay ordinary
- * findings (joined by the group stage). The rest closes as in
- * ips_correlator_end_input(). Returns the number of windows saved.
+ * An open window as plain data, for a later run to continue (cron mode: the
+ * driver keeps them in its state file, run/cron_scan.c). Strings are
+ * borrowed for the call that passes it.
  */
-size_t ips_correlator_end_input_save(ips_correlator_t *c, ips_state_t *st, const char *path);
+typedef struct ips_open_window {
+	const char *corr;     /* correlation id */
+	int type;             /* 0 bracket, 1 pair */
+	const char *key;
+	const char *kv;       /* key fields, "k=v\tk=v" (host=... among them) */
+	int64_t start_sec;
+	bool start_valid;
+	uint64_t line;        /* where it opened in its input */
+} ips_open_window_t;
+typedef void (*ips_open_window_cb_t)(void *ctx, const ips_open_window_t *w);
 /*
- * Cron mode: reopen a window an earlier run saved, as if its BEGIN or start
- * had been read at its line in input `input` (results index), before that
- * input's new records. False when no correlation of that id and kind exists
- * any more (the rules changed) or the same window is open already.
+ * End the current input, but hand to keep() its open brackets (BEGIN
+ * without END yet) and pairs (start without any outcome yet) whose window
+ * has not elapsed by the input's last record, and forget them here: their
+ * findings of this run stay ordinary findings (joined by the group stage).
+ * The rest closes as in ips_correlator_end_input(). Returns how many were
+ * handed over.
  */
-bool ips_correlator_restore(ips_correlator_t *c, const ips_state_window_t *w, size_t input);
+size_t ips_correlator_end_input_export(ips_correlator_t *c, ips_open_window_cb_t keep, void *ctx);
+/*
+ * Reopen a window an earlier run handed over (end_input_export), as if its
+ * BEGIN or start had been read at its line in input `input` (results
+ * index), before that input's new records. False when no correlation of
+ * that id and kind exists any more (the rules changed) or the same window
+ * is open already. Copies what it keeps.
+ */
+bool ips_correlator_import(ips_correlator_t *c, const ips_open_window_t *w, size_t input);
 /*
  * --jobs: take over what `from` found in inputs read separately (ended, not
  * finished; its results were appended with ips_results_append()): its

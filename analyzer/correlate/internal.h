@@ -2,8 +2,8 @@
 /*
  * internal.h - the correlator's private state, shared by the files of
  * correlate/ and by nothing else (the public API is correlate.h):
- *   correlate.c  create, free, who owns what; open windows saved to and
- *                restored from the cron state
+ *   correlate.c  create, free, who owns what; the finding sink; open windows
+ *                handed out and taken back as plain data
  *   config.c     the correlations parsed once, when the rules are finalised
  *   window.c     the streaming stage: keys, open windows, segments, the
  *                windows published into the results

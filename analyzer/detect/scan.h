@@ -1,54 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * scan.h - the pipeline driver: inputs -> source -> framer -> matcher ->
- * results. Expands directories, detects each input's format, applies
- * --since/--until/--min-severity, and records what could not be read.
+ * scan.h - the scanner: inputs -> source -> framer -> matcher -> findings.
+ * Expands directories, detects each input's format, applies
+ * --since/--until/--min-severity, builds findings and correlation events,
+ * and records what could not be read. It does not correlate: findings and
+ * events go to the finding sink of the driver that runs it (run/).
  *
- * Ownership: the scanner borrows the rules and writes into the results the
- * caller passes; both must outlive it.
+ * It knows no run mode: cron mode (run/cron_scan.c) decides through hooks
+ * what to read of each file and asks it to resume a source where an earlier
+ * run stopped (ips_scanner_scan_from()).
+ *
+ * Owns: its matcher (unless borrowed, ips_scanner_new_shared()), its context
+ * table. Borrows: the rules, the results it writes into, the finding sink
+ * and the hooks (both copied; their ctx borrowed): all must outlive it.
  */
 #ifndef IPS_SCAN_H
 #define IPS_SCAN_H
 
 #include <stdbool.h>
 
-#include "input/container.h"
-#include "correlate/correlate.h"
-#include "input/framer.h"
-#include "input/journal.h"
-#include "detect/match.h"
-#include "detect/results.h"
-#include "detect/rules.h"
-#include "run/state.h"
+#include "detect/scan_opts.h"
 
-typedef struct ips_scan_opts {
-	const char *input_format;    /* --input-format, or NULL to detect */
-	int year;                    /* --year, 0 = from the input's mtime */
-	ips_time_t since, until;     /* valid only when given */
-	ips_severity_t min_severity; /* findings below are dropped */
-	const char *source;          /* --source-host: the machine the inputs come from, or NULL */
-	bool follow_links;           /* --follow-links: symbolic links inside directories too */
-	ips_frame_limits_t frame;
-	ips_match_limits_t match;
-	ips_archive_limits_t archive;
-	ips_journal_filter_t journal; /* --journal-match, --journal-unit (borrowed) */
-	bool missing_ok;             /* --missing-ok: a named input that does not exist is a note */
-	/* --include (+GLOB) and --exclude (-GLOB) in order, for the files of named
-	 * directories and archives (borrowed; input/nonlog.h ips_glob_excluded) */
-	const char *const *globs;
-	size_t nglobs;
-} ips_scan_opts_t;
 
-/*
- * Defaults: 1 MiB records, 1 MiB blocks, PCRE2 match limit 1,000,000;
- * archive members up to 64 GiB decompressed, at most 1000:1, 8 levels deep.
- */
-void ips_scan_opts_default(ips_scan_opts_t *o);
-
-typedef struct ips_scanner ips_scanner_t;
 
 ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
-			       ips_results_t *out);
+			       ips_results_t *out, const ips_finding_sink_t *sink);
 /*
  * The same with a matcher the caller made from the same rules and
  * opts->match and keeps (borrowed; its limit counters are reset). Building
@@ -56,7 +32,8 @@ ips_scanner_t *ips_scanner_new(const ips_rules_t *rules, const ips_scan_opts_t *
  * one small input per scanner, share one.
  */
 ips_scanner_t *ips_scanner_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
-				      ips_results_t *out, ips_matcher_t *m);
+				      ips_results_t *out, const ips_finding_sink_t *sink,
+				      ips_matcher_t *m);
 /*
  * Scan a path: a file, a FIFO, a directory (recursively, in name order) or
  * "-" for stdin. Errors are recorded in the results' inputs; returns
@@ -74,20 +51,32 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir);
 /* Scan an already open source under its name (used by tests and archives). */
 ips_status_t ips_scanner_scan_source(ips_scanner_t *s, ips_source_t *src);
 /*
- * Cron mode (--state, docs/cron.md): from now on, regular files are read
- * only where earlier runs stopped, open correlation windows carry over, and
- * the state's records are updated as inputs are read (the caller saves it
- * after the report). The state is borrowed and must outlive the scanner.
+ * Resume a source where an earlier run stopped (cron mode, docs/cron.md):
+ * earlier runs read `offset` bytes, `line` lines (whole records). A line
+ * format continues there, after re-reading up to 64 KiB before it for
+ * context, when fd can be read and the source seeks; other formats, and
+ * sources that cannot seek, are read again from the start and what lies
+ * before `offset` gives context only (no finding, event or count). Reading
+ * stops at the last whole line unless to_end. On return end_offset and
+ * end_line say how far whole records were read (offset and line when
+ * nothing new was). The input's entry is named as the source.
  */
-void ips_scanner_set_state(ips_scanner_t *s, ips_state_t *st);
+ips_status_t ips_scanner_scan_from(ips_scanner_t *s, ips_source_t *src, ips_scan_from_t *from);
+
+void ips_scanner_set_hooks(ips_scanner_t *s, const ips_scan_hooks_t *h);
+/* For hooks: a new input entry for path, in order (borrowed; the results own it). */
+ips_input_t *ips_scanner_add_input(ips_scanner_t *s, const char *path);
+/* For hooks: whether an input entry of that path exists already. */
+bool ips_scanner_has_input(const ips_scanner_t *s, const char *path);
+/* For hooks: an input that could not be read; returns IPS_E_INPUT. */
+ips_status_t ips_scanner_input_error(ips_scanner_t *s, const char *path, const char *msg);
 /*
  * Never read the file (device, inode) as an input, not even inside a
- * directory: the report this run writes (up to 4 such files). The state
- * file and its lock are never read in cron mode anyway.
+ * directory: the report this run writes, the state file and its lock
+ * (up to 4 such files).
  */
 void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
-/* Add run-wide notes (detectors that hit their match limit); in cron mode,
- * also forget the records of files gone for long (ips_cron_finish()). */
+/* Add run-wide notes (detectors that hit their match limit). */
 void ips_scanner_finish(ips_scanner_t *s);
 /* The notes of ips_scanner_finish() for detectors that hit the PCRE2 match
  * limit, counted over the matchers of several scanners (--jobs). */
@@ -118,22 +107,17 @@ void ips_scan_unit_free(ips_scan_unit_t *u);
  * --include/--exclude; opts borrowed, may be NULL). */
 ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts);
 /*
- * Scan into other results: a fresh correlator and context, the matcher kept.
- * Returns the correlator of what was scanned before (the caller frees it),
- * its inputs ended but not finished.
+ * Scan into other results and another finding sink from now on (--jobs: one
+ * per input), with an empty context table; the matcher is kept.
  */
-ips_correlator_t *ips_scanner_rebind(ips_scanner_t *s, ips_results_t *out);
+void ips_scanner_target(ips_scanner_t *s, ips_results_t *out, const ips_finding_sink_t *sink);
 const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s);
 void ips_scanner_free(ips_scanner_t *s);
 
 /*
  * Live mode (--follow and streamed standard input, docs/live.md; driven by
- * live.c). Each finding is passed to cb (borrowed, valid during the call)
- * as soon as its record is matched; correlation events are not kept.
- */
-typedef void (*ips_finding_cb_t)(void *ctx, const ips_results_t *res, const ips_finding_t *f);
-void ips_scanner_set_live(ips_scanner_t *s, ips_finding_cb_t cb, void *ctx);
-/*
+ * live.c, whose finding sink has record_done set).
+ *
  * A stream of lines of a line format (framer.h): a new input entry; hand it
  * blocks of whole lines with ips_sink_lines() and cut long lines with
  * ips_sink_record(). ref_time stands for the modification time (the year of
@@ -144,9 +128,5 @@ ips_sink_t *ips_scanner_stream_open(ips_scanner_t *s, const char *name, const ch
 void ips_scanner_stream_close(ips_scanner_t *s, ips_sink_t *k, uint64_t records, uint64_t bytes);
 /* The input entry of a stream (borrowed; owned by the results). */
 ips_input_t *ips_scanner_stream_input(ips_sink_t *k);
-/* ips_correlator_settle() on the scanner's correlator. */
-size_t ips_scanner_settle(ips_scanner_t *s, int64_t wall, bool all, ips_window_cb_t emit_window,
-			  ips_incident_cb_t emit, void *ctx);
-uint64_t ips_scanner_forced(const ips_scanner_t *s);
 
 #endif

@@ -597,10 +597,34 @@ size_t ips_cron_restore_windows(ips_cron_t *c, const char *path, ips_correlator_
 			i++;
 			continue;
 		}
-		n += ips_correlator_restore(corr, w, input);
+		ips_open_window_t ow = {.corr = w->corr, .type = w->type, .key = w->key,
+					.kv = w->kv, .start_sec = w->start_sec,
+					.start_valid = w->start_valid, .line = w->line};
+		n += ips_correlator_import(corr, &ow, input);
 		ips_state_remove_window(c->st, i);
 	}
 	return n;
+}
+
+typedef struct keep_ctx {
+	ips_state_t *st;
+	const char *path;
+} keep_ctx_t;
+
+static void keep_window(void *ctx, const ips_open_window_t *ow)
+{
+	const keep_ctx_t *k = ctx;
+	ips_state_window_t w = {.corr = (char *)ow->corr, .type = ow->type, .key = (char *)ow->key,
+				.kv = (char *)ow->kv, .start_sec = ow->start_sec,
+				.start_valid = ow->start_valid, .path = (char *)k->path,
+				.line = ow->line};
+	ips_state_add_window(k->st, &w);
+}
+
+size_t ips_cron_save_windows(ips_cron_t *c, const char *path, ips_correlator_t *corr)
+{
+	keep_ctx_t k = {.st = c->st, .path = path};
+	return ips_correlator_end_input_export(corr, keep_window, &k);
 }
 
 bool ips_cron_journal(const ips_cron_t *c, const char *name, const char **cursor,

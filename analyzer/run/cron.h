@@ -107,6 +107,13 @@ size_t ips_cron_restore_windows(ips_cron_t *c, const char *path, ips_correlator_
 				size_t input);
 
 /*
+ * End the correlator's current input, keeping in the state, as windows of
+ * path, the windows still open (ips_correlator_end_input_export()).
+ * Returns how many.
+ */
+size_t ips_cron_save_windows(ips_cron_t *c, const char *path, ips_correlator_t *corr);
+
+/*
  * The run is over: forget the records (and windows) of files that no longer
  * exist and had not changed for IPS_CRON_KEEP_DAYS days before `now`; every
  * other record is kept, read in this run or not.

@@ -93,9 +93,7 @@ static void *work(void *arg)
 {
 	worker_t *w = arg;
 	pool_t *p = w->p;
-	ips_results_t *idle = ips_results_new(); /* bound between units */
-	ips_scanner_t *sc = ips_scanner_new(p->rules, p->opts, idle);
-	p->scanners[w->id] = sc;
+	ips_scanner_t *sc = NULL; /* made for the first unit, then kept (its matcher) */
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		for (;;) {
@@ -116,12 +114,23 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		const ips_scan_unit_t *u = p->units->items[i];
+		/* each input its own results and correlator: the merge below
+		 * appends them in input order */
 		ips_results_t *res = ips_results_new();
-		ips_correlator_free(ips_scanner_rebind(sc, res));
+		ips_correlator_t *corr = ips_correlator_new(p->rules, res);
+		ips_finding_sink_t sink;
+		ips_correlator_sink(corr, &sink);
+		if (!sc) {
+			sc = ips_scanner_new(p->rules, p->opts, res, &sink);
+			pthread_mutex_lock(&p->mu);
+			p->scanners[w->id] = sc;
+			pthread_mutex_unlock(&p->mu);
+		} else {
+			ips_scanner_target(sc, res, &sink);
+		}
 		ips_status_t st = u->journal == 1 ? ips_scanner_scan_journal_dir(sc, u->path)
 				  : u->journal == 2 ? ips_scanner_scan_journal_local(sc)
 				  : ips_scanner_scan_path(sc, u->path);
-		ips_correlator_t *corr = ips_scanner_rebind(sc, idle);
 
 		pthread_mutex_lock(&p->mu);
 		p->slots[i].res = res;
@@ -131,9 +140,8 @@ static void *work(void *arg)
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->mu);
 	}
-	/* the scanner stays (for its match-limit counts) bound to idle, which
-	 * it no longer touches: freeing a scanner frees only what it owns */
-	ips_results_free(idle);
+	/* the scanner stays (for its match-limit counts), bound to results and
+	 * a sink it no longer touches: freeing it frees only what it owns */
 	return NULL;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "correlate/correlate.h"
 #include "input/framer.h"
 #include "report/report.h"
 #include "report/report_ndjson.h"
@@ -78,6 +79,7 @@ typedef struct live {
 	const ips_scan_opts_t *so;
 	const ips_live_opts_t *lo;
 	ips_scanner_t *sc;
+	ips_correlator_t *corr; /* fed by the scanner's finding sink, settled here */
 	FILE *out;
 	yajl_gen g;
 	bool out_failed;
@@ -100,9 +102,8 @@ static void flush_out(live_t *L)
 	}
 }
 
-static void on_finding(void *ctx, const ips_results_t *res, const ips_finding_t *f)
+static void on_finding(live_t *L, const ips_results_t *res, const ips_finding_t *f)
 {
-	live_t *L = ctx;
 	ips_ndjson_finding(L->out, L->g, res, f);
 	flush_out(L);
 	L->findings++;
@@ -357,9 +358,38 @@ static void pump_pipe(live_t *L, stream_t *st)
 
 /* ---- the run ----------------------------------------------------------- */
 
+/* The scanner's finding sink: the correlator's, and each finding written
+ * once its record is matched. */
+static void sink_finding(void *ctx, const ips_results_t *res, size_t index)
+{
+	(void)res;
+	ips_correlator_finding(((live_t *)ctx)->corr, index);
+}
+
+static void sink_event(void *ctx, const ips_event_t *e)
+{
+	ips_correlator_event(((live_t *)ctx)->corr, e);
+}
+
+static void sink_end_input(void *ctx)
+{
+	ips_correlator_end_input(((live_t *)ctx)->corr);
+}
+
+static void sink_clock(void *ctx, const ips_time_t *t, uint64_t line)
+{
+	ips_correlator_note_time(((live_t *)ctx)->corr, t, line);
+}
+
+static void sink_record_done(void *ctx, const ips_results_t *res, size_t first)
+{
+	for (size_t i = first; i < res->findings.len; i++)
+		on_finding(ctx, res, res->findings.items[i]);
+}
+
 static void settle(live_t *L, bool all)
 {
-	ips_scanner_settle(L->sc, wall_now(), all, on_window, on_incident, L);
+	ips_correlator_settle(L->corr, wall_now(), all, on_window, on_incident, L);
 }
 
 static int cmp_code(const void *a, const void *b, void *ctx)
@@ -393,23 +423,25 @@ static void write_end(live_t *L, ips_results_t *res)
 }
 
 ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
-			  const ips_live_opts_t *lo, ips_live_result_t *r)
+			  const ips_live_opts_t *lo, ips_live_result_t *r, ips_error_t *err)
 {
 	memset(r, 0, sizeof *r);
 	live_t L = {.rules = rules, .so = so, .lo = lo};
 	L.out = open_output(lo->output);
 	if (!L.out) {
-		fprintf(stderr, "ipsec-scan: cannot open the output %s: %s\n", lo->output,
-			strerror(errno));
 		r->output_failed = true;
-		return IPS_E_OUTPUT;
+		return ips_error_set(err, IPS_E_OUTPUT, "cannot open the output %s: %s", lo->output,
+				     strerror(errno));
 	}
 	stop_signal = hup_signal = 0;
 	install_signals();
 	L.g = yajl_gen_alloc(NULL);
 	ips_results_t *res = ips_results_new();
-	L.sc = ips_scanner_new(rules, so, res);
-	ips_scanner_set_live(L.sc, on_finding, &L);
+	L.corr = ips_correlator_new(rules, res);
+	ips_finding_sink_t sink = {.finding = sink_finding, .event = sink_event,
+				   .end_input = sink_end_input, .clock = sink_clock,
+				   .record_done = sink_record_done, .ctx = &L};
+	L.sc = ips_scanner_new(rules, so, res, &sink);
 	settle(&L, false); /* starts the correlator's wall clock */
 
 	size_t ns = lo->ninputs;
@@ -510,7 +542,7 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 			stream_feed(&L, st, true);
 	}
 	settle(&L, true);
-	uint64_t forced = ips_scanner_forced(L.sc);
+	uint64_t forced = ips_correlator_forced(L.corr);
 	if (forced)
 		fprintf(stderr, "ipsec-scan: note: %llu incident(s) were written before their window "
 			"closed: more than %d findings were waiting to be grouped\n",
@@ -530,20 +562,22 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 		free(st->buf);
 	}
 	free(ss);
+	ips_correlator_finish(L.corr);
 	ips_scanner_finish(L.sc);
 	for (size_t i = 0; i < res->notes.len; i++)
 		fprintf(stderr, "ipsec-scan: note: %s\n", (const char *)res->notes.items[i]);
 	if (!lo->quiet || L.findings || L.incidents)
 		write_end(&L, res);
 	ips_scanner_free(L.sc);
+	ips_correlator_free(L.corr);
 	ips_results_free(res);
 	yajl_gen_free(L.g);
 	r->max_severity = L.max_sev;
 	r->output_failed = L.out_failed;
 	if (L.out != stdout && fclose(L.out) != 0 && !r->output_failed) {
-		fprintf(stderr, "ipsec-scan: cannot write the output to %s: %s\n", lo->output,
-			strerror(errno));
 		r->output_failed = true;
+		return ips_error_set(err, IPS_E_OUTPUT, "cannot write the output to %s: %s",
+				     lo->output, strerror(errno));
 	}
 	return r->output_failed ? IPS_E_OUTPUT : IPS_OK;
 }

@@ -11,7 +11,9 @@
  * SIGTERM/SIGINT). SIGHUP reopens the output file. Memory holds only the
  * open windows and the findings of groups still open, with caps.
  *
- * Ownership: borrows the rules and options for the duration of the call.
+ * Ownership: borrows the rules and options for the duration of the call;
+ * owns, for that time, the scanner, the correlator its finding sink feeds
+ * (and settles by the clock) and the results.
  */
 #ifndef IPS_LIVE_H
 #define IPS_LIVE_H
@@ -41,10 +43,13 @@ typedef struct ips_live_result {
 /*
  * Run until every input has ended (standard input at its end; followed
  * files never end) or a stop signal. Writes to the output; problems with
- * inputs go to stderr and into the input records. Returns IPS_E_OUTPUT when
- * the output could not be opened or written, IPS_OK otherwise (see r).
+ * inputs, and a write to the output that failed while running, go to stderr
+ * as they happen (live mode's stderr is its log) and into the input
+ * records. Returns IPS_E_OUTPUT when the output could not be opened or
+ * written, IPS_OK otherwise (see r); when the output could not be opened or
+ * closed, err (the caller's, util/status.h) says so.
  */
 ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
-			  const ips_live_opts_t *lo, ips_live_result_t *r);
+			  const ips_live_opts_t *lo, ips_live_result_t *r, ips_error_t *err);
 
 #endif

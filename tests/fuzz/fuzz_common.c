@@ -10,6 +10,7 @@
 #include "correlate/correlate.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
+#include "run/batch.h"
 #include "input/source.h"
 #include "util/util.h"
 
@@ -84,11 +85,11 @@ void fuzz_scan_rules(const ips_rules_t *r, const uint8_t *data, size_t size, con
 	if (r == rules && !builtin_m)
 		builtin_m = ips_matcher_new(r, &so.match);
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *sc = r == rules ? ips_scanner_new_shared(r, &so, res, builtin_m)
-				       : ips_scanner_new(r, &so, res);
-	(void)ips_scanner_scan_source(sc, &m->base);
-	ips_scanner_finish(sc);
-	ips_scanner_free(sc);
+	ips_batch_t *sc = r == rules ? ips_batch_new_shared(r, &so, res, builtin_m)
+				       : ips_batch_new(r, &so, res);
+	(void)ips_batch_scan_source(sc, &m->base);
+	ips_batch_finish(sc);
+	ips_batch_free(sc);
 	ips_source_close(&m->base);
 	ips_results_free(res);
 }

@@ -14,6 +14,7 @@
 
 #include "correlate/correlate.h"
 #include "detect/scan.h"
+#include "run/batch.h"
 #include "run/state.h"
 #include "unit.h"
 
@@ -74,12 +75,12 @@ static ips_results_t *scan(const char *a, const char *b)
 	ips_scan_opts_default(&o);
 	o.year = 2026;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
-	ips_scanner_scan_path(s, a);
+	ips_batch_t *s = ips_batch_new(rules, &o, res);
+	ips_batch_scan_path(s, a);
 	if (b)
-		ips_scanner_scan_path(s, b);
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+		ips_batch_scan_path(s, b);
+	ips_batch_finish(s);
+	ips_batch_free(s);
 	return res;
 }
 
@@ -358,11 +359,11 @@ static ips_results_t *cron_run(ips_state_t *st, const char *path)
 	ips_scan_opts_default(&o);
 	o.year = 2026;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
-	ips_scanner_set_state(s, st);
-	ips_scanner_scan_path(s, path);
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+	ips_batch_t *s = ips_batch_new(rules, &o, res);
+	ips_batch_set_state(s, st);
+	ips_batch_scan_path(s, path);
+	ips_batch_finish(s);
+	ips_batch_free(s);
 	return res;
 }
 
@@ -466,15 +467,15 @@ static void restore_checks_the_rules(void **state)
 	(void)state;
 	ips_results_t *res = ips_results_new();
 	ips_correlator_t *c = ips_correlator_new(rules, res);
-	ips_state_window_t w = {.corr = "gone", .type = 0, .key = "peer=1.2.3.4",
-				.kv = "peer=1.2.3.4\thost=h", .start_sec = 1772697490,
-				.start_valid = true, .path = "x.log", .line = 3};
-	assert_false(ips_correlator_restore(c, &w, 0)); /* no such correlation */
+	ips_open_window_t w = {.corr = "gone", .type = 0, .key = "peer=1.2.3.4",
+			       .kv = "peer=1.2.3.4\thost=h", .start_sec = 1772697490,
+			       .start_valid = true, .line = 3};
+	assert_false(ips_correlator_import(c, &w, 0)); /* no such correlation */
 	w.corr = "pair";
-	assert_false(ips_correlator_restore(c, &w, 0)); /* a pair, not a bracket */
+	assert_false(ips_correlator_import(c, &w, 0)); /* a pair, not a bracket */
 	w.corr = "neg";
-	assert_true(ips_correlator_restore(c, &w, 0));
-	assert_false(ips_correlator_restore(c, &w, 0)); /* open already */
+	assert_true(ips_correlator_import(c, &w, 0));
+	assert_false(ips_correlator_import(c, &w, 0)); /* open already */
 	ips_correlator_free(c);
 	ips_results_free(res);
 }
@@ -517,11 +518,58 @@ static void live_window(void *ctx, const ips_results_t *res, const ips_window_t 
 	live_wn++;
 }
 
-static void live_count(void *ctx, const ips_results_t *res, const ips_finding_t *f)
+/* A live driver in small: a scanner whose finding sink feeds a correlator
+ * and counts the findings written (record_done), as run/live.c does. */
+typedef struct live_rig {
+	ips_correlator_t *c;
+	ips_scanner_t *s;
+	size_t nfound;
+} live_rig_t;
+
+static void rig_finding(void *ctx, const ips_results_t *res, size_t index)
 {
 	(void)res;
-	(void)f;
-	(*(size_t *)ctx)++;
+	ips_correlator_finding(((live_rig_t *)ctx)->c, index);
+}
+
+static void rig_event(void *ctx, const ips_event_t *e)
+{
+	ips_correlator_event(((live_rig_t *)ctx)->c, e);
+}
+
+static void rig_end_input(void *ctx)
+{
+	ips_correlator_end_input(((live_rig_t *)ctx)->c);
+}
+
+static void rig_clock(void *ctx, const ips_time_t *t, uint64_t line)
+{
+	ips_correlator_note_time(((live_rig_t *)ctx)->c, t, line);
+}
+
+static void rig_record_done(void *ctx, const ips_results_t *res, size_t first)
+{
+	((live_rig_t *)ctx)->nfound += res->findings.len - first;
+}
+
+static live_rig_t *rig_new(const ips_scan_opts_t *o, ips_results_t *res)
+{
+	live_rig_t *L = calloc(1, sizeof *L);
+	L->c = ips_correlator_new(rules, res);
+	ips_finding_sink_t sink = {.finding = rig_finding, .event = rig_event,
+				   .end_input = rig_end_input, .clock = rig_clock,
+				   .record_done = rig_record_done, .ctx = L};
+	L->s = ips_scanner_new(rules, o, res, &sink);
+	return L;
+}
+
+static void rig_free(live_rig_t *L)
+{
+	ips_correlator_finish(L->c);
+	ips_scanner_finish(L->s);
+	ips_scanner_free(L->s);
+	ips_correlator_free(L->c);
+	free(L);
 }
 
 /*
@@ -541,12 +589,10 @@ static void live_settle_matches_batch(void **state)
 	ips_scan_opts_default(&o);
 	o.year = 2026;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
-	size_t nfound = 0;
-	ips_scanner_set_live(s, live_count, &nfound);
+	live_rig_t *L = rig_new(&o, res);
 	live_n = live_wn = 0;
-	ips_scanner_settle(s, 1000, false, live_window, live_emit, NULL);
-	ips_sink_t *k = ips_scanner_stream_open(s, path, "lines", 0);
+	ips_correlator_settle(L->c, 1000, false, live_window, live_emit, NULL);
+	ips_sink_t *k = ips_scanner_stream_open(L->s, path, "lines", 0);
 	uint64_t off = 0, line = 1;
 	size_t most = 0;
 	for (const char *p = buf; *p;) {
@@ -556,18 +602,18 @@ static void live_settle_matches_batch(void **state)
 		off += len;
 		line++;
 		p += len;
-		ips_scanner_settle(s, 1000, false, live_window, live_emit, NULL); /* the wall clock stands still */
+		ips_correlator_settle(L->c, 1000, false, live_window, live_emit, NULL); /* the wall clock stands still */
 		if (res->findings.len > most)
 			most = res->findings.len;
 	}
 	/* the first two incidents closed by the event clock while reading */
 	assert_int_equal(live_n, 2);
 	assert_true(most <= 6); /* never more than one open group's findings */
-	ips_scanner_stream_close(s, k, line - 1, off);
-	ips_scanner_settle(s, 1000, true, live_window, live_emit, NULL);
+	ips_scanner_stream_close(L->s, k, line - 1, off);
+	ips_correlator_settle(L->c, 1000, true, live_window, live_emit, NULL);
 	assert_int_equal(live_n, 3);
 	assert_int_equal(res->findings.len, 0);
-	assert_int_equal(nfound, 11);
+	assert_int_equal(L->nfound, 11);
 	for (size_t i = 0; i < 3; i++) {
 		assert_string_equal(live_ids[i], inc(batch, i)->id);
 		assert_int_equal(live_sizes[i], inc(batch, i)->nfindings);
@@ -581,8 +627,7 @@ static void live_settle_matches_batch(void **state)
 			assert_string_equal(live_wfirst[i],
 					    ((ips_finding_t *)batch->findings.items[w->findings[0]])->id);
 	}
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+	rig_free(L);
 	ips_results_free(res);
 	ips_results_free(batch);
 }
@@ -596,19 +641,19 @@ static void live_settle_wall_clock_and_windows(void **state)
 	ips_scan_opts_default(&o);
 	o.year = 2026;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+	live_rig_t *L = rig_new(&o, res);
 	live_n = live_wn = 0;
-	ips_scanner_settle(s, 1000, false, live_window, live_emit, NULL);
-	ips_sink_t *k = ips_scanner_stream_open(s, "w.log", "lines", 0);
+	ips_correlator_settle(L->c, 1000, false, live_window, live_emit, NULL);
+	ips_sink_t *k = ips_scanner_stream_open(L->s, "w.log", "lines", 0);
 	const char *text = "2026-03-05T07:00:00Z h x: peer=1.1.1.1 code 13801\n"
 			   "2026-03-05T07:00:01Z h x: peer=2.2.2.2 code 13800\n"
 			   "2026-03-05T07:00:02Z h x: peer=2.2.2.2 code 13806\n";
 	ips_sink_lines(k, text, strlen(text), 0, 1);
 	/* under the span (300 s) and gap + skew (420 s); the bracket's window
 	 * (120 s) has passed by the wall clock */
-	ips_scanner_settle(s, 1250, false, live_window, live_emit, NULL);
+	ips_correlator_settle(L->c, 1250, false, live_window, live_emit, NULL);
 	assert_int_equal(live_n, 0);
-	ips_scanner_settle(s, 1421, false, live_window, live_emit, NULL);
+	ips_correlator_settle(L->c, 1421, false, live_window, live_emit, NULL);
 	/* the lone failure is written; the bracket closed by the wall clock
 	 * (window 120 s) became its incident too */
 	assert_int_equal(live_n, 2);
@@ -618,11 +663,10 @@ static void live_settle_wall_clock_and_windows(void **state)
 	assert_int_equal(live_wn, 1);
 	assert_int_equal(live_wbefore[0], 0);
 	assert_int_equal(live_wsize[0], 1);
-	ips_scanner_stream_close(s, k, 3, strlen(text));
-	ips_scanner_settle(s, 1422, true, live_window, live_emit, NULL);
+	ips_scanner_stream_close(L->s, k, 3, strlen(text));
+	ips_correlator_settle(L->c, 1422, true, live_window, live_emit, NULL);
 	assert_int_equal(live_n, 2);
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+	rig_free(L);
 	ips_results_free(res);
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/batch.h"
 #include "run/jobs.h"
 #include "run/progress.h"
 #include "report/report.h"
@@ -126,13 +127,13 @@ static void test_parallel_equals_serial(void **state)
 	so.year = 2026;
 
 	ips_results_t *serial = ips_results_new();
-	ips_scanner_t *sc = ips_scanner_new(rules, &so, serial);
+	ips_batch_t *sc = ips_batch_new(rules, &so, serial);
 	ips_status_t st1 = IPS_OK;
 	for (size_t i = 0; i < 2; i++)
-		if (ips_scanner_scan_path(sc, paths[i]) != IPS_OK)
+		if (ips_batch_scan_path(sc, paths[i]) != IPS_OK)
 			st1 = IPS_E_INPUT;
-	ips_scanner_finish(sc);
-	ips_scanner_free(sc);
+	ips_batch_finish(sc);
+	ips_batch_free(sc);
 	char *want = report(serial);
 
 	for (int threads = 1; threads <= 4; threads++) {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "detect/scan.h"
+#include "run/batch.h"
 #include "input/journal.h"
 #include "unit.h"
 
@@ -60,11 +61,11 @@ static ips_results_t *scan_data(const char *name, const void *data, size_t len, 
 	if (max_record)
 		o.frame.max_record = max_record;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+	ips_batch_t *s = ips_batch_new(rules, &o, res);
 	char *path = ut_write_data(dir, name, data, len);
-	(void)ips_scanner_scan_path(s, path);
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+	(void)ips_batch_scan_path(s, path);
+	ips_batch_finish(s);
+	ips_batch_free(s);
 	return res;
 }
 

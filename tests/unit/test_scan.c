@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "detect/scan.h"
+#include "run/batch.h"
 #include "unit.h"
 
 static ips_rules_t *rules;
@@ -65,10 +66,10 @@ static ips_results_t *scan(const char *path, size_t block, size_t max_record)
 	if (max_record)
 		o.frame.max_record = max_record;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
-	ips_scanner_scan_path(s, path);
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+	ips_batch_t *s = ips_batch_new(rules, &o, res);
+	ips_batch_scan_path(s, path);
+	ips_batch_finish(s);
+	ips_batch_free(s);
 	return res;
 }
 

@@ -24,6 +24,7 @@
 #include "input/decode.h"
 #include "correlate/correlate.h"
 #include "detect/scan.h"
+#include "run/batch.h"
 #include "unit.h"
 #include "input/winevent.h"
 
@@ -74,10 +75,10 @@ static ips_results_t *scan_opts(const char *path, size_t block, size_t max_recor
 	if (max_record)
 		o.frame.max_record = max_record;
 	ips_results_t *res = ips_results_new();
-	ips_scanner_t *s = ips_scanner_new(rules, &o, res);
-	ips_scanner_scan_path(s, path);
-	ips_scanner_finish(s);
-	ips_scanner_free(s);
+	ips_batch_t *s = ips_batch_new(rules, &o, res);
+	ips_batch_scan_path(s, path);
+	ips_batch_finish(s);
+	ips_batch_free(s);
 	return res;
 }
 
@@ -544,10 +545,10 @@ static void message_text_on_the_rendering(void **state)
 		ips_scan_opts_t o;
 		ips_scan_opts_default(&o);
 		ips_results_t *res = ips_results_new();
-		ips_scanner_t *s = ips_scanner_new(r, &o, res);
-		ips_scanner_scan_path(s, path);
-		ips_scanner_finish(s);
-		ips_scanner_free(s);
+		ips_batch_t *s = ips_batch_new(r, &o, res);
+		ips_batch_scan_path(s, path);
+		ips_batch_finish(s);
+		ips_batch_free(s);
 		const ips_finding_t *f = named(res, "ERROR_IPSEC_IKE_AUTH_FAIL");
 		assert_string_equal(f->det->id, "win-message-text");
 		assert_int_equal(res->findings.len, 1);
