@@ -69,7 +69,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: verdicts-check includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
+.PHONY: prefilter-check verdicts-check includes-check all run test unit e2e report-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -212,7 +212,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check prefilter-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -240,6 +240,15 @@ $(B)/bench-gen: bench/gen.c | $(B)
 # the literal prefilter alone, on a file in memory: build/bench-prefilter FILE
 $(B)/bench-prefilter: bench/prefilter.c $(B)/libipsecscan.a | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
+
+# does the prefilter lose a match? every detector's regex on every line:
+# build/pfcheck [-v] [-t N] FILE... (make prefilter-check, in make test)
+$(B)/pfcheck: bench/pfcheck.c $(B)/libipsecscan.a | $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
+
+# issue 21: every detector's regex against what the prefilter passes (tests/prefilter/run.sh)
+prefilter-check: $(B)/pfcheck $(B)/bench-gen
+	sh tests/prefilter/run.sh
 
 # Vectorscan as the whole-pattern prefilter, for comparison (docs/performance.md):
 # build/bench-vectorscan PATTERNS FILE [RUNS] [lines|blocks]; needs libvectorscan-dev

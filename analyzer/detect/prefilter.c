@@ -1327,7 +1327,7 @@ typedef struct hunt {
 	uint32_t lit[MAX_HITS];
 } hunt_t;
 
-static void confirm(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h, size_t x,
+static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h, size_t x,
 		    const vent_t *e)
 {
 	if (e->off > x || x - e->off < h->lo)
