@@ -90,8 +90,9 @@ $(B)/%.o: %.c | $(B)
 $(B)/builtin_rules.o: $(B)/builtin_rules.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/builtin_rules.c: $(B)/embed $(RULE_FILES) Makefile
-	$(B)/embed $@ rules/ $(RULE_FILES)
+# the rules parsed at build time into node tables (no YAML parsing at start-up)
+$(B)/builtin_rules.c: $(B)/rules-blob $(RULE_FILES) Makefile
+	$(B)/rules-blob $@.tmp rules/ $(RULE_FILES) && mv $@.tmp $@
 
 # %%NNNN words of the Security-Auditing events (data: rules/params/*.tsv)
 $(B)/winparams.c: rules/params/security-auditing.tsv Makefile | $(B)
@@ -105,8 +106,8 @@ $(B)/winparams.c: rules/params/security-auditing.tsv Makefile | $(B)
 $(B)/winparams.o: $(B)/winparams.c analyzer/input/winparams.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/embed: tools/embed.c | $(B)
-	$(CC) -O1 -o $@ $<
+$(B)/rules-blob: tools/rules-blob.c | $(B)
+	$(CC) -O1 $(shell $(PKG_CONFIG) --cflags yaml-0.1) -o $@ $< $(shell $(PKG_CONFIG) --libs yaml-0.1)
 
 $(B):
 	mkdir -p $(B)/tests

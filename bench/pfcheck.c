@@ -133,7 +133,7 @@ static void regex_set(state_t *s, const char *line, size_t len, uint64_t *set)
 	memset(set, 0, s->words * sizeof *set);
 	for (size_t i = 0; i < s->ndet; i++) {
 		const ips_detector_t *d = ips_rules_active_at(s->rules, i);
-		if (d->re && pcre2_match(d->re, (PCRE2_SPTR)line, len, 0, 0, s->md, NULL) > 0)
+		if (d->re && pcre2_match(ips_detector_code(d), (PCRE2_SPTR)line, len, 0, 0, s->md, NULL) > 0)
 			set[i / 64] |= 1ULL << (i % 64);
 	}
 	if (!st)

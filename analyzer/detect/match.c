@@ -215,7 +215,7 @@ static bool seen(ips_matcher_t *m, const ips_entry_t *e)
 
 static int run(ips_matcher_t *m, mdet_t *d, const char *rec, size_t len, size_t from)
 {
-	const pcre2_code *re = d->det->re;
+	const pcre2_code *re = ips_detector_code(d->det);
 	int rc = pcre2_match(re, (PCRE2_SPTR)rec, len, from, 0, m->md, m->mctx);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -975,10 +976,15 @@ static bool yaml_bounded(const char *file, const char *data, size_t len, ips_dia
 	return ok;
 }
 
+static ips_status_t add_document(ips_rules_t *r, const char *file, yaml_document_t *doc,
+				 bool builtin, ips_diag_t *d);
+
 ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *data,
 				  size_t len, bool builtin, ips_diag_t *d)
 {
-	if (!yaml_bounded(file, data, len, d))
+	/* the limits guard against hostile user files; the built-in rules are
+	 * ours (rules lint checks them) and the pass would parse them twice */
+	if (!builtin && !yaml_bounded(file, data, len, d))
 		return IPS_E_RULES;
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -993,8 +999,18 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 		yaml_parser_delete(&parser);
 		return IPS_E_RULES;
 	}
-	yctx_t y = {.doc = &doc, .file = file, .d = d};
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	ips_status_t st = add_document(r, file, &doc, builtin, d);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return st;
+}
+
+/* The items of one parsed document (a rules file). */
+static ips_status_t add_document(ips_rules_t *r, const char *file, yaml_document_t *doc,
+				 bool builtin, ips_diag_t *d)
+{
+	yctx_t y = {.doc = doc, .file = file, .d = d};
+	yaml_node_t *root = yaml_document_get_root_node(doc);
 	/* Collect into local lists first: items of a file with errors are dropped. */
 	ips_vec_t ents = {0}, dets = {0}, cors = {0}, exts = {0}, looks = {0};
 	idindex_t ent_at = {0}, det_at = {0};
@@ -1018,7 +1034,7 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 			}
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
 			     it < v->data.sequence.items.top; it++) {
-				yaml_node_t *c = yaml_document_get_node(&doc, *it);
+				yaml_node_t *c = yaml_document_get_node(doc, *it);
 				size_t at;
 				if (kind == 0) {
 					ips_entry_t *e = parse_entry(&y, c);
@@ -1088,8 +1104,6 @@ ips_status_t ips_rules_add_buffer(ips_rules_t *r, const char *file, const char *
 	ips_vec_free(&cors);
 	idx_free(&ent_at);
 	idx_free(&det_at);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return y.failed ? IPS_E_RULES : IPS_OK;
 }
 
@@ -1162,13 +1176,101 @@ ips_status_t ips_rules_add_path(ips_rules_t *r, const char *path, ips_diag_t *d)
 	return add_path_depth(r, path, d, 0);
 }
 
+/*
+ * Rebuild a built-in file's document from its node table (tools/rules-blob.c
+ * wrote it at build time from libyaml's own document): the nodes point into
+ * the static pool, so the three arrays (nodes, *items, *pairs) are freed by
+ * the caller, never by yaml_document_delete(). False when the table is not
+ * well formed.
+ */
+static bool builtin_doc(const ips_builtin_file_t *f, yaml_document_t *doc,
+			yaml_node_item_t **items_out, yaml_node_pair_t **pairs_out)
+{
+	const uint32_t *w = f->nodes, *end = f->nodes + f->nwords;
+	memset(doc, 0, sizeof *doc);
+	if (w >= end)
+		return false;
+	size_t nn = *w++, nitems = 0, npairs = 0;
+	/* first pass: check and count */
+	const uint32_t *q = w;
+	for (size_t i = 0; i < nn; i++) {
+		if (end - q < 4)
+			return false;
+		uint32_t type = q[0], k = q[3];
+		q += 4;
+		if (type == YAML_SCALAR_NODE)
+			continue;
+		size_t per = type == YAML_MAPPING_NODE ? 2 : 1;
+		if ((type != YAML_SEQUENCE_NODE && type != YAML_MAPPING_NODE) ||
+		    (size_t)(end - q) < per * k)
+			return false;
+		for (size_t j = 0; j < per * k; j++)
+			if (q[j] < 1 || q[j] > nn)
+				return false;
+		q += per * k;
+		if (per == 2)
+			npairs += k;
+		else
+			nitems += k;
+	}
+	yaml_node_t *nodes = ips_xcalloc(nn ? nn : 1, sizeof *nodes);
+	yaml_node_item_t *items = ips_xmalloc((nitems ? nitems : 1) * sizeof *items);
+	yaml_node_pair_t *pairs = ips_xmalloc((npairs ? npairs : 1) * sizeof *pairs);
+	yaml_node_item_t *it = items;
+	yaml_node_pair_t *pr = pairs;
+	for (size_t i = 0; i < nn; i++) {
+		yaml_node_t *n = &nodes[i];
+		n->type = (yaml_node_type_t)w[0];
+		n->start_mark.line = w[1];
+		n->start_mark.column = w[2];
+		n->end_mark = n->start_mark;
+		uint32_t k = w[3];
+		w += 4;
+		if (n->type == YAML_SCALAR_NODE) {
+			n->data.scalar.value = (yaml_char_t *)(uintptr_t)(f->pool + k);
+			n->data.scalar.length = strlen(f->pool + k);
+		} else if (n->type == YAML_SEQUENCE_NODE) {
+			n->data.sequence.items.start = it;
+			for (uint32_t j = 0; j < k; j++)
+				*it++ = (yaml_node_item_t)*w++;
+			n->data.sequence.items.top = n->data.sequence.items.end = it;
+		} else {
+			n->data.mapping.pairs.start = pr;
+			for (uint32_t j = 0; j < k; j++, pr++) {
+				pr->key = (int)*w++;
+				pr->value = (int)*w++;
+			}
+			n->data.mapping.pairs.top = n->data.mapping.pairs.end = pr;
+		}
+	}
+	doc->nodes.start = nodes;
+	doc->nodes.top = doc->nodes.end = nodes + nn;
+	*items_out = items;
+	*pairs_out = pairs;
+	return true;
+}
+
 ips_status_t ips_rules_add_builtin(ips_rules_t *r, ips_diag_t *d)
 {
 	ips_status_t res = IPS_OK;
 	for (size_t i = 0; i < ips_builtin_rules_count; i++) {
 		const ips_builtin_file_t *f = &ips_builtin_rules[i];
 		char *name = ips_xasprintf("(built-in) %s", f->name);
-		ips_status_t s = ips_rules_add_buffer(r, name, f->data, f->len, true, d);
+		yaml_document_t doc;
+		yaml_node_item_t *items;
+		yaml_node_pair_t *pairs;
+		ips_status_t s;
+		if (!f->name[0]) {
+			s = IPS_OK; /* built without rules */
+		} else if (builtin_doc(f, &doc, &items, &pairs)) {
+			s = add_document(r, name, &doc, true, d);
+			free(doc.nodes.start);
+			free(items);
+			free(pairs);
+		} else {
+			ips_diag_add(d, true, name, 0, 0, "the built-in node table is damaged");
+			s = IPS_E_RULES;
+		}
 		free(name);
 		if (s != IPS_OK)
 			res = s;
@@ -1231,6 +1333,30 @@ static void regex_escape(ips_buf_t *b, const char *s)
 	}
 }
 
+/*
+ * JIT is a speed-up, not a requirement: without it PCRE2 interprets.
+ * IPSEC_SCAN_NO_JIT=1 turns it off (valgrind cannot follow JIT code).
+ * Compiling every regex at start-up cost two thirds of a one-line scan's
+ * instructions, so each detector is compiled when a matcher first runs it.
+ */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void *ips_detector_code(const ips_detector_t *d)
+{
+	if (!d->re || __atomic_load_n(&d->jit_done, __ATOMIC_ACQUIRE))
+		return d->re;
+	pthread_mutex_lock(&jit_lock);
+	ips_detector_t *w = (ips_detector_t *)d; /* the one field set after finalize */
+	if (!w->jit_done) {
+		const char *nojit = getenv("IPSEC_SCAN_NO_JIT");
+		if (!nojit || !*nojit || !strcmp(nojit, "0"))
+			(void)pcre2_jit_compile(w->re, PCRE2_JIT_COMPLETE);
+		__atomic_store_n(&w->jit_done, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&jit_lock);
+	return d->re;
+}
+
 static bool compile_detector(ips_detector_t *dt, ips_diag_t *d)
 {
 	int err;
@@ -1246,14 +1372,7 @@ static bool compile_detector(ips_detector_t *dt, ips_diag_t *d)
 			     (size_t)off, (char *)msg);
 		return false;
 	}
-	/*
-	 * JIT is a speed-up, not a requirement: fall back to the interpreter.
-	 * IPSEC_SCAN_NO_JIT=1 turns it off (valgrind cannot follow JIT code).
-	 */
-	const char *nojit = getenv("IPSEC_SCAN_NO_JIT");
-	if (!nojit || !*nojit || !strcmp(nojit, "0"))
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	dt->re = re;
+	dt->re = re; /* JIT-compiled on first use: ips_detector_code() */
 	if (dt->lookup) {
 		int g = pcre2_substring_number_from_name(re, (PCRE2_SPTR)dt->lookup);
 		if (g <= 0) {
