@@ -36,7 +36,7 @@ ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(W
 LDLIBS     = $(PKG_LIBS) $(SAN)
 
 B := build
-LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
+LIB_OBJS := $(B)/util.o $(B)/versions.o $(B)/rules.o $(B)/rules_parse.o $(B)/rules_load.o $(B)/rules_check.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \

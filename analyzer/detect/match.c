@@ -59,7 +59,7 @@ static void load_groups(mdet_t *d)
 	}
 }
 
-/* Does the regex hold word as rules.c escapes a message text into one? */
+/* Does the regex hold word as rules_check.c escapes a message text into one? */
 static bool regex_has_word(const char *regex, const char *w, size_t n)
 {
 	char esc[2 * MSG_WORD_MAX + 1];
@@ -79,7 +79,7 @@ static bool regex_has_word(const char *regex, const char *w, size_t n)
  * is often a word every log uses ("authentication", "connection"), so the
  * prefilter gets the whole phrase instead: a line must hold its words, and
  * the rarest must stand next to its neighbours. Each word must appear in the
- * regex as rules.c escapes it; if one does not (the way texts become regexes
+ * regex as rules_check.c escapes it; if one does not (the way texts become regexes
  * changed), the detector keeps its literal.
  */
 static bool add_message_words(ips_prefilter_t *pf, const ips_detector_t *d, size_t det)
