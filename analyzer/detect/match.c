@@ -131,6 +131,15 @@ ips_matcher_t *ips_matcher_new(const ips_rules_t *rules, const ips_match_limits_
 		for (size_t j = 0; j < d->det->literals.len; j++)
 			ips_prefilter_add(m->pf, d->det->literals.items[j],
 					  strlen(d->det->literals.items[j]), i);
+		size_t na = d->det->literals_and.len;
+		if (na) {
+			size_t *lens = ips_xmalloc(na * sizeof *lens);
+			for (size_t j = 0; j < na; j++)
+				lens[j] = strlen(d->det->literals_and.items[j]);
+			ips_prefilter_also(m->pf, i, (const char *const *)d->det->literals_and.items,
+					   lens, na);
+			free(lens);
+		}
 	}
 	ips_prefilter_build(m->pf);
 	m->nexts = ips_rules_extractor_count(rules);

@@ -286,6 +286,7 @@ void rules_detector_free(ips_detector_t *d)
 	free(d->id);
 	free(d->description);
 	rules_strlist_free(&d->literals);
+	rules_strlist_free(&d->literals_and);
 	rules_strlist_free(&d->covers);
 	free(d->regex);
 	free(d->name);

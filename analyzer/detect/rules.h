@@ -77,6 +77,7 @@ typedef struct ips_detector {
 	char *id;
 	char *description;
 	ips_strlist_t literals;
+	ips_strlist_t literals_and; /* "literals_and:": a record must hold one of these too */
 	ips_strlist_t covers;   /* "covers:" PRODUCT: RELEASES, documentation only */
 	bool nocase;
 	char *regex;

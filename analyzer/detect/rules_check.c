@@ -276,7 +276,7 @@ static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 				     "detector '%s': unknown input format '%s'", dt->id,
 				     dt->formats.items[i]);
 	if (dt->messages.len) {
-		if (dt->regex || dt->literals.len)
+		if (dt->regex || dt->literals.len || dt->literals_and.len)
 			ips_diag_add(d, true, dt->file, dt->line, dt->col,
 				     "detector '%s': a messages detector takes no regex or literals "
 				     "(they come from the entries' message texts)",
@@ -295,6 +295,10 @@ static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 		if (!dt->literals.items[i][0])
 			ips_diag_add(d, true, dt->file, dt->line, dt->col, "detector '%s': empty literal",
 				     dt->id);
+	for (size_t i = 0; i < dt->literals_and.len; i++)
+		if (!dt->literals_and.items[i][0])
+			ips_diag_add(d, true, dt->file, dt->line, dt->col,
+				     "detector '%s': empty literal in literals_and", dt->id);
 	for (size_t i = 0; i < dt->covers.len; i++) {
 		/* "product: releases", product in lower case: docs/rules.md */
 		const char *c = dt->covers.items[i], *colon = strchr(c, ':');
@@ -315,6 +319,14 @@ static void check_detector(ips_rules_t *r, ips_detector_t *dt, ips_diag_t *d)
 		if (!ok && dt->literals.len)
 			ips_diag_add(d, true, dt->file, dt->match[i].src_line, 0,
 				     "detector '%s': match example contains none of the literals, so the "
+				     "prefilter would skip it",
+				     dt->id);
+		ok = !dt->literals_and.len;
+		for (size_t j = 0; j < dt->literals_and.len && !ok; j++)
+			ok = contains(dt->match[i].line, dt->literals_and.items[j], true);
+		if (!ok)
+			ips_diag_add(d, true, dt->file, dt->match[i].src_line, 0,
+				     "detector '%s': match example contains none of literals_and, so the "
 				     "prefilter would skip it",
 				     dt->id);
 		if (dt->match[i].name && !rules_strmap_get(&r->by_name, dt->match[i].name))

@@ -292,6 +292,8 @@ static ips_detector_t *parse_detector(yctx_t *y, yaml_node_t *n, bool builtin)
 			d->description = ystr(y, v, "description");
 		else if (!strcmp(k, "literals"))
 			ystrlist(y, v, "literals", &d->literals);
+		else if (!strcmp(k, "literals_and"))
+			ystrlist(y, v, "literals_and", &d->literals_and);
 		else if (!strcmp(k, "covers"))
 			ystrlist(y, v, "covers", &d->covers);
 		else if (!strcmp(k, "nocase"))
