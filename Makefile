@@ -36,7 +36,7 @@ ALL_CFLAGS = $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -DIPS_VERSION='"$(VERSION)"' $(W
 LDLIBS     = $(PKG_LIBS) $(SAN)
 
 B := build
-LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
+LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_parse.o $(B)/rules_load.o $(B)/rules_check.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o $(B)/scan_record.o $(B)/scan_resume.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
@@ -76,7 +76,7 @@ UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal test_walk
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
-.PHONY: verdicts-check includes-check all run test unit e2e report-check html-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check
+.PHONY: prefilter-check verdicts-check includes-check all run test unit e2e report-check html-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check
 
 all: ipsec-scan
 
@@ -97,8 +97,9 @@ $(B)/%.o: %.c | $(B)
 $(B)/builtin_rules.o: $(B)/builtin_rules.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/builtin_rules.c: $(B)/embed $(RULE_FILES) Makefile
-	$(B)/embed $@ rules/ $(RULE_FILES)
+# the rules parsed at build time into node tables (no YAML parsing at start-up)
+$(B)/builtin_rules.c: $(B)/rules-blob $(RULE_FILES) Makefile
+	$(B)/rules-blob $@.tmp rules/ $(RULE_FILES) && mv $@.tmp $@
 
 # %%NNNN words of the Security-Auditing events (data: rules/params/*.tsv)
 $(B)/winparams.c: rules/params/security-auditing.tsv Makefile | $(B)
@@ -112,8 +113,8 @@ $(B)/winparams.c: rules/params/security-auditing.tsv Makefile | $(B)
 $(B)/winparams.o: $(B)/winparams.c analyzer/input/winparams.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/embed: tools/embed.c | $(B)
-	$(CC) -O1 -o $@ $<
+$(B)/rules-blob: tools/rules-blob.c | $(B)
+	$(CC) -O1 $(shell $(PKG_CONFIG) --cflags yaml-0.1) -o $@ $< $(shell $(PKG_CONFIG) --libs yaml-0.1)
 
 $(B):
 	mkdir -p $(B)/tests
@@ -232,7 +233,7 @@ includes-check:
 
 test: check-deps includes-check
 	$(MAKE) --no-print-directory WERROR=1 ipsec-scan $(UNIT_BINS) $(REPLAY_BINS)
-	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check html-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check
+	$(MAKE) --no-print-directory WERROR=1 unit rules-check coverage-check score-check e2e verdicts-check report-check html-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check live-check journal-check prefilter-check
 	$(MAKE) --no-print-directory install-check docs-commands-check
 
 run: check-deps
@@ -260,6 +261,15 @@ $(B)/bench-gen: bench/gen.c | $(B)
 # the literal prefilter alone, on a file in memory: build/bench-prefilter FILE
 $(B)/bench-prefilter: bench/prefilter.c $(B)/libipsecscan.a | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
+
+# does the prefilter lose a match? every detector's regex on every line:
+# build/pfcheck [-v] [-t N] FILE... (make prefilter-check, in make test)
+$(B)/pfcheck: bench/pfcheck.c $(B)/libipsecscan.a | $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libipsecscan.a $(LDLIBS)
+
+# issue 21: every detector's regex against what the prefilter passes (tests/prefilter/run.sh)
+prefilter-check: $(B)/pfcheck $(B)/bench-gen
+	sh tests/prefilter/run.sh
 
 # Vectorscan as the whole-pattern prefilter, for comparison (docs/performance.md):
 # build/bench-vectorscan PATTERNS FILE [RUNS] [lines|blocks]; needs libvectorscan-dev

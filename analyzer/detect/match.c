@@ -59,7 +59,7 @@ static void load_groups(mdet_t *d)
 	}
 }
 
-/* Does the regex hold word as rules.c escapes a message text into one? */
+/* Does the regex hold word as rules_check.c escapes a message text into one? */
 static bool regex_has_word(const char *regex, const char *w, size_t n)
 {
 	char esc[2 * MSG_WORD_MAX + 1];
@@ -79,7 +79,7 @@ static bool regex_has_word(const char *regex, const char *w, size_t n)
  * is often a word every log uses ("authentication", "connection"), so the
  * prefilter gets the whole phrase instead: a line must hold its words, and
  * the rarest must stand next to its neighbours. Each word must appear in the
- * regex as rules.c escapes it; if one does not (the way texts become regexes
+ * regex as rules_check.c escapes it; if one does not (the way texts become regexes
  * changed), the detector keeps its literal.
  */
 static bool add_message_words(ips_prefilter_t *pf, const ips_detector_t *d, size_t det)
@@ -131,6 +131,15 @@ ips_matcher_t *ips_matcher_new(const ips_rules_t *rules, const ips_match_limits_
 		for (size_t j = 0; j < d->det->literals.len; j++)
 			ips_prefilter_add(m->pf, d->det->literals.items[j],
 					  strlen(d->det->literals.items[j]), i);
+		size_t na = d->det->literals_and.len;
+		if (na) {
+			size_t *lens = ips_xmalloc(na * sizeof *lens);
+			for (size_t j = 0; j < na; j++)
+				lens[j] = strlen(d->det->literals_and.items[j]);
+			ips_prefilter_also(m->pf, i, (const char *const *)d->det->literals_and.items,
+					   lens, na);
+			free(lens);
+		}
 	}
 	ips_prefilter_build(m->pf);
 	m->nexts = ips_rules_extractor_count(rules);
@@ -215,7 +224,7 @@ static bool seen(ips_matcher_t *m, const ips_entry_t *e)
 
 static int run(ips_matcher_t *m, mdet_t *d, const char *rec, size_t len, size_t from)
 {
-	const pcre2_code *re = d->det->re;
+	const pcre2_code *re = ips_detector_code(d->det);
 	int rc = pcre2_match(re, (PCRE2_SPTR)rec, len, from, 0, m->md, m->mctx);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)

@@ -82,6 +82,13 @@ typedef struct grp {
 	uint32_t trig;         /* the literal the filters find the phrase through */
 } grp_t;
 
+/* A detector that is a candidate only if its line also holds one of these. */
+typedef struct also {
+	uint32_t det;
+	uint32_t n;
+	lit_t *lits;           /* folded; rare set at build; not in the automaton */
+} also_t;
+
 typedef struct vent {
 	uint32_t lit;          /* literal */
 	uint32_t off;          /* offset of the window or anchor in it */
@@ -103,6 +110,8 @@ struct ips_prefilter {
 	size_t ndet, words;
 	lit_t *lits;
 	size_t nlits, caplits;
+	also_t *also;          /* second literal sets (ips_prefilter_also) */
+	size_t nalso;
 	uint32_t *lhash;       /* interning: literal index + 1, 0 = empty */
 	size_t lhcap;
 	grp_t *grps;
@@ -460,6 +469,31 @@ void ips_prefilter_add(ips_prefilter_t *p, const char *lit, size_t len, size_t d
 	uint32_t id = intern(p, lit, len);
 	push_u32(&p->lits[id].det, &p->lits[id].ndet, (uint32_t)det);
 	p->lits[id].filter = true;
+}
+
+void ips_prefilter_also(ips_prefilter_t *p, size_t det, const char *const *lits,
+			const size_t *lens, size_t n)
+{
+	if (det >= p->ndet || p->built || !n)
+		return;
+	also_t a = {(uint32_t)det, 0, ips_xcalloc(n, sizeof(lit_t))};
+	for (size_t i = 0; i < n; i++) {
+		if (!lens[i])
+			continue; /* an empty literal is in every line: no requirement */
+		lit_t *l = &a.lits[a.n++];
+		l->s = ips_xmalloc(lens[i]);
+		for (size_t k = 0; k < lens[i]; k++)
+			l->s[k] = fold((uint8_t)lits[i][k]);
+		l->len = (uint32_t)lens[i];
+	}
+	if (a.n < n) { /* one was empty */
+		for (uint32_t i = 0; i < a.n; i++)
+			free(a.lits[i].s);
+		free(a.lits);
+		return;
+	}
+	p->also = ips_xrealloc(p->also, (p->nalso + 1) * sizeof *p->also);
+	p->also[p->nalso++] = a;
 }
 
 /* The run of STRIDE windows of a long literal least likely in logs: its start. */
@@ -1086,6 +1120,13 @@ void ips_prefilter_build(ips_prefilter_t *p)
 			p->maxlen = l->len;
 		l->tier = word_tier(l->s, l->len);
 	}
+	for (size_t i = 0; i < p->nalso; i++)
+		for (uint32_t j = 0; j < p->also[i].n; j++) {
+			lit_t *l = &p->also[i].lits[j];
+			for (uint32_t k = 1; k < l->len; k++)
+				if (byte_freq(l->s[k]) < byte_freq(l->s[l->rare]))
+					l->rare = k;
+		}
 	/* what the filters search for: literals alone, one long member of each
 	 * group, and the short rest (with groups of short members) as items */
 	item_t *items = ips_xmalloc((p->nlits + p->ngrps + 1) * sizeof *items);
@@ -1131,6 +1172,12 @@ void ips_prefilter_free(ips_prefilter_t *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nalso; i++) {
+		for (uint32_t j = 0; j < p->also[i].n; j++)
+			free(p->also[i].lits[j].s);
+		free(p->also[i].lits);
+	}
+	free(p->also);
 	for (size_t i = 0; i < p->nlits; i++) {
 		free(p->lits[i].s);
 		free(p->lits[i].det);
@@ -1327,7 +1374,7 @@ typedef struct hunt {
 	uint32_t lit[MAX_HITS];
 } hunt_t;
 
-static void confirm(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h, size_t x,
+static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h, size_t x,
 		    const vent_t *e)
 {
 	if (e->off > x || x - e->off < h->lo)
@@ -1606,6 +1653,8 @@ static size_t line_end(const uint8_t *b, size_t len, size_t t)
 	return nl ? (size_t)(nl - b) : len;
 }
 
+static bool also_ok(const ips_prefilter_t *p, const uint8_t *b, size_t len, uint64_t *set);
+
 /* The automaton over every byte from pos (a line start) to the end. */
 static int exact_lines(const ips_prefilter_t *p, const uint8_t *b, size_t len, size_t pos,
 		       ips_line_cb cb, void *ctx, uint64_t *set)
@@ -1618,7 +1667,8 @@ static int exact_lines(const ips_prefilter_t *p, const uint8_t *b, size_t len, s
 		if (!(s & OUT_BIT))
 			continue;
 		size_t ls = line_start(b, pos, i), le = line_end(b, len, i);
-		if (gather(p, b + ls, le - ls, set) && cb(ctx, (const char *)b + ls, le - ls, ls, set))
+		if (gather(p, b + ls, le - ls, set) && also_ok(p, b + ls, le - ls, set) &&
+		    cb(ctx, (const char *)b + ls, le - ls, ls, set))
 			return 1;
 		s = 0;
 		i = le; /* the loop steps over the '\n' */
@@ -1661,6 +1711,29 @@ static bool line_has(const uint8_t *b, size_t n, const lit_t *l)
 			return true;
 		from = i + 1;
 	}
+	return false;
+}
+
+/*
+ * Drop the candidates whose line (or record) lacks every literal of one of
+ * their second sets (ips_prefilter_also); true if any candidate remains.
+ * Runs only on lines the filters and the automaton already selected.
+ */
+static bool also_ok(const ips_prefilter_t *p, const uint8_t *b, size_t len, uint64_t *set)
+{
+	for (size_t i = 0; i < p->nalso; i++) {
+		const also_t *a = &p->also[i];
+		if (!(set[a->det / 64] >> (a->det % 64) & 1))
+			continue;
+		bool has = false;
+		for (uint32_t k = 0; k < a->n && !has; k++)
+			has = line_has(b, len, &a->lits[k]);
+		if (!has)
+			set[a->det / 64] &= ~(1ULL << (a->det % 64));
+	}
+	for (size_t w = 0; w < p->words; w++)
+		if (set[w])
+			return true;
 	return false;
 }
 
@@ -1736,7 +1809,7 @@ int ips_prefilter_scan_lines(const ips_prefilter_t *p, const char *buf, size_t l
 				size_t ls = line_start(b, h.lo, t), le = line_end(b, len, t);
 				if (phrase_only && !group_possible(p, h.lit[i], b, ls, le, t))
 					continue;
-				if (gather(p, b + ls, le - ls, set))
+				if (gather(p, b + ls, le - ls, set) && also_ok(p, b + ls, le - ls, set))
 					stop = cb(ctx, buf + ls, le - ls, ls, set);
 				h.lo = le + 1;
 			}
@@ -1771,8 +1844,8 @@ bool ips_prefilter_scan_record(const ips_prefilter_t *p, const char *buf, size_t
 			/* a literal may still end in the tail: start the automaton
 			 * one longest literal before it */
 			size_t from = c > p->maxlen ? c - p->maxlen : 0;
-			return gather(p, b + from, len - from, dets);
+			return gather(p, b + from, len - from, dets) && also_ok(p, b, len, dets);
 		}
 	}
-	return gather(p, b, len, dets);
+	return gather(p, b, len, dets) && also_ok(p, b, len, dets);
 }

@@ -47,6 +47,15 @@ void ips_prefilter_add(ips_prefilter_t *p, const char *lit, size_t len, size_t d
  */
 void ips_prefilter_add_phrase(ips_prefilter_t *p, const char *const *words, const size_t *lens,
 			      size_t n, size_t det);
+/*
+ * A second condition for det (a rule's `literals_and:`): a line (record) that
+ * makes det a candidate keeps it only if it also holds one of these n
+ * literals (case-insensitively). Checked on the lines the search selected,
+ * never searched for. Several calls for one detector must all hold; a call
+ * with an empty literal adds no condition.
+ */
+void ips_prefilter_also(ips_prefilter_t *p, size_t det, const char *const *lits,
+			const size_t *lens, size_t n);
 void ips_prefilter_build(ips_prefilter_t *p);
 void ips_prefilter_free(ips_prefilter_t *p);
 

@@ -77,6 +77,7 @@ typedef struct ips_detector {
 	char *id;
 	char *description;
 	ips_strlist_t literals;
+	ips_strlist_t literals_and; /* "literals_and:": a record must hold one of these too */
 	ips_strlist_t covers;   /* "covers:" PRODUCT: RELEASES, documentation only */
 	bool nocase;
 	char *regex;
@@ -94,7 +95,8 @@ typedef struct ips_detector {
 	char *promote_after;         /* promote: an event seen earlier in the negotiation... */
 	char *promote_name;          /* ...makes the finding this entry instead */
 	const ips_entry_t *promote_entry;
-	void *re;            /* compiled pcre2_code, JIT where available */
+	void *re;            /* compiled pcre2_code; JIT on first use: ips_detector_code() */
+	unsigned char jit_done; /* set once re is JIT-compiled (or JIT was tried): atomic */
 	uint32_t lookup_group; /* capture number of `lookup` */
 	char *file;
 	int line;
@@ -171,6 +173,14 @@ const ips_detector_t *ips_rules_detector_at(const ips_rules_t *r, size_t i);
  */
 size_t ips_rules_active_count(const ips_rules_t *r);
 const ips_detector_t *ips_rules_active_at(const ips_rules_t *r, size_t i);
+/*
+ * The detector's compiled regex, JIT-compiled on its first use (a one-line
+ * scan then JIT-compiles no regex, a large scan only the detectors some
+ * line made candidates). Thread-safe: the first caller compiles under a
+ * lock, the others wait; call it before every pcre2_match() on d->re.
+ * IPSEC_SCAN_NO_JIT=1 leaves the regexes to the interpreter.
+ */
+void *ips_detector_code(const ips_detector_t *d);
 /* The input format names a detector's `formats:` may use. */
 bool ips_format_name_known(const char *name);
 /*

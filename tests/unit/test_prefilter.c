@@ -63,6 +63,50 @@ static void finds_lines_with_literals(void **state)
 	ips_prefilter_free(p);
 }
 
+/* literals_and: a candidate only with one of the second literals on its line */
+static void second_literal_set(void **state)
+{
+	(void)state;
+	ips_prefilter_t *p = ips_prefilter_new(2);
+	ips_prefilter_add(p, "error", 5, 0);
+	ips_prefilter_add(p, "error", 5, 1);
+	const char *also[] = {"RAS", "remote access"};
+	const size_t lens[] = {3, 13};
+	ips_prefilter_also(p, 0, also, lens, 2);
+	ips_prefilter_build(p);
+	/* long enough that the filters, not only the automaton, look at it */
+	char text[4096] = "";
+	for (int i = 0; i < 20; i++)
+		strcat(text, "sshd[1]: error: Received disconnect from 10.0.0.1 [preauth] padding\n");
+	strcat(text, "RasClient: error code 809\n");
+	strcat(text, "the Remote Access service: error 720\n");
+	for (int i = 0; i < 20; i++)
+		strcat(text, "kernel: no problem at all on this line, just noise for the filters\n");
+	seen_t s = {0};
+	ips_prefilter_scan_lines(p, text, strlen(text), on_line, &s);
+	/* 20 lines for detector 1 alone, then the two lines for both */
+	assert_int_equal(s.n, 16); /* seen_t keeps 16 */
+	assert_true(s.sets[0] == 2u);
+	uint64_t set[1];
+	assert_true(ips_prefilter_scan_record(p, "RasClient: error code 809", 25, set));
+	assert_true(set[0] == 3u);
+	assert_true(ips_prefilter_scan_record(p, "error: disk full", 16, set));
+	assert_true(set[0] == 2u);
+	ips_prefilter_free(p);
+	/* only detector 0, with its condition: the lines without RAS go nowhere */
+	p = ips_prefilter_new(1);
+	ips_prefilter_add(p, "error", 5, 0);
+	ips_prefilter_also(p, 0, also, lens, 2);
+	ips_prefilter_build(p);
+	memset(&s, 0, sizeof s);
+	ips_prefilter_scan_lines(p, text, strlen(text), on_line, &s);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.lines[0], "RasClient: error code 809");
+	assert_string_equal(s.lines[1], "the Remote Access service: error 720");
+	assert_false(ips_prefilter_scan_record(p, "error: disk full", 16, set));
+	ips_prefilter_free(p);
+}
+
 static void literal_at_end_without_newline(void **state)
 {
 	(void)state;
@@ -337,6 +381,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_lines_with_literals),
+		cmocka_unit_test(second_literal_set),
 		cmocka_unit_test(literal_at_end_without_newline),
 		cmocka_unit_test(literal_never_spans_lines),
 		cmocka_unit_test(record_scan),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for rules.c: loading, diagnostics with positions, lookup. */
+/* Unit tests for rules*.c: loading, diagnostics with positions, lookup. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rules-blob.c - build tool: parse the built-in rules files with libyaml at
+ * build time and write a C file holding each file's document as a node
+ * table, so the binary rebuilds the yaml_document_t without parsing YAML
+ * (analyzer/detect/rules_builtin.c reads it; docs/performance.md has the
+ * start-up figures).
+ *
+ *   rules-blob OUTPUT.c PREFIX FILE...
+ *
+ * Each file is named by its path with PREFIX removed, in the order given
+ * (the Makefile sorts them). Per file, an array of 32-bit words: the number
+ * of nodes, then per node (ids are libyaml's, from 1) its type, line and
+ * column (0-based, as libyaml's start mark), then for a scalar the offset of
+ * its value in the file's string pool, for a sequence the item count and
+ * the item ids, for a mapping the pair count and the key and value ids. The
+ * pool holds every scalar value with its terminating NUL. A file that does
+ * not parse stops the build with libyaml's message.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+static void die(const char *file, const char *what)
+{
+	fprintf(stderr, "rules-blob: %s: %s\n", file, what);
+	exit(1);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die(path, "cannot open");
+	size_t cap = 1 << 16, n = 0;
+	char *b = malloc(cap);
+	for (size_t k; b && (k = fread(b + n, 1, cap - n, f)) > 0;) {
+		n += k;
+		if (n == cap)
+			b = realloc(b, cap *= 2);
+	}
+	if (!b || ferror(f))
+		die(path, "cannot read");
+	fclose(f);
+	*len = n;
+	return b;
+}
+
+/* The string pool as a C string literal, 100 bytes a line. */
+static void put_pool(FILE *out, const char *s, size_t n)
+{
+	int col = 0;
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f && c != '?')
+			fputc(c, out);
+		else /* three octal digits: never read on into a following digit */
+			fprintf(out, "\\%03o", c);
+		if (++col > 100 || c == 0) {
+			fputs("\"\n\"", out);
+			col = 0;
+		}
+	}
+	fputc('"', out);
+}
+
+static void emit(FILE *out, int idx, const char *path)
+{
+	size_t len;
+	char *data = slurp(path, &len);
+	yaml_parser_t p;
+	yaml_document_t doc;
+	if (!yaml_parser_initialize(&p))
+		die(path, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		fprintf(stderr, "rules-blob: %s:%zu:%zu: YAML: %s\n", path, p.problem_mark.line + 1,
+			p.problem_mark.column + 1, p.problem ? p.problem : "parse error");
+		exit(1);
+	}
+	size_t nn = (size_t)(doc.nodes.top - doc.nodes.start), cap = 0, nw = 0;
+	uint32_t *w = NULL;
+	char *pool = NULL;
+	size_t plen = 0;
+#define PUT(v)                                                             \
+	do {                                                               \
+		if (nw == cap && !(w = realloc(w, (cap = cap ? 2 * cap : 4096) * sizeof *w))) \
+			die(path, "out of memory");                        \
+		w[nw++] = (uint32_t)(v);                                   \
+	} while (0)
+	PUT(nn);
+	for (size_t i = 0; i < nn; i++) {
+		yaml_node_t *n = &doc.nodes.start[i];
+		PUT(n->type);
+		PUT(n->start_mark.line);
+		PUT(n->start_mark.column);
+		if (n->type == YAML_SCALAR_NODE) {
+			size_t vl = n->data.scalar.length;
+			if (memchr(n->data.scalar.value, 0, vl))
+				die(path, "a scalar holds a NUL byte");
+			pool = realloc(pool, plen + vl + 1);
+			if (!pool)
+				die(path, "out of memory");
+			memcpy(pool + plen, n->data.scalar.value, vl);
+			pool[plen + vl] = '\0';
+			PUT(plen);
+			plen += vl + 1;
+		} else if (n->type == YAML_SEQUENCE_NODE) {
+			PUT(n->data.sequence.items.top - n->data.sequence.items.start);
+			for (yaml_node_item_t *it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top; it++)
+				PUT(*it);
+		} else if (n->type == YAML_MAPPING_NODE) {
+			PUT(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+			for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+			     pr < n->data.mapping.pairs.top; pr++) {
+				PUT(pr->key);
+				PUT(pr->value);
+			}
+		} else {
+			die(path, "a node of no known type");
+		}
+	}
+#undef PUT
+	fprintf(out, "static const uint32_t n%d[] = {", idx);
+	for (size_t i = 0; i < nw; i++)
+		fprintf(out, "%s%u,", i % 16 ? " " : "\n\t", w[i]);
+	fprintf(out, "\n};\nstatic const char s%d[] =\n", idx);
+	put_pool(out, pool ? pool : "", plen);
+	fprintf(out, ";\n");
+	free(w);
+	free(pool);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	free(data);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: rules-blob OUTPUT.c PREFIX FILE...\n");
+		return 2;
+	}
+	FILE *out = fopen(argv[1], "w");
+	if (!out) {
+		perror(argv[1]);
+		return 1;
+	}
+	size_t plen = strlen(argv[2]);
+	fprintf(out, "/* generated by tools/rules-blob.c: do not edit */\n"
+		     "#include \"detect/builtin_rules.h\"\n\n");
+	for (int i = 3; i < argc; i++)
+		emit(out, i, argv[i]);
+	fprintf(out, "\nconst ips_builtin_file_t ips_builtin_rules[] = {\n");
+	for (int i = 3; i < argc; i++) {
+		const char *name = argv[i];
+		if (!strncmp(name, argv[2], plen))
+			name += plen;
+		fprintf(out, "\t{\"%s\", n%d, sizeof n%d / sizeof n%d[0], s%d},\n", name, i, i, i, i);
+	}
+	if (argc == 3)
+		fprintf(out, "\t{\"\", (const uint32_t[]){0}, 1, \"\"},\n");
+	fprintf(out, "};\nconst size_t ips_builtin_rules_count = %d;\n", argc - 3);
+	if (fclose(out) != 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	return 0;
+}
