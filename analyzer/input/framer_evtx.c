@@ -1411,4 +1411,5 @@ static int evtx_sniff(const unsigned char *h, size_t n, const char *path)
 	return n >= 8 && !memcmp(h, "ElfFile", 8) ? 100 : 0;
 }
 
-const ips_framer_ops_t ips_framer_evtx = {"evtx", evtx_sniff, evtx_run};
+/* pull only: libevtx reads a whole file (framer.h) */
+const ips_framer_ops_t ips_framer_evtx = {.name = "evtx", .sniff = evtx_sniff, .run = evtx_run};
