@@ -706,7 +706,8 @@ static int binary_sniff(const unsigned char *h, size_t n, const char *path)
 	return ips_journal_is_binary(h, n) ? 100 : 0;
 }
 
-const ips_framer_ops_t ips_framer_journal = {"journal", binary_sniff, binary_run};
+const ips_framer_ops_t ips_framer_journal = {.name = "journal", .sniff = binary_sniff,
+					     .run = binary_run};
 
 /* ---- journalctl -o export ------------------------------------------------ */
 
@@ -963,7 +964,8 @@ static int export_sniff(const unsigned char *h, size_t n, const char *path)
 	return message && fields >= 2 ? 90 : 0;
 }
 
-const ips_framer_ops_t ips_framer_journal_export = {"journal-export", export_sniff, export_run};
+const ips_framer_ops_t ips_framer_journal_export = {.name = "journal-export",
+						    .sniff = export_sniff, .run = export_run};
 
 /* ---- journalctl -o json ----------------------------------------------------- */
 
@@ -1104,4 +1106,5 @@ static int json_sniff(const unsigned char *h, size_t n, const char *path)
 	return found >= 2 ? 95 : 0;
 }
 
-const ips_framer_ops_t ips_framer_journal_json = {"journal-json", json_sniff, json_run};
+const ips_framer_ops_t ips_framer_journal_json = {.name = "journal-json", .sniff = json_sniff,
+						  .run = json_run};
