@@ -87,8 +87,10 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
 			break;
+		}
 		if (*bytes + (uint64_t)n > IPS_EVTX_SPOOL_MAX) {
 			ips_sink_error(sink, *bytes, "EVTX: larger than %llu bytes: the rest is not read",
 				       (unsigned long long)IPS_EVTX_SPOOL_MAX);

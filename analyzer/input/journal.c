@@ -624,8 +624,10 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
 			break;
+		}
 		if (*bytes + (uint64_t)n > SPOOL_MAX) {
 			ips_sink_error(sink, *bytes, "journal: larger than %llu bytes: not read",
 				       (unsigned long long)SPOOL_MAX);
@@ -747,6 +749,7 @@ static bool x_fill(xreader_t *x)
 	}
 	if (n == 0) {
 		x->eof = true;
+		ips_framer_source_problem(x->src, x->sink); /* a decoder's, before ours */
 		return false;
 	}
 	x->have += (size_t)n;

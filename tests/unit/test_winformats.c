@@ -259,7 +259,7 @@ static void decode_utf16le_in_small_reads(void **state)
 					   '\r', 0, '\n', 0, 'z', 0};
 	for (size_t step = 1; step <= 4; step++) {
 		ips_source_t *s = memsrc_new(in, sizeof in, step);
-		ips_source_t *d = ips_decode_wrap(s, NULL);
+		ips_source_t *d = ips_decode_wrap(s);
 		assert_non_null(d);
 		char out[64];
 		size_t n = read_all(d, out, sizeof out);
@@ -280,7 +280,7 @@ static void decode_utf16be_and_utf8_bom(void **state)
 	(void)state;
 	static const unsigned char be[] = {0xFE, 0xFF, 0, 'o', 0, 'k', 0x20, 0xAC};
 	ips_source_t *s = memsrc_new(be, sizeof be, 3);
-	ips_source_t *d = ips_decode_wrap(s, NULL);
+	ips_source_t *d = ips_decode_wrap(s);
 	char out[32];
 	assert_int_equal(read_all(d, out, sizeof out), 5);
 	assert_string_equal(out, "ok\xE2\x82\xAC");
@@ -289,7 +289,7 @@ static void decode_utf16be_and_utf8_bom(void **state)
 
 	static const unsigned char u8[] = {0xEF, 0xBB, 0xBF, '<', 'E', '>'};
 	s = memsrc_new(u8, sizeof u8, 1);
-	d = ips_decode_wrap(s, NULL);
+	d = ips_decode_wrap(s);
 	assert_non_null(d);
 	assert_int_equal(read_all(d, out, sizeof out), 3);
 	assert_string_equal(out, "<E>");
@@ -298,7 +298,7 @@ static void decode_utf16be_and_utf8_bom(void **state)
 
 	/* plain UTF-8 needs no wrapper */
 	s = memsrc_new("plain text here, nothing to do", 30, 64);
-	assert_null(ips_decode_wrap(s, NULL));
+	assert_null(ips_decode_wrap(s));
 	ips_source_close(s);
 }
 
@@ -308,7 +308,7 @@ static void decode_invalid_and_odd_byte(void **state)
 	/* 'a', a lone low surrogate, 'b', a lone high surrogate at the end, one odd byte */
 	static const unsigned char in[] = {0xFF, 0xFE, 'a', 0, 0x00, 0xDC, 'b', 0, 0x3D, 0xD8, 'c'};
 	ips_source_t *s = memsrc_new(in, sizeof in, 2);
-	ips_source_t *d = ips_decode_wrap(s, NULL);
+	ips_source_t *d = ips_decode_wrap(s);
 	char out[32];
 	size_t n = read_all(d, out, sizeof out);
 	assert_int_equal(n, 1 + 3 + 1 + 3);
@@ -318,6 +318,14 @@ static void decode_invalid_and_odd_byte(void **state)
 	assert_int_equal(st.invalid, 2);
 	assert_int_equal(st.first_invalid, 4);
 	assert_true(st.odd_byte);
+	/* kept on the wrapper for its reader, at the decoded offset of the first U+FFFD */
+	uint64_t at = 99;
+	const char *msg = ips_source_problem(d, &at);
+	assert_non_null(msg);
+	assert_int_equal(at, 1);
+	assert_non_null(strstr(msg, "invalid UTF-16LE: 2 unpaired surrogate(s)"));
+	assert_non_null(strstr(msg, "odd byte"));
+	assert_null(ips_source_problem(s, &at)); /* the inner source has none */
 	ips_source_close(d);
 	ips_source_close(s);
 }
