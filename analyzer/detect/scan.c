@@ -1080,10 +1080,12 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 	if (container)
 		return scan_container(s, src, in, container);
 	/* UTF-16 and UTF-8 with a BOM: framed as UTF-8, sniffed again (decode.h) */
-	ips_source_t *decoded = ips_decode_wrap(src, &k);
+	ips_source_t *decoded = ips_decode_wrap(src);
+	ips_framer_source_problem(src, &k); /* iconv refused the encoding */
 	if (decoded) {
 		src = decoded;
 		hn = ips_source_peek(src, SNIFF_BYTES, &head);
+		ips_framer_source_problem(src, &k); /* a short input decoded to its end */
 		if (hn < 0)
 			hn = 0; /* the framer's first read meets the error and reports it */
 	}
@@ -1120,6 +1122,7 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, cron_read_t
 			in->records = in->bytes = 0;
 		}
 	}
+	ips_framer_source_problem(decoded, &k); /* what the decoder met, if not yet told */
 	ips_source_close(decoded);
 	if (!cr || !cr->log)
 		ips_correlator_end_input(s->corr);
