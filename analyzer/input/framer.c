@@ -115,6 +115,12 @@ void ips_framer_end(ips_framer_t *f, bool broken)
 	f->ops->end(f, broken);
 }
 
+void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes)
+{
+	f->records = records;
+	ips_sink_done(f->sink, records, bytes);
+}
+
 void ips_framer_free(ips_framer_t *f)
 {
 	if (f)

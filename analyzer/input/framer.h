@@ -83,7 +83,8 @@ typedef struct ips_framer {
 	ips_sink_t *sink;        /* borrowed */
 	ips_frame_limits_t lim;
 	ips_frame_start_t at;
-	uint64_t records;        /* records (lines, events) handed to the sink so far */
+	uint64_t records;        /* records (lines, events): kept current by the line
+				    framers, set by the others when they end */
 	uint64_t fed;            /* bytes fed so far */
 	bool ended;
 } ips_framer_t;
@@ -124,6 +125,8 @@ void ips_framer_filled(ips_framer_t *f, size_t k);
 /* The input is complete (broken: it stopped at a read error). Once; no feed after. */
 void ips_framer_end(ips_framer_t *f, bool broken);
 void ips_framer_free(ips_framer_t *f);
+/* For framers' end(): records read and input bytes, to the sink (ips_sink_done) and f. */
+void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes);
 /* For framers' open(): a zeroed instance of `size` bytes whose head is filled in later. */
 void *ips_framer_alloc(size_t size);
 /*

@@ -243,7 +243,7 @@ static void evcopy_end(ips_framer_t *f, bool broken)
 	evcopy_t *e = (evcopy_t *)f;
 	uint64_t bytes = ips_winlines_end(&e->lf, broken);
 	finish(e);
-	ips_sink_done(e->sink, e->events, bytes);
+	ips_framer_done(f, e->events, bytes);
 }
 
 static void evcopy_free(ips_framer_t *f)

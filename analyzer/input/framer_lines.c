@@ -117,7 +117,7 @@ static void lines_end(ips_framer_t *f, bool broken)
 		ips_sink_lines(l->f.sink, l->buf, l->have, l->base, l->line);
 		l->f.records++;
 	}
-	ips_sink_done(l->f.sink, l->f.records, l->base + l->have);
+	ips_framer_done(f, l->f.records, l->base + l->have);
 }
 
 static void lines_free(ips_framer_t *f)

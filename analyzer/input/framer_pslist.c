@@ -315,7 +315,7 @@ static void pslist_end(ips_framer_t *f, bool broken)
 	pslist_t *p = (pslist_t *)f;
 	uint64_t bytes = ips_winlines_end(&p->lf, broken);
 	finish(p);
-	ips_sink_done(p->sink, p->events, bytes);
+	ips_framer_done(f, p->events, bytes);
 }
 
 static void pslist_free(ips_framer_t *f)

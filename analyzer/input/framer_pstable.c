@@ -294,7 +294,7 @@ static void pstable_end(ips_framer_t *f, bool broken)
 	pstable_t *t = (pstable_t *)f;
 	uint64_t bytes = ips_winlines_end(&t->lf, broken);
 	finish(t);
-	ips_sink_done(t->sink, t->events, bytes);
+	ips_framer_done(f, t->events, bytes);
 }
 
 static void pstable_free(ips_framer_t *f)

@@ -178,7 +178,7 @@ static void wfpxml_end(ips_framer_t *f, bool broken)
 {
 	wfp_t *w = (wfp_t *)f;
 	uint64_t bytes = ips_xmlfeed_finish(w->x, broken);
-	ips_sink_done(w->sink, w->events, bytes);
+	ips_framer_done(f, w->events, bytes);
 }
 
 static void wfpxml_free(ips_framer_t *f)

@@ -394,7 +394,7 @@ static void wincsv_end(ips_framer_t *f, bool broken)
 			end_record(c);
 		bytes = w->off;
 	}
-	ips_sink_done(c->sink, c->records, bytes);
+	ips_framer_done(f, c->records, bytes);
 }
 
 static void wincsv_free(ips_framer_t *f)

@@ -142,7 +142,7 @@ static void wintext_end(ips_framer_t *f, bool broken)
 	wtext_t *t = (wtext_t *)f;
 	uint64_t bytes = ips_winlines_end(&t->lf, broken);
 	finish(t);
-	ips_sink_done(t->sink, t->events, bytes);
+	ips_framer_done(f, t->events, bytes);
 }
 
 static void wintext_free(ips_framer_t *f)

@@ -264,7 +264,7 @@ static void winxml_end(ips_framer_t *f, bool broken)
 {
 	winxml_framer_t *fr = (winxml_framer_t *)f;
 	uint64_t bytes = ips_xmlfeed_finish(fr->x, broken);
-	ips_sink_done(f->sink, ips_winxml_events(fr->w), bytes);
+	ips_framer_done(f, ips_winxml_events(fr->w), bytes);
 }
 
 static void winxml_free(ips_framer_t *f)

@@ -372,7 +372,7 @@ void ips_json_end(ips_framer_t *f, bool broken)
 	} else {
 		stream_end(j, broken);
 	}
-	ips_sink_done(j->sink, j->f.records, j->off);
+	ips_framer_done(f, j->f.records, j->off);
 }
 
 void ips_json_free(ips_framer_t *f)
