@@ -621,9 +621,10 @@ static int cmd_live(int argc, char **argv, const char *format, const char *outpu
 	if (state_path)
 		usage_error("--state cannot be used with --follow: live mode starts at the end of "
 			    "each file (see live.md in " IPS_DOCDIR ")");
-	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
-		usage_error("--follow reads line formats (syslog, strongswan, libreswan, cisco-asa, "
-			    "juniper-srx, lines), not --input-format %s", so->input_format);
+	if (so->input_format && !ips_framer_can_push(ips_framer_by_name(so->input_format)))
+		usage_error("--follow reads formats that can be read as they grow (line formats, "
+			    "ndjson, winjson, winxml, wintext, wincsv, ...), not --input-format %s",
+			    so->input_format);
 	char *dash[] = {(char *)"-"};
 	char *const *inputs = argv + optind;
 	size_t ninputs = (size_t)(argc - optind);
