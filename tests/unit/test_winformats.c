@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "input/decode.h"
+#include "input/framer.h"
 #include "correlate/correlate.h"
 #include "detect/scan.h"
 #include "unit.h"
@@ -217,6 +218,68 @@ static size_t utf16le(const char *s, unsigned char *out, bool bom)
 }
 
 /* ---- decode.c --------------------------------------------------------- */
+
+/*
+ * Push framers (framer.h): each sample fed one byte at a time, as live mode
+ * may get it, gives the records a batch scan gives, at the same lines and
+ * offsets.
+ */
+static void push_one_byte_at_a_time(void **state)
+{
+	(void)state;
+	static const char *const samples[][2] = {
+		{"winlogbeat.ndjson", "ndjson"}, {"powershell-convertto.json", "winjson"},
+		{"wevtutil-qe.xml", "winxml"}, {"netsh-wfp-netevents.xml", "wfpxml"},
+		{"wevtutil-qe.txt", "wintext"}, {"powershell-export.csv", "wincsv"},
+		{"get-winevent-format-list.txt", "pslist"}, {"powershell-format-table.txt", "pstable"},
+		{"eventviewer-copy-details.txt", "evcopy"}};
+	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+		char path[256];
+		snprintf(path, sizeof path, "samples/windows/%s", samples[i][0]);
+		ips_results_t *batch = scan_opts(path, 0, 0, samples[i][1]);
+		assert_int_equal(input0(batch)->status, IPS_INPUT_OK);
+		assert_true(batch->findings.len > 0);
+
+		FILE *fp = fopen(path, "rb");
+		assert_non_null(fp);
+		ips_scan_opts_t o;
+		ips_scan_opts_default(&o);
+		o.year = 2026;
+		ips_results_t *res = ips_results_new();
+		ips_scanner_t *s = ips_scanner_new(rules, &o, res);
+		const ips_framer_ops_t *ops = ips_framer_by_name(samples[i][1]);
+		assert_true(ips_framer_can_push(ops));
+		ips_sink_t *k = ips_scanner_stream_open(s, path, ops->name, 0);
+		ips_framer_t *f = ips_framer_new(ops, k, &o.frame, NULL);
+		int c;
+		uint64_t bytes = 0;
+		while ((c = fgetc(fp)) != EOF) {
+			char b = (char)c;
+			ips_framer_feed(f, &b, 1);
+			bytes++;
+		}
+		fclose(fp);
+		ips_framer_end(f, false);
+		uint64_t records = f->records;
+		ips_framer_free(f);
+		ips_scanner_stream_close(s, k, records, bytes);
+		ips_scanner_finish(s);
+		ips_scanner_free(s);
+
+		assert_int_equal(input0(res)->status, IPS_INPUT_OK);
+		assert_int_equal(records, input0(batch)->records);
+		assert_int_equal(res->findings.len, batch->findings.len);
+		for (size_t j = 0; j < res->findings.len; j++) {
+			const ips_finding_t *a = batch->findings.items[j], *b = res->findings.items[j];
+			assert_string_equal(a->entry->name, b->entry->name);
+			assert_int_equal(a->line, b->line);
+			assert_int_equal(a->offset, b->offset);
+			assert_string_equal(a->text, b->text);
+		}
+		ips_results_free(res);
+		ips_results_free(batch);
+	}
+}
 
 static void encoding_detection(void **state)
 {
@@ -1198,6 +1261,7 @@ static void sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(push_one_byte_at_a_time),
 		cmocka_unit_test(encoding_detection),
 		cmocka_unit_test(decode_utf16le_in_small_reads),
 		cmocka_unit_test(decode_utf16be_and_utf8_bom),
