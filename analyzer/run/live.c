@@ -232,6 +232,7 @@ static void stream_end_file(live_t *L, stream_t *st, bool broken)
 /* Forget what the framer holds (the file was truncated): a new one starts at off, line. */
 static void stream_drop(stream_t *st)
 {
+	st->head_len = 0; /* bytes of the old content, format not known yet */
 	if (!st->fr)
 		return;
 	st->records += st->fr->records;
