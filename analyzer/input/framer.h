@@ -100,7 +100,7 @@ struct ips_framer_ops {
 	ips_framer_t *(*open)(ips_sink_t *sink, const ips_frame_limits_t *lim,
 			      const ips_frame_start_t *at);
 	void (*feed)(ips_framer_t *f, const char *p, size_t n);
-	/* hand over what is left, then ips_sink_done(); broken: the input stopped
+	/* hand over what is left, then ips_framer_done(); broken: the input stopped
 	 * at a read error (nothing is said about an unfinished record) */
 	void (*end)(ips_framer_t *f, bool broken);
 	void (*free)(ips_framer_t *f);
@@ -111,7 +111,7 @@ struct ips_framer_ops {
 	void (*filled)(ips_framer_t *f, size_t k);
 };
 
-/* Can this framer be fed (ips_framer_new)? False for evtx and the journal. */
+/* Can this framer be fed (ips_framer_new)? False for evtx and the journal forms. */
 bool ips_framer_can_push(const ips_framer_ops_t *ops);
 /* A push framer instance on sink, or NULL when the framer is pull-only. */
 ips_framer_t *ips_framer_new(const ips_framer_ops_t *ops, ips_sink_t *sink,
@@ -131,9 +131,10 @@ void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes);
 void *ips_framer_alloc(size_t size);
 /*
  * The batch adapter, the `run` of every push framer: reads src into the
- * framer's room, or in blocks of lim->block bytes that it feeds; a read error is reported at the offset
- * reached; a problem the source kept (decode.h) is reported when the input
- * ends, before the framer ends.
+ * framer's room, or in blocks of lim->block bytes that it feeds. A read
+ * error is reported at the offset reached; a problem the source kept
+ * (decode.h) is reported when the input ends, before the framer ends. It
+ * starts where ips_sink_start() says.
  */
 ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips_sink_t *sink,
 			     const ips_frame_limits_t *lim);
