@@ -449,10 +449,10 @@ static int cmd_live(const ips_run_opts_t *o, ips_scan_opts_t *so)
 	if (o->state_path)
 		usage_error("--state cannot be used with --follow: live mode starts at the end of "
 			    "each file (see live.md in " IPS_DOCDIR ")");
-	if (so->input_format && !ips_framer_is_lines(ips_framer_by_name(so->input_format)))
-		usage_error("--follow reads line formats (syslog, strongswan, libreswan, cisco-asa, "
-			    "juniper-srx, lines, the gateway and cloud logs but cisco-show), "
-			    "not --input-format %s", so->input_format);
+	if (so->input_format && !ips_framer_can_push(ips_framer_by_name(so->input_format)))
+		usage_error("--follow reads formats that can be read as they grow (line formats, "
+			    "the gateway and cloud logs but cisco-show, ndjson, winjson, winxml, "
+			    "wintext, wincsv, ...), not --input-format %s", so->input_format);
 	char *dash[] = {(char *)"-"};
 	char *const *inputs = (char *const *)o->inputs;
 	size_t ninputs = o->ninputs;

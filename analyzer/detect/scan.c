@@ -349,10 +349,12 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, ips_scan_fr
 	if (container)
 		return scan_container(s, src, in, container);
 	/* UTF-16 and UTF-8 with a BOM: framed as UTF-8, sniffed again (decode.h) */
-	ips_source_t *decoded = ips_decode_wrap(src, &k);
+	ips_source_t *decoded = ips_decode_wrap(src);
+	ips_framer_source_problem(src, &k); /* iconv refused the encoding */
 	if (decoded) {
 		src = decoded;
 		hn = ips_source_peek(src, SNIFF_BYTES, &head);
+		ips_framer_source_problem(src, &k); /* a short input decoded to its end */
 		if (hn < 0)
 			hn = 0; /* the framer's first read meets the error and reports it */
 	}
@@ -389,6 +391,7 @@ static ips_status_t scan_source(ips_scanner_t *s, ips_source_t *src, ips_scan_fr
 			in->records = in->bytes = 0;
 		}
 	}
+	ips_framer_source_problem(decoded, &k); /* what the decoder met, if not yet told */
 	ips_source_close(decoded);
 	s->sink.end_input(s->sink.ctx);
 	s->out->records += in->records;

@@ -15,7 +15,6 @@
 typedef struct dec_source {
 	ips_source_t base;
 	ips_source_t *inner;
-	ips_sink_t *sink;
 	iconv_t cd;              /* (iconv_t)-1 for UTF-8 with BOM: bytes pass through */
 	size_t bom_left;         /* byte order mark bytes still to drop */
 	ips_decode_stats_t st;
@@ -72,14 +71,15 @@ ips_encoding_t ips_encoding_detect(const unsigned char *h, size_t n, size_t *bom
 	return IPS_ENC_UTF8;
 }
 
+/* At the end of the input: what was wrong with it, kept on the source (decode.h). */
 static void report(dec_source_t *d)
 {
-	if (d->reported || !d->sink)
+	if (d->reported)
 		return;
 	const char *enc = ips_encoding_name(d->st.encoding);
 	if (d->st.invalid && d->st.odd_byte) {
 		d->reported = true;
-		ips_sink_error(d->sink, d->first_invalid_out,
+		ips_source_set_problem(&d->base, d->first_invalid_out,
 			       "invalid %s: %llu unpaired surrogate(s) replaced by U+FFFD, the first at "
 			       "byte %llu of the encoded input; and the input ends with an odd byte "
 			       "(dropped)",
@@ -87,14 +87,14 @@ static void report(dec_source_t *d)
 			       (unsigned long long)d->st.first_invalid);
 	} else if (d->st.invalid) {
 		d->reported = true;
-		ips_sink_error(d->sink, d->first_invalid_out,
+		ips_source_set_problem(&d->base, d->first_invalid_out,
 			       "invalid %s: %llu unpaired surrogate(s) replaced by U+FFFD, the first at "
 			       "byte %llu of the encoded input",
 			       enc, (unsigned long long)d->st.invalid,
 			       (unsigned long long)d->st.first_invalid);
 	} else if (d->st.odd_byte) {
 		d->reported = true;
-		ips_sink_error(d->sink, d->out_total,
+		ips_source_set_problem(&d->base, d->out_total,
 			       "%s input ends with an odd byte (byte %llu, half a code unit): dropped",
 			       enc, (unsigned long long)(d->st.raw_bytes - 1));
 	}
@@ -220,12 +220,11 @@ static ssize_t dec_read(ips_source_t *src, void *buf, size_t n)
 static void dec_close(ips_source_t *src)
 {
 	dec_source_t *d = (dec_source_t *)src;
-	report(d);
 	if (d->cd != (iconv_t)-1)
 		iconv_close(d->cd);
 }
 
-ips_source_t *ips_decode_wrap(ips_source_t *inner, ips_sink_t *sink)
+ips_source_t *ips_decode_wrap(ips_source_t *inner)
 {
 	/* What the caller peeked already; peeking again could move that buffer. */
 	const unsigned char *head = inner->head + inner->head_pos;
@@ -242,15 +241,13 @@ ips_source_t *ips_decode_wrap(ips_source_t *inner, ips_sink_t *sink)
 	if (enc != IPS_ENC_UTF8_BOM) {
 		cd = iconv_open("UTF-8", enc == IPS_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
 		if (cd == (iconv_t)-1) {
-			if (sink)
-				ips_sink_error(sink, 0, "cannot decode %s: iconv: %s",
+			ips_source_set_problem(inner, 0, "cannot decode %s: iconv: %s",
 					       ips_encoding_name(enc), strerror(errno));
 			return NULL;
 		}
 	}
 	dec_source_t *d = ips_xcalloc(1, sizeof *d);
 	d->inner = inner;
-	d->sink = sink;
 	d->cd = cd;
 	d->bom_left = bom;
 	d->st.encoding = enc;

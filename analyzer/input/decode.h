@@ -8,11 +8,15 @@
  * sees UTF-8. Offsets and line numbers of records are those of the decoded
  * UTF-8 text. Conversion streams through glibc iconv in fixed-size blocks.
  * Invalid UTF-16 (an unpaired surrogate) becomes U+FFFD and is counted; an
- * odd trailing byte is dropped and reported.
+ * odd trailing byte is dropped. Either is reported through the source, not
+ * to anyone: when the wrapper reaches the end of the input it keeps one
+ * message and its offset in the decoded text (ips_source_problem(), on the
+ * wrapper), which the reader of the source reports (ips_framer_pump does so
+ * when the input ends, through ips_framer_source_problem()).
  *
  * Ownership: the wrapper borrows the inner source (which must outlive it and
  * is not closed by it); ips_source_close() on the wrapper frees only the
- * wrapper. The sink, when given, must outlive the wrapper too.
+ * wrapper and its message.
  */
 #ifndef IPS_DECODE_H
 #define IPS_DECODE_H
@@ -21,7 +25,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "input/framer.h"
 #include "input/source.h"
 
 typedef enum ips_encoding {
@@ -42,11 +45,12 @@ const char *ips_encoding_name(ips_encoding_t e);
 
 /*
  * A source that decodes inner to UTF-8, or NULL when inner is plain UTF-8
- * (or binary) and needs no decoding. Problems (invalid sequences, an odd
- * trailing byte) go to sink through ips_sink_error() when sink is not NULL;
- * they are counted either way.
+ * (or binary) and needs no decoding, or when it cannot be decoded (iconv
+ * refuses the encoding: then the problem is kept on inner, at offset 0).
+ * Problems met while decoding (invalid sequences, an odd trailing byte)
+ * are counted and kept on the wrapper (see above).
  */
-ips_source_t *ips_decode_wrap(ips_source_t *inner, ips_sink_t *sink);
+ips_source_t *ips_decode_wrap(ips_source_t *inner);
 
 /* What a wrapper met so far (for tests). */
 typedef struct ips_decode_stats {

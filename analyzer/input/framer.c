@@ -2,7 +2,10 @@
 /* framer.c - the framer registry and format detection (see framer.h). */
 #include "input/framer.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/util.h"
 
 extern const ips_framer_ops_t ips_framer_strongswan, ips_framer_libreswan,
 	ips_framer_cisco_asa, ips_framer_juniper_srx, ips_framer_nps, ips_framer_syslog,
@@ -61,4 +64,125 @@ size_t ips_skip_space(const unsigned char *h, size_t n, size_t i)
 	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
 		i++;
 	return i;
+}
+
+/* ---- push framers ------------------------------------------------------ */
+
+bool ips_framer_can_push(const ips_framer_ops_t *ops)
+{
+	return ops && ops->open;
+}
+
+void *ips_framer_alloc(size_t size)
+{
+	return ips_xcalloc(1, size);
+}
+
+ips_framer_t *ips_framer_new(const ips_framer_ops_t *ops, ips_sink_t *sink,
+			     const ips_frame_limits_t *lim, const ips_frame_start_t *at)
+{
+	if (!ips_framer_can_push(ops))
+		return NULL;
+	ips_frame_start_t start = {0, 1, false};
+	if (at)
+		start = *at;
+	if (!start.line)
+		start.line = 1;
+	ips_framer_t *f = ops->open(sink, lim, &start);
+	f->ops = ops;
+	f->sink = sink;
+	f->lim = *lim;
+	f->at = start;
+	return f;
+}
+
+void ips_framer_feed(ips_framer_t *f, const void *p, size_t n)
+{
+	if (!n || f->ended)
+		return;
+	f->fed += n;
+	f->ops->feed(f, p, n);
+}
+
+char *ips_framer_room(ips_framer_t *f, size_t *n)
+{
+	return f->ops->room && !f->ended ? f->ops->room(f, n) : NULL;
+}
+
+void ips_framer_filled(ips_framer_t *f, size_t k)
+{
+	if (!k)
+		return;
+	f->fed += k;
+	f->ops->filled(f, k);
+}
+
+void ips_framer_end(ips_framer_t *f, bool broken)
+{
+	if (f->ended)
+		return;
+	f->ended = true;
+	f->ops->end(f, broken);
+}
+
+void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes)
+{
+	f->records = records;
+	ips_sink_done(f->sink, records, bytes);
+}
+
+void ips_framer_free(ips_framer_t *f)
+{
+	if (f)
+		f->ops->free(f);
+}
+
+void ips_framer_source_problem(ips_source_t *src, ips_sink_t *sink)
+{
+	uint64_t off;
+	const char *msg = src ? ips_source_problem(src, &off) : NULL;
+	if (!msg || src->problem_told)
+		return;
+	src->problem_told = true;
+	ips_sink_error(sink, off, "%s", msg);
+}
+
+ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips_sink_t *sink,
+			     const ips_frame_limits_t *lim)
+{
+	ips_frame_start_t at;
+	ips_sink_start(sink, &at.offset, &at.line, &at.whole_lines);
+	ips_framer_t *f = ips_framer_new(ops, sink, lim, &at);
+	char *buf = NULL;
+	ips_status_t st = IPS_OK;
+	for (;;) {
+		size_t want = lim->block;
+		char *into = ips_framer_room(f, &want);
+		bool own = !into;
+		if (own) {
+			if (!buf)
+				buf = ips_xmalloc(lim->block);
+			into = buf;
+			want = lim->block;
+		}
+		ssize_t n = ips_source_read(src, into, want);
+		if (n < 0) {
+			ips_sink_error(sink, at.offset + f->fed, "read error: %s",
+				       ips_source_error(src));
+			st = IPS_E_INPUT;
+			break;
+		}
+		if (n == 0) {
+			ips_framer_source_problem(src, sink);
+			break;
+		}
+		if (own)
+			ips_framer_feed(f, buf, (size_t)n);
+		else
+			ips_framer_filled(f, (size_t)n);
+	}
+	ips_framer_end(f, st != IPS_OK);
+	ips_framer_free(f);
+	free(buf);
+	return st;
 }

@@ -3,13 +3,28 @@
  * framer.h - turning an input's bytes into records.
  *
  * A framer knows one input format: how to recognise it from the first
- * bytes (sniff) and how to cut the stream into records (run), which it hands
- * to the scanner through the sink. Line formats hand over whole blocks of
+ * bytes (sniff) and how to cut the stream into records, which it hands to
+ * the scanner through the sink. Line formats hand over whole blocks of
  * lines, so the scanner can prefilter raw bytes and never touch most lines;
  * structured formats (XML, CSV, JSON, EVTX) hand over one record at a time
  * with the fields they parsed.
  *
- * Ownership: records and blocks are borrowed for the duration of the call.
+ * Push and pull. Most framers are push framers: an instance is opened on a
+ * sink, fed bytes as they come (ips_framer_feed) and told when the input is
+ * complete (ips_framer_end). Batch scans read the source in blocks and feed
+ * them (ips_framer_pump, the `run` of every push framer); live mode feeds
+ * what a followed file or a pipe gives, whenever it gives it. Push: the line
+ * formats, ndjson, winjson, winxml, wfpxml, wintext, wincsv (and the Event
+ * Viewer text export), pslist, pstable, evcopy. Pull only (`run` reads the
+ * source to its end; `open` is NULL): evtx and journal, which libevtx and
+ * sd-journal read as whole files (a temporary copy when the input is not a
+ * file), and journal-export/journal-json, whose reader in journal.c still
+ * pulls (they could be pushed like ndjson; not done yet).
+ *
+ * Ownership: an instance borrows its sink (which must outlive it) and copies
+ * the limits; bytes fed are borrowed for the call only (the instance keeps
+ * what it still needs in its own buffers). Records and blocks handed to the
+ * sink are borrowed for the duration of the sink call.
  */
 #ifndef IPS_FRAMER_H
 #define IPS_FRAMER_H
@@ -47,13 +62,84 @@ typedef struct ips_frame_limits {
 	size_t block;            /* read size for line formats */
 } ips_frame_limits_t;
 
-typedef struct ips_framer_ops {
+/*
+ * Where the first byte fed lies in the input: its offset and line number
+ * (offsets and line numbers of records count from there), and whether a
+ * last line without its '\n' stays unread at the end (cron mode: it is
+ * still being written). Batch scans take it from ips_sink_start(); live
+ * mode from where it started to follow a file.
+ */
+typedef struct ips_frame_start {
+	uint64_t offset;
+	uint64_t line;
+	bool whole_lines;
+} ips_frame_start_t;
+
+typedef struct ips_framer_ops ips_framer_ops_t;
+
+/* A push framer instance; each framer's own state begins with it. */
+typedef struct ips_framer {
+	const ips_framer_ops_t *ops;
+	ips_sink_t *sink;        /* borrowed */
+	ips_frame_limits_t lim;
+	ips_frame_start_t at;
+	uint64_t records;        /* records (lines, events): kept current by the line
+				    framers, set by the others when they end */
+	uint64_t fed;            /* bytes fed so far */
+	bool ended;
+} ips_framer_t;
+
+struct ips_framer_ops {
 	const char *name;        /* canonical format name (inputs[].format) */
 	/* How sure we are that the head is this format: 0 (no) .. 100 (certain). */
 	int (*sniff)(const unsigned char *head, size_t n, const char *path);
-	/* Read src to its end, handing records to sink. */
+	/* Read src to its end, handing records to sink (push framers: ips_framer_pump). */
 	ips_status_t (*run)(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim);
-} ips_framer_ops_t;
+	/* Push framers (NULL for pull-only ones); called through ips_framer_new() etc.
+	 * open: the framer's state (ips_framer_alloc), whose head ips_framer_new fills. */
+	ips_framer_t *(*open)(ips_sink_t *sink, const ips_frame_limits_t *lim,
+			      const ips_frame_start_t *at);
+	void (*feed)(ips_framer_t *f, const char *p, size_t n);
+	/* hand over what is left, then ips_framer_done(); broken: the input stopped
+	 * at a read error (nothing is said about an unfinished record) */
+	void (*end)(ips_framer_t *f, bool broken);
+	void (*free)(ips_framer_t *f);
+	/* Optional, for reads without a copy: room (*n bytes) at the end of the
+	 * framer's own buffer to read into, then filled(f, k) for the k bytes
+	 * read there (as if fed). Never 0 bytes of room. */
+	char *(*room)(ips_framer_t *f, size_t *n);
+	void (*filled)(ips_framer_t *f, size_t k);
+};
+
+/* Can this framer be fed (ips_framer_new)? False for evtx and the journal forms. */
+bool ips_framer_can_push(const ips_framer_ops_t *ops);
+/* A push framer instance on sink, or NULL when the framer is pull-only. */
+ips_framer_t *ips_framer_new(const ips_framer_ops_t *ops, ips_sink_t *sink,
+			     const ips_frame_limits_t *lim, const ips_frame_start_t *at);
+/* The next n bytes of the input. */
+void ips_framer_feed(ips_framer_t *f, const void *p, size_t n);
+/* Reads without a copy, where the framer offers it (else NULL): read up to
+ * *n bytes into the room returned, then ips_framer_filled() with the count. */
+char *ips_framer_room(ips_framer_t *f, size_t *n);
+void ips_framer_filled(ips_framer_t *f, size_t k);
+/* The input is complete (broken: it stopped at a read error). Once; no feed after. */
+void ips_framer_end(ips_framer_t *f, bool broken);
+void ips_framer_free(ips_framer_t *f);
+/* For framers' end(): records read and input bytes, to the sink (ips_sink_done) and f. */
+void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes);
+/* For framers' open(): a zeroed instance of `size` bytes whose head is filled in later. */
+void *ips_framer_alloc(size_t size);
+/*
+ * The batch adapter, the `run` of every push framer: reads src into the
+ * framer's room, or in blocks of lim->block bytes that it feeds. A read
+ * error is reported at the offset reached; a problem the source kept
+ * (decode.h) is reported when the input ends, before the framer ends. It
+ * starts where ips_sink_start() says.
+ */
+ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips_sink_t *sink,
+			     const ips_frame_limits_t *lim);
+/* Report a problem src kept (ips_source_problem) to sink, once. */
+void ips_framer_source_problem(ips_source_t *src, ips_sink_t *sink);
 
 /* All framers, in sniffing order; the last is the "lines" fallback. */
 extern const ips_framer_ops_t *const ips_framers[];

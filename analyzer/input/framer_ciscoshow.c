@@ -325,4 +325,6 @@ static ips_status_t show_run(ips_source_t *src, ips_sink_t *sink, const ips_fram
 	return st;
 }
 
-const ips_framer_ops_t ips_framer_cisco_show = {"cisco-show", ips_sniff_cisco_show, show_run};
+/* pull only: a snapshot read whole (SA blocks span lines); --follow refuses it */
+const ips_framer_ops_t ips_framer_cisco_show = {
+	.name = "cisco-show", .sniff = ips_sniff_cisco_show, .run = show_run};

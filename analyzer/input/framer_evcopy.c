@@ -43,6 +43,7 @@
 enum estate { E_BEFORE, E_HEADER, E_DESC, E_XML, E_AFTER };
 
 typedef struct evcopy {
+	ips_winlines_framer_t lf; /* a push framer over lines (winevent.h) */
 	ips_sink_t *sink;
 	ips_winevent_t *ev;     /* from the header lines, when there is no usable XML */
 	ips_winxml_t *wx;
@@ -221,26 +222,45 @@ static void evcopy_line(void *ctx, const char *l, size_t n, uint64_t off, uint64
 	on_line(ctx, l, n, off, line);
 }
 
+extern const ips_framer_ops_t ips_framer_evcopy;
+
+static ips_framer_t *evcopy_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+                                 const ips_frame_start_t *at)
+{
+	evcopy_t *e = ips_framer_alloc(sizeof *e);
+	e->sink = sink;
+	e->ev = ips_winevent_new(lim->max_record);
+	e->wx = ips_winxml_new(sink, lim->max_record);
+	e->xf = ips_xmlfeed_new(&ips_winxml_ops, e->wx);
+	ips_buf_init(&e->xml, lim->max_record);
+	ips_buf_init(&e->msg, lim->max_record);
+	ips_winlines_init(&e->lf, lim->block + lim->max_record, at, e->ev, evcopy_line, e);
+	return &e->lf.f;
+}
+
+static void evcopy_end(ips_framer_t *f, bool broken)
+{
+	evcopy_t *e = (evcopy_t *)f;
+	uint64_t bytes = ips_winlines_end(&e->lf, broken);
+	finish(e);
+	ips_framer_done(f, e->events, bytes);
+}
+
+static void evcopy_free(ips_framer_t *f)
+{
+	evcopy_t *e = (evcopy_t *)f;
+	free(e->lf.buf);
+	ips_buf_free(&e->xml);
+	ips_buf_free(&e->msg);
+	ips_xmlfeed_free(e->xf);
+	ips_winxml_free(e->wx);
+	ips_winevent_free(e->ev);
+	free(e);
+}
+
 static ips_status_t evcopy_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
-	evcopy_t c = {0};
-	c.sink = sink;
-	c.ev = ips_winevent_new(lim->max_record);
-	c.wx = ips_winxml_new(sink, lim->max_record);
-	c.xf = ips_xmlfeed_new(&ips_winxml_ops, c.wx);
-	ips_buf_init(&c.xml, lim->max_record);
-	ips_buf_init(&c.msg, lim->max_record);
-	uint64_t bytes;
-	ips_status_t st = ips_winevent_lines(src, sink, lim->block + lim->max_record, c.ev,
-					     evcopy_line, &c, &bytes);
-	finish(&c);
-	ips_sink_done(sink, c.events, bytes);
-	ips_buf_free(&c.xml);
-	ips_buf_free(&c.msg);
-	ips_xmlfeed_free(c.xf);
-	ips_winxml_free(c.wx);
-	ips_winevent_free(c.ev);
-	return st;
+	return ips_framer_pump(&ips_framer_evcopy, src, sink, lim);
 }
 
 /*
@@ -262,4 +282,8 @@ static int evcopy_sniff(const unsigned char *h, size_t n, const char *path)
 	return 0;
 }
 
-const ips_framer_ops_t ips_framer_evcopy = {"evcopy", evcopy_sniff, evcopy_run};
+const ips_framer_ops_t ips_framer_evcopy = {
+	.name = "evcopy", .sniff = evcopy_sniff, .run = evcopy_run,
+	.open = evcopy_open, .feed = ips_winlines_feed, .end = evcopy_end, .free = evcopy_free,
+	.room = ips_winlines_room, .filled = ips_winlines_filled,
+};

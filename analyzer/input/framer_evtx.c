@@ -87,8 +87,10 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
 			break;
+		}
 		if (*bytes + (uint64_t)n > IPS_EVTX_SPOOL_MAX) {
 			ips_sink_error(sink, *bytes, "EVTX: larger than %llu bytes: the rest is not read",
 				       (unsigned long long)IPS_EVTX_SPOOL_MAX);
@@ -1411,4 +1413,5 @@ static int evtx_sniff(const unsigned char *h, size_t n, const char *path)
 	return n >= 8 && !memcmp(h, "ElfFile", 8) ? 100 : 0;
 }
 
-const ips_framer_ops_t ips_framer_evtx = {"evtx", evtx_sniff, evtx_run};
+/* pull only: libevtx reads a whole file (framer.h) */
+const ips_framer_ops_t ips_framer_evtx = {.name = "evtx", .sniff = evtx_sniff, .run = evtx_run};

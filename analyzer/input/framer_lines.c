@@ -5,7 +5,9 @@
  *
  * They share one reader: blocks of whole lines go to the scanner, which
  * prefilters the raw bytes. The formats differ only in how they are
- * recognised (and so in which detectors apply to them).
+ * recognised (and so in which detectors apply to them). A push framer
+ * (framer.h): fed bytes are copied into one buffer of block + max_record
+ * bytes, handed over a block at a time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,78 +15,121 @@
 #include "input/framer.h"
 #include "util/util.h"
 
-static ips_status_t lines_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
-{
-	size_t cap = lim->block + lim->max_record;
-	char *buf = ips_xmalloc(cap);
-	size_t have = 0;
+extern const ips_framer_ops_t ips_framer_lines;
+
+typedef struct lines {
+	ips_framer_t f;
+	char *buf;
+	size_t cap, have;
 	uint64_t base;       /* offset of buf[0] in the input */
 	uint64_t line;       /* line number of buf[0] */
-	bool whole_lines;    /* a last line without '\n' stays unread */
-	ips_sink_start(sink, &base, &line, &whole_lines);
-	uint64_t records = 0;
-	bool skipping = false; /* inside the rest of a line longer than the cap */
-	ips_status_t st = IPS_OK;
+	bool skipping;       /* inside the rest of a line longer than the cap */
+} lines_t;
 
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf + have, cap - have);
-		if (n < 0) {
-			ips_sink_error(sink, base + have, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
+static ips_framer_t *lines_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				const ips_frame_start_t *at)
+{
+	(void)sink;
+	lines_t *l = ips_framer_alloc(sizeof *l);
+	l->cap = lim->block + lim->max_record;
+	l->buf = ips_xmalloc(l->cap);
+	l->base = at->offset;
+	l->line = at->line;
+	return &l->f;
+}
+
+/* Hand over the whole lines in buf; cut a line that fills it. */
+static void lines_flush(lines_t *l)
+{
+	char *buf = l->buf;
+	if (l->skipping) {
+		char *nl = memchr(buf, '\n', l->have);
+		if (!nl) {
+			l->base += l->have;
+			l->have = 0;
+			return;
 		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
-		if (skipping) {
-			char *nl = memchr(buf, '\n', have);
-			if (!nl) {
-				base += have;
-				have = 0;
-				continue;
-			}
-			size_t drop = (size_t)(nl - buf) + 1;
-			memmove(buf, buf + drop, have - drop);
-			have -= drop;
-			base += drop;
-			line++;
-			skipping = false;
-		}
-		/* hand over everything up to the last newline */
-		char *last = NULL;
-		for (size_t i = have; i > 0; i--)
-			if (buf[i - 1] == '\n') {
-				last = buf + i - 1;
-				break;
-			}
-		if (last) {
-			size_t blen = (size_t)(last - buf) + 1;
-			uint64_t nl = ips_sink_lines(sink, buf, blen, base, line);
-			line += nl;
-			records += nl;
-			memmove(buf, buf + blen, have - blen);
-			have -= blen;
-			base += blen;
-		} else if (have == cap) {
-			/* one line longer than the buffer: keep its head, skip the rest */
-			ips_record_t rec = {.text = buf, .len = lim->max_record, .offset = base,
-					    .line = line, .truncated = true};
-			ips_sink_record(sink, &rec);
-			records++;
-			base += have;
-			have = 0;
-			skipping = true;
-		}
+		size_t drop = (size_t)(nl - buf) + 1;
+		memmove(buf, buf + drop, l->have - drop);
+		l->have -= drop;
+		l->base += drop;
+		l->line++;
+		l->skipping = false;
 	}
-	if (have > 0 && !skipping && whole_lines)
-		have = 0; /* still being written: the next run reads it */
-	if (have > 0 && !skipping) {
-		ips_sink_lines(sink, buf, have, base, line);
-		records++;
+	/* hand over everything up to the last newline */
+	char *last = l->have ? memrchr(buf, '\n', l->have) : NULL;
+	if (last) {
+		size_t blen = (size_t)(last - buf) + 1;
+		uint64_t nl = ips_sink_lines(l->f.sink, buf, blen, l->base, l->line);
+		l->line += nl;
+		l->f.records += nl;
+		memmove(buf, buf + blen, l->have - blen);
+		l->have -= blen;
+		l->base += blen;
+	} else if (l->have == l->cap) {
+		/* one line longer than the buffer: keep its head, skip the rest */
+		ips_record_t rec = {.text = buf, .len = l->f.lim.max_record, .offset = l->base,
+				    .line = l->line, .truncated = true};
+		ips_sink_record(l->f.sink, &rec);
+		l->f.records++;
+		l->base += l->have;
+		l->have = 0;
+		l->skipping = true;
 	}
-	ips_sink_done(sink, records, base + have);
-	free(buf);
-	return st;
+}
+
+static void lines_feed(ips_framer_t *f, const char *p, size_t n)
+{
+	lines_t *l = (lines_t *)f;
+	while (n) {
+		size_t k = l->cap - l->have < n ? l->cap - l->have : n;
+		memcpy(l->buf + l->have, p, k);
+		l->have += k;
+		p += k;
+		n -= k;
+		/* a block's worth, or all of it: hand over */
+		if (l->have >= l->f.lim.block || !n)
+			lines_flush(l);
+	}
+}
+
+static char *lines_room(ips_framer_t *f, size_t *n)
+{
+	lines_t *l = (lines_t *)f;
+	*n = l->cap - l->have;
+	return l->buf + l->have;
+}
+
+static void lines_filled(ips_framer_t *f, size_t k)
+{
+	lines_t *l = (lines_t *)f;
+	l->have += k;
+	lines_flush(l);
+}
+
+static void lines_end(ips_framer_t *f, bool broken)
+{
+	(void)broken;
+	lines_t *l = (lines_t *)f;
+	if (l->have > 0 && !l->skipping && l->f.at.whole_lines)
+		l->have = 0; /* still being written: the next run reads it */
+	if (l->have > 0 && !l->skipping) {
+		ips_sink_lines(l->f.sink, l->buf, l->have, l->base, l->line);
+		l->f.records++;
+	}
+	ips_framer_done(f, l->f.records, l->base + l->have);
+}
+
+static void lines_free(ips_framer_t *f)
+{
+	lines_t *l = (lines_t *)f;
+	free(l->buf);
+	free(l);
+}
+
+static ips_status_t lines_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	return ips_framer_pump(&ips_framer_lines, src, sink, lim);
 }
 
 /* Count how many of the first lines of head contain needle. */
@@ -185,25 +230,29 @@ bool ips_framer_is_lines(const ips_framer_ops_t *f)
 	return f->run == lines_run;
 }
 
-const ips_framer_ops_t ips_framer_strongswan = {"strongswan", sniff_strongswan, lines_run};
-const ips_framer_ops_t ips_framer_libreswan = {"libreswan", sniff_libreswan, lines_run};
-const ips_framer_ops_t ips_framer_cisco_asa = {"cisco-asa", sniff_asa, lines_run};
-const ips_framer_ops_t ips_framer_juniper_srx = {"juniper-srx", sniff_srx, lines_run};
-const ips_framer_ops_t ips_framer_syslog = {"syslog", sniff_syslog, lines_run};
-const ips_framer_ops_t ips_framer_nps = {"nps", sniff_nps, lines_run};
-const ips_framer_ops_t ips_framer_lines = {"lines", sniff_lines, lines_run};
+/* every line format: the same reader, pushed (framer.h) */
+#define LINES_OPS lines_run, lines_open, lines_feed, lines_end, lines_free, lines_room, \
+	lines_filled
+
+const ips_framer_ops_t ips_framer_strongswan = {"strongswan", sniff_strongswan, LINES_OPS};
+const ips_framer_ops_t ips_framer_libreswan = {"libreswan", sniff_libreswan, LINES_OPS};
+const ips_framer_ops_t ips_framer_cisco_asa = {"cisco-asa", sniff_asa, LINES_OPS};
+const ips_framer_ops_t ips_framer_juniper_srx = {"juniper-srx", sniff_srx, LINES_OPS};
+const ips_framer_ops_t ips_framer_syslog = {"syslog", sniff_syslog, LINES_OPS};
+const ips_framer_ops_t ips_framer_nps = {"nps", sniff_nps, LINES_OPS};
+const ips_framer_ops_t ips_framer_lines = {"lines", sniff_lines, LINES_OPS};
 
 /* gateways and clouds: one record per line; recognised in framer_gateways.c */
 #include "input/framer_gateways.h"
-const ips_framer_ops_t ips_framer_fortigate = {"fortigate", ips_sniff_fortigate, lines_run};
-const ips_framer_ops_t ips_framer_panos = {"panos", ips_sniff_panos, lines_run};
-const ips_framer_ops_t ips_framer_cisco_ios = {"cisco-ios", ips_sniff_cisco_ios, lines_run};
-const ips_framer_ops_t ips_framer_mikrotik = {"mikrotik", ips_sniff_mikrotik, lines_run};
-const ips_framer_ops_t ips_framer_sonicwall = {"sonicwall", ips_sniff_sonicwall, lines_run};
-const ips_framer_ops_t ips_framer_checkpoint = {"checkpoint", ips_sniff_checkpoint, lines_run};
-const ips_framer_ops_t ips_framer_nsx = {"nsx", ips_sniff_nsx, lines_run};
-const ips_framer_ops_t ips_framer_racoon = {"racoon", ips_sniff_racoon, lines_run};
-const ips_framer_ops_t ips_framer_huawei = {"huawei", ips_sniff_huawei, lines_run};
-const ips_framer_ops_t ips_framer_azure_ike = {"azure-ike", ips_sniff_azure_ike, lines_run};
-const ips_framer_ops_t ips_framer_wfpdiag = {"wfpdiag", ips_sniff_wfpdiag, lines_run};
-const ips_framer_ops_t ips_framer_aws_vpn = {"aws-vpn", ips_sniff_aws_vpn, lines_run};
+const ips_framer_ops_t ips_framer_fortigate = {"fortigate", ips_sniff_fortigate, LINES_OPS};
+const ips_framer_ops_t ips_framer_panos = {"panos", ips_sniff_panos, LINES_OPS};
+const ips_framer_ops_t ips_framer_cisco_ios = {"cisco-ios", ips_sniff_cisco_ios, LINES_OPS};
+const ips_framer_ops_t ips_framer_mikrotik = {"mikrotik", ips_sniff_mikrotik, LINES_OPS};
+const ips_framer_ops_t ips_framer_sonicwall = {"sonicwall", ips_sniff_sonicwall, LINES_OPS};
+const ips_framer_ops_t ips_framer_checkpoint = {"checkpoint", ips_sniff_checkpoint, LINES_OPS};
+const ips_framer_ops_t ips_framer_nsx = {"nsx", ips_sniff_nsx, LINES_OPS};
+const ips_framer_ops_t ips_framer_racoon = {"racoon", ips_sniff_racoon, LINES_OPS};
+const ips_framer_ops_t ips_framer_huawei = {"huawei", ips_sniff_huawei, LINES_OPS};
+const ips_framer_ops_t ips_framer_azure_ike = {"azure-ike", ips_sniff_azure_ike, LINES_OPS};
+const ips_framer_ops_t ips_framer_wfpdiag = {"wfpdiag", ips_sniff_wfpdiag, LINES_OPS};
+const ips_framer_ops_t ips_framer_aws_vpn = {"aws-vpn", ips_sniff_aws_vpn, LINES_OPS};

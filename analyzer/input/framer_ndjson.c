@@ -7,9 +7,11 @@
  */
 #include "input/jsonevent.h"
 
+extern const ips_framer_ops_t ips_framer_ndjson;
+
 static ips_status_t ndjson_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
-	return ips_json_run(src, sink, lim, true);
+	return ips_framer_pump(&ips_framer_ndjson, src, sink, lim);
 }
 
 static int ndjson_sniff(const unsigned char *h, size_t n, const char *path)
@@ -19,4 +21,7 @@ static int ndjson_sniff(const unsigned char *h, size_t n, const char *path)
 	return ips_json_first(h, n, &one) == '{' && one ? 92 : 0;
 }
 
-const ips_framer_ops_t ips_framer_ndjson = {"ndjson", ndjson_sniff, ndjson_run};
+const ips_framer_ops_t ips_framer_ndjson = {
+	.name = "ndjson", .sniff = ndjson_sniff, .run = ndjson_run,
+	.open = ips_json_open_lines, .feed = ips_json_feed, .end = ips_json_end, .free = ips_json_free,
+};

@@ -44,6 +44,7 @@
 #define ENUM_LIMIT 4 /* PowerShell's default $FormatEnumerationLimit */
 
 typedef struct pslist {
+	ips_winlines_framer_t lf; /* a push framer over lines (winevent.h) */
 	ips_sink_t *sink;
 	ips_winevent_t *ev;
 	bool in_record;
@@ -296,21 +297,39 @@ static void pslist_line(void *ctx, const char *l, size_t n, uint64_t off, uint64
 	on_line(ctx, l, n, off, line);
 }
 
-static ips_status_t pslist_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+extern const ips_framer_ops_t ips_framer_pslist;
+
+static ips_framer_t *pslist_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+                                 const ips_frame_start_t *at)
 {
-	pslist_t *p = ips_xcalloc(1, sizeof *p);
+	pslist_t *p = ips_framer_alloc(sizeof *p);
 	p->sink = sink;
 	p->ev = ips_winevent_new(lim->max_record);
 	ips_buf_init(&p->val, lim->max_record);
-	uint64_t bytes;
-	ips_status_t st = ips_winevent_lines(src, sink, lim->block + lim->max_record, p->ev,
-					     pslist_line, p, &bytes);
+	ips_winlines_init(&p->lf, lim->block + lim->max_record, at, p->ev, pslist_line, p);
+	return &p->lf.f;
+}
+
+static void pslist_end(ips_framer_t *f, bool broken)
+{
+	pslist_t *p = (pslist_t *)f;
+	uint64_t bytes = ips_winlines_end(&p->lf, broken);
 	finish(p);
-	ips_sink_done(sink, p->events, bytes);
+	ips_framer_done(f, p->events, bytes);
+}
+
+static void pslist_free(ips_framer_t *f)
+{
+	pslist_t *p = (pslist_t *)f;
+	free(p->lf.buf);
 	ips_buf_free(&p->val);
 	ips_winevent_free(p->ev);
 	free(p);
-	return st;
+}
+
+static ips_status_t pslist_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	return ips_framer_pump(&ips_framer_pslist, src, sink, lim);
 }
 
 /*
@@ -356,4 +375,8 @@ static int pslist_sniff(const unsigned char *h, size_t n, const char *path)
 	return id && other >= 1 && props >= 3 ? 92 : 0;
 }
 
-const ips_framer_ops_t ips_framer_pslist = {"pslist", pslist_sniff, pslist_run};
+const ips_framer_ops_t ips_framer_pslist = {
+	.name = "pslist", .sniff = pslist_sniff, .run = pslist_run,
+	.open = pslist_open, .feed = ips_winlines_feed, .end = pslist_end, .free = pslist_free,
+	.room = ips_winlines_room, .filled = ips_winlines_filled,
+};

@@ -46,6 +46,7 @@ typedef struct col {
 } col_t;
 
 typedef struct pstable {
+	ips_winlines_framer_t lf; /* a push framer over lines (winevent.h) */
 	ips_sink_t *sink;
 	ips_winevent_t *ev;
 	size_t max_record;
@@ -273,24 +274,42 @@ static void pstable_line(void *ctx, const char *l, size_t n, uint64_t off, uint6
 	on_line(ctx, l, n, off, line);
 }
 
-static ips_status_t pstable_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+extern const ips_framer_ops_t ips_framer_pstable;
+
+static ips_framer_t *pstable_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+                                  const ips_frame_start_t *at)
 {
-	pstable_t *t = ips_xcalloc(1, sizeof *t);
+	pstable_t *t = ips_framer_alloc(sizeof *t);
 	t->sink = sink;
 	t->max_record = lim->max_record;
 	t->ev = ips_winevent_new(lim->max_record);
 	for (size_t j = 0; j < MAX_COLS; j++)
 		ips_buf_init(&t->cols[j].val, lim->max_record);
-	uint64_t bytes;
-	ips_status_t st = ips_winevent_lines(src, sink, lim->block + lim->max_record, t->ev,
-					     pstable_line, t, &bytes);
+	ips_winlines_init(&t->lf, lim->block + lim->max_record, at, t->ev, pstable_line, t);
+	return &t->lf.f;
+}
+
+static void pstable_end(ips_framer_t *f, bool broken)
+{
+	pstable_t *t = (pstable_t *)f;
+	uint64_t bytes = ips_winlines_end(&t->lf, broken);
 	finish(t);
-	ips_sink_done(sink, t->events, bytes);
+	ips_framer_done(f, t->events, bytes);
+}
+
+static void pstable_free(ips_framer_t *f)
+{
+	pstable_t *t = (pstable_t *)f;
+	free(t->lf.buf);
 	for (size_t j = 0; j < MAX_COLS; j++)
 		ips_buf_free(&t->cols[j].val);
 	ips_winevent_free(t->ev);
 	free(t);
-	return st;
+}
+
+static ips_status_t pstable_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	return ips_framer_pump(&ips_framer_pstable, src, sink, lim);
 }
 
 /*
@@ -336,4 +355,8 @@ static int pstable_sniff(const unsigned char *h, size_t n, const char *path)
 	return 0;
 }
 
-const ips_framer_ops_t ips_framer_pstable = {"pstable", pstable_sniff, pstable_run};
+const ips_framer_ops_t ips_framer_pstable = {
+	.name = "pstable", .sniff = pstable_sniff, .run = pstable_run,
+	.open = pstable_open, .feed = ips_winlines_feed, .end = pstable_end, .free = pstable_free,
+	.room = ips_winlines_room, .filled = ips_winlines_filled,
+};

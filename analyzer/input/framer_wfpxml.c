@@ -23,6 +23,8 @@
 #define NAME_MAX_LEN 64
 
 typedef struct wfp {
+	ips_framer_t f;         /* a push framer (framer.h) */
+	ips_xmlfeed_t *x;
 	ips_sink_t *sink;
 	ips_winevent_t *ev;
 	ips_buf_t text;
@@ -142,23 +144,56 @@ static void wfp_reset(void *ctx)
 
 static const ips_xml_ops_t wfp_ops = {wfp_start, wfp_end, wfp_text, wfp_reset, NULL};
 
-static ips_status_t wfpxml_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+extern const ips_framer_ops_t ips_framer_wfpxml;
+
+static ips_framer_t *wfpxml_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				 const ips_frame_start_t *at)
 {
-	wfp_t *w = ips_xcalloc(1, sizeof *w);
+	wfp_t *w = ips_framer_alloc(sizeof *w);
 	w->sink = sink;
 	w->ev = ips_winevent_new(lim->max_record);
 	ips_buf_init(&w->text, lim->max_record);
 	ips_buf_init(&w->list, lim->max_record);
-	ips_xmlfeed_t *x = ips_xmlfeed_new(&wfp_ops, w);
-	uint64_t bytes = 0;
-	ips_status_t st = ips_xmlfeed_run(x, src, sink, lim, &bytes);
-	ips_sink_done(sink, w->events, bytes);
-	ips_xmlfeed_free(x);
+	w->x = ips_xmlfeed_new(&wfp_ops, w);
+	ips_xmlfeed_begin(w->x, sink, lim, at);
+	return &w->f;
+}
+
+static void wfpxml_feed(ips_framer_t *f, const char *p, size_t n)
+{
+	ips_xmlfeed_push(((wfp_t *)f)->x, p, n);
+}
+
+static char *wfpxml_room(ips_framer_t *f, size_t *n)
+{
+	return ips_xmlfeed_room(((wfp_t *)f)->x, n);
+}
+
+static void wfpxml_filled(ips_framer_t *f, size_t k)
+{
+	ips_xmlfeed_filled(((wfp_t *)f)->x, k);
+}
+
+static void wfpxml_end(ips_framer_t *f, bool broken)
+{
+	wfp_t *w = (wfp_t *)f;
+	uint64_t bytes = ips_xmlfeed_finish(w->x, broken);
+	ips_framer_done(f, w->events, bytes);
+}
+
+static void wfpxml_free(ips_framer_t *f)
+{
+	wfp_t *w = (wfp_t *)f;
+	ips_xmlfeed_free(w->x);
 	ips_winevent_free(w->ev);
 	ips_buf_free(&w->text);
 	ips_buf_free(&w->list);
 	free(w);
-	return st;
+}
+
+static ips_status_t wfpxml_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	return ips_framer_pump(&ips_framer_wfpxml, src, sink, lim);
 }
 
 static int wfpxml_sniff(const unsigned char *h, size_t n, const char *path)
@@ -170,4 +205,8 @@ static int wfpxml_sniff(const unsigned char *h, size_t n, const char *path)
 	return 0;
 }
 
-const ips_framer_ops_t ips_framer_wfpxml = {"wfpxml", wfpxml_sniff, wfpxml_run};
+const ips_framer_ops_t ips_framer_wfpxml = {
+	.name = "wfpxml", .sniff = wfpxml_sniff, .run = wfpxml_run,
+	.open = wfpxml_open, .feed = wfpxml_feed, .end = wfpxml_end, .free = wfpxml_free,
+	.room = wfpxml_room, .filled = wfpxml_filled,
+};

@@ -274,28 +274,25 @@ static void txt_line(csv_t *c, const char *l, size_t n, uint64_t off, uint64_t l
 	}
 }
 
-typedef struct txt_ctx {
+#define HEAD_BYTES 4096 /* what the delimiter and the kind of export are read from */
+
+/* A push framer (framer.h): the first HEAD_BYTES are kept until the kind of
+ * export is known, then CSV bytes go to feed() and text lines to the line
+ * reader of winevent.h. */
+typedef struct wincsv {
+	ips_winlines_framer_t lf; /* the Event Viewer text export */
 	csv_t *c;
-	bool open; /* an event is being read */
-} txt_ctx_t;
+	bool open;            /* text export: an event is being read */
+	char *head;           /* until decided */
+	size_t head_len;
+	bool decided, txt;
+	uint64_t off, line;   /* CSV: input offset and line of the next byte fed */
+} wincsv_t;
 
 static void txt_each(void *ctx, const char *l, size_t n, uint64_t off, uint64_t line)
 {
-	txt_ctx_t *x = ctx;
-	txt_line(x->c, l, n, off, line, &x->open);
-}
-
-static ips_status_t txt_run(csv_t *c, ips_source_t *src, const ips_frame_limits_t *lim,
-			    uint64_t *bytes)
-{
-	txt_ctx_t x = {c, false};
-	ips_status_t st = ips_winevent_lines(src, c->sink, lim->block + lim->max_record, c->ev,
-					     txt_each, &x, bytes);
-	if (x.open) {
-		ips_winevent_emit(c->ev, c->sink);
-		c->records++;
-	}
-	return st;
+	wincsv_t *w = ctx;
+	txt_line(w->c, l, n, off, line, &w->open);
 }
 
 /* Event Viewer's header, tab-separated and with no quotes: its text export. */
@@ -306,58 +303,117 @@ static bool is_event_viewer_txt(const unsigned char *h, size_t n)
 	return memmem(h, l1, "\tDate and Time\t", 15) && !memchr(h, '"', l1);
 }
 
-static ips_status_t wincsv_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+extern const ips_framer_ops_t ips_framer_wincsv;
+
+static ips_framer_t *wincsv_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				 const ips_frame_start_t *at)
 {
+	wincsv_t *w = ips_framer_alloc(sizeof *w);
 	csv_t *c = ips_xcalloc(1, sizeof *c);
 	c->sink = sink;
 	c->ev = ips_winevent_new(lim->max_record);
 	c->max = lim->max_record;
 	c->rec = ips_xmalloc(c->max + IPS_CSV_MAX_COLS + 1);
-	const unsigned char *head;
-	ssize_t hn = ips_source_peek(src, 4096, &head);
-	c->delim = hn > 0 ? pick_delim(head, (size_t)hn) : ',';
-	if (hn > 0 && is_event_viewer_txt(head, (size_t)hn)) {
-		uint64_t bytes = 0;
-		ips_status_t tst = txt_run(c, src, lim, &bytes);
-		ips_sink_done(sink, c->records, bytes);
-		for (size_t i = 0; i < c->nnames; i++)
-			free(c->names[i]);
-		ips_winevent_free(c->ev);
-		free(c->rec);
-		free(c);
-		return tst;
-	}
+	w->c = c;
+	w->head = ips_xmalloc(HEAD_BYTES);
+	w->off = at->offset;
+	w->line = at->line;
+	return &w->lf.f;
+}
 
-	size_t cap = lim->block;
-	char *buf = ips_xmalloc(cap);
-	uint64_t off = 0, line = 1;
-	ips_status_t st = IPS_OK;
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf, cap);
-		if (n < 0) {
-			ips_sink_error(sink, off, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
-		}
-		if (n == 0)
-			break;
-		feed(c, buf, (size_t)n, off, &line);
-		off += (uint64_t)n;
+static void csv_bytes(wincsv_t *w, const char *p, size_t n)
+{
+	if (w->txt) {
+		ips_winlines_feed(&w->lf.f, p, n);
+		return;
 	}
-	if (c->state == C_QUOTED && st == IPS_OK)
-		ips_sink_error(sink, c->quote_off, "CSV: the quoted field opened at line %llu is never "
-			       "closed: the record runs to the end of the input",
-			       (unsigned long long)c->quote_line);
-	if (c->in_record)
-		end_record(c);
-	ips_sink_done(sink, c->records, off);
+	feed(w->c, p, n, w->off, &w->line);
+	w->off += (uint64_t)n;
+}
+
+/* The head is read: which export, which delimiter; then what was kept goes on. */
+static void decide(wincsv_t *w)
+{
+	const unsigned char *h = (const unsigned char *)w->head;
+	w->decided = true;
+	w->c->delim = w->head_len ? pick_delim(h, w->head_len) : ',';
+	if (w->head_len && is_event_viewer_txt(h, w->head_len)) {
+		w->txt = true;
+		ips_frame_start_t at = {w->off, w->line, false};
+		ips_winlines_init(&w->lf, w->lf.f.lim.block + w->lf.f.lim.max_record, &at, w->c->ev,
+				  txt_each, w);
+	}
+	csv_bytes(w, w->head, w->head_len);
+	free(w->head);
+	w->head = NULL;
+}
+
+static void wincsv_feed(ips_framer_t *f, const char *p, size_t n)
+{
+	wincsv_t *w = (wincsv_t *)f;
+	if (!w->decided) {
+		size_t k = HEAD_BYTES - w->head_len < n ? HEAD_BYTES - w->head_len : n;
+		memcpy(w->head + w->head_len, p, k);
+		w->head_len += k;
+		p += k;
+		n -= k;
+		if (w->head_len < HEAD_BYTES)
+			return;
+		decide(w);
+	}
+	if (n)
+		csv_bytes(w, p, n);
+}
+
+/* The text export reads into the line reader's buffer; CSV does not. */
+static char *wincsv_room(ips_framer_t *f, size_t *n)
+{
+	wincsv_t *w = (wincsv_t *)f;
+	return w->txt ? ips_winlines_room(f, n) : NULL;
+}
+
+static void wincsv_end(ips_framer_t *f, bool broken)
+{
+	wincsv_t *w = (wincsv_t *)f;
+	csv_t *c = w->c;
+	if (!w->decided)
+		decide(w);
+	uint64_t bytes;
+	if (w->txt) {
+		bytes = ips_winlines_end(&w->lf, broken);
+		if (w->open) {
+			ips_winevent_emit(c->ev, c->sink);
+			c->records++;
+		}
+	} else {
+		if (c->state == C_QUOTED && !broken)
+			ips_sink_error(c->sink, c->quote_off, "CSV: the quoted field opened at line "
+				       "%llu is never closed: the record runs to the end of the input",
+				       (unsigned long long)c->quote_line);
+		if (c->in_record)
+			end_record(c);
+		bytes = w->off;
+	}
+	ips_framer_done(f, c->records, bytes);
+}
+
+static void wincsv_free(ips_framer_t *f)
+{
+	wincsv_t *w = (wincsv_t *)f;
+	csv_t *c = w->c;
 	for (size_t i = 0; i < c->nnames; i++)
 		free(c->names[i]);
 	ips_winevent_free(c->ev);
 	free(c->rec);
-	free(buf);
 	free(c);
-	return st;
+	free(w->head);
+	free(w->lf.buf);
+	free(w);
+}
+
+static ips_status_t wincsv_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	return ips_framer_pump(&ips_framer_wincsv, src, sink, lim);
 }
 
 /* Does the first line name columns of a Windows event export? */
@@ -381,4 +437,8 @@ static int wincsv_sniff(const unsigned char *h, size_t n, const char *path)
 	return hits >= 3 ? 92 : 0;
 }
 
-const ips_framer_ops_t ips_framer_wincsv = {"wincsv", wincsv_sniff, wincsv_run};
+const ips_framer_ops_t ips_framer_wincsv = {
+	.name = "wincsv", .sniff = wincsv_sniff, .run = wincsv_run,
+	.open = wincsv_open, .feed = wincsv_feed, .end = wincsv_end, .free = wincsv_free,
+	.room = wincsv_room, .filled = ips_winlines_filled,
+};

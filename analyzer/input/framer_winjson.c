@@ -8,9 +8,11 @@
  */
 #include "input/jsonevent.h"
 
+extern const ips_framer_ops_t ips_framer_winjson;
+
 static ips_status_t winjson_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
-	return ips_json_run(src, sink, lim, false);
+	return ips_framer_pump(&ips_framer_winjson, src, sink, lim);
 }
 
 static int winjson_sniff(const unsigned char *h, size_t n, const char *path)
@@ -22,4 +24,7 @@ static int winjson_sniff(const unsigned char *h, size_t n, const char *path)
 	return c == '[' || (c == '{' && !one) ? 90 : 0;
 }
 
-const ips_framer_ops_t ips_framer_winjson = {"winjson", winjson_sniff, winjson_run};
+const ips_framer_ops_t ips_framer_winjson = {
+	.name = "winjson", .sniff = winjson_sniff, .run = winjson_run,
+	.open = ips_json_open_stream, .feed = ips_json_feed, .end = ips_json_end, .free = ips_json_free,
+};

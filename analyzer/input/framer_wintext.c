@@ -26,6 +26,7 @@
 enum tstate { T_BEFORE, T_HEADER, T_DESC };
 
 typedef struct wtext {
+	ips_winlines_framer_t lf; /* a push framer over lines (winevent.h) */
 	ips_sink_t *sink;
 	ips_winevent_t *ev;
 	enum tstate state;
@@ -123,16 +124,38 @@ static void wintext_line(void *ctx, const char *l, size_t n, uint64_t off, uint6
 	on_line(ctx, l, n, off, line);
 }
 
+extern const ips_framer_ops_t ips_framer_wintext;
+
+static ips_framer_t *wintext_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				  const ips_frame_start_t *at)
+{
+	wtext_t *t = ips_framer_alloc(sizeof *t);
+	t->sink = sink;
+	t->ev = ips_winevent_new(lim->max_record);
+	t->state = T_BEFORE;
+	ips_winlines_init(&t->lf, lim->block + lim->max_record, at, t->ev, wintext_line, t);
+	return &t->lf.f;
+}
+
+static void wintext_end(ips_framer_t *f, bool broken)
+{
+	wtext_t *t = (wtext_t *)f;
+	uint64_t bytes = ips_winlines_end(&t->lf, broken);
+	finish(t);
+	ips_framer_done(f, t->events, bytes);
+}
+
+static void wintext_free(ips_framer_t *f)
+{
+	wtext_t *t = (wtext_t *)f;
+	free(t->lf.buf);
+	ips_winevent_free(t->ev);
+	free(t);
+}
+
 static ips_status_t wintext_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
-	wtext_t t = {sink, ips_winevent_new(lim->max_record), T_BEFORE, 0};
-	uint64_t bytes;
-	ips_status_t st = ips_winevent_lines(src, sink, lim->block + lim->max_record, t.ev,
-					     wintext_line, &t, &bytes);
-	finish(&t);
-	ips_sink_done(sink, t.events, bytes);
-	ips_winevent_free(t.ev);
-	return st;
+	return ips_framer_pump(&ips_framer_wintext, src, sink, lim);
 }
 
 static int wintext_sniff(const unsigned char *h, size_t n, const char *path)
@@ -146,4 +169,8 @@ static int wintext_sniff(const unsigned char *h, size_t n, const char *path)
 	return is_event_start((const char *)h + i, len) ? 95 : 0;
 }
 
-const ips_framer_ops_t ips_framer_wintext = {"wintext", wintext_sniff, wintext_run};
+const ips_framer_ops_t ips_framer_wintext = {
+	.name = "wintext", .sniff = wintext_sniff, .run = wintext_run,
+	.open = wintext_open, .feed = ips_winlines_feed, .end = wintext_end, .free = wintext_free,
+	.room = ips_winlines_room, .filled = ips_winlines_filled,
+};

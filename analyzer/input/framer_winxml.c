@@ -226,16 +226,58 @@ const ips_xml_ops_t ips_winxml_ops = {wx_start, wx_end, wx_text, wx_reset, "<Eve
 
 /* ---- the framer -------------------------------------------------------- */
 
+/* A push framer (framer.h): bytes go to expat as they come. */
+typedef struct winxml_framer {
+	ips_framer_t f;
+	ips_winxml_t *w;
+	ips_xmlfeed_t *x;
+} winxml_framer_t;
+
+extern const ips_framer_ops_t ips_framer_winxml;
+
+static ips_framer_t *winxml_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				 const ips_frame_start_t *at)
+{
+	winxml_framer_t *fr = ips_framer_alloc(sizeof *fr);
+	fr->w = ips_winxml_new(sink, lim->max_record);
+	fr->x = ips_xmlfeed_new(&ips_winxml_ops, fr->w);
+	ips_xmlfeed_begin(fr->x, sink, lim, at);
+	return &fr->f;
+}
+
+static void winxml_feed(ips_framer_t *f, const char *p, size_t n)
+{
+	ips_xmlfeed_push(((winxml_framer_t *)f)->x, p, n);
+}
+
+static char *winxml_room(ips_framer_t *f, size_t *n)
+{
+	return ips_xmlfeed_room(((winxml_framer_t *)f)->x, n);
+}
+
+static void winxml_filled(ips_framer_t *f, size_t k)
+{
+	ips_xmlfeed_filled(((winxml_framer_t *)f)->x, k);
+}
+
+static void winxml_end(ips_framer_t *f, bool broken)
+{
+	winxml_framer_t *fr = (winxml_framer_t *)f;
+	uint64_t bytes = ips_xmlfeed_finish(fr->x, broken);
+	ips_framer_done(f, ips_winxml_events(fr->w), bytes);
+}
+
+static void winxml_free(ips_framer_t *f)
+{
+	winxml_framer_t *fr = (winxml_framer_t *)f;
+	ips_xmlfeed_free(fr->x);
+	ips_winxml_free(fr->w);
+	free(fr);
+}
+
 static ips_status_t winxml_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
-	ips_winxml_t *w = ips_winxml_new(sink, lim->max_record);
-	ips_xmlfeed_t *x = ips_xmlfeed_new(&ips_winxml_ops, w);
-	uint64_t bytes = 0;
-	ips_status_t st = ips_xmlfeed_run(x, src, sink, lim, &bytes);
-	ips_sink_done(sink, ips_winxml_events(w), bytes);
-	ips_xmlfeed_free(x);
-	ips_winxml_free(w);
-	return st;
+	return ips_framer_pump(&ips_framer_winxml, src, sink, lim);
 }
 
 /* The first element of an XML head: its name at *name (not terminated). */
@@ -279,4 +321,8 @@ static int winxml_sniff(const unsigned char *h, size_t n, const char *path)
 	return 0;
 }
 
-const ips_framer_ops_t ips_framer_winxml = {"winxml", winxml_sniff, winxml_run};
+const ips_framer_ops_t ips_framer_winxml = {
+	.name = "winxml", .sniff = winxml_sniff, .run = winxml_run,
+	.open = winxml_open, .feed = winxml_feed, .end = winxml_end, .free = winxml_free,
+	.room = winxml_room, .filled = winxml_filled,
+};

@@ -624,8 +624,10 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
 			break;
+		}
 		if (*bytes + (uint64_t)n > SPOOL_MAX) {
 			ips_sink_error(sink, *bytes, "journal: larger than %llu bytes: not read",
 				       (unsigned long long)SPOOL_MAX);
@@ -706,7 +708,8 @@ static int binary_sniff(const unsigned char *h, size_t n, const char *path)
 	return ips_journal_is_binary(h, n) ? 100 : 0;
 }
 
-const ips_framer_ops_t ips_framer_journal = {"journal", binary_sniff, binary_run};
+const ips_framer_ops_t ips_framer_journal = {.name = "journal", .sniff = binary_sniff,
+					     .run = binary_run};
 
 /* ---- journalctl -o export ------------------------------------------------ */
 
@@ -746,6 +749,7 @@ static bool x_fill(xreader_t *x)
 	}
 	if (n == 0) {
 		x->eof = true;
+		ips_framer_source_problem(x->src, x->sink); /* a decoder's, before ours */
 		return false;
 	}
 	x->have += (size_t)n;
@@ -963,7 +967,8 @@ static int export_sniff(const unsigned char *h, size_t n, const char *path)
 	return message && fields >= 2 ? 90 : 0;
 }
 
-const ips_framer_ops_t ips_framer_journal_export = {"journal-export", export_sniff, export_run};
+const ips_framer_ops_t ips_framer_journal_export = {.name = "journal-export",
+						    .sniff = export_sniff, .run = export_run};
 
 /* ---- journalctl -o json ----------------------------------------------------- */
 
@@ -1104,4 +1109,5 @@ static int json_sniff(const unsigned char *h, size_t n, const char *path)
 	return found >= 2 ? 95 : 0;
 }
 
-const ips_framer_ops_t ips_framer_journal_json = {"journal-json", json_sniff, json_run};
+const ips_framer_ops_t ips_framer_journal_json = {.name = "journal-json", .sniff = json_sniff,
+						  .run = json_run};

@@ -15,6 +15,7 @@
 #define STR(x) STR2(x)
 
 typedef struct jr {
+	ips_framer_t f;           /* a push framer (framer.h) */
 	ips_sink_t *sink;
 	ips_winevent_t *ev;
 	size_t max_record;
@@ -30,7 +31,12 @@ typedef struct jr {
 	bool cb_seen;             /* a callback ran during the last yajl_parse */
 	uint64_t brace_off, brace_line; /* where the last '{' fed is */
 	uint64_t rec_off, rec_line;     /* where the current record's object starts */
-	uint64_t records;
+	bool per_line;            /* ndjson: each line parsed on its own */
+	uint64_t off, line;       /* input offset and line of the next byte fed */
+	uint64_t quiet;           /* bytes fed without a callback */
+	bool dead;                /* stream: stopped at an error */
+	bool skipping;            /* lines: the rest of the line is skipped */
+	uint64_t line_bytes;      /* lines: bytes of the current line so far */
 } jr_t;
 
 static void path_to(jr_t *j, size_t len, const char *sep, const char *seg, size_t segn)
@@ -224,7 +230,7 @@ static bool emit_api_log_lines(jr_t *j)
 		ips_sink_record(j->sink, &rec);
 	}
 	if (i > 1)
-		j->records += i - 1; /* one record each, the object counted once by end() */
+		j->f.records += i - 1; /* one record each, the object counted once by end() */
 	return i > 0;
 }
 
@@ -234,7 +240,7 @@ static int end(jr_t *j)
 	if (j->rec_depth && j->depth == j->rec_depth) {
 		if (!emit_log_entry(j) && !emit_api_log_lines(j))
 			ips_winevent_emit(j->ev, j->sink);
-		j->records++;
+		j->f.records++;
 		j->rec_depth = 0;
 	}
 	if (j->depth > 0)
@@ -357,32 +363,20 @@ static bool feed(jr_t *j, const char *p, size_t n, uint64_t off, uint64_t line, 
 }
 
 /* The whole input is one stream of JSON values (ConvertTo-Json). */
-static ips_status_t run_stream(jr_t *j, ips_source_t *src, char *buf, size_t cap, uint64_t *bytes)
+static void stream_feed(jr_t *j, const char *buf, size_t n)
 {
 	static const char *const stop = "the rest of the input is not read";
-	uint64_t off = 0, line = 1, quiet = 0;
-	bool dead = false;
-	ips_status_t st = IPS_OK;
-	open_parser(j);
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf, cap);
-		if (n < 0) {
-			ips_sink_error(j->sink, off, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (!dead && !feed(j, buf, (size_t)n, off, line, &quiet, stop))
-			dead = true;
-		line += count_nl(buf, (size_t)n);
-		off += (uint64_t)n;
-	}
-	if (!dead && st == IPS_OK && yajl_complete_parse(j->h) != yajl_status_ok)
-		report(j, off, "the input ends inside a JSON value");
+	if (!j->dead && !feed(j, buf, n, j->off, j->line, &j->quiet, stop))
+		j->dead = true;
+	j->line += count_nl(buf, n);
+	j->off += (uint64_t)n;
+}
+
+static void stream_end(jr_t *j, bool broken)
+{
+	if (!j->dead && !broken && yajl_complete_parse(j->h) != yajl_status_ok)
+		report(j, j->off, "the input ends inside a JSON value");
 	close_parser(j);
-	*bytes = off;
-	return st;
 }
 
 static bool blank(const char *p, size_t n)
@@ -393,89 +387,111 @@ static bool blank(const char *p, size_t n)
 	return true;
 }
 
-/* One JSON text per line (NDJSON): a bad line costs only itself. */
-static ips_status_t run_lines(jr_t *j, ips_source_t *src, char *buf, size_t cap, uint64_t *bytes)
+/* One JSON text per line (NDJSON): a bad line costs only itself. eof: the input ended. */
+static void lines_feed(jr_t *j, const char *buf, size_t len, bool eof)
 {
 	static const char *const skip = "the rest of the line is skipped";
-	uint64_t off = 0, line = 1, quiet = 0, line_bytes = 0;
-	bool skipping = false;
-	ips_status_t st = IPS_OK;
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf, cap);
-		if (n < 0) {
-			ips_sink_error(j->sink, off, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
-		}
-		bool eof = n == 0;
-		size_t pos = 0, len = (size_t)n;
-		while (pos < len || eof) {
-			const char *nl = eof ? NULL : memchr(buf + pos, '\n', len - pos);
-			size_t segn = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-			const char *seg = buf + pos;
-			if (!skipping && segn) {
-				if (!j->h && !blank(seg, segn))
-					open_parser(j);
-				if (j->h) {
-					line_bytes += segn;
-					if (line_bytes > j->max_record) {
-						/* keep what the line gave so far, cut */
-						if (j->rec_depth) {
-							ips_winevent_truncated(j->ev);
-							ips_winevent_emit(j->ev, j->sink);
-							j->records++;
-						}
-						close_parser(j);
-						skipping = true;
-					} else if (!feed(j, seg, segn, off + pos, line, &quiet, skip)) {
-						close_parser(j);
-						skipping = true;
+	size_t pos = 0;
+	uint64_t off = j->off;
+	while (pos < len || eof) {
+		const char *nl = eof ? NULL : memchr(buf + pos, '\n', len - pos);
+		size_t segn = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		const char *seg = buf + pos;
+		if (!j->skipping && segn) {
+			if (!j->h && !blank(seg, segn))
+				open_parser(j);
+			if (j->h) {
+				j->line_bytes += segn;
+				if (j->line_bytes > j->max_record) {
+					/* keep what the line gave so far, cut */
+					if (j->rec_depth) {
+						ips_winevent_truncated(j->ev);
+						ips_winevent_emit(j->ev, j->sink);
+						j->f.records++;
 					}
+					close_parser(j);
+					j->skipping = true;
+				} else if (!feed(j, seg, segn, off + pos, j->line, &j->quiet, skip)) {
+					close_parser(j);
+					j->skipping = true;
 				}
 			}
-			pos += segn;
-			if (nl || eof) {
-				/* the end of a line */
-				if (j->h && yajl_complete_parse(j->h) != yajl_status_ok)
-					report(j, off + pos, "the line ends inside a JSON value");
-				close_parser(j);
-				skipping = false;
-				line_bytes = 0;
-				quiet = 0;
-				if (nl) {
-					pos++;
-					line++;
-				}
-			}
-			if (eof)
-				break;
 		}
-		off += len;
+		pos += segn;
+		if (nl || eof) {
+			/* the end of a line */
+			if (j->h && yajl_complete_parse(j->h) != yajl_status_ok)
+				report(j, off + pos, "the line ends inside a JSON value");
+			close_parser(j);
+			j->skipping = false;
+			j->line_bytes = 0;
+			j->quiet = 0;
+			if (nl) {
+				pos++;
+				j->line++;
+			}
+		}
 		if (eof)
 			break;
 	}
-	close_parser(j);
-	*bytes = off;
-	return st;
+	j->off += len;
 }
 
-ips_status_t ips_json_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim,
-			  bool per_line)
+static ips_framer_t *json_open(ips_sink_t *sink, const ips_frame_limits_t *lim,
+			       const ips_frame_start_t *at, bool per_line)
 {
-	jr_t *j = ips_xcalloc(1, sizeof *j);
+	jr_t *j = ips_framer_alloc(sizeof *j);
 	j->sink = sink;
 	j->max_record = lim->max_record;
 	j->ev = ips_winevent_new(lim->max_record);
-	size_t cap = lim->block;
-	char *buf = ips_xmalloc(cap);
-	uint64_t bytes = 0;
-	ips_status_t st = per_line ? run_lines(j, src, buf, cap, &bytes)
-				   : run_stream(j, src, buf, cap, &bytes);
-	ips_sink_done(sink, j->records, bytes);
+	j->per_line = per_line;
+	j->off = at->offset;
+	j->line = at->line;
+	if (!per_line)
+		open_parser(j);
+	return &j->f;
+}
+
+ips_framer_t *ips_json_open_lines(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				  const ips_frame_start_t *at)
+{
+	return json_open(sink, lim, at, true);
+}
+
+ips_framer_t *ips_json_open_stream(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				   const ips_frame_start_t *at)
+{
+	return json_open(sink, lim, at, false);
+}
+
+void ips_json_feed(ips_framer_t *f, const char *p, size_t n)
+{
+	jr_t *j = (jr_t *)f;
+	if (j->per_line)
+		lines_feed(j, p, n, false);
+	else
+		stream_feed(j, p, n);
+}
+
+void ips_json_end(ips_framer_t *f, bool broken)
+{
+	jr_t *j = (jr_t *)f;
+	if (j->per_line) {
+		if (!broken)
+			lines_feed(j, "", 0, true);
+		close_parser(j);
+	} else {
+		stream_end(j, broken);
+	}
+	ips_framer_done(f, j->f.records, j->off);
+}
+
+void ips_json_free(ips_framer_t *f)
+{
+	jr_t *j = (jr_t *)f;
+	close_parser(j);
 	ips_winevent_free(j->ev);
-	free(buf);
 	free(j);
-	return st;
 }
 
 /* Is the head the start of JSON text (no syntax error in it)? */

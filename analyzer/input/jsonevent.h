@@ -12,7 +12,10 @@
  * error naming the offset. A single token longer than the record cap (yajl
  * would buffer it whole) stops it too, so memory stays bounded.
  *
- * Ownership: nothing is kept after ips_json_run() returns.
+ * A push framer (framer.h): bytes are parsed as they are fed, nothing of
+ * them is kept but yajl's partial token (bounded by the record cap).
+ *
+ * Ownership: the instance borrows its sink; ips_json_free() frees the rest.
  */
 #ifndef IPS_JSONEVENT_H
 #define IPS_JSONEVENT_H
@@ -24,12 +27,18 @@
 #define IPS_JSON_MAX_DEPTH 64
 
 /*
- * Read src to its end. per_line: every line is parsed on its own, so a bad
- * line costs only itself (ndjson); otherwise the whole input is one stream
- * of values and parsing stops at the first syntax error (winjson).
+ * The framer's open/feed/end/free (framer.h). open_lines: every line is
+ * parsed on its own, so a bad line costs only itself (ndjson); open_stream:
+ * the whole input is one stream of values and parsing stops at the first
+ * syntax error (winjson).
  */
-ips_status_t ips_json_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim,
-			  bool per_line);
+ips_framer_t *ips_json_open_lines(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				  const ips_frame_start_t *at);
+ips_framer_t *ips_json_open_stream(ips_sink_t *sink, const ips_frame_limits_t *lim,
+				   const ips_frame_start_t *at);
+void ips_json_feed(ips_framer_t *f, const char *p, size_t n);
+void ips_json_end(ips_framer_t *f, bool broken);
+void ips_json_free(ips_framer_t *f);
 
 /*
  * For the sniffers: the first non-blank byte of head (-1 if none), and

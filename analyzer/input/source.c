@@ -3,6 +3,8 @@
 #include "input/source.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -170,6 +172,7 @@ void ips_source_close(ips_source_t *src)
 		return;
 	src->close(src);
 	free(src->errmsg);
+	free(src->problem);
 	free(src->head);
 	free(src->name);
 	free(src);
@@ -180,4 +183,23 @@ const char *ips_source_error(const ips_source_t *src)
 	if (src->errmsg)
 		return src->errmsg;
 	return strerror(src->err ? src->err : EIO);
+}
+
+const char *ips_source_problem(const ips_source_t *src, uint64_t *off)
+{
+	*off = src->problem_off;
+	return src->problem;
+}
+
+void ips_source_set_problem(ips_source_t *src, uint64_t off, const char *fmt, ...)
+{
+	if (src->problem)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	src->problem = ips_xstrdup(msg);
+	src->problem_off = off;
 }

@@ -33,6 +33,13 @@ struct ips_source {
 	uint64_t pos;      /* offset of the next byte ips_source_read() returns */
 	uint64_t limit;    /* when limited: ips_source_read() stops at this offset */
 	int limited;
+	/* A problem met while reading that did not stop it (a decoder's invalid
+	 * input, decode.h), in words, and the offset in the bytes this source
+	 * returned where it lies. Owned by the source; the caller reads it and
+	 * reports it (ips_framer_source_problem). */
+	char *problem;
+	uint64_t problem_off;
+	bool problem_told;  /* the caller reported it already */
 };
 
 /* Open a file, FIFO or "-" (stdin). On failure returns NULL with *err set. */
@@ -62,6 +69,11 @@ void ips_source_limit(ips_source_t *src, uint64_t end);
 /* Bytes read so far from files, FIFOs and stdin, by all threads (a counter
  * for the progress bar; archive members count as the archive's bytes). */
 uint64_t ips_source_bytes_read(void);
+/* The problem the source kept (NULL if none) and its offset. */
+const char *ips_source_problem(const ips_source_t *src, uint64_t *off);
+/* Keep a problem (the first one kept stays; fmt as printf). */
+void ips_source_set_problem(ips_source_t *src, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The last read error in words (errmsg, else strerror(err)). */
 const char *ips_source_error(const ips_source_t *src);
 

@@ -88,58 +88,88 @@ void ips_winevent_truncated(ips_winevent_t *ev)
 	ev->truncated = true;
 }
 
-ips_status_t ips_winevent_lines(ips_source_t *src, ips_sink_t *sink, size_t cap,
-				ips_winevent_t *ev, ips_winevent_line_cb_t cb, void *ctx,
-				uint64_t *bytes)
+void ips_winlines_init(ips_winlines_framer_t *w, size_t cap, const ips_frame_start_t *at,
+		       ips_winevent_t *ev, ips_winevent_line_cb_t cb, void *ctx)
 {
-	char *buf = ips_xmalloc(cap);
-	size_t have = 0;
-	uint64_t base = 0, line = 1;
-	bool skipping = false; /* in the rest of a line longer than the buffer */
-	ips_status_t st = IPS_OK;
+	w->buf = ips_xmalloc(cap);
+	w->cap = cap;
+	w->have = 0;
+	w->base = at->offset;
+	w->line = at->line;
+	w->skipping = false;
+	w->ev = ev;
+	w->cb = cb;
+	w->ctx = ctx;
+}
+
+/* Pass the whole lines in buf on (at eof the rest too); cut a line that fills it. */
+static void winlines_step(ips_winlines_framer_t *w, bool eof)
+{
+	char *buf = w->buf;
+	size_t pos = 0, have = w->have;
 	for (;;) {
-		ssize_t n = ips_source_read(src, buf + have, cap - have);
-		if (n < 0) {
-			ips_sink_error(sink, base + have, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
+		char *nl = memchr(buf + pos, '\n', have - pos);
+		if (!nl)
 			break;
-		}
-		bool eof = n == 0;
-		have += (size_t)n;
-		size_t pos = 0;
-		for (;;) {
-			char *nl = memchr(buf + pos, '\n', have - pos);
-			if (!nl)
-				break;
-			size_t len = (size_t)(nl - (buf + pos));
-			if (!skipping)
-				cb(ctx, buf + pos, len, base + pos, line);
-			skipping = false;
-			pos += len + 1;
-			line++;
-		}
-		if (eof) {
-			if (pos < have && !skipping)
-				cb(ctx, buf + pos, have - pos, base + pos, line);
-			pos = have;
-		} else if (pos == 0 && have == cap) {
-			/* a line longer than the buffer: keep its start, skip the rest */
-			if (!skipping) {
-				cb(ctx, buf, have, base, line);
-				ips_winevent_truncated(ev);
-			}
-			skipping = true;
-			pos = have;
-		}
-		base += pos;
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-		if (eof)
-			break;
+		size_t len = (size_t)(nl - (buf + pos));
+		if (!w->skipping)
+			w->cb(w->ctx, buf + pos, len, w->base + pos, w->line);
+		w->skipping = false;
+		pos += len + 1;
+		w->line++;
 	}
-	*bytes = base + have;
-	free(buf);
-	return st;
+	if (eof) {
+		if (pos < have && !w->skipping)
+			w->cb(w->ctx, buf + pos, have - pos, w->base + pos, w->line);
+		pos = have;
+	} else if (pos == 0 && have == w->cap) {
+		/* a line longer than the buffer: keep its start, skip the rest */
+		if (!w->skipping) {
+			w->cb(w->ctx, buf, have, w->base, w->line);
+			ips_winevent_truncated(w->ev);
+		}
+		w->skipping = true;
+		pos = have;
+	}
+	w->base += pos;
+	memmove(buf, buf + pos, have - pos);
+	w->have = have - pos;
+}
+
+char *ips_winlines_room(ips_framer_t *f, size_t *n)
+{
+	ips_winlines_framer_t *w = (ips_winlines_framer_t *)f;
+	*n = w->cap - w->have;
+	return w->buf + w->have;
+}
+
+void ips_winlines_filled(ips_framer_t *f, size_t k)
+{
+	ips_winlines_framer_t *w = (ips_winlines_framer_t *)f;
+	w->have += k;
+	winlines_step(w, false);
+}
+
+void ips_winlines_feed(ips_framer_t *f, const char *p, size_t n)
+{
+	ips_winlines_framer_t *w = (ips_winlines_framer_t *)f;
+	while (n) {
+		size_t k = w->cap - w->have < n ? w->cap - w->have : n;
+		memcpy(w->buf + w->have, p, k);
+		p += k;
+		n -= k;
+		ips_winlines_filled(f, k);
+	}
+}
+
+uint64_t ips_winlines_end(ips_winlines_framer_t *w, bool broken)
+{
+	if (!broken)
+		winlines_step(w, true);
+	uint64_t bytes = w->base + w->have;
+	free(w->buf);
+	w->buf = NULL;
+	return bytes;
 }
 
 /* ---- storage ----------------------------------------------------------- */

@@ -75,17 +75,35 @@ void ips_winevent_time(ips_winevent_t *ev, const ips_time_t *t, bool replace);
 void ips_winevent_truncated(ips_winevent_t *ev);
 
 /*
- * The line loop of the text exports (wintext, Event Viewer TXT): read src in
- * blocks of up to cap bytes and pass each line (without its '\n') to cb with
- * its byte offset and 1-based number. A line longer than cap: its start is
- * passed, ev is marked truncated, the rest is skipped. A read error goes to
- * sink. *bytes: the bytes read.
+ * The line reader of the text exports (wintext, Event Viewer TXT, pslist,
+ * pstable, evcopy), pushed (framer.h): bytes fed are cut into lines, each
+ * passed (without its '\n') to cb with its byte offset and 1-based number.
+ * A line longer than cap: its start is passed, ev is marked truncated, the
+ * rest is skipped. At the end, a last line without '\n' is passed too.
+ * A framer's state begins with an ips_winlines_framer_t; its feed, room and
+ * filled are the ones below, its open calls ips_winlines_init() and its end
+ * ips_winlines_end() (bytes: what was read) before finishing its event.
  */
 typedef void (*ips_winevent_line_cb_t)(void *ctx, const char *line, size_t len, uint64_t off,
 				       uint64_t lineno);
-ips_status_t ips_winevent_lines(ips_source_t *src, ips_sink_t *sink, size_t cap,
-				ips_winevent_t *ev, ips_winevent_line_cb_t cb, void *ctx,
-				uint64_t *bytes);
+typedef struct ips_winlines_framer {
+	ips_framer_t f;
+	char *buf;            /* owned */
+	size_t cap, have;
+	uint64_t base, line;  /* input offset and line number of buf[0] */
+	bool skipping;        /* in the rest of a line longer than the buffer */
+	ips_winevent_t *ev;   /* borrowed: marked truncated */
+	ips_winevent_line_cb_t cb;
+	void *ctx;
+} ips_winlines_framer_t;
+
+void ips_winlines_init(ips_winlines_framer_t *w, size_t cap, const ips_frame_start_t *at,
+		       ips_winevent_t *ev, ips_winevent_line_cb_t cb, void *ctx);
+void ips_winlines_feed(ips_framer_t *f, const char *p, size_t n);
+char *ips_winlines_room(ips_framer_t *f, size_t *n);
+void ips_winlines_filled(ips_framer_t *f, size_t k);
+/* The last line (unless broken); frees the buffer. Returns the bytes read. */
+uint64_t ips_winlines_end(ips_winlines_framer_t *w, bool broken);
 
 /*
  * A field of a flat export by its name there (a CSV header, a dotted JSON

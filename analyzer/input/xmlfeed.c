@@ -25,6 +25,13 @@ struct ips_xmlfeed {
 	uint64_t line_base;  /* and its line */
 	char top[64];        /* the open top-level element, for messages */
 	uint64_t top_off;
+	/* pushed input (ips_xmlfeed_begin .. ips_xmlfeed_finish) */
+	ips_sink_t *sink;    /* borrowed */
+	char *buf;
+	size_t cap, have;
+	uint64_t base, line; /* input offset and line of buf[0] */
+	bool started;
+	int state;           /* enum state */
 };
 
 static const char *local_name(const char *name)
@@ -87,6 +94,7 @@ void ips_xmlfeed_free(ips_xmlfeed_t *x)
 	if (!x)
 		return;
 	XML_ParserFree(x->p);
+	free(x->buf);
 	free(x);
 }
 
@@ -177,102 +185,122 @@ static size_t find_tag(const char *b, size_t n, const char *tag, bool eof, size_
 
 enum state { PARSE, SEEK, DEAD };
 
-ips_status_t ips_xmlfeed_run(ips_xmlfeed_t *x, ips_source_t *src, ips_sink_t *sink,
-			     const ips_frame_limits_t *lim, uint64_t *bytes)
+void ips_xmlfeed_begin(ips_xmlfeed_t *x, ips_sink_t *sink, const ips_frame_limits_t *lim,
+		       const ips_frame_start_t *at)
+{
+	x->sink = sink;
+	x->cap = (lim->block > 4096 ? lim->block : 4096) + 64;
+	x->buf = ips_xmalloc(x->cap);
+	x->have = 0;
+	x->base = at->offset;
+	x->line = at->line;
+	x->started = false;
+	x->state = PARSE;
+}
+
+/* Parse what buf holds (eof: the input ended); keep only a possible tag start. */
+static void xml_step(ips_xmlfeed_t *x, bool eof)
 {
 	const char *tag = x->ops->resync;
-	size_t cap = (lim->block > 4096 ? lim->block : 4096) + 64;
-	char *buf = ips_xmalloc(cap);
-	size_t have = 0;
-	uint64_t base = 0, line = 1; /* input offset and line of buf[0] */
-	bool started = false;
-	enum state state = PARSE;
-	ips_status_t st = IPS_OK;
-
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf + have, cap - have);
-		if (n < 0) {
-			ips_sink_error(sink, base + have, "read error: %s", ips_source_error(src));
-			st = IPS_E_INPUT;
-			break;
-		}
-		bool eof = n == 0;
-		have += (size_t)n;
-		if (!started && !eof && have < 512)
-			continue; /* enough to see a whole XML declaration */
-		size_t pos = 0;
-		if (!started) {
-			pos = decl_len(buf, have);
-			restart(x, base + pos, line + count_nl(buf, pos));
-			started = true;
-		}
-		while (pos < have) {
-			if (state == PARSE) {
-				if (XML_Parse(x->p, buf + pos, (int)(have - pos), XML_FALSE) !=
-				    XML_STATUS_ERROR) {
-					pos = have;
-					continue;
-				}
-				uint64_t eoff = ips_xmlfeed_offset(x);
-				if (x->ops->reset)
-					x->ops->reset(x->ctx);
-				if (!tag) {
-					ips_sink_error(sink, eoff, "XML error at line %llu: %s; the rest "
-						       "of the input is not read",
-						       (unsigned long long)ips_xmlfeed_line(x),
-						       error_text(x));
-					state = DEAD;
-					pos = have;
-					continue;
-				}
-				ips_sink_error(sink, eoff, "XML error at line %llu: %s; reading resumes "
-					       "at the next %s>",
-					       (unsigned long long)ips_xmlfeed_line(x), error_text(x),
-					       tag);
-				state = SEEK;
-				size_t from = eoff >= base + pos ? (size_t)(eoff - base) + 1 : pos + 1;
-				pos = from < have ? from : have;
-			} else if (state == SEEK) {
-				size_t more;
-				size_t j = find_tag(buf + pos, have - pos, tag, eof, &more);
-				if (j != NONE) {
-					restart(x, base + pos + j, line + count_nl(buf, pos + j));
-					state = PARSE;
-					pos += j;
-					continue;
-				}
-				/* keep a tail that may be the start of the tag */
-				size_t keep = more ? more : (eof ? 0 : strlen(tag) - 1);
-				if (keep > have - pos)
-					keep = have - pos;
-				pos = have - keep;
-				break;
-			} else {
-				pos = have;
-			}
-		}
-		line += count_nl(buf, pos);
-		base += pos;
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-		if (eof)
-			break;
+	char *buf = x->buf;
+	size_t have = x->have;
+	if (!x->started && !eof && have < 512)
+		return; /* enough to see a whole XML declaration */
+	size_t pos = 0;
+	if (!x->started) {
+		pos = decl_len(buf, have);
+		restart(x, x->base + pos, x->line + count_nl(buf, pos));
+		x->started = true;
 	}
-	if (started && state == PARSE && st == IPS_OK &&
+	while (pos < have) {
+		if (x->state == PARSE) {
+			if (XML_Parse(x->p, buf + pos, (int)(have - pos), XML_FALSE) !=
+			    XML_STATUS_ERROR) {
+				pos = have;
+				continue;
+			}
+			uint64_t eoff = ips_xmlfeed_offset(x);
+			if (x->ops->reset)
+				x->ops->reset(x->ctx);
+			if (!tag) {
+				ips_sink_error(x->sink, eoff, "XML error at line %llu: %s; the rest "
+					       "of the input is not read",
+					       (unsigned long long)ips_xmlfeed_line(x), error_text(x));
+				x->state = DEAD;
+				pos = have;
+				continue;
+			}
+			ips_sink_error(x->sink, eoff, "XML error at line %llu: %s; reading resumes "
+				       "at the next %s>",
+				       (unsigned long long)ips_xmlfeed_line(x), error_text(x), tag);
+			x->state = SEEK;
+			size_t from = eoff >= x->base + pos ? (size_t)(eoff - x->base) + 1 : pos + 1;
+			pos = from < have ? from : have;
+		} else if (x->state == SEEK) {
+			size_t more;
+			size_t j = find_tag(buf + pos, have - pos, tag, eof, &more);
+			if (j != NONE) {
+				restart(x, x->base + pos + j, x->line + count_nl(buf, pos + j));
+				x->state = PARSE;
+				pos += j;
+				continue;
+			}
+			/* keep a tail that may be the start of the tag */
+			size_t keep = more ? more : (eof ? 0 : strlen(tag) - 1);
+			if (keep > have - pos)
+				keep = have - pos;
+			pos = have - keep;
+			break;
+		} else {
+			pos = have;
+		}
+	}
+	x->line += count_nl(buf, pos);
+	x->base += pos;
+	memmove(buf, buf + pos, have - pos);
+	x->have = have - pos;
+}
+
+char *ips_xmlfeed_room(ips_xmlfeed_t *x, size_t *n)
+{
+	*n = x->cap - x->have;
+	return x->buf + x->have;
+}
+
+void ips_xmlfeed_filled(ips_xmlfeed_t *x, size_t k)
+{
+	x->have += k;
+	xml_step(x, false);
+}
+
+void ips_xmlfeed_push(ips_xmlfeed_t *x, const char *p, size_t n)
+{
+	while (n) {
+		size_t k = x->cap - x->have < n ? x->cap - x->have : n;
+		memcpy(x->buf + x->have, p, k);
+		p += k;
+		n -= k;
+		ips_xmlfeed_filled(x, k);
+	}
+}
+
+uint64_t ips_xmlfeed_finish(ips_xmlfeed_t *x, bool broken)
+{
+	if (!broken)
+		xml_step(x, true);
+	if (x->started && x->state == PARSE && !broken &&
 	    XML_Parse(x->p, ROOT_CLOSE, (int)(sizeof ROOT_CLOSE - 1), XML_TRUE) == XML_STATUS_ERROR) {
 		if (x->top[0])
-			ips_sink_error(sink, x->top_off, "XML: the input ends inside <%s> (line %llu), "
-				       "which is never closed",
+			ips_sink_error(x->sink, x->top_off, "XML: the input ends inside <%s> (line "
+				       "%llu), which is never closed",
 				       x->top, (unsigned long long)ips_xmlfeed_line(x));
 		else
-			ips_sink_error(sink, base, "XML error at the end of the input: %s",
+			ips_sink_error(x->sink, x->base, "XML error at the end of the input: %s",
 				       error_text(x));
 		if (x->ops->reset)
 			x->ops->reset(x->ctx);
 	}
-	*bytes = base + have;
-	free(buf);
-	return st;
+	return x->base + x->have;
 }
 
 bool ips_xmlfeed_parse(ips_xmlfeed_t *x, const char *xml, size_t n, char *err, size_t errn)

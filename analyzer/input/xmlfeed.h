@@ -12,7 +12,8 @@
  * names one (the partly read record is dropped through `reset`).
  *
  * Ownership: names, attributes and text passed to the handlers are borrowed
- * for the duration of the call.
+ * for the duration of the call; the feed borrows the sink given to begin
+ * and owns its buffer (freed by ips_xmlfeed_free).
  */
 #ifndef IPS_XMLFEED_H
 #define IPS_XMLFEED_H
@@ -46,13 +47,18 @@ uint64_t ips_xmlfeed_offset(const ips_xmlfeed_t *x);
 uint64_t ips_xmlfeed_line(const ips_xmlfeed_t *x);
 
 /*
- * Read src to its end, reporting syntax errors to sink with their offset
- * and line. *bytes is set to the bytes read. Returns IPS_E_INPUT on a read
- * error, IPS_OK otherwise (syntax errors make the input partial, through
- * the sink).
+ * Pushed input (framer.h): begin, then bytes through push (a copy) or
+ * room/filled (read straight into the feed's buffer), then finish once the
+ * input ended (broken: at a read error; nothing is said about an unclosed
+ * element then). Syntax errors go to sink with their offset and line and
+ * make the input partial. finish returns the bytes read.
  */
-ips_status_t ips_xmlfeed_run(ips_xmlfeed_t *x, ips_source_t *src, ips_sink_t *sink,
-			     const ips_frame_limits_t *lim, uint64_t *bytes);
+void ips_xmlfeed_begin(ips_xmlfeed_t *x, ips_sink_t *sink, const ips_frame_limits_t *lim,
+		       const ips_frame_start_t *at);
+void ips_xmlfeed_push(ips_xmlfeed_t *x, const char *p, size_t n);
+char *ips_xmlfeed_room(ips_xmlfeed_t *x, size_t *n);
+void ips_xmlfeed_filled(ips_xmlfeed_t *x, size_t k);
+uint64_t ips_xmlfeed_finish(ips_xmlfeed_t *x, bool broken);
 
 /*
  * Parse one complete document held in memory (an EVTX record's XML).

@@ -65,12 +65,14 @@ typedef struct stream {
 	bool done;
 	uint64_t dev, ino;
 	uint64_t pos;         /* file offset of the next byte read */
-	uint64_t off, line;   /* offset and line number of buf[0] */
-	char *buf;
-	size_t have, cap;
-	bool skipping;        /* inside the rest of a line longer than the record cap */
+	uint64_t off, line;   /* where the next framer starts: offset and line number */
+	char *buf;            /* one read */
+	char *head;           /* the first bytes, until the format is known */
+	size_t head_len;
 	ips_sink_t *sink;     /* opened with the first data (its format is detected then) */
-	uint64_t records;
+	const ips_framer_ops_t *fops; /* the stream's format, a push framer (framer.h) */
+	ips_framer_t *fr;     /* the framer of the file being read; NULL before its first byte */
+	uint64_t records;     /* of framers ended or dropped before fr */
 	uint64_t bytes;       /* read in this run, over every file the name had */
 } stream_t;
 
@@ -148,6 +150,7 @@ static FILE *open_output(const char *path)
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* The format, from --input-format or the first bytes; live mode feeds push framers only. */
 static void stream_sink(live_t *L, stream_t *st)
 {
 	if (st->sink)
@@ -156,90 +159,111 @@ static void stream_sink(live_t *L, stream_t *st)
 	if (L->so->input_format)
 		fr = ips_framer_by_name(L->so->input_format);
 	if (!fr)
-		fr = ips_framer_detect((const unsigned char *)st->buf, st->have, st->path);
-	bool lines = ips_framer_is_lines(fr);
-	if (!lines)
+		fr = ips_framer_detect((const unsigned char *)st->head, st->head_len, st->path);
+	bool push = ips_framer_can_push(fr);
+	const char *was = fr->name;
+	if (!push)
 		fr = ips_framer_by_name("lines");
 	const char *name = strcmp(st->path, "-") ? st->path : "(stdin)";
+	st->fops = fr;
 	st->sink = ips_scanner_stream_open(L->sc, name, fr->name, (int64_t)time(NULL));
-	if (!lines)
+	if (!push)
 		ips_scanner_stream_input(st->sink)->note =
-			ips_xstrdup("live mode reads line formats only: read as plain lines");
+			ips_xasprintf("live mode cannot read %s as it grows (its reader needs the whole "
+				      "file): read as plain lines", was);
 }
 
-/*
- * Hand over the whole lines in the buffer (and, at the end of a file or
- * stream, the last line without its '\n'); cut a line longer than the cap.
- */
-static void stream_feed(live_t *L, stream_t *st, bool at_end)
+/* A framer for the file being read, starting where the stream stands. */
+static void stream_framer(live_t *L, stream_t *st)
 {
-	size_t max = L->so->frame.max_record;
-	if (st->skipping) {
-		char *nl = memchr(st->buf, '\n', st->have);
-		if (!nl) {
-			st->off += st->have;
-			st->have = 0;
-			return;
-		}
-		size_t drop = (size_t)(nl - st->buf) + 1;
-		memmove(st->buf, st->buf + drop, st->have - drop);
-		st->have -= drop;
-		st->off += drop;
-		st->line++;
-		st->skipping = false;
-	}
-	if (!st->have)
+	stream_sink(L, st);
+	if (st->fr)
 		return;
-	char *last = memrchr(st->buf, '\n', st->have);
-	size_t blen = last ? (size_t)(last - st->buf) + 1 : (at_end ? st->have : 0);
-	if (blen) {
-		stream_sink(L, st);
-		uint64_t nl = ips_sink_lines(st->sink, st->buf, blen, st->off, st->line);
-		st->records += nl + (st->buf[blen - 1] != '\n');
-		st->line += nl;
-		memmove(st->buf, st->buf + blen, st->have - blen);
-		st->have -= blen;
-		st->off += blen;
-	} else if (st->have >= max) {
-		stream_sink(L, st);
-		ips_record_t rec = {.text = st->buf, .len = max, .offset = st->off, .line = st->line,
-				    .truncated = true};
-		ips_sink_record(st->sink, &rec);
-		st->records++;
-		st->off += st->have;
-		st->have = 0;
-		st->skipping = true;
+	ips_frame_limits_t lim = L->so->frame;
+	lim.block = READ_CHUNK; /* what one read gives: handed on as it comes */
+	ips_frame_start_t at = {.offset = st->off, .line = st->line, .whole_lines = false};
+	st->fr = ips_framer_new(st->fops, st->sink, &lim, &at);
+}
+
+/* The format is known now: the first bytes kept go to the framer. */
+static void head_flush(live_t *L, stream_t *st)
+{
+	if (!st->head_len)
+		return;
+	stream_framer(L, st);
+	ips_framer_feed(st->fr, st->head, st->head_len);
+	free(st->head);
+	st->head = NULL;
+	st->head_len = 0;
+}
+
+/* Bytes read: kept until the format is known (a whole first line, or a full record's worth),
+ * then fed to the framer. */
+static void stream_bytes(live_t *L, stream_t *st, const char *p, size_t n)
+{
+	if (!st->sink) {
+		size_t max = L->so->frame.max_record;
+		size_t k = max - st->head_len < n ? max - st->head_len : n;
+		if (!st->head)
+			st->head = ips_xmalloc(max);
+		memcpy(st->head + st->head_len, p, k);
+		st->head_len += k;
+		p += k;
+		n -= k;
+		if (st->head_len < max && !memchr(st->head, '\n', st->head_len))
+			return;
 	}
+	head_flush(L, st);
+	stream_framer(L, st);
+	ips_framer_feed(st->fr, p, n);
+}
+
+/* The file (or stream) ended: what the framer holds is handed on (a last line without its '\n'). */
+static void stream_end_file(live_t *L, stream_t *st, bool broken)
+{
+	head_flush(L, st);
+	if (!st->fr)
+		return;
+	ips_framer_end(st->fr, broken);
+	st->records += st->fr->records;
+	ips_framer_free(st->fr);
+	st->fr = NULL;
+}
+
+/* Forget what the framer holds (the file was truncated): a new one starts at off, line. */
+static void stream_drop(stream_t *st)
+{
+	st->head_len = 0; /* bytes of the old content, format not known yet */
+	if (!st->fr)
+		return;
+	st->records += st->fr->records;
+	ips_framer_free(st->fr);
+	st->fr = NULL;
 }
 
 /*
- * Read what is there now (up to limit bytes): bytes read, 0 at the end, -1
- * on error or when a signal came first (errno EINTR, EAGAIN: not an error).
+ * Read what is there now (up to limit bytes) and feed it on: bytes read, 0
+ * at the end, -1 on error or when a signal came first (errno EINTR, EAGAIN:
+ * not an error).
  */
 static ssize_t stream_read(live_t *L, stream_t *st, size_t limit)
 {
 	size_t total = 0;
 	while (total < limit) {
-		if (st->cap - st->have < READ_CHUNK)
-			stream_feed(L, st, false);
-		size_t room = st->cap - st->have;
-		if (room > READ_CHUNK)
-			room = READ_CHUNK;
-		ssize_t n = read(st->fd, st->buf + st->have, room);
+		ssize_t n = read(st->fd, st->buf, READ_CHUNK);
 		if (n < 0 && total) /* a signal, or an error the next read meets again */
 			break;
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			break;
-		st->have += (size_t)n;
 		st->pos += (uint64_t)n;
 		st->bytes += (uint64_t)n;
 		total += (size_t)n;
+		stream_bytes(L, st, st->buf, (size_t)n);
 		if (!st->file)
 			break; /* a pipe: hand over what came, then wait for more */
 	}
-	stream_feed(L, st, false);
 	return (ssize_t)total;
 }
 
@@ -289,8 +313,6 @@ static bool file_open(stream_t *st, bool at_end)
 	st->ino = (uint64_t)s.st_ino;
 	st->pos = st->off = 0;
 	st->line = 1;
-	st->have = 0;
-	st->skipping = false;
 	if (at_end && S_ISREG(s.st_mode) && s.st_size > 0) {
 		uint64_t size = (uint64_t)s.st_size;
 		/* start after the last whole line: a line being written is read whole */
@@ -312,7 +334,7 @@ static void file_check(live_t *L, stream_t *st)
 		return; /* renamed away, the new one not there yet: keep the old one open */
 	if ((uint64_t)s.st_ino != st->ino || (uint64_t)s.st_dev != st->dev) {
 		stream_read(L, st, (size_t)-1); /* what the writer added before it moved on */
-		stream_feed(L, st, true);
+		stream_end_file(L, st, false);
 		close(st->fd);
 		st->fd = -1;
 		if (file_open(st, false))
@@ -324,8 +346,7 @@ static void file_check(live_t *L, stream_t *st)
 		lseek(st->fd, 0, SEEK_SET);
 		st->pos = st->off = 0;
 		st->line = 1;
-		st->have = 0;
-		st->skipping = false;
+		stream_drop(st);
 	}
 }
 
@@ -351,7 +372,7 @@ static void pump_pipe(live_t *L, stream_t *st)
 	if (n < 0)
 		stream_error(L, st, "read error", errno);
 	if (n <= 0) { /* the end of the stream */
-		stream_feed(L, st, true);
+		stream_end_file(L, st, n < 0);
 		st->done = true;
 	}
 }
@@ -446,12 +467,10 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 
 	size_t ns = lo->ninputs;
 	stream_t *ss = ips_xcalloc(ns ? ns : 1, sizeof *ss);
-	size_t cap = so->frame.max_record + READ_CHUNK;
 	for (size_t i = 0; i < ns; i++) {
 		stream_t *st = &ss[i];
 		st->path = lo->inputs[i];
-		st->buf = ips_xmalloc(cap);
-		st->cap = cap;
+		st->buf = ips_xmalloc(READ_CHUNK);
 		st->line = 1;
 		st->fd = -1;
 		struct stat s;
@@ -539,7 +558,7 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 	for (size_t i = 0; i < ns; i++) {
 		stream_t *st = &ss[i];
 		if (!st->done && st->fd >= 0)
-			stream_feed(&L, st, true);
+			stream_end_file(&L, st, false);
 	}
 	settle(&L, true);
 	uint64_t forced = ips_correlator_forced(L.corr);
@@ -559,6 +578,8 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 		}
 		if (st->fd >= 0 && st->fd != STDIN_FILENO)
 			close(st->fd);
+		ips_framer_free(st->fr);
+		free(st->head);
 		free(st->buf);
 	}
 	free(ss);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "input/decode.h"
+#include "input/framer.h"
 #include "correlate/correlate.h"
 #include "detect/scan.h"
 #include "run/batch.h"
@@ -219,6 +220,73 @@ static size_t utf16le(const char *s, unsigned char *out, bool bom)
 
 /* ---- decode.c --------------------------------------------------------- */
 
+/*
+ * Push framers (framer.h): each sample fed one byte at a time, as live mode
+ * may get it, gives the records a batch scan gives, at the same lines and
+ * offsets.
+ */
+static void push_one_byte_at_a_time(void **state)
+{
+	(void)state;
+	static const char *const samples[][2] = {
+		{"winlogbeat.ndjson", "ndjson"}, {"powershell-convertto.json", "winjson"},
+		{"wevtutil-qe.xml", "winxml"}, {"netsh-wfp-netevents.xml", "wfpxml"},
+		{"wevtutil-qe.txt", "wintext"}, {"powershell-export.csv", "wincsv"},
+		{"get-winevent-format-list.txt", "pslist"}, {"powershell-format-table.txt", "pstable"},
+		{"eventviewer-copy-details.txt", "evcopy"}};
+	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+		char path[256];
+		snprintf(path, sizeof path, "samples/windows/%s", samples[i][0]);
+		ips_results_t *batch = scan_opts(path, 0, 0, samples[i][1]);
+		assert_int_equal(input0(batch)->status, IPS_INPUT_OK);
+		assert_true(batch->findings.len > 0);
+
+		FILE *fp = fopen(path, "rb");
+		assert_non_null(fp);
+		ips_scan_opts_t o;
+		ips_scan_opts_default(&o);
+		o.year = 2026;
+		ips_results_t *res = ips_results_new();
+		ips_correlator_t *cor = ips_correlator_new(rules, res);
+		ips_finding_sink_t fs;
+		ips_correlator_sink(cor, &fs);
+		ips_scanner_t *s = ips_scanner_new(rules, &o, res, &fs);
+		const ips_framer_ops_t *ops = ips_framer_by_name(samples[i][1]);
+		assert_true(ips_framer_can_push(ops));
+		ips_sink_t *k = ips_scanner_stream_open(s, path, ops->name, 0);
+		ips_framer_t *f = ips_framer_new(ops, k, &o.frame, NULL);
+		int c;
+		uint64_t bytes = 0;
+		while ((c = fgetc(fp)) != EOF) {
+			char b = (char)c;
+			ips_framer_feed(f, &b, 1);
+			bytes++;
+		}
+		fclose(fp);
+		ips_framer_end(f, false);
+		uint64_t records = f->records;
+		ips_framer_free(f);
+		ips_scanner_stream_close(s, k, records, bytes);
+		ips_correlator_finish(cor);
+		ips_scanner_finish(s);
+		ips_scanner_free(s);
+		ips_correlator_free(cor);
+
+		assert_int_equal(input0(res)->status, IPS_INPUT_OK);
+		assert_int_equal(records, input0(batch)->records);
+		assert_int_equal(res->findings.len, batch->findings.len);
+		for (size_t j = 0; j < res->findings.len; j++) {
+			const ips_finding_t *a = batch->findings.items[j], *b = res->findings.items[j];
+			assert_string_equal(a->entry->name, b->entry->name);
+			assert_int_equal(a->line, b->line);
+			assert_int_equal(a->offset, b->offset);
+			assert_string_equal(a->text, b->text);
+		}
+		ips_results_free(res);
+		ips_results_free(batch);
+	}
+}
+
 static void encoding_detection(void **state)
 {
 	(void)state;
@@ -260,7 +328,7 @@ static void decode_utf16le_in_small_reads(void **state)
 					   '\r', 0, '\n', 0, 'z', 0};
 	for (size_t step = 1; step <= 4; step++) {
 		ips_source_t *s = memsrc_new(in, sizeof in, step);
-		ips_source_t *d = ips_decode_wrap(s, NULL);
+		ips_source_t *d = ips_decode_wrap(s);
 		assert_non_null(d);
 		char out[64];
 		size_t n = read_all(d, out, sizeof out);
@@ -281,7 +349,7 @@ static void decode_utf16be_and_utf8_bom(void **state)
 	(void)state;
 	static const unsigned char be[] = {0xFE, 0xFF, 0, 'o', 0, 'k', 0x20, 0xAC};
 	ips_source_t *s = memsrc_new(be, sizeof be, 3);
-	ips_source_t *d = ips_decode_wrap(s, NULL);
+	ips_source_t *d = ips_decode_wrap(s);
 	char out[32];
 	assert_int_equal(read_all(d, out, sizeof out), 5);
 	assert_string_equal(out, "ok\xE2\x82\xAC");
@@ -290,7 +358,7 @@ static void decode_utf16be_and_utf8_bom(void **state)
 
 	static const unsigned char u8[] = {0xEF, 0xBB, 0xBF, '<', 'E', '>'};
 	s = memsrc_new(u8, sizeof u8, 1);
-	d = ips_decode_wrap(s, NULL);
+	d = ips_decode_wrap(s);
 	assert_non_null(d);
 	assert_int_equal(read_all(d, out, sizeof out), 3);
 	assert_string_equal(out, "<E>");
@@ -299,7 +367,7 @@ static void decode_utf16be_and_utf8_bom(void **state)
 
 	/* plain UTF-8 needs no wrapper */
 	s = memsrc_new("plain text here, nothing to do", 30, 64);
-	assert_null(ips_decode_wrap(s, NULL));
+	assert_null(ips_decode_wrap(s));
 	ips_source_close(s);
 }
 
@@ -309,7 +377,7 @@ static void decode_invalid_and_odd_byte(void **state)
 	/* 'a', a lone low surrogate, 'b', a lone high surrogate at the end, one odd byte */
 	static const unsigned char in[] = {0xFF, 0xFE, 'a', 0, 0x00, 0xDC, 'b', 0, 0x3D, 0xD8, 'c'};
 	ips_source_t *s = memsrc_new(in, sizeof in, 2);
-	ips_source_t *d = ips_decode_wrap(s, NULL);
+	ips_source_t *d = ips_decode_wrap(s);
 	char out[32];
 	size_t n = read_all(d, out, sizeof out);
 	assert_int_equal(n, 1 + 3 + 1 + 3);
@@ -319,6 +387,14 @@ static void decode_invalid_and_odd_byte(void **state)
 	assert_int_equal(st.invalid, 2);
 	assert_int_equal(st.first_invalid, 4);
 	assert_true(st.odd_byte);
+	/* kept on the wrapper for its reader, at the decoded offset of the first U+FFFD */
+	uint64_t at = 99;
+	const char *msg = ips_source_problem(d, &at);
+	assert_non_null(msg);
+	assert_int_equal(at, 1);
+	assert_non_null(strstr(msg, "invalid UTF-16LE: 2 unpaired surrogate(s)"));
+	assert_non_null(strstr(msg, "odd byte"));
+	assert_null(ips_source_problem(s, &at)); /* the inner source has none */
 	ips_source_close(d);
 	ips_source_close(s);
 }
@@ -1191,6 +1267,7 @@ static void sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(push_one_byte_at_a_time),
 		cmocka_unit_test(encoding_detection),
 		cmocka_unit_test(decode_utf16le_in_small_reads),
 		cmocka_unit_test(decode_utf16be_and_utf8_bom),
