@@ -16,48 +16,46 @@
 /* A head shorter than this is too weak to recognise a file by content alone. */
 #define COPY_MIN_HEAD 64
 
-typedef struct done {
-	uint64_t dev, ino;
-	char *path;
-} done_t;
-
 /*
  * Every lookup is hashed, so a run costs time linear in its files: by
- * identity (device, inode), by path, by head fingerprint (its length and
- * value) and, for containers, by whole-file fingerprint.
+ * identity (device, inode) and by path (the state's own indexes), by head
+ * fingerprint (its length and value) and, for containers, by whole-file
+ * fingerprint. Decisions are taken against the records as the run began
+ * (marked old: the state keeps them unchanged, a record this run stores is a
+ * new one beside); the files read in this run are the live records it
+ * marked seen.
  */
 struct ips_cron {
 	ips_state_t *st;
-	ips_state_input_t *old; /* the records as the run began */
-	size_t nold;
-	ips_u64map_t old_by_id, old_by_path, old_by_head, old_by_whole;
+	ips_state_index_t old_by_head, old_by_whole;
 	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
-	done_t *done;           /* files read in this run */
-	size_t ndone, capdone;
-	ips_u64map_t done_by_id;
 };
 
-static uint64_t path_key(const char *path)
+static uint64_t key_head(const ips_state_input_t *r)
 {
-	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
+	return ips_u64_pair(r->fplen, r->fp);
+}
+
+static uint64_t key_whole(const ips_state_input_t *r)
+{
+	return r->fp;
 }
 
 ips_cron_t *ips_cron_new(ips_state_t *st)
 {
 	ips_cron_t *c = ips_xcalloc(1, sizeof *c);
 	c->st = st;
-	c->nold = st->inputs.len;
-	c->old = ips_xcalloc(c->nold ? c->nold : 1, sizeof *c->old);
-	for (size_t i = 0; i < c->nold; i++) {
-		c->old[i] = *(const ips_state_input_t *)st->inputs.items[i];
-		c->old[i].path = ips_xstrdup(c->old[i].path);
-		const ips_state_input_t *r = &c->old[i];
-		ips_u64map_add(&c->old_by_path, path_key(r->path), i);
+	c->old_by_head.key = key_head;
+	c->old_by_whole.key = key_whole;
+	ips_state_freeze(st);
+	for (size_t i = 0; i < st->ninputs; i++) {
+		const ips_state_input_t *r = ips_state_at(st, i);
+		if (r->replaced || r->gone)
+			continue;
 		if (r->container) {
-			ips_u64map_add(&c->old_by_whole, r->fp, i);
+			ips_state_index_add(st, &c->old_by_whole, i);
 		} else {
-			ips_u64map_add(&c->old_by_id, ips_u64_pair(r->dev, r->ino), i);
-			ips_u64map_add(&c->old_by_head, ips_u64_pair(r->fplen, r->fp), i);
+			ips_state_index_add(st, &c->old_by_head, i);
 			c->head_len[r->fplen] = true;
 		}
 	}
@@ -68,18 +66,16 @@ void ips_cron_free(ips_cron_t *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nold; i++)
-		free(c->old[i].path);
-	free(c->old);
-	for (size_t i = 0; i < c->ndone; i++)
-		free(c->done[i].path);
-	free(c->done);
-	ips_u64map_free(&c->old_by_id);
-	ips_u64map_free(&c->old_by_path);
-	ips_u64map_free(&c->old_by_head);
-	ips_u64map_free(&c->old_by_whole);
-	ips_u64map_free(&c->done_by_id);
+	ips_state_index_free(&c->old_by_head);
+	ips_state_index_free(&c->old_by_whole);
 	free(c);
+}
+
+/* An old record (as the run began) that is live then: not one this run added. */
+static const ips_state_input_t *old_rec(const ips_cron_t *c, size_t i)
+{
+	const ips_state_input_t *r = ips_state_at(c->st, i);
+	return r->old && !r->gone ? r : NULL;
 }
 
 bool ips_cron_identify(int fd, ips_cron_id_t *id)
@@ -92,6 +88,8 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	id->ino = (uint64_t)st.st_ino;
 	id->size = (uint64_t)st.st_size;
 	id->mtime = (int64_t)st.st_mtime;
+	id->ctime = (int64_t)st.st_ctim.tv_sec;
+	id->ctime_ns = (uint32_t)st.st_ctim.tv_nsec;
 	id->fd = fd;
 	uint64_t want = id->size < IPS_STATE_FP_BYTES ? id->size : IPS_STATE_FP_BYTES;
 	while (id->headlen < want) {
@@ -147,28 +145,16 @@ static bool head_matches(const unsigned char *head, size_t n, const ips_state_in
 	return r->fplen <= n && ips_fnv1a(IPS_FNV_INIT, head, r->fplen) == r->fp;
 }
 
+/* The path a file was read as in this run, or NULL. */
 static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 {
 	size_t it = 0, i;
-	while (ips_u64map_next(&c->done_by_id, ips_u64_pair(dev, ino), &it, &i))
-		if (c->done[i].dev == dev && c->done[i].ino == ino)
-			return c->done[i].path;
-	return NULL;
-}
-
-static void mark_done(ips_cron_t *c, const ips_cron_id_t *id, const char *path)
-{
-	if (done_path(c, id->dev, id->ino))
-		return;
-	if (c->ndone == c->capdone) {
-		c->capdone = c->capdone ? c->capdone * 2 : 16;
-		c->done = ips_xrealloc(c->done, c->capdone * sizeof *c->done);
+	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
+		const ips_state_input_t *r = ips_state_at(c->st, i);
+		if (r->seen && !r->replaced && !r->gone && r->dev == dev && r->ino == ino)
+			return r->path;
 	}
-	c->done[c->ndone].dev = id->dev;
-	c->done[c->ndone].ino = id->ino;
-	c->done[c->ndone].path = ips_xstrdup(path);
-	ips_u64map_add(&c->done_by_id, ips_u64_pair(id->dev, id->ino), c->ndone);
-	c->ndone++;
+	return NULL;
 }
 
 /*
@@ -179,12 +165,14 @@ static void mark_done(ips_cron_t *c, const ips_cron_id_t *id, const char *path)
 static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 {
 	const ips_state_input_t *best = NULL;
-	size_t it = 0, i;
-	while (ips_u64map_next(&c->old_by_path, path_key(path), &it, &i)) {
-		const ips_state_input_t *r = &c->old[i];
-		if (!strcmp(r->path, path) && (!best || r->mtime > best->mtime ||
-					      (r->mtime == best->mtime && r > best)))
+	size_t it = 0, i, best_i = 0;
+	while (ips_state_index_next(c->st, &c->st->by_path, ips_state_path_key(path), &it, &i)) {
+		const ips_state_input_t *r = old_rec(c, i);
+		if (r && !strcmp(r->path, path) &&
+		    (!best || r->mtime > best->mtime || (r->mtime == best->mtime && i > best_i))) {
 			best = r;
+			best_i = i;
+		}
 	}
 	return best;
 }
@@ -195,9 +183,9 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 {
 	const ips_state_input_t *best = NULL;
 	size_t it = 0, i;
-	while (ips_u64map_next(&c->old_by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
-		const ips_state_input_t *r = &c->old[i];
-		if (r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
+	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
+		const ips_state_input_t *r = old_rec(c, i);
+		if (!r || r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
 		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
 			continue;
 		/*
@@ -238,8 +226,8 @@ static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char
 		if (len < COPY_MIN_HEAD || !c->head_len[len])
 			continue;
 		size_t it = 0, i;
-		while (ips_u64map_next(&c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
-			const ips_state_input_t *r = &c->old[i];
+		while (ips_state_index_next(c->st, &c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
+			const ips_state_input_t *r = ips_state_at(c->st, i);
 			if (r->container || r->fplen != len || r->fp != h || size < r->offset ||
 			    !r->pfp_ok || (self && r->dev == self->dev && r->ino == self->ino))
 				continue;
@@ -496,19 +484,20 @@ void ips_cron_plan_free(ips_cron_plan_t *p)
 	memset(p, 0, sizeof *p);
 }
 
-static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
-				  bool container)
+/* Store what this run read of a file (v: the fields but its identity and times). */
+static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+		   ips_state_input_t *v)
 {
-	ips_state_input_t *r = container ? ips_state_container(c->st, path, true)
-			       : ips_state_input_id(c->st, id->dev, id->ino, path, true);
-	ips_state_set_path(c->st, r, path);
-	r->dev = id->dev;
-	r->ino = id->ino;
-	r->size = id->size;
-	r->mtime = id->mtime;
-	r->seen = true;
-	mark_done(c, id, path);
-	return r;
+	ips_state_input_t *cur = v->container ? ips_state_container(c->st, path, false)
+				 : ips_state_input_id(c->st, id->dev, id->ino, path, false);
+	v->dev = id->dev;
+	v->ino = id->ino;
+	v->size = id->size;
+	v->mtime = id->mtime;
+	v->ctime = id->ctime;
+	v->ctime_ns = id->ctime_ns;
+	v->ctime_ok = 1;
+	(void)ips_state_put(c->st, cur, v, path);
 }
 
 void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
@@ -530,16 +519,10 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 	uint64_t th = 0;
 	if (!range_fp(id->fd, offset - tl, tl, IPS_FNV_INIT, &th))
 		tl = 0;
-	ips_state_input_t *r = record(c, path, id, false);
-	r->container = false;
-	r->fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen);
-	r->fplen = id->headlen;
-	r->offset = offset;
-	r->line = line;
-	r->tfp = th;
-	r->tflen = tl;
-	r->pfp = h;
-	r->pfp_ok = pfp_ok;
+	ips_state_input_t v = {.fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen),
+			       .fplen = id->headlen, .offset = offset, .line = line, .tfp = th,
+			       .tflen = tl, .pfp = pfp_ok ? h : 0, .pfp_ok = pfp_ok};
+	record(c, path, id, &v);
 }
 
 bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_id_t *id,
@@ -551,8 +534,8 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	bool have = ips_state_fingerprint_whole(fd, id->size, &fp, &fplen);
 	const ips_state_input_t *found = NULL;
 	size_t it = 0, i;
-	while (have && ips_u64map_next(&c->old_by_whole, fp, &it, &i)) {
-		const ips_state_input_t *r = &c->old[i];
+	while (have && ips_state_index_next(c->st, &c->old_by_whole, fp, &it, &i)) {
+		const ips_state_input_t *r = ips_state_at(c->st, i);
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
 			continue;
 		if (!found || !strcmp(r->path, path))
@@ -560,17 +543,12 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	}
 	if (found && strcmp(found->path, path))
 		*was = found->path;
-	ips_state_input_t *r = record(c, path, id, true);
-	r->container = true;
-	r->tflen = 0;
-	r->tfp = 0;
-	r->pfp_ok = false;
-	r->fp = fp;
-	r->fplen = fplen;
-	r->offset = id->size;
-	r->line = 0;
-	if (!have)
-		r->size = r->offset = 0; /* unreadable: it will not match next time */
+	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen, .offset = id->size};
+	record(c, path, id, &v);
+	if (!have) { /* unreadable: it will not match next time */
+		ips_state_input_t *r = ips_state_container(c->st, path, false);
+		r->size = r->offset = 0;
+	}
 	return found != NULL;
 }
 
@@ -649,22 +627,20 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 	 * A record not touched in this run whose file is gone from its path
 	 * (removed, or the path now holds another file: a rotated log's
 	 * record) is forgotten once the file had not changed for KEEP_DAYS.
-	 * One pass, the kept records compacted in order: linear in the records.
+	 * One pass over the records (a stat each for those not read): linear.
 	 */
-	ips_vec_t *v = &c->st->inputs;
-	size_t keep = 0;
-	for (size_t i = 0; i < v->len; i++) {
-		ips_state_input_t *r = v->items[i];
+	for (size_t i = 0; i < c->st->ninputs; i++) {
+		ips_state_input_t *r = ips_state_at(c->st, i);
+		if (r->seen || r->replaced || r->gone)
+			continue;
 		struct stat st;
 		bool there = stat(r->path, &st) == 0;
 		bool same = there && (r->container || (!r->dev && !r->ino) ||
 				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
 		/* times from the state are within +-2^40 (state.c): no overflow */
 		bool gone = !there ? errno == ENOENT : !same;
-		if (r->seen || !gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
-			v->items[keep++] = r;
+		if (!gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400)
 			continue;
-		}
 		/* its windows go too when nothing is at the path any more (a file
 		 * there now owns the windows kept under the path) */
 		for (size_t j = 0; !there && j < c->st->windows.len;) {
@@ -674,9 +650,6 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 			else
 				j++;
 		}
-		free(r->path);
-		free(r);
+		ips_state_forget(c->st, r);
 	}
-	v->len = keep;
-	c->st->index_stale = true;
 }
