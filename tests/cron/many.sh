@@ -11,6 +11,10 @@
 # the plain scan's; MANY_MAX_BYTES, when set, bounds the peak RSS of a cron
 # run per file, above the plain scan's (make test: a 20,000-file run).
 #
+# Under a sanitizer (SAN) or valgrind (VALGRIND) neither time nor memory is
+# checked (their allocators and slow-down make both meaningless); VALGRIND
+# itself is not used (a run of 20,000 files under valgrind takes minutes).
+#
 #   sh tests/cron/many.sh          (make soak; MANY_FILES=100000 for a quick run)
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -56,6 +60,10 @@ echo "many files: $N files; plain scan: $1 s, $(($2 / 1024)) MiB, $f0 findings;"
 [ "$f0" = "$want1" ] || { echo "FAIL many files: the plain scan found $f0, expected $want1"; fail=1; }
 [ "$f1" = "$want1" ] || { echo "FAIL many files: run 1 found $f1, expected $want1"; fail=1; }
 [ "$f2" = "$want2" ] || { echo "FAIL many files: run 2 found $f2, expected $want2"; fail=1; }
+if [ -n "${SAN:-}${VALGRIND:-}" ]; then
+	[ $fail = 0 ] && echo "many files: passed (findings only: a sanitizer or valgrind build)"
+	exit $fail
+fi
 # time: each cron run within RATIO times the plain scan (0.5 s of slack for small runs)
 for r in "1 $3" "2 $5"; do
 	set -- $(tail -1 "$T/t0") $r
