@@ -192,9 +192,14 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 		 * Written to but no larger: a log only grows, so this is a file
 		 * replaced in place; all its bytes must be those read, not the
 		 * head and the tail only (the cost falls on such files alone).
+		 * Written to: its modification time changed, or its inode change
+		 * time, which any write sets and no user can set back (touch -d
+		 * restores the first only). A rename or chmod changes it too: those
+		 * files pay for the check and continue where they stopped.
 		 */
-		if (id->size == r->size && id->mtime != r->mtime && r->pfp_ok &&
-		    !prefix_matches(r, id->fd))
+		bool touched = id->mtime != r->mtime ||
+			       (r->ctime_ok && (id->ctime != r->ctime || id->ctime_ns != r->ctime_ns));
+		if (id->size == r->size && touched && r->pfp_ok && !prefix_matches(r, id->fd))
 			continue;
 		if (!strcmp(r->path, path))
 			return r;
@@ -302,6 +307,10 @@ static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_sta
 	 */
 	const ips_state_input_t *own = same_file(c, name, t);
 	const ips_state_input_t *from = own && own->offset > prev->offset ? own : prev;
+	if (own)
+		((ips_state_input_t *)own)->cont = 1;
+	else if (renamed)
+		((ips_state_input_t *)prev)->cont = 1;
 	if (from->offset < t->size) {
 		p->tail = ips_xstrdup(name);
 		p->tail_offset = from->offset;
@@ -443,6 +452,7 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 	}
 	const ips_state_input_t *r = same_file(c, path, id);
 	if (r) {
+		((ips_state_input_t *)r)->cont = 1; /* (a flag of this run, in the state) */
 		p->how = IPS_CRON_GROWN;
 		p->offset = r->offset;
 		p->line = r->line;
@@ -507,10 +517,11 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 		offset = id->size;
 	/* the hash of everything before offset: continued from the record of
 	 * this same file, else over the whole prefix (read from the page cache) */
+	/* (only where this run found the file the same: not one rewritten in place) */
 	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	uint64_t from = 0, h = IPS_FNV_INIT;
-	if (was && !was->container && was->pfp_ok && was->dev == id->dev && was->ino == id->ino &&
-	    was->offset <= offset) {
+	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok &&
+	    was->dev == id->dev && was->ino == id->ino && was->offset <= offset) {
 		from = was->offset;
 		h = was->pfp;
 	}

@@ -193,7 +193,7 @@ static ips_state_input_t *append(ips_state_t *st, const ips_state_input_t *v, co
 	else
 		memset(r, 0, sizeof *r);
 	r->path = interned ? interned : intern(st, path);
-	r->old = r->replaced = r->gone = 0;
+	r->old = r->replaced = r->gone = r->cont = 0;
 	st->ninputs++;
 	st->nlive++;
 	ips_state_index_add(st, &st->by_path, i);
@@ -238,7 +238,7 @@ void ips_state_freeze(ips_state_t *st)
 		if (r->replaced)
 			r->gone = 1;
 		r->old = 1;
-		r->seen = 0;
+		r->seen = r->cont = 0;
 	}
 }
 
@@ -279,7 +279,7 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 	bool g = cur->gone;
 	*cur = *v;
 	cur->path = p;
-	cur->old = cur->replaced = 0;
+	cur->old = cur->replaced = cur->cont = 0;
 	cur->gone = g;
 	cur->seen = 1;
 	if (!same_path || key_id(cur) != id) { /* found under its new keys too */

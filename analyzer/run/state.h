@@ -58,6 +58,8 @@ typedef struct ips_state_input {
 	uint32_t old : 1;       /* as the run began (ips_state_freeze): never changed */
 	uint32_t replaced : 1;  /* an old record a newer one of this run replaces */
 	uint32_t gone : 1;      /* forgotten (not saved) */
+	uint32_t cont : 1;      /* old, and this run found its file the same: its prefix
+				   fingerprint may be continued (run/cron.c) */
 } ips_state_input_t;
 
 /*
