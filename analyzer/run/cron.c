@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "input/container.h"
@@ -25,10 +26,23 @@
  * new one beside); the files read in this run are the live records it
  * marked seen.
  */
+/* A directory's names, sorted, read once per run (find_tail). */
+typedef struct dir_list {
+	char *dir;
+	char *names;          /* NUL-separated */
+	uint32_t *at;         /* offsets into names, sorted by name */
+	size_t n;
+	struct timespec mtime; /* the directory's when it was read */
+	bool fresh;           /* read more than a second after its last change */
+} dir_list_t;
+
 struct ips_cron {
 	ips_state_t *st;
 	ips_state_index_t old_by_head, old_by_whole;
 	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
+	dir_list_t *dirs;     /* directories listed in this run */
+	size_t ndirs;
+	ips_u64map_t dirs_by_name;
 };
 
 static uint64_t key_head(const ips_state_input_t *r)
@@ -68,6 +82,13 @@ void ips_cron_free(ips_cron_t *c)
 		return;
 	ips_state_index_free(&c->old_by_head);
 	ips_state_index_free(&c->old_by_whole);
+	for (size_t i = 0; i < c->ndirs; i++) {
+		free(c->dirs[i].dir);
+		free(c->dirs[i].names);
+		free(c->dirs[i].at);
+	}
+	free(c->dirs);
+	ips_u64map_free(&c->dirs_by_name);
 	free(c);
 }
 
@@ -391,6 +412,101 @@ static int try_newest_first(ips_cron_t *c, ips_vec_t *names, tail_try_t try,
 	return r;
 }
 
+static const char *sort_base;
+
+static int cmp_at(const void *a, const void *b)
+{
+	return strcmp(sort_base + *(const uint32_t *)a, sort_base + *(const uint32_t *)b);
+}
+
+/* (Re)read a directory's names into *l; false when it cannot be read. */
+static bool list_dir(dir_list_t *l)
+{
+	free(l->names);
+	free(l->at);
+	l->names = NULL;
+	l->at = NULL;
+	l->n = 0;
+	DIR *d = opendir(l->dir);
+	if (!d)
+		return false;
+	struct stat sb;
+	if (fstat(dirfd(d), &sb) != 0) {
+		closedir(d);
+		return false;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	l->mtime = sb.st_mtim;
+	/* a change within the clock's granularity of this read could keep the mtime */
+	l->fresh = now.tv_sec - sb.st_mtim.tv_sec >= 2;
+	ips_buf_t b;
+	ips_buf_init(&b, (size_t)UINT32_MAX);
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
+			continue;
+		size_t off = b.len;
+		if (ips_buf_append(&b, de->d_name, strlen(de->d_name) + 1) != IPS_OK)
+			break; /* (4 GiB of names) */
+		if (l->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			l->at = ips_xrealloc(l->at, cap * sizeof *l->at);
+		}
+		l->at[l->n++] = (uint32_t)off;
+	}
+	closedir(d);
+	l->names = ips_buf_steal(&b);
+	sort_base = l->names;
+	if (l->n)
+		qsort(l->at, l->n, sizeof *l->at, cmp_at);
+	return true;
+}
+
+/*
+ * The names of a directory, read once per run: a second look only re-reads
+ * it when it changed since (its mtime), or changed within two seconds of
+ * the first read (the mtime is too coarse to tell). NULL: unreadable.
+ */
+static const dir_list_t *dir_listing(ips_cron_t *c, const char *dir)
+{
+	uint64_t k = ips_fnv1a(IPS_FNV_INIT, dir, strlen(dir));
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->dirs_by_name, k, &it, &i)) {
+		dir_list_t *l = &c->dirs[i];
+		if (strcmp(l->dir, dir))
+			continue;
+		struct stat sb;
+		if (l->fresh && stat(dir, &sb) == 0 && sb.st_mtim.tv_sec == l->mtime.tv_sec &&
+		    sb.st_mtim.tv_nsec == l->mtime.tv_nsec)
+			return l->names ? l : NULL;
+		return list_dir(l) ? l : NULL;
+	}
+	c->dirs = ips_xrealloc(c->dirs, (c->ndirs + 1) * sizeof *c->dirs);
+	dir_list_t *l = &c->dirs[c->ndirs];
+	memset(l, 0, sizeof *l);
+	l->dir = ips_xstrdup(dir);
+	ips_u64map_add(&c->dirs_by_name, k, c->ndirs);
+	c->ndirs++;
+	return list_dir(l) ? l : NULL;
+}
+
+/* The first name of l whose first n bytes are not less (past: greater) than s's. */
+static size_t bound(const dir_list_t *l, const char *s, size_t n, bool past)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strncmp(l->names + l->at[mid], s, n);
+		if (d < 0 || (past && d == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 #define TAIL_NAMES_MAX 4096 /* directory entries looked at for a rotated file */
 
 /*
@@ -415,21 +531,20 @@ static void find_tail(ips_cron_t *c, const char *path, const ips_state_input_t *
 	char *dirname = slash ? ips_xstrndup(path, (size_t)(slash - path + 1)) : ips_xstrdup("");
 	const char *base = slash ? slash + 1 : path;
 	size_t bl = strlen(base);
-	DIR *d = r ? NULL : opendir(*dirname ? dirname : ".");
+	/* the names that start with base, from the directory's listing of this run */
+	const dir_list_t *l = r ? NULL : dir_listing(c, *dirname ? dirname : ".");
 	ips_vec_t names = {0}, znames = {0};
-	struct dirent *de;
-	while (d && names.len < TAIL_NAMES_MAX && (de = readdir(d))) {
-		const char *n = de->d_name;
-		if (strncmp(n, base, bl) || (n[bl] != '.' && n[bl] != '-') || !n[bl + 1] ||
-		    !strcmp(n + bl, ".1") || !strcmp(n + bl, ".0"))
+	size_t lo = l ? bound(l, base, bl, false) : 0, hi = l ? bound(l, base, bl, true) : 0;
+	for (size_t k = hi; k > lo && names.len < TAIL_NAMES_MAX; k--) { /* newest name first */
+		const char *n = l->names + l->at[k - 1];
+		if ((n[bl] != '.' && n[bl] != '-') || !n[bl + 1] || !strcmp(n + bl, ".1") ||
+		    !strcmp(n + bl, ".0"))
 			continue;
 		if (!ends_with_any(n, compressed_ext))
 			ips_vec_push(&names, ips_xasprintf("%s%s", dirname, n));
 		else if (znames.len < TAIL_NAMES_MAX && ends_with_any(n, stream_ext))
 			ips_vec_push(&znames, ips_xasprintf("%s%s", dirname, n));
 	}
-	if (d)
-		closedir(d);
 	r = try_newest_first(c, &names, tail_candidate, prev, cur, t, p, r);
 	for (int i = 0; i < 8 && !r; i++) {
 		char *name = ips_xasprintf("%s%s%s", path, i < 4 ? ".1" : ".0", stream_ext[i % 4]);
