@@ -609,15 +609,15 @@ void ips_cron_plan_free(ips_cron_plan_t *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Store what this run read of a file (v: the fields but its identity and times). */
-static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+/* Store what this run read of a file (v: the fields but its identity, size and times). */
+static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t size,
 		   ips_state_input_t *v)
 {
 	ips_state_input_t *cur = v->container ? ips_state_container(c->st, path, false)
 				 : ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	v->dev = id->dev;
 	v->ino = id->ino;
-	v->size = id->size;
+	v->size = size;
 	v->mtime = id->mtime;
 	v->ctime = id->ctime;
 	v->ctime_ns = id->ctime_ns;
@@ -648,7 +648,7 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 	ips_state_input_t v = {.fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen),
 			       .fplen = id->headlen, .offset = offset, .line = line, .tfp = th,
 			       .tflen = tl, .pfp = pfp_ok ? h : 0, .pfp_ok = pfp_ok};
-	record(c, path, id, &v);
+	record(c, path, id, id->size, &v);
 }
 
 bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_id_t *id,
@@ -669,12 +669,10 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	}
 	if (found && strcmp(found->path, path))
 		*was = found->path;
-	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen, .offset = id->size};
-	record(c, path, id, &v);
-	if (!have) { /* unreadable: it will not match next time */
-		ips_state_input_t *r = ips_state_container(c->st, path, false);
-		r->size = r->offset = 0;
-	}
+	/* unreadable: size 0, it will not match next time */
+	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen,
+			       .offset = have ? id->size : 0};
+	record(c, path, id, have ? id->size : 0, &v);
 	return found != NULL;
 }
 
