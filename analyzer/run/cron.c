@@ -17,6 +17,16 @@
 /* A head shorter than this is too weak to recognise a file by content alone. */
 #define COPY_MIN_HEAD 64
 
+/* A directory's names, sorted, read once per run (find_tail). */
+typedef struct dir_list {
+	char *dir;
+	char *names;          /* NUL-separated */
+	uint32_t *at;         /* offsets into names, sorted by name */
+	size_t n;
+	struct timespec mtime; /* the directory's when it was read */
+	bool fresh;           /* read at least 2 s after its last change */
+} dir_list_t;
+
 /*
  * Every lookup is hashed, so a run costs time linear in its files: by
  * identity (device, inode) and by path (the state's own indexes), by head
@@ -26,16 +36,6 @@
  * new one beside); the files read in this run are the live records it
  * marked seen.
  */
-/* A directory's names, sorted, read once per run (find_tail). */
-typedef struct dir_list {
-	char *dir;
-	char *names;          /* NUL-separated */
-	uint32_t *at;         /* offsets into names, sorted by name */
-	size_t n;
-	struct timespec mtime; /* the directory's when it was read */
-	bool fresh;           /* read more than a second after its last change */
-} dir_list_t;
-
 struct ips_cron {
 	ips_state_t *st;
 	ips_state_index_t old_by_head, old_by_whole;
