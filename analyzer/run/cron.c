@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "input/container.h"
@@ -16,48 +17,59 @@
 /* A head shorter than this is too weak to recognise a file by content alone. */
 #define COPY_MIN_HEAD 64
 
-typedef struct done {
-	uint64_t dev, ino;
-	char *path;
-} done_t;
+/* A directory's names, sorted, read once per run (find_tail). */
+typedef struct dir_list {
+	char *dir;
+	char *names;          /* NUL-separated */
+	uint32_t *at;         /* offsets into names, sorted by name */
+	size_t n;
+	struct timespec mtime; /* the directory's when it was read */
+	bool fresh;           /* read at least 2 s after its last change */
+} dir_list_t;
 
 /*
  * Every lookup is hashed, so a run costs time linear in its files: by
- * identity (device, inode), by path, by head fingerprint (its length and
- * value) and, for containers, by whole-file fingerprint.
+ * identity (device, inode) and by path (the state's own indexes), by head
+ * fingerprint (its length and value) and, for containers, by whole-file
+ * fingerprint. Decisions are taken against the records as the run began
+ * (marked old: the state keeps them unchanged, a record this run stores is a
+ * new one beside); the files read in this run are the live records it
+ * marked seen.
  */
 struct ips_cron {
 	ips_state_t *st;
-	ips_state_input_t *old; /* the records as the run began */
-	size_t nold;
-	ips_u64map_t old_by_id, old_by_path, old_by_head, old_by_whole;
+	ips_state_index_t old_by_head, old_by_whole;
 	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
-	done_t *done;           /* files read in this run */
-	size_t ndone, capdone;
-	ips_u64map_t done_by_id;
+	dir_list_t *dirs;     /* directories listed in this run */
+	size_t ndirs;
+	ips_u64map_t dirs_by_name;
 };
 
-static uint64_t path_key(const char *path)
+static uint64_t key_head(const ips_state_input_t *r)
 {
-	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
+	return ips_u64_pair(r->fplen, r->fp);
+}
+
+static uint64_t key_whole(const ips_state_input_t *r)
+{
+	return r->fp;
 }
 
 ips_cron_t *ips_cron_new(ips_state_t *st)
 {
 	ips_cron_t *c = ips_xcalloc(1, sizeof *c);
 	c->st = st;
-	c->nold = st->inputs.len;
-	c->old = ips_xcalloc(c->nold ? c->nold : 1, sizeof *c->old);
-	for (size_t i = 0; i < c->nold; i++) {
-		c->old[i] = *(const ips_state_input_t *)st->inputs.items[i];
-		c->old[i].path = ips_xstrdup(c->old[i].path);
-		const ips_state_input_t *r = &c->old[i];
-		ips_u64map_add(&c->old_by_path, path_key(r->path), i);
+	c->old_by_head.key = key_head;
+	c->old_by_whole.key = key_whole;
+	ips_state_freeze(st);
+	for (size_t i = 0; i < st->ninputs; i++) {
+		const ips_state_input_t *r = ips_state_at(st, i);
+		if (r->replaced || r->gone)
+			continue;
 		if (r->container) {
-			ips_u64map_add(&c->old_by_whole, r->fp, i);
+			ips_state_index_add(st, &c->old_by_whole, i);
 		} else {
-			ips_u64map_add(&c->old_by_id, ips_u64_pair(r->dev, r->ino), i);
-			ips_u64map_add(&c->old_by_head, ips_u64_pair(r->fplen, r->fp), i);
+			ips_state_index_add(st, &c->old_by_head, i);
 			c->head_len[r->fplen] = true;
 		}
 	}
@@ -68,18 +80,23 @@ void ips_cron_free(ips_cron_t *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nold; i++)
-		free(c->old[i].path);
-	free(c->old);
-	for (size_t i = 0; i < c->ndone; i++)
-		free(c->done[i].path);
-	free(c->done);
-	ips_u64map_free(&c->old_by_id);
-	ips_u64map_free(&c->old_by_path);
-	ips_u64map_free(&c->old_by_head);
-	ips_u64map_free(&c->old_by_whole);
-	ips_u64map_free(&c->done_by_id);
+	ips_state_index_free(&c->old_by_head);
+	ips_state_index_free(&c->old_by_whole);
+	for (size_t i = 0; i < c->ndirs; i++) {
+		free(c->dirs[i].dir);
+		free(c->dirs[i].names);
+		free(c->dirs[i].at);
+	}
+	free(c->dirs);
+	ips_u64map_free(&c->dirs_by_name);
 	free(c);
+}
+
+/* An old record (as the run began) that is live then: not one this run added. */
+static const ips_state_input_t *old_rec(const ips_cron_t *c, size_t i)
+{
+	const ips_state_input_t *r = ips_state_at(c->st, i);
+	return r->old && !r->gone ? r : NULL;
 }
 
 bool ips_cron_identify(int fd, ips_cron_id_t *id)
@@ -92,6 +109,8 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	id->ino = (uint64_t)st.st_ino;
 	id->size = (uint64_t)st.st_size;
 	id->mtime = (int64_t)st.st_mtime;
+	id->ctime = (int64_t)st.st_ctim.tv_sec;
+	id->ctime_ns = (uint32_t)st.st_ctim.tv_nsec;
 	id->fd = fd;
 	uint64_t want = id->size < IPS_STATE_FP_BYTES ? id->size : IPS_STATE_FP_BYTES;
 	while (id->headlen < want) {
@@ -147,28 +166,16 @@ static bool head_matches(const unsigned char *head, size_t n, const ips_state_in
 	return r->fplen <= n && ips_fnv1a(IPS_FNV_INIT, head, r->fplen) == r->fp;
 }
 
+/* The path a file was read as in this run, or NULL. */
 static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 {
 	size_t it = 0, i;
-	while (ips_u64map_next(&c->done_by_id, ips_u64_pair(dev, ino), &it, &i))
-		if (c->done[i].dev == dev && c->done[i].ino == ino)
-			return c->done[i].path;
-	return NULL;
-}
-
-static void mark_done(ips_cron_t *c, const ips_cron_id_t *id, const char *path)
-{
-	if (done_path(c, id->dev, id->ino))
-		return;
-	if (c->ndone == c->capdone) {
-		c->capdone = c->capdone ? c->capdone * 2 : 16;
-		c->done = ips_xrealloc(c->done, c->capdone * sizeof *c->done);
+	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
+		const ips_state_input_t *r = ips_state_at(c->st, i);
+		if (r->seen && !r->replaced && !r->gone && r->dev == dev && r->ino == ino)
+			return r->path;
 	}
-	c->done[c->ndone].dev = id->dev;
-	c->done[c->ndone].ino = id->ino;
-	c->done[c->ndone].path = ips_xstrdup(path);
-	ips_u64map_add(&c->done_by_id, ips_u64_pair(id->dev, id->ino), c->ndone);
-	c->ndone++;
+	return NULL;
 }
 
 /*
@@ -179,12 +186,14 @@ static void mark_done(ips_cron_t *c, const ips_cron_id_t *id, const char *path)
 static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 {
 	const ips_state_input_t *best = NULL;
-	size_t it = 0, i;
-	while (ips_u64map_next(&c->old_by_path, path_key(path), &it, &i)) {
-		const ips_state_input_t *r = &c->old[i];
-		if (!strcmp(r->path, path) && (!best || r->mtime > best->mtime ||
-					      (r->mtime == best->mtime && r > best)))
+	size_t it = 0, i, best_i = 0;
+	while (ips_state_index_next(c->st, &c->st->by_path, ips_state_path_key(path), &it, &i)) {
+		const ips_state_input_t *r = old_rec(c, i);
+		if (r && !strcmp(r->path, path) &&
+		    (!best || r->mtime > best->mtime || (r->mtime == best->mtime && i > best_i))) {
 			best = r;
+			best_i = i;
+		}
 	}
 	return best;
 }
@@ -195,18 +204,23 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 {
 	const ips_state_input_t *best = NULL;
 	size_t it = 0, i;
-	while (ips_u64map_next(&c->old_by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
-		const ips_state_input_t *r = &c->old[i];
-		if (r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
+	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
+		const ips_state_input_t *r = old_rec(c, i);
+		if (!r || r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
 		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
 			continue;
 		/*
 		 * Written to but no larger: a log only grows, so this is a file
 		 * replaced in place; all its bytes must be those read, not the
 		 * head and the tail only (the cost falls on such files alone).
+		 * Written to: its modification time changed, or its inode change
+		 * time, which any write sets and no user can set back (touch -d
+		 * restores the first only). A rename or chmod changes it too: those
+		 * files pay for the check and continue where they stopped.
 		 */
-		if (id->size == r->size && id->mtime != r->mtime && r->pfp_ok &&
-		    !prefix_matches(r, id->fd))
+		bool touched = id->mtime != r->mtime ||
+			       (r->ctime_ok && (id->ctime != r->ctime || id->ctime_ns != r->ctime_ns));
+		if (id->size == r->size && touched && r->pfp_ok && !prefix_matches(r, id->fd))
 			continue;
 		if (!strcmp(r->path, path))
 			return r;
@@ -238,8 +252,8 @@ static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char
 		if (len < COPY_MIN_HEAD || !c->head_len[len])
 			continue;
 		size_t it = 0, i;
-		while (ips_u64map_next(&c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
-			const ips_state_input_t *r = &c->old[i];
+		while (ips_state_index_next(c->st, &c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
+			const ips_state_input_t *r = ips_state_at(c->st, i);
 			if (r->container || r->fplen != len || r->fp != h || size < r->offset ||
 			    !r->pfp_ok || (self && r->dev == self->dev && r->ino == self->ino))
 				continue;
@@ -314,6 +328,10 @@ static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_sta
 	 */
 	const ips_state_input_t *own = same_file(c, name, t);
 	const ips_state_input_t *from = own && own->offset > prev->offset ? own : prev;
+	if (own)
+		((ips_state_input_t *)own)->cont = 1;
+	else if (renamed)
+		((ips_state_input_t *)prev)->cont = 1;
 	if (from->offset < t->size) {
 		p->tail = ips_xstrdup(name);
 		p->tail_offset = from->offset;
@@ -394,6 +412,101 @@ static int try_newest_first(ips_cron_t *c, ips_vec_t *names, tail_try_t try,
 	return r;
 }
 
+static const char *sort_base;
+
+static int cmp_at(const void *a, const void *b)
+{
+	return strcmp(sort_base + *(const uint32_t *)a, sort_base + *(const uint32_t *)b);
+}
+
+/* (Re)read a directory's names into *l; false when it cannot be read. */
+static bool list_dir(dir_list_t *l)
+{
+	free(l->names);
+	free(l->at);
+	l->names = NULL;
+	l->at = NULL;
+	l->n = 0;
+	DIR *d = opendir(l->dir);
+	if (!d)
+		return false;
+	struct stat sb;
+	if (fstat(dirfd(d), &sb) != 0) {
+		closedir(d);
+		return false;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	l->mtime = sb.st_mtim;
+	/* a change within the clock's granularity of this read could keep the mtime */
+	l->fresh = now.tv_sec - sb.st_mtim.tv_sec >= 2;
+	ips_buf_t b;
+	ips_buf_init(&b, (size_t)UINT32_MAX);
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
+			continue;
+		size_t off = b.len;
+		if (ips_buf_append(&b, de->d_name, strlen(de->d_name) + 1) != IPS_OK)
+			break; /* (4 GiB of names) */
+		if (l->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			l->at = ips_xrealloc(l->at, cap * sizeof *l->at);
+		}
+		l->at[l->n++] = (uint32_t)off;
+	}
+	closedir(d);
+	l->names = ips_buf_steal(&b);
+	sort_base = l->names;
+	if (l->n)
+		qsort(l->at, l->n, sizeof *l->at, cmp_at);
+	return true;
+}
+
+/*
+ * The names of a directory, read once per run: a second look only re-reads
+ * it when it changed since (its mtime), or changed within two seconds of
+ * the first read (the mtime is too coarse to tell). NULL: unreadable.
+ */
+static const dir_list_t *dir_listing(ips_cron_t *c, const char *dir)
+{
+	uint64_t k = ips_fnv1a(IPS_FNV_INIT, dir, strlen(dir));
+	size_t it = 0, i;
+	while (ips_u64map_next(&c->dirs_by_name, k, &it, &i)) {
+		dir_list_t *l = &c->dirs[i];
+		if (strcmp(l->dir, dir))
+			continue;
+		struct stat sb;
+		if (l->fresh && stat(dir, &sb) == 0 && sb.st_mtim.tv_sec == l->mtime.tv_sec &&
+		    sb.st_mtim.tv_nsec == l->mtime.tv_nsec)
+			return l->names ? l : NULL;
+		return list_dir(l) ? l : NULL;
+	}
+	c->dirs = ips_xrealloc(c->dirs, (c->ndirs + 1) * sizeof *c->dirs);
+	dir_list_t *l = &c->dirs[c->ndirs];
+	memset(l, 0, sizeof *l);
+	l->dir = ips_xstrdup(dir);
+	ips_u64map_add(&c->dirs_by_name, k, c->ndirs);
+	c->ndirs++;
+	return list_dir(l) ? l : NULL;
+}
+
+/* The first name of l whose first n bytes are not less (past: greater) than s's. */
+static size_t bound(const dir_list_t *l, const char *s, size_t n, bool past)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strncmp(l->names + l->at[mid], s, n);
+		if (d < 0 || (past && d == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 #define TAIL_NAMES_MAX 4096 /* directory entries looked at for a rotated file */
 
 /*
@@ -418,21 +531,20 @@ static void find_tail(ips_cron_t *c, const char *path, const ips_state_input_t *
 	char *dirname = slash ? ips_xstrndup(path, (size_t)(slash - path + 1)) : ips_xstrdup("");
 	const char *base = slash ? slash + 1 : path;
 	size_t bl = strlen(base);
-	DIR *d = r ? NULL : opendir(*dirname ? dirname : ".");
+	/* the names that start with base, from the directory's listing of this run */
+	const dir_list_t *l = r ? NULL : dir_listing(c, *dirname ? dirname : ".");
 	ips_vec_t names = {0}, znames = {0};
-	struct dirent *de;
-	while (d && names.len < TAIL_NAMES_MAX && (de = readdir(d))) {
-		const char *n = de->d_name;
-		if (strncmp(n, base, bl) || (n[bl] != '.' && n[bl] != '-') || !n[bl + 1] ||
-		    !strcmp(n + bl, ".1") || !strcmp(n + bl, ".0"))
+	size_t lo = l ? bound(l, base, bl, false) : 0, hi = l ? bound(l, base, bl, true) : 0;
+	for (size_t k = hi; k > lo && names.len < TAIL_NAMES_MAX; k--) { /* newest name first */
+		const char *n = l->names + l->at[k - 1];
+		if ((n[bl] != '.' && n[bl] != '-') || !n[bl + 1] || !strcmp(n + bl, ".1") ||
+		    !strcmp(n + bl, ".0"))
 			continue;
 		if (!ends_with_any(n, compressed_ext))
 			ips_vec_push(&names, ips_xasprintf("%s%s", dirname, n));
 		else if (znames.len < TAIL_NAMES_MAX && ends_with_any(n, stream_ext))
 			ips_vec_push(&znames, ips_xasprintf("%s%s", dirname, n));
 	}
-	if (d)
-		closedir(d);
 	r = try_newest_first(c, &names, tail_candidate, prev, cur, t, p, r);
 	for (int i = 0; i < 8 && !r; i++) {
 		char *name = ips_xasprintf("%s%s%s", path, i < 4 ? ".1" : ".0", stream_ext[i % 4]);
@@ -455,6 +567,7 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 	}
 	const ips_state_input_t *r = same_file(c, path, id);
 	if (r) {
+		((ips_state_input_t *)r)->cont = 1; /* (a flag of this run, in the state) */
 		p->how = IPS_CRON_GROWN;
 		p->offset = r->offset;
 		p->line = r->line;
@@ -496,19 +609,20 @@ void ips_cron_plan_free(ips_cron_plan_t *p)
 	memset(p, 0, sizeof *p);
 }
 
-static ips_state_input_t *record(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
-				  bool container)
+/* Store what this run read of a file (v: the fields but its identity, size and times). */
+static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t size,
+		   ips_state_input_t *v)
 {
-	ips_state_input_t *r = container ? ips_state_container(c->st, path, true)
-			       : ips_state_input_id(c->st, id->dev, id->ino, path, true);
-	ips_state_set_path(c->st, r, path);
-	r->dev = id->dev;
-	r->ino = id->ino;
-	r->size = id->size;
-	r->mtime = id->mtime;
-	r->seen = true;
-	mark_done(c, id, path);
-	return r;
+	ips_state_input_t *cur = v->container ? ips_state_container(c->st, path, false)
+				 : ips_state_input_id(c->st, id->dev, id->ino, path, false);
+	v->dev = id->dev;
+	v->ino = id->ino;
+	v->size = size;
+	v->mtime = id->mtime;
+	v->ctime = id->ctime;
+	v->ctime_ns = id->ctime_ns;
+	v->ctime_ok = 1;
+	(void)ips_state_put(c->st, cur, v, path);
 }
 
 void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
@@ -518,10 +632,11 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 		offset = id->size;
 	/* the hash of everything before offset: continued from the record of
 	 * this same file, else over the whole prefix (read from the page cache) */
+	/* (only where this run found the file the same: not one rewritten in place) */
 	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	uint64_t from = 0, h = IPS_FNV_INIT;
-	if (was && !was->container && was->pfp_ok && was->dev == id->dev && was->ino == id->ino &&
-	    was->offset <= offset) {
+	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok &&
+	    was->dev == id->dev && was->ino == id->ino && was->offset <= offset) {
 		from = was->offset;
 		h = was->pfp;
 	}
@@ -530,16 +645,10 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 	uint64_t th = 0;
 	if (!range_fp(id->fd, offset - tl, tl, IPS_FNV_INIT, &th))
 		tl = 0;
-	ips_state_input_t *r = record(c, path, id, false);
-	r->container = false;
-	r->fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen);
-	r->fplen = id->headlen;
-	r->offset = offset;
-	r->line = line;
-	r->tfp = th;
-	r->tflen = tl;
-	r->pfp = h;
-	r->pfp_ok = pfp_ok;
+	ips_state_input_t v = {.fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen),
+			       .fplen = id->headlen, .offset = offset, .line = line, .tfp = th,
+			       .tflen = tl, .pfp = pfp_ok ? h : 0, .pfp_ok = pfp_ok};
+	record(c, path, id, id->size, &v);
 }
 
 bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_id_t *id,
@@ -551,8 +660,8 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	bool have = ips_state_fingerprint_whole(fd, id->size, &fp, &fplen);
 	const ips_state_input_t *found = NULL;
 	size_t it = 0, i;
-	while (have && ips_u64map_next(&c->old_by_whole, fp, &it, &i)) {
-		const ips_state_input_t *r = &c->old[i];
+	while (have && ips_state_index_next(c->st, &c->old_by_whole, fp, &it, &i)) {
+		const ips_state_input_t *r = ips_state_at(c->st, i);
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
 			continue;
 		if (!found || !strcmp(r->path, path))
@@ -560,17 +669,10 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	}
 	if (found && strcmp(found->path, path))
 		*was = found->path;
-	ips_state_input_t *r = record(c, path, id, true);
-	r->container = true;
-	r->tflen = 0;
-	r->tfp = 0;
-	r->pfp_ok = false;
-	r->fp = fp;
-	r->fplen = fplen;
-	r->offset = id->size;
-	r->line = 0;
-	if (!have)
-		r->size = r->offset = 0; /* unreadable: it will not match next time */
+	/* unreadable: size 0, it will not match next time */
+	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen,
+			       .offset = have ? id->size : 0};
+	record(c, path, id, have ? id->size : 0, &v);
 	return found != NULL;
 }
 
@@ -673,22 +775,20 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 	 * A record not touched in this run whose file is gone from its path
 	 * (removed, or the path now holds another file: a rotated log's
 	 * record) is forgotten once the file had not changed for KEEP_DAYS.
-	 * One pass, the kept records compacted in order: linear in the records.
+	 * One pass over the records (a stat each for those not read): linear.
 	 */
-	ips_vec_t *v = &c->st->inputs;
-	size_t keep = 0;
-	for (size_t i = 0; i < v->len; i++) {
-		ips_state_input_t *r = v->items[i];
+	for (size_t i = 0; i < c->st->ninputs; i++) {
+		ips_state_input_t *r = ips_state_at(c->st, i);
+		if (r->seen || r->replaced || r->gone)
+			continue;
 		struct stat st;
 		bool there = stat(r->path, &st) == 0;
 		bool same = there && (r->container || (!r->dev && !r->ino) ||
 				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
 		/* times from the state are within +-2^40 (state.c): no overflow */
 		bool gone = !there ? errno == ENOENT : !same;
-		if (r->seen || !gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400) {
-			v->items[keep++] = r;
+		if (!gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400)
 			continue;
-		}
 		/* its windows go too when nothing is at the path any more (a file
 		 * there now owns the windows kept under the path) */
 		for (size_t j = 0; !there && j < c->st->windows.len;) {
@@ -698,9 +798,6 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 			else
 				j++;
 		}
-		free(r->path);
-		free(r);
+		ips_state_forget(c->st, r);
 	}
-	v->len = keep;
-	c->st->index_stale = true;
 }

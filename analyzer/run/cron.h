@@ -36,6 +36,8 @@ typedef struct ips_cron ips_cron_t;
 typedef struct ips_cron_id {
 	uint64_t dev, ino, size;
 	int64_t mtime;
+	int64_t ctime;                          /* inode change time: any write changes it */
+	uint32_t ctime_ns;
 	unsigned char head[IPS_STATE_FP_BYTES]; /* its first bytes */
 	uint32_t headlen;                       /* min(size, IPS_STATE_FP_BYTES) */
 	int fd;                                 /* the open file (borrowed), for checks */

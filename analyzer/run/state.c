@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_FILE_MAX (64u << 20)
+/* 1 GiB: about 5 million files (a record is about 200 bytes of text) */
+#define STATE_FILE_MAX (UINT64_C(1) << 30)
+#define STATE_FILE_MAX_TEXT "1 GiB (about 5 million files)"
+#define STATE_LINE_MAX 65536u
 #define STATE_MAGIC "ipsec-scan-state"
 
 /* ---- escaping: paths and keys may hold any byte but NUL ----------------- */
@@ -65,10 +68,13 @@ static char *unescape(const char *s, size_t n, bool *ok)
 
 /* ---- records ----------------------------------------------------------- */
 
-static void input_free(ips_state_input_t *in)
+/* (docs/cron.md gives the figure: a record must not grow unnoticed) */
+_Static_assert(sizeof(ips_state_input_t) == 96, "a state record is 96 bytes");
+
+static void fatal(const char *why)
 {
-	free(in->path);
-	free(in);
+	fprintf(stderr, "ipsec-scan: %s\n", why);
+	abort();
 }
 
 static void window_free(ips_state_window_t *w)
@@ -80,40 +86,213 @@ static void window_free(ips_state_window_t *w)
 	free(w);
 }
 
-static uint64_t path_key(const char *path)
+uint64_t ips_state_path_key(const char *path)
 {
 	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
 }
 
-static void index_one(ips_state_t *st, size_t i)
+static uint64_t key_path(const ips_state_input_t *r)
 {
-	const ips_state_input_t *in = st->inputs.items[i];
-	ips_u64map_add(&st->by_path, path_key(in->path), i);
-	if (!in->container)
-		ips_u64map_add(&st->by_id, ips_u64_pair(in->dev, in->ino), i);
+	return ips_state_path_key(r->path);
 }
 
-static void index_fresh(ips_state_t *st)
+static uint64_t key_id(const ips_state_input_t *r)
 {
-	if (!st->index_stale)
-		return;
-	ips_u64map_free(&st->by_path);
-	ips_u64map_free(&st->by_id);
-	for (size_t i = 0; i < st->inputs.len; i++)
-		index_one(st, i);
-	st->index_stale = false;
+	return ips_u64_pair(r->dev, r->ino);
 }
 
-static ips_state_input_t *add_input(ips_state_t *st, const char *path, uint64_t dev,
-				    uint64_t ino)
+static size_t index_slot(uint64_t key, size_t cap)
 {
-	ips_state_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
-	in->dev = dev;
-	in->ino = ino;
-	ips_vec_push(&st->inputs, in);
-	index_one(st, st->inputs.len - 1);
-	return in;
+	key ^= key >> 29;
+	key *= UINT64_C(0xbf58476d1ce4e5b9);
+	key ^= key >> 32;
+	return (size_t)key & (cap - 1);
+}
+
+static void index_put(const ips_state_t *st, ips_state_index_t *x, size_t i)
+{
+	size_t k = index_slot(x->key(ips_state_at(st, i)), x->cap);
+	while (x->slot[k])
+		k = (k + 1) & (x->cap - 1);
+	x->slot[k] = (uint32_t)(i + 1);
+	x->len++;
+}
+
+void ips_state_index_add(const ips_state_t *st, ips_state_index_t *x, size_t i)
+{
+	if ((x->len + 1) * 2 > x->cap) {
+		ips_state_index_t n = {.key = x->key};
+		n.cap = x->cap ? x->cap * 2 : 256;
+		n.slot = ips_xcalloc(n.cap, sizeof *n.slot);
+		for (size_t k = 0; k < x->cap; k++)
+			if (x->slot[k])
+				index_put(st, &n, x->slot[k] - 1);
+		free(x->slot);
+		*x = n;
+	}
+	index_put(st, x, i);
+}
+
+bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uint64_t key,
+			  size_t *it, size_t *i)
+{
+	if (!x->cap)
+		return false;
+	/* *it counts the probes made: the slots of one key lie on its probe run */
+	size_t k = (index_slot(key, x->cap) + *it) & (x->cap - 1);
+	while (*it < x->cap && x->slot[k]) {
+		(*it)++;
+		size_t n = x->slot[k] - 1;
+		if (x->key(ips_state_at(st, n)) == key) {
+			*i = n;
+			return true;
+		}
+		k = (k + 1) & (x->cap - 1);
+	}
+	*it = x->cap;
+	return false;
+}
+
+void ips_state_index_free(ips_state_index_t *x)
+{
+	free(x->slot);
+	x->slot = NULL;
+	x->cap = x->len = 0;
+}
+
+#define ARENA_CHUNK (1u << 20)
+
+/* A copy of s in the arena (never moved, freed with the state). */
+static const char *intern(ips_state_t *st, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (!st->narena || st->arena_used + n > st->arena_cap) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		st->arena = ips_xrealloc(st->arena, (st->narena + 1) * sizeof *st->arena);
+		st->arena[st->narena++] = ips_xmalloc(cap);
+		st->arena_cap = cap;
+		st->arena_used = 0;
+	}
+	char *p = st->arena[st->narena - 1] + st->arena_used;
+	memcpy(p, s, n);
+	st->arena_used += n;
+	return p;
+}
+
+/* A new record (a copy of v, or zeroed), indexed; its path interned unless given. */
+static ips_state_input_t *append(ips_state_t *st, const ips_state_input_t *v, const char *path,
+				 const char *interned)
+{
+	if (st->ninputs >= UINT32_MAX - 1)
+		fatal("the cron state holds too many records (4 billion)");
+	size_t i = st->ninputs;
+	if (i % IPS_STATE_BLOCK == 0) {
+		st->blocks = ips_xrealloc(st->blocks, (i / IPS_STATE_BLOCK + 1) * sizeof *st->blocks);
+		st->blocks[i / IPS_STATE_BLOCK] = ips_xmalloc(IPS_STATE_BLOCK * sizeof **st->blocks);
+	}
+	ips_state_input_t *r = ips_state_at(st, i);
+	if (v)
+		*r = *v;
+	else
+		memset(r, 0, sizeof *r);
+	r->path = interned ? interned : intern(st, path);
+	r->old = r->replaced = r->gone = r->cont = 0;
+	st->ninputs++;
+	st->nlive++;
+	ips_state_index_add(st, &st->by_path, i);
+	ips_state_index_add(st, &st->by_id, i);
+	return r;
+}
+
+/* The number of a record (a pointer into a block). */
+static size_t number_of(const ips_state_t *st, const ips_state_input_t *r)
+{
+	for (size_t b = 0; b * IPS_STATE_BLOCK < st->ninputs; b++) {
+		const ips_state_input_t *first = st->blocks[b];
+		if (r >= first && r < first + IPS_STATE_BLOCK)
+			return b * IPS_STATE_BLOCK + (size_t)(r - first);
+	}
+	fatal("internal error: a record not in the state");
+	return 0;
+}
+
+static bool live(const ips_state_input_t *r)
+{
+	return !r->replaced && !r->gone;
+}
+
+size_t ips_state_count(const ips_state_t *st)
+{
+	return st->nlive;
+}
+
+void ips_state_forget(ips_state_t *st, ips_state_input_t *in)
+{
+	if (live(in))
+		st->nlive--;
+	in->gone = 1;
+}
+
+void ips_state_freeze(ips_state_t *st)
+{
+	for (size_t i = 0; i < st->ninputs; i++) {
+		ips_state_input_t *r = ips_state_at(st, i);
+		/* (a state kept in memory from an earlier run: what it replaced is gone) */
+		if (r->replaced)
+			r->gone = 1;
+		r->old = 1;
+		r->seen = r->cont = 0;
+	}
+}
+
+/* Do two records say the same (path aside)? */
+static bool same_values(const ips_state_input_t *a, const ips_state_input_t *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime == b->mtime && a->ctime == b->ctime && a->ctime_ns == b->ctime_ns &&
+	       a->ctime_ok == b->ctime_ok && a->fp == b->fp && a->fplen == b->fplen &&
+	       a->offset == b->offset && a->tfp == b->tfp && a->tflen == b->tflen &&
+	       a->pfp_ok == b->pfp_ok && (!a->pfp_ok || a->pfp == b->pfp) &&
+	       a->line == b->line && a->container == b->container;
+}
+
+ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
+				 const ips_state_input_t *v, const char *path)
+{
+	if (!cur) {
+		cur = append(st, v, path, NULL);
+		cur->seen = 1;
+		return cur;
+	}
+	bool same_path = !strcmp(cur->path, path);
+	if (cur->old) {
+		if (same_path && same_values(cur, v)) {
+			cur->seen = 1;
+			return cur;
+		}
+		if (live(cur))
+			st->nlive--;
+		cur->replaced = 1;
+		ips_state_input_t *n = append(st, v, path, same_path ? cur->path : NULL);
+		n->seen = 1;
+		return n;
+	}
+	uint64_t id = key_id(cur);
+	const char *p = same_path ? cur->path : intern(st, path);
+	bool g = cur->gone;
+	*cur = *v;
+	cur->path = p;
+	cur->old = cur->replaced = cur->cont = 0;
+	cur->gone = g;
+	cur->seen = 1;
+	if (!same_path || key_id(cur) != id) { /* found under its new keys too */
+		size_t i = number_of(st, cur);
+		if (!same_path)
+			ips_state_index_add(st, &st->by_path, i);
+		if (key_id(cur) != id)
+			ips_state_index_add(st, &st->by_id, i);
+	}
+	return cur;
 }
 
 static void journal_free(ips_state_journal_t *j)
@@ -146,14 +325,14 @@ void ips_state_remove_journal(ips_state_t *st, size_t i)
 	st->journals.len--;
 }
 
-/* A record with this path: of any kind (want -1), a plain file (0), a container (1). */
+/* A live record with this path: of any kind (want -1), a plain file (0), a container (1). */
 static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 {
-	index_fresh(st);
 	size_t it = 0, i;
-	while (ips_u64map_next(&st->by_path, path_key(path), &it, &i)) {
-		ips_state_input_t *in = st->inputs.items[i];
-		if (!strcmp(in->path, path) && (want < 0 || in->container == (want == 1)))
+	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
+		ips_state_input_t *in = ips_state_at(st, i);
+		if (live(in) && !strcmp(in->path, path) &&
+		    (want < 0 || in->container == (want == 1)))
 			return in;
 	}
 	return NULL;
@@ -162,7 +341,7 @@ static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
 {
 	ips_state_input_t *in = find_path(st, path, -1);
-	return in || !create ? in : add_input(st, path, 0, 0);
+	return in || !create ? in : append(st, NULL, path, NULL);
 }
 
 ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create)
@@ -170,7 +349,7 @@ ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool c
 	ips_state_input_t *in = find_path(st, path, 1);
 	if (in || !create)
 		return in;
-	in = add_input(st, path, 0, 0);
+	in = append(st, NULL, path, NULL);
 	in->container = true;
 	return in;
 }
@@ -178,28 +357,16 @@ ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool c
 ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t ino,
 				      const char *path, bool create)
 {
-	index_fresh(st);
 	size_t it = 0, i;
-	while (ips_u64map_next(&st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
-		ips_state_input_t *in = st->inputs.items[i];
-		if (!in->container && in->dev == dev && in->ino == ino)
+	while (ips_state_index_next(st, &st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
+		ips_state_input_t *in = ips_state_at(st, i);
+		if (live(in) && !in->container && in->dev == dev && in->ino == ino)
 			return in;
 	}
-	return create ? add_input(st, path, dev, ino) : NULL;
-}
-
-void ips_state_set_path(ips_state_t *st, ips_state_input_t *in, const char *path)
-{
-	if (!strcmp(in->path, path))
-		return;
-	free(in->path);
-	in->path = ips_xstrdup(path);
-	index_fresh(st);
-	for (size_t i = 0; i < st->inputs.len; i++)
-		if (st->inputs.items[i] == in) { /* (rare: a file read under a new name) */
-			ips_u64map_add(&st->by_path, path_key(path), i);
-			break;
-		}
+	if (!create)
+		return NULL;
+	ips_state_input_t v = {.dev = dev, .ino = ino};
+	return append(st, &v, path, NULL);
 }
 
 void ips_state_clear_windows(ips_state_t *st)
@@ -218,15 +385,6 @@ void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w)
 	c->kv = ips_xstrdup(w->kv ? w->kv : "");
 	c->path = ips_xstrdup(w->path);
 	ips_vec_push(&st->windows, c);
-}
-
-void ips_state_remove_input(ips_state_t *st, size_t i)
-{
-	st->index_stale = true; /* the indexes after i moved */
-	input_free(st->inputs.items[i]);
-	memmove(st->inputs.items + i, st->inputs.items + i + 1,
-		(st->inputs.len - i - 1) * sizeof *st->inputs.items);
-	st->inputs.len--;
 }
 
 void ips_state_remove_window(ips_state_t *st, size_t i)
@@ -295,31 +453,29 @@ static const char *field(const char *w, const char *name)
 	return (!strncmp(w, name, n) && w[n] == '=') ? w + n + 1 : NULL;
 }
 
-static char *parse(ips_state_t *st, char *data, size_t len)
+typedef struct parse_ctx {
+	size_t lineno;
+	bool header, done;
+	uint64_t version;
+} parse_ctx_t;
+
+/* One line (without its newline, NUL-terminated); NULL or why it is bad. */
+static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len)
 {
-	size_t lineno = 0;
-	char *p = data, *end = data + len;
-	bool header = false, done = false;
-	uint64_t version = 0;
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			return ips_xasprintf("line %zu: not terminated (a truncated file?)", lineno + 1);
-		*nl = '\0';
-		lineno++;
-		char *line = p;
-		p = nl + 1;
-		if (memchr(line, '\0', (size_t)(nl - line)))
+	size_t lineno = ++px->lineno;
+	uint64_t version = px->version;
+	{
+		if (memchr(line, '\0', len))
 			return ips_xasprintf("line %zu: NUL byte", lineno);
-		if (done)
+		if (px->done)
 			return ips_xasprintf("line %zu: data after the end record", lineno);
-		char *w[12];
-		int n = words(line, w, 12);
+		char *w[13];
+		int n = words(line, w, 13);
 		if (n < 0)
 			return ips_xasprintf("line %zu: too many fields", lineno);
 		if (n == 0)
 			return ips_xasprintf("line %zu: empty line", lineno);
-		if (!header) {
+		if (!px->header) {
 			uint64_t v;
 			if (n != 2 || strcmp(w[0], STATE_MAGIC) || !u64(w[1], &v))
 				return ips_xasprintf("line 1: not an ipsec-scan state file");
@@ -330,16 +486,18 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 						     v, IPS_STATE_VERSION);
 			if (v < 1)
 				return ips_xasprintf("line 1: unknown state version %" PRIu64, v);
-			version = v;
-			header = true;
-			continue;
+			px->version = v;
+			px->header = true;
+			return NULL;
 		}
 		bool ok = true;
 		if (!strcmp(w[0], "input") || !strcmp(w[0], "container")) {
 			if (version < 2 && n != 10)
 				return ips_xasprintf("line %zu: %s needs 9 fields", lineno, w[0]);
-			if (version >= 2 && n != 12)
+			if (version == 2 && n != 12)
 				return ips_xasprintf("line %zu: %s needs 11 fields", lineno, w[0]);
+			if (version >= 3 && n != 13)
+				return ips_xasprintf("line %zu: %s needs 12 fields", lineno, w[0]);
 			ips_state_input_t in = {0};
 			in.container = w[0][0] == 'c';
 			const char *v;
@@ -362,12 +520,24 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 				     (v = field(w[11], "prefix")) &&
 				     (!strcmp(v, "-") || (strlen(v) == 16 &&
 							  sscanf(v, "%16" SCNx64, &in.pfp) == 1 &&
-							  (in.pfp_ok = true)));
+							  (in.pfp_ok = 1)));
 				in.tflen = (uint32_t)tl;
+			}
+			if (ok && version >= 3) {
+				/* ctime=SEC.NSEC|- */
+				char *dot;
+				uint64_t ns = 0;
+				ok = (v = field(w[12], "ctime")) &&
+				     (!strcmp(v, "-") ||
+				      ((dot = strchr(v, '.')) && (*dot = '\0', i64(v, &in.ctime)) &&
+				       strlen(dot + 1) == 9 && u64(dot + 1, &ns) && ns < 1000000000u &&
+				       (in.ctime_ok = 1)));
+				in.ctime_ns = (uint32_t)ns;
 			}
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
 			in.mtime = clamp_time(in.mtime);
+			in.ctime = clamp_time(in.ctime);
 			in.fplen = (uint32_t)fplen;
 			bool esc_ok = true;
 			char *path = unescape(w[1], strlen(w[1]), &esc_ok);
@@ -383,11 +553,8 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 				return ips_xasprintf("line %zu: the same %s twice", lineno,
 						     in.container ? "path" : "file (device and inode)");
 			}
-			ips_state_input_t *rec = add_input(st, path, in.dev, in.ino);
+			(void)append(st, &in, path, NULL);
 			free(path);
-			char *keep = rec->path;
-			*rec = in;
-			rec->path = keep;
 
 		} else if (!strcmp(w[0], "window")) {
 			if (n != 8)
@@ -446,16 +613,72 @@ static char *parse(ips_state_t *st, char *data, size_t len)
 			rec->line = j.line;
 			rec->time = j.time;
 		} else if (!strcmp(w[0], "end") && n == 1) {
-			done = true;
+			px->done = true;
 		} else {
 			return ips_xasprintf("line %zu: unknown record '%.40s'", lineno, w[0]);
 		}
 	}
-	if (!header)
-		return ips_xasprintf("empty: not an ipsec-scan state file");
-	if (!done)
-		return ips_xasprintf("no end record (a truncated file?)");
 	return NULL;
+}
+
+/*
+ * Read the state file as a stream, a line at a time: never whole in memory.
+ * NULL, or why it is unusable; *toobig when it passes STATE_FILE_MAX.
+ */
+static char *parse_fd(ips_state_t *st, int fd, bool *toobig)
+{
+	parse_ctx_t px = {0};
+	size_t cap = STATE_LINE_MAX + 1, have = 0;
+	uint64_t total = 0;
+	char *buf = ips_xmalloc(cap + 1);
+	char *why = NULL;
+	bool eof = false;
+	*toobig = false;
+	while (!why) {
+		/* the lines complete in buf */
+		char *p = buf, *end = buf + have, *nl;
+		while (!why && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+			*nl = '\0';
+			why = parse_line(st, &px, p, (size_t)(nl - p));
+			p = nl + 1;
+		}
+		if (why)
+			break;
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+		if (eof) {
+			if (have)
+				why = ips_xasprintf("line %zu: not terminated (a truncated file?)",
+						    px.lineno + 1);
+			break;
+		}
+		if (have >= STATE_LINE_MAX) {
+			why = ips_xasprintf("line %zu: longer than %u bytes", px.lineno + 1,
+					    STATE_LINE_MAX);
+			break;
+		}
+		ssize_t r = read(fd, buf + have, cap - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			why = ips_xasprintf("%s", strerror(errno));
+			break;
+		}
+		if (r == 0)
+			eof = true;
+		have += (size_t)r;
+		total += (uint64_t)r;
+		if (total > STATE_FILE_MAX) {
+			*toobig = true;
+			why = ips_xasprintf("larger than %s", STATE_FILE_MAX_TEXT);
+		}
+	}
+	free(buf);
+	if (!why && !px.header)
+		why = ips_xasprintf("empty: not an ipsec-scan state file");
+	if (!why && !px.done)
+		why = ips_xasprintf("no end record (a truncated file?)");
+	return why;
 }
 
 /*
@@ -514,6 +737,8 @@ ips_state_t *ips_state_open(const char *path, char **err)
 	*err = NULL;
 	ips_state_t *st = ips_xcalloc(1, sizeof *st);
 	st->path = ips_xstrdup(path);
+	st->by_path.key = key_path;
+	st->by_id.key = key_id;
 	st->dir_fd = -1;
 	/* a FIFO would block the read for ever, a device or directory is no state */
 	struct stat pre;
@@ -577,21 +802,27 @@ ips_state_t *ips_state_open(const char *path, char **err)
 		ips_state_close(st);
 		return NULL;
 	}
-	char *data = NULL;
-	size_t len = 0;
-	ips_status_t s = ips_read_file(path, STATE_FILE_MAX, &data, &len);
-	if (s != IPS_OK) {
-		if (errno == ENOENT && s == IPS_E_INPUT)
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
 			return st; /* the first run */
-		*err = ips_xasprintf("cannot read the state file %s: %s", path,
-				     s == IPS_E_LIMIT ? "larger than 64 MiB" : strerror(errno));
+		*err = ips_xasprintf("cannot read the state file %s: %s", path, strerror(errno));
 		ips_state_close(st);
 		return NULL;
 	}
-	char *why = parse(st, data, len);
-	free(data);
+	struct stat fsb;
+	if (fstat(fd, &fsb) != 0 || !S_ISREG(fsb.st_mode)) { /* swapped in meanwhile */
+		close(fd);
+		*err = ips_xasprintf("the state file %s is not a regular file", path);
+		ips_state_close(st);
+		return NULL;
+	}
+	bool toobig;
+	char *why = parse_fd(st, fd, &toobig);
+	close(fd);
 	if (why) {
-		*err = ips_xasprintf("unusable state file %s: %s", path, why);
+		*err = toobig ? ips_xasprintf("cannot read the state file %s: %s", path, why)
+			      : ips_xasprintf("unusable state file %s: %s", path, why);
 		free(why);
 		ips_state_close(st);
 		return NULL;
@@ -599,24 +830,67 @@ ips_state_t *ips_state_open(const char *path, char **err)
 	return st;
 }
 
-/* The state as text. */
-static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
+/* The state written as a stream: a buffer flushed to fd every 1 MiB. */
+typedef struct writer {
+	ips_buf_t b;
+	int fd;
+	uint64_t total;
+	int err;     /* errno of a failed write; EFBIG past STATE_FILE_MAX */
+} writer_t;
+
+#define WRITER_FLUSH (1u << 20)
+
+static void writer_flush(writer_t *o)
 {
+	size_t off = 0;
+	while (!o->err && off < o->b.len) {
+		ssize_t w = write(o->fd, o->b.data + off, o->b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			o->err = w < 0 ? errno : EIO;
+		else
+			off += (size_t)w;
+	}
+	o->total += o->b.len;
+	if (!o->err && o->total > STATE_FILE_MAX)
+		o->err = EFBIG;
+	ips_buf_reset(&o->b);
+}
+
+static void writer_maybe_flush(writer_t *o)
+{
+	if (o->b.len >= WRITER_FLUSH)
+		writer_flush(o);
+}
+
+/* The state as text, to o. */
+static void serialize(const ips_state_t *st, writer_t *o)
+{
+	ips_buf_t *b = &o->b;
 	ips_buf_printf(b, "%s %d\n", STATE_MAGIC, IPS_STATE_VERSION);
-	for (size_t i = 0; i < st->inputs.len; i++) {
-		const ips_state_input_t *in = st->inputs.items[i];
+	for (size_t i = 0; i < st->ninputs && !o->err; i++) {
+		const ips_state_input_t *in = ips_state_at(st, i);
+		if (!live(in))
+			continue;
 		ips_buf_printf(b, "%s ", in->container ? "container" : "input");
 		put_escaped(b, in->path);
 		ips_buf_printf(b,
 			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
 			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64
 			       " tail=%u:%016" PRIx64,
-			       in->dev, in->ino, in->size, in->mtime, in->fp, in->fplen, in->offset,
-			       in->line, in->tflen, in->tfp);
+			       in->dev, in->ino, in->size, in->mtime, in->fp, (unsigned)in->fplen,
+			       in->offset, in->line, (unsigned)in->tflen, in->tfp);
 		if (in->pfp_ok)
-			ips_buf_printf(b, " prefix=%016" PRIx64 "\n", in->pfp);
+			ips_buf_printf(b, " prefix=%016" PRIx64, in->pfp);
 		else
-			ips_buf_printf(b, " prefix=-\n");
+			ips_buf_printf(b, " prefix=-");
+		if (in->ctime_ok)
+			ips_buf_printf(b, " ctime=%" PRId64 ".%09u\n", in->ctime,
+				       (unsigned)in->ctime_ns);
+		else /* not known: a record of an older state, kept */
+			ips_buf_printf(b, " ctime=-\n");
+		writer_maybe_flush(o);
 	}
 	for (size_t i = 0; i < st->windows.len; i++) {
 		const ips_state_window_t *w = st->windows.items[i];
@@ -635,6 +909,7 @@ static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
 			ips_buf_printf(b, " start=- path=");
 		put_escaped(b, w->path);
 		ips_buf_printf(b, " line=%" PRIu64 "\n", w->line);
+		writer_maybe_flush(o);
 	}
 	for (size_t i = 0; i < st->journals.len; i++) {
 		const ips_state_journal_t *j = st->journals.items[i];
@@ -646,21 +921,16 @@ static ips_status_t serialize(const ips_state_t *st, ips_buf_t *b)
 		else
 			ips_buf_printf(b, "-");
 		ips_buf_printf(b, " line=%" PRIu64 " time=%" PRId64 "\n", j->line, j->time);
+		writer_maybe_flush(o);
 	}
-	return ips_buf_printf(b, "end\n");
+	ips_buf_printf(b, "end\n");
+	writer_flush(o);
 }
 
 ips_status_t ips_state_prepare(ips_state_t *st, char **err)
 {
 	*err = NULL;
 	ips_state_abort(st);
-	ips_buf_t b;
-	ips_buf_init(&b, STATE_FILE_MAX);
-	if (serialize(st, &b) != IPS_OK) {
-		*err = ips_xasprintf("the state would be larger than 64 MiB");
-		ips_buf_free(&b);
-		return IPS_E_LIMIT;
-	}
 	char *tmp = ips_xasprintf("%s.tmp.%ld", st->path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	ips_status_t res = IPS_OK;
@@ -668,17 +938,17 @@ ips_status_t ips_state_prepare(ips_state_t *st, char **err)
 		*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno));
 		res = IPS_E_OUTPUT;
 	} else {
-		size_t off = 0;
-		while (off < b.len) {
-			ssize_t w = write(fd, b.data + off, b.len - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
-				res = IPS_E_OUTPUT;
-				break;
-			}
-			off += (size_t)w;
+		writer_t o = {.fd = fd};
+		/* a record is at most a few times STATE_LINE_MAX: the buffer never fills */
+		ips_buf_init(&o.b, WRITER_FLUSH + 16 * STATE_LINE_MAX);
+		serialize(st, &o);
+		ips_buf_free(&o.b);
+		if (o.err == EFBIG) {
+			*err = ips_xasprintf("the state would be larger than %s", STATE_FILE_MAX_TEXT);
+			res = IPS_E_LIMIT;
+		} else if (o.err) {
+			*err = ips_xasprintf("cannot write %s: %s", tmp, strerror(o.err));
+			res = IPS_E_OUTPUT;
 		}
 		/* the data must be on disk before the rename can make it the state */
 		if (res == IPS_OK && fsync(fd) != 0) {
@@ -692,7 +962,6 @@ ips_status_t ips_state_prepare(ips_state_t *st, char **err)
 		if (res != IPS_OK)
 			unlink(tmp);
 	}
-	ips_buf_free(&b);
 	if (res != IPS_OK) {
 		free(tmp);
 		return res;
@@ -753,11 +1022,14 @@ void ips_state_close(ips_state_t *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->inputs.len; i++)
-		input_free(st->inputs.items[i]);
-	ips_vec_free(&st->inputs);
-	ips_u64map_free(&st->by_path);
-	ips_u64map_free(&st->by_id);
+	for (size_t b = 0; b * IPS_STATE_BLOCK < st->ninputs; b++)
+		free(st->blocks[b]);
+	free(st->blocks);
+	for (size_t i = 0; i < st->narena; i++)
+		free(st->arena[i]);
+	free(st->arena);
+	ips_state_index_free(&st->by_path);
+	ips_state_index_free(&st->by_id);
 	ips_state_clear_windows(st);
 	ips_vec_free(&st->windows);
 	for (size_t i = 0; i < st->journals.len; i++)

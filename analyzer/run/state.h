@@ -2,14 +2,15 @@
 /*
  * state.h - cron mode: what earlier runs read, kept in a state file.
  *
- * Per input path: its device, inode, size, modification time, a fingerprint
- * of its first bytes, how far it was read (offset and line), a fingerprint
+ * Per file: its path, device, inode, size, modification and inode change
+ * times, a fingerprint of its first bytes, how far it was read (offset and line), a fingerprint
  * of the bytes just before that offset and one of all the bytes before it; for
  * containers a fingerprint of the whole file; plus the correlator's open
  * windows (a BEGIN seen in one run and its END in the next still pair up).
  *
- * The file is text, one record a line, versioned ("ipsec-scan-state 1").
- * It is replaced atomically (temp file, fsync, rename, fsync of the
+ * The file is text, one record a line, versioned ("ipsec-scan-state 3";
+ * versions 1 and 2 are still read), read and written as a stream (never
+ * whole in memory; at most 1 GiB). It is replaced atomically (temp file, fsync, rename, fsync of the
  * directory) and only after the report was written; a lock file beside it
  * (FILE.lock, with the holder's pid) and a flock on the state's directory stop
  * two runs from overlapping, even when the lock file is deleted meanwhile.
@@ -27,26 +28,51 @@
 #include "util/status.h"
 #include "util/util.h"
 
-#define IPS_STATE_VERSION 2 /* 2: tfp, tflen and pfp added to input records */
+#define IPS_STATE_VERSION 3 /* 2: tail and prefix added to input records; 3: ctime */
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
+/*
+ * One file's record: 96 bytes, kept in blocks that never move (a pointer to
+ * a record stays valid while the state lives); its path is in the state's
+ * string arena.
+ */
 typedef struct ips_state_input {
-	char *path;
+	const char *path;     /* owned by the state (its arena) */
 	uint64_t dev, ino;
 	uint64_t size;
 	int64_t mtime;
+	int64_t ctime;        /* inode change time (seconds; changed by any write) */
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
-	uint32_t fplen;
 	uint64_t offset;      /* bytes read up to (whole records) */
 	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
-	uint32_t tflen;       /* 0: not known (a version 1 state, or offset 0) */
 	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
 				 by it exactly: no record it does not hold is skipped) */
-	bool pfp_ok;          /* pfp is known */
 	uint64_t line;        /* records read up to */
-	bool container;       /* a container: fp covers the whole file; offset unused */
-	bool seen;            /* touched in this run (the rest are kept as they were) */
+	uint32_t ctime_ns : 30; /* nanoseconds of ctime */
+	uint32_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
+	uint32_t pfp_ok : 1;    /* pfp is known */
+	uint32_t fplen : 13;    /* <= IPS_STATE_FP_BYTES */
+	uint32_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
+	uint32_t container : 1; /* a container: fp covers the whole file; offset unused */
+	uint32_t seen : 1;      /* touched in this run (the rest are kept as they were) */
+	uint32_t old : 1;       /* as the run began (ips_state_freeze): never changed */
+	uint32_t replaced : 1;  /* an old record a newer one of this run replaces */
+	uint32_t gone : 1;      /* forgotten (not saved) */
+	uint32_t cont : 1;      /* old, and this run found its file the same: its prefix
+				   fingerprint may be continued (run/cron.c) */
 } ips_state_input_t;
+
+/*
+ * An open-addressed table of record numbers (4 bytes a slot, at most half
+ * full), keyed by what key() computes from a record: nothing but the number
+ * is stored. Several records may have one key.
+ */
+typedef uint64_t (*ips_state_key_fn)(const ips_state_input_t *r);
+typedef struct ips_state_index {
+	uint32_t *slot;       /* record number + 1; 0: empty */
+	size_t cap, len;
+	ips_state_key_fn key;
+} ips_state_index_t;
 
 /* An open correlation window carried to the next run. */
 typedef struct ips_state_window {
@@ -74,7 +100,11 @@ typedef struct ips_state_journal {
 } ips_state_journal_t;
 
 typedef struct ips_state {
-	ips_vec_t inputs;     /* ips_state_input_t * */
+	ips_state_input_t **blocks; /* IPS_STATE_BLOCK records each */
+	size_t ninputs;       /* records stored, replaced and gone ones included */
+	size_t nlive;         /* records neither replaced nor gone */
+	char **arena;         /* path strings, in chunks that never move */
+	size_t narena, arena_used, arena_cap;
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
 	int dir_fd;           /* the state's directory, flocked for the run */
@@ -82,10 +112,11 @@ typedef struct ips_state {
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
 	ips_vec_t journals;   /* ips_state_journal_t * */
-	ips_u64map_t by_path; /* hash of a path -> inputs index (entries may be stale) */
-	ips_u64map_t by_id;   /* device and inode -> inputs index of a plain file */
-	bool index_stale;     /* records were removed: indexes are built again */
+	ips_state_index_t by_path; /* hash of the path */
+	ips_state_index_t by_id;   /* device and inode (containers too) */
 } ips_state_t;
+
+#define IPS_STATE_BLOCK 4096
 
 /*
  * Take the lock and read the state file (a missing file is an empty state).
@@ -106,15 +137,38 @@ ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool c
 /* The plain file's record with this identity, or a new one with this path. */
 ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t ino,
 				      const char *path, bool create);
-/* A record's path changed (a file read under another name). */
-void ips_state_set_path(ips_state_t *st, ips_state_input_t *in, const char *path);
+/*
+ * Store what a run read of a file: v (its fields, path aside) under path, as
+ * the record cur (NULL: a new record). cur is changed in place unless it is
+ * old (ips_state_freeze): then, when anything differs, it is marked replaced
+ * and a new record is added, so that what the run began with stays as it
+ * was. The stored record is marked seen and returned.
+ */
+ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
+				 const ips_state_input_t *v, const char *path);
+/* Mark every record old and not seen: the records a run begins with (run/cron.c). */
+void ips_state_freeze(ips_state_t *st);
+/* Records stored (ips_state_at(st, 0 .. n-1)), replaced and gone ones included. */
+static inline ips_state_input_t *ips_state_at(const ips_state_t *st, size_t i)
+{
+	return &st->blocks[i / IPS_STATE_BLOCK][i % IPS_STATE_BLOCK];
+}
+/* Live records: neither replaced nor gone. */
+size_t ips_state_count(const ips_state_t *st);
+/* A record is forgotten: not found, not saved. */
+void ips_state_forget(ips_state_t *st, ips_state_input_t *in);
+/* Index record i (once per key it had); next: the record numbers under key, *it from 0. */
+void ips_state_index_add(const ips_state_t *st, ips_state_index_t *x, size_t i);
+bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uint64_t key,
+			  size_t *it, size_t *i);
+void ips_state_index_free(ips_state_index_t *x);
+uint64_t ips_state_path_key(const char *path);
 void ips_state_clear_windows(ips_state_t *st);
 /* Find the cursor record of a journal, or add an empty one. */
 ips_state_journal_t *ips_state_journal(ips_state_t *st, const char *path, bool create);
 void ips_state_remove_journal(ips_state_t *st, size_t i);
 void ips_state_add_window(ips_state_t *st, const ips_state_window_t *w); /* copies */
-/* Remove (and free) the i-th input record or window; the others keep their order. */
-void ips_state_remove_input(ips_state_t *st, size_t i);
+/* Remove (and free) the i-th window; the others keep their order. */
 void ips_state_remove_window(ips_state_t *st, size_t i);
 /*
  * Write atomically, in two steps so that the moment between writing a report

@@ -191,6 +191,28 @@ expect "truncate: read from the start" "seq 50" \
 jq -r 'select(.type == "input") | .note' "$D/r3" | grep -q "truncated\|first bytes changed" ||
 	bad "truncate: the entry says why it is read from the start"
 
+# ---- rewritten in place, same size, mtime restored: read again -------------
+# bytes in the middle change (neither the first 4 KiB nor the 4 KiB before where
+# the run stopped), the size stays, touch -r puts the modification time back:
+# only the inode change time (which no user can set) tells
+D=$T/inplace && mkdir -p "$D"
+lines 1 300 >"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r1"
+touch -r "$D/log" "$D/ref"
+off=$(grep -bo '(seq 150)' "$D/log" | cut -d: -f1)
+printf '(seq 999)' | dd of="$D/log" bs=1 seek="$off" conv=notrunc 2>/dev/null
+touch -r "$D/ref" "$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r2"
+jq -r 'select(.type == "finding") | .text' "$D/r2" | grep -q '(seq 999)' ||
+	bad "in-place rewrite, same size and mtime: the new record is reported"
+jq -r 'select(.type == "input") | .note' "$D/r2" | grep -q "first bytes changed" ||
+	bad "in-place rewrite: the entry says why it is read again"
+# a file only touched (chmod, a rename back and forth: its ctime changes, not its
+# bytes) is checked by all its bytes and continues where it stopped
+chmod 600 "$D/log"
+scan --state "$D/st" -f ndjson "$D/log" >"$D/r3"
+expect "ctime changed, bytes the same: nothing again" 0 "$(jq -r 'select(.type == "finding") | .id' "$D/r3" | count)"
+
 # ---- a structured format cannot resume: read again, reported once -----------
 D=$T/ndjson && mkdir -p "$D"
 for i in 1 2 3 4; do

@@ -310,9 +310,9 @@ static void two_step_save(void **state)
 	assert_true(ips_state_is_own(st, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino));
 	assert_int_equal(stat(path_of("state.lock"), &sb), 0);
 	assert_true(ips_state_is_own(st, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino));
-	assert_int_equal(st->inputs.len, 1);
-	ips_state_remove_input(st, 0);
-	assert_int_equal(st->inputs.len, 0);
+	assert_int_equal(ips_state_count(st), 1);
+	ips_state_forget(st, ips_state_at(st, 0));
+	assert_int_equal(ips_state_count(st), 0);
 	ips_state_close(st);
 }
 

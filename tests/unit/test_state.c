@@ -47,7 +47,7 @@ static void round_trip(void **state)
 	char *err = NULL;
 	ips_state_t *st = ips_state_open(path, &err);
 	assert_non_null(st); /* no file yet: an empty state */
-	assert_int_equal(st->inputs.len, 0);
+	assert_int_equal(ips_state_count(st), 0);
 	ips_state_input_t *in = ips_state_input(st, "/var/log/odd name%\t.log", true);
 	in->dev = 2049;
 	in->ino = 123456;
@@ -69,7 +69,7 @@ static void round_trip(void **state)
 
 	st = ips_state_open(path, &err);
 	assert_non_null(st);
-	assert_int_equal(st->inputs.len, 2);
+	assert_int_equal(ips_state_count(st), 2);
 	in = ips_state_input(st, "/var/log/odd name%\t.log", false);
 	assert_non_null(in);
 	assert_true(in->dev == 2049 && in->ino == 123456 && in->size == 1000);
@@ -191,10 +191,71 @@ static void save_is_atomic(void **state)
 	free(data);
 }
 
+/* Versions 2 and 3 side by side; what a run stores leaves the old record as it was. */
+static void versions_and_replacing(void **state)
+{
+	(void)state;
+	write_state("ipsec-scan-state 2\n"
+		    "input /a dev=1 ino=2 size=30 mtime=4 fp=00000000000000aa fplen=30 offset=30 "
+		    "line=3 tail=30:00000000000000aa prefix=00000000000000aa\nend\n");
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_non_null(st);
+	ips_state_input_t *a = ips_state_input_id(st, 1, 2, "/a", false);
+	assert_non_null(a);
+	assert_true(a->offset == 30 && a->line == 3 && a->pfp_ok && !a->ctime_ok);
+	ips_state_freeze(st);
+	/* unchanged: the same record, seen */
+	ips_state_input_t v = *a;
+	assert_ptr_equal(ips_state_put(st, a, &v, "/a"), a);
+	assert_true(a->seen);
+	/* grown: a new record; the old one kept as it was, not found any more */
+	v.size = 60;
+	v.offset = 60;
+	v.line = 6;
+	v.ctime = 1772697494;
+	v.ctime_ns = 123456789;
+	v.ctime_ok = 1;
+	ips_state_input_t *n = ips_state_put(st, a, &v, "/b");
+	assert_ptr_not_equal(n, a);
+	assert_true(a->offset == 30 && a->old && a->replaced && !strcmp(a->path, "/a"));
+	assert_ptr_equal(ips_state_input_id(st, 1, 2, "/b", false), n);
+	assert_null(ips_state_input(st, "/a", false));
+	assert_int_equal(ips_state_count(st), 1);
+	assert_int_equal(ips_state_save(st, &err), IPS_OK);
+	ips_state_close(st);
+	st = ips_state_open(path, &err);
+	assert_non_null(st);
+	assert_int_equal(ips_state_count(st), 1);
+	n = ips_state_input(st, "/b", false);
+	assert_non_null(n);
+	assert_true(n->offset == 60 && n->ctime_ok && n->ctime == 1772697494 &&
+		    n->ctime_ns == 123456789);
+	ips_state_close(st);
+	expect_error("ipsec-scan-state 3\ninput /a dev=1 ino=2 size=3 mtime=4 fp=0000000000000000 "
+		     "fplen=3 offset=1 line=1 tail=1:0000000000000000 prefix=- ctime=5\nend\n",
+		     "line 2: malformed input record");
+	expect_error("ipsec-scan-state 3\ninput /a dev=1 ino=2 size=3 mtime=4 fp=0000000000000000 "
+		     "fplen=3 offset=1 line=1 tail=1:0000000000000000 prefix=-\nend\n",
+		     "line 2: input needs 12 fields");
+	/* a line without end, longer than any record can be */
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("ipsec-scan-state 3\ninput /", f);
+	for (int i = 0; i < 70000; i++)
+		fputc('a', f);
+	fclose(f);
+	st = ips_state_open(path, &err);
+	assert_null(st);
+	assert_non_null(strstr(err, "line 2: longer than"));
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(versions_and_replacing),
 		cmocka_unit_test(corrupt_files),
 		cmocka_unit_test(journal_records),
 		cmocka_unit_test(lock_is_exclusive),
