@@ -834,7 +834,7 @@ static size_t filters_of(const ips_results_t *res, const ips_report_group_t *gro
 	size_t ni = res->incidents.len, n = 0;
 	filter_t *f = ips_xcalloc(ni + ng + 8, sizeof *f);
 	for (int s = IPS_SEV_CRITICAL; s >= IPS_SEV_INFO; s--) {
-		char c[8];
+		char c[16];
 		snprintf(c, sizeof c, "s%d", s);
 		const char *name = ips_severity_name((ips_severity_t)s);
 		for (size_t i = 0; i < ni; i++)
