@@ -33,7 +33,8 @@ def cell($m):
 def numeric: capture("^(?<label>[^0-9]*?)\\s*(?<r>[0-9]{1,2}(\\.[0-9x]+)*(\\s*-\\s*[0-9]{1,2}(\\.[0-9x]+)*)?)$");
 def release_series: if . == "x" then . else tonumber end;
 
-[ .detectors[]
+. as $all
+| [ .detectors[]
   | . as $d
   | (.covers // [])[]
   | capture("^(?<product>[a-z0-9-]+):\\s*(?<releases>.+)$")
@@ -83,4 +84,19 @@ def release_series: if . == "x" then . else tonumber end;
             | "| \($g[0].condition) | " + ([$g[] | .text] | unique | join("; "))
               + " | " + ([$g[] | .id] | unique | map("`\(.)`") | join(", ")) + " |" ),
           ""
-        else empty end ) )
+        else empty end ) ),
+  ( [ $all.detectors[] | select((.covers // []) | length == 0) ] as $none
+    | if ($none | length) > 0 then
+        "## Detectors without a recorded release range",
+        "",
+        "These detectors match their product's messages, but no release range has been taken from",
+        "a message reference for them yet (most are Windows codes and events, whose texts do not",
+        "change between releases).",
+        "",
+        "| Rules file | Conditions | Detectors |",
+        "|---|---|---|",
+        ( $none | group_by(.file)[]
+          | "| `\(.[0].file | sub("^\\(built-in\\) "; "rules/"))` | " + ([.[] | .reports] | unique | join(", "))
+            + " | " + ([.[] | .id] | unique | map("`\(.)`") | join(", ")) + " |" ),
+        ""
+      else empty end )
