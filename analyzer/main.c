@@ -130,7 +130,7 @@ static const char *output_tz_arg(const char *zone)
 		const char *env = getenv("TZ");
 		if (!env)
 			return ":/etc/localtime";
-		return *env ? ips_xstrdup(env) : NULL; /* TZ= is UTC */
+		return *env ? env : NULL; /* TZ= is UTC; copied by the caller (--tz changes TZ) */
 	}
 	if (!tz_known(zone))
 		usage_error("--output-tz: unknown time zone '%s' (use local, UTC or a name such as Europe/Berlin)", zone);
@@ -647,7 +647,13 @@ static int parse_scan(int argc, char **argv, bool merging, ips_run_opts_t *o)
 			o->color = optarg;
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
-		case OPT_OUTPUT_TZ: o->output_tz = output_tz_arg(optarg); break;
+		case OPT_OUTPUT_TZ:
+			free(o->output_tz_own);
+			o->output_tz_own = NULL;
+			o->output_tz = output_tz_arg(optarg);
+			if (o->output_tz && o->output_tz == getenv("TZ"))
+				o->output_tz = o->output_tz_own = ips_xstrdup(o->output_tz);
+			break;
 		case OPT_VERBOSE: o->verbose = true; break;
 		case OPT_MAX_RECORD:
 			if (!parse_size(optarg, &o->scan.frame.max_record))
@@ -783,6 +789,7 @@ static int cmd_scan(int argc, char **argv, bool merging)
 	}
 	for (size_t i = 0; i < o.nglobs; i++)
 		free((char *)o.globs[i]);
+	free(o.output_tz_own);
 	return rc;
 }
 

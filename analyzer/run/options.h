@@ -4,8 +4,8 @@
  * the drivers of run/ read it).
  *
  * Owns: nothing but the --include/--exclude strings in globs (made by the
- * parser, kept until exit: the scanners borrow them). Borrows: every other
- * string, from argv.
+ * parser, kept until exit: the scanners borrow them) and output_tz_own.
+ * Borrows: every other string, from argv.
  */
 #ifndef IPS_OPTIONS_H
 #define IPS_OPTIONS_H
@@ -36,6 +36,7 @@ typedef struct ips_run_opts {
 	bool quiet, summary_only, follow, journal;
 	bool verbose;              /* --verbose: the text report lists every input */
 	const char *output_tz;     /* --output-tz for the human reports; NULL: UTC */
+	char *output_tz_own;       /* --output-tz local: the copy of $TZ output_tz points to */
 	const char *state_path;    /* --state: cron mode */
 	int jobs;                  /* 0: as many as help (ips_jobs_threads()) */
 	int progress;              /* 1 --progress, 0 --no-progress, -1: when stderr is a terminal */
