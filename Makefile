@@ -49,7 +49,7 @@ LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_pa
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
             $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o
 # --jobs N and the progress bar
-LIB_OBJS += $(B)/jobs.o $(B)/progress.o
+LIB_OBJS += $(B)/jobs.o $(B)/plan.o $(B)/progress.o
 # the batch driver (the default run mode, and cron mode)
 LIB_OBJS += $(B)/batch.o $(B)/cron_scan.o $(B)/scan_run.o $(B)/help.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
