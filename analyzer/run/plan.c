@@ -17,6 +17,7 @@
 typedef struct plan {
 	ips_walk_opts_t wo; /* how directories are walked, as the scanner walks them */
 	bool missing_ok;
+	bool forced_format; /* --input-format: journal files are files like any other */
 	ips_vec_t *units;
 } plan_t;
 
@@ -82,11 +83,12 @@ static void plan_path(plan_t *p, const char *path, bool named);
 
 /* The walker's callbacks: what ips_scanner_scan_path() does with each entry. */
 
-/* journal files (*.journal): one unit for the folder, where the first is */
+/* journal files (*.journal): one unit for the folder, where the first is,
+ * unless a format is forced (then each is a file, read in that format) */
 static bool walk_name(void *ctx, const char *dir, const char *name, bool *journal_done)
 {
 	plan_t *p = ctx;
-	if (!ips_journal_is_file_name(name))
+	if (p->forced_format || !ips_journal_is_file_name(name))
 		return false;
 	if (!*journal_done)
 		add_unit(p, dir)->journal = 1;
@@ -150,6 +152,7 @@ void ips_plan_inputs(const char *const *paths, size_t npaths, const ips_scan_opt
 		p.wo.globs = opts->globs;
 		p.wo.nglobs = opts->nglobs;
 		p.missing_ok = opts->missing_ok;
+		p.forced_format = opts->input_format != NULL;
 	}
 	size_t first = units->len;
 	for (size_t i = 0; i < npaths; i++)
