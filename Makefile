@@ -61,7 +61,7 @@ LIB_OBJS += $(B)/merge_read.o $(B)/merge_join.o
 # what a key names: explain, lookup: detectors, rules test's lookups:
 LIB_OBJS += $(B)/lookup.o
 # the systemd journal: files, folders, the local journal, export and json (docs/journal.md)
-LIB_OBJS += $(B)/journal.o
+LIB_OBJS += $(B)/journal.o $(B)/journal_text.o
 # CI-native reports: GitHub annotations and job summary, GitLab Code Quality (docs/ci.md)
 LIB_OBJS += $(B)/report_github.o $(B)/report_codequality.o
 # files that are not logs, --include/--exclude
