@@ -45,9 +45,9 @@ LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_pa
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/evtx_binxml.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
             $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/framer_pstable.o $(B)/winparams.o $(B)/builtin_rules.o \
-            $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
+            $(B)/report_util.o $(B)/report_evidence.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
-            $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o $(B)/verdict_fixes.o
+            $(B)/report_html.o $(B)/report_html_timeline.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o $(B)/verdict_fixes.o
 # --jobs N and the progress bar
 LIB_OBJS += $(B)/jobs.o $(B)/plan.o $(B)/progress.o
 # the batch driver (the default run mode, and cron mode)
