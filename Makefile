@@ -41,7 +41,7 @@ LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_pa
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
             $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
-            $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
+            $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/winevent_derive.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/evtx_binxml.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
             $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/framer_pstable.o $(B)/winparams.o $(B)/builtin_rules.o \
