@@ -41,15 +41,15 @@ LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_pa
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
             $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
-            $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/xmlfeed.o \
-            $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
+            $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/winevent_derive.o $(B)/xmlfeed.o \
+            $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/evtx_binxml.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
             $(B)/framer_wintext.o $(B)/framer_wincsv.o $(B)/framer_winjson.o \
             $(B)/framer_ndjson.o $(B)/framer_pslist.o $(B)/framer_evcopy.o $(B)/framer_pstable.o $(B)/winparams.o $(B)/builtin_rules.o \
-            $(B)/report_util.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
+            $(B)/report_util.o $(B)/report_evidence.o $(B)/report_json_incident.o $(B)/report_ndjson.o \
             $(B)/report_sarif.o $(B)/report_junit.o $(B)/report_markdown.o \
-            $(B)/report_html.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o
+            $(B)/report_html.o $(B)/report_html_timeline.o $(B)/report_csv.o $(B)/rules_list.o $(B)/verdict.o $(B)/verdict_fixes.o
 # --jobs N and the progress bar
-LIB_OBJS += $(B)/jobs.o $(B)/progress.o
+LIB_OBJS += $(B)/jobs.o $(B)/plan.o $(B)/progress.o
 # the batch driver (the default run mode, and cron mode)
 LIB_OBJS += $(B)/batch.o $(B)/cron_scan.o $(B)/scan_run.o $(B)/help.o
 # detector regexes as grep -E / rg patterns (rules list --patterns)
@@ -61,7 +61,7 @@ LIB_OBJS += $(B)/merge_read.o $(B)/merge_join.o
 # what a key names: explain, lookup: detectors, rules test's lookups:
 LIB_OBJS += $(B)/lookup.o
 # the systemd journal: files, folders, the local journal, export and json (docs/journal.md)
-LIB_OBJS += $(B)/journal.o
+LIB_OBJS += $(B)/journal.o $(B)/journal_text.o
 # CI-native reports: GitHub annotations and job summary, GitLab Code Quality (docs/ci.md)
 LIB_OBJS += $(B)/report_github.o $(B)/report_codequality.o
 # files that are not logs, --include/--exclude

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* verdict.c - see verdict.h and docs/correlation.md#verdicts. */
+/* verdict.c - see verdict.h and docs/correlation.md#verdicts; the fixes and
+ * what to collect from the other side are verdict_fixes.c. */
 #include "correlate/verdict.h"
+#include "correlate/verdict_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +19,6 @@ const char *const ips_verdict_classes[] = {
 	"ike-version-mismatch", "sa-install-failed", "config-not-loaded", "daemon-failed",
 	"dpd-or-liveness-timeout", "nat-or-fragmentation", "policy-missing", "client-stack-fault",
 	"one-way-traffic", "rekey-failure", "benign-retry", "recovered", "unknown", NULL};
-
-enum {
-	K_UNREACH, K_IKE_PROP, K_CHILD_PROP, K_TS, K_PSK, K_ID, K_CERT_UNTRUSTED, K_CERT_EXPIRED,
-	K_CERT_MISSING, K_CERT_EKU, K_KEY_MISSING, K_AUTH_METHOD, K_USER, K_VERSION, K_INSTALL,
-	K_CONFIG, K_DAEMON, K_DPD, K_NAT, K_POLICY, K_CLIENT, K_ONE_WAY, K_REKEY, K_BENIGN,
-	K_RECOVERED, K_UNKNOWN, K_COUNT
-};
 
 static const char *const phases[] = {"ike-init", "main-mode", "ike-auth", "aggressive", "child",
 				     "quick-mode", "rekey", "established-then-lost", "unknown",
@@ -59,44 +54,9 @@ static const char *const class_phase[K_COUNT][2] = {
 	[K_UNKNOWN] = {"unknown", "unknown"},
 };
 
-#define MAX_CLS 24
 #define EVIDENCE_MAX 64     /* finding ids in verdict.evidence; the incident lists them all */
 
-typedef struct vinfo {
-	uint8_t cls[MAX_CLS];  /* class indexes, likeliest first */
-	int n;
-	bool any;
-	const char *side;      /* static: "local", "peer", "path" */
-	const char *phase;     /* static, or NULL: the class's default */
-} vinfo_t;
-
-typedef struct ventry {
-	const ips_entry_t *e;
-	vinfo_t info;
-} ventry_t;
-
-typedef struct vcat {
-	char name[32];
-	vinfo_t info;
-} vcat_t;
-
-/* One fix: a line of a `fixes` table (rules/correlate/fixes.yaml). */
-typedef struct vfix {
-	int cls;
-	char *impl;
-	char *text;
-} vfix_t;
-
-struct ips_verdict_rules {
-	ventry_t *ent;
-	size_t nent;
-	vcat_t *cat;
-	size_t ncat;
-	vfix_t *fix;           /* in the table's order */
-	size_t nfix;
-};
-
-static int class_index(const char *name)
+int ips_verdict_class_index(const char *name)
 {
 	for (int i = 0; ips_verdict_classes[i]; i++)
 		if (!strcmp(ips_verdict_classes[i], name))
@@ -146,7 +106,7 @@ static bool parse_info(const char *value, vinfo_t *out, char *err, size_t errn)
 				return false;
 			}
 		} else {
-			int k = class_index(tok);
+			int k = ips_verdict_class_index(tok);
 			if (k < 0) {
 				snprintf(err, errn, "unknown class '%s' (docs/correlation.md#verdicts)", tok);
 				return false;
@@ -167,64 +127,6 @@ static bool is_category_key(const char *k)
 	return k[0] >= 'a' && k[0] <= 'z';
 }
 
-/*
- * A `fixes` key: "CLASS/IMPLEMENTATION". The class's index, the
- * implementation in impl (NUL-terminated); -1 with a reason in err when
- * the key is not one.
- */
-static int fix_key(const char *key, char *impl, size_t n, char *err, size_t errn)
-{
-	const char *slash = strchr(key, '/');
-	if (!slash) {
-		snprintf(err, errn, "a fixes key is CLASS/IMPLEMENTATION");
-		return -1;
-	}
-	char cls[48];
-	size_t cl = (size_t)(slash - key);
-	if (cl >= sizeof cls) {
-		snprintf(err, errn, "'%.*s...' is not a verdict class", 40, key);
-		return -1;
-	}
-	memcpy(cls, key, cl);
-	cls[cl] = 0;
-	int k = class_index(cls);
-	if (k < 0) {
-		snprintf(err, errn, "'%s' is not a verdict class", cls);
-		return -1;
-	}
-	const char *im = slash + 1;
-	size_t il = strlen(im);
-	if (!il || il >= n || im[strspn(im, "abcdefghijklmnopqrstuvwxyz0123456789-")]) {
-		snprintf(err, errn, "'%s' is not an implementation name (lower-case letters, digits, '-')", im);
-		return -1;
-	}
-	memcpy(impl, im, il + 1);
-	return k;
-}
-
-/* The lines of one `fixes` value, each a fix of the key's class and implementation. */
-static void add_fix_lines(ips_verdict_rules_t *v, const char *key, const char *value)
-{
-	char impl[64], err[160];
-	int k = fix_key(key, impl, sizeof impl, err, sizeof err);
-	if (k < 0)
-		return; /* rules lint reports it */
-	for (const char *p = value; *p;) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
-			len--;
-		if (len) {
-			v->fix = ips_xrealloc(v->fix, (v->nfix + 1) * sizeof *v->fix);
-			v->fix[v->nfix].cls = k;
-			v->fix[v->nfix].impl = ips_xstrdup(impl);
-			v->fix[v->nfix].text = ips_xstrndup(p, len);
-			v->nfix++;
-		}
-		p = e ? e + 1 : p + strlen(p);
-	}
-}
-
 static int cmp_ventry(const void *a, const void *b)
 {
 	const ventry_t *x = a, *y = b;
@@ -238,7 +140,7 @@ ips_verdict_rules_t *ips_verdict_rules_new(const ips_rules_t *rules)
 		const ips_correlation_t *d = ips_rules_correlation_at(rules, i);
 		if (d->kind && !strcmp(d->kind, "fixes")) {
 			for (size_t j = 0; j < d->nparams; j++)
-				add_fix_lines(v, d->params[j].key, d->params[j].value);
+				ips_verdict_add_fix_lines(v, d->params[j].key, d->params[j].value);
 			continue;
 		}
 		if (!d->kind || strcmp(d->kind, "verdict"))
@@ -290,7 +192,7 @@ size_t ips_verdict_check(const ips_rules_t *rules, ips_diag_t *d)
 		if (c->kind && !strcmp(c->kind, "fixes")) {
 			for (size_t j = 0; j < c->nparams; j++) {
 				char impl[64], err[160];
-				if (fix_key(c->params[j].key, impl, sizeof impl, err, sizeof err) < 0 ||
+				if (ips_verdict_fix_key(c->params[j].key, impl, sizeof impl, err, sizeof err) < 0 ||
 				    (!c->params[j].value[strspn(c->params[j].value, " \t\r\n")] &&
 				     snprintf(err, sizeof err, "no fix given") > 0)) {
 					ips_diag_add(d, true, c->file, c->line, 0, "correlation '%s': %s: %s",
@@ -425,8 +327,6 @@ int ips_verdict_specificity(const ips_verdict_rules_t *v, const ips_finding_t *f
 
 /* ---- the verdict ------------------------------------------------------- */
 
-static const char *impl_of(const char *name);
-
 static bool is_v1(const ips_finding_t *f)
 {
 	const char *v = ips_finding_field(f, "ike_version");
@@ -439,7 +339,7 @@ static bool is_v1(const ips_finding_t *f)
 	/* pluto's IKEv1 state names, the exchanges' names (Windows calls the
 	 * first phase of every IKE version "main mode": not there) */
 	const char *t = f->text ? f->text : "";
-	const char *impl = impl_of(f->entry->source);
+	const char *impl = ips_verdict_impl_of(f->entry->source);
 	if (strstr(t, "IKEv2") || (impl && !strcmp(impl, "windows")))
 		return false;
 	return strstr(t, "STATE_MAIN_") || strstr(t, "STATE_AGGR_") || strstr(t, "STATE_QUICK_") ||
@@ -490,8 +390,8 @@ static bool stronger(const vinfo_t *info, const ips_results_t *res, const ips_in
 	return a->line < b->line;
 }
 
-static void push_item(ips_verdict_item_t **it, size_t *n, const char *a, const char *b,
-		      const char *c, const char *d)
+void ips_verdict_push_item(ips_verdict_item_t **it, size_t *n, const char *a, const char *b,
+			   const char *c, const char *d)
 {
 	*it = ips_xrealloc(*it, (*n + 1) * sizeof **it);
 	(*it)[*n].a = a ? ips_xstrdup(a) : NULL;
@@ -528,127 +428,6 @@ static void set_side(ips_verdict_side_t *s, const char *side, const char *host, 
 	s->side = side;
 	s->host = host ? ips_xstrdup(host) : NULL;
 	s->input = input;
-}
-
-/*
- * What to fetch from the other side, per implementation: its log around
- * the incident's time, with the command or event query that gets it.
- */
-static void add_collect(ips_verdict_t *v, const ips_incident_t *x, const char *peer, int cls)
-{
-	char since[40] = "", until[40] = "", t0[40] = "", t1[40] = "";
-	if (x->first.valid && x->last.valid) {
-		ips_time_t a = x->first, b = x->last;
-		a.sec -= 300;
-		b.sec += 300;
-		a.nsec = b.nsec = 0;
-		a.frac = b.frac = 0;
-		ips_time_format(&a, t0, sizeof t0);
-		ips_time_format(&b, t1, sizeof t1);
-		/* "2026-11-23T00:58:28Z" -> "2026-11-23 00:58:28" for journalctl (UTC) */
-		snprintf(since, sizeof since, " --since \"%.10s %.8s UTC\"", t0, t0 + 11);
-		snprintf(until, sizeof until, " --until \"%.10s %.8s UTC\"", t1, t1 + 11);
-	}
-	char buf[1024];
-	const char *who = peer ? peer : "the peer";
-	if (cls == K_UNREACH) { /* first: did anything arrive at all? */
-		snprintf(buf, sizeof buf, "On %s and on the path: tcpdump -ni any udp port 500 or udp port 4500 during one attempt (does any packet arrive, does an answer leave?)", who);
-		push_item(&v->collect, &v->ncollect, "any", "command", buf, NULL);
-	}
-	snprintf(buf, sizeof buf, "On %s: journalctl -u strongswan -u strongswan-starter%s%s (or the charon log file: /var/log/charon.log, syslog's daemon facility)", who, since, until);
-	push_item(&v->collect, &v->ncollect, "strongswan", "command", buf, NULL);
-	snprintf(buf, sizeof buf, "On %s: journalctl -u ipsec%s%s (or /var/log/pluto.log, /var/log/secure, /var/log/auth.log)", who, since, until);
-	push_item(&v->collect, &v->ncollect, "libreswan", "command", buf, NULL);
-	if (t0[0])
-		snprintf(buf, sizeof buf, "On %s: Get-WinEvent -FilterHashtable @{LogName='Security'; Id=4653,4654,4655; StartTime='%s'; EndTime='%s'} | Format-List (enable with auditpol /set /subcategory:\"IPsec Main Mode\" /failure:enable)", who, t0, t1);
-	else
-		snprintf(buf, sizeof buf, "On %s: Get-WinEvent -FilterHashtable @{LogName='Security'; Id=4653,4654,4655} | Format-List (enable with auditpol /set /subcategory:\"IPsec Main Mode\" /failure:enable)", who);
-	push_item(&v->collect, &v->ncollect, "windows", "event", buf, NULL);
-	snprintf(buf, sizeof buf, "On %s: show logging | include 7130|7500|7510|7520 (and debug crypto ikev2 protocol 64 or debug crypto isakmp 127 during one attempt)", who);
-	push_item(&v->collect, &v->ncollect, "cisco-asa", "command", buf, NULL);
-}
-
-/*
- * The implementation a knowledge entry's source or an input's format
- * stands for, as the `fixes` table names it: the Windows sources and
- * export formats are all "windows"; a notify that any implementation
- * sends names none.
- */
-static const char *impl_of(const char *name)
-{
-	if (!name || !*name || !strcmp(name, "ike-notify") || !strcmp(name, "other"))
-		return NULL;
-	if (!strcmp(name, "winerror") || !strcmp(name, "raserror") || !strcmp(name, "windows-event") ||
-	    !strncmp(name, "win", 3) || !strcmp(name, "evtx") || !strcmp(name, "ndjson") ||
-	    !strcmp(name, "pslist") || !strcmp(name, "pstable") || !strcmp(name, "evcopy") ||
-	    !strcmp(name, "nps"))
-		return "windows";
-	return name;
-}
-
-#define MAX_IMPLS 16
-
-/* The implementations of an incident: a small set of names (borrowed). */
-typedef struct impl_set {
-	const char *name[MAX_IMPLS];
-	size_t n;
-} impl_set_t;
-
-static void impl_add(impl_set_t *s, const char *name)
-{
-	const char *im = impl_of(name);
-	if (!im)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->name[i], im))
-			return;
-	if (s->n < MAX_IMPLS)
-		s->name[s->n++] = im;
-}
-
-static bool impl_has(const impl_set_t *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->name[i], name))
-			return true;
-	return false;
-}
-
-static bool impl_known(const ips_verdict_rules_t *vr, const impl_set_t *s)
-{
-	for (size_t i = 0; i < vr->nfix; i++)
-		if (impl_has(s, vr->fix[i].impl))
-			return true;
-	return false;
-}
-
-/*
- * Fixes: for each class in order, the table's fixes of the incident's
- * implementations: those its inputs' formats name (a format says what
- * wrote the log: a RouterOS log whose messages are racoon's is fixed in
- * RouterOS), else those of its entries' sources; when the table has none
- * for any of them (a notify only, a product without its own fixes), those
- * of the common four.
- */
-static void add_fixes(const ips_verdict_rules_t *vr, ips_verdict_t *v, const impl_set_t *formats,
-		      const impl_set_t *sources, const int *order, int norder, const char *because)
-{
-	static const impl_set_t common = {{"strongswan", "libreswan", "windows", "cisco-asa"}, 4};
-	const impl_set_t *impls = impl_known(vr, formats) ? formats
-				  : impl_known(vr, sources) ? sources : &common;
-	for (int o = 0; o < norder; o++) {
-		char why[512];
-		if (o == 0)
-			snprintf(why, sizeof why, "%s", because);
-		else
-			snprintf(why, sizeof why, "if the other side's log shows %s instead",
-				 ips_verdict_classes[order[o]]);
-		for (size_t i = 0; i < vr->nfix; i++)
-			if (vr->fix[i].cls == order[o] && impl_has(impls, vr->fix[i].impl) &&
-			    v->nfixes < 16)
-				push_item(&v->fixes, &v->nfixes, vr->fix[i].impl,
-					  ips_verdict_classes[order[o]], vr->fix[i].text, why);
-	}
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -759,21 +538,21 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 		const char *peer = peer_of(NULL, x);
 		set_side(&v->refused_by, unanswered ? "path" : "unknown", peer, SIZE_MAX);
 		set_side(&v->reason_in, unanswered ? "path" : "unknown", peer, SIZE_MAX);
-		add_collect(v, x, peer, unanswered ? K_UNREACH : K_UNKNOWN);
+		ips_verdict_add_collect(v, x, peer, unanswered ? K_UNREACH : K_UNKNOWN);
 		return 0;
 	}
 	size_t n = x->nfindings;
 	vinfo_t *info = ips_xmalloc(n * sizeof *info);
 	uint64_t agree = IPS_VERDICT_ALL;
 	bool v1 = false;
-	impl_set_t formats = {.n = 0}, sources = {.n = 0};
+	ips_impl_set_t formats = {.n = 0}, sources = {.n = 0};
 	for (size_t i = 0; i < n; i++) {
 		const ips_finding_t *f = res->findings.items[x->findings[i]];
 		info[i] = info_of(vr, f);
 		agree &= mask_of(&info[i]);
 		v1 |= is_v1(f);
-		impl_add(&sources, f->entry->source);
-		impl_add(&formats, ((const ips_input_t *)res->inputs.items[f->input])->format);
+		ips_verdict_impl_add(&sources, f->entry->source);
+		ips_verdict_impl_add(&formats, ((const ips_input_t *)res->inputs.items[f->input])->format);
 	}
 	if (h && h->mask && (h->mask & agree))
 		agree &= h->mask;
@@ -840,7 +619,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 		for (size_t i = 0; i < n && !named; i++)
 			named = !info[i].any && (mask_of(&info[i]) & (UINT64_C(1) << k));
 		if (named)
-			push_item(&v->ruled_out, &v->nruled_out, ips_verdict_classes[k],
+			ips_verdict_push_item(&v->ruled_out, &v->nruled_out, ips_verdict_classes[k],
 				  hint == 1 ? "the records say the sides authenticate with a pre-shared key"
 					    : "the records say the sides authenticate with certificates",
 				  NULL, NULL);
@@ -866,7 +645,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 		char why[512];
 		snprintf(why, sizeof why, "%s (%s:%llu) does not fit it", ef->entry->name,
 			 base_name(in->path), (unsigned long long)ef->line);
-		push_item(&v->ruled_out, &v->nruled_out, ips_verdict_classes[k], why, NULL, NULL);
+		ips_verdict_push_item(&v->ruled_out, &v->nruled_out, ips_verdict_classes[k], why, NULL, NULL);
 	}
 
 	/* sides */
@@ -880,7 +659,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	} else {
 		set_side(&v->refused_by, side, peer, SIZE_MAX);
 		set_side(&v->reason_in, side, peer, SIZE_MAX);
-		add_collect(v, x, peer, cls);
+		ips_verdict_add_collect(v, x, peer, cls);
 	}
 
 	/* fixes: the class first, then what the decider leaves open */
@@ -894,7 +673,7 @@ size_t ips_verdict_build(const ips_verdict_rules_t *vr, const ips_results_t *res
 	const ips_input_t *din = res->inputs.items[df->input];
 	snprintf(because, sizeof because, "the evidence: %s (%s:%llu)", df->entry->name,
 		 base_name(din->path), (unsigned long long)df->line);
-	add_fixes(vr, v, &formats, &sources, order, norder, because);
+	ips_verdict_add_fixes(vr, v, &formats, &sources, order, norder, because);
 
 	clock_offsets(v, res, x, df);
 	free(info);

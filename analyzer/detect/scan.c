@@ -133,34 +133,6 @@ const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
 }
 
 
-ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts)
-{
-	ips_scanner_t *s = ips_xcalloc(1, sizeof *s);
-	s->plan = units;
-	if (opts) { /* the walk's options (globs borrowed) */
-		s->opts.follow_links = opts->follow_links;
-		s->opts.missing_ok = opts->missing_ok;
-		s->opts.globs = opts->globs;
-		s->opts.nglobs = opts->nglobs;
-	}
-	return s;
-}
-
-
-void ips_scan_unit_free(ips_scan_unit_t *u)
-{
-	if (!u)
-		return;
-	free(u->path);
-	if (u->error) {
-		free(u->error->path);
-		free(u->error->error);
-		free(u->error->note); /* a link not followed carries one */
-		free(u->error);
-	}
-	free(u);
-}
-
 /* ---- inputs ------------------------------------------------------------ */
 
 static ips_input_t *new_input(ips_scanner_t *s, const char *path)
@@ -178,17 +150,8 @@ static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *
 
 static ips_status_t input_error(ips_scanner_t *s, const char *path, const char *fmt, ...)
 {
-	ips_input_t *in;
-	if (s->plan) { /* --jobs: the error takes its place among the inputs */
-		in = ips_xcalloc(1, sizeof *in);
-		in->path = ips_xstrdup(path);
-		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-		u->error = in;
-		ips_vec_push(s->plan, u);
-	} else {
-		in = new_input(s, path);
-	}
-	char msg[512];
+	ips_input_t *in = new_input(s, path);
+	char msg[512]; /* (run/plan.c cuts the same) */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -470,14 +433,6 @@ static ips_status_t scan_journal(ips_scanner_t *s, const char *name, const ips_j
 
 ips_status_t ips_scanner_scan_journal_local(ips_scanner_t *s)
 {
-	if (s->plan) {
-		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-		u->path = ips_xstrdup(IPS_JOURNAL_LOCAL_NAME);
-		u->stream = true;
-		u->journal = 2;
-		ips_vec_push(s->plan, u);
-		return IPS_OK;
-	}
 	ips_journal_where_t w = {.local = true, .fd = -1};
 	return scan_journal(s, IPS_JOURNAL_LOCAL_NAME, &w);
 }
@@ -523,13 +478,6 @@ static ips_status_t journal_skip(void *ctx, const char *path, ips_walk_skip_t wh
 
 ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 {
-	if (s->plan) {
-		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-		u->path = ips_xstrdup(dir);
-		u->journal = 1;
-		ips_vec_push(s->plan, u);
-		return IPS_OK;
-	}
 	/* a file that sd-journal cannot open would stop it opening the others:
 	 * each is tried alone first, and a bad one is its own input, named */
 	static const ips_walk_cbs_t cbs = {journal_name, journal_file, journal_skip};
@@ -555,21 +503,11 @@ ips_status_t ips_scanner_scan_journal_dir(ips_scanner_t *s, const char *dir)
 
 /*
  * An input that is named in the report but not read (a link not followed, a
- * file that is not a log, a missing file with --missing-ok): with --jobs it
- * takes its place among the planned inputs, like an error. note is taken.
+ * file that is not a log, a missing file with --missing-ok). note is taken.
  */
 static void noted_input(ips_scanner_t *s, const char *path, ips_input_status_t status, char *note)
 {
-	ips_input_t *in;
-	if (s->plan) {
-		in = ips_xcalloc(1, sizeof *in);
-		in->path = ips_xstrdup(path);
-		ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-		u->error = in;
-		ips_vec_push(s->plan, u);
-	} else {
-		in = new_input(s, path);
-	}
+	ips_input_t *in = new_input(s, path);
 	in->status = status;
 	in->note = note;
 }
@@ -628,27 +566,20 @@ static ips_status_t scan_dir(ips_scanner_t *s, const char *path, const struct st
 /* A file that is not a log, inside a folder or an archive: named, not read. */
 static ips_status_t skip_nonlog(ips_scanner_t *s, const char *path, const char *kind)
 {
-	noted_input(s, path, IPS_INPUT_OK,
-		    ips_xasprintf("not a log (%s): skipped; name it on the command line, or "
-				  "--include it, to read it", kind));
+	noted_input(s, path, IPS_INPUT_OK, ips_scan_nonlog_note(kind));
 	return IPS_OK;
+}
+
+char *ips_scan_nonlog_note(const char *kind)
+{
+	return ips_xasprintf("not a log (%s): skipped; name it on the command line, or "
+			     "--include it, to read it", kind);
 }
 
 /* --missing-ok: a named input that does not exist is a note, not an error */
 static ips_status_t missing(ips_scanner_t *s, const char *path)
 {
-	noted_input(s, path, IPS_INPUT_EMPTY, ips_xstrdup("does not exist (--missing-ok): nothing read"));
-	return IPS_OK;
-}
-
-/* --jobs: a file (or stdin) to be read by a worker, in its place in the order */
-static ips_status_t plan_path(ips_scanner_t *s, const char *path, const struct stat *st)
-{
-	ips_scan_unit_t *u = ips_xcalloc(1, sizeof *u);
-	u->path = ips_xstrdup(path);
-	u->stream = !st || !S_ISREG(st->st_mode);
-	u->size = u->stream ? 0 : (uint64_t)st->st_size;
-	ips_vec_push(s->plan, u);
+	noted_input(s, path, IPS_INPUT_EMPTY, ips_xstrdup(IPS_SCAN_NOTE_MISSING));
 	return IPS_OK;
 }
 
@@ -665,10 +596,6 @@ ips_status_t ips_scanner_scan_path(ips_scanner_t *s, const char *path)
 		/* cron mode: the state file, its lock and our report are not logs */
 		if (excluded(s, &st))
 			return IPS_OK;
-		if (s->plan)
-			return plan_path(s, path, &st);
-	} else if (s->plan) {
-		return plan_path(s, path, NULL);
 	}
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);

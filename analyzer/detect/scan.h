@@ -84,28 +84,13 @@ void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
 			  const ips_matcher_t *const *ms, size_t nm);
 
 /*
- * --jobs (jobs.h). A unit is one input a worker reads with
- * ips_scanner_scan_path(): a file, a FIFO or "-", in the order a serial
- * scan reads them; or an input that could not be read (a directory loop,
- * a name that does not exist), already decided.
+ * The notes of an input named but not read, shared with the input planner
+ * (run/plan.c, --jobs), which must say the same: a file that is not a log
+ * (kind as input/nonlog.h names it; the caller frees), and a named input
+ * that does not exist (--missing-ok).
  */
-typedef struct ips_scan_unit {
-	char *path;         /* NULL for an error */
-	uint64_t size;      /* regular files: bytes, for the progress bar */
-	bool stream;        /* stdin, a FIFO or a device: read once, by one reader */
-	int journal;        /* 1: path is a folder of journal files, 2: the local journal */
-	ips_input_t *error; /* owned; the input entry of an error */
-} ips_scan_unit_t;
-void ips_scan_unit_free(ips_scan_unit_t *u);
-/*
- * A planner: a scanner whose ips_scanner_scan_path() expands directories as
- * a scan would (same order, same errors) but only appends units to `units`
- * (ips_scan_unit_t *, owned by the caller); it reads no file. Free it with
- * ips_scanner_free(); ips_scanner_finish() is not for it.
- */
-/* The same, walking directories as opts says (--follow-links, --missing-ok,
- * --include/--exclude; opts borrowed, may be NULL). */
-ips_scanner_t *ips_scanner_new_planner_opts(ips_vec_t *units, const ips_scan_opts_t *opts);
+char *ips_scan_nonlog_note(const char *kind);
+#define IPS_SCAN_NOTE_MISSING "does not exist (--missing-ok): nothing read"
 /*
  * Scan into other results and another finding sink from now on (--jobs: one
  * per input), with an empty context table; the matcher is kept.

@@ -73,7 +73,6 @@ struct ips_scanner {
 	const char *container_format; /* the container being walked */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
-	ips_vec_t *plan;              /* --jobs: paths are listed (ips_scan_unit_t), not read */
 };
 
 /* scan.c: add note to an input's note ("; " between two). */

@@ -38,6 +38,13 @@
  * Rules carry name, properties.precision and properties.problem.severity;
  * helpUri and informationUri come from the build (make HOMEPAGE=URL
  * [HELP_URL=URL]) and are left out when empty.
+ *
+ * One piece (about 950 lines): it writes one JSON document through one yajl
+ * generator, and its parts (rules, results with code flows and related
+ * locations, notifications, the 25,000-result cut and line hashes) all read
+ * one run context (rule indexes, chosen results, hashes); the shared
+ * helpers it could give away (escaping, URIs, time) are in report_util.c
+ * and report_json.c already.
  */
 #include <stdlib.h>
 #include <string.h>

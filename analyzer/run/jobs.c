@@ -14,26 +14,6 @@
 #define BYTES_PER_THREAD (16ULL << 20)
 #define THREADS_MAX 64
 
-void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, uint64_t *total)
-{
-	ips_jobs_plan_opts(paths, npaths, NULL, false, units, total);
-}
-
-void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_opts_t *opts,
-			bool journal, ips_vec_t *units, uint64_t *total)
-{
-	ips_scanner_t *pl = ips_scanner_new_planner_opts(units, opts);
-	size_t first = units->len;
-	for (size_t i = 0; i < npaths; i++)
-		(void)ips_scanner_scan_path(pl, paths[i]);
-	if (journal)
-		(void)ips_scanner_scan_journal_local(pl);
-	ips_scanner_free(pl);
-	*total = 0;
-	for (size_t i = first; i < units->len; i++)
-		*total += ((const ips_scan_unit_t *)units->items[i])->size;
-}
-
 int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
 {
 	size_t files = 0;

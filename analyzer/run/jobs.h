@@ -2,9 +2,9 @@
 /*
  * jobs.h - --jobs N: read several inputs at once, report as one scan would.
  *
- * The inputs are first listed (directories expanded in name order, names
- * that cannot be read noted in their place), exactly as a serial scan meets
- * them. Up to N worker threads take the next input in that order; each has
+ * The inputs are first listed by the input planner (run/plan.h: directories
+ * expanded in name order, names that cannot be read noted in their place),
+ * exactly as a serial scan meets them. Up to N worker threads take the next input in that order; each has
  * its own scanner (matcher, PCRE2 match data, prefilter scratch, context
  * table) and scans the input into results of its own, with a correlator of
  * its own for the streamed stage (which never spans two inputs). The main
@@ -29,18 +29,9 @@
 #include "detect/results.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
+#include "run/plan.h"
 
 #define IPS_JOBS_AHEAD 64
-
-/*
- * List what a scan of paths reads, in order (ips_scan_unit_t *, appended to
- * units); *total gets the bytes of the regular files among them.
- */
-void ips_jobs_plan(const char *const *paths, size_t npaths, ips_vec_t *units, uint64_t *total);
-/* The same, walking directories as opts says (--follow-links, --missing-ok; opts may be
- * NULL), with the local journal (--journal) last. */
-void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_opts_t *opts,
-			bool journal, ips_vec_t *units, uint64_t *total);
 
 /*
  * How many threads to use for units: `jobs` when given (>= 1), else, with
@@ -51,7 +42,7 @@ void ips_jobs_plan_opts(const char *const *paths, size_t npaths, const ips_scan_
 int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total);
 
 /*
- * Scan the units (from ips_jobs_plan(), freed here) with `threads` threads
+ * Scan the units (from ips_plan_inputs(), freed here) with `threads` threads
  * into out, correlate and finish (the notes of ips_scanner_finish()).
  * Returns IPS_E_INPUT when any input could not be read, as
  * ips_scanner_scan_path() does.

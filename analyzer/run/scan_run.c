@@ -15,6 +15,7 @@
 #include "run/batch.h"
 #include "run/jobs.h"
 #include "run/merge.h"
+#include "run/plan.h"
 #include "run/progress.h"
 #include "run/state.h"
 #include "util/util.h"
@@ -127,7 +128,7 @@ static void read_logs(run_t *R)
 	uint64_t total = 0;
 	int threads = 1;
 	if (progress || (!R->state && o->jobs != 1))
-		ips_jobs_plan_opts(paths, npaths, &o->scan, o->journal, &units, &total);
+		ips_plan_inputs(paths, npaths, &o->scan, o->journal, &units, &total);
 	if (!R->state && o->jobs != 1)
 		threads = ips_jobs_threads(o->jobs, &units, total);
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# tests/evtx/run.sh - the EVTX fast path (framer_evtx.c reads the records'
+# tests/evtx/run.sh - the EVTX fast path (evtx_binxml.c reads the records'
 # binary XML itself) gives the same report as the XML path (libevtx renders
 # each record to XML, expat reads it: IPSEC_SCAN_EVTX=xml).
 #

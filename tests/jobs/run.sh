@@ -112,6 +112,16 @@ else
 	bad "stdin named twice"
 fi
 
+# --input-format forced: files named *.journal in a folder are read in that
+# format, each its own input, as serially (not as a folder of journal files)
+mkdir -p "$T/fj"
+cp "$(ls samples/strongswan/*.log | head -1)" "$T/fj/a.journal"
+cp "$(ls samples/strongswan/*.log | head -1)" "$T/fj/b.log"
+for j in 1 2; do
+	run "$T/fj-$j" -f json --fail-on none --tz UTC --year 2025 --input-format syslog --jobs $j "$T/fj"
+done
+same "--input-format over *.journal files" "$T/fj-1" "$T/fj-2"
+
 # cron mode stays serial: --jobs 2 with --state is refused, the default is not
 run "$T/state-j2" --state "$T/state" --jobs 2 samples
 if [ "$(cat "$T/state-j2.rc")" = 2 ] && grep -q 'cannot be used with --state' "$T/state-j2.err" && [ ! -e "$T/state" ]; then

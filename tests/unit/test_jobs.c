@@ -65,7 +65,7 @@ static void test_plan_order(void **state)
 	const char *paths[] = {p1, missing, sub};
 	ips_vec_t units = {0};
 	uint64_t total = 0;
-	ips_jobs_plan(paths, 3, &units, &total);
+	ips_plan_inputs(paths, 3, NULL, false, &units, &total);
 	assert_int_equal(units.len, 4);
 	const ips_scan_unit_t *u0 = units.items[0], *u1 = units.items[1], *u2 = units.items[2],
 			      *u3 = units.items[3];
@@ -85,7 +85,7 @@ static void test_plan_order(void **state)
 	const char *twice[] = {"-", p1, "-"};
 	ips_vec_t twice_units = {0};
 	uint64_t t2;
-	ips_jobs_plan(twice, 3, &twice_units, &t2);
+	ips_plan_inputs(twice, 3, NULL, false, &twice_units, &t2);
 	assert_int_equal(twice_units.len, 3);
 	assert_true(((const ips_scan_unit_t *)twice_units.items[0])->stream);
 	assert_false(((const ips_scan_unit_t *)twice_units.items[1])->stream);
@@ -139,7 +139,7 @@ static void test_parallel_equals_serial(void **state)
 	for (int threads = 1; threads <= 4; threads++) {
 		ips_vec_t units = {0};
 		uint64_t total;
-		ips_jobs_plan(paths, 2, &units, &total);
+		ips_plan_inputs(paths, 2, NULL, false, &units, &total);
 		ips_results_t *par = ips_results_new();
 		ips_status_t st2 = ips_jobs_scan(rules, &so, par, &units, threads);
 		assert_int_equal(units.len, 0);
