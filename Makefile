@@ -39,7 +39,7 @@ B := build
 LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_parse.o $(B)/rules_load.o $(B)/rules_check.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
             $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o $(B)/scan_record.o $(B)/scan_resume.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
-            $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o \
+            $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o $(B)/state_file.o \
             $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
             $(B)/cron.o $(B)/decode.o $(B)/winevent.o $(B)/winevent_derive.o $(B)/xmlfeed.o \
             $(B)/jsonevent.o $(B)/framer_evtx.o $(B)/evtx_binxml.o $(B)/framer_winxml.o $(B)/framer_wfpxml.o \
