@@ -128,6 +128,26 @@ static int start(jr_t *j, bool map)
 	return 1;
 }
 
+/* A log line carried in a JSON value: a record at the object's place, its text
+ * the value without trailing line ends, cut at --max-record; read as a line
+ * (its own syslog-style header, if any, gives time and host). */
+static ips_record_t payload_record(const jr_t *j, const char *msg)
+{
+	ips_record_t rec = {0};
+	rec.text = msg;
+	rec.len = strlen(msg);
+	while (rec.len && (msg[rec.len - 1] == '\n' || msg[rec.len - 1] == '\r'))
+		rec.len--;
+	if (rec.len > j->max_record) {
+		rec.len = j->max_record;
+		rec.truncated = true;
+	}
+	rec.offset = j->rec_off;
+	rec.line = j->rec_line;
+	rec.line_header = true;
+	return rec;
+}
+
 /*
  * A Cloud Logging entry (Google Cloud's LogEntry: `gcloud logging read
  * --format=json` writes an array of them, a log sink or `--format=json` per
@@ -148,18 +168,7 @@ static bool emit_log_entry(jr_t *j)
 		msg = ips_winevent_get(ev, "jsonPayload.message");
 	if (!msg || !msg[0])
 		return false;
-	ips_record_t rec = {0};
-	rec.text = msg;
-	rec.len = strlen(msg);
-	while (rec.len && (msg[rec.len - 1] == '\n' || msg[rec.len - 1] == '\r'))
-		rec.len--;
-	if (rec.len > j->max_record) {
-		rec.len = j->max_record;
-		rec.truncated = true;
-	}
-	rec.offset = j->rec_off;
-	rec.line = j->rec_line;
-	rec.line_header = true;
+	ips_record_t rec = payload_record(j, msg);
 	const char *ts = ips_winevent_get(ev, "timestamp");
 	if (!ts)
 		ts = ips_winevent_get(ev, "receiveTimestamp");
@@ -205,18 +214,7 @@ static bool emit_api_log_lines(jr_t *j)
 		snprintf(key, sizeof key, "logs[%u].raw_message", i);
 		if (!(msg = ips_winevent_get(j->ev, key)))
 			break;
-		ips_record_t rec = {0};
-		rec.text = msg;
-		rec.len = strlen(msg);
-		while (rec.len && (msg[rec.len - 1] == '\n' || msg[rec.len - 1] == '\r'))
-			rec.len--;
-		if (rec.len > j->max_record) {
-			rec.len = j->max_record;
-			rec.truncated = true;
-		}
-		rec.offset = j->rec_off;
-		rec.line = j->rec_line;
-		rec.line_header = true;
+		ips_record_t rec = payload_record(j, msg);
 		snprintf(key, sizeof key, "logs[%u].time", i);
 		const char *t = ips_winevent_get(j->ev, key);
 		if (t) {
