@@ -2,8 +2,10 @@
 /* framer.c - the framer registry and format detection (see framer.h). */
 #include "input/framer.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -145,6 +147,47 @@ void ips_framer_source_problem(ips_source_t *src, ips_sink_t *sink)
 		return;
 	src->problem_told = true;
 	ips_sink_error(sink, off, "%s", msg);
+}
+
+ips_spool_end_t ips_framer_spool(ips_source_t *src, ips_sink_t *sink, int fd, size_t block,
+				 uint64_t max, const char *what, const char *too_big, uint64_t *bytes)
+{
+	char *buf = ips_xmalloc(block);
+	ips_spool_end_t end = IPS_SPOOL_DONE;
+	*bytes = 0;
+	for (;;) {
+		ssize_t n = ips_source_read(src, buf, block);
+		if (n < 0) {
+			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
+			break;
+		}
+		if (n == 0) {
+			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
+			break;
+		}
+		if (*bytes + (uint64_t)n > max) {
+			ips_sink_error(sink, *bytes, "%s: larger than %llu bytes: %s", what,
+				       (unsigned long long)max, too_big);
+			end = IPS_SPOOL_TOO_BIG;
+			break;
+		}
+		for (ssize_t w = 0; w < n && end == IPS_SPOOL_DONE;) {
+			ssize_t k = write(fd, buf + w, (size_t)(n - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				ips_sink_error(sink, *bytes, "%s: cannot write the temporary copy: %s", what,
+					       strerror(k < 0 ? errno : ENOSPC));
+				end = IPS_SPOOL_FAILED;
+			}
+			w += k;
+		}
+		if (end != IPS_SPOOL_DONE)
+			break;
+		*bytes += (uint64_t)n;
+	}
+	free(buf);
+	return end;
 }
 
 ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips_sink_t *sink,

@@ -140,6 +140,18 @@ ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips
 			     const ips_frame_limits_t *lim);
 /* Report a problem src kept (ips_source_problem) to sink, once. */
 void ips_framer_source_problem(ips_source_t *src, ips_sink_t *sink);
+/*
+ * For the framers whose library reads a file (EVTX, the binary journal):
+ * copy src to its end into fd, in blocks of `block` bytes, at most `max`
+ * bytes (*bytes: how many were copied). Read errors and a problem the
+ * source kept are reported as a pump reports them and end the copy (what
+ * was copied is kept: IPS_SPOOL_DONE). Passing max is reported as
+ * "WHAT: larger than MAX bytes: TOO_BIG" (IPS_SPOOL_TOO_BIG), a failed
+ * write as "WHAT: cannot write the temporary copy: ..." (IPS_SPOOL_FAILED).
+ */
+typedef enum { IPS_SPOOL_DONE, IPS_SPOOL_TOO_BIG, IPS_SPOOL_FAILED } ips_spool_end_t;
+ips_spool_end_t ips_framer_spool(ips_source_t *src, ips_sink_t *sink, int fd, size_t block,
+				 uint64_t max, const char *what, const char *too_big, uint64_t *bytes);
 
 /* All framers, in sniffing order; the last is the "lines" fallback. */
 extern const ips_framer_ops_t *const ips_framers[];

@@ -79,40 +79,12 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 	}
 	unlink(path);
 	free(path);
-	size_t cap = lim->block;
-	char *buf = ips_xmalloc(cap);
-	*bytes = 0;
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf, cap);
-		if (n < 0) {
-			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
-			break;
-		}
-		if (n == 0) {
-			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
-			break;
-		}
-		if (*bytes + (uint64_t)n > IPS_EVTX_SPOOL_MAX) {
-			ips_sink_error(sink, *bytes, "EVTX: larger than %llu bytes: the rest is not read",
-				       (unsigned long long)IPS_EVTX_SPOOL_MAX);
-			break;
-		}
-		for (ssize_t w = 0; w < n;) {
-			ssize_t k = write(fd, buf + w, (size_t)(n - w));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0) {
-				ips_sink_error(sink, *bytes, "EVTX: cannot write the temporary copy: %s",
-					       strerror(k < 0 ? errno : ENOSPC));
-				free(buf);
-				close(fd);
-				return -1;
-			}
-			w += k;
-		}
-		*bytes += (uint64_t)n;
+	/* past the cap the chunks copied so far are still read */
+	if (ips_framer_spool(src, sink, fd, lim->block, IPS_EVTX_SPOOL_MAX, "EVTX",
+			     "the rest is not read", bytes) == IPS_SPOOL_FAILED) {
+		close(fd);
+		return -1;
 	}
-	free(buf);
 	return fd;
 }
 

@@ -592,42 +592,9 @@ static int spool(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *
 		*path = NULL;
 		return -1;
 	}
-	char *buf = ips_xmalloc(lim->block);
-	*bytes = 0;
-	bool ok = true;
-	for (;;) {
-		ssize_t n = ips_source_read(src, buf, lim->block);
-		if (n < 0) {
-			ips_sink_error(sink, *bytes, "read error: %s", ips_source_error(src));
-			break;
-		}
-		if (n == 0) {
-			ips_framer_source_problem(src, sink); /* a decoder's (decode.h) */
-			break;
-		}
-		if (*bytes + (uint64_t)n > SPOOL_MAX) {
-			ips_sink_error(sink, *bytes, "journal: larger than %llu bytes: not read",
-				       (unsigned long long)SPOOL_MAX);
-			ok = false;
-			break;
-		}
-		for (ssize_t w = 0; w < n && ok;) {
-			ssize_t k = write(fd, buf + w, (size_t)(n - w));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0) {
-				ips_sink_error(sink, *bytes, "journal: cannot write the temporary copy: %s",
-					       strerror(k < 0 ? errno : ENOSPC));
-				ok = false;
-			}
-			w += k;
-		}
-		if (!ok)
-			break;
-		*bytes += (uint64_t)n;
-	}
-	free(buf);
-	if (!ok) {
+	/* a journal cut short is not one sd-journal can read: too big, not read */
+	if (ips_framer_spool(src, sink, fd, lim->block, SPOOL_MAX, "journal", "not read", bytes) !=
+	    IPS_SPOOL_DONE) {
 		close(fd);
 		unlink(*path);
 		free(*path);
