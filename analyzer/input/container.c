@@ -33,6 +33,15 @@ const char *ips_container_sniff(const unsigned char *h, size_t n)
 	return NULL;
 }
 
+bool ips_container_format(const char *name)
+{
+	static const char *const names[] = {"gz", "bz2", "xz", "zst", "zip", "tar"};
+	for (size_t i = 0; name && i < sizeof names / sizeof *names; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 /*
  * A tar header: the "ustar" magic and a checksum that adds up (the sum of
  * the 512 bytes with the checksum field counted as spaces; some old tars

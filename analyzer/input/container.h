@@ -45,6 +45,13 @@ bool ips_tar_header_valid(const unsigned char *h, size_t n);
 const char *ips_container_sniff(const unsigned char *head, size_t n);
 
 /*
+ * Is name one of the container formats above? A container's input counts
+ * its members as its records; they are not log records (summary.records
+ * leaves them out).
+ */
+bool ips_container_format(const char *name);
+
+/*
  * Called for each member with a source reading its (decompressed) bytes.
  * Returning nonzero stops the walk.
  */

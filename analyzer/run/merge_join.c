@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "correlate/correlate.h"
+#include "input/container.h"
 #include "run/merge_state.h"
 
 void ips_merge_opts_default(ips_merge_opts_t *o)
@@ -561,7 +562,8 @@ void ips_merge_finish(ips_merge_t *m, ips_results_t *out)
 	place_findings(m, out);
 	for (size_t i = 0; i < out->inputs.len; i++) {
 		const ips_input_t *in = out->inputs.items[i];
-		out->records += in->records;
+		if (!ips_container_format(in->format)) /* as the scan counts: members aren't records */
+			out->records += in->records;
 	}
 	out->filtered = m->filtered;
 	ips_correlator_t *c = ips_correlator_new(m->rules, out);

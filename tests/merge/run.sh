@@ -86,6 +86,19 @@ find samples -type f | LC_ALL=C sort | awk 'NR % 2' >"$T/s.a"
 find samples -type f | LC_ALL=C sort | awk '!(NR % 2)' >"$T/s.b"
 two_hosts samples "$T/s.a" "$T/s.b"
 
+# ---- containers: a tar's and a .gz's own entries count no records ---------
+# (a container's input counts its members; summary.records leaves it out in
+# a scan, and so must merge)
+# (members in name order, as merge orders inputs; distinct logs, as merge
+# folds a record delivered twice)
+tar czf "$T/bundle.tgz" --sort=name -C samples strongswan
+gzip -c samples/libreswan/pluto-ts-mismatch.log >"$T/one.log.gz"
+echo "$T/bundle.tgz" >"$T/k.a"
+echo "$T/one.log.gz" >"$T/k.b"
+two_hosts containers "$T/k.a" "$T/k.b"
+expect "containers: summary.records" "$(jq -c .summary.records "$T/containers.joint.json")" \
+	"$(jq -c .summary.records "$T/containers.ab.json")"
+
 # ---- corpus: the initiator and the responder of each lab scenario ----------
 GEN=$CORPUS/strongswan-generated
 if [ -d "$GEN" ]; then
