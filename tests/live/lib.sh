@@ -39,6 +39,11 @@ install_quietly() { # PKG...
 }
 
 # Wait until command "$@" succeeds, up to $1 tenths of a second.
+# until process PID has FILE open (a follower starts at the end of what the
+# file holds when it opens it: under load that can be well after the start)
+wait_open() { # PID FILE
+	wait_for 100 sh -c "ls -l /proc/$1/fd 2>/dev/null | grep -q -F '$2'"
+}
 wait_for() { # TENTHS CMD...
 	n=$1
 	shift

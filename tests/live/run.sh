@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/live/lib.sh
-BIN=$(pwd)/ipsec-scan
+BIN=${BIN:-$(pwd)/ipsec-scan}
 W=$(mktemp -d /tmp/ipsec-scan-live.XXXXXX)
 cleanup() {
 	for p in $(jobs -p); do kill "$p" 2>/dev/null; done # our own, still running
@@ -133,7 +133,7 @@ cd "$W"
 head -5 "$OLDPWD/$PSK" >gw.log
 "$BIN" --follow --tz UTC --year 2025 -o out.ndjson gw.log 2>follow.err &
 P=$!
-sleep 0.5
+wait_open "$P" "$W/gw.log" || bad "follow: gw.log not opened within 10 s"
 [ "$(count finding out.ndjson)" = 0 ] || bad "follow: read what the file held before it started"
 cat "$OLDPWD/$PSK" >>gw.log
 if wait_for 30 sh -c "grep -q '\"type\":\"finding\"' out.ndjson"; then
@@ -180,7 +180,7 @@ before=$(wc -c <"$W/beat.ndjson")
 lines=$(wc -l <"$W/beat.ndjson")
 "$BIN" --follow --tz UTC --year 2025 -o "$W/s5b.ndjson" "$W/beat.ndjson" 2>"$W/s5b.err" &
 P=$!
-sleep 0.5
+wait_open "$P" "$W/beat.ndjson" || bad "follow ndjson: beat.ndjson not opened within 10 s"
 [ "$(count finding "$W/s5b.ndjson")" = 0 ] || bad "follow ndjson: read what the file held before it started"
 # the first event in two writes, the second cut inside a JSON string
 head -c 100 "$NDJ" >>"$W/beat.ndjson"
@@ -207,7 +207,10 @@ fmt=$(jq -r 'select(.type=="input") | "\(.format) \(.status) \(.note)"' "$W/s5b.
 # 6. a file that does not exist yet is waited for
 "$BIN" --follow --tz UTC --year 2025 "$W/later.log" >"$W/s6.ndjson" 2>"$W/s6.err" &
 P=$!
-sleep 0.5
+# only once it says so: a file there at the start is followed from its end
+# (a slow start under load would take the copy for an old file)
+wait_for 100 grep -qs "waiting for it to appear" "$W/s6.err" ||
+	bad "follow: no 'waiting for it to appear' for a missing file: $(cat "$W/s6.err")"
 cp "$PSK" "$W/later.log"
 if wait_for 30 sh -c "grep -q '\"type\":\"finding\"' '$W/s6.ndjson'"; then
 	ok "follow: a file created after the start is read from its start"
