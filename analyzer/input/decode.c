@@ -224,6 +224,25 @@ static void dec_close(ips_source_t *src)
 		iconv_close(d->cd);
 }
 
+/* A decoder of enc whose first bom bytes are a byte order mark; NULL when iconv refuses. */
+static dec_source_t *dec_new(ips_encoding_t enc, size_t bom)
+{
+	iconv_t cd = (iconv_t)-1;
+	if (enc != IPS_ENC_UTF8_BOM) {
+		cd = iconv_open("UTF-8", enc == IPS_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+		if (cd == (iconv_t)-1)
+			return NULL;
+	}
+	dec_source_t *d = ips_xcalloc(1, sizeof *d);
+	d->cd = cd;
+	d->bom_left = bom;
+	d->st.encoding = enc;
+	d->base.size = -1;
+	d->base.read = dec_read;
+	d->base.close = dec_close;
+	return d;
+}
+
 ips_source_t *ips_decode_wrap(ips_source_t *inner)
 {
 	/* What the caller peeked already; peeking again could move that buffer. */
@@ -237,25 +256,15 @@ ips_source_t *ips_decode_wrap(ips_source_t *inner)
 	ips_encoding_t enc = ips_encoding_detect(head, (size_t)hn, &bom);
 	if (enc == IPS_ENC_UTF8)
 		return NULL;
-	iconv_t cd = (iconv_t)-1;
-	if (enc != IPS_ENC_UTF8_BOM) {
-		cd = iconv_open("UTF-8", enc == IPS_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
-		if (cd == (iconv_t)-1) {
-			ips_source_set_problem(inner, 0, "cannot decode %s: iconv: %s",
-					       ips_encoding_name(enc), strerror(errno));
-			return NULL;
-		}
+	dec_source_t *d = dec_new(enc, bom);
+	if (!d) {
+		ips_source_set_problem(inner, 0, "cannot decode %s: iconv: %s",
+				       ips_encoding_name(enc), strerror(errno));
+		return NULL;
 	}
-	dec_source_t *d = ips_xcalloc(1, sizeof *d);
 	d->inner = inner;
-	d->cd = cd;
-	d->bom_left = bom;
-	d->st.encoding = enc;
 	d->base.name = ips_xstrdup(inner->name);
 	d->base.mtime = inner->mtime;
-	d->base.size = -1;
-	d->base.read = dec_read;
-	d->base.close = dec_close;
 	return &d->base;
 }
 
@@ -263,4 +272,109 @@ void ips_decode_get_stats(const ips_source_t *dec, ips_decode_stats_t *out)
 {
 	const dec_source_t *d = (const dec_source_t *)dec;
 	*out = d->st;
+}
+
+/* ---- push decoding (live mode) ------------------------------------------ */
+
+struct ips_decoder {
+	dec_source_t *d; /* the same state as a wrapper, without an inner source */
+};
+
+ips_decoder_t *ips_decoder_new(const unsigned char *head, size_t n, char **err)
+{
+	*err = NULL;
+	size_t bom;
+	ips_encoding_t enc = ips_encoding_detect(head, n, &bom);
+	if (enc == IPS_ENC_UTF8)
+		return NULL;
+	dec_source_t *d = dec_new(enc, bom);
+	if (!d) {
+		*err = ips_xasprintf("cannot decode %s: iconv: %s", ips_encoding_name(enc),
+				     strerror(errno));
+		return NULL;
+	}
+	ips_decoder_t *dec = ips_xcalloc(1, sizeof *dec);
+	dec->d = d;
+	return dec;
+}
+
+ips_encoding_t ips_decoder_encoding(const ips_decoder_t *dec)
+{
+	return dec->d->st.encoding;
+}
+
+/* Convert what raw holds and hand it on; the BOM of a file's start is dropped first. */
+static void push_out(dec_source_t *d, ips_decoded_cb cb, void *ctx)
+{
+	size_t drop = d->bom_left < d->raw_len ? d->bom_left : d->raw_len;
+	if (drop) {
+		memmove(d->raw, d->raw + drop, d->raw_len - drop);
+		d->raw_len -= drop;
+		d->bom_left -= drop;
+		d->st.raw_bytes += drop;
+	}
+	if (d->cd == (iconv_t)-1) { /* UTF-8 with BOM: the bytes themselves */
+		d->st.raw_bytes += d->raw_len;
+		d->out_total += d->raw_len;
+		if (d->raw_len)
+			cb(ctx, (const char *)d->raw, d->raw_len);
+		d->raw_len = 0;
+		return;
+	}
+	for (;;) {
+		size_t before = d->raw_len;
+		convert(d);
+		if (d->out_len)
+			cb(ctx, d->out, d->out_len);
+		d->out_total += d->out_len;
+		d->out_len = 0;
+		if (d->raw_len == 0 || d->raw_len == before)
+			return; /* all used, or a partial unit kept for the next bytes */
+	}
+}
+
+void ips_decoder_push(ips_decoder_t *dec, const void *p, size_t n, ips_decoded_cb cb, void *ctx)
+{
+	dec_source_t *d = dec->d;
+	const unsigned char *b = p;
+	while (n) {
+		size_t k = RAW_CAP - d->raw_len < n ? RAW_CAP - d->raw_len : n;
+		memcpy(d->raw + d->raw_len, b, k);
+		d->raw_len += k;
+		b += k;
+		n -= k;
+		push_out(d, cb, ctx);
+	}
+}
+
+const char *ips_decoder_end(ips_decoder_t *dec, ips_decoded_cb cb, void *ctx, uint64_t *at)
+{
+	dec_source_t *d = dec->d;
+	d->eof = true;
+	push_out(d, cb, ctx);
+	report(d);
+	const char *msg = ips_source_problem(&d->base, at);
+	if (msg && d->base.problem_told)
+		return NULL;
+	d->base.problem_told = true;
+	return msg;
+}
+
+void ips_decoder_restart(ips_decoder_t *dec, const unsigned char *head, size_t n)
+{
+	dec_source_t *d = dec->d;
+	if (d->cd != (iconv_t)-1)
+		iconv(d->cd, NULL, NULL, NULL, NULL); /* the initial shift state */
+	size_t bom;
+	d->bom_left = ips_encoding_detect(head, n, &bom) == d->st.encoding ? bom : 0;
+	d->raw_len = 0;
+	d->eof = false;
+}
+
+void ips_decoder_free(ips_decoder_t *dec)
+{
+	if (!dec)
+		return;
+	ips_source_close(&dec->d->base);
+	free(dec);
 }

@@ -63,4 +63,28 @@ typedef struct ips_decode_stats {
 
 void ips_decode_get_stats(const ips_source_t *dec, ips_decode_stats_t *out);
 
+/*
+ * Push decoding, for bytes that come in pieces (live mode: a pipe, a
+ * followed file). The same conversion as the wrapper above: U+FFFD for an
+ * unpaired surrogate, an odd last byte dropped, a unit split between two
+ * pushes joined.
+ *
+ * ips_decoder_new(): a decoder for a stream whose first n bytes are head, or
+ * NULL when it is plain UTF-8 (nothing to do) or iconv refuses the encoding
+ * (then *err says so; the caller frees it). Each push hands the UTF-8 text
+ * it completes to cb. ips_decoder_end(): the input ended; the problem met
+ * (owned by the decoder, NULL if none, told once) and its offset in the
+ * decoded text. ips_decoder_restart(): a new file under the same name starts
+ * with head (its byte order mark is dropped; partial units are forgotten).
+ */
+typedef struct ips_decoder ips_decoder_t;
+typedef void (*ips_decoded_cb)(void *ctx, const char *text, size_t n);
+
+ips_decoder_t *ips_decoder_new(const unsigned char *head, size_t n, char **err);
+ips_encoding_t ips_decoder_encoding(const ips_decoder_t *dec);
+void ips_decoder_push(ips_decoder_t *dec, const void *p, size_t n, ips_decoded_cb cb, void *ctx);
+const char *ips_decoder_end(ips_decoder_t *dec, ips_decoded_cb cb, void *ctx, uint64_t *at);
+void ips_decoder_restart(ips_decoder_t *dec, const unsigned char *head, size_t n);
+void ips_decoder_free(ips_decoder_t *dec);
+
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "correlate/correlate.h"
+#include "input/decode.h"
 #include "input/framer.h"
 #include "report/report.h"
 #include "report/report_ndjson.h"
@@ -73,7 +74,10 @@ typedef struct stream {
 	const ips_framer_ops_t *fops; /* the stream's format, a push framer (framer.h) */
 	ips_framer_t *fr;     /* the framer of the file being read; NULL before its first byte */
 	uint64_t records;     /* of framers ended or dropped before fr */
-	uint64_t bytes;       /* read in this run, over every file the name had */
+	uint64_t bytes;       /* text handed to the framers in this run (decoded), over every
+			       * file the name had: a batch scan's count */
+	ips_decoder_t *dec;   /* UTF-16 or a UTF-8 BOM (decode.h): text becomes UTF-8 first */
+	bool enc_known;       /* the encoding is decided (from the first bytes) */
 } stream_t;
 
 typedef struct live {
@@ -185,13 +189,60 @@ static void stream_framer(live_t *L, stream_t *st)
 	st->fr = ips_framer_new(st->fops, st->sink, &lim, &at);
 }
 
+typedef struct text_buf {
+	char *p;
+	size_t len, cap;
+} text_buf_t;
+
+static void text_append(void *ctx, const char *p, size_t n)
+{
+	text_buf_t *t = ctx;
+	if (t->len + n > t->cap) {
+		t->cap = (t->len + n) * 2;
+		t->p = ips_xrealloc(t->p, t->cap);
+	}
+	memcpy(t->p + t->len, p, n);
+	t->len += n;
+}
+
+/* Text on to the stream's framer. */
+static void text_feed(void *ctx, const char *p, size_t n)
+{
+	stream_t *st = ctx;
+	st->bytes += n;
+	ips_framer_feed(st->fr, p, n);
+}
+
+/* The encoding, from the first bytes (as a batch scan decides it): the head
+ * becomes UTF-8 before its format is detected. */
+static void head_decode(stream_t *st)
+{
+	if (!st->enc_known) { /* (a file followed from its end knows it from its start) */
+		st->enc_known = true;
+		char *err;
+		st->dec = ips_decoder_new((const unsigned char *)st->head, st->head_len, &err);
+		if (err) {
+			fprintf(stderr, "ipsec-scan: %s: %s: read as it is\n", st->path, err);
+			free(err);
+		}
+	}
+	if (!st->dec)
+		return;
+	text_buf_t t = {0};
+	ips_decoder_push(st->dec, st->head, st->head_len, text_append, &t);
+	free(st->head);
+	st->head = t.p;
+	st->head_len = t.len;
+}
+
 /* The format is known now: the first bytes kept go to the framer. */
 static void head_flush(live_t *L, stream_t *st)
 {
 	if (!st->head_len)
 		return;
+	head_decode(st);
 	stream_framer(L, st);
-	ips_framer_feed(st->fr, st->head, st->head_len);
+	text_feed(st, st->head, st->head_len);
 	free(st->head);
 	st->head = NULL;
 	st->head_len = 0;
@@ -215,7 +266,10 @@ static void stream_bytes(live_t *L, stream_t *st, const char *p, size_t n)
 	}
 	head_flush(L, st);
 	stream_framer(L, st);
-	ips_framer_feed(st->fr, p, n);
+	if (st->dec)
+		ips_decoder_push(st->dec, p, n, text_feed, st);
+	else
+		text_feed(st, p, n);
 }
 
 /* The file (or stream) ended: what the framer holds is handed on (a last line without its '\n'). */
@@ -224,6 +278,10 @@ static void stream_end_file(live_t *L, stream_t *st, bool broken)
 	head_flush(L, st);
 	if (!st->fr)
 		return;
+	uint64_t at;
+	const char *problem = st->dec ? ips_decoder_end(st->dec, text_feed, st, &at) : NULL;
+	if (problem)
+		ips_sink_error(st->sink, at, "%s", problem);
 	ips_framer_end(st->fr, broken);
 	st->records += st->fr->records;
 	ips_framer_free(st->fr);
@@ -258,7 +316,6 @@ static ssize_t stream_read(live_t *L, stream_t *st, size_t limit)
 		if (n == 0)
 			break;
 		st->pos += (uint64_t)n;
-		st->bytes += (uint64_t)n;
 		total += (size_t)n;
 		stream_bytes(L, st, st->buf, (size_t)n);
 		if (!st->file)
@@ -279,22 +336,64 @@ static void stream_error(live_t *L, stream_t *st, const char *what, int err)
 	fprintf(stderr, "ipsec-scan: %s: %s: %s\n", st->path, what, strerror(err));
 }
 
-/* Count the lines before offset end, so that line numbers stay the file's own. */
-static uint64_t lines_before(int fd, uint64_t end)
+typedef struct text_count {
+	uint64_t lines, bytes;
+} text_count_t;
+
+static void text_count(void *ctx, const char *p, size_t n)
 {
+	text_count_t *c = ctx;
+	for (size_t i = 0; i < n; i++)
+		c->lines += p[i] == '\n';
+	c->bytes += n;
+}
+
+/*
+ * What comes before offset end: its lines, and its length as text (the
+ * decoded length for UTF-16: offsets are those of a batch scan's, which
+ * reads the text decoded), so that line numbers and offsets stay the file's
+ * own. head: the file's first bytes (its encoding).
+ */
+static text_count_t text_before(int fd, uint64_t end, const unsigned char *head, size_t hn)
+{
+	char *err;
+	ips_decoder_t *dec = ips_decoder_new(head, hn, &err);
+	free(err);
 	char *b = ips_xmalloc(1u << 20);
-	uint64_t n = 0, at = 0;
+	text_count_t c = {0};
+	uint64_t at = 0;
 	while (at < end) {
 		size_t want = end - at < (1u << 20) ? (size_t)(end - at) : (1u << 20);
 		ssize_t r = pread(fd, b, want, (off_t)at);
 		if (r <= 0)
 			break;
-		for (ssize_t i = 0; i < r; i++)
-			n += b[i] == '\n';
+		if (dec)
+			ips_decoder_push(dec, b, (size_t)r, text_count, &c);
+		else
+			text_count(&c, b, (size_t)r);
 		at += (uint64_t)r;
 	}
 	free(b);
-	return n;
+	ips_decoder_free(dec);
+	return c;
+}
+
+/* The end of the last whole line before size: after its '\n' (a UTF-16 newline unit). */
+static uint64_t whole_lines_end(int fd, uint64_t size, ips_encoding_t enc)
+{
+	if (enc == IPS_ENC_UTF16LE || enc == IPS_ENC_UTF16BE) {
+		const unsigned char nl[2] = {enc == IPS_ENC_UTF16LE ? '\n' : 0,
+					     enc == IPS_ENC_UTF16LE ? 0 : '\n'};
+		unsigned char u[2];
+		size &= ~(uint64_t)1;
+		while (size >= 2 && pread(fd, u, 2, (off_t)(size - 2)) == 2 && memcmp(u, nl, 2))
+			size -= 2;
+		return size;
+	}
+	char c = 0;
+	while (size > 0 && pread(fd, &c, 1, (off_t)(size - 1)) == 1 && c != '\n')
+		size--;
+	return size;
 }
 
 /* Open a followed file: at its end when `at_end` (start of the run), else at its start. */
@@ -313,14 +412,29 @@ static bool file_open(stream_t *st, bool at_end)
 	st->ino = (uint64_t)s.st_ino;
 	st->pos = st->off = 0;
 	st->line = 1;
+	unsigned char head[512];
+	ssize_t hn = S_ISREG(s.st_mode) ? pread(fd, head, sizeof head, 0) : -1;
+	if (hn < 0)
+		hn = 0;
+	if (st->dec) /* a new file under the name: its own byte order mark */
+		ips_decoder_restart(st->dec, head, (size_t)hn);
 	if (at_end && S_ISREG(s.st_mode) && s.st_size > 0) {
-		uint64_t size = (uint64_t)s.st_size;
+		/* the encoding from the file's start, not from where reading starts */
+		if (!st->enc_known && hn > 0) {
+			char *err;
+			st->dec = ips_decoder_new(head, (size_t)hn, &err);
+			free(err);
+			st->enc_known = true;
+		}
+		ips_encoding_t enc = st->dec ? ips_decoder_encoding(st->dec) : IPS_ENC_UTF8;
 		/* start after the last whole line: a line being written is read whole */
-		char c = 0;
-		while (size > 0 && pread(fd, &c, 1, (off_t)(size - 1)) == 1 && c != '\n')
-			size--;
-		st->line = 1 + lines_before(fd, size);
-		st->pos = st->off = size;
+		uint64_t size = whole_lines_end(fd, (uint64_t)s.st_size, enc);
+		text_count_t c = text_before(fd, size, head, (size_t)hn);
+		st->line = 1 + c.lines;
+		st->pos = size;
+		st->off = c.bytes;
+		if (st->dec) /* the mark is behind: nothing to drop */
+			ips_decoder_restart(st->dec, NULL, 0);
 		lseek(fd, (off_t)size, SEEK_SET);
 	}
 	return true;
@@ -347,6 +461,11 @@ static void file_check(live_t *L, stream_t *st)
 		st->pos = st->off = 0;
 		st->line = 1;
 		stream_drop(st);
+		if (st->dec) { /* written again from its start: a byte order mark again */
+			unsigned char head[512];
+			ssize_t hn = pread(st->fd, head, sizeof head, 0);
+			ips_decoder_restart(st->dec, head, hn > 0 ? (size_t)hn : 0);
+		}
 	}
 }
 
@@ -579,6 +698,7 @@ ips_status_t ips_live_run(const ips_rules_t *rules, const ips_scan_opts_t *so,
 		if (st->fd >= 0 && st->fd != STDIN_FILENO)
 			close(st->fd);
 		ips_framer_free(st->fr);
+		ips_decoder_free(st->dec);
 		free(st->head);
 		free(st->buf);
 	}

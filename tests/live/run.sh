@@ -67,11 +67,11 @@ done
 [ "$same" = "$n" ] && ok "stdin: $n samples streamed in pieces give the batch scan's records"
 
 # 2b. ... and so do the structured Windows exports (XML, JSON, NDJSON, CSV, the text forms):
-# live mode feeds the same push framers as a batch scan (UTF-16 and BOM files are left
-# out: live mode does not decode them)
-same=0 n=0
+# live mode feeds the same push framers as a batch scan, UTF-16 and BOM files decoded as
+# in a batch scan (split at a '\n' byte: a UTF-16 unit cut between two reads)
+same=0 n=0 wide=0
 for f in samples/windows/*; do
-	case $(head -c 2 "$f" | od -An -tx1 | tr -d ' ') in fffe | feff | efbb) continue ;; esac
+	case $(head -c 2 "$f" | od -An -tx1 | tr -d ' ') in fffe | feff | efbb) wide=$((wide + 1)) ;; esac
 	n=$((n + 1))
 	"$BIN" -f ndjson --tz UTC --year 2025 - <"$f" | LC_ALL=C sort >"$W/batch"
 	(split -n l/3 --filter='cat; sleep 0.3' "$f") |
@@ -84,6 +84,7 @@ for f in samples/windows/*; do
 	fi
 done
 [ "$n" -ge 8 ] || bad "stdin: only $n structured Windows samples to stream"
+[ "$wide" -ge 2 ] || bad "stdin: only $wide UTF-16 or BOM Windows samples to stream"
 [ "$same" = "$n" ] && ok "stdin: $n structured Windows exports streamed in pieces give the batch scan's records"
 
 # 3. incidents close by the event clock: a line 10 minutes later closes the first one
@@ -203,6 +204,36 @@ else
 fi
 fmt=$(jq -r 'select(.type=="input") | "\(.format) \(.status) \(.note)"' "$W/s5b.ndjson")
 [ "$fmt" = "ndjson ok null" ] || bad "follow ndjson: the input record says '$fmt', not 'ndjson ok null'"
+
+# 5c. --follow of a UTF-16 file (a byte order mark at its start, then lines appended
+# without one): started at its end, the appended lines decoded, at the lines and
+# offsets of a batch scan of the whole file; and an odd last byte on standard input
+# named as a batch scan names it
+head -10 "$PSK" | iconv -f UTF-8 -t UTF-16 >"$W/wide.log"
+"$BIN" --follow --tz UTC --year 2025 -o "$W/s5c.ndjson" "$W/wide.log" 2>"$W/s5c.err" &
+P=$!
+wait_open "$P" "$W/wide.log" || bad "follow UTF-16: wide.log not opened within 10 s"
+tail -n +11 "$PSK" | iconv -f UTF-8 -t UTF-16LE >>"$W/wide.log"
+wait_for 30 sh -c "grep -q '\"type\":\"finding\"' '$W/s5c.ndjson'" ||
+	bad "follow UTF-16: nothing reported 3 s after appending: $(cat "$W/s5c.err")"
+kill -TERM "$P"
+wait "$P"
+want=$("$BIN" -f ndjson --tz UTC --year 2025 --fail-on none "$W/wide.log" |
+	jq -c 'select(.type=="finding") | [.name, .line, .offset, .text]')
+got=$(jq -c 'select(.type=="finding") | [.name, .line, .offset, .text]' "$W/s5c.ndjson")
+if [ -n "$want" ] && [ "$want" = "$got" ]; then
+	ok "follow UTF-16: the appended lines decoded, at a batch scan's lines and offsets"
+else
+	bad "follow UTF-16: expected $want, got $got"
+fi
+(iconv -f UTF-8 -t UTF-16 "$PSK"; printf x) >"$W/odd.log"
+want=$("$BIN" -f ndjson --fail-on none "$W/odd.log" | jq -r 'select(.type=="input") | .status + " " + .error')
+got=$(cat "$W/odd.log" | "$BIN" -f ndjson --fail-on none - 2>/dev/null | jq -r 'select(.type=="input") | .status + " " + .error')
+case $got in
+*"odd byte"*) [ "$got" = "$want" ] && ok "stdin UTF-16: an odd last byte named as in a batch scan" ||
+	bad "stdin UTF-16: '$got', a batch scan says '$want'" ;;
+*) bad "stdin UTF-16: an odd last byte not named: '$got'" ;;
+esac
 
 # 6. a file that does not exist yet is waited for
 "$BIN" --follow --tz UTC --year 2025 "$W/later.log" >"$W/s6.ndjson" 2>"$W/s6.err" &

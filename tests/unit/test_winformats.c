@@ -399,6 +399,66 @@ static void decode_invalid_and_odd_byte(void **state)
 	ips_source_close(s);
 }
 
+static void text_cat(void *ctx, const char *p, size_t n)
+{
+	char *out = ctx;
+	size_t have = strlen(out);
+	assert_true(have + n < 64);
+	memcpy(out + have, p, n);
+	out[have + n] = '\0';
+}
+
+/* Push decoding (live mode): pieces of any size give what the wrapper gives. */
+static void decoder_push_in_pieces(void **state)
+{
+	(void)state;
+	static const unsigned char in[] = {0xFF, 0xFE, 'A', 0, 0xAC, 0x20, 0x3D, 0xD8, 0x00, 0xDE,
+					   '\r', 0, '\n', 0, 'z', 0};
+	for (size_t step = 1; step <= sizeof in; step++) {
+		char *err;
+		ips_decoder_t *dec = ips_decoder_new(in, sizeof in, &err);
+		assert_null(err);
+		assert_non_null(dec);
+		assert_int_equal(ips_decoder_encoding(dec), IPS_ENC_UTF16LE);
+		char out[64] = "";
+		for (size_t at = 0; at < sizeof in; at += step)
+			ips_decoder_push(dec, in + at, sizeof in - at < step ? sizeof in - at : step,
+					 text_cat, out);
+		uint64_t off;
+		assert_null(ips_decoder_end(dec, text_cat, out, &off));
+		assert_string_equal(out, "A\xE2\x82\xAC\xF0\x9F\x98\x80\r\nz");
+		ips_decoder_free(dec);
+	}
+	/* a lone low surrogate, then a lone high one and an odd byte at the end */
+	static const unsigned char bad[] = {0xFF, 0xFE, 'a', 0, 0x00, 0xDC, 'b', 0, 0x3D, 0xD8, 'c'};
+	char *err;
+	ips_decoder_t *dec = ips_decoder_new(bad, sizeof bad, &err);
+	char out[64] = "";
+	for (size_t at = 0; at < sizeof bad; at++)
+		ips_decoder_push(dec, bad + at, 1, text_cat, out);
+	uint64_t off = 99;
+	const char *msg = ips_decoder_end(dec, text_cat, out, &off);
+	assert_string_equal(out, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+	assert_non_null(msg);
+	assert_int_equal(off, 1);
+	assert_non_null(strstr(msg, "2 unpaired surrogate(s)"));
+	assert_non_null(strstr(msg, "odd byte"));
+	ips_decoder_free(dec);
+	/* a new file under the name: its mark dropped, the state of the old one forgotten */
+	static const unsigned char be[] = {0xFE, 0xFF, 0, 'o', 0, 'k'};
+	dec = ips_decoder_new(be, sizeof be, &err);
+	out[0] = '\0';
+	ips_decoder_push(dec, be, 3, text_cat, out); /* half a unit left */
+	ips_decoder_restart(dec, be, sizeof be);
+	ips_decoder_push(dec, be, sizeof be, text_cat, out);
+	assert_null(ips_decoder_end(dec, text_cat, out, &off));
+	assert_string_equal(out, "ok");
+	ips_decoder_free(dec);
+	/* plain UTF-8 needs no decoder */
+	assert_null(ips_decoder_new((const unsigned char *)"plain text here, nothing", 24, &err));
+	assert_null(err);
+}
+
 static void decode_errors_reach_the_report(void **state)
 {
 	(void)state;
@@ -1273,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(decode_utf16be_and_utf8_bom),
 		cmocka_unit_test(decode_invalid_and_odd_byte),
 		cmocka_unit_test(decode_errors_reach_the_report),
+		cmocka_unit_test(decoder_push_in_pieces),
 		cmocka_unit_test(time_forms),
 		cmocka_unit_test(winxml_bare_sequence),
 		cmocka_unit_test(winxml_events_root_rendered),
