@@ -409,7 +409,7 @@ echo
 echo "machine: ${cpu:-unknown CPU}${mhz:+, ${mhz%%.*} MHz}, $(nproc) cores, $(free -g | awk '/^Mem/ { print $2 }') GiB, $(uname -sr)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews wall times)"
 echo "versions: $($IPSEC_SCAN --version 2>/dev/null | head -n 1); $(grep --version | head -n 1);" \
-	"$(have rg && rg --version | head -n 1)$(have sec && printf '; SEC %s' "$(sec --version 2>/dev/null | head -n 1 | awk '{ print $NF }')")"
+	"$(have rg && rg --version 2>/dev/null | head -n 1)$(have sec && printf '; SEC %s' "$(sec --version 2>/dev/null | head -n 1 | awk '{ print $NF }')")"
 echo "$RUNS round(s) per case (SEC: $SEC_RUNS), each running the case's tools in turn; wall and CPU (user + sys)"
 echo "time: the median; RSS: the largest (GNU time %M); the ratios: the median of the rounds' ratios"
 echo
