@@ -253,7 +253,7 @@ valgrind: check-deps
 	IPSEC_SCAN_NO_JIT=1 $(MAKE) --no-print-directory VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" unit rules-check e2e report-check cron-check bad-check fuzz-replay jobs-check evtx-check merge-check
 
 # ---- benchmark: ipsec-scan against grep, rg and SEC (docs/performance.md) --
-# Not part of `make test`: the full run reads about 2 GB and takes a while.
+# Not part of `make test`: the full run writes about 3 GB and takes about 20 minutes.
 
 .PHONY: bench bench-smoke
 
