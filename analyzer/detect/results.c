@@ -33,6 +33,26 @@ const char *ips_input_status_name(ips_input_status_t s)
 	return "error";
 }
 
+ips_input_t *ips_input_new(const char *path, const char *source)
+{
+	ips_input_t *in = ips_xcalloc(1, sizeof *in);
+	in->path = ips_xstrdup(path);
+	in->source = source ? ips_xstrdup(source) : NULL;
+	in->status = IPS_INPUT_OK;
+	return in;
+}
+
+void ips_input_free(ips_input_t *in)
+{
+	if (!in)
+		return;
+	free(in->path);
+	free(in->source);
+	free(in->error);
+	free(in->note);
+	free(in);
+}
+
 ips_results_t *ips_results_new(void)
 {
 	return ips_xcalloc(1, sizeof(ips_results_t));
@@ -140,14 +160,8 @@ void ips_results_free(ips_results_t *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->inputs.len; i++) {
-		ips_input_t *in = r->inputs.items[i];
-		free(in->path);
-		free(in->source);
-		free(in->error);
-		free(in->note);
-		free(in);
-	}
+	for (size_t i = 0; i < r->inputs.len; i++)
+		ips_input_free(r->inputs.items[i]);
 	for (size_t i = 0; i < r->findings.len; i++)
 		ips_finding_free(r->findings.items[i]);
 	for (size_t i = 0; i < r->events.len; i++)

@@ -3,8 +3,9 @@
  * results.h - what a scan produces and the reporters consume: inputs,
  * findings, correlation events and notes.
  *
- * Ownership: an ips_results_t owns all of it; entries and detectors are
- * borrowed from the rules, which must outlive the results.
+ * Ownership: an ips_results_t owns all of it (inputs are freed with
+ * ips_input_free()); entries and detectors are borrowed from the rules,
+ * which must outlive the results.
  */
 #ifndef IPS_RESULTS_H
 #define IPS_RESULTS_H
@@ -37,6 +38,12 @@ typedef struct ips_input {
 	uint64_t truncated;      /* records cut at the record-size cap */
 	uint64_t findings;
 } ips_input_t;
+
+/* A new entry (status OK, counts 0) for path, from source (NULL: none);
+ * both strings are copied. */
+ips_input_t *ips_input_new(const char *path, const char *source);
+/* Free an entry with what it owns; NULL is a no-op. */
+void ips_input_free(ips_input_t *in);
 
 typedef struct ips_finding {
 	char id[17];
