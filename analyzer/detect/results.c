@@ -35,9 +35,11 @@ const char *ips_input_status_name(ips_input_status_t s)
 
 ips_input_t *ips_input_new(const char *path, const char *source)
 {
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
-	in->source = source ? ips_xstrdup(source) : NULL;
+	size_t pl = strlen(path) + 1, sl = source ? strlen(source) + 1 : 0;
+	ips_input_t *in = ips_xcalloc(1, sizeof *in + pl + sl);
+	memcpy(in->path, path, pl);
+	if (source)
+		in->source = memcpy(in->path + pl, source, sl);
 	in->status = IPS_INPUT_OK;
 	return in;
 }
@@ -46,8 +48,6 @@ void ips_input_free(ips_input_t *in)
 {
 	if (!in)
 		return;
-	free(in->path);
-	free(in->source);
 	free(in->error);
 	free(in->note);
 	free(in);

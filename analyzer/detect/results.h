@@ -26,23 +26,30 @@ typedef enum ips_input_status {
 
 const char *ips_input_status_name(ips_input_status_t s);
 
+/*
+ * One input's entry in the report. A scan of a million files keeps a million
+ * of them, so an entry is one allocation: its path and source are stored in
+ * it, copied by ips_input_new(), freed with it by ips_input_free() and never
+ * on their own (80 bytes and a separate path before: ~145 bytes of heap per
+ * file, now ~110).
+ */
 typedef struct ips_input {
-	char *path;
-	char *source;            /* the machine the input comes from (--source-host), or NULL */
+	const char *source;      /* the machine the input comes from (--source-host), or NULL */
 	const char *format;      /* canonical format name, NULL if never opened */
 	uint64_t records;
 	uint64_t bytes;
-	ips_input_status_t status;
-	char *error;             /* first error, with position; NULL if none */
-	char *note;              /* e.g. binary input, records cut at the cap */
+	char *error;             /* first error, with position; NULL if none (owned) */
+	char *note;              /* e.g. binary input, records cut at the cap (owned) */
 	uint64_t truncated;      /* records cut at the record-size cap */
 	uint64_t findings;
+	ips_input_status_t status;
+	char path[];             /* the input's name, in the entry */
 } ips_input_t;
 
 /* A new entry (status OK, counts 0) for path, from source (NULL: none);
- * both strings are copied. */
+ * both strings are copied into it. */
 ips_input_t *ips_input_new(const char *path, const char *source);
-/* Free an entry with what it owns; NULL is a no-op. */
+/* Free an entry with its error and note; NULL is a no-op. */
 void ips_input_free(ips_input_t *in);
 
 typedef struct ips_finding {
