@@ -197,7 +197,9 @@ ips_severity_t ips_results_max_severity(const ips_results_t *r);
  * Move everything of `from` to the end of `to`, as if it had been scanned
  * after what `to` holds: input indexes shift, events past IPS_EVENTS_KEPT are
  * dropped (and counted), counters add up. `from` is left empty. Incidents
- * are not moved (merge before correlating).
+ * are not moved (merge before correlating). Input entries are copied into
+ * new allocations (of the calling thread: see results.c), so pointers to
+ * `from`'s entries do not survive the call.
  */
 void ips_results_append(ips_results_t *to, ips_results_t *from);
 /* Look up a field of a finding, NULL if absent. */
