@@ -30,8 +30,8 @@ const char *ips_input_status_name(ips_input_status_t s);
  * One input's entry in the report. A scan of a million files keeps a million
  * of them, so an entry is one allocation: its path and source are stored in
  * it, copied by ips_input_new(), freed with it by ips_input_free() and never
- * on their own (80 bytes and a separate path before: ~145 bytes of heap per
- * file, now ~110).
+ * on their own (110-130 bytes of heap a file, where 80 bytes and a separate
+ * path took 145-160).
  */
 typedef struct ips_input {
 	const char *source;      /* the machine the input comes from (--source-host), or NULL */
