@@ -137,10 +137,7 @@ const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
 
 static ips_input_t *new_input(ips_scanner_t *s, const char *path)
 {
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
-	in->source = s->opts.source ? ips_xstrdup(s->opts.source) : NULL;
-	in->status = IPS_INPUT_OK;
+	ips_input_t *in = ips_input_new(path, s->opts.source);
 	ips_vec_push(&s->out->inputs, in);
 	return in;
 }

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,9 +25,40 @@ typedef struct walk {
 	ips_status_t res;
 } walk_t;
 
-static int cmp_name(const void *a, const void *b)
+/*
+ * A directory's names while it is walked: one buffer of NUL-terminated names
+ * and their offsets in it, sorted. A million names of 8 characters cost
+ * 13 MB this way instead of 40 in separate strings (a name is 9 bytes where
+ * its own allocation takes 32, and its pointer 8); both are freed as soon as
+ * the directory is done.
+ */
+#define NAMES_MAX ((size_t)1 << 31)
+
+typedef struct names {
+	ips_buf_t buf;  /* at most NAMES_MAX bytes: 32-bit offsets reach them all */
+	uint32_t *at;   /* where each name starts in buf */
+	size_t n, cap;
+} names_t;
+
+/* Add a name; false when the buffer is at its limit (the name is not added). */
+static bool names_add(names_t *nm, const char *name)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t len = strlen(name) + 1;
+	if (len > nm->buf.limit - nm->buf.len)
+		return false;
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? 2 * nm->cap : 64;
+		nm->at = ips_xrealloc(nm->at, nm->cap * sizeof *nm->at);
+	}
+	nm->at[nm->n++] = (uint32_t)nm->buf.len;
+	(void)ips_buf_append(&nm->buf, name, len); /* fits: checked above */
+	return true;
+}
+
+static int cmp_name(const void *a, const void *b, void *buf)
+{
+	const char *names = buf;
+	return strcmp(names + *(const uint32_t *)a, names + *(const uint32_t *)b);
 }
 
 static void skip(walk_t *w, const char *path, ips_walk_skip_t why, const char *msg)
@@ -107,25 +139,29 @@ static void walk_dir(walk_t *w, const char *path, const struct stat *st)
 		free(msg);
 		return;
 	}
-	ips_vec_t names = {0};
+	names_t names = {0};
+	ips_buf_init(&names.buf, NAMES_MAX);
 	struct dirent *de;
-	while ((de = readdir(d)))
+	bool full = false;
+	while (!full && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
 		    !(w->o->skip_hidden && de->d_name[0] == '.'))
-			ips_vec_push(&names, ips_xstrdup(de->d_name));
+			full = !names_add(&names, de->d_name);
 	closedir(d);
-	if (names.len)
-		qsort(names.items, names.len, sizeof *names.items, cmp_name);
+	if (full)
+		skip(w, path, IPS_WALK_UNREADABLE, "more names than fit in 2 GiB: the names past "
+						   "them not read");
+	if (names.n)
+		qsort_r(names.at, names.n, sizeof *names.at, cmp_name, names.buf.data);
 	w->dev[w->depth] = st->st_dev;
 	w->ino[w->depth] = st->st_ino;
 	w->depth++;
 	bool dir_flag = false;
-	for (size_t i = 0; i < names.len; i++) {
-		walk_entry(w, path, names.items[i], &dir_flag);
-		free(names.items[i]);
-	}
+	for (size_t i = 0; i < names.n; i++)
+		walk_entry(w, path, names.buf.data + names.at[i], &dir_flag);
 	w->depth--;
-	ips_vec_free(&names);
+	free(names.at);
+	ips_buf_free(&names.buf);
 }
 
 ips_status_t ips_walk(const char *dir, const struct stat *st, const ips_walk_opts_t *o,

@@ -170,6 +170,10 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 			ips_correlator_absorb(corr, sl->corr, input_off, finding_off);
 			ips_results_free(sl->res);
 			ips_correlator_free(sl->corr);
+			/* done with (workers look only past p.next): a million files'
+			 * units cost ~100 MB, their memory serves the inputs to come */
+			ips_scan_unit_free(u);
+			units->items[i] = NULL;
 			if (sl->st != IPS_OK)
 				res = IPS_E_INPUT;
 		}

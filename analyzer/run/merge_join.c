@@ -41,15 +41,6 @@ void merge_kv_free(ips_kv_t *kv, size_t n)
 	free(kv);
 }
 
-void merge_input_free(ips_input_t *in)
-{
-	free(in->path);
-	free(in->source);
-	free(in->error);
-	free(in->note);
-	free(in);
-}
-
 void merge_mfind_free(mfind_t *x)
 {
 	free(x->f.host);
@@ -90,7 +81,7 @@ void ips_merge_free(ips_merge_t *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->parts.len; i++)
-		merge_input_free(m->parts.items[i]);
+		ips_input_free(m->parts.items[i]);
 	for (size_t i = 0; i < m->finds.len; i++)
 		merge_mfind_free(m->finds.items[i]);
 	for (size_t i = 0; i < m->wins.len; i++)
@@ -232,9 +223,7 @@ static void need_input(ips_merge_t *m, ips_vec_t *extra, const char *source, con
 	if (find_input(&m->parts, source, path) >= 0 ||
 	    (extra->len && same_input(extra->items[extra->len - 1], source, path)))
 		return; /* (the rest of the repeats go when the parts are placed) */
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
-	in->source = merge_dup_or_null(source);
+	ips_input_t *in = ips_input_new(path, source);
 	in->note = ips_xstrdup(ONLY_FINDINGS);
 	ips_vec_push(extra, in);
 }
@@ -269,7 +258,7 @@ static void place_inputs(ips_merge_t *m, ips_results_t *out)
 			ips_input_t *in = m->parts.items[k];
 			ips_input_t *last = out->inputs.len ? out->inputs.items[out->inputs.len - 1] : NULL;
 			if ((real && stand_in(in)) || (last && !cmp_part(&last, &in)))
-				merge_input_free(in); /* identical parts are side by side too */
+				ips_input_free(in); /* identical parts are side by side too */
 			else
 				ips_vec_push(&out->inputs, in);
 		}

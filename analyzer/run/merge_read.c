@@ -99,9 +99,7 @@ static bool read_input(ips_merge_t *m, yajl_val o, const char **why)
 		*why = "an input record needs \"path\" (a string)";
 		return false;
 	}
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
-	in->source = merge_dup_or_null(str_member(o, "source", &bad));
+	ips_input_t *in = ips_input_new(path, str_member(o, "source", &bad));
 	in->error = merge_dup_or_null(str_member(o, "error", &bad));
 	in->note = merge_dup_or_null(str_member(o, "note", &bad));
 	const char *format = str_member(o, "format", &bad);
@@ -128,7 +126,7 @@ static bool read_input(ips_merge_t *m, yajl_val o, const char **why)
 		if (!strcmp(status, ips_input_status_name((ips_input_status_t)s)))
 			in->status = (ips_input_status_t)s;
 	if (bad) {
-		merge_input_free(in);
+		ips_input_free(in);
 		*why = "an input record with a member of the wrong type";
 		return false;
 	}

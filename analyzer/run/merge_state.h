@@ -79,7 +79,6 @@ typedef struct clash {
 
 /* merge_join.c */
 void merge_kv_free(ips_kv_t *kv, size_t n);
-void merge_input_free(ips_input_t *in);
 void merge_mfind_free(mfind_t *x);
 void merge_mwin_free(mwin_t *x);
 /* A problem kept as "FILE[:LINE]: msg" (the first MAX_ERRORS), counted. */

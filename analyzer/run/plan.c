@@ -26,12 +26,7 @@ void ips_scan_unit_free(ips_scan_unit_t *u)
 	if (!u)
 		return;
 	free(u->path);
-	if (u->error) {
-		free(u->error->path);
-		free(u->error->error);
-		free(u->error->note); /* a link not followed carries one */
-		free(u->error);
-	}
+	ips_input_free(u->error);
 	free(u);
 }
 
@@ -46,8 +41,7 @@ static ips_scan_unit_t *add_unit(plan_t *p, const char *path)
 /* An input not read (a note; note is taken), in its place among the units. */
 static void decided(plan_t *p, const char *path, ips_input_status_t status, char *note)
 {
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
+	ips_input_t *in = ips_input_new(path, NULL);
 	in->status = status;
 	in->note = note;
 	add_unit(p, NULL)->error = in;
@@ -64,8 +58,7 @@ static void error_unit(plan_t *p, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
+	ips_input_t *in = ips_input_new(path, NULL);
 	in->status = IPS_INPUT_ERROR;
 	in->error = ips_xstrdup(msg);
 	add_unit(p, NULL)->error = in;

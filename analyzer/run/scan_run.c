@@ -110,6 +110,13 @@ static void read_serial(run_t *R, const char *const *paths, size_t npaths)
 	ips_batch_free(b);
 }
 
+static void units_free(ips_vec_t *units)
+{
+	for (size_t i = 0; i < units->len; i++)
+		ips_scan_unit_free(units->items[i]);
+	ips_vec_free(units);
+}
+
 /* Logs: --jobs threads, or one scanner (always in cron mode); a progress bar. */
 static void read_logs(run_t *R)
 {
@@ -131,15 +138,17 @@ static void read_logs(run_t *R)
 		ips_plan_inputs(paths, npaths, &o->scan, o->journal, &units, &total);
 	if (!R->state && o->jobs != 1)
 		threads = ips_jobs_threads(o->jobs, &units, total);
+	/* one thread walks the paths again as it reads them: the units go before
+	 * it starts (a million files' units cost ~100 MB besides their inputs) */
+	if (threads <= 1)
+		units_free(&units);
 	ips_progress_t *bar = progress ? ips_progress_start(stderr, total, bar_forced) : NULL;
 	if (threads > 1)
 		R->input_failed = ips_jobs_scan(R->r, &o->scan, R->res, &units, threads) != IPS_OK;
 	else
 		read_serial(R, paths, npaths);
 	ips_progress_stop(bar);
-	for (size_t i = 0; i < units.len; i++)
-		ips_scan_unit_free(units.items[i]);
-	ips_vec_free(&units);
+	units_free(&units);
 
 	for (size_t i = 0; i < R->res->inputs.len; i++) {
 		const ips_input_t *in = R->res->inputs.items[i];

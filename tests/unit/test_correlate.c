@@ -721,8 +721,7 @@ static void cut_keys_are_counted(void **state)
 {
 	(void)state;
 	ips_results_t *r = ips_results_new();
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup("forged.ndjson");
+	ips_input_t *in = ips_input_new("forged.ndjson", NULL);
 	ips_vec_push(&r->inputs, in);
 	size_t n = 6000;
 	char *a = ips_xmalloc(n + 2), *b = ips_xmalloc(n + 2);

@@ -163,9 +163,7 @@ static void test_results_append(void **state)
 {
 	(void)state;
 	ips_results_t *a = ips_results_new(), *b = ips_results_new();
-	ips_input_t *ia = calloc(1, sizeof *ia), *ib = calloc(1, sizeof *ib);
-	ia->path = strdup("a");
-	ib->path = strdup("b");
+	ips_input_t *ia = ips_input_new("a", NULL), *ib = ips_input_new("b", NULL);
 	ips_vec_push(&a->inputs, ia);
 	ips_vec_push(&b->inputs, ib);
 	ips_finding_t *f = calloc(1, sizeof *f);

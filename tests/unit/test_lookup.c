@@ -239,8 +239,7 @@ static void finding_json_has_candidates(void **state)
 {
 	(void)state;
 	ips_results_t *res = ips_results_new();
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup("a.log");
+	ips_input_t *in = ips_input_new("a.log", NULL);
 	ips_vec_push(&res->inputs, in);
 	const char *line = "Failure Reason: Negotiation took too long";
 	ips_finding_t *f[2];

@@ -84,8 +84,7 @@ static const ips_entry_t *entry(const char *name)
 
 static void add_input(ips_results_t *r, const char *path, ips_input_status_t st, const char *err)
 {
-	ips_input_t *in = ips_xcalloc(1, sizeof *in);
-	in->path = ips_xstrdup(path);
+	ips_input_t *in = ips_input_new(path, NULL);
 	in->format = st == IPS_INPUT_ERROR ? NULL : "syslog";
 	in->status = st;
 	in->error = err ? ips_xstrdup(err) : NULL;
