@@ -81,7 +81,7 @@ struct ips_split_part {
 
 struct ips_split {
 	char *name;                     /* the input's name, as the source names it */
-	int fd;
+	uint64_t dev, ino;              /* the file planned (opened again by each reader) */
 	const ips_framer_ops_t *fr;
 	int64_t mtime;
 	bool binary;                    /* NUL bytes in the first bytes */
@@ -89,6 +89,7 @@ struct ips_split {
 	uint64_t *start;                /* n range starts; the last range runs to the end */
 	size_t n;
 	/* the join */
+	int fd;
 	ips_sink_t k;
 	size_t joined;
 	uint64_t line_base, records, bytes, ntrunc, trunc_off, trunc_line;
@@ -101,6 +102,24 @@ struct ips_split {
 };
 
 /* ---- plan --------------------------------------------------------------- */
+
+/*
+ * The file planned, open: each probe and the join open it for themselves
+ * (a plan keeps no descriptor: a directory of many large files would run
+ * out of them). -1 and errno when it cannot be opened or is another file now.
+ */
+static int reopen(const ips_split_t *sp)
+{
+	int fd = open(sp->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_dev != sp->dev ||
+			(uint64_t)st.st_ino != sp->ino)) {
+		close(fd);
+		errno = ESTALE;
+		fd = -1;
+	}
+	return fd;
+}
 
 static ssize_t pread_full(int fd, char *buf, size_t n, uint64_t off)
 {
@@ -170,7 +189,9 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint6
 	}
 	ips_split_t *sp = ips_xcalloc(1, sizeof *sp);
 	sp->name = ips_xstrdup(src->name);
-	sp->fd = fd;
+	sp->dev = (uint64_t)st.st_dev;
+	sp->ino = (uint64_t)st.st_ino;
+	sp->fd = -1;
 	sp->fr = fr;
 	sp->mtime = src->mtime;
 	sp->binary = memchr(head, '\0', (size_t)hn) != NULL;
@@ -193,6 +214,7 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint6
 			sp->start[sp->n++] = s;
 	}
 	free(buf);
+	close(fd);
 	if (sp->n < 2) {
 		ips_split_free(sp);
 		return NULL;
@@ -291,12 +313,17 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 	ips_frame_start_t at = {pos, 1, false};
 	ips_framer_t *f = ips_framer_new(sp->fr, &k, &s->opts.frame, &at);
 	bool broken = false;
-	while (pos < end) {
+	int fd = reopen(sp);
+	if (fd < 0) {
+		ips_sink_error(&k, pos, "read error: %s", strerror(errno));
+		broken = true;
+	}
+	while (!broken && pos < end) {
 		size_t want = 0;
 		char *into = ips_framer_room(f, &want); /* the line framers always offer room */
 		if (want > end - pos)
 			want = (size_t)(end - pos);
-		ssize_t n = pread(sp->fd, into, want, (off_t)pos);
+		ssize_t n = pread(fd, into, want, (off_t)pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -315,6 +342,8 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 	}
 	ips_framer_end(f, broken);
 	ips_framer_free(f);
+	if (fd >= 0)
+		close(fd);
 	p->records = in.records;
 	p->bytes = in.bytes;
 	p->error = in.error;
@@ -342,6 +371,11 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 		sp->line_base = 1;
 		sp->words = ips_prefilter_words(ips_matcher_prefilter(s->m));
 		sp->cands = ips_xcalloc(sp->words ? sp->words : 1, sizeof *sp->cands);
+		sp->fd = reopen(sp);
+		if (sp->fd < 0) { /* gone or replaced since it was planned */
+			sp->stopped = true;
+			sp->error = ips_xasprintf("at offset 0: read error: %s", strerror(errno));
+		}
 	}
 	sp->joined = i + 1;
 	if (sp->stopped) { /* a read error in an earlier range: a serial scan stopped there */
@@ -389,6 +423,9 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
 {
 	ips_input_t *in = sp->k.in;
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
 	in->records = sp->records;
 	in->bytes = sp->bytes;
 	if (sp->ntrunc) {
