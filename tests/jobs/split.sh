@@ -159,6 +159,10 @@ if [ -d "$CORPUS" ]; then
 	check "loghub" 16384 yes "$CORPUS"/loghub/*.log
 	check "fcss-charon" 131072 yes "$CORPUS/strongswan-charon/fcss-charon.log"
 	check "fcss-charon, tiny ranges" 8192 yes "$CORPUS/strongswan-charon/fcss-charon.log"
+	# PCRE2 limits: counted once per record (the probes'), not again by the join
+	check "fcss-charon, --match-limit 1000" 65536 yes --match-limit 1000 -- "$CORPUS/strongswan-charon/fcss-charon.log"
+	grep -q 'hit a PCRE2 limit (match, depth or heap) on 26 record' "$T/$n-json-2.out" && ok ||
+		bad "fcss-charon, --match-limit 1000: the limit note counts 26 records"
 	for f in $(ls "$CORPUS"/strongswan-generated/*/*.log | head -6) \
 		"$CORPUS"/elastic-integrations/*.log; do
 		[ "$(wc -c <"$f")" -ge 3072 ] || continue
