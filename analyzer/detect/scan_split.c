@@ -57,6 +57,10 @@
 
 #define SNIFF_BYTES 65536 /* as scan.c peeks */
 #define FIND_CHUNK 65536
+/* PCRE2's JIT may read a few bytes past the end of a subject (SIMD loads):
+ * a line read back gets zeroed room after it, as it has in the framer's
+ * buffer in a serial scan */
+#define READ_SLACK 64
 
 /* A record a probe kept: it has a detector hit. */
 typedef struct cand {
@@ -384,13 +388,14 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 	}
 	for (size_t j = 0; j < part->n; j++) {
 		const cand_t *c = &part->c[j];
-		if (c->len > sp->bufcap) {
+		if (c->len + READ_SLACK > sp->bufcap) {
 			free(sp->buf);
-			sp->bufcap = c->len;
+			sp->bufcap = c->len + READ_SLACK > 4096 ? c->len + READ_SLACK : 4096;
 			sp->buf = ips_xmalloc(sp->bufcap);
 		}
 		ssize_t n = pread_full(sp->fd, sp->buf, c->len, c->off);
 		size_t len = n > 0 ? (size_t)n : 0; /* (changed since: what is there) */
+		memset(sp->buf + len, 0, READ_SLACK);
 		if (!c->cut) {
 			memset(sp->cands, 0, sp->words * sizeof *sp->cands);
 			for (uint32_t b = 0; b < c->nbits; b++) {
