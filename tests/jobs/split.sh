@@ -134,6 +134,10 @@ check "long lines" 65536 yes "$W/long.log"
 check "long lines, --max-record 4k" 65536 yes --max-record 4k -- "$W/long.log"
 check "long lines, --min-severity, --since" 65536 yes --min-severity error --since 2025-11-23T00:58:36Z -- "$W/long.log"
 grep -q '"truncated": 2' "$T/$n-json-1.out" && ok || bad "long.log: two lines cut"
+# decoded and compressed files are read whole
+{ printf '\377\376'; iconv -f UTF-8 -t UTF-16LE "$W/straddle.log"; } >"$W/utf16.log"
+gzip -c "$W/straddle.log" >"$W/straddle.log.gz"
+check "UTF-16 and gzip (not split)" 1024 no "$W/utf16.log" "$W/straddle.log.gz"
 # several inputs, split and not, in one run
 check "mixed inputs" 1024 no samples/windows/eventviewer-saved.xml samples/windows/get-winevent-format-list.txt \
 	samples/windows/eventviewer.csv
