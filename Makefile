@@ -37,7 +37,7 @@ LDLIBS     = $(PKG_LIBS) $(SAN)
 
 B := build
 LIB_OBJS := $(B)/util.o $(B)/status.o $(B)/versions.o $(B)/rules.o $(B)/rules_parse.o $(B)/rules_load.o $(B)/rules_check.o $(B)/prefilter.o $(B)/match.o $(B)/normalize.o \
-            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o $(B)/scan_record.o $(B)/scan_resume.o \
+            $(B)/source.o $(B)/framer.o $(B)/framer_lines.o $(B)/results.o $(B)/context.o $(B)/scan.o $(B)/scan_record.o $(B)/scan_resume.o $(B)/scan_split.o \
             $(B)/report.o $(B)/report_json.o $(B)/report_text.o $(B)/explain.o \
             $(B)/rulecheck.o $(B)/proposal.o $(B)/container.o $(B)/correlate.o $(B)/state.o $(B)/state_file.o \
             $(B)/config.o $(B)/window.o $(B)/join.o $(B)/incident.o $(B)/settle.o \
@@ -214,9 +214,11 @@ soak: ipsec-scan
 soak-parallel: ipsec-scan
 	sh tests/soak/parallel.sh
 
-# --jobs N gives the --jobs 1 report in every format; the progress bar
+# --jobs N gives the --jobs 1 report in every format, also when one file is
+# read in ranges (split.sh); the progress bar
 jobs-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/jobs/run.sh
+	VALGRIND="$(VALGRIND)" sh tests/jobs/split.sh
 
 # EVTX: the fast path (our reader of the records' binary XML) against the XML path
 evtx-check: ipsec-scan

@@ -55,6 +55,9 @@ struct ips_sink {
 	uint64_t last_off, last_line; /* structured: the last record past drop_below */
 	bool any_rec;
 	bool whole_lines;       /* line formats: leave a last line without '\n' unread */
+	/* --jobs within one file (scan_split.c): set while a worker reads one
+	 * byte range; records are only matched, those with a hit are kept */
+	struct ips_split_part *probe;
 };
 
 struct ips_scanner {
@@ -84,5 +87,22 @@ void ips_scan_add_note(ips_input_t *in, const char *note);
  */
 bool ips_scan_resume_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
 			     const ips_framer_ops_t *fr, bool decoded, ips_scan_from_t *cr);
+
+/*
+ * scan_split.c (--jobs within one file), called from scan_record.c while a
+ * range is read (k->probe set): the current record of k (rec, rec_len,
+ * rec_off, rec_line counted from the range's start) is matched and kept
+ * when a detector hits; a record cut at the cap.
+ */
+void ips_split_probe_record(ips_sink_t *k, const uint64_t *cands);
+void ips_split_probe_truncated(ips_sink_t *k, uint64_t offset, uint64_t line);
+/*
+ * scan_record.c: the stateful half for a record kept by a probe: what
+ * match_current() does with it in a serial scan. cut: a line cut at the
+ * buffer (ips_sink_record() of the line framers), matched with the prefilter
+ * run on it; else a line matched with cands (the prefilter's set for it).
+ */
+void ips_sink_replay(ips_sink_t *k, const char *text, size_t len, uint64_t off,
+		     uint64_t line, bool cut, const uint64_t *cands);
 
 #endif

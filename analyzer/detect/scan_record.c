@@ -365,6 +365,10 @@ static void on_hit(void *ctx, const ips_hit_t *h)
 
 static void match_current(ips_sink_t *k, const uint64_t *cands)
 {
+	if (k->probe) { /* --jobs within one file: only find the records with a hit */
+		ips_split_probe_record(k, cands);
+		return;
+	}
 	size_t before = k->sc->out->findings.len;
 	k->meta_done = false;
 	k->nrules_used = 0;
@@ -451,7 +455,7 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 			      : count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
-	if ((k->resume || k->sc->sink.record_done) && k->sc->sink.clock && len)
+	if (!k->probe && (k->resume || k->sc->sink.record_done) && k->sc->sink.clock && len)
 		/* cron and live mode: the clock that closes windows */
 		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
 	return nl;
@@ -483,6 +487,21 @@ void ips_sink_record(ips_sink_t *k, const ips_record_t *rec)
 	k->srec = NULL;
 }
 
+void ips_sink_replay(ips_sink_t *k, const char *text, size_t len, uint64_t off,
+		     uint64_t line, bool cut, const uint64_t *cands)
+{
+	/* as on_line() and ips_sink_record() leave the record, then match it */
+	ips_record_t rec = {.text = text, .len = len, .offset = off, .line = line,
+			    .truncated = true};
+	k->rec = text;
+	k->rec_len = len;
+	k->rec_off = off;
+	k->rec_line = line;
+	k->srec = cut ? &rec : NULL;
+	match_current(k, cut ? NULL : cands);
+	k->srec = NULL;
+}
+
 void ips_sink_done(ips_sink_t *k, uint64_t records, uint64_t bytes)
 {
 	k->in->records = records;
@@ -493,6 +512,10 @@ void ips_sink_truncated(ips_sink_t *k, uint64_t offset, uint64_t line)
 {
 	if (offset < k->drop_below)
 		return; /* reported by an earlier run */
+	if (k->probe) { /* counted per range, named when the ranges are joined */
+		ips_split_probe_truncated(k, offset, line);
+		return;
+	}
 	if (k->in->truncated++ == 0) {
 		free(k->in->note);
 		k->in->note = ips_xasprintf("record at line %llu (offset %llu) is longer than the "

@@ -28,6 +28,11 @@ uint64_t ips_source_bytes_read(void)
 	return atomic_load_explicit(&bytes_read, memory_order_relaxed);
 }
 
+void ips_source_count_read(uint64_t n)
+{
+	atomic_fetch_add_explicit(&bytes_read, n, memory_order_relaxed);
+}
+
 static ssize_t fd_read(ips_source_t *src, void *buf, size_t n)
 {
 	fd_source_t *s = (fd_source_t *)src;

@@ -69,6 +69,8 @@ void ips_source_limit(ips_source_t *src, uint64_t end);
 /* Bytes read so far from files, FIFOs and stdin, by all threads (a counter
  * for the progress bar; archive members count as the archive's bytes). */
 uint64_t ips_source_bytes_read(void);
+/* Count n bytes read from a file without a source (pread of --jobs ranges). */
+void ips_source_count_read(uint64_t n);
 /* The problem the source kept (NULL if none) and its offset. */
 const char *ips_source_problem(const ips_source_t *src, uint64_t *off);
 /* Keep a problem (the first one kept stays; fmt as printf). */

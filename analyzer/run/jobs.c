@@ -8,17 +8,54 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
 #include "correlate/correlate.h"
+#include "detect/scan_split.h"
 #include "util/util.h"
 
 #define BYTES_PER_THREAD (16ULL << 20)
 #define THREADS_MAX 64
+/* one file is split (detect/scan_split.h) from 32 MiB, in ranges of 16 MiB */
+#define SPLIT_MIN (32ULL << 20)
+#define SPLIT_RANGE (16ULL << 20)
+#define SPLIT_MAX_RANGES 4096
+
+/*
+ * Test hook: IPSEC_SCAN_SPLIT_BYTES=N splits every file that can be split
+ * from N bytes on, in ranges of about N bytes, and says on standard error
+ * into how many ("ipsec-scan: --jobs: PATH: K ranges"), so that the tests
+ * check the join on small files and that a split happened.
+ */
+static bool split_sizes(uint64_t *min, uint64_t *range)
+{
+	const char *e = getenv("IPSEC_SCAN_SPLIT_BYTES");
+	unsigned long long n = e && *e ? strtoull(e, NULL, 10) : 0;
+	*min = n ? n : SPLIT_MIN;
+	*range = n ? n : SPLIT_RANGE;
+	return n != 0;
+}
+
+/* Could this unit be split (its size says so; its format is known later)? */
+static uint64_t unit_pieces(const ips_scan_unit_t *u, uint64_t min, uint64_t range)
+{
+	if (!u->path || u->stream || u->journal || u->size < min)
+		return 1;
+	uint64_t n = (u->size + range - 1) / range;
+	return n > SPLIT_MAX_RANGES ? SPLIT_MAX_RANGES : n;
+}
 
 int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
 {
+	/* a file that may be read in ranges counts as its ranges */
+	uint64_t min, range;
+	(void)split_sizes(&min, &range);
 	size_t files = 0;
-	for (size_t i = 0; i < units->len; i++)
-		files += ((const ips_scan_unit_t *)units->items[i])->path != NULL;
+	for (size_t i = 0; i < units->len; i++) {
+		const ips_scan_unit_t *u = units->items[i];
+		if (u->path)
+			files += (size_t)unit_pieces(u, min, range);
+	}
 	size_t n = jobs > 0 ? (size_t)jobs : 0;
 	if (!n) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -44,9 +81,21 @@ int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
 	return n ? (int)n : 1;
 }
 
+/*
+ * A task: a whole unit, or one byte range of a file read in ranges (then
+ * the unit's tasks follow each other, range 0 first).
+ */
+typedef struct task {
+	ips_scan_unit_t *u;     /* borrowed */
+	size_t unit;            /* its index in units */
+	ips_split_t *sp;        /* NULL: the whole unit; owned by the first range's task */
+	size_t range;
+} task_t;
+
 typedef struct slot {
 	ips_results_t *res;
 	ips_correlator_t *corr;
+	ips_split_part_t *part; /* a range's */
 	ips_status_t st;
 	bool done;
 } slot_t;
@@ -54,11 +103,13 @@ typedef struct slot {
 typedef struct pool {
 	const ips_rules_t *rules;
 	const ips_scan_opts_t *opts;
-	ips_vec_t *units;
+	task_t *tasks;
+	size_t ntasks;
 	slot_t *slots;
-	size_t next;    /* the next unit a worker takes */
-	size_t merged;  /* units before this one are in the results */
-	size_t ahead;   /* units a worker may start past merged */
+	size_t next;    /* the next task a worker takes */
+	size_t merged;  /* tasks before this one are in the results */
+	size_t ahead;   /* tasks a worker may start past merged */
+	size_t ahead_ranges; /* the same for ranges: what they keep waits for the join */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	ips_scanner_t **scanners; /* one per worker, kept for the match-limit counts */
@@ -73,48 +124,60 @@ static void *work(void *arg)
 {
 	worker_t *w = arg;
 	pool_t *p = w->p;
-	ips_scanner_t *sc = NULL; /* made for the first unit, then kept (its matcher) */
+	ips_scanner_t *sc = NULL; /* made for the first task, then kept (its matcher) */
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		for (;;) {
-			while (p->next < p->units->len &&
-			       !((const ips_scan_unit_t *)p->units->items[p->next])->path)
+			while (p->next < p->ntasks && !p->tasks[p->next].u->path)
 				p->next++; /* errors are decided already: the merge takes them */
-			if (p->next >= p->units->len || p->next < p->merged + p->ahead)
+			if (p->next >= p->ntasks ||
+			    p->next < p->merged + (p->tasks[p->next].sp ? p->ahead_ranges : p->ahead))
 				break;
 			/* too far ahead; others may move next meanwhile: look again */
 			pthread_cond_wait(&p->cond, &p->mu);
 		}
 		size_t i = p->next;
-		if (i >= p->units->len) {
+		if (i >= p->ntasks) {
 			pthread_mutex_unlock(&p->mu);
 			break;
 		}
 		p->next++;
 		pthread_mutex_unlock(&p->mu);
 
-		const ips_scan_unit_t *u = p->units->items[i];
-		/* each input its own results and correlator: the merge below
-		 * appends them in input order */
-		ips_results_t *res = ips_results_new();
-		ips_correlator_t *corr = ips_correlator_new(p->rules, res);
-		ips_finding_sink_t sink;
-		ips_correlator_sink(corr, &sink);
+		const task_t *t = &p->tasks[i];
+		const ips_scan_unit_t *u = t->u;
+		ips_results_t *res = NULL;
+		ips_correlator_t *corr = NULL;
+		ips_finding_sink_t sink = {0};
+		if (!t->sp) {
+			/* each input its own results and correlator: the merge below
+			 * appends them in input order */
+			res = ips_results_new();
+			corr = ips_correlator_new(p->rules, res);
+			ips_correlator_sink(corr, &sink);
+		}
 		if (!sc) {
+			/* (a range's probe writes no results and finds nothing) */
 			sc = ips_scanner_new(p->rules, p->opts, res, &sink);
 			pthread_mutex_lock(&p->mu);
 			p->scanners[w->id] = sc;
 			pthread_mutex_unlock(&p->mu);
-		} else {
+		} else if (!t->sp) {
 			ips_scanner_target(sc, res, &sink);
 		}
-		ips_status_t st = u->journal == 1 ? ips_scanner_scan_journal_dir(sc, u->path)
-				  : u->journal == 2 ? ips_scanner_scan_journal_local(sc)
-				  : ips_scanner_scan_path(sc, u->path);
+		ips_split_part_t *part = NULL;
+		ips_status_t st = IPS_OK;
+		if (t->sp)
+			part = ips_split_probe(sc, t->sp, t->range);
+		else
+			st = u->journal == 1 ? ips_scanner_scan_journal_dir(sc, u->path)
+			     : u->journal == 2 ? ips_scanner_scan_journal_local(sc)
+			     : ips_scanner_scan_path(sc, u->path);
 
 		pthread_mutex_lock(&p->mu);
 		p->slots[i].res = res;
 		p->slots[i].corr = corr;
+		p->slots[i].part = part;
 		p->slots[i].st = st;
 		p->slots[i].done = true;
 		pthread_cond_broadcast(&p->cond);
@@ -125,13 +188,40 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* The tasks of the units: a file that can be split, one per range. */
+static task_t *plan_tasks(const ips_scan_opts_t *opts, ips_vec_t *units, size_t *ntasks)
+{
+	uint64_t min, range;
+	bool told = split_sizes(&min, &range);
+	size_t n = 0, cap = units->len ? units->len : 1;
+	task_t *t = ips_xcalloc(cap, sizeof *t);
+	for (size_t i = 0; i < units->len; i++) {
+		ips_scan_unit_t *u = units->items[i];
+		ips_split_t *sp = unit_pieces(u, min, range) > 1
+				  ? ips_split_plan(opts, u->path, min, range, SPLIT_MAX_RANGES) : NULL;
+		size_t k = sp ? ips_split_ranges(sp) : 1;
+		if (sp && told)
+			fprintf(stderr, "ipsec-scan: --jobs: %s: %zu ranges\n", u->path, k);
+		if (n + k > cap) {
+			cap = (n + k) * 2;
+			t = ips_xrealloc(t, cap * sizeof *t);
+		}
+		for (size_t r = 0; r < k; r++)
+			t[n++] = (task_t){.u = u, .unit = i, .sp = sp, .range = r};
+	}
+	*ntasks = n;
+	return t;
+}
+
 ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			   ips_results_t *out, ips_vec_t *units, int threads)
 {
-	size_t n = units->len;
-	pool_t p = {.rules = rules, .opts = opts, .units = units, .ahead = IPS_JOBS_AHEAD};
-	p.slots = ips_xcalloc(n ? n : 1, sizeof *p.slots);
 	size_t nw = threads > 0 ? (size_t)threads : 1;
+	pool_t p = {.rules = rules, .opts = opts, .ahead = IPS_JOBS_AHEAD,
+		    .ahead_ranges = 4 * nw};
+	p.tasks = plan_tasks(opts, units, &p.ntasks);
+	size_t n = p.ntasks;
+	p.slots = ips_xcalloc(n ? n : 1, sizeof *p.slots);
 	p.scanners = ips_xcalloc(nw, sizeof *p.scanners);
 	worker_t *ws = ips_xcalloc(nw, sizeof *ws);
 	pthread_t *tids = ips_xcalloc(nw, sizeof *tids);
@@ -146,14 +236,20 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 		started++;
 	}
 	if (!started) { /* no thread at all: this one does all the work first */
-		p.ahead = SIZE_MAX;
+		p.ahead = p.ahead_ranges = SIZE_MAX;
 		work(&ws[0]);
 	}
 
 	ips_correlator_t *corr = ips_correlator_new(rules, out);
 	ips_status_t res = IPS_OK;
+	/* a file read in ranges: joined here, range by range, by a scanner of
+	 * its own (its matcher's limit counts are not the run's: scan_split.h) */
+	ips_scanner_t *joiner = NULL;
+	ips_results_t *jres = NULL;
+	ips_correlator_t *jcorr = NULL;
 	for (size_t i = 0; i < n; i++) {
-		ips_scan_unit_t *u = units->items[i];
+		task_t *t = &p.tasks[i];
+		ips_scan_unit_t *u = t->u;
 		if (!u->path) {
 			if (u->error->status == IPS_INPUT_ERROR)
 				res = IPS_E_INPUT; /* not a --missing-ok note */
@@ -165,17 +261,46 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 				pthread_cond_wait(&p.cond, &p.mu);
 			pthread_mutex_unlock(&p.mu);
 			slot_t *sl = &p.slots[i];
-			size_t input_off = out->inputs.len, finding_off = out->findings.len;
-			ips_results_append(out, sl->res);
-			ips_correlator_absorb(corr, sl->corr, input_off, finding_off);
-			ips_results_free(sl->res);
-			ips_correlator_free(sl->corr);
-			/* done with (workers look only past p.next): a million files'
-			 * units cost ~100 MB, their memory serves the inputs to come */
-			ips_scan_unit_free(u);
-			units->items[i] = NULL;
-			if (sl->st != IPS_OK)
-				res = IPS_E_INPUT;
+			ips_results_t *ures = sl->res;
+			ips_correlator_t *ucorr = sl->corr;
+			ips_status_t st = sl->st;
+			bool whole = true;
+			if (t->sp) {
+				if (t->range == 0) {
+					ips_finding_sink_t sink;
+					jres = ips_results_new();
+					jcorr = ips_correlator_new(rules, jres);
+					ips_correlator_sink(jcorr, &sink);
+					if (!joiner)
+						joiner = ips_scanner_new(rules, opts, jres, &sink);
+					else
+						ips_scanner_target(joiner, jres, &sink);
+				}
+				ips_split_join(joiner, t->sp, t->range, sl->part);
+				sl->part = NULL;
+				whole = t->range + 1 == ips_split_ranges(t->sp);
+				if (whole) {
+					st = ips_split_finish(joiner, t->sp);
+					ips_split_free(t->sp);
+					ures = jres;
+					ucorr = jcorr;
+					jres = NULL;
+					jcorr = NULL;
+				}
+			}
+			if (whole) {
+				size_t input_off = out->inputs.len, finding_off = out->findings.len;
+				ips_results_append(out, ures);
+				ips_correlator_absorb(corr, ucorr, input_off, finding_off);
+				ips_results_free(ures);
+				ips_correlator_free(ucorr);
+				if (st != IPS_OK)
+					res = IPS_E_INPUT;
+				/* done with (workers look only past p.next): a million files'
+				 * units cost ~100 MB, their memory serves the inputs to come */
+				ips_scan_unit_free(u);
+				units->items[t->unit] = NULL;
+			}
 		}
 		pthread_mutex_lock(&p.mu);
 		p.merged = i + 1;
@@ -184,9 +309,10 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	}
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < units->len; i++)
 		ips_scan_unit_free(units->items[i]);
 	units->len = 0;
+	ips_scanner_free(joiner);
 
 	ips_correlator_finish(corr);
 	ips_correlator_free(corr);
@@ -203,6 +329,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	pthread_mutex_destroy(&p.mu);
 	free(p.scanners);
 	free(p.slots);
+	free(p.tasks);
 	free(ws);
 	free(tids);
 	return res;

@@ -13,12 +13,19 @@
  * threshold stage over everything: the report is byte for byte the one of
  * a serial scan (tests/jobs/run.sh checks every format).
  *
+ * One large file of a line format is read in byte ranges (detect/scan_split.h):
+ * its ranges are tasks like inputs, taken in order by any worker, which keeps
+ * only the lines with a detector hit; the main thread joins them in file
+ * order through a scanner of its own, so the input's results are those of
+ * one pass.
+ *
  * Not for cron mode (--state): what cron mode reads of one file depends on
  * the state the previous files of the same log left (rotation), so it stays
- * serial. One file is never split: see docs/performance.md.
+ * serial.
  *
  * Memory: at most IPS_JOBS_AHEAD inputs past the oldest unmerged one are
- * started, so a slow first input does not let the others pile up.
+ * started, so a slow first input does not let the others pile up; at most
+ * 4 ranges per thread.
  */
 #ifndef IPS_JOBS_H
 #define IPS_JOBS_H
@@ -37,7 +44,8 @@
  * How many threads to use for units: `jobs` when given (>= 1), else, with
  * jobs 0 (the default), one per processor but only as many as there are
  * inputs of 16 MiB on average, so that small scans start no thread. Never
- * more than there are inputs; 1 when a stream (stdin, a FIFO) is named twice.
+ * more than there are inputs (a file that may be split counts as its
+ * ranges); 1 when a stream (stdin, a FIFO) is named twice.
  */
 int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total);
 

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scan_split.c - --jobs within one large file (see scan_split.h).
+ *
+ * A plain file of a line format is cut at line starts (just after a '\n')
+ * into byte ranges. The work is split in two halves:
+ *
+ * - the probe (any thread, one range each): the line framer reads the range
+ *   as it reads a whole file, the prefilter and the detectors' PCRE2 run on
+ *   every line, and only what a serial scan needs later is kept: the lines
+ *   (and lines cut at the buffer) on which a detector hit, by offset, line
+ *   number counted from the range's start, length as matched and the
+ *   prefilter's candidates; the range's record count, its last byte, the
+ *   lines cut at the record cap (count, first) and a read error. On real
+ *   logs that is a tiny fraction of the lines, and the PCRE2 work, which is
+ *   most of the time, is done here.
+ * - the join (one thread, ranges in file order): each kept line is read
+ *   back and goes through the scanner's stateful half (match_current() and
+ *   on_hit() of scan_record.c: fields, negotiation context, promotion,
+ *   --since/--until, --min-severity, findings, events, the correlator's
+ *   sink) with its line number in the file (1 + the records of the earlier
+ *   ranges: every line of a range but the last ends with its '\n'). Then the
+ *   counts and notes of the input, as scan_source() leaves them.
+ *
+ * Why this is exact: in a serial scan of a line format, nothing a record
+ * without a hit does changes any state but counts. Everything stateful in
+ * scan_record.c hangs off on_hit(), called only for a detector's hit; the
+ * matcher keeps no state between records except its PCRE2 limit counters
+ * (counted here by the probes, once per record; the join's matcher matches
+ * the kept lines again and its counts are not reported); the line header
+ * and year are parsed from the record alone. The line framer cuts a line
+ * the same way wherever it starts in its buffer (a line cut at the buffer
+ * is always at its start there), so ranges that begin at line starts give
+ * the records of one pass. Lines longer than the record cap, a last line
+ * without '\n', NUL bytes and CRLF are handled by the same framer and sink
+ * code as in one pass. A read error stops the join at the range it
+ * happened in, as it stops a serial read there.
+ *
+ * Not split (one pass, as before): structured and multi-line formats,
+ * anything decoded, compressed or archived, streams, journals, cron mode
+ * (its driver reads whole files; --jobs is refused with --state).
+ */
+#include "detect/scan_split.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "input/container.h"
+#include "input/decode.h"
+#include "input/journal.h"
+#include "detect/scan_priv.h"
+#include "util/util.h"
+
+#define SNIFF_BYTES 65536 /* as scan.c peeks */
+#define FIND_CHUNK 65536
+/* PCRE2's JIT may read a few bytes past the end of a subject (SIMD loads):
+ * a line read back gets zeroed room after it, as it has in the framer's
+ * buffer in a serial scan */
+#define READ_SLACK 64
+
+/* A record a probe kept: it has a detector hit. */
+typedef struct cand {
+	uint64_t off;      /* in the file */
+	uint64_t line;     /* from 1 at the range's start */
+	size_t len;        /* as matched (cut at the cap, CR stripped) */
+	size_t bits;       /* its prefilter candidates: bits[bits..bits+nbits) */
+	uint32_t nbits;
+	bool cut;          /* a line cut at the framer's buffer (ips_sink_record) */
+} cand_t;
+
+struct ips_split_part {
+	cand_t *c;
+	size_t n, cap;
+	uint32_t *bits; /* detector indexes, for every record kept */
+	size_t nbits, capbits;
+	uint64_t records, bytes;        /* what the framer said at the end */
+	uint64_t ntrunc, trunc_off, trunc_line;
+	char *error;                    /* a read error ("at offset N: ...") */
+	bool failed;
+};
+
+struct ips_split {
+	char *name;                     /* the input's name, as the source names it */
+	uint64_t dev, ino;              /* the file planned (opened again by each reader) */
+	const ips_framer_ops_t *fr;
+	int64_t mtime;
+	bool binary;                    /* NUL bytes in the first bytes */
+	uint64_t peeked;                /* bytes the plan read (counted for the progress bar) */
+	uint64_t *start;                /* n range starts; the last range runs to the end */
+	size_t n;
+	/* the join */
+	int fd;
+	ips_sink_t k;
+	size_t joined;
+	uint64_t line_base, records, bytes, ntrunc, trunc_off, trunc_line;
+	char *error;
+	bool stopped;
+	char *buf;
+	size_t bufcap;
+	uint64_t *cands;
+	size_t words;
+};
+
+/* ---- plan --------------------------------------------------------------- */
+
+/*
+ * The file planned, open: each probe and the join open it for themselves
+ * (a plan keeps no descriptor: a directory of many large files would run
+ * out of them). -1 and errno when it cannot be opened or is another file now.
+ */
+static int reopen(const ips_split_t *sp)
+{
+	int fd = open(sp->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_dev != sp->dev ||
+			(uint64_t)st.st_ino != sp->ino)) {
+		close(fd);
+		errno = ESTALE;
+		fd = -1;
+	}
+	return fd;
+}
+
+static ssize_t pread_full(int fd, char *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return got ? (ssize_t)got : -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* The offset just after the first '\n' in [from, limit), or 0 when none. */
+static uint64_t line_start_after(int fd, uint64_t from, uint64_t limit, char *buf)
+{
+	while (from < limit) {
+		size_t want = limit - from < FIND_CHUNK ? (size_t)(limit - from) : FIND_CHUNK;
+		ssize_t n = pread_full(fd, buf, want, from);
+		if (n <= 0)
+			return 0;
+		const char *nl = memchr(buf, '\n', (size_t)n);
+		if (nl)
+			return from + (uint64_t)(nl - buf) + 1;
+		from += (uint64_t)n;
+	}
+	return 0;
+}
+
+ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint64_t min_bytes,
+			    uint64_t range_bytes, size_t max_ranges)
+{
+	struct stat st;
+	if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < min_bytes || (uint64_t)st.st_size < 2 || !range_bytes)
+		return NULL;
+	int err = 0;
+	ips_source_t *src = ips_source_open_path(path, &err);
+	if (!src)
+		return NULL; /* the serial scan reports it */
+	/* what scan_path() and scan_source() decide from the first bytes */
+	const unsigned char *head;
+	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
+	const ips_framer_ops_t *fr = NULL;
+	size_t bom = 0;
+	if (hn > 0 && !ips_journal_is_binary(head, (size_t)hn) &&
+	    (opts->input_format || !ips_container_sniff(head, (size_t)hn)) &&
+	    ips_encoding_detect(head, (size_t)hn, &bom) == IPS_ENC_UTF8) {
+		if (opts->input_format)
+			fr = ips_framer_by_name(opts->input_format);
+		if (!fr)
+			fr = ips_framer_detect(head, (size_t)hn, src->name);
+		if (!ips_framer_is_lines(fr))
+			fr = NULL;
+	}
+	int fd = fr ? ips_source_fd(src) : -1;
+	fd = fd >= 0 ? dup(fd) : -1;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		ips_source_close(src);
+		return NULL;
+	}
+	ips_split_t *sp = ips_xcalloc(1, sizeof *sp);
+	sp->name = ips_xstrdup(src->name);
+	sp->dev = (uint64_t)st.st_dev;
+	sp->ino = (uint64_t)st.st_ino;
+	sp->fd = -1;
+	sp->fr = fr;
+	sp->mtime = src->mtime;
+	sp->binary = memchr(head, '\0', (size_t)hn) != NULL;
+	sp->peeked = (uint64_t)hn;
+	ips_source_close(src);
+
+	uint64_t size = (uint64_t)st.st_size;
+	uint64_t want = (size + range_bytes - 1) / range_bytes;
+	if (max_ranges && want > max_ranges)
+		want = max_ranges;
+	sp->start = ips_xcalloc(want ? want : 1, sizeof *sp->start);
+	sp->start[sp->n++] = 0;
+	char *buf = ips_xmalloc(FIND_CHUNK);
+	for (uint64_t i = 1; i < want; i++) {
+		/* the first line start at or after the nominal cut, before the next one */
+		uint64_t at = size / want * i, next = i + 1 < want ? size / want * (i + 1) : size;
+		uint64_t from = at - 1 > sp->start[sp->n - 1] ? at - 1 : sp->start[sp->n - 1];
+		uint64_t s = line_start_after(fd, from, next, buf);
+		if (s > sp->start[sp->n - 1] && s < size)
+			sp->start[sp->n++] = s;
+	}
+	free(buf);
+	close(fd);
+	if (sp->n < 2) {
+		ips_split_free(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+size_t ips_split_ranges(const ips_split_t *sp)
+{
+	return sp->n;
+}
+
+void ips_split_part_free(ips_split_part_t *part)
+{
+	if (!part)
+		return;
+	free(part->c);
+	free(part->bits);
+	free(part->error);
+	free(part);
+}
+
+void ips_split_free(ips_split_t *sp)
+{
+	if (!sp)
+		return;
+	if (sp->fd >= 0)
+		close(sp->fd);
+	free(sp->name);
+	free(sp->start);
+	free(sp->error);
+	free(sp->buf);
+	free(sp->cands);
+	free(sp);
+}
+
+/* ---- probe --------------------------------------------------------------- */
+
+static void count_hit(void *ctx, const ips_hit_t *h)
+{
+	(void)ctx, (void)h;
+}
+
+void ips_split_probe_record(ips_sink_t *k, const uint64_t *cands)
+{
+	ips_split_part_t *p = k->probe;
+	ips_matcher_t *m = k->sc->m;
+	size_t hits = cands ? ips_matcher_match(m, k->format, k->rec, k->rec_len, cands, count_hit, NULL)
+			    : ips_matcher_match_record(m, k->format, k->rec, k->rec_len, count_hit, NULL);
+	if (!hits)
+		return;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->c = ips_xrealloc(p->c, p->cap * sizeof *p->c);
+	}
+	cand_t *c = &p->c[p->n++];
+	*c = (cand_t){.off = k->rec_off, .line = k->rec_line, .len = k->rec_len,
+		      .bits = p->nbits, .cut = k->srec != NULL};
+	if (!cands)
+		return;
+	size_t words = ips_prefilter_words(ips_matcher_prefilter(m));
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t b = cands[w]; b; b &= b - 1) {
+			if (p->nbits == p->capbits) {
+				p->capbits = p->capbits ? p->capbits * 2 : 64;
+				p->bits = ips_xrealloc(p->bits, p->capbits * sizeof *p->bits);
+			}
+			p->bits[p->nbits++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+			c->nbits++;
+		}
+}
+
+void ips_split_probe_truncated(ips_sink_t *k, uint64_t offset, uint64_t line)
+{
+	ips_split_part_t *p = k->probe;
+	if (p->ntrunc++ == 0) {
+		p->trunc_off = offset;
+		p->trunc_line = line;
+	}
+}
+
+ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_t i)
+{
+	ips_split_part_t *p = ips_xcalloc(1, sizeof *p);
+	/* an entry of its own that nothing reports: records, bytes and a read
+	 * error land there as they land in the real one */
+	ips_input_t *in = ips_input_new(sp->name, NULL);
+	ips_sink_t k = {0};
+	k.sc = s;
+	k.in = in;
+	k.format = sp->fr->name;
+	k.yc.year = s->opts.year;
+	k.yc.ref = sp->mtime;
+	k.probe = p;
+	uint64_t pos = sp->start[i], end = i + 1 < sp->n ? sp->start[i + 1] : UINT64_MAX;
+	ips_frame_start_t at = {pos, 1, false};
+	ips_framer_t *f = ips_framer_new(sp->fr, &k, &s->opts.frame, &at);
+	bool broken = false;
+	int fd = reopen(sp);
+	if (fd < 0) {
+		ips_sink_error(&k, pos, "read error: %s", strerror(errno));
+		broken = true;
+	}
+	while (!broken && pos < end) {
+		size_t want = 0;
+		char *into = ips_framer_room(f, &want); /* the line framers always offer room */
+		if (want > end - pos)
+			want = (size_t)(end - pos);
+		ssize_t n = pread(fd, into, want, (off_t)pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ips_sink_error(&k, pos, "read error: %s", strerror(errno));
+			broken = true;
+			break;
+		}
+		if (n == 0)
+			break;
+		/* the progress bar: the first bytes were counted when the plan peeked */
+		uint64_t counted = pos < sp->peeked ? sp->peeked - pos : 0;
+		if ((uint64_t)n > counted)
+			ips_source_count_read((uint64_t)n - counted);
+		pos += (uint64_t)n;
+		ips_framer_filled(f, (size_t)n);
+	}
+	ips_framer_end(f, broken);
+	ips_framer_free(f);
+	if (fd >= 0)
+		close(fd);
+	p->records = in->records;
+	p->bytes = in->bytes;
+	p->error = in->error;
+	in->error = NULL; /* the part's now */
+	p->failed = broken || in->status != IPS_INPUT_OK;
+	ips_input_free(in);
+	return p;
+}
+
+/* ---- join ---------------------------------------------------------------- */
+
+void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_t *part)
+{
+	ips_sink_t *k = &sp->k;
+	if (i == 0) { /* the input's entry, as scan_source() makes it */
+		memset(k, 0, sizeof *k);
+		k->sc = s;
+		k->in = ips_scanner_add_input(s, sp->name);
+		k->input_index = s->out->inputs.len - 1;
+		k->yc.year = s->opts.year;
+		k->yc.ref = sp->mtime;
+		k->format = sp->fr->name;
+		k->in->format = sp->fr->name;
+		if (sp->binary)
+			k->in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
+		sp->line_base = 1;
+		sp->words = ips_prefilter_words(ips_matcher_prefilter(s->m));
+		sp->cands = ips_xcalloc(sp->words ? sp->words : 1, sizeof *sp->cands);
+		sp->fd = reopen(sp);
+		if (sp->fd < 0) { /* gone or replaced since it was planned */
+			sp->stopped = true;
+			sp->error = ips_xasprintf("at offset 0: read error: %s", strerror(errno));
+		}
+	}
+	sp->joined = i + 1;
+	if (sp->stopped) { /* a read error in an earlier range: a serial scan stopped there */
+		ips_split_part_free(part);
+		return;
+	}
+	for (size_t j = 0; j < part->n; j++) {
+		const cand_t *c = &part->c[j];
+		if (c->len + READ_SLACK > sp->bufcap) {
+			free(sp->buf);
+			sp->bufcap = c->len + READ_SLACK > 4096 ? c->len + READ_SLACK : 4096;
+			sp->buf = ips_xmalloc(sp->bufcap);
+		}
+		ssize_t n = pread_full(sp->fd, sp->buf, c->len, c->off);
+		size_t len = n > 0 ? (size_t)n : 0; /* (changed since: what is there) */
+		memset(sp->buf + len, 0, READ_SLACK);
+		if (!c->cut) {
+			memset(sp->cands, 0, sp->words * sizeof *sp->cands);
+			for (uint32_t b = 0; b < c->nbits; b++) {
+				uint32_t d = part->bits[c->bits + b];
+				sp->cands[d / 64] |= 1ULL << (d % 64);
+			}
+		}
+		ips_sink_replay(k, sp->buf, len, c->off, sp->line_base + c->line - 1, c->cut,
+				sp->cands);
+	}
+	sp->records += part->records;
+	sp->bytes = part->bytes;
+	if (part->ntrunc) {
+		if (!sp->ntrunc) {
+			sp->trunc_off = part->trunc_off;
+			sp->trunc_line = sp->line_base + part->trunc_line - 1;
+		}
+		sp->ntrunc += part->ntrunc;
+	}
+	/* every line of a range but the last ends with its '\n': one record each */
+	sp->line_base += part->records;
+	if (part->failed) {
+		sp->stopped = true;
+		sp->error = part->error;
+		part->error = NULL;
+	}
+	ips_split_part_free(part);
+}
+
+ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
+{
+	ips_input_t *in = sp->k.in;
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+	in->records = sp->records;
+	in->bytes = sp->bytes;
+	if (sp->ntrunc) {
+		ips_sink_truncated(&sp->k, sp->trunc_off, sp->trunc_line); /* the note */
+		in->truncated = sp->ntrunc;
+	}
+	if (sp->stopped) {
+		if (!in->error) {
+			in->error = sp->error ? sp->error : ips_xstrdup("read error");
+			sp->error = NULL;
+		}
+		if (in->status == IPS_INPUT_OK)
+			in->status = IPS_INPUT_PARTIAL;
+	}
+	s->sink.end_input(s->sink.ctx);
+	s->out->records += in->records;
+	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0)
+		in->status = IPS_INPUT_EMPTY;
+	return (!sp->stopped && in->status != IPS_INPUT_PARTIAL) ? IPS_OK : IPS_E_INPUT;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scan_split.h - --jobs within one large file: a plain file of a line format
+ * read as byte ranges on several threads, reported as one serial scan of it
+ * would be. How and why it is exact: scan_split.c.
+ *
+ * Use (run/jobs.c): ips_split_plan() on the file; if it returns a plan, any
+ * thread reads range i with ips_split_probe() (a scanner of its own, for its
+ * matcher), and one thread hands the parts, in range order, to
+ * ips_split_join() with the scanner that writes the input's results (its
+ * own matcher too: see ips_split_join()), then ips_split_finish().
+ *
+ * Ownership: the plan owns a descriptor of the file and its name; probes
+ * only read it (any number at once). A part belongs to the caller until
+ * ips_split_join(), which frees it.
+ */
+#ifndef IPS_SCAN_SPLIT_H
+#define IPS_SCAN_SPLIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/scan.h"
+
+typedef struct ips_split ips_split_t;
+typedef struct ips_split_part ips_split_part_t;
+
+/*
+ * A plan for path, or NULL when it is not split (then scan it as a whole):
+ * not a regular file of at least min_bytes, or not one that a serial scan
+ * reads with a line framer from its first byte (archives, compressed files,
+ * UTF-16 and UTF-8 with a byte order mark, journals, every structured and
+ * multi-line format). Ranges are about range_bytes long (at most max_ranges)
+ * and start after a '\n'.
+ */
+ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint64_t min_bytes,
+			    uint64_t range_bytes, size_t max_ranges);
+size_t ips_split_ranges(const ips_split_t *sp);
+/* Read range i (thread-safe for distinct calls; s is this thread's own). */
+ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_t i);
+/*
+ * Join range i, after ranges 0..i-1 (each exactly once, in order), into the
+ * results s writes (range 0 makes the input's entry): its records with a
+ * hit go through the scanner's stateful half. Frees part. s's matcher
+ * matches those records a second time: its PCRE2 limit counts are not the
+ * run's (the probes' are), so s must not be one whose counts are reported.
+ */
+void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_t *part);
+/* After the last range: the input's counts and notes; what
+ * ips_scanner_scan_path() returns for it. */
+ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp);
+void ips_split_part_free(ips_split_part_t *part);
+void ips_split_free(ips_split_t *sp);
+
+#endif

@@ -1,0 +1,182 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# --jobs within one file (detect/scan_split.c): a plain file of a line format
+# read in byte ranges by several threads gives the report --jobs 1 gives,
+# byte for byte, in every format, with the same standard error (but for the
+# test hook's line) and exit status.
+#
+# The test hook IPSEC_SCAN_SPLIT_BYTES=N splits files from N bytes on, in
+# ranges of about N bytes, and names on standard error how many ranges each
+# split file got: every file expected to be split must show at least 2 (a
+# check that can fail: without a split the comparison proves nothing), and
+# formats that are never split (XML, Event Viewer text, CSV, EVTX, archives)
+# must show none. Inputs: samples/, files written here (lines across range
+# boundaries, no final newline, NUL bytes, lines longer than --max-record
+# and than the read buffer, CRLF, the negotiation context of a failure in
+# the range before it) and, when present, real logs of ../shared/corpus
+# (skipped with a message otherwise).
+#
+#   sh tests/jobs/split.sh       (make jobs-check, part of make test)
+# VALGRIND, when set, prefixes every run of the binary (then only json and
+# text are compared, and the corpus is left out: it would take too long).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BIN=${BIN:-./ipsec-scan}
+CORPUS=${CORPUS:-../shared/corpus}
+T=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-scan-split.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+FORMATS="json text ndjson sarif junit markdown html csv github codequality"
+[ -n "${VALGRIND:-}" ] && FORMATS="json text" CORPUS=/nonexistent
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+
+# run BYTES OUT args...: one run with the hook; stdout, stderr without the
+# hook's lines, the hook's lines, exit status
+run() {
+	b=$1 o=$2
+	shift 2
+	IPSEC_SCAN_SPLIT_BYTES=$b ${VALGRIND:-} "$BIN" "$@" >"$o.out" 2>"$o.raw" </dev/null
+	echo $? >"$o.rc"
+	grep -v '^ipsec-scan: --jobs: .*: [0-9]* ranges$' "$o.raw" >"$o.err"
+	grep '^ipsec-scan: --jobs: .*: [0-9]* ranges$' "$o.raw" >"$o.split"
+}
+same() { # NAME A B
+	if cmp -s "$2.out" "$3.out" && cmp -s "$2.err" "$3.err" && cmp -s "$2.rc" "$3.rc"; then
+		ok
+	else
+		bad "$1: $3 differs from $2"
+		diff "$2.out" "$3.out" | head -5
+		diff "$2.err" "$3.err" | head -5
+	fi
+}
+
+n=0
+# check NAME BYTES SPLIT [options --] FILE...: --jobs 2 (every format) and
+# --jobs 3 (json, text) against --jobs 1; SPLIT: yes when every file named
+# must be split, no when none may be, any when some are
+check() {
+	name=$1 b=$2 want=$3
+	shift 3
+	opts=""
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	[ $# -gt 0 ] && shift
+	n=$((n + 1))
+	for f in $FORMATS; do
+		js=2
+		case $f in json | text) js="2 3" ;; esac
+		# shellcheck disable=SC2086
+		run "$b" "$T/$n-$f-1" -f $f --fail-on warning --tz UTC --year 2025 $opts --jobs 1 "$@"
+		for j in $js; do
+			# shellcheck disable=SC2086
+			run "$b" "$T/$n-$f-$j" -f $f --fail-on warning --tz UTC --year 2025 $opts --jobs $j "$@"
+			same "$name -f $f --jobs $j" "$T/$n-$f-1" "$T/$n-$f-$j"
+		done
+	done
+	s=$T/$n-json-2.split
+	if [ "$want" = yes ]; then
+		for file in "$@"; do
+			k=$(grep -F ": $file: " "$s" | sed 's/.*: \([0-9]*\) ranges$/\1/')
+			if [ -n "$k" ] && [ "$k" -ge 2 ]; then ok; else bad "$name: $file was not split (${k:-no} ranges)"; fi
+		done
+	elif [ "$want" = any ]; then
+		ok
+	elif [ -s "$s" ]; then
+		bad "$name: split, but must not be: $(cat "$s")"
+	else
+		ok
+	fi
+}
+
+# ---- written here -----------------------------------------------------------
+W=$T/w
+mkdir -p "$W"
+SS=samples/strongswan/charon-ike-proposal-mismatch.log
+PSK=samples/strongswan/charon-syslog-wrong-psk.log
+# failures between lines of every length up to 9000 bytes: with 4 KiB ranges
+# many lines, failures among them, cross a nominal cut
+awk -v seed=7 'BEGIN { srand(seed) }
+	FNR == 1 { f++ }
+	{ print; if (f == 1 && rand() < 0.5) { n = int(rand() * 9000); s = sprintf("%*s", n, ""); gsub(/ /, "x", s); print "Nov 23 00:58:36 00[NET] pad " s } }' \
+	$SS $PSK $SS $PSK $SS $SS $PSK >"$W/straddle.log"
+# the negotiation context: the facts of a failure are in lines one range
+# (here: many ranges) before it
+{
+	head -n 14 $SS
+	i=0
+	while [ $i -lt 400 ]; do echo "Nov 23 00:58:36 05[NET] unrelated line $i of some length to fill a range"; i=$((i + 1)); done
+	tail -n +15 $SS
+} >"$W/context.log"
+# no final newline, the last line a failure
+{ cat $PSK $SS; tail -n 3 $PSK | tr -d '\n'; } >"$W/nonl.log"
+# NUL bytes: in the first bytes (the note) and in a part of binary data
+{ printf 'Nov 23 00:58:35 00[DMN] \000\000 binary\000head\n'; cat $SS; head -c 20000 /dev/zero; printf '\n'; cat $PSK; } >"$W/nul.log"
+# CRLF lines
+sed 's/$/\r/' $PSK >"$W/crlf.log"
+cat $SS >>"$W/crlf.log"
+# a line longer than --max-record (1 MiB: cut, counted, noted) and one longer
+# than the read buffer (block + max-record: cut as a record, the rest
+# skipped), both starting with a failure
+long() { # BYTES: a failure line padded to BYTES bytes
+	grep -m1 'no matching proposal\|NO_PROPOSAL_CHOSEN\|received proposals' $SS | tr -d '\n'
+	head -c "$1" /dev/zero | tr '\0' 'y'
+	echo
+}
+{ cat $SS; long 1300000; cat $PSK; long 2300000; cat $SS; } >"$W/long.log"
+
+check "lines across range boundaries" 4096 yes "$W/straddle.log"
+check "lines across range boundaries, tiny ranges" 300 yes "$W/straddle.log"
+check "context from earlier ranges" 2048 yes "$W/context.log"
+check "no final newline" 512 yes "$W/nonl.log"
+check "NUL bytes" 1024 yes "$W/nul.log"
+check "CRLF" 512 yes "$W/crlf.log"
+check "long lines" 65536 yes "$W/long.log"
+check "long lines, --max-record 4k" 65536 yes --max-record 4k -- "$W/long.log"
+check "long lines, --min-severity, --since" 65536 yes --min-severity error --since 2025-11-23T00:58:36Z -- "$W/long.log"
+grep -q '"truncated": 2' "$T/$n-json-1.out" && ok || bad "long.log: two lines cut"
+# decoded and compressed files are read whole
+{ printf '\377\376'; iconv -f UTF-8 -t UTF-16LE "$W/straddle.log"; } >"$W/utf16.log"
+gzip -c "$W/straddle.log" >"$W/straddle.log.gz"
+check "UTF-16 and gzip (not split)" 1024 no "$W/utf16.log" "$W/straddle.log.gz"
+# several inputs, split and not, in one run
+check "mixed inputs" 1024 no samples/windows/eventviewer-saved.xml samples/windows/get-winevent-format-list.txt \
+	samples/windows/eventviewer.csv
+check "split among whole inputs" 1024 yes "$W/straddle.log" "$W/nonl.log"
+run 1024 "$T/all" -f json --jobs 2 samples "$W" "$W/straddle.log"
+grep -q ': 3 ranges\|: [0-9][0-9]* ranges' "$T/all.split" && ok || bad "a directory's files are split"
+run 1024 "$T/all1" -f json --jobs 1 samples "$W" "$W/straddle.log"
+same "samples and the written files" "$T/all1" "$T/all"
+
+# ---- samples -------------------------------------------------------------------
+for f in samples/strongswan/*.log samples/libreswan/*.log samples/plain/*.log \
+	samples/gateways/*.log; do
+	[ "$(wc -c <"$f")" -ge 3072 ] || continue
+	check "$f" 1024 yes "$f"
+done
+check "samples/windows (not line formats)" 1024 no samples/windows/eventviewer-saved.xml \
+	samples/windows/netsh-wfp-netevents.xml samples/windows/get-eventlog-format-list.txt \
+	samples/windows/eventviewer-copy-details.txt
+check "a journal export" 1024 no samples/journal/charon-systemd.export
+
+# ---- the corpus -----------------------------------------------------------------
+if [ -d "$CORPUS" ]; then
+	check "loghub" 16384 yes "$CORPUS"/loghub/*.log
+	check "fcss-charon" 131072 yes "$CORPUS/strongswan-charon/fcss-charon.log"
+	check "fcss-charon, tiny ranges" 8192 yes "$CORPUS/strongswan-charon/fcss-charon.log"
+	# PCRE2 limits: counted once per record (the probes'), not again by the join
+	check "fcss-charon, --match-limit 1000" 65536 yes --match-limit 1000 -- "$CORPUS/strongswan-charon/fcss-charon.log"
+	grep -q 'hit a PCRE2 limit (match, depth or heap) on 26 record' "$T/$n-json-2.out" && ok ||
+		bad "fcss-charon, --match-limit 1000: the limit note counts 26 records"
+	for f in $(ls "$CORPUS"/strongswan-generated/*/*.log | head -6) \
+		"$CORPUS"/elastic-integrations/*.log; do
+		[ "$(wc -c <"$f")" -ge 3072 ] || continue
+		check "$f" 1024 yes "$f"
+	done
+	check "evtx (not split)" 4096 no "$CORPUS"/evtx/*.evtx
+	check "the whole corpus" 65536 any -- "$CORPUS"
+else
+	echo "split: $CORPUS absent: the corpus comparison is skipped"
+fi
+
+echo "split: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
