@@ -611,7 +611,7 @@ void ips_cron_plan_free(ips_cron_plan_t *p)
 
 /* Store what this run read of a file (v: the fields but its identity, size and times). */
 static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t size,
-		   ips_state_input_t *v, const char *stored)
+		   ips_state_input_t *v)
 {
 	ips_state_input_t *cur = v->container ? ips_state_container(c->st, path, false)
 				 : ips_state_input_id(c->st, id->dev, id->ino, path, false);
@@ -622,11 +622,11 @@ static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uin
 	v->ctime = id->ctime;
 	v->ctime_ns = id->ctime_ns;
 	v->ctime_ok = 1;
-	(void)ips_state_put(c->st, cur, v, path, stored);
+	(void)ips_state_put(c->st, cur, v, path);
 }
 
-void ips_cron_record(ips_cron_t *c, const char *path, const char *stored,
-		     const ips_cron_id_t *id, uint64_t offset, uint64_t line)
+void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
+		     uint64_t line)
 {
 	if (offset > id->size)
 		offset = id->size;
@@ -648,7 +648,7 @@ void ips_cron_record(ips_cron_t *c, const char *path, const char *stored,
 	ips_state_input_t v = {.fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen),
 			       .fplen = id->headlen, .offset = offset, .line = line, .tfp = th,
 			       .tflen = tl, .pfp = pfp_ok ? h : 0, .pfp_ok = pfp_ok};
-	record(c, path, id, id->size, &v, stored);
+	record(c, path, id, id->size, &v);
 }
 
 bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_id_t *id,
@@ -672,7 +672,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	/* unreadable: size 0, it will not match next time */
 	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen,
 			       .offset = have ? id->size : 0};
-	record(c, path, id, have ? id->size : 0, &v, NULL);
+	record(c, path, id, have ? id->size : 0, &v);
 	return found != NULL;
 }
 

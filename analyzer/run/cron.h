@@ -79,10 +79,9 @@ void ips_cron_plan_free(ips_cron_plan_t *p);
 /*
  * Record what this run read of a plain file: bytes and lines up to the end
  * of its last whole record. Its identity counts as read in this run.
- * stored: path as kept for as long as the state (ips_state_put()), or NULL.
  */
-void ips_cron_record(ips_cron_t *c, const char *path, const char *stored,
-		     const ips_cron_id_t *id, uint64_t offset, uint64_t line);
+void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
+		     uint64_t line);
 
 /*
  * Containers: true when the file at path (fd, *id) is an archive or

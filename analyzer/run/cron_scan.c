@@ -55,19 +55,6 @@ static void sink_end_input(void *ctx)
 
 /* ---- files ------------------------------------------------------------- */
 
-/*
- * The report's copy of path: its entry, when the last one added names it.
- * The state keeps that pointer instead of a copy of its own (a million
- * files would keep every path twice); the results outlive the state
- * (scan_run.c closes the state first).
- */
-static const char *entry_path(const ips_cron_scan_t *cs, const char *path)
-{
-	const ips_vec_t *v = &cs->out->inputs;
-	const ips_input_t *in = v->len ? v->items[v->len - 1] : NULL;
-	return in && !strcmp(in->path, path) ? in->path : NULL;
-}
-
 /* Read src as from says, as (part of) log `log` (NULL: no windows kept). */
 static ips_status_t read_from(ips_cron_scan_t *cs, ips_scanner_t *s, ips_source_t *src,
 			      ips_scan_from_t *from, const char *log, bool chain)
@@ -149,8 +136,7 @@ static ips_status_t scan_tail(ips_cron_scan_t *cs, ips_scanner_t *s, const char 
 		ips_scan_from_t from = {.fd = fd, .size = id->size, .offset = p->tail_offset,
 					.line = p->tail_line, .to_end = true, .note = note};
 		st = read_from(cs, s, src, &from, log, true);
-		ips_cron_record(cs->cron, p->tail, entry_path(cs, p->tail), id, from.end_offset,
-				from.end_line);
+		ips_cron_record(cs->cron, p->tail, id, from.end_offset, from.end_line);
 		free(note);
 	}
 	free(id);
@@ -225,7 +211,7 @@ static ips_status_t scan_file(ips_cron_scan_t *cs, ips_scanner_t *s, ips_source_
 	from.note = note;
 	if (read_from(cs, s, src, &from, path, false) != IPS_OK)
 		res = IPS_E_INPUT;
-	ips_cron_record(cs->cron, path, entry_path(cs, path), id, from.end_offset, from.end_line);
+	ips_cron_record(cs->cron, path, id, from.end_offset, from.end_line);
 	free(note);
 	ips_cron_plan_free(&p);
 	return res;

@@ -208,10 +208,10 @@ static bool same_values(const ips_state_input_t *a, const ips_state_input_t *b)
 }
 
 ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
-				 const ips_state_input_t *v, const char *path, const char *stored)
+				 const ips_state_input_t *v, const char *path)
 {
 	if (!cur) {
-		cur = ips_state_append(st, v, path, stored);
+		cur = ips_state_append(st, v, path, NULL);
 		cur->seen = 1;
 		return cur;
 	}
@@ -224,12 +224,12 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 		if (ips_state_live(cur))
 			st->nlive--;
 		cur->replaced = 1;
-		ips_state_input_t *n = ips_state_append(st, v, path, same_path ? cur->path : stored);
+		ips_state_input_t *n = ips_state_append(st, v, path, same_path ? cur->path : NULL);
 		n->seen = 1;
 		return n;
 	}
 	uint64_t id = ips_state_key_id_of(cur);
-	const char *p = same_path ? cur->path : stored ? stored : intern(st, path);
+	const char *p = same_path ? cur->path : intern(st, path);
 	bool g = cur->gone;
 	*cur = *v;
 	cur->path = p;

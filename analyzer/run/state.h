@@ -142,12 +142,10 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
  * the record cur (NULL: a new record). cur is changed in place unless it is
  * old (ips_state_freeze): then, when anything differs, it is marked replaced
  * and a new record is added, so that what the run began with stays as it
- * was. The stored record is marked seen and returned. stored: a copy of path
- * that outlives the state (the report's entry for the file: a million files
- * would otherwise keep every path twice), or NULL to copy it into the state.
+ * was. The stored record is marked seen and returned.
  */
 ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
-				 const ips_state_input_t *v, const char *path, const char *stored);
+				 const ips_state_input_t *v, const char *path);
 /* Mark every record old and not seen: the records a run begins with (run/cron.c). */
 void ips_state_freeze(ips_state_t *st);
 /* Records stored (ips_state_at(st, 0 .. n-1)), replaced and gone ones included. */

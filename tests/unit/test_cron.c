@@ -70,7 +70,7 @@ static ips_cron_how_t plan(ips_cron_t *c, const char *name, ips_cron_plan_t *p, 
 	assert_true(ips_cron_identify(fd, id));
 	ips_cron_plan(c, path, id, p);
 	if (read)
-		ips_cron_record(c, path, NULL, id, id->size, 1);
+		ips_cron_record(c, path, id, id->size, 1);
 	free(id);
 	close(fd);
 	return p->how;
