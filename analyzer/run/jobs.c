@@ -86,10 +86,9 @@ int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
  * the unit's tasks follow each other, range 0 first).
  */
 typedef struct task {
-	ips_scan_unit_t *u;     /* borrowed */
-	size_t unit;            /* its index in units */
 	ips_split_t *sp;        /* NULL: the whole unit; owned by the first range's task */
-	size_t range;
+	uint32_t unit;          /* its index in units (16 bytes a task: a million files) */
+	uint32_t range;
 } task_t;
 
 typedef struct slot {
@@ -103,9 +102,11 @@ typedef struct slot {
 typedef struct pool {
 	const ips_rules_t *rules;
 	const ips_scan_opts_t *opts;
+	ips_vec_t *units;
 	task_t *tasks;
 	size_t ntasks;
-	slot_t *slots;
+	slot_t *slots;  /* a ring: task i's is slots[i % nslots] (no task runs nslots past merged) */
+	size_t nslots;
 	size_t next;    /* the next task a worker takes */
 	size_t merged;  /* tasks before this one are in the results */
 	size_t ahead;   /* tasks a worker may start past merged */
@@ -120,6 +121,12 @@ typedef struct worker {
 	size_t id;
 } worker_t;
 
+/* Task i's unit (not freed before its last task is merged). */
+static ips_scan_unit_t *unit_of(const pool_t *p, size_t i)
+{
+	return p->units->items[p->tasks[i].unit];
+}
+
 static void *work(void *arg)
 {
 	worker_t *w = arg;
@@ -128,7 +135,7 @@ static void *work(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		for (;;) {
-			while (p->next < p->ntasks && !p->tasks[p->next].u->path)
+			while (p->next < p->ntasks && !unit_of(p, p->next)->path)
 				p->next++; /* errors are decided already: the merge takes them */
 			if (p->next >= p->ntasks ||
 			    p->next < p->merged + (p->tasks[p->next].sp ? p->ahead_ranges : p->ahead))
@@ -145,7 +152,7 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		const task_t *t = &p->tasks[i];
-		const ips_scan_unit_t *u = t->u;
+		const ips_scan_unit_t *u = unit_of(p, i);
 		ips_results_t *res = NULL;
 		ips_correlator_t *corr = NULL;
 		ips_finding_sink_t sink = {0};
@@ -175,11 +182,12 @@ static void *work(void *arg)
 			     : ips_scanner_scan_path(sc, u->path);
 
 		pthread_mutex_lock(&p->mu);
-		p->slots[i].res = res;
-		p->slots[i].corr = corr;
-		p->slots[i].part = part;
-		p->slots[i].st = st;
-		p->slots[i].done = true;
+		slot_t *sl = &p->slots[i % p->nslots];
+		sl->res = res;
+		sl->corr = corr;
+		sl->part = part;
+		sl->st = st;
+		sl->done = true;
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->mu);
 	}
@@ -193,6 +201,10 @@ static task_t *plan_tasks(const ips_scan_opts_t *opts, ips_vec_t *units, size_t 
 {
 	uint64_t min, range;
 	bool told = split_sizes(&min, &range);
+	if (units->len >= UINT32_MAX) { /* (their units alone would take 160 GB) */
+		fprintf(stderr, "ipsec-scan: --jobs: more than 4 billion inputs\n");
+		abort();
+	}
 	size_t n = 0, cap = units->len ? units->len : 1;
 	task_t *t = ips_xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < units->len; i++) {
@@ -207,7 +219,7 @@ static task_t *plan_tasks(const ips_scan_opts_t *opts, ips_vec_t *units, size_t 
 			t = ips_xrealloc(t, cap * sizeof *t);
 		}
 		for (size_t r = 0; r < k; r++)
-			t[n++] = (task_t){.u = u, .unit = i, .sp = sp, .range = r};
+			t[n++] = (task_t){.sp = sp, .unit = (uint32_t)i, .range = (uint32_t)r};
 	}
 	*ntasks = n;
 	return t;
@@ -217,11 +229,12 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 			   ips_results_t *out, ips_vec_t *units, int threads)
 {
 	size_t nw = threads > 0 ? (size_t)threads : 1;
-	pool_t p = {.rules = rules, .opts = opts, .ahead = IPS_JOBS_AHEAD,
+	pool_t p = {.rules = rules, .opts = opts, .units = units, .ahead = IPS_JOBS_AHEAD,
 		    .ahead_ranges = 4 * nw};
 	p.tasks = plan_tasks(opts, units, &p.ntasks);
 	size_t n = p.ntasks;
-	p.slots = ips_xcalloc(n ? n : 1, sizeof *p.slots);
+	p.nslots = p.ahead > p.ahead_ranges ? p.ahead : p.ahead_ranges;
+	p.slots = ips_xcalloc(p.nslots, sizeof *p.slots);
 	p.scanners = ips_xcalloc(nw, sizeof *p.scanners);
 	worker_t *ws = ips_xcalloc(nw, sizeof *ws);
 	pthread_t *tids = ips_xcalloc(nw, sizeof *tids);
@@ -237,6 +250,9 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	}
 	if (!started) { /* no thread at all: this one does all the work first */
 		p.ahead = p.ahead_ranges = SIZE_MAX;
+		free(p.slots);
+		p.nslots = n ? n : 1;
+		p.slots = ips_xcalloc(p.nslots, sizeof *p.slots);
 		work(&ws[0]);
 	}
 
@@ -249,7 +265,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	ips_correlator_t *jcorr = NULL;
 	for (size_t i = 0; i < n; i++) {
 		task_t *t = &p.tasks[i];
-		ips_scan_unit_t *u = t->u;
+		ips_scan_unit_t *u = unit_of(&p, i);
 		if (!u->path) {
 			if (u->error->status == IPS_INPUT_ERROR)
 				res = IPS_E_INPUT; /* not a --missing-ok note */
@@ -257,10 +273,10 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 			u->error = NULL;
 		} else {
 			pthread_mutex_lock(&p.mu);
-			while (!p.slots[i].done)
+			while (!p.slots[i % p.nslots].done)
 				pthread_cond_wait(&p.cond, &p.mu);
 			pthread_mutex_unlock(&p.mu);
-			slot_t *sl = &p.slots[i];
+			slot_t *sl = &p.slots[i % p.nslots];
 			ips_results_t *ures = sl->res;
 			ips_correlator_t *ucorr = sl->corr;
 			ips_status_t st = sl->st;
@@ -303,6 +319,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 			}
 		}
 		pthread_mutex_lock(&p.mu);
+		p.slots[i % p.nslots] = (slot_t){0}; /* free for task i + nslots */
 		p.merged = i + 1;
 		pthread_cond_broadcast(&p.cond);
 		pthread_mutex_unlock(&p.mu);
