@@ -80,6 +80,8 @@ typedef struct grp {
 	uint8_t **tok;         /* every word of the phrase, in order (folded) */
 	uint32_t *toklen;
 	uint32_t trig;         /* the literal the filters find the phrase through */
+	uint32_t *at;          /* the places of trig among the words (at build) */
+	uint32_t nat;
 } grp_t;
 
 /* A detector that is a candidate only if its line also holds one of these. */
@@ -1162,6 +1164,15 @@ void ips_prefilter_build(ips_prefilter_t *p)
 			push_u32(&p->lits[p->grps[g].trig].trig, &p->lits[p->grps[g].trig].ntrig,
 				 (uint32_t)g);
 		}
+	/* where each phrase's trigger stands among its words: phrase_near()
+	 * runs on every hit of a trigger, most of them in lines of other text */
+	for (size_t g = 0; g < p->ngrps; g++) {
+		grp_t *gr = &p->grps[g];
+		const lit_t *l = &p->lits[gr->trig];
+		for (uint32_t i = 0; i < gr->ntok; i++)
+			if (gr->toklen[i] == l->len && !memcmp(gr->tok[i], l->s, l->len))
+				push_u32(&gr->at, &gr->nat, i);
+	}
 	free(items);
 	free(ids);
 	free(p->lhash);
@@ -1187,6 +1198,7 @@ void ips_prefilter_free(ips_prefilter_t *p)
 	free(p->lits);
 	for (size_t i = 0; i < p->ngrps; i++) {
 		free(p->grps[i].lits);
+		free(p->grps[i].at);
 		for (uint32_t k = 0; k < p->grps[i].ntok; k++)
 			free(p->grps[i].tok[k]);
 		free(p->grps[i].tok);
@@ -1284,28 +1296,29 @@ static bool word_at(const uint8_t *b, size_t len, size_t t, const uint8_t *w, si
 static bool phrase_near(const ips_prefilter_t *p, const grp_t *g, const uint8_t *b, size_t len,
 			size_t lo, size_t t)
 {
-	const lit_t *l = &p->lits[g->trig];
-	for (uint32_t i = 0; i < g->ntok; i++) {
-		if (g->toklen[i] != l->len || memcmp(g->tok[i], l->s, l->len))
-			continue;
-		bool ok = true;
+	size_t n = p->lits[g->trig].len;
+	for (uint32_t k = 0; k < g->nat; k++) {
+		uint32_t i = g->at[k];
 		if (i + 1 < g->ntok) {
-			size_t e = t + l->len;
-			ok = e < len && is_space(b[e]);
-			while (ok && e < len && is_space(b[e]))
+			size_t e = t + n;
+			if (e >= len || !is_space(b[e]))
+				continue;
+			while (e < len && is_space(b[e]))
 				e++;
-			ok = ok && word_at(b, len, e, g->tok[i + 1], g->toklen[i + 1]);
+			if (!word_at(b, len, e, g->tok[i + 1], g->toklen[i + 1]))
+				continue;
 		}
-		if (ok && i > 0) {
+		if (i > 0) {
 			size_t s = t;
-			ok = s > lo && is_space(b[s - 1]);
-			while (ok && s > lo && is_space(b[s - 1]))
+			if (s <= lo || !is_space(b[s - 1]))
+				continue;
+			while (s > lo && is_space(b[s - 1]))
 				s--;
-			ok = ok && s >= lo + g->toklen[i - 1] &&
-			     word_at(b, len, s - g->toklen[i - 1], g->tok[i - 1], g->toklen[i - 1]);
+			if (s < lo + g->toklen[i - 1] ||
+			    !word_at(b, len, s - g->toklen[i - 1], g->tok[i - 1], g->toklen[i - 1]))
+				continue;
 		}
-		if (ok)
-			return true;
+		return true;
 	}
 	return false;
 }
