@@ -94,7 +94,8 @@ typedef struct also {
 typedef struct vent {
 	uint32_t lit;          /* literal */
 	uint32_t off;          /* offset of the window or anchor in it */
-	uint32_t head, mask;   /* its first (up to) 4 bytes, 0x20 set, for a quick check */
+	uint32_t at;           /* where its quick check starts in it */
+	uint64_t head, mask;   /* 8 bytes (or all, if fewer) from at, 0x20 set */
 } vent_t;
 
 typedef struct vslot {
@@ -733,18 +734,23 @@ static uint32_t window_key(const uint8_t *b)
 	return load32(b) | 0x20202020u;
 }
 
-/* A literal and an offset in it, with its head for the quick check. */
+/*
+ * A literal and an offset in it, with the 8 bytes (all, when it is shorter)
+ * around the offset that a hit compares first: most windows and anchors that
+ * fire are in words that only share a few bytes with the literal.
+ */
 static vent_t make_vent(const ips_prefilter_t *p, uint32_t lit, uint32_t off)
 {
 	const lit_t *l = &p->lits[lit];
-	uint8_t h[4] = {0, 0, 0, 0}, m[4] = {0, 0, 0, 0};
-	for (uint32_t i = 0; i < 4 && i < l->len; i++) {
-		h[i] = l->s[i] | 0x20;
+	uint32_t at = l->len < 8 ? 0 : (off < l->len - 8 ? off : l->len - 8);
+	uint8_t h[8] = {0}, m[8] = {0};
+	for (uint32_t i = 0; i < 8 && at + i < l->len; i++) {
+		h[i] = l->s[at + i] | 0x20;
 		m[i] = 0xff;
 	}
-	vent_t e = {lit, off, 0, 0};
-	memcpy(&e.head, h, 4);
-	memcpy(&e.mask, m, 4);
+	vent_t e = {lit, off, at, 0, 0};
+	memcpy(&e.head, h, 8);
+	memcpy(&e.mask, m, 8);
 	return e;
 }
 
@@ -1393,8 +1399,12 @@ static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t 
 	if (e->off > x || x - e->off < h->lo)
 		return;
 	size_t t = x - e->off;
-	if (t + 4 <= len && ((load32(b + t) | 0x20202020u) & e->mask) != e->head)
-		return;
+	if (t + e->at + 8 <= len) {
+		uint64_t w;
+		memcpy(&w, b + t + e->at, 8);
+		if (((w | 0x2020202020202020ULL) & e->mask) != e->head)
+			return;
+	}
 	if (!lit_at(&p->lits[e->lit], b, len, t))
 		return;
 	if (h->n == MAX_HITS) {
