@@ -70,6 +70,7 @@ typedef struct lit {
 	uint32_t rare;         /* offset of its least likely byte */
 	int tier;              /* word_tier(), at build time */
 	bool filter;           /* the filters must find it (alone, or a group's anchor) */
+	bool lone;             /* it triggers a phrase of this one word */
 } lit_t;
 
 typedef struct grp {
@@ -1174,7 +1175,8 @@ void ips_prefilter_build(ips_prefilter_t *p)
 	 * runs on every hit of a trigger, most of them in lines of other text */
 	for (size_t g = 0; g < p->ngrps; g++) {
 		grp_t *gr = &p->grps[g];
-		const lit_t *l = &p->lits[gr->trig];
+		lit_t *l = &p->lits[gr->trig];
+		l->lone |= gr->ntok == 1;
 		for (uint32_t i = 0; i < gr->ntok; i++)
 			if (gr->toklen[i] == l->len && !memcmp(gr->tok[i], l->s, l->len))
 				push_u32(&gr->at, &gr->nat, i);
@@ -1295,38 +1297,58 @@ static bool word_at(const uint8_t *b, size_t len, size_t t, const uint8_t *w, si
 }
 
 /*
- * Does the phrase's trigger word at t stand between its neighbours (white
- * space, then the word before or after it)? The cheap check on the text
- * next to a hit, before looking for the other words in the whole line.
+ * The words next to a hit of n bytes at t (in the line that starts at lo):
+ * where the one after it starts and where the one before it ends, past
+ * white space; SIZE_MAX where no white space follows or precedes the hit.
  */
-static bool phrase_near(const ips_prefilter_t *p, const grp_t *g, const uint8_t *b, size_t len,
-			size_t lo, size_t t)
+typedef struct near {
+	size_t after, before;
+} near_t;
+
+static near_t near_of(const uint8_t *b, size_t len, size_t lo, size_t t, size_t n)
 {
-	size_t n = p->lits[g->trig].len;
+	near_t nr = {SIZE_MAX, SIZE_MAX};
+	size_t e = t + n, s = t;
+	while (e < len && is_space(b[e]))
+		e++;
+	if (e > t + n)
+		nr.after = e;
+	while (s > lo && is_space(b[s - 1]))
+		s--;
+	if (s < t)
+		nr.before = s;
+	return nr;
+}
+
+/*
+ * Does the phrase's trigger word, with these neighbours, stand between the
+ * words before and after it in the phrase? The cheap check on the text next
+ * to a hit, before looking for the other words in the whole line.
+ */
+static bool phrase_fits(const grp_t *g, const uint8_t *b, size_t len, size_t lo,
+			const near_t *nr)
+{
 	for (uint32_t k = 0; k < g->nat; k++) {
 		uint32_t i = g->at[k];
-		if (i + 1 < g->ntok) {
-			size_t e = t + n;
-			if (e >= len || !is_space(b[e]))
-				continue;
-			while (e < len && is_space(b[e]))
-				e++;
-			if (!word_at(b, len, e, g->tok[i + 1], g->toklen[i + 1]))
-				continue;
-		}
-		if (i > 0) {
-			size_t s = t;
-			if (s <= lo || !is_space(b[s - 1]))
-				continue;
-			while (s > lo && is_space(b[s - 1]))
-				s--;
-			if (s < lo + g->toklen[i - 1] ||
-			    !word_at(b, len, s - g->toklen[i - 1], g->tok[i - 1], g->toklen[i - 1]))
-				continue;
-		}
+		if (i + 1 < g->ntok &&
+		    (nr->after == SIZE_MAX ||
+		     !word_at(b, len, nr->after, g->tok[i + 1], g->toklen[i + 1])))
+			continue;
+		if (i > 0 && (nr->before == SIZE_MAX || nr->before < lo + g->toklen[i - 1] ||
+			      !word_at(b, len, nr->before - g->toklen[i - 1], g->tok[i - 1],
+				       g->toklen[i - 1])))
+			continue;
 		return true;
 	}
 	return false;
+}
+
+/* The same for one hit of the trigger at t. */
+static bool phrase_near(const ips_prefilter_t *p, const grp_t *g, const uint8_t *b, size_t len,
+			size_t lo, size_t t)
+{
+	near_t nr = near_of(b, len, lo, t, p->lits[g->trig].len);
+	return phrase_fits(g, b, len, lo, &nr);
 }
 
 /* Does the phrase stand somewhere in text (its trigger next to its neighbours)? */
@@ -1787,8 +1809,12 @@ static bool phrase_possible(const ips_prefilter_t *p, uint32_t id, const uint8_t
 			    size_t lo, size_t t)
 {
 	const lit_t *l = &p->lits[id];
+	/* a word of many phrases ("invalid"): its neighbours are found once */
+	near_t nr = near_of(b, len, lo, t, l->len);
+	if (nr.after == SIZE_MAX && nr.before == SIZE_MAX && !l->lone)
+		return false; /* no phrase of two words or more stands here */
 	for (uint32_t g = 0; g < l->ntrig; g++)
-		if (phrase_near(p, &p->grps[l->trig[g]], b, len, lo, t))
+		if (phrase_fits(&p->grps[l->trig[g]], b, len, lo, &nr))
 			return true;
 	return false;
 }
