@@ -43,11 +43,14 @@
 _Static_assert(STRIDE == 4, "scan_chunk reads two windows per 8-byte load");
 #define BM_BITS 17              /* 16 KiB bitmap: stays in L1 */
 /*
- * Shorter literals: at most MAX_ANCHORS bytes or pairs of bytes compared at
- * every position. With SSSE3 (checked at run time) that is one table lookup
- * per nibble for all anchors at once (Hyperscan's "Teddy"), else one SSE2
- * compare per anchor byte.
+ * Shorter literals: at most MAX_ANCHORS runs of 1 to ANCHOR_LEN bytes
+ * compared at every position. With SSSE3 (checked at run time) that is one
+ * table lookup per nibble for all anchors at once (Hyperscan's "Teddy"),
+ * else one SSE2 compare per anchor byte. Three bytes, not two, when that
+ * fires less: "138" for the codes 1380 to 1389, where "38" is in every
+ * other address and time of a log.
  */
+#define ANCHOR_LEN 3
 #define MAX_ANCHORS 16
 #define BUCKETS 8              /* Teddy's lanes: anchors share them */
 /* The filters walk the text in chunks; the last bytes go to the automaton. */
@@ -104,9 +107,9 @@ typedef struct vslot {
 } vslot_t;
 
 typedef struct anchor {
-	uint8_t b[2];
-	uint8_t n;             /* 1: a byte, 2: a pair */
-	bool fold[2];          /* a letter: compare the case-folded text */
+	uint8_t b[ANCHOR_LEN];
+	uint8_t n;             /* its bytes: 1 to ANCHOR_LEN */
+	bool fold[ANCHOR_LEN]; /* a letter: compare the case-folded text */
 	uint32_t first, count; /* entries in aents */
 } anchor_t;
 
@@ -143,9 +146,10 @@ struct ips_prefilter {
 	vent_t *aents;
 	bool exact_only;       /* short literals without few anchors: automaton everywhere */
 #if defined(__SSE2__)
-	__m128i want[MAX_ANCHORS][2]; /* the anchors' bytes, in every lane */
-	/* nibble -> buckets (bit k) with an anchor whose byte 0 / byte 1 has it */
-	__m128i nib_lo[2], nib_hi[2];
+	__m128i want[MAX_ANCHORS][ANCHOR_LEN]; /* the anchors' bytes, in every lane */
+	/* nibble -> buckets (bit k) with an anchor whose byte k has it */
+	__m128i nib_lo[ANCHOR_LEN], nib_hi[ANCHOR_LEN];
+	bool teddy3;           /* some anchor has a third byte */
 #endif
 };
 
@@ -294,11 +298,18 @@ static double window_freq(const uint8_t *s, size_t n)
 	return f;
 }
 
-/* How often an anchor (a byte or a pair, folded) fires in log text. */
+/* How often an anchor (1 to 3 bytes, folded) fires in log text. */
 static double anchor_freq(const uint8_t *b, size_t n)
 {
 	if (n == 1)
 		return byte_freq(b[0]);
+	if (n == 3) {
+		/* a chain: the first pair, then the second given its first byte */
+		double f01 = anchor_freq(b, 2), f12 = anchor_freq(b + 1, 2);
+		double f = f01 * f12 / byte_freq(b[1]);
+		f = f < f01 ? f : f01;
+		return f < f12 ? f : f12;
+	}
 	unsigned r = pair_rank[b[0] | b[1] << 8];
 	if (r)
 		return 0.02 / (1 + (double)(r - 1) / 6.0);
@@ -352,6 +363,9 @@ static bool in_list(const char *const *list, size_t n, const uint8_t *s, size_t 
 			return true;
 	return false;
 }
+
+/* How often a word of each tier occurs in log text, roughly (per byte). */
+static const double tier_freq[] = {3e-3, 5e-4, 5e-5};
 
 /* 0: a frequent word, 1: a common word, 2: neither. */
 static int word_tier(const uint8_t *s, size_t n)
@@ -537,7 +551,6 @@ static size_t best_windows(const lit_t *l, double *cost)
  */
 static bool group_choice(const ips_prefilter_t *p, const grp_t *g, uint32_t *out)
 {
-	static const double tier_freq[] = {3e-3, 5e-4, 5e-5};
 	double best_score = 0;
 	bool any = false;
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -886,8 +899,9 @@ static bool item_has(const ips_prefilter_t *p, const item_t *it, const uint8_t *
  */
 /* A possible anchor and the items it covers (a bitset over the items). */
 typedef struct cand {
-	uint8_t b[2];
+	uint8_t b[ANCHOR_LEN];
 	uint8_t n;
+	bool common;           /* its freq counts a common word it is in */
 	double freq;
 	uint64_t *cover;
 } cand_t;
@@ -901,7 +915,7 @@ static cand_t *anchor_cands(const ips_prefilter_t *p, const item_t *items, size_
 	for (size_t i = 0; i < ni; i++)
 		for (uint32_t o = 0; o < items[i].nopt; o++) {
 			const lit_t *l = &p->lits[items[i].opt[o]];
-			for (size_t len = 1; len <= 2; len++)
+			for (size_t len = 1; len <= ANCHOR_LEN; len++)
 				for (size_t j = 0; j + len <= l->len; j++) {
 					size_t k = 0;
 					while (k < n && !(c[k].n == len && !memcmp(c[k].b, l->s + j, len)))
@@ -917,6 +931,13 @@ static cand_t *anchor_cands(const ips_prefilter_t *p, const item_t *items, size_
 						c[n].freq = anchor_freq(l->s + j, len);
 						c[n].cover = ips_xcalloc(words, sizeof(uint64_t));
 						n++;
+					}
+					/* in a word logs use all the time ("fai" of "failed"),
+					 * it fires as often as the word, and more */
+					if (l->tier < 2 && !(c[k].cover[i / 64] >> (i % 64) & 1) &&
+					    !c[k].common) {
+						c[k].freq += tier_freq[l->tier];
+						c[k].common = true;
 					}
 					c[k].cover[i / 64] |= 1ULL << (i % 64);
 				}
@@ -956,7 +977,7 @@ static size_t plan_anchors(const ips_prefilter_t *p, item_t *items, size_t ni, d
 #if defined(HAVE_SSSE3_TARGET)
 			if (!have_ssse3)
 #endif
-				ops += (cand[k].n == 1 ? 2.0 : 4.0) / 16;
+				ops += 2.0 * cand[k].n / 16;
 			double score = ops / (double)covered;
 			if (!best || score < best_score) {
 				best_score = score;
@@ -965,7 +986,7 @@ static size_t plan_anchors(const ips_prefilter_t *p, item_t *items, size_t ni, d
 		}
 		anchor_t *a = &an[na];
 		memset(a, 0, sizeof *a);
-		memcpy(a->b, best->b, 2);
+		memcpy(a->b, best->b, ANCHOR_LEN);
 		a->n = best->n;
 		for (size_t k = 0; k < a->n; k++)
 			a->fold[k] = a->b[k] >= 'a' && a->b[k] <= 'z';
@@ -1004,12 +1025,21 @@ static void bucket_bytes(const ips_prefilter_t *p, unsigned members, size_t k, b
 		ok[v] = lo[v & 15] && hi[v >> 4];
 }
 
-/* How often a bucket with these members fires, roughly (as anchor_freq). */
+/*
+ * How often a bucket with these members fires, roughly (as anchor_freq);
+ * the third byte as if it did not depend on the others.
+ */
 static double bucket_cost(const ips_prefilter_t *p, unsigned members)
 {
-	bool ok0[256], ok1[256];
+	bool ok0[256], ok1[256], ok2[256];
 	bucket_bytes(p, members, 0, ok0);
 	bucket_bytes(p, members, 1, ok1);
+	bucket_bytes(p, members, 2, ok2);
+	double all = 0, third = 0;
+	for (int z = 0; z < 256; z++) {
+		all += byte_freq((uint8_t)z);
+		third += ok2[z] ? byte_freq((uint8_t)z) : 0;
+	}
 	double f = 0;
 	for (int x = 1; x < 256; x++)
 		if (ok0[x])
@@ -1018,7 +1048,7 @@ static double bucket_cost(const ips_prefilter_t *p, unsigned members)
 					uint8_t pair[2] = {fold((uint8_t)x), fold((uint8_t)y)};
 					f += anchor_freq(pair, 2);
 				}
-	return f;
+	return f * third / all;
 }
 
 /* The bucket for anchor a: a free one, unless sharing one costs (almost) nothing. */
@@ -1063,7 +1093,7 @@ static void build_short(ips_prefilter_t *p, item_t *items, size_t ni)
 		free(ents);
 		return;
 	}
-	uint8_t nlo[2][16] = {{0}}, nhi[2][16] = {{0}};
+	uint8_t nlo[ANCHOR_LEN][16] = {{0}}, nhi[ANCHOR_LEN][16] = {{0}};
 	p->aents = ips_xmalloc(ni * sizeof *p->aents);
 	size_t n = 0;
 	for (size_t a = 0; a < na; a++) {
@@ -1083,9 +1113,9 @@ static void build_short(ips_prefilter_t *p, item_t *items, size_t ni)
 		const anchor_t *x = &p->anchors[a];
 		size_t bk = pick_bucket(p, a);
 		p->bucket[bk] |= (uint16_t)(1u << a);
-		for (size_t k = 0; k < 2; k++) {
+		for (size_t k = 0; k < ANCHOR_LEN; k++) {
 			uint8_t bit = (uint8_t)(1u << bk);
-			if (k >= x->n) { /* a single byte: anything may follow */
+			if (k >= x->n) { /* a shorter anchor: anything may follow */
 				for (int v = 0; v < 16; v++) {
 					nlo[k][v] |= bit;
 					nhi[k][v] |= bit;
@@ -1099,13 +1129,15 @@ static void build_short(ips_prefilter_t *p, item_t *items, size_t ni)
 			nhi[k][u >> 4] |= bit;
 		}
 #if defined(__SSE2__)
-		p->want[a][0] = _mm_set1_epi8((char)x->b[0]);
-		p->want[a][1] = _mm_set1_epi8((char)x->b[1]);
+		for (size_t k = 0; k < ANCHOR_LEN; k++)
+			p->want[a][k] = _mm_set1_epi8((char)x->b[k]);
 #endif
 	}
 	p->nanchors = na;
 #if defined(__SSE2__)
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t a = 0; a < na; a++)
+		p->teddy3 |= p->anchors[a].n == 3;
+	for (size_t k = 0; k < ANCHOR_LEN; k++) {
 		p->nib_lo[k] = _mm_loadu_si128((const __m128i *)(const void *)nlo[k]);
 		p->nib_hi[k] = _mm_loadu_si128((const __m128i *)(const void *)nhi[k]);
 	}
@@ -1476,12 +1508,13 @@ static void verify_short(const ips_prefilter_t *p, const anchor_t *a, const uint
 }
 
 #if defined(__SSE2__)
-static __m128i anchor_eq(const ips_prefilter_t *p, size_t i, const __m128i v[2], const __m128i f[2])
+static __m128i anchor_eq(const ips_prefilter_t *p, size_t i, const __m128i v[ANCHOR_LEN],
+			 const __m128i f[ANCHOR_LEN])
 {
 	const anchor_t *a = &p->anchors[i];
 	__m128i e = _mm_cmpeq_epi8(a->fold[0] ? f[0] : v[0], p->want[i][0]);
-	if (a->n == 2)
-		e = _mm_and_si128(e, _mm_cmpeq_epi8(a->fold[1] ? f[1] : v[1], p->want[i][1]));
+	for (size_t k = 1; k < a->n; k++)
+		e = _mm_and_si128(e, _mm_cmpeq_epi8(a->fold[k] ? f[k] : v[k], p->want[i][k]));
 	return e;
 }
 #endif
@@ -1498,7 +1531,7 @@ static bool anchor_fires(const anchor_t *a, const uint8_t *b)
 
 /*
  * Bit i set: anchor `which` (or any anchor, for SIZE_MAX) fires at b[i].
- * Reads b[0..CHUNK].
+ * Reads b[0..CHUNK + ANCHOR_LEN - 1).
  */
 static uint64_t anchor_mask(const ips_prefilter_t *p, size_t which, const uint8_t *b)
 {
@@ -1506,11 +1539,11 @@ static uint64_t anchor_mask(const ips_prefilter_t *p, size_t which, const uint8_
 #if defined(__SSE2__)
 	const __m128i x20 = _mm_set1_epi8(0x20);
 	for (int k = 0; k < CHUNK / 16; k++) {
-		__m128i v[2], f[2];
-		v[0] = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
-		v[1] = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k + 1));
-		f[0] = _mm_or_si128(v[0], x20);
-		f[1] = _mm_or_si128(v[1], x20);
+		__m128i v[ANCHOR_LEN], f[ANCHOR_LEN];
+		for (int j = 0; j < ANCHOR_LEN; j++) {
+			v[j] = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k + j));
+			f[j] = _mm_or_si128(v[j], x20);
+		}
 		__m128i acc;
 		if (which != SIZE_MAX) {
 			acc = anchor_eq(p, which, v, f);
@@ -1535,8 +1568,9 @@ static uint64_t anchor_mask(const ips_prefilter_t *p, size_t which, const uint8_
 #if defined(HAVE_SSSE3_TARGET) && defined(__SSE2__)
 /*
  * Teddy: per position, the buckets with an anchor whose first byte may be
- * the position's byte and whose second the next one, by nibble tables (a
- * byte matches when both its nibbles do, a superset). bits[i] gets the
+ * the position's byte, whose second the next one (and third the one after,
+ * if any anchor has three), by nibble tables (a byte matches when both its
+ * nibbles do, a superset). bits[i] gets the
  * buckets at b[i]; returns the positions with any.
  */
 __attribute__((target("ssse3"))) static uint64_t teddy_mask(const ips_prefilter_t *p,
@@ -1554,6 +1588,12 @@ __attribute__((target("ssse3"))) static uint64_t teddy_mask(const ips_prefilter_
 			_mm_shuffle_epi8(p->nib_lo[1], _mm_and_si128(v1, low)),
 			_mm_shuffle_epi8(p->nib_hi[1], _mm_and_si128(_mm_srli_epi16(v1, 4), low)));
 		__m128i r = _mm_and_si128(r0, r1);
+		if (p->teddy3) {
+			__m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k + 2));
+			r = _mm_and_si128(r, _mm_and_si128(
+				_mm_shuffle_epi8(p->nib_lo[2], _mm_and_si128(v2, low)),
+				_mm_shuffle_epi8(p->nib_hi[2], _mm_and_si128(_mm_srli_epi16(v2, 4), low))));
+		}
 		uint32_t z = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(r, _mm_setzero_si128()));
 		if (z != 0xffff) {
 			_mm_storeu_si128((__m128i *)(void *)(bits + 16 * k), r);
@@ -1572,6 +1612,8 @@ __attribute__((target("avx2"))) static uint64_t teddy_mask_avx2(const ips_prefil
 	const __m256i hi0 = _mm256_broadcastsi128_si256(p->nib_hi[0]);
 	const __m256i lo1 = _mm256_broadcastsi128_si256(p->nib_lo[1]);
 	const __m256i hi1 = _mm256_broadcastsi128_si256(p->nib_hi[1]);
+	const __m256i lo2 = _mm256_broadcastsi128_si256(p->nib_lo[2]);
+	const __m256i hi2 = _mm256_broadcastsi128_si256(p->nib_hi[2]);
 	uint64_t m = 0;
 	for (int k = 0; k < CHUNK / 32; k++) {
 		__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32 * k));
@@ -1583,6 +1625,12 @@ __attribute__((target("avx2"))) static uint64_t teddy_mask_avx2(const ips_prefil
 			_mm256_shuffle_epi8(lo1, _mm256_and_si256(v1, low)),
 			_mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(v1, 4), low)));
 		__m256i r = _mm256_and_si256(r0, r1);
+		if (p->teddy3) {
+			__m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32 * k + 2));
+			r = _mm256_and_si256(r, _mm256_and_si256(
+				_mm256_shuffle_epi8(lo2, _mm256_and_si256(v2, low)),
+				_mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(v2, 4), low))));
+		}
 		uint32_t z = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, _mm256_setzero_si256()));
 		if (z != 0xffffffffu) {
 			_mm256_storeu_si256((__m256i *)(void *)(bits + 32 * k), r);
