@@ -1476,20 +1476,26 @@ static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t 
 }
 
 /*
- * A window at q passed the bitmap: check the literals it may start. Most
- * long literals have 8 bytes from each of their windows on; a second bitmap
- * of those turns away most windows that only share 4 bytes with one.
+ * A window at q passed the bitmap: may it start a literal? Most long
+ * literals have 8 bytes from each of their windows on; a second bitmap of
+ * those turns away most windows that only share 4 bytes with one. Inlined
+ * in the loops: it turns away about two windows in three.
  */
+static inline __attribute__((always_inline)) bool long_may(const ips_prefilter_t *p,
+							    const uint8_t *b, size_t q)
+{
+	if (bm_test(p->bms, bm_hash(window_key(b + q))))
+		return true;
+	uint64_t w8;
+	memcpy(&w8, b + q, 8);
+	return bm_test(p->bm8, bm8_hash(w8 | 0x2020202020202020ULL));
+}
+
+/* Then check the literals that have the window at q. */
 static void verify_long(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h,
 			size_t q)
 {
 	uint32_t key = window_key(b + q);
-	if (!bm_test(p->bms, bm_hash(key))) {
-		uint64_t w8;
-		memcpy(&w8, b + q, 8);
-		if (!bm_test(p->bm8, bm8_hash(w8 | 0x2020202020202020ULL)))
-			return;
-	}
 	for (size_t s = vslot(key, p->vcap); p->vtab[s].key; s = (s + 1) & (p->vcap - 1)) {
 		if (p->vtab[s].key != key)
 			continue;
@@ -1721,14 +1727,14 @@ static void scan_chunk(const ips_prefilter_t *p, const uint8_t *b, size_t len, h
 			w |= 0x2020202020202020ULL;
 			uint32_t k0 = bm_hash((uint32_t)w), k1 = bm_hash((uint32_t)(w >> 32));
 			if (bm_test(bm, k0) | bm_test(bm, k1)) {
-				if (bm_test(bm, k0))
+				if (bm_test(bm, k0) && long_may(p, b, x))
 					verify_long(p, b, len, h, x);
-				if (bm_test(bm, k1))
+				if (bm_test(bm, k1) && long_may(p, b, x + STRIDE))
 					verify_long(p, b, len, h, x + STRIDE);
 			}
 		}
 		for (; x < end; x += STRIDE)
-			if (bm_test(bm, bm_hash(window_key(b + x))))
+			if (bm_test(bm, bm_hash(window_key(b + x))) && long_may(p, b, x))
 				verify_long(p, b, len, h, x);
 		*q = x;
 	}
@@ -1752,8 +1758,11 @@ __attribute__((target("avx2"))) static size_t scan_quiet_avx2(const ips_prefilte
 		}
 		if (p->nlong) {
 			size_t x = *q;
-			for (uint32_t m = windows_avx2(p, b + x); m; m &= m - 1)
-				verify_long(p, b, len, h, x + STRIDE * (size_t)__builtin_ctz(m));
+			for (uint32_t m = windows_avx2(p, b + x); m; m &= m - 1) {
+				size_t w = x + STRIDE * (size_t)__builtin_ctz(m);
+				if (long_may(p, b, w))
+					verify_long(p, b, len, h, w);
+			}
 			*q = x + 16 * STRIDE;
 		}
 		if (h->n || h->overflow)
