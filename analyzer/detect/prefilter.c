@@ -1337,7 +1337,8 @@ typedef struct near {
 	size_t after, before;
 } near_t;
 
-static near_t near_of(const uint8_t *b, size_t len, size_t lo, size_t t, size_t n)
+static inline __attribute__((always_inline)) near_t near_of(const uint8_t *b, size_t len,
+							      size_t lo, size_t t, size_t n)
 {
 	near_t nr = {SIZE_MAX, SIZE_MAX};
 	size_t e = t + n, s = t;
@@ -1357,8 +1358,9 @@ static near_t near_of(const uint8_t *b, size_t len, size_t lo, size_t t, size_t 
  * words before and after it in the phrase? The cheap check on the text next
  * to a hit, before looking for the other words in the whole line.
  */
-static bool phrase_fits(const grp_t *g, const uint8_t *b, size_t len, size_t lo,
-			const near_t *nr)
+static inline __attribute__((always_inline)) bool phrase_fits(const grp_t *g, const uint8_t *b,
+								size_t len, size_t lo,
+								const near_t *nr)
 {
 	for (uint32_t k = 0; k < g->nat; k++) {
 		uint32_t i = g->at[k];
