@@ -1449,6 +1449,21 @@ typedef struct hunt {
 	uint32_t lit[MAX_HITS];
 } hunt_t;
 
+/* The cheap half: does any phrase of literal id stand right at t? */
+static bool phrase_possible(const ips_prefilter_t *p, uint32_t id, const uint8_t *b, size_t len,
+			    size_t lo, size_t t)
+{
+	const lit_t *l = &p->lits[id];
+	/* a word of many phrases ("invalid"): its neighbours are found once */
+	near_t nr = near_of(b, len, lo, t, l->len);
+	if (nr.after == SIZE_MAX && nr.before == SIZE_MAX && !l->lone)
+		return false; /* no phrase of two words or more stands here */
+	for (uint32_t g = 0; g < l->ntrig; g++)
+		if (phrase_fits(&p->grps[l->trig[g]], b, len, lo, &nr))
+			return true;
+	return false;
+}
+
 static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h, size_t x,
 		    const vent_t *e)
 {
@@ -1462,6 +1477,10 @@ static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t 
 			return;
 	}
 	if (!lit_at(&p->lits[e->lit], b, len, t))
+		return;
+	/* a word of phrases only, none of which stands here: not worth a hit
+	 * (the search checks again, with the line's true start) */
+	if (!p->lits[e->lit].ndet && !phrase_possible(p, e->lit, b, len, h->lo, t))
 		return;
 	if (h->n == MAX_HITS) {
 		h->overflow = true;
@@ -1913,20 +1932,6 @@ static bool group_possible(const ips_prefilter_t *p, uint32_t id, const uint8_t 
 	return false;
 }
 
-/* The cheap half: does any phrase of literal id stand right at t? */
-static bool phrase_possible(const ips_prefilter_t *p, uint32_t id, const uint8_t *b, size_t len,
-			    size_t lo, size_t t)
-{
-	const lit_t *l = &p->lits[id];
-	/* a word of many phrases ("invalid"): its neighbours are found once */
-	near_t nr = near_of(b, len, lo, t, l->len);
-	if (nr.after == SIZE_MAX && nr.before == SIZE_MAX && !l->lone)
-		return false; /* no phrase of two words or more stands here */
-	for (uint32_t g = 0; g < l->ntrig; g++)
-		if (phrase_fits(&p->grps[l->trig[g]], b, len, lo, &nr))
-			return true;
-	return false;
-}
 
 int ips_prefilter_scan_lines(const ips_prefilter_t *p, const char *buf, size_t len,
 			     ips_line_cb cb, void *ctx)
