@@ -6,7 +6,7 @@
  *  - long literals (7 bytes or more): a hashed 4-byte window every 4 bytes
  *    against a bitmap, then 8 bytes against a second bitmap, then the exact
  *    literals that have that window (AVX2 hashes 16 windows at once);
- *  - short literals: anchor bytes or byte pairs at every position (Teddy
+ *  - short literals: anchors of 1 to 3 bytes at every position (Teddy
  *    nibble tables with SSSE3/AVX2, plain compares with SSE2);
  *  - phrases (message texts): found through one word, kept only when its
  *    neighbours stand next to it and the line holds the other words.
@@ -888,7 +888,7 @@ static bool item_has(const ips_prefilter_t *p, const item_t *it, const uint8_t *
 }
 
 /*
- * Short literals are found by anchors: a byte or a pair of bytes compared at
+ * Short literals are found by anchors: 1 to ANCHOR_LEN bytes compared at
  * every position, each firing checked against the literals that hold it.
  * Anchors are picked greedily: each time the one that covers the most items
  * still uncovered for the least work per byte of text (how often it fires
