@@ -11,8 +11,8 @@
  * Most bytes of a log are looked at by a filter, not by the exact automaton:
  * literals of 7 bytes or more are found through one hashed 4-byte window
  * every 4 bytes (a bitmap, then an 8-byte bitmap, then an exact check),
- * shorter ones through a few rare anchor bytes or byte pairs (Teddy nibble
- * tables with SSSE3/AVX2, plain SSE2 compares otherwise). Only a line where a
+ * shorter ones through a few rare anchors of one to three bytes (Teddy
+ * nibble tables with SSSE3/AVX2, plain SSE2 compares otherwise). Only a line where a
  * literal is confirmed goes through the Aho-Corasick automaton (a dense
  * table over byte classes) that tells every literal it holds.
  *
@@ -87,7 +87,7 @@ typedef struct ips_prefilter_stats {
 	size_t literals;       /* distinct literals (after case folding) */
 	size_t long_literals;  /* found through the sampled-window filter */
 	size_t short_literals; /* found through anchors */
-	size_t anchors;        /* SSE2 anchor bytes or pairs */
+	size_t anchors;        /* anchors (1 to 3 bytes) */
 	bool exact_only;       /* too many short literals: the automaton reads every byte */
 	size_t states;         /* automaton states */
 	size_t classes;        /* automaton byte classes */
