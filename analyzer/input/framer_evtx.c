@@ -18,10 +18,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,8 +121,74 @@ typedef struct xml_buf {
  * record's file offset where known, else UINT64_MAX (libevtx 20181227's
  * libevtx_record_get_offset() gives 0 for every record).
  */
+/*
+ * libevtx trusts the counts in a record's binary XML: a template instance
+ * that declares a billion values makes it allocate and clear 8 GB for one
+ * record (and keep it: it leaks what a failed record allocated), so a 68 KB
+ * crafted file grew past 24 GB (found by fuzz_evtx, in a recovered record).
+ * While libevtx reads and renders a record, the address space is capped at
+ * what the process maps plus LIBEVTX_HEADROOM: such an allocation fails and
+ * libevtx reports the record as unreadable. One thread at a time (the cap
+ * is the process's); the old limit is put back after.
+ */
+#define LIBEVTX_HEADROOM (1ULL << 30)
+
+static pthread_mutex_t guard_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct as_guard {
+	struct rlimit old;
+	bool set;
+} as_guard_t;
+
+/* Bytes the process maps now (/proc/self/statm), or 0 when unknown. */
+static uint64_t mapped_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "re");
+	unsigned long long pages = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	long pg = sysconf(_SC_PAGESIZE);
+	return pg > 0 ? (uint64_t)pages * (uint64_t)pg : 0;
+}
+
+static void guard_on(as_guard_t *g)
+{
+	pthread_mutex_lock(&guard_mu);
+	g->set = false;
+	uint64_t now = mapped_bytes();
+	if (!now || getrlimit(RLIMIT_AS, &g->old) != 0)
+		return;
+	rlim_t want = (rlim_t)(now + LIBEVTX_HEADROOM);
+	if (g->old.rlim_cur != RLIM_INFINITY && g->old.rlim_cur <= want)
+		return; /* a tighter limit is set already */
+	struct rlimit r = {.rlim_cur = want, .rlim_max = g->old.rlim_max};
+	g->set = setrlimit(RLIMIT_AS, &r) == 0;
+}
+
+static void guard_off(as_guard_t *g)
+{
+	if (g->set)
+		(void)setrlimit(RLIMIT_AS, &g->old);
+	pthread_mutex_unlock(&guard_mu);
+}
+
+static void read_one_guarded(libevtx_file_t *file, int i, get_record_fn get, pass_t *p,
+			     ips_winxml_t *w, ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at);
+
 static void read_one(libevtx_file_t *file, int i, get_record_fn get, pass_t *p, ips_winxml_t *w,
 		     ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at)
+{
+	as_guard_t g;
+	guard_on(&g);
+	read_one_guarded(file, i, get, p, w, x, xb, at);
+	guard_off(&g);
+}
+
+static void read_one_guarded(libevtx_file_t *file, int i, get_record_fn get, pass_t *p,
+			     ips_winxml_t *w, ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at)
 {
 	libevtx_error_t *err = NULL;
 	libevtx_record_t *rec = NULL;

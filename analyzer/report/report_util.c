@@ -326,6 +326,13 @@ static void esc_write(FILE *out, const char *s, size_t n, esc_mode_t mode)
 {
 	size_t run = 0; /* start of the bytes not yet written, all passed as they are */
 	for (size_t i = 0; i < n;) {
+		/* ASCII passes as it is but for the controls the text modes replace
+		 * (what the decoding below would decide, without decoding) */
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80 && (mode < ESC_TEXT || (c >= 0x20 && c != 0x7F))) {
+			i++;
+			continue;
+		}
 		uint32_t cp;
 		size_t k = ips_utf8_decode(s + i, n - i, &cp);
 		const char *rep = NULL;
@@ -400,9 +407,9 @@ static size_t utf8_need(unsigned char c)
 	return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
 }
 
-void ips_utf8_stream_write(void *ctx, const char *s, size_t n)
+/* Write a block: valid UTF-8, a character cut at its end kept for the next. */
+static void stream_emit(ips_utf8_stream_t *st, const char *s, size_t n)
 {
-	ips_utf8_stream_t *st = ctx;
 	char *joined = NULL;
 	if (st->ncarry) {
 		joined = ips_xmalloc(st->ncarry + n);
@@ -430,8 +437,25 @@ void ips_utf8_stream_write(void *ctx, const char *s, size_t n)
 	free(joined);
 }
 
+void ips_utf8_stream_write(void *ctx, const char *s, size_t n)
+{
+	ips_utf8_stream_t *st = ctx;
+	if (st->nbuf + n > sizeof st->buf) {
+		stream_emit(st, st->buf, st->nbuf);
+		st->nbuf = 0;
+		if (n >= sizeof st->buf) {
+			stream_emit(st, s, n);
+			return;
+		}
+	}
+	memcpy(st->buf + st->nbuf, s, n);
+	st->nbuf += n;
+}
+
 void ips_utf8_stream_flush(ips_utf8_stream_t *st)
 {
+	stream_emit(st, st->buf, st->nbuf);
+	st->nbuf = 0;
 	esc_write(st->out, st->carry, st->ncarry, st->json ? ESC_JSON : ESC_UTF8);
 	st->ncarry = 0;
 }

@@ -171,13 +171,17 @@ bool ips_cp_is_control(uint32_t cp);
 /*
  * A writer for output produced in pieces (a yajl print callback): writes
  * valid UTF-8 to out, holding back a character split across two pieces.
- * Call ips_utf8_stream_flush() at the end.
+ * The pieces (yajl's are a few bytes: a quote, a key) are gathered in buf
+ * and written in blocks: call ips_utf8_stream_flush() at the end, before
+ * anything else is written to out.
  */
 typedef struct ips_utf8_stream {
 	FILE *out;
 	bool json;        /* JSON: C1 controls escaped too (ips_json_fwrite) */
 	char carry[4];
 	size_t ncarry;
+	char buf[8192];
+	size_t nbuf;
 } ips_utf8_stream_t;
 
 void ips_utf8_stream_write(void *ctx, const char *s, size_t n);
