@@ -24,6 +24,7 @@
 #define ROUND_BYTES (4u << 20)   /* read from one file per round, then the next */
 #define POLL_MS 200              /* followed files are looked at this often */
 #define MAX_CODES 4096           /* summary.by_code names counted (more: not listed) */
+#define FILE_HEAD 512            /* a followed file's first bytes: its encoding (decode.h) */
 
 static volatile sig_atomic_t stop_signal, hup_signal;
 
@@ -215,17 +216,24 @@ static void text_feed(void *ctx, const char *p, size_t n)
 
 /* The encoding, from the first bytes (as a batch scan decides it): the head
  * becomes UTF-8 before its format is detected. */
+/* The stream's encoding from its first bytes, decided once. */
+static void stream_encoding(stream_t *st, const unsigned char *head, size_t n)
+{
+	if (st->enc_known)
+		return;
+	st->enc_known = true;
+	char *err;
+	st->dec = ips_decoder_new(head, n, &err);
+	if (err) {
+		fprintf(stderr, "ipsec-scan: %s: %s: read as it is\n", st->path, err);
+		free(err);
+	}
+}
+
 static void head_decode(stream_t *st)
 {
-	if (!st->enc_known) { /* (a file followed from its end knows it from its start) */
-		st->enc_known = true;
-		char *err;
-		st->dec = ips_decoder_new((const unsigned char *)st->head, st->head_len, &err);
-		if (err) {
-			fprintf(stderr, "ipsec-scan: %s: %s: read as it is\n", st->path, err);
-			free(err);
-		}
-	}
+	/* (a file followed from its end knew it from its start: file_open()) */
+	stream_encoding(st, (const unsigned char *)st->head, st->head_len);
 	if (!st->dec)
 		return;
 	text_buf_t t = {0};
@@ -396,6 +404,13 @@ static uint64_t whole_lines_end(int fd, uint64_t size, ips_encoding_t enc)
 	return size;
 }
 
+/* The first bytes of a regular file (its byte order mark, its encoding); 0 if none. */
+static size_t file_head(int fd, unsigned char head[FILE_HEAD])
+{
+	ssize_t n = pread(fd, head, FILE_HEAD, 0);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* Open a followed file: at its end when `at_end` (start of the run), else at its start. */
 static bool file_open(stream_t *st, bool at_end)
 {
@@ -412,31 +427,24 @@ static bool file_open(stream_t *st, bool at_end)
 	st->ino = (uint64_t)s.st_ino;
 	st->pos = st->off = 0;
 	st->line = 1;
-	unsigned char head[512];
-	ssize_t hn = S_ISREG(s.st_mode) ? pread(fd, head, sizeof head, 0) : -1;
-	if (hn < 0)
-		hn = 0;
-	if (st->dec) /* a new file under the name: its own byte order mark */
-		ips_decoder_restart(st->dec, head, (size_t)hn);
+	unsigned char head[FILE_HEAD];
+	size_t hn = S_ISREG(s.st_mode) ? file_head(fd, head) : 0;
 	if (at_end && S_ISREG(s.st_mode) && s.st_size > 0) {
 		/* the encoding from the file's start, not from where reading starts */
-		if (!st->enc_known && hn > 0) {
-			char *err;
-			st->dec = ips_decoder_new(head, (size_t)hn, &err);
-			free(err);
-			st->enc_known = true;
-		}
+		if (hn)
+			stream_encoding(st, head, hn);
 		ips_encoding_t enc = st->dec ? ips_decoder_encoding(st->dec) : IPS_ENC_UTF8;
 		/* start after the last whole line: a line being written is read whole */
 		uint64_t size = whole_lines_end(fd, (uint64_t)s.st_size, enc);
-		text_count_t c = text_before(fd, size, head, (size_t)hn);
+		text_count_t c = text_before(fd, size, head, hn);
 		st->line = 1 + c.lines;
 		st->pos = size;
 		st->off = c.bytes;
-		if (st->dec) /* the mark is behind: nothing to drop */
-			ips_decoder_restart(st->dec, NULL, 0);
+		hn = 0; /* the byte order mark is behind: nothing to drop */
 		lseek(fd, (off_t)size, SEEK_SET);
 	}
+	if (st->dec) /* a new file under the name: its own byte order mark */
+		ips_decoder_restart(st->dec, head, hn);
 	return true;
 }
 
@@ -462,9 +470,8 @@ static void file_check(live_t *L, stream_t *st)
 		st->line = 1;
 		stream_drop(st);
 		if (st->dec) { /* written again from its start: a byte order mark again */
-			unsigned char head[512];
-			ssize_t hn = pread(st->fd, head, sizeof head, 0);
-			ips_decoder_restart(st->dec, head, hn > 0 ? (size_t)hn : 0);
+			unsigned char head[FILE_HEAD];
+			ips_decoder_restart(st->dec, head, file_head(st->fd, head));
 		}
 	}
 }
