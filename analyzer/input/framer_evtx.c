@@ -176,18 +176,6 @@ static void guard_off(as_guard_t *g)
 }
 
 static void read_one_guarded(libevtx_file_t *file, int i, get_record_fn get, pass_t *p,
-			     ips_winxml_t *w, ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at);
-
-static void read_one(libevtx_file_t *file, int i, get_record_fn get, pass_t *p, ips_winxml_t *w,
-		     ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at)
-{
-	as_guard_t g;
-	guard_on(&g);
-	read_one_guarded(file, i, get, p, w, x, xb, at);
-	guard_off(&g);
-}
-
-static void read_one_guarded(libevtx_file_t *file, int i, get_record_fn get, pass_t *p,
 			     ips_winxml_t *w, ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at)
 {
 	libevtx_error_t *err = NULL;
@@ -240,6 +228,16 @@ static void read_one_guarded(libevtx_file_t *file, int i, get_record_fn get, pas
 		failed(p, line, (uint64_t)off, "has no <Event>", "nothing to read");
 	else
 		p->read++;
+}
+
+/* One record through libevtx, its allocations under the cap (above). */
+static void read_one(libevtx_file_t *file, int i, get_record_fn get, pass_t *p, ips_winxml_t *w,
+		     ips_xmlfeed_t *x, xml_buf_t *xb, uint64_t at)
+{
+	as_guard_t g;
+	guard_on(&g);
+	read_one_guarded(file, i, get, p, w, x, xb, at);
+	guard_off(&g);
 }
 
 /* Render and read records [0, count) of one kind. */
