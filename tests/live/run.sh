@@ -51,18 +51,19 @@ rc=$?
 	bad "stdin: at its end, expected exit 1 (an error finding) with input and summary records; rc=$rc"
 
 # 2. streamed standard input gives the records a batch scan gives (in its own order)
+stream_like_batch() { # FILE: streamed in three pieces 0.3 s apart, the batch scan's records?
+	"$BIN" -f ndjson --tz UTC --year 2025 - <"$1" | LC_ALL=C sort >"$W/batch"
+	(split -n l/3 --filter='cat; sleep 0.3' "$1") |
+		"$BIN" -f ndjson --tz UTC --year 2025 - | LC_ALL=C sort >"$W/stream"
+	cmp -s "$W/batch" "$W/stream" && return 0
+	bad "stdin: streaming $1 differs from a batch scan:"
+	diff "$W/batch" "$W/stream" | cut -c1-160 | head -6
+	return 1
+}
 same=0 n=0
 for f in samples/*/*.log; do
 	n=$((n + 1))
-	"$BIN" -f ndjson --tz UTC --year 2025 - <"$f" | LC_ALL=C sort >"$W/batch"
-	(split -n l/3 --filter='cat; sleep 0.3' "$f") |
-		"$BIN" -f ndjson --tz UTC --year 2025 - | LC_ALL=C sort >"$W/stream"
-	if cmp -s "$W/batch" "$W/stream"; then
-		same=$((same + 1))
-	else
-		bad "stdin: streaming $f differs from a batch scan:"
-		diff "$W/batch" "$W/stream" | cut -c1-160 | head -6
-	fi
+	stream_like_batch "$f" && same=$((same + 1))
 done
 [ "$same" = "$n" ] && ok "stdin: $n samples streamed in pieces give the batch scan's records"
 
@@ -73,15 +74,7 @@ same=0 n=0 wide=0
 for f in samples/windows/*; do
 	case $(head -c 2 "$f" | od -An -tx1 | tr -d ' ') in fffe | feff | efbb) wide=$((wide + 1)) ;; esac
 	n=$((n + 1))
-	"$BIN" -f ndjson --tz UTC --year 2025 - <"$f" | LC_ALL=C sort >"$W/batch"
-	(split -n l/3 --filter='cat; sleep 0.3' "$f") |
-		"$BIN" -f ndjson --tz UTC --year 2025 - | LC_ALL=C sort >"$W/stream"
-	if cmp -s "$W/batch" "$W/stream"; then
-		same=$((same + 1))
-	else
-		bad "stdin: streaming $f differs from a batch scan:"
-		diff "$W/batch" "$W/stream" | cut -c1-160 | head -6
-	fi
+	stream_like_batch "$f" && same=$((same + 1))
 done
 [ "$n" -ge 8 ] || bad "stdin: only $n structured Windows samples to stream"
 [ "$wide" -ge 2 ] || bad "stdin: only $wide UTF-16 or BOM Windows samples to stream"
