@@ -1992,6 +1992,82 @@ int ips_prefilter_scan_lines(const ips_prefilter_t *p, const char *buf, size_t l
 	return stop;
 }
 
+/* ---- counting lines ----------------------------------------------------- */
+
+#if defined(HAVE_SSSE3_TARGET) && defined(__SSE2__) && defined(__x86_64__)
+/*
+ * AVX2: four 32-byte compares with '\n' a round, subtracted from per-lane
+ * byte counters (at most 4 a round, so 63 rounds before psadbw sums them).
+ * Returns the count over the whole 128-byte rounds; *done their bytes.
+ */
+__attribute__((target("avx2"))) static uint64_t count_nl_avx2(const uint8_t *b, size_t n,
+							       size_t *done)
+{
+	const __m256i nl = _mm256_set1_epi8('\n'), zero = _mm256_setzero_si256();
+	uint64_t c = 0;
+	size_t i = 0;
+	while (n - i >= 128) {
+		size_t rounds = (n - i) / 128;
+		if (rounds > 63)
+			rounds = 63;
+		__m256i acc = zero;
+		for (size_t r = 0; r < rounds; r++, i += 128)
+			for (int k = 0; k < 4; k++)
+				acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(
+					_mm256_loadu_si256((const __m256i *)(const void *)(b + i + 32 * k)),
+					nl));
+		__m256i sum = _mm256_sad_epu8(acc, zero);
+		__m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sum),
+					   _mm256_extracti128_si256(sum, 1));
+		c += (uint64_t)_mm_cvtsi128_si64(s2) +
+		     (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s2, s2));
+	}
+	*done = i;
+	return c;
+}
+#endif
+
+uint64_t ips_prefilter_count_nl(const char *buf, size_t n)
+{
+	const uint8_t *b = (const uint8_t *)buf;
+	uint64_t c = 0;
+	size_t i = 0;
+#if defined(HAVE_SSSE3_TARGET) && defined(__SSE2__) && defined(__x86_64__)
+	pthread_once(&tables_once, init_tables);
+	if (have_avx2 && n >= 128)
+		c = count_nl_avx2(b, n, &i);
+#endif
+#if defined(__SSE2__) && defined(__x86_64__)
+	/* SSE2: the same with 16-byte compares, 255 rounds between sums */
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	while (n - i >= 16) {
+		size_t rounds = (n - i) / 16;
+		if (rounds > 255)
+			rounds = 255;
+		__m128i acc = zero;
+		for (size_t r = 0; r < rounds; r++, i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
+				_mm_loadu_si128((const __m128i *)(const void *)(b + i)), nl));
+		__m128i sum = _mm_sad_epu8(acc, zero);
+		c += (uint64_t)_mm_cvtsi128_si64(sum) +
+		     (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sum, sum));
+	}
+#else
+	const uint64_t ones = 0x0101010101010101ULL, nlw = ones * '\n';
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		uint64_t x = w ^ nlw; /* zero bytes where '\n' */
+		/* exact zero-byte count: a byte is zero iff its high bit stays clear */
+		uint64_t t = ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x;
+		c += (uint64_t)__builtin_popcountll(~t & 0x8080808080808080ULL);
+	}
+#endif
+	for (; i < n; i++)
+		c += b[i] == '\n';
+	return c;
+}
+
 bool ips_prefilter_scan_record(const ips_prefilter_t *p, const char *buf, size_t len,
 			       uint64_t *dets)
 {

@@ -82,6 +82,12 @@ int ips_prefilter_scan_lines(const ips_prefilter_t *p, const char *buf, size_t l
 bool ips_prefilter_scan_record(const ips_prefilter_t *p, const char *buf, size_t len,
 			       uint64_t *dets);
 
+/*
+ * The number of '\n' in buf[0..len): the scanner's line numbers between the
+ * lines the prefilter hands on (AVX2 or SSE2 as the search, see below).
+ */
+uint64_t ips_prefilter_count_nl(const char *buf, size_t len);
+
 /* How the filters were set up, for tests and `--debug` style diagnostics. */
 typedef struct ips_prefilter_stats {
 	size_t literals;       /* distinct literals (after case folding) */
