@@ -18,50 +18,6 @@
 #define FIELD_MAX 512   /* one captured field */
 #define EVENTS_KEPT IPS_EVENTS_KEPT
 
-/* ---- counting lines fast ----------------------------------------------- */
-
-#if defined(__SSE2__) && defined(__x86_64__)
-#include <emmintrin.h>
-#endif
-
-/*
- * SSE2: compare 16 bytes with '\n' and subtract the all-ones matches from
- * per-lane byte counters, at most 255 rounds before summing the lanes (psadbw).
- */
-static uint64_t count_nl(const char *p, size_t n)
-{
-	uint64_t c = 0;
-	size_t i = 0;
-#if defined(__SSE2__) && defined(__x86_64__)
-	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
-	while (n - i >= 16) {
-		size_t rounds = (n - i) / 16;
-		if (rounds > 255)
-			rounds = 255;
-		__m128i acc = zero;
-		for (size_t r = 0; r < rounds; r++, i += 16)
-			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
-				_mm_loadu_si128((const __m128i *)(const void *)(p + i)), nl));
-		__m128i sum = _mm_sad_epu8(acc, zero);
-		c += (uint64_t)_mm_cvtsi128_si64(sum) +
-		     (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sum, sum));
-	}
-#else
-	const uint64_t ones = 0x0101010101010101ULL, nlw = ones * '\n';
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		uint64_t x = w ^ nlw; /* zero bytes where '\n' */
-		/* exact zero-byte count: a byte is zero iff its high bit stays clear */
-		uint64_t t = ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x;
-		c += (uint64_t)__builtin_popcountll(~t & 0x8080808080808080ULL);
-	}
-#endif
-	for (; i < n; i++)
-		c += p[i] == '\n';
-	return c;
-}
-
 /* ---- findings ---------------------------------------------------------- */
 
 static char *field_copy(const char *v, size_t n)
@@ -393,7 +349,7 @@ static void match_current(ips_sink_t *k, const uint64_t *cands)
 static int on_line(void *ctx, const char *line, size_t len, size_t off, const uint64_t *dets)
 {
 	ips_sink_t *k = ctx;
-	k->counted_lines += count_nl(k->block + k->counted_to, off - k->counted_to);
+	k->counted_lines += ips_prefilter_count_nl(k->block + k->counted_to, off - k->counted_to);
 	k->counted_to = off;
 	k->rec = line;
 	k->rec_len = len;
@@ -449,10 +405,10 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 	k->counted_lines = 0;
 	k->in->bytes = offset + len;
 	ips_prefilter_scan_lines(ips_matcher_prefilter(k->sc->m), buf, len, on_line, k);
-	uint64_t nl = k->counted_lines + count_nl(buf + k->counted_to, len - k->counted_to);
+	uint64_t nl = k->counted_lines + ips_prefilter_count_nl(buf + k->counted_to, len - k->counted_to);
 	if (offset < k->drop_below) /* lines earlier runs reported: context only */
 		k->dropped += k->drop_below - offset >= len ? nl
-			      : count_nl(buf, (size_t)(k->drop_below - offset));
+			      : ips_prefilter_count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
 	if (!k->probe && (k->resume || k->sc->sink.record_done) && k->sc->sink.clock && len)
