@@ -72,6 +72,7 @@ typedef struct lit {
 	uint32_t ntrig;
 	uint32_t rare;         /* offset of its least likely byte */
 	int tier;              /* word_tier(), at build time */
+	uint8_t side;          /* a word of phrases only: white space before (1), after (2) it in all */
 	bool filter;           /* the filters must find it (alone, or a group's anchor) */
 	bool lone;             /* it triggers a phrase of this one word */
 } lit_t;
@@ -97,7 +98,7 @@ typedef struct also {
 
 typedef struct vent {
 	uint32_t lit;          /* literal */
-	uint32_t off;          /* offset of the window or anchor in it */
+	int32_t off;           /* offset of the window or anchor in it (-1: the white space before) */
 	uint32_t at;           /* where its quick check starts in it */
 	uint64_t head, mask;   /* 8 bytes (or all, if fewer) from at, 0x20 set */
 } vent_t;
@@ -514,32 +515,64 @@ void ips_prefilter_also(ips_prefilter_t *p, size_t det, const char *const *lits,
 	p->also[p->nalso++] = a;
 }
 
-/* The run of STRIDE windows of a long literal least likely in logs: its start. */
-/* How often the sampled window at offset j of l lets a check through. */
-static double window_cost(const lit_t *l, size_t j)
+/*
+ * How often the sampled window at offset j of the n bytes s lets a check
+ * through; the 8 bytes from it are checked too where j + 8 <= n8.
+ */
+static double window_cost(const uint8_t *s, size_t n8, size_t j)
 {
-	double f = gram_freq(l->s + j);
-	if (j + 8 <= l->len) { /* the 8 bytes are checked too */
-		double g = f * gram_freq(l->s + j + 4) * 50;
+	double f = gram_freq(s + j);
+	if (j + 8 <= n8) {
+		double g = f * gram_freq(s + j + 4) * 50;
 		f = g < f ? g : f;
 	}
 	return f;
 }
 
-static size_t best_windows(const lit_t *l, double *cost)
+/* The run of STRIDE windows of n bytes (LONG_MIN or more) least likely in logs: its start. */
+static size_t best_windows(const uint8_t *s, size_t n, size_t n8, double *cost)
 {
 	size_t best = 0;
 	*cost = 0;
-	for (size_t j0 = 0; j0 + STRIDE + 3 <= l->len; j0++) {
+	for (size_t j0 = 0; j0 + STRIDE + 3 <= n; j0++) {
 		double c = 0;
 		for (size_t j = j0; j < j0 + STRIDE; j++)
-			c += window_cost(l, j);
+			c += window_cost(s, n8, j);
 		if (j0 == 0 || c < *cost) {
 			best = j0;
 			*cost = c;
 		}
 	}
 	return best;
+}
+
+/*
+ * A word of phrases only that is too short for the windows alone, but that
+ * every phrase has white space next to (\s+ between its words): the window
+ * filter searches it with that white space, one key for each white space
+ * byte (" offers", "load "). The span with a space there goes to span (at
+ * least LONG_MIN + 1 bytes), *left is 1 if it starts with the white space;
+ * returns its length, or 0 when the word cannot be searched so.
+ */
+#define WS_BYTES 6
+static const uint8_t ws_bytes[WS_BYTES] = {' ', '\t', '\n', '\v', '\f', '\r'};
+
+static size_t ws_span(const lit_t *l, uint8_t *span, size_t *left)
+{
+	bool before = l->side & 1, after = l->side & 2;
+	*left = 0;
+	if (l->len >= LONG_MIN || l->len + before + after < LONG_MIN)
+		return 0;
+	size_t n = 0;
+	if (before) {
+		span[n++] = ' ';
+		*left = 1;
+	}
+	memcpy(span + n, l->s, l->len);
+	n += l->len;
+	if (after)
+		span[n++] = ' ';
+	return n;
 }
 
 /*
@@ -555,10 +588,15 @@ static bool group_choice(const ips_prefilter_t *p, const grp_t *g, uint32_t *out
 	bool any = false;
 	for (uint32_t i = 0; i < g->n; i++) {
 		const lit_t *l = &p->lits[g->lits[i]];
-		if (l->len < LONG_MIN)
-			continue;
+		uint8_t span[LONG_MIN + 1];
+		size_t left, n = ws_span(l, span, &left);
 		double windows;
-		best_windows(l, &windows);
+		if (l->len >= LONG_MIN)
+			best_windows(l->s, l->len, l->len, &windows);
+		else if (n)
+			best_windows(span, n, 0, &windows);
+		else
+			continue;
 		double score = windows / STRIDE + tier_freq[l->tier];
 		if (!any || score < best_score) {
 			best_score = score;
@@ -753,10 +791,10 @@ static uint32_t window_key(const uint8_t *b)
  * around the offset that a hit compares first: most windows and anchors that
  * fire are in words that only share a few bytes with the literal.
  */
-static vent_t make_vent(const ips_prefilter_t *p, uint32_t lit, uint32_t off)
+static vent_t make_vent(const ips_prefilter_t *p, uint32_t lit, int32_t off)
 {
 	const lit_t *l = &p->lits[lit];
-	uint32_t at = l->len < 8 ? 0 : (off < l->len - 8 ? off : l->len - 8);
+	uint32_t at = l->len < 8 ? 0 : ((uint32_t)off < l->len - 8 ? (uint32_t)off : l->len - 8);
 	uint8_t h[8] = {0}, m[8] = {0};
 	for (uint32_t i = 0; i < 8 && at + i < l->len; i++) {
 		h[i] = l->s[at + i] | 0x20;
@@ -802,30 +840,45 @@ static void build_long(ips_prefilter_t *p)
 	vent_t *vents = NULL;
 	for (size_t i = 0; i < p->nlits; i++) {
 		const lit_t *l = &p->lits[i];
-		if (!l->filter || l->len < LONG_MIN)
+		uint8_t span[LONG_MIN + 1];
+		size_t left, ns = ws_span(l, span, &left);
+		if (!l->filter || (l->len < LONG_MIN && !ns))
 			continue;
 		p->nlong++;
+		const uint8_t *s = ns ? span : l->s;
+		size_t sn = ns ? ns : l->len;
 		double cost;
-		size_t best = best_windows(l, &cost);
+		size_t best = best_windows(s, sn, ns ? 0 : sn, &cost);
 		for (size_t j = best; j < best + STRIDE; j++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				pairs = ips_xrealloc(pairs, cap * sizeof *pairs);
-				vents = ips_xrealloc(vents, cap * sizeof *vents);
-			}
-			uint32_t key = window_key(l->s + j);
-			vents[n] = make_vent(p, (uint32_t)i, (uint32_t)j);
-			pairs[n] = (uint64_t)key << 32 | n;
-			n++;
-			uint32_t k = bm_hash(key);
-			p->bm[k >> 6] |= 1ULL << (k & 63);
-			if (j + 8 <= l->len) {
-				uint64_t w8;
-				memcpy(&w8, l->s + j, 8);
-				k = bm8_hash(w8 | 0x2020202020202020ULL);
-				p->bm8[k >> 6] |= 1ULL << (k & 63);
-			} else {
-				p->bms[k >> 6] |= 1ULL << (k & 63);
+			/* a window over the white space: one key for each byte of it */
+			size_t ws = 4;
+			for (size_t k = 0; k < 4; k++)
+				if (j + k < left || j + k >= left + l->len)
+					ws = k;
+			for (size_t v = 0; v < (ws < 4 ? WS_BYTES : 1); v++) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 256;
+					pairs = ips_xrealloc(pairs, cap * sizeof *pairs);
+					vents = ips_xrealloc(vents, cap * sizeof *vents);
+				}
+				uint8_t w[4];
+				memcpy(w, s + j, 4);
+				if (ws < 4)
+					w[ws] = ws_bytes[v];
+				uint32_t key = window_key(w);
+				vents[n] = make_vent(p, (uint32_t)i, (int32_t)j - (int32_t)left);
+				pairs[n] = (uint64_t)key << 32 | n;
+				n++;
+				uint32_t k = bm_hash(key);
+				p->bm[k >> 6] |= 1ULL << (k & 63);
+				if (!ns && j + 8 <= l->len) {
+					uint64_t w8;
+					memcpy(&w8, l->s + j, 8);
+					k = bm8_hash(w8 | 0x2020202020202020ULL);
+					p->bm8[k >> 6] |= 1ULL << (k & 63);
+				} else {
+					p->bms[k >> 6] |= 1ULL << (k & 63);
+				}
 			}
 		}
 	}
@@ -880,7 +933,7 @@ static bool item_has(const ips_prefilter_t *p, const item_t *it, const uint8_t *
 	for (uint32_t i = 0; i < it->nopt; i++) {
 		long j = anchor_at(&p->lits[it->opt[i]], b, n);
 		if (j >= 0) {
-			*e = make_vent(p, it->opt[i], (uint32_t)j);
+			*e = make_vent(p, it->opt[i], (int32_t)j);
 			return true;
 		}
 	}
@@ -1146,6 +1199,30 @@ static void build_short(ips_prefilter_t *p, item_t *items, size_t ni)
 	free(ents);
 }
 
+/*
+ * Which sides of a word of phrases only every phrase that holds it puts
+ * white space on: not before a first word, not after a last one.
+ */
+static void word_sides(ips_prefilter_t *p)
+{
+	for (size_t i = 0; i < p->nlits; i++)
+		p->lits[i].side = p->lits[i].ndet ? 0 : 3;
+	for (size_t g = 0; g < p->ngrps; g++) {
+		const grp_t *gr = &p->grps[g];
+		for (uint32_t m = 0; m < gr->n; m++) {
+			lit_t *l = &p->lits[gr->lits[m]];
+			for (uint32_t i = 0; i < gr->ntok; i++) {
+				if (gr->toklen[i] != l->len || memcmp(gr->tok[i], l->s, l->len))
+					continue;
+				if (i == 0)
+					l->side &= (uint8_t)~1u;
+				if (i + 1 == gr->ntok)
+					l->side &= (uint8_t)~2u;
+			}
+		}
+	}
+}
+
 void ips_prefilter_build(ips_prefilter_t *p)
 {
 	if (p->built)
@@ -1161,6 +1238,7 @@ void ips_prefilter_build(ips_prefilter_t *p)
 			p->maxlen = l->len;
 		l->tier = word_tier(l->s, l->len);
 	}
+	word_sides(p);
 	for (size_t i = 0; i < p->nalso; i++)
 		for (uint32_t j = 0; j < p->also[i].n; j++) {
 			lit_t *l = &p->also[i].lits[j];
@@ -1467,9 +1545,11 @@ static bool phrase_possible(const ips_prefilter_t *p, uint32_t id, const uint8_t
 static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t *p, const uint8_t *b, size_t len, hunt_t *h, size_t x,
 		    const vent_t *e)
 {
-	if (e->off > x || x - e->off < h->lo)
+	if (e->off > 0 && (size_t)e->off > x)
 		return;
-	size_t t = x - e->off;
+	size_t t = x - (size_t)(ptrdiff_t)e->off; /* off -1: the word starts after x */
+	if (t < h->lo)
+		return;
 	if (t + e->at + 8 <= len) {
 		uint64_t w;
 		memcpy(&w, b + t + e->at, 8);

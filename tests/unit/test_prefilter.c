@@ -284,6 +284,75 @@ static void phrases_with_any_white_space(void **state)
 	ips_prefilter_free(p);
 }
 
+/*
+ * Words of 5 and 6 bytes that every phrase has white space next to are
+ * searched with it ("offers" through " offe"): each white space byte, one or
+ * more of them, at every offset, with every SIMD level; a record may put a
+ * line feed there.
+ */
+static void short_words_found_with_their_white_space(void **state)
+{
+	(void)state;
+	static got_t g;
+	static const char *const ph0[] = {"received", "invalid", "authentication", "offers"};
+	static const char *const ph1[] = {"load", "failed"};
+	static const char *const ph2[] = {"bad", "cookie", "value"};
+	static const char *const ph3[] = {"quirky", "zz"};
+	static const size_t l0[] = {8, 7, 14, 6}, l1[] = {4, 6}, l2[] = {3, 6, 5}, l3[] = {6, 2};
+	static const char *const forms[] = {
+		"Received invalid authentication offers", "LOAD failed",
+		"got a bad cookie value here", "QUIRKY zz",
+	};
+	const char ws[] = " \t\v\f\r";
+	static char text[4096];
+	for (int simd = 0; simd <= 2; simd++) {
+		ips_prefilter_simd(simd);
+		ips_prefilter_t *p = ips_prefilter_new(4);
+		ips_prefilter_add_phrase(p, ph0, l0, 4, 0);
+		ips_prefilter_add_phrase(p, ph1, l1, 2, 1);
+		ips_prefilter_add_phrase(p, ph2, l2, 3, 2);
+		ips_prefilter_add_phrase(p, ph3, l3, 2, 3);
+		ips_prefilter_build(p);
+		for (size_t f = 0; f < 4; f++)
+			for (size_t w = 0; w < sizeof ws - 1; w++)
+				for (size_t pad = 0; pad < 9; pad++) {
+					size_t k = 0;
+					for (size_t i = 0; i < 100 + pad; i++)
+						text[k++] = (char)('a' + i % 7);
+					text[k++] = '\n';
+					for (size_t i = 0; i < pad; i++)
+						text[k++] = 'x';
+					text[k++] = ' ';
+					for (const char *c = forms[f]; *c; c++) {
+						text[k++] = *c == ' ' ? ws[w] : *c;
+						if (*c == ' ' && pad % 2)
+							text[k++] = ws[(w + 1) % (sizeof ws - 1)];
+					}
+					text[k++] = '\n';
+					for (size_t i = 0; i < 100; i++)
+						text[k++] = (char)('a' + i % 5);
+					g.n = 0;
+					ips_prefilter_scan_lines(p, text, k, collect, &g);
+					if (g.n != 1 || g.set[0] != 1ULL << f)
+						fail_msg("simd %d form %zu space %zu pad %zu: %zu lines", simd, f,
+							 w, pad, g.n);
+				}
+		/* a record: a line feed between the words */
+		size_t k = 0;
+		for (size_t i = 0; i < 400; i++)
+			text[k++] = (char)('a' + i % 7);
+		memcpy(text + k, " load\nfailed ", 13);
+		k += 13;
+		for (size_t i = 0; i < 400; i++)
+			text[k++] = (char)('a' + i % 5);
+		uint64_t set[1] = {0};
+		assert_true(ips_prefilter_scan_record(p, text, k, set));
+		assert_true(set[0] == 2u);
+		ips_prefilter_free(p);
+	}
+	ips_prefilter_simd(2);
+}
+
 /* ---- against a plain search, on random text ------------------------------ */
 
 static uint64_t rnd_state = 0x9E3779B97F4A7C15ULL;
@@ -388,6 +457,7 @@ int main(void)
 		cmocka_unit_test(many_detectors),
 		cmocka_unit_test(literals_found_at_every_offset),
 		cmocka_unit_test(phrases_with_any_white_space),
+		cmocka_unit_test(short_words_found_with_their_white_space),
 		cmocka_unit_test(random_text_against_plain_search),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
