@@ -2076,9 +2076,9 @@ int ips_prefilter_scan_lines(const ips_prefilter_t *p, const char *buf, size_t l
 
 #if defined(HAVE_SSSE3_TARGET) && defined(__SSE2__) && defined(__x86_64__)
 /*
- * AVX2: four 32-byte compares with '\n' a round, subtracted from per-lane
- * byte counters (at most 4 a round, so 63 rounds before psadbw sums them).
- * Returns the count over the whole 128-byte rounds; *done their bytes.
+ * AVX2: four 32-byte compares with '\n' a round, each subtracted from its
+ * own per-lane byte counters (255 rounds before psadbw sums them). Returns
+ * the count over the whole 128-byte rounds; *done their bytes.
  */
 __attribute__((target("avx2"))) static uint64_t count_nl_avx2(const uint8_t *b, size_t n,
 							       size_t *done)
@@ -2088,15 +2088,20 @@ __attribute__((target("avx2"))) static uint64_t count_nl_avx2(const uint8_t *b, 
 	size_t i = 0;
 	while (n - i >= 128) {
 		size_t rounds = (n - i) / 128;
-		if (rounds > 63)
-			rounds = 63;
-		__m256i acc = zero;
-		for (size_t r = 0; r < rounds; r++, i += 128)
-			for (int k = 0; k < 4; k++)
-				acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(
-					_mm256_loadu_si256((const __m256i *)(const void *)(b + i + 32 * k)),
-					nl));
-		__m256i sum = _mm256_sad_epu8(acc, zero);
+		if (rounds > 255)
+			rounds = 255;
+		__m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+		for (size_t r = 0; r < rounds; r++, i += 128) {
+			const __m256i *v = (const __m256i *)(const void *)(b + i);
+			a0 = _mm256_sub_epi8(a0, _mm256_cmpeq_epi8(_mm256_loadu_si256(v), nl));
+			a1 = _mm256_sub_epi8(a1, _mm256_cmpeq_epi8(_mm256_loadu_si256(v + 1), nl));
+			a2 = _mm256_sub_epi8(a2, _mm256_cmpeq_epi8(_mm256_loadu_si256(v + 2), nl));
+			a3 = _mm256_sub_epi8(a3, _mm256_cmpeq_epi8(_mm256_loadu_si256(v + 3), nl));
+		}
+		__m256i sum = _mm256_add_epi64(_mm256_add_epi64(_mm256_sad_epu8(a0, zero),
+								 _mm256_sad_epu8(a1, zero)),
+					       _mm256_add_epi64(_mm256_sad_epu8(a2, zero),
+								 _mm256_sad_epu8(a3, zero)));
 		__m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sum),
 					   _mm256_extracti128_si256(sum, 1));
 		c += (uint64_t)_mm_cvtsi128_si64(s2) +

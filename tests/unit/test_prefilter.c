@@ -446,6 +446,27 @@ static void random_text_against_plain_search(void **state)
 	ips_prefilter_simd(2);
 }
 
+/* The newline count, every length and offset around the SIMD rounds. */
+static void counts_newlines(void **state)
+{
+	(void)state;
+	static char text[70000];
+	for (size_t i = 0; i < sizeof text; i++)
+		text[i] = (char)(rnd() % 5 == 0 ? '\n' : 'a' + rnd() % 26);
+	for (int simd = 0; simd <= 2; simd++) {
+		ips_prefilter_simd(simd);
+		for (size_t n = 0; n < sizeof text - 40; n += n < 600 ? 1 : 4099) {
+			size_t from = n % 37;
+			uint64_t want = 0;
+			for (size_t i = from; i < from + n; i++)
+				want += text[i] == '\n';
+			if (ips_prefilter_count_nl(text + from, n) != want)
+				fail_msg("simd %d: %zu bytes from %zu", simd, n, from);
+		}
+	}
+	ips_prefilter_simd(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +480,7 @@ int main(void)
 		cmocka_unit_test(phrases_with_any_white_space),
 		cmocka_unit_test(short_words_found_with_their_white_space),
 		cmocka_unit_test(random_text_against_plain_search),
+		cmocka_unit_test(counts_newlines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
