@@ -75,6 +75,7 @@ typedef struct lit {
 	uint8_t side;          /* a word of phrases only: white space before (1), after (2) it in all */
 	bool filter;           /* the filters must find it (alone, or a group's anchor) */
 	bool lone;             /* it triggers a phrase of this one word */
+	bool gated;            /* each of its detectors has a second set (ips_prefilter_also) */
 } lit_t;
 
 typedef struct grp {
@@ -1246,6 +1247,18 @@ void ips_prefilter_build(ips_prefilter_t *p)
 				if (byte_freq(l->s[k]) < byte_freq(l->s[l->rare]))
 					l->rare = k;
 		}
+	/* a literal whose detectors all need a second literal: its hits are
+	 * checked for that before the automaton reads their line */
+	for (size_t i = 0; i < p->nlits; i++) {
+		lit_t *l = &p->lits[i];
+		l->gated = l->ndet > 0;
+		for (uint32_t k = 0; k < l->ndet && l->gated; k++) {
+			bool has = false;
+			for (size_t a = 0; a < p->nalso && !has; a++)
+				has = p->also[a].det == l->det[k];
+			l->gated = has;
+		}
+	}
 	/* what the filters search for: literals alone, one long member of each
 	 * group, and the short rest (with groups of short members) as items */
 	item_t *items = ips_xmalloc((p->nlits + p->ngrps + 1) * sizeof *items);
@@ -1991,6 +2004,30 @@ static bool also_ok(const ips_prefilter_t *p, const uint8_t *b, size_t len, uint
 }
 
 /*
+ * A hit of a gated literal that triggers no phrase: does its line (n bytes at
+ * b) keep any of its detectors after their second sets? If not, the hit adds
+ * no candidate, and the line is read only for another hit in it.
+ */
+static bool gated_kept(const ips_prefilter_t *p, const lit_t *l, const uint8_t *b, size_t n)
+{
+	for (uint32_t k = 0; k < l->ndet; k++) {
+		bool kept = true;
+		for (size_t i = 0; i < p->nalso && kept; i++) {
+			const also_t *a = &p->also[i];
+			if (a->det != l->det[k])
+				continue;
+			bool has = false;
+			for (uint32_t j = 0; j < a->n && !has; j++)
+				has = line_has(b, n, &a->lits[j]);
+			kept = has;
+		}
+		if (kept)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Can the literal at t (start of the line at b + ls ... le) complete a phrase
  * the filters find through it? (A phrase found through another word is
  * checked when that one is found.)
@@ -2048,11 +2085,16 @@ int ips_prefilter_scan_lines(const ips_prefilter_t *p, const char *buf, size_t l
 				if (t < h.lo)
 					continue; /* in a line handed over already */
 				/* a word of phrases only, none of which the line completes */
-				bool phrase_only = !p->lits[h.lit[i]].ndet;
+				const lit_t *l = &p->lits[h.lit[i]];
+				bool phrase_only = !l->ndet;
 				if (phrase_only && !phrase_possible(p, h.lit[i], b, len, h.lo, t))
 					continue;
 				size_t ls = line_start(b, h.lo, t), le = line_end(b, len, t);
 				if (phrase_only && !group_possible(p, h.lit[i], b, ls, le, t))
+					continue;
+				/* "error" without RAS or VPN in its line: its hits are the
+				 * line's only literals before c, or another hit reads it */
+				if (l->gated && !l->ntrig && !gated_kept(p, l, b + ls, le - ls))
 					continue;
 				if (gather(p, b + ls, le - ls, set) && also_ok(p, b + ls, le - ls, set))
 					stop = cb(ctx, buf + ls, le - ls, ls, set);

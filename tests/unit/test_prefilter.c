@@ -105,6 +105,30 @@ static void second_literal_set(void **state)
 	assert_string_equal(s.lines[1], "the Remote Access service: error 720");
 	assert_false(ips_prefilter_scan_record(p, "error: disk full", 16, set));
 	ips_prefilter_free(p);
+	/* a hit of "error" alone is dropped where it is found: another literal
+	 * of its line, near or a chunk or more further on, still hands it over */
+	p = ips_prefilter_new(2);
+	ips_prefilter_add(p, "error", 5, 0);
+	ips_prefilter_also(p, 0, also, lens, 2);
+	ips_prefilter_add(p, "giving up", 9, 1);
+	ips_prefilter_build(p);
+	for (int simd = 0; simd <= 2; simd++) {
+		ips_prefilter_simd(simd);
+		for (size_t gap = 0; gap < 100; gap += 3) {
+			const char *noise = "kernel: no problem at all on this line, just noise for the "
+					    "filters\nand more of it on a second line for the tail\n";
+			char line[128];
+			snprintf(line, sizeof line, "x error %*s giving up on it", (int)gap, "");
+			snprintf(text, sizeof text, "%s%s\n%s%s", noise, line, noise, noise);
+			memset(&s, 0, sizeof s);
+			ips_prefilter_scan_lines(p, text, strlen(text), on_line, &s);
+			assert_int_equal(s.n, 1);
+			assert_string_equal(s.lines[0], line);
+			assert_true(s.sets[0] == 2u);
+		}
+	}
+	ips_prefilter_simd(2);
+	ips_prefilter_free(p);
 }
 
 static void literal_at_end_without_newline(void **state)
