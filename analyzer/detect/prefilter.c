@@ -76,6 +76,10 @@ typedef struct lit {
 	bool filter;           /* the filters must find it (alone, or a group's anchor) */
 	bool lone;             /* it triggers a phrase of this one word */
 	bool gated;            /* each of its detectors has a second set (ips_prefilter_also) */
+	/* a trigger: the first bytes of the words after it in its phrases, the
+	 * last bytes of those before it, and whether it ends or starts one */
+	uint64_t next1[4], prev1[4];
+	bool ends, starts;
 } lit_t;
 
 typedef struct grp {
@@ -1300,9 +1304,23 @@ void ips_prefilter_build(ips_prefilter_t *p)
 		grp_t *gr = &p->grps[g];
 		lit_t *l = &p->lits[gr->trig];
 		l->lone |= gr->ntok == 1;
-		for (uint32_t i = 0; i < gr->ntok; i++)
-			if (gr->toklen[i] == l->len && !memcmp(gr->tok[i], l->s, l->len))
-				push_u32(&gr->at, &gr->nat, i);
+		for (uint32_t i = 0; i < gr->ntok; i++) {
+			if (gr->toklen[i] != l->len || memcmp(gr->tok[i], l->s, l->len))
+				continue;
+			push_u32(&gr->at, &gr->nat, i);
+			if (i + 1 < gr->ntok) {
+				uint8_t c = gr->tok[i + 1][0];
+				l->next1[c >> 6] |= 1ULL << (c & 63);
+			} else {
+				l->ends = true;
+			}
+			if (i > 0) {
+				uint8_t c = gr->tok[i - 1][gr->toklen[i - 1] - 1];
+				l->prev1[c >> 6] |= 1ULL << (c & 63);
+			} else {
+				l->starts = true;
+			}
+		}
 	}
 	free(items);
 	free(ids);
@@ -1549,6 +1567,21 @@ static bool phrase_possible(const ips_prefilter_t *p, uint32_t id, const uint8_t
 	near_t nr = near_of(b, len, lo, t, l->len);
 	if (nr.after == SIZE_MAX && nr.before == SIZE_MAX && !l->lone)
 		return false; /* no phrase of two words or more stands here */
+	/* the bytes next to the white space: can any of its phrases go on so? */
+	if (!l->ends) {
+		if (nr.after == SIZE_MAX || nr.after >= len)
+			return false; /* no word after it */
+		uint8_t c = fold_tab[b[nr.after]];
+		if (!(l->next1[c >> 6] >> (c & 63) & 1))
+			return false;
+	}
+	if (!l->starts) {
+		if (nr.before == SIZE_MAX || nr.before <= lo)
+			return false; /* no word before it in its line */
+		uint8_t c = fold_tab[b[nr.before - 1]];
+		if (!(l->prev1[c >> 6] >> (c & 63) & 1))
+			return false;
+	}
 	for (uint32_t g = 0; g < l->ntrig; g++)
 		if (phrase_fits(&p->grps[l->trig[g]], b, len, lo, &nr))
 			return true;
