@@ -55,7 +55,7 @@ _Static_assert(STRIDE == 4, "scan_chunk reads two windows per 8-byte load");
 #define BUCKETS 8              /* Teddy's lanes: anchors share them */
 /* The filters walk the text in chunks; the last bytes go to the automaton. */
 #define CHUNK 64
-#define TAIL (CHUNK + 8)
+#define TAIL (CHUNK + 40) /* AVX2 Teddy reads the 32 bytes after a chunk */
 /* Distinct group literals remembered per line; past it groups count as met. */
 #define MAX_FOUND 256
 /* Phrase words a line must hold: those of this many bytes or more. */
@@ -1756,43 +1756,50 @@ __attribute__((target("ssse3"))) static uint64_t teddy_mask(const ips_prefilter_
 	return m;
 }
 
-/* The same, 32 bytes at a time (AVX2 shuffles each 16-byte half alike). */
-__attribute__((target("avx2"))) static uint64_t teddy_mask_avx2(const ips_prefilter_t *p,
-								  const uint8_t *b, uint8_t *bits)
+#endif
+
+/*
+ * AVX2 Teddy, each 32 bytes looked up once: r.k has at byte i the buckets
+ * whose anchors may have the byte at i in place k (the nibble tables of
+ * place k, loaded once per scan_quiet_avx2() call). An anchor may start at
+ * i where r.p0 at i, r.p1 at i + 1 and r.p2 at i + 2 share a bucket: the
+ * next 32 bytes' r give the places past the end.
+ */
+typedef struct teddy_avx2 {
+	__m256i lo0, hi0, lo1, hi1, lo2, hi2;
+} teddy_avx2_t;
+
+typedef struct teddy_r {
+	__m256i p0, p1, p2;
+} teddy_r_t;
+
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) teddy_r_t
+teddy_r_avx2(const teddy_avx2_t *t, const uint8_t *b)
 {
 	const __m256i low = _mm256_set1_epi8(0x0f);
-	const __m256i lo0 = _mm256_broadcastsi128_si256(p->nib_lo[0]);
-	const __m256i hi0 = _mm256_broadcastsi128_si256(p->nib_hi[0]);
-	const __m256i lo1 = _mm256_broadcastsi128_si256(p->nib_lo[1]);
-	const __m256i hi1 = _mm256_broadcastsi128_si256(p->nib_hi[1]);
-	const __m256i lo2 = _mm256_broadcastsi128_si256(p->nib_lo[2]);
-	const __m256i hi2 = _mm256_broadcastsi128_si256(p->nib_hi[2]);
-	uint64_t m = 0;
-	for (int k = 0; k < CHUNK / 32; k++) {
-		__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32 * k));
-		__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32 * k + 1));
-		__m256i r0 = _mm256_and_si256(
-			_mm256_shuffle_epi8(lo0, _mm256_and_si256(v0, low)),
-			_mm256_shuffle_epi8(hi0, _mm256_and_si256(_mm256_srli_epi16(v0, 4), low)));
-		__m256i r1 = _mm256_and_si256(
-			_mm256_shuffle_epi8(lo1, _mm256_and_si256(v1, low)),
-			_mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(v1, 4), low)));
-		__m256i r = _mm256_and_si256(r0, r1);
-		if (p->teddy3) {
-			__m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32 * k + 2));
-			r = _mm256_and_si256(r, _mm256_and_si256(
-				_mm256_shuffle_epi8(lo2, _mm256_and_si256(v2, low)),
-				_mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(v2, 4), low))));
-		}
-		uint32_t z = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, _mm256_setzero_si256()));
-		if (z != 0xffffffffu) {
-			_mm256_storeu_si256((__m256i *)(void *)(bits + 32 * k), r);
-			m |= (uint64_t)~z << (32 * k);
-		}
-	}
-	return m;
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)b);
+	__m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+	teddy_r_t r;
+	r.p0 = _mm256_and_si256(_mm256_shuffle_epi8(t->lo0, lo), _mm256_shuffle_epi8(t->hi0, hi));
+	r.p1 = _mm256_and_si256(_mm256_shuffle_epi8(t->lo1, lo), _mm256_shuffle_epi8(t->hi1, hi));
+	r.p2 = _mm256_and_si256(_mm256_shuffle_epi8(t->lo2, lo), _mm256_shuffle_epi8(t->hi2, hi));
+	return r;
 }
-#endif
+
+/* a moved down by n bytes (1 or 2), b's first bytes after it */
+#define SHIFT_IN(a, b, n) _mm256_alignr_epi8(_mm256_permute2x128_si256((a), (b), 0x21), (a), (n))
+
+/* The positions of the 32 bytes of r where an anchor may start (nx: the r of the next 32). */
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) uint32_t
+teddy_starts_avx2(const teddy_r_t *r, const teddy_r_t *nx, uint8_t *bits)
+{
+	__m256i m = _mm256_and_si256(r->p0, _mm256_and_si256(SHIFT_IN(r->p1, nx->p1, 1),
+							       SHIFT_IN(r->p2, nx->p2, 2)));
+	uint32_t z = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
+	if (z != 0xffffffffu)
+		_mm256_storeu_si256((__m256i *)(void *)bits, m);
+	return ~z;
+}
 
 /*
  * AVX2: the 16 sampled windows of a chunk are the 32-bit lanes of two
@@ -1897,10 +1904,21 @@ __attribute__((target("avx2"))) static size_t scan_quiet_avx2(const ips_prefilte
 							       const uint8_t *b, size_t len,
 							       hunt_t *h, size_t c, size_t *q)
 {
+	teddy_avx2_t t = {
+		_mm256_broadcastsi128_si256(p->nib_lo[0]), _mm256_broadcastsi128_si256(p->nib_hi[0]),
+		_mm256_broadcastsi128_si256(p->nib_lo[1]), _mm256_broadcastsi128_si256(p->nib_hi[1]),
+		_mm256_broadcastsi128_si256(p->nib_lo[2]), _mm256_broadcastsi128_si256(p->nib_hi[2]),
+	};
+	teddy_r_t r0 = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+	if (p->nanchors && c + TAIL <= len)
+		r0 = teddy_r_avx2(&t, b + c);
 	for (; c + TAIL <= len; c += CHUNK) {
 		if (p->nanchors) {
 			uint8_t bits[CHUNK];
-			uint64_t m = teddy_mask_avx2(p, b + c, bits);
+			teddy_r_t r1 = teddy_r_avx2(&t, b + c + 32), r2 = teddy_r_avx2(&t, b + c + 64);
+			uint64_t m = teddy_starts_avx2(&r0, &r1, bits) |
+				     (uint64_t)teddy_starts_avx2(&r1, &r2, bits + 32) << 32;
+			r0 = r2; /* the next chunk's first 32 bytes */
 			teddy_hits(p, b, len, h, c, m, bits);
 		}
 		if (p->nlong) {
@@ -2232,7 +2250,7 @@ bool ips_prefilter_scan_record(const ips_prefilter_t *p, const char *buf, size_t
 			       uint64_t *dets)
 {
 	const uint8_t *b = (const uint8_t *)buf;
-	if (!p->exact_only && len >= 4 * TAIL) {
+	if (!p->exact_only && len >= 4 * (CHUNK + 8)) {
 		/* nothing but the filters' hits can make the record a candidate */
 		size_t c = 0, q = 0;
 		hunt_t h;
