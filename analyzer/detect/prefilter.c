@@ -105,6 +105,7 @@ typedef struct vent {
 	uint32_t lit;          /* literal */
 	int32_t off;           /* offset of the window or anchor in it (-1: the white space before) */
 	uint32_t at;           /* where its quick check starts in it */
+	bool whole;            /* the quick check is the whole literal: 8 letters or fewer */
 	uint64_t head, mask;   /* 8 bytes (or all, if fewer) from at, 0x20 set */
 } vent_t;
 
@@ -805,7 +806,9 @@ static vent_t make_vent(const ips_prefilter_t *p, uint32_t lit, int32_t off)
 		h[i] = l->s[at + i] | 0x20;
 		m[i] = 0xff;
 	}
-	vent_t e = {lit, off, at, 0, 0};
+	vent_t e = {lit, off, at, l->len <= 8, 0, 0};
+	for (uint32_t i = 0; i < l->len && e.whole; i++)
+		e.whole = l->s[i] >= 'a' && l->s[i] <= 'z'; /* c | 0x20 is only c or C */
 	memcpy(&e.head, h, 8);
 	memcpy(&e.mask, m, 8);
 	return e;
@@ -1601,9 +1604,11 @@ static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t 
 		memcpy(&w, b + t + e->at, 8);
 		if (((w | 0x2020202020202020ULL) & e->mask) != e->head)
 			return;
-	}
-	if (!lit_at(&p->lits[e->lit], b, len, t))
+		if (!e->whole && !lit_at(&p->lits[e->lit], b, len, t))
+			return;
+	} else if (!lit_at(&p->lits[e->lit], b, len, t)) {
 		return;
+	}
 	/* a word of phrases only, none of which stands here: not worth a hit
 	 * (the search checks again, with the line's true start) */
 	if (!p->lits[e->lit].ndet && !phrase_possible(p, e->lit, b, len, h->lo, t))
