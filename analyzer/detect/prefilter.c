@@ -140,7 +140,7 @@ struct ips_prefilter {
 	uint32_t *out_ids;
 	/* long-literal filter */
 	uint64_t *bm;          /* hashed window -> bit set if some literal has it */
-	uint64_t *bms;         /* ... if one whose window is its last 4 to 7 bytes */
+	uint64_t *bms;         /* ... if one whose window is its last 4 to 7 bytes (bms_hash) */
 	uint64_t *bm8;         /* hashed 8 bytes from a window on -> bit set */
 	vslot_t *vtab;         /* exact window -> vent range; key 0 = empty */
 	size_t vcap;
@@ -819,6 +819,15 @@ static uint32_t bm_hash(uint32_t key)
 	return (key * 0x9E3779B1u) >> (32 - BM_BITS);
 }
 
+/*
+ * The short-window bitmap has a hash of its own: with bm_hash() every window
+ * that collided with a short window in the first bitmap passed it too.
+ */
+static uint32_t bms_hash(uint32_t key)
+{
+	return (key * 0xC2B2AE35u) >> (32 - BM_BITS);
+}
+
 static uint32_t bm8_hash(uint64_t key)
 {
 	return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - BM_BITS));
@@ -885,6 +894,7 @@ static void build_long(ips_prefilter_t *p)
 					k = bm8_hash(w8 | 0x2020202020202020ULL);
 					p->bm8[k >> 6] |= 1ULL << (k & 63);
 				} else {
+					k = bms_hash(key);
 					p->bms[k >> 6] |= 1ULL << (k & 63);
 				}
 			}
@@ -1636,7 +1646,7 @@ static inline __attribute__((always_inline)) void confirm(const ips_prefilter_t 
 static inline __attribute__((always_inline)) bool long_may(const ips_prefilter_t *p,
 							    const uint8_t *b, size_t q)
 {
-	if (bm_test(p->bms, bm_hash(window_key(b + q))))
+	if (bm_test(p->bms, bms_hash(window_key(b + q))))
 		return true;
 	uint64_t w8;
 	memcpy(&w8, b + q, 8);
