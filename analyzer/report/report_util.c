@@ -326,6 +326,14 @@ static void esc_write(FILE *out, const char *s, size_t n, esc_mode_t mode)
 {
 	size_t run = 0; /* start of the bytes not yet written, all passed as they are */
 	for (size_t i = 0; i < n;) {
+		/* the UTF-8 and JSON modes pass all ASCII: skip it eight bytes at a time */
+		if (mode < ESC_TEXT) {
+			uint64_t w;
+			while (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080u)))
+				i += 8;
+			if (i >= n)
+				break;
+		}
 		/* ASCII passes as it is but for the controls the text modes replace
 		 * (what the decoding below would decide, without decoding) */
 		unsigned char c = (unsigned char)s[i];
