@@ -514,6 +514,10 @@ static int auth_hint(const ips_results_t *res, const ips_incident_t *x)
 		const ips_finding_t *f = res->findings.items[x->findings[i]];
 		if (!f->text)
 			continue;
+		/* every phrase above holds one of these: most texts hold none */
+		if (!strcasestr(f->text, "method") && !strcasestr(f->text, "pre-shared") &&
+		    !strcasestr(f->text, "rsa") && !strcasestr(f->text, "ecdsa"))
+			continue;
 		for (size_t k = 0; psk[k]; k++)
 			if (strcasestr(f->text, psk[k]))
 				return 1;
