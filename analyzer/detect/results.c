@@ -34,14 +34,31 @@ const char *ips_input_status_name(ips_input_status_t s)
 	return "error";
 }
 
+_Static_assert(sizeof(ips_input_t) == 72, "an input entry is 72 bytes (an 80-byte malloc chunk)");
+
+/* An entry with `extra` bytes after it for strings; source copied there. */
+static ips_input_t *input_alloc(size_t extra, const char *source)
+{
+	size_t sl = source ? strlen(source) + 1 : 0;
+	ips_input_t *in = ips_xcalloc(1, sizeof *in + extra + sl);
+	if (source)
+		in->source = memcpy((char *)(in + 1) + extra, source, sl);
+	in->status = IPS_INPUT_OK;
+	return in;
+}
+
 ips_input_t *ips_input_new(const char *path, const char *source)
 {
-	size_t pl = strlen(path) + 1, sl = source ? strlen(source) + 1 : 0;
-	ips_input_t *in = ips_xcalloc(1, sizeof *in + pl + sl);
-	memcpy(in->path, path, pl);
-	if (source)
-		in->source = memcpy(in->path + pl, source, sl);
-	in->status = IPS_INPUT_OK;
+	size_t pl = strlen(path) + 1;
+	ips_input_t *in = input_alloc(pl, source);
+	in->path = memcpy(in + 1, path, pl);
+	return in;
+}
+
+ips_input_t *ips_input_borrow(const char *path, const char *source)
+{
+	ips_input_t *in = input_alloc(0, source);
+	in->path = path;
 	return in;
 }
 
@@ -127,12 +144,16 @@ void ips_window_free(ips_window_t *w)
 	free(w);
 }
 
-/* The same entry in a new allocation of this thread (in is freed; its error and note move). */
+/* The same entry in a new allocation of this thread (in is freed; its error and note move;
+ * a borrowed path stays borrowed). */
 static ips_input_t *input_moved(ips_input_t *in)
 {
-	ips_input_t *c = ips_input_new(in->path, in->source);
-	const char *source = c->source;
-	memcpy(c, in, offsetof(ips_input_t, path));
+	bool own = in->path == (const char *)(in + 1);
+	ips_input_t *c = own ? ips_input_new(in->path, in->source)
+			     : ips_input_borrow(in->path, in->source);
+	const char *path = c->path, *source = c->source;
+	*c = *in;
+	c->path = path;
 	c->source = source;
 	free(in);
 	return c;
