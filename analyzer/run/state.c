@@ -120,6 +120,9 @@ static const char *intern(ips_state_t *st, const char *s)
 	if (!st->narena || st->arena_used + n > st->arena_cap) {
 		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 		st->arena = ips_xrealloc(st->arena, (st->narena + 1) * sizeof *st->arena);
+		st->arena_size = ips_xrealloc(st->arena_size,
+					      (st->narena + 1) * sizeof *st->arena_size);
+		st->arena_size[st->narena] = cap;
 		st->arena[st->narena++] = ips_xmalloc(cap);
 		st->arena_cap = cap;
 		st->arena_used = 0;
@@ -128,6 +131,24 @@ static const char *intern(ips_state_t *st, const char *s)
 	memcpy(p, s, n);
 	st->arena_used += n;
 	return p;
+}
+
+/* Is s a string of the arena? (the newest chunk first: a path just interned) */
+static bool in_arena(const ips_state_t *st, const char *s)
+{
+	uintptr_t p = (uintptr_t)s;
+	for (size_t i = st->narena; i-- > 0;) {
+		uintptr_t a = (uintptr_t)st->arena[i];
+		if (p >= a && p < a + st->arena_size[i])
+			return true;
+	}
+	return false;
+}
+
+/* path as the arena has it: itself when it is an arena string, else a new copy */
+static const char *keep(ips_state_t *st, const char *path)
+{
+	return in_arena(st, path) ? path : intern(st, path);
 }
 
 /* A new record (a copy of v, or zeroed), indexed; its path interned unless given. */
@@ -146,7 +167,7 @@ ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v,
 		*r = *v;
 	else
 		memset(r, 0, sizeof *r);
-	r->path = interned ? interned : intern(st, path);
+	r->path = interned ? interned : keep(st, path);
 	r->old = r->replaced = r->gone = r->cont = 0;
 	st->ninputs++;
 	st->nlive++;
@@ -229,7 +250,7 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 		return n;
 	}
 	uint64_t id = ips_state_key_id_of(cur);
-	const char *p = same_path ? cur->path : intern(st, path);
+	const char *p = same_path ? cur->path : keep(st, path);
 	bool g = cur->gone;
 	*cur = *v;
 	cur->path = p;
@@ -287,6 +308,19 @@ static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 			return in;
 	}
 	return NULL;
+}
+
+const char *ips_state_name(ips_state_t *st, const char *path)
+{
+	if (in_arena(st, path))
+		return path;
+	size_t it = 0, i;
+	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
+		const ips_state_input_t *in = ips_state_at(st, i);
+		if (!strcmp(in->path, path))
+			return in->path; /* (replaced and gone records keep theirs too) */
+	}
+	return intern(st, path);
 }
 
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
@@ -364,6 +398,7 @@ void ips_state_close(ips_state_t *st)
 	for (size_t i = 0; i < st->narena; i++)
 		free(st->arena[i]);
 	free(st->arena);
+	free(st->arena_size);
 	ips_state_index_free(&st->by_path);
 	ips_state_index_free(&st->by_id);
 	ips_state_clear_windows(st);

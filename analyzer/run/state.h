@@ -104,6 +104,7 @@ typedef struct ips_state {
 	size_t ninputs;       /* records stored, replaced and gone ones included */
 	size_t nlive;         /* records neither replaced nor gone */
 	char **arena;         /* path strings, in chunks that never move */
+	size_t *arena_size;   /* each chunk's size */
 	size_t narena, arena_used, arena_cap;
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
@@ -146,6 +147,13 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
  */
 ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 				 const ips_state_input_t *v, const char *path);
+/*
+ * A copy of path that lives as long as the state (its arena): the path of a
+ * record that has it, else a new copy. Report entries borrow it (cron mode:
+ * run/cron_scan.c), so the state must outlive the results. A path given to
+ * the calls above that is such a copy is kept as it is, not copied again.
+ */
+const char *ips_state_name(ips_state_t *st, const char *path);
 /* Mark every record old and not seen: the records a run begins with (run/cron.c). */
 void ips_state_freeze(ips_state_t *st);
 /* Records stored (ips_state_at(st, 0 .. n-1)), replaced and gone ones included. */
