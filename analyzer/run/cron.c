@@ -38,8 +38,12 @@ typedef struct dir_list {
  */
 struct ips_cron {
 	ips_state_t *st;
+	/* built at the first lookup (most runs make none: every file is found
+	 * by its identity or path) over the records the run began with */
 	ips_state_index_t old_by_head, old_by_whole;
 	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
+	bool indexed;         /* old_by_head, old_by_whole and head_len are built */
+	size_t nold;          /* records as the run began */
 	dir_list_t *dirs;     /* directories listed in this run */
 	size_t ndirs;
 	ips_u64map_t dirs_by_name;
@@ -62,18 +66,27 @@ ips_cron_t *ips_cron_new(ips_state_t *st)
 	c->old_by_head.key = key_head;
 	c->old_by_whole.key = key_whole;
 	ips_state_freeze(st);
-	for (size_t i = 0; i < st->ninputs; i++) {
-		const ips_state_input_t *r = ips_state_at(st, i);
-		if (r->replaced || r->gone)
+	c->nold = st->ninputs;
+	return c;
+}
+
+/* The indexes by head and by whole-file fingerprint of the records the run began with. */
+static void index_old(ips_cron_t *c)
+{
+	if (c->indexed)
+		return;
+	c->indexed = true;
+	for (size_t i = 0; i < c->nold; i++) {
+		const ips_state_input_t *r = ips_state_at(c->st, i);
+		if (!r->old || r->gone) /* (replaced in this run: still as the run began) */
 			continue;
 		if (r->container) {
-			ips_state_index_add(st, &c->old_by_whole, i);
+			ips_state_index_add(c->st, &c->old_by_whole, i);
 		} else {
-			ips_state_index_add(st, &c->old_by_head, i);
+			ips_state_index_add(c->st, &c->old_by_head, i);
 			c->head_len[r->fplen] = true;
 		}
 	}
-	return c;
 }
 
 void ips_cron_free(ips_cron_t *c)
@@ -238,11 +251,12 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
  */
 typedef bool (*copy_check_t)(const ips_state_input_t *r, const void *ctx);
 
-static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char *head, size_t n,
+static const ips_state_input_t *copy_of(ips_cron_t *c, const unsigned char *head, size_t n,
 					uint64_t size, const ips_cron_id_t *self,
 					copy_check_t verify, const void *ctx)
 {
 	const ips_state_input_t *best = NULL;
+	index_old(c);
 	/* the head's hash at each length an old record fingerprinted, in one pass */
 	uint64_t h = IPS_FNV_INIT;
 	size_t max = n < IPS_STATE_FP_BYTES ? n : IPS_STATE_FP_BYTES;
@@ -660,6 +674,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	bool have = ips_state_fingerprint_whole(fd, id->size, &fp, &fplen);
 	const ips_state_input_t *found = NULL;
 	size_t it = 0, i;
+	index_old(c);
 	while (have && ips_state_index_next(c->st, &c->old_by_whole, fp, &it, &i)) {
 		const ips_state_input_t *r = ips_state_at(c->st, i);
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
@@ -676,7 +691,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	return found != NULL;
 }
 
-bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
+bool ips_cron_copy_of(ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
 		      uint64_t *offset, uint64_t *line, const char **was)
 {
 	const ips_state_input_t *r = copy_of(c, head, n, UINT64_MAX, NULL, copy_check_compressed,
