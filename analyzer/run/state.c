@@ -52,28 +52,38 @@ uint64_t ips_state_key_id_of(const ips_state_input_t *r)
 	return ips_u64_pair(r->dev, r->ino);
 }
 
+/* The key's first slot: any capacity (not only powers of two), by the high half of a product. */
 static size_t index_slot(uint64_t key, size_t cap)
 {
 	key ^= key >> 29;
 	key *= UINT64_C(0xbf58476d1ce4e5b9);
 	key ^= key >> 32;
-	return (size_t)key & (cap - 1);
+	return (size_t)(((unsigned __int128)key * cap) >> 64);
+}
+
+static size_t index_step(const ips_state_index_t *x, size_t k)
+{
+	return k + 1 == x->cap ? 0 : k + 1;
 }
 
 static void index_put(const ips_state_t *st, ips_state_index_t *x, size_t i)
 {
 	size_t k = index_slot(x->key(ips_state_at(st, i)), x->cap);
 	while (x->slot[k])
-		k = (k + 1) & (x->cap - 1);
+		k = index_step(x, k);
 	x->slot[k] = (uint32_t)(i + 1);
 	x->len++;
 }
 
+/*
+ * At most three quarters full, grown by a quarter: 5.3 to 6.7 bytes a
+ * record (at most half full and doubled, a million records took 8 each).
+ */
 void ips_state_index_add(const ips_state_t *st, ips_state_index_t *x, size_t i)
 {
-	if ((x->len + 1) * 2 > x->cap) {
+	if ((x->len + 1) * 4 > x->cap * 3) {
 		ips_state_index_t n = {.key = x->key};
-		n.cap = x->cap ? x->cap * 2 : 256;
+		n.cap = x->cap ? x->cap + x->cap / 4 : 256;
 		n.slot = ips_xcalloc(n.cap, sizeof *n.slot);
 		for (size_t k = 0; k < x->cap; k++)
 			if (x->slot[k])
@@ -90,7 +100,9 @@ bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uin
 	if (!x->cap)
 		return false;
 	/* *it counts the probes made: the slots of one key lie on its probe run */
-	size_t k = (index_slot(key, x->cap) + *it) & (x->cap - 1);
+	size_t k = index_slot(key, x->cap) + *it;
+	if (k >= x->cap)
+		k -= x->cap;
 	while (*it < x->cap && x->slot[k]) {
 		(*it)++;
 		size_t n = x->slot[k] - 1;
@@ -98,7 +110,7 @@ bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uin
 			*i = n;
 			return true;
 		}
-		k = (k + 1) & (x->cap - 1);
+		k = index_step(x, k);
 	}
 	*it = x->cap;
 	return false;

@@ -63,9 +63,9 @@ typedef struct ips_state_input {
 } ips_state_input_t;
 
 /*
- * An open-addressed table of record numbers (4 bytes a slot, at most half
- * full), keyed by what key() computes from a record: nothing but the number
- * is stored. Several records may have one key.
+ * An open-addressed table of record numbers (4 bytes a slot, at most three
+ * quarters full), keyed by what key() computes from a record: nothing but
+ * the number is stored. Several records may have one key.
  */
 typedef uint64_t (*ips_state_key_fn)(const ips_state_input_t *r);
 typedef struct ips_state_index {
