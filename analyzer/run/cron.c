@@ -49,13 +49,15 @@ struct ips_cron {
 	ips_u64map_t dirs_by_name;
 };
 
-static uint64_t key_head(const ips_state_input_t *r)
+static uint64_t key_head(const ips_state_t *st, const ips_state_input_t *r)
 {
+	(void)st;
 	return ips_u64_pair(r->fplen, r->fp);
 }
 
-static uint64_t key_whole(const ips_state_input_t *r)
+static uint64_t key_whole(const ips_state_t *st, const ips_state_input_t *r)
 {
+	(void)st;
 	return r->fp;
 }
 
@@ -121,8 +123,9 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	id->dev = (uint64_t)st.st_dev;
 	id->ino = (uint64_t)st.st_ino;
 	id->size = (uint64_t)st.st_size;
-	id->mtime = (int64_t)st.st_mtime;
-	id->ctime = (int64_t)st.st_ctim.tv_sec;
+	/* as a record keeps them (compared with records) */
+	id->mtime = ips_state_clamp_time((int64_t)st.st_mtime);
+	id->ctime = ips_state_clamp_time((int64_t)st.st_ctim.tv_sec);
 	id->ctime_ns = (uint32_t)st.st_ctim.tv_nsec;
 	id->fd = fd;
 	uint64_t want = id->size < IPS_STATE_FP_BYTES ? id->size : IPS_STATE_FP_BYTES;
@@ -186,7 +189,7 @@ static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
 		const ips_state_input_t *r = ips_state_at(c->st, i);
 		if (r->seen && !r->replaced && !r->gone && r->dev == dev && r->ino == ino)
-			return r->path;
+			return ips_state_path(c->st, r);
 	}
 	return NULL;
 }
@@ -202,7 +205,7 @@ static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 	size_t it = 0, i, best_i = 0;
 	while (ips_state_index_next(c->st, &c->st->by_path, ips_state_path_key(path), &it, &i)) {
 		const ips_state_input_t *r = old_rec(c, i);
-		if (r && !strcmp(r->path, path) &&
+		if (r && !strcmp(ips_state_path(c->st, r), path) &&
 		    (!best || r->mtime > best->mtime || (r->mtime == best->mtime && i > best_i))) {
 			best = r;
 			best_i = i;
@@ -235,7 +238,7 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 			       (r->ctime_ok && (id->ctime != r->ctime || id->ctime_ns != r->ctime_ns));
 		if (id->size == r->size && touched && r->pfp_ok && !prefix_matches(r, id->fd))
 			continue;
-		if (!strcmp(r->path, path))
+		if (!strcmp(ips_state_path(c->st, r), path))
 			return r;
 		if (!best)
 			best = r;
@@ -586,8 +589,8 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		p->offset = r->offset;
 		p->line = r->line;
 		p->size = r->size;
-		if (strcmp(r->path, path))
-			p->was = ips_xstrdup(r->path);
+		if (strcmp(ips_state_path(c->st, r), path))
+			p->was = ips_xstrdup(ips_state_path(c->st, r));
 		return;
 	}
 	const ips_state_input_t *prev = old_at(c, path);
@@ -603,8 +606,8 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		p->offset = r->offset;
 		p->line = r->line;
 		p->size = r->size;
-		if (strcmp(r->path, path))
-			p->was = ips_xstrdup(r->path);
+		if (strcmp(ips_state_path(c->st, r), path))
+			p->was = ips_xstrdup(ips_state_path(c->st, r));
 		return;
 	}
 	if (prev) {
@@ -632,8 +635,8 @@ static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uin
 	v->dev = id->dev;
 	v->ino = id->ino;
 	v->size = size;
-	v->mtime = id->mtime;
-	v->ctime = id->ctime;
+	v->mtime = ips_state_clamp_time(id->mtime); /* (an id not made by ips_cron_identify) */
+	v->ctime = ips_state_clamp_time(id->ctime);
 	v->ctime_ns = id->ctime_ns;
 	v->ctime_ok = 1;
 	(void)ips_state_put(c->st, cur, v, path);
@@ -679,11 +682,11 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 		const ips_state_input_t *r = ips_state_at(c->st, i);
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
 			continue;
-		if (!found || !strcmp(r->path, path))
+		if (!found || !strcmp(ips_state_path(c->st, r), path))
 			found = r;
 	}
-	if (found && strcmp(found->path, path))
-		*was = found->path;
+	if (found && strcmp(ips_state_path(c->st, found), path))
+		*was = ips_state_path(c->st, found);
 	/* unreadable: size 0, it will not match next time */
 	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen,
 			       .offset = have ? id->size : 0};
@@ -700,7 +703,7 @@ bool ips_cron_copy_of(ips_cron_t *c, const char *path, const unsigned char *head
 		return false;
 	*offset = r->offset;
 	*line = r->line;
-	*was = r->path;
+	*was = ips_state_path(c->st, r);
 	return true;
 }
 
@@ -797,7 +800,8 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 		if (r->seen || r->replaced || r->gone)
 			continue;
 		struct stat st;
-		bool there = stat(r->path, &st) == 0;
+		const char *rpath = ips_state_path(c->st, r);
+		bool there = stat(rpath, &st) == 0;
 		bool same = there && (r->container || (!r->dev && !r->ino) ||
 				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
 		/* times from the state are within +-2^40 (state.c): no overflow */
@@ -808,7 +812,7 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 		 * there now owns the windows kept under the path) */
 		for (size_t j = 0; !there && j < c->st->windows.len;) {
 			const ips_state_window_t *w = c->st->windows.items[j];
-			if (!strcmp(w->path, r->path))
+			if (!strcmp(w->path, rpath))
 				ips_state_remove_window(c->st, j);
 			else
 				j++;

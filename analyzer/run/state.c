@@ -20,7 +20,7 @@
 /* ---- records ----------------------------------------------------------- */
 
 /* (docs/cron.md gives the figure: a record must not grow unnoticed) */
-_Static_assert(sizeof(ips_state_input_t) == 96, "a state record is 96 bytes");
+_Static_assert(sizeof(ips_state_input_t) == 88, "a state record is 88 bytes");
 
 static void fatal(const char *why)
 {
@@ -42,13 +42,14 @@ uint64_t ips_state_path_key(const char *path)
 	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
 }
 
-uint64_t ips_state_key_path_of(const ips_state_input_t *r)
+uint64_t ips_state_key_path_of(const ips_state_t *st, const ips_state_input_t *r)
 {
-	return ips_state_path_key(r->path);
+	return ips_state_path_key(ips_state_path(st, r));
 }
 
-uint64_t ips_state_key_id_of(const ips_state_input_t *r)
+uint64_t ips_state_key_id_of(const ips_state_t *st, const ips_state_input_t *r)
 {
+	(void)st;
 	return ips_u64_pair(r->dev, r->ino);
 }
 
@@ -68,7 +69,7 @@ static size_t index_step(const ips_state_index_t *x, size_t k)
 
 static void index_put(const ips_state_t *st, ips_state_index_t *x, size_t i)
 {
-	size_t k = index_slot(x->key(ips_state_at(st, i)), x->cap);
+	size_t k = index_slot(x->key(st, ips_state_at(st, i)), x->cap);
 	while (x->slot[k])
 		k = index_step(x, k);
 	x->slot[k] = (uint32_t)(i + 1);
@@ -106,7 +107,7 @@ bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uin
 	while (*it < x->cap && x->slot[k]) {
 		(*it)++;
 		size_t n = x->slot[k] - 1;
-		if (x->key(ips_state_at(st, n)) == key) {
+		if (x->key(st, ips_state_at(st, n)) == key) {
 			*i = n;
 			return true;
 		}
@@ -123,13 +124,16 @@ void ips_state_index_free(ips_state_index_t *x)
 	x->cap = x->len = 0;
 }
 
-#define ARENA_CHUNK (1u << 20)
+#define ARENA_CHUNK (1u << 20) /* (a record's path: chunk << 20 | offset) */
+#define ARENA_CHUNKS_MAX 4096u
 
-/* A copy of s in the arena (never moved, freed with the state). */
-static const char *intern(ips_state_t *st, const char *s)
+/* A copy of s in the arena (never moved, freed with the state): its place. */
+static uint32_t intern(ips_state_t *st, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	if (!st->narena || st->arena_used + n > st->arena_cap) {
+		if (st->narena >= ARENA_CHUNKS_MAX)
+			fatal("the cron state's paths take more than 4 GiB");
 		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 		st->arena = ips_xrealloc(st->arena, (st->narena + 1) * sizeof *st->arena);
 		st->arena_size = ips_xrealloc(st->arena_size,
@@ -141,31 +145,34 @@ static const char *intern(ips_state_t *st, const char *s)
 	}
 	char *p = st->arena[st->narena - 1] + st->arena_used;
 	memcpy(p, s, n);
+	uint32_t at = (uint32_t)((st->narena - 1) << 20 | st->arena_used);
 	st->arena_used += n;
-	return p;
+	return at;
 }
 
-/* Is s a string of the arena? (the newest chunk first: a path just interned) */
-static bool in_arena(const ips_state_t *st, const char *s)
+/* The place of s in the arena, when it is an arena string (the newest chunk first). */
+static bool in_arena(const ips_state_t *st, const char *s, uint32_t *at)
 {
 	uintptr_t p = (uintptr_t)s;
 	for (size_t i = st->narena; i-- > 0;) {
 		uintptr_t a = (uintptr_t)st->arena[i];
-		if (p >= a && p < a + st->arena_size[i])
+		if (p >= a && p < a + st->arena_size[i]) {
+			*at = (uint32_t)(i << 20 | (p - a)); /* (a chunk past 1 MiB holds one path) */
 			return true;
+		}
 	}
 	return false;
 }
 
-/* path as the arena has it: itself when it is an arena string, else a new copy */
-static const char *keep(ips_state_t *st, const char *path)
+/* path's place in the arena: its own when it is an arena string, else a new copy's */
+static uint32_t keep(ips_state_t *st, const char *path)
 {
-	return in_arena(st, path) ? path : intern(st, path);
+	uint32_t at;
+	return in_arena(st, path, &at) ? at : intern(st, path);
 }
 
-/* A new record (a copy of v, or zeroed), indexed; its path interned unless given. */
-ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path,
-				    const char *interned)
+/* A new record (a copy of v, or zeroed), indexed; path kept in the arena. */
+ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path)
 {
 	if (st->ninputs >= UINT32_MAX - 1)
 		fatal("the cron state holds too many records (4 billion)");
@@ -174,12 +181,13 @@ ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v,
 		st->blocks = ips_xrealloc(st->blocks, (i / IPS_STATE_BLOCK + 1) * sizeof *st->blocks);
 		st->blocks[i / IPS_STATE_BLOCK] = ips_xmalloc(IPS_STATE_BLOCK * sizeof **st->blocks);
 	}
+	uint32_t at = keep(st, path); /* (before the record: path may be a record's) */
 	ips_state_input_t *r = ips_state_at(st, i);
 	if (v)
 		*r = *v;
 	else
 		memset(r, 0, sizeof *r);
-	r->path = interned ? interned : keep(st, path);
+	r->path = at;
 	r->old = r->replaced = r->gone = r->cont = 0;
 	st->ninputs++;
 	st->nlive++;
@@ -244,11 +252,11 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 				 const ips_state_input_t *v, const char *path)
 {
 	if (!cur) {
-		cur = ips_state_append(st, v, path, NULL);
+		cur = ips_state_append(st, v, path);
 		cur->seen = 1;
 		return cur;
 	}
-	bool same_path = !strcmp(cur->path, path);
+	bool same_path = !strcmp(ips_state_path(st, cur), path);
 	if (cur->old) {
 		if (same_path && same_values(cur, v)) {
 			cur->seen = 1;
@@ -257,23 +265,24 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 		if (ips_state_live(cur))
 			st->nlive--;
 		cur->replaced = 1;
-		ips_state_input_t *n = ips_state_append(st, v, path, same_path ? cur->path : NULL);
+		ips_state_input_t *n = ips_state_append(st, v, same_path ? ips_state_path(st, cur)
+									  : path);
 		n->seen = 1;
 		return n;
 	}
-	uint64_t id = ips_state_key_id_of(cur);
-	const char *p = same_path ? cur->path : keep(st, path);
+	uint64_t id = ips_state_key_id_of(st, cur);
+	uint32_t p = same_path ? cur->path : keep(st, path);
 	bool g = cur->gone;
 	*cur = *v;
 	cur->path = p;
 	cur->old = cur->replaced = cur->cont = 0;
 	cur->gone = g;
 	cur->seen = 1;
-	if (!same_path || ips_state_key_id_of(cur) != id) { /* found under its new keys too */
+	if (!same_path || ips_state_key_id_of(st, cur) != id) { /* found under its new keys too */
 		size_t i = number_of(st, cur);
 		if (!same_path)
 			ips_state_index_add(st, &st->by_path, i);
-		if (ips_state_key_id_of(cur) != id)
+		if (ips_state_key_id_of(st, cur) != id)
 			ips_state_index_add(st, &st->by_id, i);
 	}
 	return cur;
@@ -315,7 +324,7 @@ static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 	size_t it = 0, i;
 	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
 		ips_state_input_t *in = ips_state_at(st, i);
-		if (ips_state_live(in) && !strcmp(in->path, path) &&
+		if (ips_state_live(in) && !strcmp(ips_state_path(st, in), path) &&
 		    (want < 0 || in->container == (want == 1)))
 			return in;
 	}
@@ -324,21 +333,23 @@ static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 
 const char *ips_state_name(ips_state_t *st, const char *path)
 {
-	if (in_arena(st, path))
+	uint32_t at;
+	if (in_arena(st, path, &at))
 		return path;
 	size_t it = 0, i;
 	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
 		const ips_state_input_t *in = ips_state_at(st, i);
-		if (!strcmp(in->path, path))
-			return in->path; /* (replaced and gone records keep theirs too) */
+		if (!strcmp(ips_state_path(st, in), path))
+			return ips_state_path(st, in); /* (replaced and gone records keep theirs too) */
 	}
-	return intern(st, path);
+	at = intern(st, path);
+	return st->arena[at >> 20] + (at & 0xfffff);
 }
 
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
 {
 	ips_state_input_t *in = find_path(st, path, -1);
-	return in || !create ? in : ips_state_append(st, NULL, path, NULL);
+	return in || !create ? in : ips_state_append(st, NULL, path);
 }
 
 ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create)
@@ -346,7 +357,7 @@ ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool c
 	ips_state_input_t *in = find_path(st, path, 1);
 	if (in || !create)
 		return in;
-	in = ips_state_append(st, NULL, path, NULL);
+	in = ips_state_append(st, NULL, path);
 	in->container = true;
 	return in;
 }
@@ -363,7 +374,7 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
 	if (!create)
 		return NULL;
 	ips_state_input_t v = {.dev = dev, .ino = ino};
-	return ips_state_append(st, &v, path, NULL);
+	return ips_state_append(st, &v, path);
 }
 
 void ips_state_clear_windows(ips_state_t *st)

@@ -32,42 +32,52 @@
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
 /*
- * One file's record: 96 bytes, kept in blocks that never move (a pointer to
+ * One file's record: 88 bytes, kept in blocks that never move (a pointer to
  * a record stays valid while the state lives); its path is in the state's
- * string arena.
+ * string arena (ips_state_path()). Times are kept within +-2^40 s (about
+ * 35,000 years; ips_state_clamp_time()), as a state file gives them.
  */
 typedef struct ips_state_input {
-	const char *path;     /* owned by the state (its arena) */
 	uint64_t dev, ino;
 	uint64_t size;
-	int64_t mtime;
-	int64_t ctime;        /* inode change time (seconds; changed by any write) */
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
 	uint64_t offset;      /* bytes read up to (whole records) */
 	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
 	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
 				 by it exactly: no record it does not hold is skipped) */
 	uint64_t line;        /* records read up to */
-	uint32_t ctime_ns : 30; /* nanoseconds of ctime */
-	uint32_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
-	uint32_t pfp_ok : 1;    /* pfp is known */
-	uint32_t fplen : 13;    /* <= IPS_STATE_FP_BYTES */
-	uint32_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
-	uint32_t container : 1; /* a container: fp covers the whole file; offset unused */
-	uint32_t seen : 1;      /* touched in this run (the rest are kept as they were) */
-	uint32_t old : 1;       /* as the run began (ips_state_freeze): never changed */
-	uint32_t replaced : 1;  /* an old record a newer one of this run replaces */
-	uint32_t gone : 1;      /* forgotten (not saved) */
-	uint32_t cont : 1;      /* old, and this run found its file the same: its prefix
+	int64_t mtime : 41;
+	uint64_t fplen : 13;    /* <= IPS_STATE_FP_BYTES */
+	uint64_t container : 1; /* a container: fp covers the whole file; offset unused */
+	uint64_t seen : 1;      /* touched in this run (the rest are kept as they were) */
+	uint64_t old : 1;       /* as the run began (ips_state_freeze): never changed */
+	uint64_t replaced : 1;  /* an old record a newer one of this run replaces */
+	uint64_t gone : 1;      /* forgotten (not saved) */
+	uint64_t cont : 1;      /* old, and this run found its file the same: its prefix
 				   fingerprint may be continued (run/cron.c) */
+	int64_t ctime : 41;     /* inode change time (seconds; changed by any write) */
+	uint64_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
+	uint64_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
+	uint64_t pfp_ok : 1;    /* pfp is known */
+	uint32_t path;          /* in the arena: chunk << 20 | offset (ips_state_path()) */
+	uint32_t ctime_ns;      /* nanoseconds of ctime */
 } ips_state_input_t;
 
+#define IPS_STATE_TIME_MAX (INT64_C(1) << 40)
+/* A time as a record keeps it: within +-IPS_STATE_TIME_MAX (no difference of two overflows). */
+static inline int64_t ips_state_clamp_time(int64_t t)
+{
+	return t > IPS_STATE_TIME_MAX ? IPS_STATE_TIME_MAX
+	       : t < -IPS_STATE_TIME_MAX ? -IPS_STATE_TIME_MAX : t;
+}
+
+struct ips_state;
 /*
  * An open-addressed table of record numbers (4 bytes a slot, at most three
  * quarters full), keyed by what key() computes from a record: nothing but
  * the number is stored. Several records may have one key.
  */
-typedef uint64_t (*ips_state_key_fn)(const ips_state_input_t *r);
+typedef uint64_t (*ips_state_key_fn)(const struct ips_state *st, const ips_state_input_t *r);
 typedef struct ips_state_index {
 	uint32_t *slot;       /* record number + 1; 0: empty */
 	size_t cap, len;
@@ -103,7 +113,8 @@ typedef struct ips_state {
 	ips_state_input_t **blocks; /* IPS_STATE_BLOCK records each */
 	size_t ninputs;       /* records stored, replaced and gone ones included */
 	size_t nlive;         /* records neither replaced nor gone */
-	char **arena;         /* path strings, in chunks that never move */
+	char **arena;         /* path strings, in chunks that never move: 1 MiB (one
+				 longer path: a chunk of its own), at most 4096 */
 	size_t *arena_size;   /* each chunk's size */
 	size_t narena, arena_used, arena_cap;
 	ips_vec_t windows;    /* ips_state_window_t * */
@@ -156,6 +167,11 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 const char *ips_state_name(ips_state_t *st, const char *path);
 /* Mark every record old and not seen: the records a run begins with (run/cron.c). */
 void ips_state_freeze(ips_state_t *st);
+/* A record's path. */
+static inline const char *ips_state_path(const ips_state_t *st, const ips_state_input_t *r)
+{
+	return st->arena[r->path >> 20] + (r->path & 0xfffff);
+}
 /* Records stored (ips_state_at(st, 0 .. n-1)), replaced and gone ones included. */
 static inline ips_state_input_t *ips_state_at(const ips_state_t *st, size_t i)
 {

@@ -218,7 +218,7 @@ static void versions_and_replacing(void **state)
 	v.ctime_ok = 1;
 	ips_state_input_t *n = ips_state_put(st, a, &v, "/b");
 	assert_ptr_not_equal(n, a);
-	assert_true(a->offset == 30 && a->old && a->replaced && !strcmp(a->path, "/a"));
+	assert_true(a->offset == 30 && a->old && a->replaced && !strcmp(ips_state_path(st, a), "/a"));
 	assert_ptr_equal(ips_state_input_id(st, 1, 2, "/b", false), n);
 	assert_null(ips_state_input(st, "/a", false));
 	assert_int_equal(ips_state_count(st), 1);
