@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -188,7 +189,8 @@ static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 	size_t it = 0, i;
 	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
 		const ips_state_input_t *r = ips_state_at(c->st, i);
-		if (r->seen && !r->replaced && !r->gone && r->dev == dev && r->ino == ino)
+		if (r->seen && !r->replaced && !r->gone && ips_state_dev(c->st, r) == dev &&
+		    r->ino == ino)
 			return ips_state_path(c->st, r);
 	}
 	return NULL;
@@ -222,7 +224,8 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 	size_t it = 0, i;
 	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
 		const ips_state_input_t *r = old_rec(c, i);
-		if (!r || r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
+		if (!r || r->container || ips_state_dev(c->st, r) != id->dev || r->ino != id->ino ||
+		    id->size < r->size ||
 		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
 			continue;
 		/*
@@ -272,7 +275,8 @@ static const ips_state_input_t *copy_of(ips_cron_t *c, const unsigned char *head
 		while (ips_state_index_next(c->st, &c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
 			const ips_state_input_t *r = ips_state_at(c->st, i);
 			if (r->container || r->fplen != len || r->fp != h || size < r->offset ||
-			    !r->pfp_ok || (self && r->dev == self->dev && r->ino == self->ino))
+			    !r->pfp_ok ||
+			    (self && ips_state_dev(c->st, r) == self->dev && r->ino == self->ino))
 				continue;
 			if ((!best || r->offset > best->offset) && verify(r, ctx))
 				best = r;
@@ -335,7 +339,7 @@ static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_sta
 	 */
 	if (!head_matches(t->head, t->headlen, prev) || t->size < prev->offset)
 		return 0;
-	bool renamed = t->dev == prev->dev && t->ino == prev->ino;
+	bool renamed = t->dev == ips_state_dev(c->st, prev) && t->ino == prev->ino;
 	if (renamed ? !tail_matches(prev, t->fd)
 		    : (prev->pfp_ok ? !prefix_matches(prev, t->fd) : !tail_matches(prev, t->fd)))
 		return 0;
@@ -594,7 +598,8 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		return;
 	}
 	const ips_state_input_t *prev = old_at(c, path);
-	if (prev && !prev->container && prev->dev == id->dev && prev->ino == id->ino) {
+	if (prev && !prev->container && ips_state_dev(c->st, prev) == id->dev &&
+	    prev->ino == id->ino) {
 		p->how = id->size < prev->size ? IPS_CRON_TRUNCATED : IPS_CRON_REPLACED;
 		find_tail(c, path, prev, id, p); /* copytruncate: the copy has the rest */
 		return;
@@ -632,7 +637,11 @@ static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uin
 {
 	ips_state_input_t *cur = v->container ? ips_state_container(c->st, path, false)
 				 : ips_state_input_id(c->st, id->dev, id->ino, path, false);
-	v->dev = id->dev;
+	if (!ips_state_set_dev(c->st, v, id->dev)) {
+		fprintf(stderr, "ipsec-scan: the cron state holds files of more than %d devices\n",
+			IPS_STATE_DEVS_MAX);
+		abort();
+	}
 	v->ino = id->ino;
 	v->size = size;
 	v->mtime = ips_state_clamp_time(id->mtime); /* (an id not made by ips_cron_identify) */
@@ -647,13 +656,15 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 {
 	if (offset > id->size)
 		offset = id->size;
+	if (line >= IPS_STATE_LINE_MAX) /* (a file of 256 TiB at least) */
+		line = IPS_STATE_LINE_MAX - 1;
 	/* the hash of everything before offset: continued from the record of
 	 * this same file, else over the whole prefix (read from the page cache) */
 	/* (only where this run found the file the same: not one rewritten in place) */
 	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	uint64_t from = 0, h = IPS_FNV_INIT;
 	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok &&
-	    was->dev == id->dev && was->ino == id->ino && was->offset <= offset) {
+	    ips_state_dev(c->st, was) == id->dev && was->ino == id->ino && was->offset <= offset) {
 		from = was->offset;
 		h = was->pfp;
 	}
@@ -802,8 +813,9 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 		struct stat st;
 		const char *rpath = ips_state_path(c->st, r);
 		bool there = stat(rpath, &st) == 0;
-		bool same = there && (r->container || (!r->dev && !r->ino) ||
-				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
+		uint64_t dev = ips_state_dev(c->st, r);
+		bool same = there && (r->container || (!dev && !r->ino) ||
+				      ((uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == r->ino));
 		/* times from the state are within +-2^40 (state.c): no overflow */
 		bool gone = !there ? errno == ENOENT : !same;
 		if (!gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400)

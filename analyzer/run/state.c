@@ -20,7 +20,7 @@
 /* ---- records ----------------------------------------------------------- */
 
 /* (docs/cron.md gives the figure: a record must not grow unnoticed) */
-_Static_assert(sizeof(ips_state_input_t) == 88, "a state record is 88 bytes");
+_Static_assert(sizeof(ips_state_input_t) == 80, "a state record is 80 bytes");
 
 static void fatal(const char *why)
 {
@@ -49,8 +49,7 @@ uint64_t ips_state_key_path_of(const ips_state_t *st, const ips_state_input_t *r
 
 uint64_t ips_state_key_id_of(const ips_state_t *st, const ips_state_input_t *r)
 {
-	(void)st;
-	return ips_u64_pair(r->dev, r->ino);
+	return ips_u64_pair(ips_state_dev(st, r), r->ino);
 }
 
 /* The key's first slot: any capacity (not only powers of two), by the high half of a product. */
@@ -171,6 +170,16 @@ static uint32_t keep(ips_state_t *st, const char *path)
 	return in_arena(st, path, &at) ? at : intern(st, path);
 }
 
+/* The table of devices begins with 0: the device of a zeroed record. */
+static void devs_init(ips_state_t *st)
+{
+	if (st->ndevs)
+		return;
+	st->devs = ips_xcalloc(1, sizeof *st->devs);
+	st->ndevs = 1;
+	ips_u64map_add(&st->devs_by_value, 0, 0);
+}
+
 /* A new record (a copy of v, or zeroed), indexed; path kept in the arena. */
 ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path)
 {
@@ -182,6 +191,7 @@ ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v,
 		st->blocks[i / IPS_STATE_BLOCK] = ips_xmalloc(IPS_STATE_BLOCK * sizeof **st->blocks);
 	}
 	uint32_t at = keep(st, path); /* (before the record: path may be a record's) */
+	devs_init(st);
 	ips_state_input_t *r = ips_state_at(st, i);
 	if (v)
 		*r = *v;
@@ -206,6 +216,24 @@ static size_t number_of(const ips_state_t *st, const ips_state_input_t *r)
 	}
 	fatal("internal error: a record not in the state");
 	return 0;
+}
+
+bool ips_state_set_dev(ips_state_t *st, ips_state_input_t *r, uint64_t dev)
+{
+	devs_init(st);
+	size_t it = 0, i;
+	while (ips_u64map_next(&st->devs_by_value, dev, &it, &i))
+		if (st->devs[i] == dev) {
+			r->devx = (uint16_t)i;
+			return true;
+		}
+	if (st->ndevs >= IPS_STATE_DEVS_MAX)
+		return false;
+	st->devs = ips_xrealloc(st->devs, (st->ndevs + 1) * sizeof *st->devs);
+	st->devs[st->ndevs] = dev;
+	ips_u64map_add(&st->devs_by_value, dev, st->ndevs);
+	r->devx = (uint16_t)st->ndevs++;
+	return true;
 }
 
 bool ips_state_live(const ips_state_input_t *r)
@@ -240,7 +268,7 @@ void ips_state_freeze(ips_state_t *st)
 /* Do two records say the same (path aside)? */
 static bool same_values(const ips_state_input_t *a, const ips_state_input_t *b)
 {
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	return a->devx == b->devx && a->ino == b->ino && a->size == b->size &&
 	       a->mtime == b->mtime && a->ctime == b->ctime && a->ctime_ns == b->ctime_ns &&
 	       a->ctime_ok == b->ctime_ok && a->fp == b->fp && a->fplen == b->fplen &&
 	       a->offset == b->offset && a->tfp == b->tfp && a->tflen == b->tflen &&
@@ -368,12 +396,15 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
 	size_t it = 0, i;
 	while (ips_state_index_next(st, &st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
 		ips_state_input_t *in = ips_state_at(st, i);
-		if (ips_state_live(in) && !in->container && in->dev == dev && in->ino == ino)
+		if (ips_state_live(in) && !in->container && ips_state_dev(st, in) == dev &&
+		    in->ino == ino)
 			return in;
 	}
 	if (!create)
 		return NULL;
-	ips_state_input_t v = {.dev = dev, .ino = ino};
+	ips_state_input_t v = {.ino = ino};
+	if (!ips_state_set_dev(st, &v, dev))
+		fatal("the cron state holds files of more than 65,536 devices");
 	return ips_state_append(st, &v, path);
 }
 
@@ -422,6 +453,8 @@ void ips_state_close(ips_state_t *st)
 		free(st->arena[i]);
 	free(st->arena);
 	free(st->arena_size);
+	free(st->devs);
+	ips_u64map_free(&st->devs_by_value);
 	ips_state_index_free(&st->by_path);
 	ips_state_index_free(&st->by_id);
 	ips_state_clear_windows(st);

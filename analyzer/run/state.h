@@ -32,20 +32,22 @@
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
 /*
- * One file's record: 88 bytes, kept in blocks that never move (a pointer to
+ * One file's record: 80 bytes, kept in blocks that never move (a pointer to
  * a record stays valid while the state lives); its path is in the state's
- * string arena (ips_state_path()). Times are kept within +-2^40 s (about
- * 35,000 years; ips_state_clamp_time()), as a state file gives them.
+ * string arena (ips_state_path()), its device in the state's table of
+ * devices (ips_state_dev()). Times are kept within +-2^40 s (about 35,000
+ * years; ips_state_clamp_time()), as a state file gives them.
  */
 typedef struct ips_state_input {
-	uint64_t dev, ino;
+	uint64_t ino;
 	uint64_t size;
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
 	uint64_t offset;      /* bytes read up to (whole records) */
 	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
 	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
 				 by it exactly: no record it does not hold is skipped) */
-	uint64_t line;        /* records read up to */
+	uint64_t line : 48;   /* records read up to (< IPS_STATE_LINE_MAX) */
+	uint64_t devx : 16;   /* the device: its number in the state's table (ips_state_dev()) */
 	int64_t mtime : 41;
 	uint64_t fplen : 13;    /* <= IPS_STATE_FP_BYTES */
 	uint64_t container : 1; /* a container: fp covers the whole file; offset unused */
@@ -63,6 +65,8 @@ typedef struct ips_state_input {
 	uint32_t ctime_ns;      /* nanoseconds of ctime */
 } ips_state_input_t;
 
+#define IPS_STATE_LINE_MAX (UINT64_C(1) << 48) /* (2^48 records: a file of 256 TiB at least) */
+#define IPS_STATE_DEVS_MAX 65536 /* devices a state knows */
 #define IPS_STATE_TIME_MAX (INT64_C(1) << 40)
 /* A time as a record keeps it: within +-IPS_STATE_TIME_MAX (no difference of two overflows). */
 static inline int64_t ips_state_clamp_time(int64_t t)
@@ -117,6 +121,9 @@ typedef struct ips_state {
 				 longer path: a chunk of its own), at most 4096 */
 	size_t *arena_size;   /* each chunk's size */
 	size_t narena, arena_used, arena_cap;
+	uint64_t *devs;       /* the devices of the records (devs[0] = 0: a zeroed record's) */
+	size_t ndevs;
+	ips_u64map_t devs_by_value;
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
 	int dir_fd;           /* the state's directory, flocked for the run */
@@ -172,6 +179,13 @@ static inline const char *ips_state_path(const ips_state_t *st, const ips_state_
 {
 	return st->arena[r->path >> 20] + (r->path & 0xfffff);
 }
+/* A record's device. */
+static inline uint64_t ips_state_dev(const ips_state_t *st, const ips_state_input_t *r)
+{
+	return st->devs[r->devx];
+}
+/* Set a record's device (added to the state's table; more than IPS_STATE_DEVS_MAX: false). */
+bool ips_state_set_dev(ips_state_t *st, ips_state_input_t *r, uint64_t dev);
 /* Records stored (ips_state_at(st, 0 .. n-1)), replaced and gone ones included. */
 static inline ips_state_input_t *ips_state_at(const ips_state_t *st, size_t i)
 {

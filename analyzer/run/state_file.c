@@ -177,13 +177,15 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 			const char *v;
 			uint64_t fplen = 0;
 			int64_t mtime = 0, ctime = 0;
-			ok = (v = field(w[2], "dev")) && u64(v, &in.dev) && (v = field(w[3], "ino")) &&
+			uint64_t dev = 0, nline = 0;
+			ok = (v = field(w[2], "dev")) && u64(v, &dev) && (v = field(w[3], "ino")) &&
 			     u64(v, &in.ino) && (v = field(w[4], "size")) && u64(v, &in.size) &&
 			     (v = field(w[5], "mtime")) && i64(v, &mtime) && (v = field(w[6], "fp")) &&
 			     strlen(v) == 16 && sscanf(v, "%16" SCNx64, &in.fp) == 1 &&
 			     (v = field(w[7], "fplen")) && u64(v, &fplen) && fplen <= IPS_STATE_FP_BYTES &&
 			     (v = field(w[8], "offset")) && u64(v, &in.offset) &&
-			     (v = field(w[9], "line")) && u64(v, &in.line) && in.offset <= in.size;
+			     (v = field(w[9], "line")) && u64(v, &nline) &&
+			     nline < IPS_STATE_LINE_MAX && in.offset <= in.size;
 			if (ok && version >= 2) {
 				/* tail=TFLEN:TFP prefix=PFP|- */
 				uint64_t tl = 0;
@@ -211,6 +213,7 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 			}
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
+			in.line = nline;
 			in.mtime = clamp_time(mtime);
 			in.ctime = clamp_time(ctime);
 			in.fplen = (uint32_t)fplen;
@@ -222,11 +225,16 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 			}
 			/* one record per plain file (device, inode), per container path */
 			ips_state_input_t *dup = in.container ? ips_state_container(st, path, false)
-					      : ips_state_input_id(st, in.dev, in.ino, path, false);
+					      : ips_state_input_id(st, dev, in.ino, path, false);
 			if (dup) {
 				free(path);
 				return ips_xasprintf("line %zu: the same %s twice", lineno,
 						     in.container ? "path" : "file (device and inode)");
+			}
+			if (!ips_state_set_dev(st, &in, dev)) {
+				free(path);
+				return ips_xasprintf("line %zu: files of more than %d devices", lineno,
+						     IPS_STATE_DEVS_MAX);
 			}
 			(void)ips_state_append(st, &in, path);
 			free(path);
@@ -554,8 +562,9 @@ static void serialize(const ips_state_t *st, writer_t *o)
 			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
 			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64
 			       " tail=%u:%016" PRIx64,
-			       in->dev, in->ino, in->size, (int64_t)in->mtime, in->fp, (unsigned)in->fplen,
-			       in->offset, in->line, (unsigned)in->tflen, in->tfp);
+			       ips_state_dev(st, in), in->ino, in->size, (int64_t)in->mtime, in->fp,
+			       (unsigned)in->fplen, in->offset, (uint64_t)in->line, (unsigned)in->tflen,
+			       in->tfp);
 		if (in->pfp_ok)
 			ips_buf_printf(b, " prefix=%016" PRIx64, in->pfp);
 		else
