@@ -205,7 +205,10 @@ static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 {
 	const ips_state_input_t *best = NULL;
 	size_t it = 0, i, best_i = 0;
-	while (ips_state_index_next(c->st, &c->st->by_path, ips_state_path_key(path), &it, &i)) {
+	if (!c->nold)
+		return NULL; /* (no lookup: the index by path is not built for nothing) */
+	while (ips_state_index_next(c->st, ips_state_paths(c->st), ips_state_path_key(path), &it,
+				    &i)) {
 		const ips_state_input_t *r = old_rec(c, i);
 		if (r && !strcmp(ips_state_path(c->st, r), path) &&
 		    (!best || r->mtime > best->mtime || (r->mtime == best->mtime && i > best_i))) {

@@ -225,25 +225,32 @@ static ips_status_t hook_file(void *ctx, ips_scanner_t *s, ips_source_t *src, in
 {
 	ips_cron_scan_t *cs = ctx;
 	ips_cron_id_t *id = ips_xmalloc(sizeof *id);
+	if (!ips_cron_identify(fd, id)) {
+		free(id);
+		return ips_scanner_scan_source(s, src); /* FIFOs: read whole, nothing to remember */
+	}
+	/* one copy of the path, the state's: the file's record (an earlier run's,
+	 * found by its identity, or the one this run adds) and its report entry share it */
+	const ips_state_input_t *r = ips_state_input_id(cs->st, id->dev, id->ino, path, false);
 	const char *outer = cs->name;
-	/* one copy of the path, the state's: its record and its report entry share it */
-	cs->name = ips_state_name(cs->st, path);
-	ips_status_t st = ips_cron_identify(fd, id) ? scan_file(cs, s, src, fd, id, cs->name)
-			  : ips_scanner_scan_source(s, src); /* FIFOs: read whole, nothing to remember */
+	cs->name = r && !strcmp(ips_state_path(cs->st, r), path) ? ips_state_path(cs->st, r)
+								  : ips_state_name(cs->st, path);
+	ips_status_t st = scan_file(cs, s, src, fd, id, cs->name);
 	cs->name = outer;
 	free(id);
 	return st;
 }
 
 /*
- * An input entry's name: a copy in the state, which outlives the results
- * (scan_run.c frees them first), so the entry borrows it: a million files
- * keep one copy of their paths, not two.
+ * An input entry's name: the file being read borrows its path from the
+ * state, which outlives the results (scan_run.c frees them first): a million
+ * files keep one copy of their paths, not two. Other entries (a rotated
+ * file's rest, archive members) copy theirs.
  */
 static const char *hook_name(void *ctx, const char *path)
 {
 	ips_cron_scan_t *cs = ctx;
-	return cs->name && !strcmp(cs->name, path) ? cs->name : ips_state_name(cs->st, path);
+	return cs->name && !strcmp(cs->name, path) ? cs->name : NULL;
 }
 
 /*

@@ -201,7 +201,8 @@ ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v,
 	r->old = r->replaced = r->gone = r->cont = 0;
 	st->ninputs++;
 	st->nlive++;
-	ips_state_index_add(st, &st->by_path, i);
+	if (st->by_path_built)
+		ips_state_index_add(st, &st->by_path, i);
 	ips_state_index_add(st, &st->by_id, i);
 	return r;
 }
@@ -308,7 +309,7 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 	cur->seen = 1;
 	if (!same_path || ips_state_key_id_of(st, cur) != id) { /* found under its new keys too */
 		size_t i = number_of(st, cur);
-		if (!same_path)
+		if (!same_path && st->by_path_built)
 			ips_state_index_add(st, &st->by_path, i);
 		if (ips_state_key_id_of(st, cur) != id)
 			ips_state_index_add(st, &st->by_id, i);
@@ -350,7 +351,7 @@ void ips_state_remove_journal(ips_state_t *st, size_t i)
 static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 {
 	size_t it = 0, i;
-	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
+	while (ips_state_index_next(st, ips_state_paths(st), ips_state_path_key(path), &it, &i)) {
 		ips_state_input_t *in = ips_state_at(st, i);
 		if (ips_state_live(in) && !strcmp(ips_state_path(st, in), path) &&
 		    (want < 0 || in->container == (want == 1)))
@@ -364,14 +365,18 @@ const char *ips_state_name(ips_state_t *st, const char *path)
 	uint32_t at;
 	if (in_arena(st, path, &at))
 		return path;
-	size_t it = 0, i;
-	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
-		const ips_state_input_t *in = ips_state_at(st, i);
-		if (!strcmp(ips_state_path(st, in), path))
-			return ips_state_path(st, in); /* (replaced and gone records keep theirs too) */
-	}
 	at = intern(st, path);
 	return st->arena[at >> 20] + (at & 0xfffff);
+}
+
+const ips_state_index_t *ips_state_paths(ips_state_t *st)
+{
+	if (!st->by_path_built) {
+		st->by_path_built = true;
+		for (size_t i = 0; i < st->ninputs; i++)
+			ips_state_index_add(st, &st->by_path, i);
+	}
+	return &st->by_path;
 }
 
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)

@@ -131,7 +131,9 @@ typedef struct ips_state {
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
 	ips_vec_t journals;   /* ips_state_journal_t * */
-	ips_state_index_t by_path; /* hash of the path */
+	ips_state_index_t by_path; /* hash of the path: built at the first lookup by path
+				      (ips_state_paths()); most runs make none */
+	bool by_path_built;
 	ips_state_index_t by_id;   /* device and inode (containers too) */
 } ips_state_t;
 
@@ -166,8 +168,8 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
 ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 				 const ips_state_input_t *v, const char *path);
 /*
- * A copy of path that lives as long as the state (its arena): the path of a
- * record that has it, else a new copy. Report entries borrow it (cron mode:
+ * A copy of path that lives as long as the state (its arena): path itself
+ * when it is one, else a new copy. Report entries borrow it (cron mode:
  * run/cron_scan.c), so the state must outlive the results. A path given to
  * the calls above that is such a copy is kept as it is, not copied again.
  */
@@ -195,6 +197,8 @@ static inline ips_state_input_t *ips_state_at(const ips_state_t *st, size_t i)
 size_t ips_state_count(const ips_state_t *st);
 /* A record is forgotten: not found, not saved. */
 void ips_state_forget(ips_state_t *st, ips_state_input_t *in);
+/* The index by path, built now if it is not yet (then kept up to date). */
+const ips_state_index_t *ips_state_paths(ips_state_t *st);
 /* Index record i (once per key it had); next: the record numbers under key, *it from 0. */
 void ips_state_index_add(const ips_state_t *st, ips_state_index_t *x, size_t i);
 bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uint64_t key,
