@@ -68,12 +68,30 @@ void ips_input_free(ips_input_t *in)
 		return;
 	free(in->error);
 	free(in->note);
-	free(in);
+	if (!in->pooled)
+		free(in);
 }
 
 ips_results_t *ips_results_new(void)
 {
 	return ips_xcalloc(1, sizeof(ips_results_t));
+}
+
+ips_input_t *ips_results_borrow_input(ips_results_t *r, const char *path, const char *source)
+{
+	if (source)
+		return ips_input_borrow(path, source);
+	size_t b = r->npool / IPS_INPUT_POOL;
+	if (r->npool % IPS_INPUT_POOL == 0) {
+		r->pool = ips_xrealloc(r->pool, (b + 1) * sizeof *r->pool);
+		r->pool[b] = ips_xmalloc(IPS_INPUT_POOL * sizeof **r->pool);
+	}
+	ips_input_t *in = &r->pool[b][r->npool++ % IPS_INPUT_POOL];
+	memset(in, 0, sizeof *in);
+	in->path = path;
+	in->status = IPS_INPUT_OK;
+	in->pooled = 1;
+	return in;
 }
 
 static void kv_free(ips_kv_t *kv, size_t n)
@@ -148,14 +166,16 @@ void ips_window_free(ips_window_t *w)
  * a borrowed path stays borrowed). */
 static ips_input_t *input_moved(ips_input_t *in)
 {
-	bool own = in->path == (const char *)(in + 1);
+	bool own = !in->pooled && in->path == (const char *)(in + 1);
 	ips_input_t *c = own ? ips_input_new(in->path, in->source)
 			     : ips_input_borrow(in->path, in->source);
 	const char *path = c->path, *source = c->source;
 	*c = *in;
 	c->path = path;
 	c->source = source;
-	free(in);
+	c->pooled = 0;
+	if (!in->pooled) /* (a pooled one goes with its results) */
+		free(in);
 	return c;
 }
 
@@ -211,6 +231,9 @@ void ips_results_free(ips_results_t *r)
 	for (size_t i = 0; i < r->notes.len; i++)
 		free(r->notes.items[i]);
 	ips_vec_free(&r->inputs);
+	for (size_t b = 0; b * IPS_INPUT_POOL < r->npool; b++)
+		free(r->pool[b]);
+	free(r->pool);
 	ips_vec_free(&r->findings);
 	ips_vec_free(&r->events);
 	ips_vec_free(&r->notes);
