@@ -34,14 +34,31 @@ const char *ips_input_status_name(ips_input_status_t s)
 	return "error";
 }
 
+_Static_assert(sizeof(ips_input_t) == 72, "an input entry is 72 bytes (an 80-byte malloc chunk)");
+
+/* An entry with `extra` bytes after it for strings; source copied there. */
+static ips_input_t *input_alloc(size_t extra, const char *source)
+{
+	size_t sl = source ? strlen(source) + 1 : 0;
+	ips_input_t *in = ips_xcalloc(1, sizeof *in + extra + sl);
+	if (source)
+		in->source = memcpy((char *)(in + 1) + extra, source, sl);
+	in->status = IPS_INPUT_OK;
+	return in;
+}
+
 ips_input_t *ips_input_new(const char *path, const char *source)
 {
-	size_t pl = strlen(path) + 1, sl = source ? strlen(source) + 1 : 0;
-	ips_input_t *in = ips_xcalloc(1, sizeof *in + pl + sl);
-	memcpy(in->path, path, pl);
-	if (source)
-		in->source = memcpy(in->path + pl, source, sl);
-	in->status = IPS_INPUT_OK;
+	size_t pl = strlen(path) + 1;
+	ips_input_t *in = input_alloc(pl, source);
+	in->path = memcpy(in + 1, path, pl);
+	return in;
+}
+
+ips_input_t *ips_input_borrow(const char *path, const char *source)
+{
+	ips_input_t *in = input_alloc(0, source);
+	in->path = path;
 	return in;
 }
 
@@ -51,12 +68,30 @@ void ips_input_free(ips_input_t *in)
 		return;
 	free(in->error);
 	free(in->note);
-	free(in);
+	if (!in->pooled)
+		free(in);
 }
 
 ips_results_t *ips_results_new(void)
 {
 	return ips_xcalloc(1, sizeof(ips_results_t));
+}
+
+ips_input_t *ips_results_borrow_input(ips_results_t *r, const char *path, const char *source)
+{
+	if (source)
+		return ips_input_borrow(path, source);
+	size_t b = r->npool / IPS_INPUT_POOL;
+	if (r->npool % IPS_INPUT_POOL == 0) {
+		r->pool = ips_xrealloc(r->pool, (b + 1) * sizeof *r->pool);
+		r->pool[b] = ips_xmalloc(IPS_INPUT_POOL * sizeof **r->pool);
+	}
+	ips_input_t *in = &r->pool[b][r->npool++ % IPS_INPUT_POOL];
+	memset(in, 0, sizeof *in);
+	in->path = path;
+	in->status = IPS_INPUT_OK;
+	in->pooled = 1;
+	return in;
 }
 
 static void kv_free(ips_kv_t *kv, size_t n)
@@ -127,14 +162,20 @@ void ips_window_free(ips_window_t *w)
 	free(w);
 }
 
-/* The same entry in a new allocation of this thread (in is freed; its error and note move). */
+/* The same entry in a new allocation of this thread (in is freed; its error and note move;
+ * a borrowed path stays borrowed). */
 static ips_input_t *input_moved(ips_input_t *in)
 {
-	ips_input_t *c = ips_input_new(in->path, in->source);
-	const char *source = c->source;
-	memcpy(c, in, offsetof(ips_input_t, path));
+	bool own = !in->pooled && in->path == (const char *)(in + 1);
+	ips_input_t *c = own ? ips_input_new(in->path, in->source)
+			     : ips_input_borrow(in->path, in->source);
+	const char *path = c->path, *source = c->source;
+	*c = *in;
+	c->path = path;
 	c->source = source;
-	free(in);
+	c->pooled = 0;
+	if (!in->pooled) /* (a pooled one goes with its results) */
+		free(in);
 	return c;
 }
 
@@ -190,6 +231,9 @@ void ips_results_free(ips_results_t *r)
 	for (size_t i = 0; i < r->notes.len; i++)
 		free(r->notes.items[i]);
 	ips_vec_free(&r->inputs);
+	for (size_t b = 0; b * IPS_INPUT_POOL < r->npool; b++)
+		free(r->pool[b]);
+	free(r->pool);
 	ips_vec_free(&r->findings);
 	ips_vec_free(&r->events);
 	ips_vec_free(&r->notes);

@@ -28,28 +28,34 @@ const char *ips_input_status_name(ips_input_status_t s);
 
 /*
  * One input's entry in the report. A scan of a million files keeps a million
- * of them, so an entry is one allocation: its path and source are stored in
- * it, copied by ips_input_new(), freed with it by ips_input_free() and never
- * on their own (110-130 bytes of heap a file, where 80 bytes and a separate
- * path took 145-160).
+ * of them, so an entry is one allocation of 72 bytes (an 80-byte malloc
+ * chunk) plus, made by ips_input_new(), its path and source copied after it
+ * (a 38-byte path: a 128-byte chunk). An entry made by ips_input_borrow()
+ * borrows its path instead (cron mode: the path in the state's arena, which
+ * outlives the results): an 80-byte chunk. Freed by ips_input_free(), the
+ * path and source with it, never on their own.
  */
 typedef struct ips_input {
+	const char *path;        /* the input's name: in the entry, or borrowed */
 	const char *source;      /* the machine the input comes from (--source-host), or NULL */
 	const char *format;      /* canonical format name, NULL if never opened */
-	uint64_t records;
-	uint64_t bytes;
 	char *error;             /* first error, with position; NULL if none (owned) */
 	char *note;              /* e.g. binary input, records cut at the cap (owned) */
-	uint64_t truncated;      /* records cut at the record-size cap */
+	uint64_t records;
+	uint64_t bytes;
 	uint64_t findings;
-	ips_input_status_t status;
-	char path[];             /* the input's name, in the entry */
+	uint64_t truncated : 56; /* records cut at the record-size cap */
+	uint64_t status : 7;     /* ips_input_status_t */
+	uint64_t pooled : 1;     /* in its results' pool (ips_results_borrow_input()) */
 } ips_input_t;
 
 /* A new entry (status OK, counts 0) for path, from source (NULL: none);
  * both strings are copied into it. */
 ips_input_t *ips_input_new(const char *path, const char *source);
-/* Free an entry with its error and note; NULL is a no-op. */
+/* The same, but path is borrowed: it must outlive the entry (source is copied). */
+ips_input_t *ips_input_borrow(const char *path, const char *source);
+/* Free an entry with its error and note; NULL is a no-op. (An entry of a
+ * results' pool keeps its 72 bytes until the results are freed.) */
 void ips_input_free(ips_input_t *in);
 
 typedef struct ips_finding {
@@ -180,12 +186,22 @@ typedef struct ips_results {
 	uint64_t records;
 	uint64_t events_total; /* events seen (the report lists the first 10000) */
 	uint64_t filtered;   /* findings dropped by --since/--until/--min-severity */
+	ips_input_t **pool;  /* entries of ips_results_borrow_input(), IPS_INPUT_POOL a block */
+	size_t npool;
 } ips_results_t;
+
+#define IPS_INPUT_POOL 4096
 
 /* Events listed in the report (all of them are correlated, and counted). */
 #define IPS_EVENTS_KEPT 10000
 
 ips_results_t *ips_results_new(void);
+/*
+ * An entry as ips_input_borrow() makes it (path borrowed, source copied),
+ * but with no source in r's pool: 72 bytes of a block, not an allocation of
+ * its own (an 80-byte malloc chunk); freed with r. Not added to r->inputs.
+ */
+ips_input_t *ips_results_borrow_input(ips_results_t *r, const char *path, const char *source);
 void ips_results_free(ips_results_t *r);
 /* Free one finding or incident with what it owns (live mode drops them once written). */
 void ips_finding_free(ips_finding_t *f);

@@ -137,7 +137,9 @@ const ips_matcher_t *ips_scanner_matcher(const ips_scanner_t *s)
 
 static ips_input_t *new_input(ips_scanner_t *s, const char *path)
 {
-	ips_input_t *in = ips_input_new(path, s->opts.source);
+	const char *kept = s->hooks.name ? s->hooks.name(s->hooks.ctx, path) : NULL;
+	ips_input_t *in = kept ? ips_results_borrow_input(s->out, kept, s->opts.source)
+			       : ips_input_new(path, s->opts.source);
 	ips_vec_push(&s->out->inputs, in);
 	return in;
 }

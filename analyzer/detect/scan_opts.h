@@ -74,6 +74,9 @@ typedef struct ips_scan_hooks {
 	 * Both or neither. */
 	void (*journal_begin)(void *ctx, const char *name, size_t input, ips_journal_pos_t *pos);
 	void (*journal_end)(void *ctx, const char *name, const ips_journal_pos_t *pos);
+	/* An input's name for its entry: a copy that outlives the results (the
+	 * entry borrows it, ips_results_borrow_input()), or NULL: the entry copies it. */
+	const char *(*name)(void *ctx, const char *path);
 	void *ctx;
 } ips_scan_hooks_t;
 

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,20 +39,26 @@ typedef struct dir_list {
  */
 struct ips_cron {
 	ips_state_t *st;
+	/* built at the first lookup (most runs make none: every file is found
+	 * by its identity or path) over the records the run began with */
 	ips_state_index_t old_by_head, old_by_whole;
 	bool head_len[IPS_STATE_FP_BYTES + 1]; /* head lengths some old record has */
+	bool indexed;         /* old_by_head, old_by_whole and head_len are built */
+	size_t nold;          /* records as the run began */
 	dir_list_t *dirs;     /* directories listed in this run */
 	size_t ndirs;
 	ips_u64map_t dirs_by_name;
 };
 
-static uint64_t key_head(const ips_state_input_t *r)
+static uint64_t key_head(const ips_state_t *st, const ips_state_input_t *r)
 {
+	(void)st;
 	return ips_u64_pair(r->fplen, r->fp);
 }
 
-static uint64_t key_whole(const ips_state_input_t *r)
+static uint64_t key_whole(const ips_state_t *st, const ips_state_input_t *r)
 {
+	(void)st;
 	return r->fp;
 }
 
@@ -62,18 +69,27 @@ ips_cron_t *ips_cron_new(ips_state_t *st)
 	c->old_by_head.key = key_head;
 	c->old_by_whole.key = key_whole;
 	ips_state_freeze(st);
-	for (size_t i = 0; i < st->ninputs; i++) {
-		const ips_state_input_t *r = ips_state_at(st, i);
-		if (r->replaced || r->gone)
+	c->nold = st->ninputs;
+	return c;
+}
+
+/* The indexes by head and by whole-file fingerprint of the records the run began with. */
+static void index_old(ips_cron_t *c)
+{
+	if (c->indexed)
+		return;
+	c->indexed = true;
+	for (size_t i = 0; i < c->nold; i++) {
+		const ips_state_input_t *r = ips_state_at(c->st, i);
+		if (!r->old || r->gone) /* (replaced in this run: still as the run began) */
 			continue;
 		if (r->container) {
-			ips_state_index_add(st, &c->old_by_whole, i);
+			ips_state_index_add(c->st, &c->old_by_whole, i);
 		} else {
-			ips_state_index_add(st, &c->old_by_head, i);
+			ips_state_index_add(c->st, &c->old_by_head, i);
 			c->head_len[r->fplen] = true;
 		}
 	}
-	return c;
 }
 
 void ips_cron_free(ips_cron_t *c)
@@ -108,8 +124,9 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	id->dev = (uint64_t)st.st_dev;
 	id->ino = (uint64_t)st.st_ino;
 	id->size = (uint64_t)st.st_size;
-	id->mtime = (int64_t)st.st_mtime;
-	id->ctime = (int64_t)st.st_ctim.tv_sec;
+	/* as a record keeps them (compared with records) */
+	id->mtime = ips_state_clamp_time((int64_t)st.st_mtime);
+	id->ctime = ips_state_clamp_time((int64_t)st.st_ctim.tv_sec);
 	id->ctime_ns = (uint32_t)st.st_ctim.tv_nsec;
 	id->fd = fd;
 	uint64_t want = id->size < IPS_STATE_FP_BYTES ? id->size : IPS_STATE_FP_BYTES;
@@ -172,8 +189,9 @@ static const char *done_path(const ips_cron_t *c, uint64_t dev, uint64_t ino)
 	size_t it = 0, i;
 	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
 		const ips_state_input_t *r = ips_state_at(c->st, i);
-		if (r->seen && !r->replaced && !r->gone && r->dev == dev && r->ino == ino)
-			return r->path;
+		if (r->seen && !r->replaced && !r->gone && ips_state_dev(c->st, r) == dev &&
+		    r->ino == ino)
+			return ips_state_path(c->st, r);
 	}
 	return NULL;
 }
@@ -187,9 +205,12 @@ static const ips_state_input_t *old_at(const ips_cron_t *c, const char *path)
 {
 	const ips_state_input_t *best = NULL;
 	size_t it = 0, i, best_i = 0;
-	while (ips_state_index_next(c->st, &c->st->by_path, ips_state_path_key(path), &it, &i)) {
+	if (!c->nold)
+		return NULL; /* (no lookup: the index by path is not built for nothing) */
+	while (ips_state_index_next(c->st, ips_state_paths(c->st), ips_state_path_key(path), &it,
+				    &i)) {
 		const ips_state_input_t *r = old_rec(c, i);
-		if (r && !strcmp(r->path, path) &&
+		if (r && !strcmp(ips_state_path(c->st, r), path) &&
 		    (!best || r->mtime > best->mtime || (r->mtime == best->mtime && i > best_i))) {
 			best = r;
 			best_i = i;
@@ -206,7 +227,8 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 	size_t it = 0, i;
 	while (ips_state_index_next(c->st, &c->st->by_id, ips_u64_pair(id->dev, id->ino), &it, &i)) {
 		const ips_state_input_t *r = old_rec(c, i);
-		if (!r || r->container || r->dev != id->dev || r->ino != id->ino || id->size < r->size ||
+		if (!r || r->container || ips_state_dev(c->st, r) != id->dev || r->ino != id->ino ||
+		    id->size < r->size ||
 		    !head_matches(id->head, id->headlen, r) || !tail_matches(r, id->fd))
 			continue;
 		/*
@@ -222,7 +244,7 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
 			       (r->ctime_ok && (id->ctime != r->ctime || id->ctime_ns != r->ctime_ns));
 		if (id->size == r->size && touched && r->pfp_ok && !prefix_matches(r, id->fd))
 			continue;
-		if (!strcmp(r->path, path))
+		if (!strcmp(ips_state_path(c->st, r), path))
 			return r;
 		if (!best)
 			best = r;
@@ -238,11 +260,12 @@ static const ips_state_input_t *same_file(const ips_cron_t *c, const char *path,
  */
 typedef bool (*copy_check_t)(const ips_state_input_t *r, const void *ctx);
 
-static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char *head, size_t n,
+static const ips_state_input_t *copy_of(ips_cron_t *c, const unsigned char *head, size_t n,
 					uint64_t size, const ips_cron_id_t *self,
 					copy_check_t verify, const void *ctx)
 {
 	const ips_state_input_t *best = NULL;
+	index_old(c);
 	/* the head's hash at each length an old record fingerprinted, in one pass */
 	uint64_t h = IPS_FNV_INIT;
 	size_t max = n < IPS_STATE_FP_BYTES ? n : IPS_STATE_FP_BYTES;
@@ -255,7 +278,8 @@ static const ips_state_input_t *copy_of(const ips_cron_t *c, const unsigned char
 		while (ips_state_index_next(c->st, &c->old_by_head, ips_u64_pair(len, h), &it, &i)) {
 			const ips_state_input_t *r = ips_state_at(c->st, i);
 			if (r->container || r->fplen != len || r->fp != h || size < r->offset ||
-			    !r->pfp_ok || (self && r->dev == self->dev && r->ino == self->ino))
+			    !r->pfp_ok ||
+			    (self && ips_state_dev(c->st, r) == self->dev && r->ino == self->ino))
 				continue;
 			if ((!best || r->offset > best->offset) && verify(r, ctx))
 				best = r;
@@ -318,7 +342,7 @@ static int tail_candidate_checked(ips_cron_t *c, const char *name, const ips_sta
 	 */
 	if (!head_matches(t->head, t->headlen, prev) || t->size < prev->offset)
 		return 0;
-	bool renamed = t->dev == prev->dev && t->ino == prev->ino;
+	bool renamed = t->dev == ips_state_dev(c->st, prev) && t->ino == prev->ino;
 	if (renamed ? !tail_matches(prev, t->fd)
 		    : (prev->pfp_ok ? !prefix_matches(prev, t->fd) : !tail_matches(prev, t->fd)))
 		return 0;
@@ -572,12 +596,13 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		p->offset = r->offset;
 		p->line = r->line;
 		p->size = r->size;
-		if (strcmp(r->path, path))
-			p->was = ips_xstrdup(r->path);
+		if (strcmp(ips_state_path(c->st, r), path))
+			p->was = ips_xstrdup(ips_state_path(c->st, r));
 		return;
 	}
 	const ips_state_input_t *prev = old_at(c, path);
-	if (prev && !prev->container && prev->dev == id->dev && prev->ino == id->ino) {
+	if (prev && !prev->container && ips_state_dev(c->st, prev) == id->dev &&
+	    prev->ino == id->ino) {
 		p->how = id->size < prev->size ? IPS_CRON_TRUNCATED : IPS_CRON_REPLACED;
 		find_tail(c, path, prev, id, p); /* copytruncate: the copy has the rest */
 		return;
@@ -589,8 +614,8 @@ void ips_cron_plan(ips_cron_t *c, const char *path, const ips_cron_id_t *id, ips
 		p->offset = r->offset;
 		p->line = r->line;
 		p->size = r->size;
-		if (strcmp(r->path, path))
-			p->was = ips_xstrdup(r->path);
+		if (strcmp(ips_state_path(c->st, r), path))
+			p->was = ips_xstrdup(ips_state_path(c->st, r));
 		return;
 	}
 	if (prev) {
@@ -615,11 +640,15 @@ static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uin
 {
 	ips_state_input_t *cur = v->container ? ips_state_container(c->st, path, false)
 				 : ips_state_input_id(c->st, id->dev, id->ino, path, false);
-	v->dev = id->dev;
+	if (!ips_state_set_dev(c->st, v, id->dev)) {
+		fprintf(stderr, "ipsec-scan: the cron state holds files of more than %d devices\n",
+			IPS_STATE_DEVS_MAX);
+		abort();
+	}
 	v->ino = id->ino;
 	v->size = size;
-	v->mtime = id->mtime;
-	v->ctime = id->ctime;
+	v->mtime = ips_state_clamp_time(id->mtime); /* (an id not made by ips_cron_identify) */
+	v->ctime = ips_state_clamp_time(id->ctime);
 	v->ctime_ns = id->ctime_ns;
 	v->ctime_ok = 1;
 	(void)ips_state_put(c->st, cur, v, path);
@@ -630,13 +659,15 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 {
 	if (offset > id->size)
 		offset = id->size;
+	if (line >= IPS_STATE_LINE_MAX) /* (a file of 256 TiB at least) */
+		line = IPS_STATE_LINE_MAX - 1;
 	/* the hash of everything before offset: continued from the record of
 	 * this same file, else over the whole prefix (read from the page cache) */
 	/* (only where this run found the file the same: not one rewritten in place) */
 	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	uint64_t from = 0, h = IPS_FNV_INIT;
 	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok &&
-	    was->dev == id->dev && was->ino == id->ino && was->offset <= offset) {
+	    ips_state_dev(c->st, was) == id->dev && was->ino == id->ino && was->offset <= offset) {
 		from = was->offset;
 		h = was->pfp;
 	}
@@ -660,15 +691,16 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	bool have = ips_state_fingerprint_whole(fd, id->size, &fp, &fplen);
 	const ips_state_input_t *found = NULL;
 	size_t it = 0, i;
+	index_old(c);
 	while (have && ips_state_index_next(c->st, &c->old_by_whole, fp, &it, &i)) {
 		const ips_state_input_t *r = ips_state_at(c->st, i);
 		if (!r->container || r->size != id->size || r->mtime != id->mtime || r->fp != fp)
 			continue;
-		if (!found || !strcmp(r->path, path))
+		if (!found || !strcmp(ips_state_path(c->st, r), path))
 			found = r;
 	}
-	if (found && strcmp(found->path, path))
-		*was = found->path;
+	if (found && strcmp(ips_state_path(c->st, found), path))
+		*was = ips_state_path(c->st, found);
 	/* unreadable: size 0, it will not match next time */
 	ips_state_input_t v = {.container = 1, .fp = fp, .fplen = fplen,
 			       .offset = have ? id->size : 0};
@@ -676,7 +708,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
 	return found != NULL;
 }
 
-bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
+bool ips_cron_copy_of(ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
 		      uint64_t *offset, uint64_t *line, const char **was)
 {
 	const ips_state_input_t *r = copy_of(c, head, n, UINT64_MAX, NULL, copy_check_compressed,
@@ -685,7 +717,7 @@ bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char
 		return false;
 	*offset = r->offset;
 	*line = r->line;
-	*was = r->path;
+	*was = ips_state_path(c->st, r);
 	return true;
 }
 
@@ -782,9 +814,11 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 		if (r->seen || r->replaced || r->gone)
 			continue;
 		struct stat st;
-		bool there = stat(r->path, &st) == 0;
-		bool same = there && (r->container || (!r->dev && !r->ino) ||
-				      ((uint64_t)st.st_dev == r->dev && (uint64_t)st.st_ino == r->ino));
+		const char *rpath = ips_state_path(c->st, r);
+		bool there = stat(rpath, &st) == 0;
+		uint64_t dev = ips_state_dev(c->st, r);
+		bool same = there && (r->container || (!dev && !r->ino) ||
+				      ((uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == r->ino));
 		/* times from the state are within +-2^40 (state.c): no overflow */
 		bool gone = !there ? errno == ENOENT : !same;
 		if (!gone || now - r->mtime <= (int64_t)IPS_CRON_KEEP_DAYS * 86400)
@@ -793,7 +827,7 @@ void ips_cron_finish(ips_cron_t *c, int64_t now)
 		 * there now owns the windows kept under the path) */
 		for (size_t j = 0; !there && j < c->st->windows.len;) {
 			const ips_state_window_t *w = c->st->windows.items[j];
-			if (!strcmp(w->path, r->path))
+			if (!strcmp(w->path, rpath))
 				ips_state_remove_window(c->st, j);
 			else
 				j++;

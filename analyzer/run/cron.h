@@ -97,7 +97,7 @@ bool ips_cron_container(ips_cron_t *c, const char *path, int fd, const ips_cron_
  * earlier run read (logrotate's compress)? Then *offset and *line say how
  * far, *was (borrowed) which file. Only heads of at least 64 bytes count.
  */
-bool ips_cron_copy_of(const ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
+bool ips_cron_copy_of(ips_cron_t *c, const char *path, const unsigned char *head, size_t n,
 		      uint64_t *offset, uint64_t *line, const char **was);
 
 /*

@@ -22,6 +22,7 @@ struct ips_cron_scan {
 	const char *log;        /* the log whose windows these are; NULL: close them */
 	bool chain;             /* the next file of the same log follows: windows stay open */
 	const char *container;  /* a container being read: its file, for a compressed copy */
+	const char *name;       /* the file being read: its path in the state (hook_name) */
 };
 
 /* ---- the finding sink: the correlator's, windows of a log kept ---------- */
@@ -224,10 +225,32 @@ static ips_status_t hook_file(void *ctx, ips_scanner_t *s, ips_source_t *src, in
 {
 	ips_cron_scan_t *cs = ctx;
 	ips_cron_id_t *id = ips_xmalloc(sizeof *id);
-	ips_status_t st = ips_cron_identify(fd, id) ? scan_file(cs, s, src, fd, id, path)
-			  : ips_scanner_scan_source(s, src); /* FIFOs: read whole, nothing to remember */
+	if (!ips_cron_identify(fd, id)) {
+		free(id);
+		return ips_scanner_scan_source(s, src); /* FIFOs: read whole, nothing to remember */
+	}
+	/* one copy of the path, the state's: the file's record (an earlier run's,
+	 * found by its identity, or the one this run adds) and its report entry share it */
+	const ips_state_input_t *r = ips_state_input_id(cs->st, id->dev, id->ino, path, false);
+	const char *outer = cs->name;
+	cs->name = r && !strcmp(ips_state_path(cs->st, r), path) ? ips_state_path(cs->st, r)
+								  : ips_state_name(cs->st, path);
+	ips_status_t st = scan_file(cs, s, src, fd, id, cs->name);
+	cs->name = outer;
 	free(id);
 	return st;
+}
+
+/*
+ * An input entry's name: the file being read borrows its path from the
+ * state, which outlives the results (scan_run.c frees them first): a million
+ * files keep one copy of their paths, not two. Other entries (a rotated
+ * file's rest, archive members) copy theirs.
+ */
+static const char *hook_name(void *ctx, const char *path)
+{
+	ips_cron_scan_t *cs = ctx;
+	return cs->name && !strcmp(cs->name, path) ? cs->name : NULL;
 }
 
 /*
@@ -291,7 +314,7 @@ void ips_cron_scan_wire(ips_cron_scan_t *cs, ips_scanner_t *sc, ips_results_t *o
 	ips_scanner_target(sc, out, &sink);
 	ips_scan_hooks_t h = {.file = hook_file, .stream = hook_stream,
 			      .journal_begin = hook_journal_begin,
-			      .journal_end = hook_journal_end, .ctx = cs};
+			      .journal_end = hook_journal_end, .name = hook_name, .ctx = cs};
 	ips_scanner_set_hooks(sc, &h);
 	/* the state file and its lock are not logs */
 	for (int i = 0; i < 2; i++)

@@ -11,7 +11,9 @@
  * keeps its open windows in the state (ips_cron_save_windows()).
  *
  * Owns: its cron context. Borrows: the state, the correlator, the scan
- * options and the results: all must outlive it. The state is saved by the caller, after the
+ * options and the results: all must outlive it. The results' input entries
+ * borrow their paths from the state (ips_state_name()): the state must
+ * outlive the results too. The state is saved by the caller, after the
  * report.
  */
 #ifndef IPS_CRON_SCAN_H

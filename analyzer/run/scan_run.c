@@ -294,8 +294,10 @@ ips_status_t ips_scan_run(const ips_run_opts_t *o, const ips_rules_t *r, ips_run
 	ips_status_t st = report_and_commit(&R, err);
 	oc->input_failed = R.input_failed;
 	oc->max_severity = ips_results_max_severity(R.res);
-	ips_state_close(R.state); /* without a commit, the prepared state is removed */
 	ips_results_free(R.res);
+	/* after the results: their entries borrow its paths; without a commit,
+	 * the prepared state is removed */
+	ips_state_close(R.state);
 	ips_merge_free(R.mg); /* after the results: they borrow its entries */
 	return st;
 }

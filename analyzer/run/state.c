@@ -20,7 +20,7 @@
 /* ---- records ----------------------------------------------------------- */
 
 /* (docs/cron.md gives the figure: a record must not grow unnoticed) */
-_Static_assert(sizeof(ips_state_input_t) == 96, "a state record is 96 bytes");
+_Static_assert(sizeof(ips_state_input_t) == 80, "a state record is 80 bytes");
 
 static void fatal(const char *why)
 {
@@ -42,38 +42,48 @@ uint64_t ips_state_path_key(const char *path)
 	return ips_fnv1a(IPS_FNV_INIT, path, strlen(path));
 }
 
-uint64_t ips_state_key_path_of(const ips_state_input_t *r)
+uint64_t ips_state_key_path_of(const ips_state_t *st, const ips_state_input_t *r)
 {
-	return ips_state_path_key(r->path);
+	return ips_state_path_key(ips_state_path(st, r));
 }
 
-uint64_t ips_state_key_id_of(const ips_state_input_t *r)
+uint64_t ips_state_key_id_of(const ips_state_t *st, const ips_state_input_t *r)
 {
-	return ips_u64_pair(r->dev, r->ino);
+	return ips_u64_pair(ips_state_dev(st, r), r->ino);
 }
 
+/* The key's first slot: any capacity (not only powers of two), by the high half of a product. */
 static size_t index_slot(uint64_t key, size_t cap)
 {
 	key ^= key >> 29;
 	key *= UINT64_C(0xbf58476d1ce4e5b9);
 	key ^= key >> 32;
-	return (size_t)key & (cap - 1);
+	return (size_t)(((unsigned __int128)key * cap) >> 64);
+}
+
+static size_t index_step(const ips_state_index_t *x, size_t k)
+{
+	return k + 1 == x->cap ? 0 : k + 1;
 }
 
 static void index_put(const ips_state_t *st, ips_state_index_t *x, size_t i)
 {
-	size_t k = index_slot(x->key(ips_state_at(st, i)), x->cap);
+	size_t k = index_slot(x->key(st, ips_state_at(st, i)), x->cap);
 	while (x->slot[k])
-		k = (k + 1) & (x->cap - 1);
+		k = index_step(x, k);
 	x->slot[k] = (uint32_t)(i + 1);
 	x->len++;
 }
 
+/*
+ * At most three quarters full, grown by a quarter: 5.3 to 6.7 bytes a
+ * record (at most half full and doubled, a million records took 8 each).
+ */
 void ips_state_index_add(const ips_state_t *st, ips_state_index_t *x, size_t i)
 {
-	if ((x->len + 1) * 2 > x->cap) {
+	if ((x->len + 1) * 4 > x->cap * 3) {
 		ips_state_index_t n = {.key = x->key};
-		n.cap = x->cap ? x->cap * 2 : 256;
+		n.cap = x->cap ? x->cap + x->cap / 4 : 256;
 		n.slot = ips_xcalloc(n.cap, sizeof *n.slot);
 		for (size_t k = 0; k < x->cap; k++)
 			if (x->slot[k])
@@ -90,15 +100,17 @@ bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uin
 	if (!x->cap)
 		return false;
 	/* *it counts the probes made: the slots of one key lie on its probe run */
-	size_t k = (index_slot(key, x->cap) + *it) & (x->cap - 1);
+	size_t k = index_slot(key, x->cap) + *it;
+	if (k >= x->cap)
+		k -= x->cap;
 	while (*it < x->cap && x->slot[k]) {
 		(*it)++;
 		size_t n = x->slot[k] - 1;
-		if (x->key(ips_state_at(st, n)) == key) {
+		if (x->key(st, ips_state_at(st, n)) == key) {
 			*i = n;
 			return true;
 		}
-		k = (k + 1) & (x->cap - 1);
+		k = index_step(x, k);
 	}
 	*it = x->cap;
 	return false;
@@ -111,28 +123,65 @@ void ips_state_index_free(ips_state_index_t *x)
 	x->cap = x->len = 0;
 }
 
-#define ARENA_CHUNK (1u << 20)
+#define ARENA_CHUNK (1u << 20) /* (a record's path: chunk << 20 | offset) */
+#define ARENA_CHUNKS_MAX 4096u
 
-/* A copy of s in the arena (never moved, freed with the state). */
-static const char *intern(ips_state_t *st, const char *s)
+/* A copy of s in the arena (never moved, freed with the state): its place. */
+static uint32_t intern(ips_state_t *st, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	if (!st->narena || st->arena_used + n > st->arena_cap) {
+		if (st->narena >= ARENA_CHUNKS_MAX)
+			fatal("the cron state's paths take more than 4 GiB");
 		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 		st->arena = ips_xrealloc(st->arena, (st->narena + 1) * sizeof *st->arena);
+		st->arena_size = ips_xrealloc(st->arena_size,
+					      (st->narena + 1) * sizeof *st->arena_size);
+		st->arena_size[st->narena] = cap;
 		st->arena[st->narena++] = ips_xmalloc(cap);
 		st->arena_cap = cap;
 		st->arena_used = 0;
 	}
 	char *p = st->arena[st->narena - 1] + st->arena_used;
 	memcpy(p, s, n);
+	uint32_t at = (uint32_t)((st->narena - 1) << 20 | st->arena_used);
 	st->arena_used += n;
-	return p;
+	return at;
 }
 
-/* A new record (a copy of v, or zeroed), indexed; its path interned unless given. */
-ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path,
-				    const char *interned)
+/* The place of s in the arena, when it is an arena string (the newest chunk first). */
+static bool in_arena(const ips_state_t *st, const char *s, uint32_t *at)
+{
+	uintptr_t p = (uintptr_t)s;
+	for (size_t i = st->narena; i-- > 0;) {
+		uintptr_t a = (uintptr_t)st->arena[i];
+		if (p >= a && p < a + st->arena_size[i]) {
+			*at = (uint32_t)(i << 20 | (p - a)); /* (a chunk past 1 MiB holds one path) */
+			return true;
+		}
+	}
+	return false;
+}
+
+/* path's place in the arena: its own when it is an arena string, else a new copy's */
+static uint32_t keep(ips_state_t *st, const char *path)
+{
+	uint32_t at;
+	return in_arena(st, path, &at) ? at : intern(st, path);
+}
+
+/* The table of devices begins with 0: the device of a zeroed record. */
+static void devs_init(ips_state_t *st)
+{
+	if (st->ndevs)
+		return;
+	st->devs = ips_xcalloc(1, sizeof *st->devs);
+	st->ndevs = 1;
+	ips_u64map_add(&st->devs_by_value, 0, 0);
+}
+
+/* A new record (a copy of v, or zeroed), indexed; path kept in the arena. */
+ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path)
 {
 	if (st->ninputs >= UINT32_MAX - 1)
 		fatal("the cron state holds too many records (4 billion)");
@@ -141,16 +190,19 @@ ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v,
 		st->blocks = ips_xrealloc(st->blocks, (i / IPS_STATE_BLOCK + 1) * sizeof *st->blocks);
 		st->blocks[i / IPS_STATE_BLOCK] = ips_xmalloc(IPS_STATE_BLOCK * sizeof **st->blocks);
 	}
+	uint32_t at = keep(st, path); /* (before the record: path may be a record's) */
+	devs_init(st);
 	ips_state_input_t *r = ips_state_at(st, i);
 	if (v)
 		*r = *v;
 	else
 		memset(r, 0, sizeof *r);
-	r->path = interned ? interned : intern(st, path);
+	r->path = at;
 	r->old = r->replaced = r->gone = r->cont = 0;
 	st->ninputs++;
 	st->nlive++;
-	ips_state_index_add(st, &st->by_path, i);
+	if (st->by_path_built)
+		ips_state_index_add(st, &st->by_path, i);
 	ips_state_index_add(st, &st->by_id, i);
 	return r;
 }
@@ -165,6 +217,24 @@ static size_t number_of(const ips_state_t *st, const ips_state_input_t *r)
 	}
 	fatal("internal error: a record not in the state");
 	return 0;
+}
+
+bool ips_state_set_dev(ips_state_t *st, ips_state_input_t *r, uint64_t dev)
+{
+	devs_init(st);
+	size_t it = 0, i;
+	while (ips_u64map_next(&st->devs_by_value, dev, &it, &i))
+		if (st->devs[i] == dev) {
+			r->devx = (uint16_t)i;
+			return true;
+		}
+	if (st->ndevs >= IPS_STATE_DEVS_MAX)
+		return false;
+	st->devs = ips_xrealloc(st->devs, (st->ndevs + 1) * sizeof *st->devs);
+	st->devs[st->ndevs] = dev;
+	ips_u64map_add(&st->devs_by_value, dev, st->ndevs);
+	r->devx = (uint16_t)st->ndevs++;
+	return true;
 }
 
 bool ips_state_live(const ips_state_input_t *r)
@@ -199,7 +269,7 @@ void ips_state_freeze(ips_state_t *st)
 /* Do two records say the same (path aside)? */
 static bool same_values(const ips_state_input_t *a, const ips_state_input_t *b)
 {
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	return a->devx == b->devx && a->ino == b->ino && a->size == b->size &&
 	       a->mtime == b->mtime && a->ctime == b->ctime && a->ctime_ns == b->ctime_ns &&
 	       a->ctime_ok == b->ctime_ok && a->fp == b->fp && a->fplen == b->fplen &&
 	       a->offset == b->offset && a->tfp == b->tfp && a->tflen == b->tflen &&
@@ -211,11 +281,11 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 				 const ips_state_input_t *v, const char *path)
 {
 	if (!cur) {
-		cur = ips_state_append(st, v, path, NULL);
+		cur = ips_state_append(st, v, path);
 		cur->seen = 1;
 		return cur;
 	}
-	bool same_path = !strcmp(cur->path, path);
+	bool same_path = !strcmp(ips_state_path(st, cur), path);
 	if (cur->old) {
 		if (same_path && same_values(cur, v)) {
 			cur->seen = 1;
@@ -224,23 +294,24 @@ ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 		if (ips_state_live(cur))
 			st->nlive--;
 		cur->replaced = 1;
-		ips_state_input_t *n = ips_state_append(st, v, path, same_path ? cur->path : NULL);
+		ips_state_input_t *n = ips_state_append(st, v, same_path ? ips_state_path(st, cur)
+									  : path);
 		n->seen = 1;
 		return n;
 	}
-	uint64_t id = ips_state_key_id_of(cur);
-	const char *p = same_path ? cur->path : intern(st, path);
+	uint64_t id = ips_state_key_id_of(st, cur);
+	uint32_t p = same_path ? cur->path : keep(st, path);
 	bool g = cur->gone;
 	*cur = *v;
 	cur->path = p;
 	cur->old = cur->replaced = cur->cont = 0;
 	cur->gone = g;
 	cur->seen = 1;
-	if (!same_path || ips_state_key_id_of(cur) != id) { /* found under its new keys too */
+	if (!same_path || ips_state_key_id_of(st, cur) != id) { /* found under its new keys too */
 		size_t i = number_of(st, cur);
-		if (!same_path)
+		if (!same_path && st->by_path_built)
 			ips_state_index_add(st, &st->by_path, i);
-		if (ips_state_key_id_of(cur) != id)
+		if (ips_state_key_id_of(st, cur) != id)
 			ips_state_index_add(st, &st->by_id, i);
 	}
 	return cur;
@@ -280,19 +351,38 @@ void ips_state_remove_journal(ips_state_t *st, size_t i)
 static ips_state_input_t *find_path(ips_state_t *st, const char *path, int want)
 {
 	size_t it = 0, i;
-	while (ips_state_index_next(st, &st->by_path, ips_state_path_key(path), &it, &i)) {
+	while (ips_state_index_next(st, ips_state_paths(st), ips_state_path_key(path), &it, &i)) {
 		ips_state_input_t *in = ips_state_at(st, i);
-		if (ips_state_live(in) && !strcmp(in->path, path) &&
+		if (ips_state_live(in) && !strcmp(ips_state_path(st, in), path) &&
 		    (want < 0 || in->container == (want == 1)))
 			return in;
 	}
 	return NULL;
 }
 
+const char *ips_state_name(ips_state_t *st, const char *path)
+{
+	uint32_t at;
+	if (in_arena(st, path, &at))
+		return path;
+	at = intern(st, path);
+	return st->arena[at >> 20] + (at & 0xfffff);
+}
+
+const ips_state_index_t *ips_state_paths(ips_state_t *st)
+{
+	if (!st->by_path_built) {
+		st->by_path_built = true;
+		for (size_t i = 0; i < st->ninputs; i++)
+			ips_state_index_add(st, &st->by_path, i);
+	}
+	return &st->by_path;
+}
+
 ips_state_input_t *ips_state_input(ips_state_t *st, const char *path, bool create)
 {
 	ips_state_input_t *in = find_path(st, path, -1);
-	return in || !create ? in : ips_state_append(st, NULL, path, NULL);
+	return in || !create ? in : ips_state_append(st, NULL, path);
 }
 
 ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool create)
@@ -300,7 +390,7 @@ ips_state_input_t *ips_state_container(ips_state_t *st, const char *path, bool c
 	ips_state_input_t *in = find_path(st, path, 1);
 	if (in || !create)
 		return in;
-	in = ips_state_append(st, NULL, path, NULL);
+	in = ips_state_append(st, NULL, path);
 	in->container = true;
 	return in;
 }
@@ -311,13 +401,16 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
 	size_t it = 0, i;
 	while (ips_state_index_next(st, &st->by_id, ips_u64_pair(dev, ino), &it, &i)) {
 		ips_state_input_t *in = ips_state_at(st, i);
-		if (ips_state_live(in) && !in->container && in->dev == dev && in->ino == ino)
+		if (ips_state_live(in) && !in->container && ips_state_dev(st, in) == dev &&
+		    in->ino == ino)
 			return in;
 	}
 	if (!create)
 		return NULL;
-	ips_state_input_t v = {.dev = dev, .ino = ino};
-	return ips_state_append(st, &v, path, NULL);
+	ips_state_input_t v = {.ino = ino};
+	if (!ips_state_set_dev(st, &v, dev))
+		fatal("the cron state holds files of more than 65,536 devices");
+	return ips_state_append(st, &v, path);
 }
 
 void ips_state_clear_windows(ips_state_t *st)
@@ -364,6 +457,9 @@ void ips_state_close(ips_state_t *st)
 	for (size_t i = 0; i < st->narena; i++)
 		free(st->arena[i]);
 	free(st->arena);
+	free(st->arena_size);
+	free(st->devs);
+	ips_u64map_free(&st->devs_by_value);
 	ips_state_index_free(&st->by_path);
 	ips_state_index_free(&st->by_id);
 	ips_state_clear_windows(st);

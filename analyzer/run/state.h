@@ -32,42 +32,56 @@
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
 /*
- * One file's record: 96 bytes, kept in blocks that never move (a pointer to
+ * One file's record: 80 bytes, kept in blocks that never move (a pointer to
  * a record stays valid while the state lives); its path is in the state's
- * string arena.
+ * string arena (ips_state_path()), its device in the state's table of
+ * devices (ips_state_dev()). Times are kept within +-2^40 s (about 35,000
+ * years; ips_state_clamp_time()), as a state file gives them.
  */
 typedef struct ips_state_input {
-	const char *path;     /* owned by the state (its arena) */
-	uint64_t dev, ino;
+	uint64_t ino;
 	uint64_t size;
-	int64_t mtime;
-	int64_t ctime;        /* inode change time (seconds; changed by any write) */
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
 	uint64_t offset;      /* bytes read up to (whole records) */
 	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
 	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
 				 by it exactly: no record it does not hold is skipped) */
-	uint64_t line;        /* records read up to */
-	uint32_t ctime_ns : 30; /* nanoseconds of ctime */
-	uint32_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
-	uint32_t pfp_ok : 1;    /* pfp is known */
-	uint32_t fplen : 13;    /* <= IPS_STATE_FP_BYTES */
-	uint32_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
-	uint32_t container : 1; /* a container: fp covers the whole file; offset unused */
-	uint32_t seen : 1;      /* touched in this run (the rest are kept as they were) */
-	uint32_t old : 1;       /* as the run began (ips_state_freeze): never changed */
-	uint32_t replaced : 1;  /* an old record a newer one of this run replaces */
-	uint32_t gone : 1;      /* forgotten (not saved) */
-	uint32_t cont : 1;      /* old, and this run found its file the same: its prefix
+	uint64_t line : 48;   /* records read up to (< IPS_STATE_LINE_MAX) */
+	uint64_t devx : 16;   /* the device: its number in the state's table (ips_state_dev()) */
+	int64_t mtime : 41;
+	uint64_t fplen : 13;    /* <= IPS_STATE_FP_BYTES */
+	uint64_t container : 1; /* a container: fp covers the whole file; offset unused */
+	uint64_t seen : 1;      /* touched in this run (the rest are kept as they were) */
+	uint64_t old : 1;       /* as the run began (ips_state_freeze): never changed */
+	uint64_t replaced : 1;  /* an old record a newer one of this run replaces */
+	uint64_t gone : 1;      /* forgotten (not saved) */
+	uint64_t cont : 1;      /* old, and this run found its file the same: its prefix
 				   fingerprint may be continued (run/cron.c) */
+	int64_t ctime : 41;     /* inode change time (seconds; changed by any write) */
+	uint64_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
+	uint64_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
+	uint64_t pfp_ok : 1;    /* pfp is known */
+	uint32_t path;          /* in the arena: chunk << 20 | offset (ips_state_path()) */
+	uint32_t ctime_ns;      /* nanoseconds of ctime */
 } ips_state_input_t;
 
+#define IPS_STATE_LINE_MAX (UINT64_C(1) << 48) /* (2^48 records: a file of 256 TiB at least) */
+#define IPS_STATE_DEVS_MAX 65536 /* devices a state knows */
+#define IPS_STATE_TIME_MAX (INT64_C(1) << 40)
+/* A time as a record keeps it: within +-IPS_STATE_TIME_MAX (no difference of two overflows). */
+static inline int64_t ips_state_clamp_time(int64_t t)
+{
+	return t > IPS_STATE_TIME_MAX ? IPS_STATE_TIME_MAX
+	       : t < -IPS_STATE_TIME_MAX ? -IPS_STATE_TIME_MAX : t;
+}
+
+struct ips_state;
 /*
- * An open-addressed table of record numbers (4 bytes a slot, at most half
- * full), keyed by what key() computes from a record: nothing but the number
- * is stored. Several records may have one key.
+ * An open-addressed table of record numbers (4 bytes a slot, at most three
+ * quarters full), keyed by what key() computes from a record: nothing but
+ * the number is stored. Several records may have one key.
  */
-typedef uint64_t (*ips_state_key_fn)(const ips_state_input_t *r);
+typedef uint64_t (*ips_state_key_fn)(const struct ips_state *st, const ips_state_input_t *r);
 typedef struct ips_state_index {
 	uint32_t *slot;       /* record number + 1; 0: empty */
 	size_t cap, len;
@@ -103,8 +117,13 @@ typedef struct ips_state {
 	ips_state_input_t **blocks; /* IPS_STATE_BLOCK records each */
 	size_t ninputs;       /* records stored, replaced and gone ones included */
 	size_t nlive;         /* records neither replaced nor gone */
-	char **arena;         /* path strings, in chunks that never move */
+	char **arena;         /* path strings, in chunks that never move: 1 MiB (one
+				 longer path: a chunk of its own), at most 4096 */
+	size_t *arena_size;   /* each chunk's size */
 	size_t narena, arena_used, arena_cap;
+	uint64_t *devs;       /* the devices of the records (devs[0] = 0: a zeroed record's) */
+	size_t ndevs;
+	ips_u64map_t devs_by_value;
 	ips_vec_t windows;    /* ips_state_window_t * */
 	int lock_fd;
 	int dir_fd;           /* the state's directory, flocked for the run */
@@ -112,7 +131,9 @@ typedef struct ips_state {
 	char *tmp;            /* prepared, not yet committed (FILE.tmp.PID) */
 	uint64_t own[2][2];   /* device and inode of FILE and FILE.lock, when known */
 	ips_vec_t journals;   /* ips_state_journal_t * */
-	ips_state_index_t by_path; /* hash of the path */
+	ips_state_index_t by_path; /* hash of the path: built at the first lookup by path
+				      (ips_state_paths()); most runs make none */
+	bool by_path_built;
 	ips_state_index_t by_id;   /* device and inode (containers too) */
 } ips_state_t;
 
@@ -146,8 +167,27 @@ ips_state_input_t *ips_state_input_id(ips_state_t *st, uint64_t dev, uint64_t in
  */
 ips_state_input_t *ips_state_put(ips_state_t *st, ips_state_input_t *cur,
 				 const ips_state_input_t *v, const char *path);
+/*
+ * A copy of path that lives as long as the state (its arena): path itself
+ * when it is one, else a new copy. Report entries borrow it (cron mode:
+ * run/cron_scan.c), so the state must outlive the results. A path given to
+ * the calls above that is such a copy is kept as it is, not copied again.
+ */
+const char *ips_state_name(ips_state_t *st, const char *path);
 /* Mark every record old and not seen: the records a run begins with (run/cron.c). */
 void ips_state_freeze(ips_state_t *st);
+/* A record's path. */
+static inline const char *ips_state_path(const ips_state_t *st, const ips_state_input_t *r)
+{
+	return st->arena[r->path >> 20] + (r->path & 0xfffff);
+}
+/* A record's device. */
+static inline uint64_t ips_state_dev(const ips_state_t *st, const ips_state_input_t *r)
+{
+	return st->devs[r->devx];
+}
+/* Set a record's device (added to the state's table; more than IPS_STATE_DEVS_MAX: false). */
+bool ips_state_set_dev(ips_state_t *st, ips_state_input_t *r, uint64_t dev);
 /* Records stored (ips_state_at(st, 0 .. n-1)), replaced and gone ones included. */
 static inline ips_state_input_t *ips_state_at(const ips_state_t *st, size_t i)
 {
@@ -157,6 +197,8 @@ static inline ips_state_input_t *ips_state_at(const ips_state_t *st, size_t i)
 size_t ips_state_count(const ips_state_t *st);
 /* A record is forgotten: not found, not saved. */
 void ips_state_forget(ips_state_t *st, ips_state_input_t *in);
+/* The index by path, built now if it is not yet (then kept up to date). */
+const ips_state_index_t *ips_state_paths(ips_state_t *st);
 /* Index record i (once per key it had); next: the record numbers under key, *it from 0. */
 void ips_state_index_add(const ips_state_t *st, ips_state_index_t *x, size_t i);
 bool ips_state_index_next(const ips_state_t *st, const ips_state_index_t *x, uint64_t key,

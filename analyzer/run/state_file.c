@@ -113,13 +113,11 @@ static bool i64(const char *s, int64_t *v)
 /*
  * Times from the file go into arithmetic (ages, windows): any int64 is
  * accepted, saturated to +-2^40 s (about 35,000 years) so that no
- * difference of two of them can overflow.
+ * difference of two of them can overflow (ips_state_clamp_time()).
  */
-#define STATE_TIME_MAX (INT64_C(1) << 40)
-
 static int64_t clamp_time(int64_t t)
 {
-	return t > STATE_TIME_MAX ? STATE_TIME_MAX : t < -STATE_TIME_MAX ? -STATE_TIME_MAX : t;
+	return ips_state_clamp_time(t);
 }
 
 /* "name=value" with the expected name; returns the value. */
@@ -178,13 +176,16 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 			in.container = w[0][0] == 'c';
 			const char *v;
 			uint64_t fplen = 0;
-			ok = (v = field(w[2], "dev")) && u64(v, &in.dev) && (v = field(w[3], "ino")) &&
+			int64_t mtime = 0, ctime = 0;
+			uint64_t dev = 0, nline = 0;
+			ok = (v = field(w[2], "dev")) && u64(v, &dev) && (v = field(w[3], "ino")) &&
 			     u64(v, &in.ino) && (v = field(w[4], "size")) && u64(v, &in.size) &&
-			     (v = field(w[5], "mtime")) && i64(v, &in.mtime) && (v = field(w[6], "fp")) &&
+			     (v = field(w[5], "mtime")) && i64(v, &mtime) && (v = field(w[6], "fp")) &&
 			     strlen(v) == 16 && sscanf(v, "%16" SCNx64, &in.fp) == 1 &&
 			     (v = field(w[7], "fplen")) && u64(v, &fplen) && fplen <= IPS_STATE_FP_BYTES &&
 			     (v = field(w[8], "offset")) && u64(v, &in.offset) &&
-			     (v = field(w[9], "line")) && u64(v, &in.line) && in.offset <= in.size;
+			     (v = field(w[9], "line")) && u64(v, &nline) &&
+			     nline < IPS_STATE_LINE_MAX && in.offset <= in.size;
 			if (ok && version >= 2) {
 				/* tail=TFLEN:TFP prefix=PFP|- */
 				uint64_t tl = 0;
@@ -205,15 +206,16 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 				uint64_t ns = 0;
 				ok = (v = field(w[12], "ctime")) &&
 				     (!strcmp(v, "-") ||
-				      ((dot = strchr(v, '.')) && (*dot = '\0', i64(v, &in.ctime)) &&
+				      ((dot = strchr(v, '.')) && (*dot = '\0', i64(v, &ctime)) &&
 				       strlen(dot + 1) == 9 && u64(dot + 1, &ns) && ns < 1000000000u &&
 				       (in.ctime_ok = 1)));
 				in.ctime_ns = (uint32_t)ns;
 			}
 			if (!ok)
 				return ips_xasprintf("line %zu: malformed %s record", lineno, w[0]);
-			in.mtime = clamp_time(in.mtime);
-			in.ctime = clamp_time(in.ctime);
+			in.line = nline;
+			in.mtime = clamp_time(mtime);
+			in.ctime = clamp_time(ctime);
 			in.fplen = (uint32_t)fplen;
 			bool esc_ok = true;
 			char *path = unescape(w[1], strlen(w[1]), &esc_ok);
@@ -223,13 +225,18 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 			}
 			/* one record per plain file (device, inode), per container path */
 			ips_state_input_t *dup = in.container ? ips_state_container(st, path, false)
-					      : ips_state_input_id(st, in.dev, in.ino, path, false);
+					      : ips_state_input_id(st, dev, in.ino, path, false);
 			if (dup) {
 				free(path);
 				return ips_xasprintf("line %zu: the same %s twice", lineno,
 						     in.container ? "path" : "file (device and inode)");
 			}
-			(void)ips_state_append(st, &in, path, NULL);
+			if (!ips_state_set_dev(st, &in, dev)) {
+				free(path);
+				return ips_xasprintf("line %zu: files of more than %d devices", lineno,
+						     IPS_STATE_DEVS_MAX);
+			}
+			(void)ips_state_append(st, &in, path);
 			free(path);
 
 		} else if (!strcmp(w[0], "window")) {
@@ -550,19 +557,20 @@ static void serialize(const ips_state_t *st, writer_t *o)
 		if (!ips_state_live(in))
 			continue;
 		ips_buf_printf(b, "%s ", in->container ? "container" : "input");
-		put_escaped(b, in->path);
+		put_escaped(b, ips_state_path(st, in));
 		ips_buf_printf(b,
 			       " dev=%" PRIu64 " ino=%" PRIu64 " size=%" PRIu64 " mtime=%" PRId64
 			       " fp=%016" PRIx64 " fplen=%u offset=%" PRIu64 " line=%" PRIu64
 			       " tail=%u:%016" PRIx64,
-			       in->dev, in->ino, in->size, in->mtime, in->fp, (unsigned)in->fplen,
-			       in->offset, in->line, (unsigned)in->tflen, in->tfp);
+			       ips_state_dev(st, in), in->ino, in->size, (int64_t)in->mtime, in->fp,
+			       (unsigned)in->fplen, in->offset, (uint64_t)in->line, (unsigned)in->tflen,
+			       in->tfp);
 		if (in->pfp_ok)
 			ips_buf_printf(b, " prefix=%016" PRIx64, in->pfp);
 		else
 			ips_buf_printf(b, " prefix=-");
 		if (in->ctime_ok)
-			ips_buf_printf(b, " ctime=%" PRId64 ".%09u\n", in->ctime,
+			ips_buf_printf(b, " ctime=%" PRId64 ".%09u\n", (int64_t)in->ctime,
 				       (unsigned)in->ctime_ns);
 		else /* not known: a record of an older state, kept */
 			ips_buf_printf(b, " ctime=-\n");

@@ -7,12 +7,11 @@
 #define IPS_STATE_PRIV_H
 
 /* Index keys of a record: by path, by device and inode. */
-uint64_t ips_state_key_path_of(const ips_state_input_t *r);
-uint64_t ips_state_key_id_of(const ips_state_input_t *r);
-/* Add a record (a copy of v, or zeroes) for path (interned here unless
- * `interned` is already in the store); indexed, live. */
-ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path,
-				    const char *interned);
+uint64_t ips_state_key_path_of(const ips_state_t *st, const ips_state_input_t *r);
+uint64_t ips_state_key_id_of(const ips_state_t *st, const ips_state_input_t *r);
+/* Add a record (a copy of v, or zeroes) for path (copied into the arena
+ * unless it is an arena string: ips_state_name()); indexed, live. */
+ips_state_input_t *ips_state_append(ips_state_t *st, const ips_state_input_t *v, const char *path);
 /* Neither replaced by a newer record of this run nor gone. */
 bool ips_state_live(const ips_state_input_t *r);
 

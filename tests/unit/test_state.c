@@ -49,7 +49,7 @@ static void round_trip(void **state)
 	assert_non_null(st); /* no file yet: an empty state */
 	assert_int_equal(ips_state_count(st), 0);
 	ips_state_input_t *in = ips_state_input(st, "/var/log/odd name%\t.log", true);
-	in->dev = 2049;
+	assert_true(ips_state_set_dev(st, in, 2049));
 	in->ino = 123456;
 	in->size = 1000;
 	in->mtime = 1772697494;
@@ -72,7 +72,7 @@ static void round_trip(void **state)
 	assert_int_equal(ips_state_count(st), 2);
 	in = ips_state_input(st, "/var/log/odd name%\t.log", false);
 	assert_non_null(in);
-	assert_true(in->dev == 2049 && in->ino == 123456 && in->size == 1000);
+	assert_true(ips_state_dev(st, in) == 2049 && in->ino == 123456 && in->size == 1000);
 	assert_true(in->fp == 0x0123456789abcdefULL && in->fplen == 4096);
 	assert_true(in->offset == 900 && in->line == 12 && !in->container);
 	assert_true(ips_state_input(st, "bundle.tar.gz", false)->container);
@@ -112,6 +112,47 @@ static void corrupt_files(void **state)
 	expect_error("ipsec-scan-state 1\nend\nend\n", "data after the end record");
 	expect_error("ipsec-scan-state 1\ninput /a%ZZ dev=1 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=1 line=1\nend\n",
 		     "malformed path");
+	/* a record keeps 48 bits of its line count (a file of 2^48 records is 256 TiB at least) */
+	expect_error("ipsec-scan-state 1\ninput /a dev=1 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=1 line=281474976710656\nend\n",
+		     "line 2: malformed input record");
+}
+
+/* Records keep their device by its number in the state's table: any 64-bit
+ * value, exactly; 65,536 devices at most (dev 0 among them). */
+static void devices(void **state)
+{
+	(void)state;
+	write_state("ipsec-scan-state 1\n"
+		    "input /a dev=18446744073709551615 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=1 line=281474976710655\n"
+		    "input /b dev=0 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=1 line=1\n"
+		    "input /c dev=2049 ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 offset=1 line=1\n"
+		    "end\n");
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_non_null(st);
+	ips_state_input_t *a = ips_state_input(st, "/a", false);
+	assert_true(ips_state_dev(st, a) == UINT64_MAX && a->line == 281474976710655ULL);
+	assert_true(ips_state_dev(st, ips_state_input(st, "/b", false)) == 0);
+	assert_ptr_equal(ips_state_input_id(st, 2049, 2, "/x", false), ips_state_input(st, "/c", false));
+	assert_int_equal(ips_state_save(st, &err), IPS_OK);
+	ips_state_close(st);
+	st = ips_state_open(path, &err);
+	assert_non_null(st);
+	assert_non_null(ips_state_input_id(st, UINT64_MAX, 2, "/a", false));
+	ips_state_close(st);
+	/* 65,535 devices besides 0 fit, one more does not */
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("ipsec-scan-state 1\n", f);
+	for (unsigned d = 1; d <= 65536; d++)
+		fprintf(f, "input /f%u dev=%u ino=2 size=3 mtime=4 fp=0000000000000000 fplen=3 "
+			   "offset=1 line=1\n", d, d);
+	fputs("end\n", f);
+	fclose(f);
+	st = ips_state_open(path, &err);
+	assert_null(st);
+	assert_non_null(strstr(err, "line 65537: files of more than 65536 devices"));
+	free(err);
 }
 
 /* Journal cursors ("journal NAME cursor= line= time="): kept, escaped, checked. */
@@ -218,7 +259,7 @@ static void versions_and_replacing(void **state)
 	v.ctime_ok = 1;
 	ips_state_input_t *n = ips_state_put(st, a, &v, "/b");
 	assert_ptr_not_equal(n, a);
-	assert_true(a->offset == 30 && a->old && a->replaced && !strcmp(a->path, "/a"));
+	assert_true(a->offset == 30 && a->old && a->replaced && !strcmp(ips_state_path(st, a), "/a"));
 	assert_ptr_equal(ips_state_input_id(st, 1, 2, "/b", false), n);
 	assert_null(ips_state_input(st, "/a", false));
 	assert_int_equal(ips_state_count(st), 1);
@@ -257,6 +298,7 @@ int main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(versions_and_replacing),
 		cmocka_unit_test(corrupt_files),
+		cmocka_unit_test(devices),
 		cmocka_unit_test(journal_records),
 		cmocka_unit_test(lock_is_exclusive),
 		cmocka_unit_test(save_is_atomic),
