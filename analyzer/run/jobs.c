@@ -357,7 +357,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	for (size_t i = 0; i < nw; i++)
 		if (p.scanners[i])
 			ms[nm++] = ips_scanner_matcher(p.scanners[i]);
-	ips_scan_limit_notes(rules, out, ms, nm);
+	ips_scan_limit_notes(rules, out, ms, nm, NULL);
 	for (size_t i = 0; i < nw; i++)
 		ips_scanner_free(p.scanners[i]);
 	free(ms);
