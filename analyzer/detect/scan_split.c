@@ -52,9 +52,9 @@
  * its number in the file: a HIT by the fast path, a LIBEVTX record through
  * libevtx (matched only here, as only the serial read would), a TRUNC
  * only noted; at the end the recovered records, the counts and the notes
- * (unreadable records, corruption) come as a whole read gives them. One
- * difference remains: a PCRE2 limit hit on a record only libevtx reads is
- * counted by the join's matcher, whose counts are not reported.
+ * (unreadable records, corruption) come as a whole read gives them. The
+ * PCRE2 limit hits of what the join alone matches are counted for the run
+ * (see "PCRE2 limit counts" below).
  *
  * Not split (one pass, as before): other structured and multi-line
  * formats, anything decoded, compressed or archived, streams, journals,
@@ -109,6 +109,7 @@ struct ips_split_part {
 	bool failed;
 	bool evtx;                      /* an EVTX range: kinds of cands, fast reads */
 	uint64_t fast;                  /* EVTX: records the fast path read */
+	int64_t *lim;                   /* EVTX: the probe's PCRE2 limit hits (NULL: none) */
 };
 
 struct ips_split {
@@ -126,6 +127,9 @@ struct ips_split {
 	ips_evtx_join_t *ej;
 	bool whole;                     /* the join read the whole file: parts dropped */
 	ips_status_t whole_st;
+	size_t ndet;                    /* EVTX: active detectors; PCRE2 limit hits to */
+	int64_t *adjust;                /* count (ips_split_limit_adjust()) and a snapshot */
+	uint64_t *snap;
 	/* the join */
 	int fd;
 	ips_sink_t k;
@@ -306,6 +310,7 @@ void ips_split_part_free(ips_split_part_t *part)
 		return;
 	free(part->c);
 	free(part->bits);
+	free(part->lim);
 	free(part->error);
 	free(part);
 }
@@ -321,7 +326,39 @@ void ips_split_free(ips_split_t *sp)
 	free(sp->error);
 	free(sp->buf);
 	free(sp->cands);
+	free(sp->adjust);
+	free(sp->snap);
 	free(sp);
+}
+
+/* ---- PCRE2 limit counts (EVTX) -------------------------------------------------
+ * The run counts a detector's PCRE2 limit hits on the workers' matchers.
+ * An EVTX join also matches records no probe matched (those only libevtx
+ * reads, recovered records, or the whole file when it is read whole, whose
+ * probes' counts then do not count): the differences go to sp->adjust. */
+
+static void limits_snap(const ips_matcher_t *m, size_t n, uint64_t *snap)
+{
+	for (size_t i = 0; i < n; i++)
+		snap[i] = ips_matcher_limit_hits(m, i);
+}
+
+/* adjust[i] += m's count now - snap[i]; true when any was not 0 */
+static bool limits_add(const ips_matcher_t *m, size_t n, const uint64_t *snap, int64_t *adjust)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		int64_t d = (int64_t)(ips_matcher_limit_hits(m, i) - snap[i]);
+		adjust[i] += d;
+		any |= d != 0;
+	}
+	return any;
+}
+
+void ips_split_limit_adjust(const ips_split_t *sp, int64_t *adjust)
+{
+	for (size_t i = 0; sp->adjust && i < sp->ndet; i++)
+		adjust[i] += sp->adjust[i];
 }
 
 /* ---- probe --------------------------------------------------------------- */
@@ -402,8 +439,17 @@ static void probe_evtx(ips_scanner_t *s, const ips_split_t *sp, size_t i, ips_si
 			       strerror(errno ? errno : EIO));
 		p->failed = true;
 	} else {
+		size_t n = ips_rules_active_count(s->rules);
+		uint64_t *snap = ips_xcalloc(n ? n : 1, sizeof *snap);
+		limits_snap(s->m, n, snap);
 		p->records = ips_evtx_read_chunks(map, size, from, to, k, s->opts.frame.max_record,
 						  refused, p, &p->fast);
+		p->lim = ips_xcalloc(n ? n : 1, sizeof *p->lim);
+		if (!limits_add(s->m, n, snap, p->lim)) {
+			free(p->lim);
+			p->lim = NULL;
+		}
+		free(snap);
 		ips_evtx_unmap(map, size);
 		uint64_t last = to < sp->chunks ? to : sp->chunks;
 		ips_source_count_read((last - from) * EVTX_CHUNK); /* the progress bar */
@@ -496,6 +542,9 @@ static void part_joined(ips_split_t *sp, ips_split_part_t *part)
  */
 static void join_evtx_open(ips_scanner_t *s, ips_split_t *sp)
 {
+	sp->ndet = ips_rules_active_count(s->rules);
+	sp->adjust = ips_xcalloc(sp->ndet ? sp->ndet : 1, sizeof *sp->adjust);
+	sp->snap = ips_xcalloc(sp->ndet ? sp->ndet : 1, sizeof *sp->snap);
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(sp->name, &err);
 	if (!src) { /* gone since it was planned */
@@ -503,21 +552,26 @@ static void join_evtx_open(ips_scanner_t *s, ips_split_t *sp)
 		sp->error = ips_xasprintf("at offset 0: read error: %s", strerror(err));
 		return;
 	}
+	limits_snap(s->m, sp->ndet, sp->snap);
 	sp->ej = ips_evtx_join_open(src, &sp->k, &s->opts.frame, &sp->whole_st);
+	(void)limits_add(s->m, sp->ndet, sp->snap, sp->adjust); /* a whole read */
 	sp->whole = sp->ej == NULL;
 	ips_source_close(src);
 }
 
 /* An EVTX range: its kept records in order, each numbered in the file. */
-static void join_evtx(ips_split_t *sp, ips_split_part_t *part)
+static void join_evtx(ips_scanner_t *s, ips_split_t *sp, ips_split_part_t *part)
 {
 	for (size_t j = 0; j < part->n; j++) {
 		const cand_t *c = &part->c[j];
 		uint64_t line = sp->line_base + c->line - 1;
 		if (c->kind == HIT)
 			ips_evtx_join_fast(sp->ej, c->off, line);
-		else if (c->kind == LIBEVTX)
+		else if (c->kind == LIBEVTX) {
+			limits_snap(s->m, sp->ndet, sp->snap);
 			ips_evtx_join_libevtx(sp->ej, c->off, line);
+			(void)limits_add(s->m, sp->ndet, sp->snap, sp->adjust);
+		}
 		else
 			ips_sink_truncated(&sp->k, c->off, line);
 	}
@@ -553,11 +607,13 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 	sp->joined = i + 1;
 	if (sp->stopped || sp->whole) { /* a read error in an earlier range: a serial scan
 					  * stopped there; or the file was read whole */
+		for (size_t j = 0; sp->whole && part->lim && j < sp->ndet; j++)
+			sp->adjust[j] -= part->lim[j]; /* matched again by the whole read */
 		ips_split_part_free(part);
 		return;
 	}
 	if (sp->evtx) {
-		join_evtx(sp, part);
+		join_evtx(s, sp, part);
 		return;
 	}
 	for (size_t j = 0; j < part->n; j++) {
@@ -602,8 +658,11 @@ ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
 		close(sp->fd);
 	sp->fd = -1;
 	if (sp->evtx) { /* the counts and notes of a whole read */
-		if (sp->ej)
+		if (sp->ej) { /* (and the recovered records) */
+			limits_snap(s->m, sp->ndet, sp->snap);
 			st = ips_evtx_join_finish(sp->ej);
+			(void)limits_add(s->m, sp->ndet, sp->snap, sp->adjust);
+		}
 		else if (sp->whole)
 			st = sp->whole_st;
 		sp->ej = NULL;

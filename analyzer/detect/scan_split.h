@@ -61,6 +61,11 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 /* After the last range: the input's counts and notes; what
  * ips_scanner_scan_path() returns for it. */
 ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp);
+/* After ips_split_finish(): add to adjust (one per active detector) the
+ * PCRE2 limit hits to count beyond the probes' matchers' (EVTX: what the
+ * join alone matched, less what the probes matched of a file read whole);
+ * ips_scan_limit_notes() takes them. */
+void ips_split_limit_adjust(const ips_split_t *sp, int64_t *adjust);
 void ips_split_part_free(ips_split_part_t *part);
 void ips_split_free(ips_split_t *sp);
 

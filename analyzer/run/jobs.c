@@ -282,6 +282,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	ips_scanner_t *joiner = NULL;
 	ips_results_t *jres = NULL;
 	ips_correlator_t *jcorr = NULL;
+	int64_t *adjust = NULL; /* the joins' PCRE2 limit counts (scan_split.h) */
 	for (size_t i = 0; i < n; i++) {
 		task_t *t = &p.tasks[i];
 		ips_scan_unit_t *u = unit_of(&p, i);
@@ -316,6 +317,10 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 				whole = t->range + 1 == ips_split_ranges(t->sp);
 				if (whole) {
 					st = ips_split_finish(joiner, t->sp);
+					if (!adjust)
+						adjust = ips_xcalloc(ips_rules_active_count(rules) + 1,
+								     sizeof *adjust);
+					ips_split_limit_adjust(t->sp, adjust);
 					ips_split_free(t->sp);
 					ures = jres;
 					ucorr = jcorr;
@@ -357,7 +362,8 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	for (size_t i = 0; i < nw; i++)
 		if (p.scanners[i])
 			ms[nm++] = ips_scanner_matcher(p.scanners[i]);
-	ips_scan_limit_notes(rules, out, ms, nm, NULL);
+	ips_scan_limit_notes(rules, out, ms, nm, adjust);
+	free(adjust);
 	for (size_t i = 0; i < nw; i++)
 		ips_scanner_free(p.scanners[i]);
 	free(ms);

@@ -191,6 +191,15 @@ PY
 	check "EVTX chunks, --max-record 1k" 4096 yes --max-record 1k --rules tests/evtx/every.yaml -- "$W/chunks.evtx"
 	grep -q '"truncated": [1-9]' "$T/$n-json-1.out" && ok || bad "EVTX --max-record 1k: records cut"
 	check "EVTX chunks of the fuzz inputs" 4096 yes --rules tests/evtx/every.yaml -- "$W/regress.evtx"
+	# PCRE2 limit hits (tests/jobs/evtx-limit.yaml hits it on every record):
+	# counted once per record, also on records only libevtx reads (the
+	# join's), and not for the probes of a file the join reads whole
+	for f in "$W/regress.evtx" "$W/evtx-bad/unopenable.evtx" $EV; do
+		check "EVTX $(basename "$f"), --match-limit 1000" 4096 any --match-limit 1000 \
+			--rules tests/jobs/evtx-limit.yaml -- "$f"
+	done
+	grep -q 'test-limit-event.*hit a PCRE2 limit' "$T/$n-json-2.out" && ok ||
+		bad "EVTX --match-limit 1000: no limit note"
 	libevtx=0
 	for f in "$W"/evtx-bad/*.evtx; do
 		check "EVTX damaged $(basename "$f")" 4096 yes --rules tests/evtx/every.yaml -- "$f"
