@@ -195,6 +195,18 @@ static uint64_t line_start_after(int fd, uint64_t from, uint64_t limit, char *bu
 	return 0;
 }
 
+/* Does the file at path start as an EVTX file does? (a few bytes read) */
+static bool evtx_head(const char *path)
+{
+	char head[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	bool yes = fd >= 0 && pread_full(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+		   !memcmp(head, "ElfFile", 8);
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
 /* An EVTX file's ranges: about range_bytes of whole chunks each. */
 static void plan_chunks(ips_split_t *sp, uint64_t range_bytes, size_t max_ranges)
 {
@@ -216,6 +228,8 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
 	    (uint64_t)st.st_size < min_bytes || (uint64_t)st.st_size < 2 || !sz->range ||
 	    !sz->evtx_range)
 		return NULL;
+	if ((uint64_t)st.st_size < sz->min && !evtx_head(path))
+		return NULL; /* only an EVTX file is split this small: no more reading */
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);
 	if (!src)

@@ -628,6 +628,11 @@ static const uint8_t *chunk_at(const ips_evtx_join_t *j, uint64_t off, uint32_t 
 
 void ips_evtx_join_fast(ips_evtx_join_t *j, uint64_t off, uint64_t line)
 {
+	if (off < EVTX_FIRST_CHUNK + 512 || off + 28 > j->map_size) { /* (shorter since) */
+		j->fast--;
+		ips_evtx_join_libevtx(j, off, line);
+		return;
+	}
 	uint32_t pos;
 	const uint8_t *c = chunk_at(j, off, &pos);
 	uint32_t rsize = le32(c + pos + 4);

@@ -210,6 +210,11 @@ PY
 	# once, in the order they are read)
 	unset IPSEC_SCAN_EVTX
 	check "EVTX chunks among other inputs" 4096 any "$W/straddle.log" "$W/chunks.evtx" "$W/evtx-bad/m000.evtx"
+	check "EVTX files in a directory" 4096 any "$W/evtx-bad"
+	check "EVTX chunks, --since, --min-severity" 4096 yes --since 2025-03-01T10:03:00Z \
+		--min-severity error -- "$W/chunks.evtx"
+	grep -q '"filtered": [1-9]' "$T/$n-json-1.out" && grep -q '"findings": [1-9]' "$T/$n-json-1.out" &&
+		ok || bad "EVTX --since: findings kept and filtered"
 	check "EVTX of one chunk (not split)" 4096 no $E tests/fuzz/regress/evtx/*
 else
 	echo "split: python3 absent: the EVTX files written here are skipped"
