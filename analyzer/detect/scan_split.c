@@ -36,7 +36,7 @@
  * code as in one pass. A read error stops the join at the range it
  * happened in, as it stops a serial read there.
  *
- * An EVTX file (a plain file of at least 2 chunks) is cut into ranges of
+ * An EVTX file (a plain file of at least 2 chunks; jobs.c splits from 8 MiB) is cut into ranges of
  * whole 64 KiB chunks (input/evtx_split.h). Each chunk is self-contained and
  * the fast path reads a record from its chunk alone; which records a chunk
  * lists, and which of them the fast path takes, depend on the chunk and

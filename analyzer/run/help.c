@@ -139,7 +139,7 @@ void ips_print_help(FILE *out)
 "  -j, --jobs N            read up to N inputs at once (default: one thread per\n"
 "                          processor for inputs of 16 MiB or more per thread);\n"
 "                          a plain log file of 32 MiB or more, an EVTX file of\n"
-"                          2 MiB or more, is split between the threads; the\n"
+"                          8 MiB or more, is split between the threads; the\n"
 "                          report is the same as with --jobs 1\n"
 "      --progress          a progress bar on stderr (bytes, rate, time left);\n"
 "                          default: on when stderr is a terminal\n"

@@ -14,7 +14,7 @@
  * a serial scan (tests/jobs/run.sh checks every format).
  *
  * One large file of a line format is read in byte ranges, an EVTX file of
- * 2 MiB or more in ranges of whole 64 KiB chunks (detect/scan_split.h):
+ * 8 MiB or more in ranges of whole 64 KiB chunks (detect/scan_split.h):
  * its ranges are tasks like inputs, taken in order by any worker, which keeps
  * only the records with a detector hit; the main thread joins them in file
  * order through a scanner of its own, so the input's results are those of
