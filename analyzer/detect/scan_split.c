@@ -445,10 +445,15 @@ static void probe_evtx(ips_scanner_t *s, const ips_split_t *sp, size_t i, ips_si
 {
 	p->evtx = true;
 	uint64_t from = sp->start[i], to = i + 1 < sp->n ? sp->start[i + 1] : UINT64_MAX;
+	uint64_t last = to < sp->chunks ? to : sp->chunks;
+	size_t want = (size_t)((last - from) * EVTX_CHUNK);
+	uint8_t head[128];
+	uint8_t *buf = ips_xmalloc(want ? want : 1);
 	int fd = reopen(sp);
-	uint64_t size = 0;
-	const uint8_t *map = fd >= 0 ? ips_evtx_map(fd, &size) : NULL;
-	if (!map) {
+	ssize_t got = -1;
+	if (fd >= 0 && pread_full(fd, (char *)head, sizeof head, 0) == (ssize_t)sizeof head)
+		got = pread_full(fd, (char *)buf, want, EVTX_FIRST_CHUNK + from * EVTX_CHUNK);
+	if (got < 0) {
 		ips_sink_error(k, EVTX_FIRST_CHUNK + from * EVTX_CHUNK, "read error: %s",
 			       strerror(errno ? errno : EIO));
 		p->failed = true;
@@ -456,18 +461,17 @@ static void probe_evtx(ips_scanner_t *s, const ips_split_t *sp, size_t i, ips_si
 		size_t n = ips_rules_active_count(s->rules);
 		uint64_t *snap = ips_xcalloc(n ? n : 1, sizeof *snap);
 		limits_snap(s->m, n, snap);
-		p->records = ips_evtx_read_chunks(map, size, from, to, k, s->opts.frame.max_record,
-						  refused, p, &p->fast);
+		p->records = ips_evtx_read_chunks(head, buf, (uint64_t)got, from, to, k,
+						  s->opts.frame.max_record, refused, p, &p->fast);
 		p->lim = ips_xcalloc(n ? n : 1, sizeof *p->lim);
 		if (!limits_add(s->m, n, snap, p->lim)) {
 			free(p->lim);
 			p->lim = NULL;
 		}
 		free(snap);
-		ips_evtx_unmap(map, size);
-		uint64_t last = to < sp->chunks ? to : sp->chunks;
-		ips_source_count_read((last - from) * EVTX_CHUNK); /* the progress bar */
+		ips_source_count_read((uint64_t)got); /* the progress bar */
 	}
+	free(buf);
 	if (fd >= 0)
 		close(fd);
 }

@@ -37,23 +37,21 @@
  * whole chunk, or IPSEC_SCAN_EVTX=xml: every record through libevtx). */
 uint64_t ips_evtx_split_chunks(const unsigned char *head, size_t n, uint64_t size);
 
-/* The file fd mapped read-only (NULL when it cannot be), and unmapped. */
-const uint8_t *ips_evtx_map(int fd, uint64_t *size);
-void ips_evtx_unmap(const uint8_t *map, uint64_t size);
-
 /* A record the fast path refused: file offset, number from the range's first. */
 typedef void (*ips_evtx_refused_fn)(void *ctx, uint64_t off, uint64_t line);
 
 /*
- * Read the records of chunks [from, to) of the mapped file (size bytes) as
- * a whole read lists them: those the fast path takes to sink (line: 1 for
- * the range's first record), the others to refused. Returns the records
- * listed; *fast: those the fast path took. Thread-safe (sink is the
- * caller's).
+ * Read the records of chunks [from, to) as a whole read lists them: those
+ * the fast path takes to sink (line: 1 for the range's first record), the
+ * others to refused. head: the file's first 128 bytes (its header); chunks:
+ * n bytes of the file from chunk from on (whole chunks are read; a worker
+ * reads its range, not the whole file: the address space stays small while
+ * libevtx reads under its cap, framer_evtx.c). Returns the records listed;
+ * *fast: those the fast path took. Thread-safe (sink is the caller's).
  */
-uint64_t ips_evtx_read_chunks(const uint8_t *map, uint64_t size, uint64_t from, uint64_t to,
-			      ips_sink_t *sink, size_t max_record, ips_evtx_refused_fn refused,
-			      void *ctx, uint64_t *fast);
+uint64_t ips_evtx_read_chunks(const uint8_t *head, const uint8_t *chunks, uint64_t n,
+			      uint64_t from, uint64_t to, ips_sink_t *sink, size_t max_record,
+			      ips_evtx_refused_fn refused, void *ctx, uint64_t *fast);
 
 typedef struct ips_evtx_join ips_evtx_join_t;
 

@@ -252,8 +252,9 @@ static void read_records(libevtx_file_t *file, int count, get_record_fn get, pas
 /* ---- records as libevtx enumerates them --------------------------------- */
 
 typedef struct evtx_iter {
-	const uint8_t *map;
-	uint64_t size, chunk_off;
+	const uint8_t *map;     /* the file's bytes from offset base on */
+	uint64_t base;
+	uint64_t size, chunk_off; /* size: the end of those bytes, as a file offset */
 	unsigned chunk, nchunks;
 	uint64_t end;           /* the chunk to stop at (a split's range) */
 	bool dirty, in_chunk;
@@ -282,7 +283,7 @@ static bool iter_next(evtx_iter_t *it, const uint8_t **chunk, uint64_t *chunk_of
 		if (!it->in_chunk) {
 			if (it->chunk_off + EVTX_CHUNK > it->size || it->chunk >= it->end)
 				return false;
-			const uint8_t *c = it->map + it->chunk_off;
+			const uint8_t *c = it->map + (it->chunk_off - it->base);
 			if (!memcmp(c, "ElfChnk", 8) && (it->chunk < it->nchunks || it->dirty)) {
 				it->in_chunk = true;
 				it->pos = 512;
@@ -294,7 +295,7 @@ static bool iter_next(evtx_iter_t *it, const uint8_t **chunk, uint64_t *chunk_of
 				continue;
 			}
 		}
-		const uint8_t *c = it->map + it->chunk_off;
+		const uint8_t *c = it->map + (it->chunk_off - it->base);
 		uint32_t p = it->pos;
 		if (p <= it->last && p + 28 <= EVTX_CHUNK) {
 			static const uint8_t zero[24];
@@ -543,34 +544,22 @@ uint64_t ips_evtx_split_chunks(const unsigned char *head, size_t n, uint64_t siz
 	return (size - EVTX_FIRST_CHUNK) / EVTX_CHUNK;
 }
 
-const uint8_t *ips_evtx_map(int fd, uint64_t *size)
-{
-	if (fd < 0)
-		return NULL;
-	return map_file(fd, "", size);
-}
-
-void ips_evtx_unmap(const uint8_t *map, uint64_t size)
-{
-	if (map)
-		munmap((void *)map, (size_t)size);
-}
-
-uint64_t ips_evtx_read_chunks(const uint8_t *map, uint64_t size, uint64_t from, uint64_t to,
-			      ips_sink_t *sink, size_t max_record, ips_evtx_refused_fn refused,
-			      void *ctx, uint64_t *fast)
+uint64_t ips_evtx_read_chunks(const uint8_t *head, const uint8_t *chunks, uint64_t n,
+			      uint64_t from, uint64_t to, ips_sink_t *sink, size_t max_record,
+			      ips_evtx_refused_fn refused, void *ctx, uint64_t *fast)
 {
 	*fast = 0;
-	if (size < EVTX_FIRST_CHUNK)
-		return 0;
 	evtx_iter_t it;
 	const uint8_t *c;
 	uint64_t coff, count = 0;
 	uint32_t pos, rsize;
 	bool nc;
-	iter_init(&it, map, size);
+	iter_init(&it, head, EVTX_FIRST_CHUNK); /* the file header's fields */
+	it.map = chunks;
+	it.base = EVTX_FIRST_CHUNK + from * EVTX_CHUNK;
+	it.size = it.base + n;
 	it.chunk = (unsigned)from;
-	it.chunk_off = EVTX_FIRST_CHUNK + from * EVTX_CHUNK;
+	it.chunk_off = it.base;
 	it.end = to;
 	ips_evtx_bx_t *b = ips_evtx_bx_new(max_record);
 	ips_winevent_t *ev = ips_winevent_new(max_record);
