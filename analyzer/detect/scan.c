@@ -97,11 +97,11 @@ void ips_scanner_set_hooks(ips_scanner_t *s, const ips_scan_hooks_t *h)
 }
 
 void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
-			  const ips_matcher_t *const *ms, size_t nm)
+			  const ips_matcher_t *const *ms, size_t nm, const int64_t *adjust)
 {
 	size_t n = ips_rules_active_count(rules);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t k = 0;
+		uint64_t k = adjust ? (uint64_t)adjust[i] : 0;
 		for (size_t j = 0; j < nm; j++)
 			k += ips_matcher_limit_hits(ms[j], i);
 		if (!k)
@@ -117,7 +117,7 @@ void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
 void ips_scanner_finish(ips_scanner_t *s)
 {
 	const ips_matcher_t *m = s->m;
-	ips_scan_limit_notes(s->rules, s->out, &m, 1);
+	ips_scan_limit_notes(s->rules, s->out, &m, 1, NULL);
 }
 
 void ips_scanner_target(ips_scanner_t *s, ips_results_t *out, const ips_finding_sink_t *sink)

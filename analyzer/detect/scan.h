@@ -79,9 +79,12 @@ void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
 /* Add run-wide notes (detectors that hit their match limit). */
 void ips_scanner_finish(ips_scanner_t *s);
 /* The notes of ips_scanner_finish() for detectors that hit the PCRE2 match
- * limit, counted over the matchers of several scanners (--jobs). */
+ * limit, counted over the matchers of several scanners (--jobs), plus
+ * adjust[i] for active detector i when adjust is not NULL (--jobs within
+ * one file: what the join's matcher alone matched, less what was matched
+ * twice). */
 void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
-			  const ips_matcher_t *const *ms, size_t nm);
+			  const ips_matcher_t *const *ms, size_t nm, const int64_t *adjust);
 
 /*
  * The notes of an input named but not read, shared with the input planner

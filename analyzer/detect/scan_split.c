@@ -36,9 +36,30 @@
  * code as in one pass. A read error stops the join at the range it
  * happened in, as it stops a serial read there.
  *
- * Not split (one pass, as before): structured and multi-line formats,
- * anything decoded, compressed or archived, streams, journals, cron mode
- * (its driver reads whole files; --jobs is refused with --state).
+ * An EVTX file (a plain file of at least 2 chunks; jobs.c splits from 8 MiB) is cut into ranges of
+ * whole 64 KiB chunks (input/evtx_split.h). Each chunk is self-contained and
+ * the fast path reads a record from its chunk alone; which records a chunk
+ * lists, and which of them the fast path takes, depend on the chunk and
+ * the file header only. A probe reads its chunks' records as a whole read
+ * does (numbered from its range's first record) and keeps, in record order,
+ * the records with a hit (HIT), those cut at the record cap without one
+ * (TRUNC: the note names the first) and those the fast path refuses
+ * (LIBEVTX), plus its counts. The join, at range 0, has libevtx open the
+ * file as a whole read does (record count, recovered records, corruption);
+ * when libevtx lists other records than the chunks do (or cannot open it),
+ * the file is read whole there as without --jobs and the ranges are
+ * dropped. Otherwise each kept record is read again in file order, with
+ * its number in the file: a HIT by the fast path, a LIBEVTX record through
+ * libevtx (matched only here, as only the serial read would), a TRUNC
+ * only noted; at the end the recovered records, the counts and the notes
+ * (unreadable records, corruption) come as a whole read gives them. The
+ * PCRE2 limit hits of what the join alone matches are counted for the run
+ * (see "PCRE2 limit counts" below).
+ *
+ * Not split (one pass, as before): other structured and multi-line
+ * formats, anything decoded, compressed or archived, streams, journals,
+ * cron mode (its driver reads whole files; --jobs is refused with --state),
+ * IPSEC_SCAN_EVTX=xml (every EVTX record through libevtx).
  */
 #include "detect/scan_split.h"
 
@@ -51,6 +72,7 @@
 
 #include "input/container.h"
 #include "input/decode.h"
+#include "input/evtx_split.h"
 #include "input/journal.h"
 #include "detect/scan_priv.h"
 #include "util/util.h"
@@ -62,7 +84,10 @@
  * buffer in a serial scan */
 #define READ_SLACK 64
 
-/* A record a probe kept: it has a detector hit. */
+/* What a kept record is (EVTX: all three; line formats: HIT). */
+enum { HIT, TRUNC, LIBEVTX };
+
+/* A record a probe kept: it has a detector hit (or, EVTX, see above). */
 typedef struct cand {
 	uint64_t off;      /* in the file */
 	uint64_t line;     /* from 1 at the range's start */
@@ -70,6 +95,7 @@ typedef struct cand {
 	size_t bits;       /* its prefilter candidates: bits[bits..bits+nbits) */
 	uint32_t nbits;
 	bool cut;          /* a line cut at the framer's buffer (ips_sink_record) */
+	uint8_t kind;      /* EVTX: HIT, TRUNC (cut at the cap, no hit), LIBEVTX (refused) */
 } cand_t;
 
 struct ips_split_part {
@@ -81,6 +107,9 @@ struct ips_split_part {
 	uint64_t ntrunc, trunc_off, trunc_line;
 	char *error;                    /* a read error ("at offset N: ...") */
 	bool failed;
+	bool evtx;                      /* an EVTX range: kinds of cands, fast reads */
+	uint64_t fast;                  /* EVTX: records the fast path read */
+	int64_t *lim;                   /* EVTX: the probe's PCRE2 limit hits (NULL: none) */
 };
 
 struct ips_split {
@@ -92,6 +121,15 @@ struct ips_split {
 	uint64_t peeked;                /* bytes the plan read (counted for the progress bar) */
 	uint64_t *start;                /* n range starts; the last range runs to the end */
 	size_t n;
+	/* EVTX: ranges of whole chunks (start: chunk indexes), the join */
+	bool evtx;
+	uint64_t chunks;
+	ips_evtx_join_t *ej;
+	bool whole;                     /* the join read the whole file: parts dropped */
+	ips_status_t whole_st;
+	size_t ndet;                    /* EVTX: active detectors; PCRE2 limit hits to */
+	int64_t *adjust;                /* count (ips_split_limit_adjust()) and a snapshot */
+	uint64_t *snap;
 	/* the join */
 	int fd;
 	ips_sink_t k;
@@ -157,13 +195,41 @@ static uint64_t line_start_after(int fd, uint64_t from, uint64_t limit, char *bu
 	return 0;
 }
 
-ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint64_t min_bytes,
-			    uint64_t range_bytes, size_t max_ranges)
+/* Does the file at path start as an EVTX file does? (a few bytes read) */
+static bool evtx_head(const char *path)
+{
+	char head[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	bool yes = fd >= 0 && pread_full(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+		   !memcmp(head, "ElfFile", 8);
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+/* An EVTX file's ranges: about range_bytes of whole chunks each. */
+static void plan_chunks(ips_split_t *sp, uint64_t range_bytes, size_t max_ranges)
+{
+	uint64_t per = range_bytes / EVTX_CHUNK ? range_bytes / EVTX_CHUNK : 1;
+	uint64_t want = (sp->chunks + per - 1) / per;
+	if (max_ranges && want > max_ranges)
+		want = max_ranges;
+	sp->start = ips_xcalloc(want ? want : 1, sizeof *sp->start);
+	for (uint64_t i = 0; i < want; i++)
+		sp->start[sp->n++] = sp->chunks * i / want;
+}
+
+ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
+			    const ips_split_sizes_t *sz)
 {
 	struct stat st;
+	uint64_t min_bytes = sz->min < sz->evtx_min ? sz->min : sz->evtx_min;
 	if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < min_bytes || (uint64_t)st.st_size < 2 || !range_bytes)
+	    (uint64_t)st.st_size < min_bytes || (uint64_t)st.st_size < 2 || !sz->range ||
+	    !sz->evtx_range)
 		return NULL;
+	if ((uint64_t)st.st_size < sz->min && !evtx_head(path))
+		return NULL; /* only an EVTX file is split this small: no more reading */
 	int err = 0;
 	ips_source_t *src = ips_source_open_path(path, &err);
 	if (!src)
@@ -173,6 +239,7 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint6
 	ssize_t hn = ips_source_peek(src, SNIFF_BYTES, &head);
 	const ips_framer_ops_t *fr = NULL;
 	size_t bom = 0;
+	uint64_t chunks = 0;
 	if (hn > 0 && !ips_journal_is_binary(head, (size_t)hn) &&
 	    (opts->input_format || !ips_container_sniff(head, (size_t)hn)) &&
 	    ips_encoding_detect(head, (size_t)hn, &bom) == IPS_ENC_UTF8) {
@@ -180,7 +247,9 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint6
 			fr = ips_framer_by_name(opts->input_format);
 		if (!fr)
 			fr = ips_framer_detect(head, (size_t)hn, src->name);
-		if (!ips_framer_is_lines(fr))
+		if (fr == ips_framer_by_name("evtx") && (uint64_t)st.st_size >= sz->evtx_min)
+			chunks = ips_evtx_split_chunks(head, (size_t)hn, (uint64_t)st.st_size);
+		if (chunks < 2 && (!ips_framer_is_lines(fr) || (uint64_t)st.st_size < sz->min))
 			fr = NULL;
 	}
 	int fd = fr ? ips_source_fd(src) : -1;
@@ -201,6 +270,19 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint6
 	sp->binary = memchr(head, '\0', (size_t)hn) != NULL;
 	sp->peeked = (uint64_t)hn;
 	ips_source_close(src);
+	if (chunks >= 2) {
+		close(fd);
+		sp->evtx = true;
+		sp->chunks = chunks;
+		plan_chunks(sp, sz->evtx_range, sz->max_ranges);
+		if (sp->n < 2) {
+			ips_split_free(sp);
+			return NULL;
+		}
+		return sp;
+	}
+	uint64_t range_bytes = sz->range;
+	size_t max_ranges = sz->max_ranges;
 
 	uint64_t size = (uint64_t)st.st_size;
 	uint64_t want = (size + range_bytes - 1) / range_bytes;
@@ -231,12 +313,18 @@ size_t ips_split_ranges(const ips_split_t *sp)
 	return sp->n;
 }
 
+bool ips_split_is_evtx(const ips_split_t *sp)
+{
+	return sp->evtx;
+}
+
 void ips_split_part_free(ips_split_part_t *part)
 {
 	if (!part)
 		return;
 	free(part->c);
 	free(part->bits);
+	free(part->lim);
 	free(part->error);
 	free(part);
 }
@@ -252,7 +340,39 @@ void ips_split_free(ips_split_t *sp)
 	free(sp->error);
 	free(sp->buf);
 	free(sp->cands);
+	free(sp->adjust);
+	free(sp->snap);
 	free(sp);
+}
+
+/* ---- PCRE2 limit counts (EVTX) -------------------------------------------------
+ * The run counts a detector's PCRE2 limit hits on the workers' matchers.
+ * An EVTX join also matches records no probe matched (those only libevtx
+ * reads, recovered records, or the whole file when it is read whole, whose
+ * probes' counts then do not count): the differences go to sp->adjust. */
+
+static void limits_snap(const ips_matcher_t *m, size_t n, uint64_t *snap)
+{
+	for (size_t i = 0; i < n; i++)
+		snap[i] = ips_matcher_limit_hits(m, i);
+}
+
+/* adjust[i] += m's count now - snap[i]; true when any was not 0 */
+static bool limits_add(const ips_matcher_t *m, size_t n, const uint64_t *snap, int64_t *adjust)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		int64_t d = (int64_t)(ips_matcher_limit_hits(m, i) - snap[i]);
+		adjust[i] += d;
+		any |= d != 0;
+	}
+	return any;
+}
+
+void ips_split_limit_adjust(const ips_split_t *sp, int64_t *adjust)
+{
+	for (size_t i = 0; sp->adjust && i < sp->ndet; i++)
+		adjust[i] += sp->adjust[i];
 }
 
 /* ---- probe --------------------------------------------------------------- */
@@ -260,6 +380,15 @@ void ips_split_free(ips_split_t *sp)
 static void count_hit(void *ctx, const ips_hit_t *h)
 {
 	(void)ctx, (void)h;
+}
+
+static cand_t *add_cand(ips_split_part_t *p)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->c = ips_xrealloc(p->c, p->cap * sizeof *p->c);
+	}
+	return &p->c[p->n++];
 }
 
 void ips_split_probe_record(ips_sink_t *k, const uint64_t *cands)
@@ -270,13 +399,13 @@ void ips_split_probe_record(ips_sink_t *k, const uint64_t *cands)
 			    : ips_matcher_match_record(m, k->format, k->rec, k->rec_len, count_hit, NULL);
 	if (!hits)
 		return;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 64;
-		p->c = ips_xrealloc(p->c, p->cap * sizeof *p->c);
+	if (p->evtx && p->n && p->c[p->n - 1].kind == TRUNC && p->c[p->n - 1].off == k->rec_off) {
+		p->c[p->n - 1].kind = HIT; /* cut at the cap, with a hit: the join notes both */
+		return;
 	}
-	cand_t *c = &p->c[p->n++];
+	cand_t *c = add_cand(p);
 	*c = (cand_t){.off = k->rec_off, .line = k->rec_line, .len = k->rec_len,
-		      .bits = p->nbits, .cut = k->srec != NULL};
+		      .bits = p->nbits, .cut = k->srec != NULL, .kind = HIT};
 	if (!cands)
 		return;
 	size_t words = ips_prefilter_words(ips_matcher_prefilter(m));
@@ -294,10 +423,57 @@ void ips_split_probe_record(ips_sink_t *k, const uint64_t *cands)
 void ips_split_probe_truncated(ips_sink_t *k, uint64_t offset, uint64_t line)
 {
 	ips_split_part_t *p = k->probe;
+	if (p->evtx) { /* in record order among the others (ips_sink_record() calls this first) */
+		*add_cand(p) = (cand_t){.off = offset, .line = line, .kind = TRUNC};
+		return;
+	}
 	if (p->ntrunc++ == 0) {
 		p->trunc_off = offset;
 		p->trunc_line = line;
 	}
+}
+
+/* An EVTX record the fast path refused: the join reads it through libevtx. */
+static void refused(void *ctx, uint64_t off, uint64_t line)
+{
+	*add_cand(ctx) = (cand_t){.off = off, .line = line, .kind = LIBEVTX};
+}
+
+/* An EVTX range: its chunks read as a whole read reads them (evtx_split.h). */
+static void probe_evtx(ips_scanner_t *s, const ips_split_t *sp, size_t i, ips_sink_t *k,
+		       ips_split_part_t *p)
+{
+	p->evtx = true;
+	uint64_t from = sp->start[i], to = i + 1 < sp->n ? sp->start[i + 1] : UINT64_MAX;
+	uint64_t last = to < sp->chunks ? to : sp->chunks;
+	size_t want = (size_t)((last - from) * EVTX_CHUNK);
+	uint8_t head[128];
+	uint8_t *buf = ips_xmalloc(want ? want : 1);
+	int fd = reopen(sp);
+	ssize_t got = -1;
+	if (fd >= 0 && pread_full(fd, (char *)head, sizeof head, 0) == (ssize_t)sizeof head)
+		got = pread_full(fd, (char *)buf, want, EVTX_FIRST_CHUNK + from * EVTX_CHUNK);
+	if (got < 0) {
+		ips_sink_error(k, EVTX_FIRST_CHUNK + from * EVTX_CHUNK, "read error: %s",
+			       strerror(errno ? errno : EIO));
+		p->failed = true;
+	} else {
+		size_t n = ips_rules_active_count(s->rules);
+		uint64_t *snap = ips_xcalloc(n ? n : 1, sizeof *snap);
+		limits_snap(s->m, n, snap);
+		p->records = ips_evtx_read_chunks(head, buf, (uint64_t)got, from, to, k,
+						  s->opts.frame.max_record, refused, p, &p->fast);
+		p->lim = ips_xcalloc(n ? n : 1, sizeof *p->lim);
+		if (!limits_add(s->m, n, snap, p->lim)) {
+			free(p->lim);
+			p->lim = NULL;
+		}
+		free(snap);
+		ips_source_count_read((uint64_t)got); /* the progress bar */
+	}
+	free(buf);
+	if (fd >= 0)
+		close(fd);
 }
 
 ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_t i)
@@ -313,6 +489,14 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 	k.yc.year = s->opts.year;
 	k.yc.ref = sp->mtime;
 	k.probe = p;
+	if (sp->evtx) {
+		probe_evtx(s, sp, i, &k, p);
+		p->error = in->error;
+		in->error = NULL; /* the part's now */
+		p->failed |= in->status != IPS_INPUT_OK;
+		ips_input_free(in);
+		return p;
+	}
 	uint64_t pos = sp->start[i], end = i + 1 < sp->n ? sp->start[i + 1] : UINT64_MAX;
 	ips_frame_start_t at = {pos, 1, false};
 	ips_framer_t *f = ips_framer_new(sp->fr, &k, &s->opts.frame, &at);
@@ -359,6 +543,61 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 
 /* ---- join ---------------------------------------------------------------- */
 
+/* A range joined: a read error in it stops the join there; frees part. */
+static void part_joined(ips_split_t *sp, ips_split_part_t *part)
+{
+	if (part->failed) {
+		sp->stopped = true;
+		sp->error = part->error;
+		part->error = NULL;
+	}
+	ips_split_part_free(part);
+}
+
+/*
+ * EVTX: libevtx opens the file as a whole read does; when it lists other
+ * records than the ranges do, the file has been read whole (sp->whole).
+ */
+static void join_evtx_open(ips_scanner_t *s, ips_split_t *sp)
+{
+	sp->ndet = ips_rules_active_count(s->rules);
+	sp->adjust = ips_xcalloc(sp->ndet ? sp->ndet : 1, sizeof *sp->adjust);
+	sp->snap = ips_xcalloc(sp->ndet ? sp->ndet : 1, sizeof *sp->snap);
+	int err = 0;
+	ips_source_t *src = ips_source_open_path(sp->name, &err);
+	if (!src) { /* gone since it was planned */
+		sp->stopped = true;
+		sp->error = ips_xasprintf("at offset 0: read error: %s", strerror(err));
+		return;
+	}
+	limits_snap(s->m, sp->ndet, sp->snap);
+	sp->ej = ips_evtx_join_open(src, &sp->k, &s->opts.frame, &sp->whole_st);
+	(void)limits_add(s->m, sp->ndet, sp->snap, sp->adjust); /* a whole read */
+	sp->whole = sp->ej == NULL;
+	ips_source_close(src);
+}
+
+/* An EVTX range: its kept records in order, each numbered in the file. */
+static void join_evtx(ips_scanner_t *s, ips_split_t *sp, ips_split_part_t *part)
+{
+	for (size_t j = 0; j < part->n; j++) {
+		const cand_t *c = &part->c[j];
+		uint64_t line = sp->line_base + c->line - 1;
+		if (c->kind == HIT)
+			ips_evtx_join_fast(sp->ej, c->off, line);
+		else if (c->kind == LIBEVTX) {
+			limits_snap(s->m, sp->ndet, sp->snap);
+			ips_evtx_join_libevtx(sp->ej, c->off, line);
+			(void)limits_add(s->m, sp->ndet, sp->snap, sp->adjust);
+		}
+		else
+			ips_sink_truncated(&sp->k, c->off, line);
+	}
+	ips_evtx_join_read(sp->ej, part->fast);
+	sp->line_base += part->records;
+	part_joined(sp, part);
+}
+
 void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_t *part)
 {
 	ips_sink_t *k = &sp->k;
@@ -376,15 +615,23 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 		sp->line_base = 1;
 		sp->words = ips_prefilter_words(ips_matcher_prefilter(s->m));
 		sp->cands = ips_xcalloc(sp->words ? sp->words : 1, sizeof *sp->cands);
-		sp->fd = reopen(sp);
-		if (sp->fd < 0) { /* gone or replaced since it was planned */
+		if (sp->evtx) {
+			join_evtx_open(s, sp);
+		} else if ((sp->fd = reopen(sp)) < 0) { /* gone or replaced since it was planned */
 			sp->stopped = true;
 			sp->error = ips_xasprintf("at offset 0: read error: %s", strerror(errno));
 		}
 	}
 	sp->joined = i + 1;
-	if (sp->stopped) { /* a read error in an earlier range: a serial scan stopped there */
+	if (sp->stopped || sp->whole) { /* a read error in an earlier range: a serial scan
+					  * stopped there; or the file was read whole */
+		for (size_t j = 0; sp->whole && part->lim && j < sp->ndet; j++)
+			sp->adjust[j] -= part->lim[j]; /* matched again by the whole read */
 		ips_split_part_free(part);
+		return;
+	}
+	if (sp->evtx) {
+		join_evtx(s, sp, part);
 		return;
 	}
 	for (size_t j = 0; j < part->n; j++) {
@@ -418,22 +665,29 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 	}
 	/* every line of a range but the last ends with its '\n': one record each */
 	sp->line_base += part->records;
-	if (part->failed) {
-		sp->stopped = true;
-		sp->error = part->error;
-		part->error = NULL;
-	}
-	ips_split_part_free(part);
+	part_joined(sp, part);
 }
 
 ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
 {
 	ips_input_t *in = sp->k.in;
+	ips_status_t st = IPS_OK;
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
-	in->records = sp->records;
-	in->bytes = sp->bytes;
+	if (sp->evtx) { /* the counts and notes of a whole read */
+		if (sp->ej) { /* (and the recovered records) */
+			limits_snap(s->m, sp->ndet, sp->snap);
+			st = ips_evtx_join_finish(sp->ej);
+			(void)limits_add(s->m, sp->ndet, sp->snap, sp->adjust);
+		}
+		else if (sp->whole)
+			st = sp->whole_st;
+		sp->ej = NULL;
+	} else {
+		in->records = sp->records;
+		in->bytes = sp->bytes;
+	}
 	if (sp->ntrunc) {
 		ips_sink_truncated(&sp->k, sp->trunc_off, sp->trunc_line); /* the note */
 		in->truncated = sp->ntrunc;
@@ -450,5 +704,6 @@ ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
 	s->out->records += in->records;
 	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0)
 		in->status = IPS_INPUT_EMPTY;
-	return (!sp->stopped && in->status != IPS_INPUT_PARTIAL) ? IPS_OK : IPS_E_INPUT;
+	return (st == IPS_OK && !sp->stopped && in->status != IPS_INPUT_PARTIAL) ? IPS_OK
+										 : IPS_E_INPUT;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scan_split.h - --jobs within one large file: a plain file of a line format
- * read as byte ranges on several threads, reported as one serial scan of it
- * would be. How and why it is exact: scan_split.c.
+ * read as byte ranges, or an EVTX file as ranges of 64 KiB chunks, on
+ * several threads, reported as one serial scan of it would be. How and why
+ * it is exact: scan_split.c.
  *
  * Use (run/jobs.c): ips_split_plan() on the file; if it returns a plan, any
  * thread reads range i with ips_split_probe() (a scanner of its own, for its
@@ -17,6 +18,7 @@
 #ifndef IPS_SCAN_SPLIT_H
 #define IPS_SCAN_SPLIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,17 +27,27 @@
 typedef struct ips_split ips_split_t;
 typedef struct ips_split_part ips_split_part_t;
 
+/* When files are split and into what (run/jobs.c). */
+typedef struct ips_split_sizes {
+	uint64_t min, range;            /* line formats: from min bytes, ranges of about range */
+	uint64_t evtx_min, evtx_range;  /* EVTX: the same, in whole 64 KiB chunks */
+	size_t max_ranges;
+} ips_split_sizes_t;
+
 /*
  * A plan for path, or NULL when it is not split (then scan it as a whole):
- * not a regular file of at least min_bytes, or not one that a serial scan
- * reads with a line framer from its first byte (archives, compressed files,
- * UTF-16 and UTF-8 with a byte order mark, journals, every structured and
- * multi-line format). Ranges are about range_bytes long (at most max_ranges)
- * and start after a '\n'.
+ * not a regular file of at least sz->min bytes (sz->evtx_min for EVTX), or
+ * not one that a serial scan reads with a line framer from its first byte
+ * (archives, compressed files, UTF-16 and UTF-8 with a byte order mark,
+ * journals, every structured and multi-line format) or as an EVTX file of
+ * at least 2 chunks. Line ranges are about sz->range bytes long (at most
+ * sz->max_ranges) and start after a '\n'; EVTX ranges are whole chunks.
  */
-ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path, uint64_t min_bytes,
-			    uint64_t range_bytes, size_t max_ranges);
+ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
+			    const ips_split_sizes_t *sz);
 size_t ips_split_ranges(const ips_split_t *sp);
+/* Is it an EVTX file (ranges of chunks)? */
+bool ips_split_is_evtx(const ips_split_t *sp);
 /* Read range i (thread-safe for distinct calls; s is this thread's own). */
 ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_t i);
 /*
@@ -49,6 +61,11 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 /* After the last range: the input's counts and notes; what
  * ips_scanner_scan_path() returns for it. */
 ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp);
+/* After ips_split_finish(): add to adjust (one per active detector) the
+ * PCRE2 limit hits to count beyond the probes' matchers' (EVTX: what the
+ * join alone matched, less what the probes matched of a file read whole);
+ * ips_scan_limit_notes() takes them. */
+void ips_split_limit_adjust(const ips_split_t *sp, int64_t *adjust);
 void ips_split_part_free(ips_split_part_t *part);
 void ips_split_free(ips_split_t *sp);
 

@@ -34,6 +34,7 @@
 #include <libevtx.h>
 
 #include "input/evtx_binxml.h"
+#include "input/evtx_split.h"
 #include "input/winevent.h"
 #include "input/winxml.h"
 #include "util/util.h"
@@ -251,16 +252,19 @@ static void read_records(libevtx_file_t *file, int count, get_record_fn get, pas
 /* ---- records as libevtx enumerates them --------------------------------- */
 
 typedef struct evtx_iter {
-	const uint8_t *map;
-	uint64_t size, chunk_off;
+	const uint8_t *map;     /* the file's bytes from offset base on */
+	uint64_t base;
+	uint64_t size, chunk_off; /* size: the end of those bytes, as a file offset */
 	unsigned chunk, nchunks;
+	uint64_t end;           /* the chunk to stop at (a split's range) */
 	bool dirty, in_chunk;
 	uint32_t pos, last;
 } evtx_iter_t;
 
 static void iter_init(evtx_iter_t *it, const uint8_t *map, uint64_t size)
 {
-	*it = (evtx_iter_t){.map = map, .size = size, .chunk_off = EVTX_FIRST_CHUNK};
+	*it = (evtx_iter_t){.map = map, .size = size, .chunk_off = EVTX_FIRST_CHUNK,
+			    .end = UINT64_MAX};
 	it->nchunks = le16(map + 42);
 	it->dirty = le32(map + 120) & 1;
 }
@@ -277,9 +281,9 @@ static bool iter_next(evtx_iter_t *it, const uint8_t **chunk, uint64_t *chunk_of
 	*new_chunk = false;
 	for (;;) {
 		if (!it->in_chunk) {
-			if (it->chunk_off + EVTX_CHUNK > it->size)
+			if (it->chunk_off + EVTX_CHUNK > it->size || it->chunk >= it->end)
 				return false;
-			const uint8_t *c = it->map + it->chunk_off;
+			const uint8_t *c = it->map + (it->chunk_off - it->base);
 			if (!memcmp(c, "ElfChnk", 8) && (it->chunk < it->nchunks || it->dirty)) {
 				it->in_chunk = true;
 				it->pos = 512;
@@ -291,7 +295,7 @@ static bool iter_next(evtx_iter_t *it, const uint8_t **chunk, uint64_t *chunk_of
 				continue;
 			}
 		}
-		const uint8_t *c = it->map + it->chunk_off;
+		const uint8_t *c = it->map + (it->chunk_off - it->base);
 		uint32_t p = it->pos;
 		if (p <= it->last && p + 28 <= EVTX_CHUNK) {
 			static const uint8_t zero[24];
@@ -381,97 +385,280 @@ static const uint8_t *map_file(int fd, const char *name, uint64_t *size)
 	return m;
 }
 
-static ips_status_t evtx_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+/*
+ * One EVTX file being read: what evtx_begin() opened, the passes, the
+ * readers. evtx_run() reads it all; a split (--jobs within one file,
+ * evtx_split.h) has the workers read the chunks and the join read through
+ * it what only libevtx gives, in the same order.
+ */
+struct ips_evtx_join {
+	ips_sink_t *sink;
+	const ips_frame_limits_t *lim;
+	libevtx_file_t *file;
+	int fd;                 /* the spooled copy, or -1 */
+	uint64_t bytes;
+	int n, nrec;
+	bool corrupted;
+	ips_status_t st;
+	ips_winxml_t *w;
+	ips_xmlfeed_t *x;
+	pass_t items, rec;
+	xml_buf_t xb;
+	const uint8_t *map;
+	uint64_t map_size;
+	/* the join's fast reader */
+	ips_evtx_bx_t *b;
+	ips_winevent_t *ev;
+	uint64_t fast;          /* records the workers read through the fast path */
+};
+
+/*
+ * Open src with libevtx and map it; false when it cannot be read at all
+ * (reported to the sink; evtx_end() still closes and counts).
+ */
+static bool evtx_begin(ips_evtx_join_t *j, ips_source_t *src, ips_sink_t *sink,
+		       const ips_frame_limits_t *lim)
 {
-	libevtx_file_t *file = NULL;
 	libevtx_error_t *err = NULL;
 	char msg[512];
-	uint64_t bytes = 0, records = 0;
-	ips_status_t st = IPS_OK;
-	int fd = -1;
 	const char *open_name = src->name;
 	char fdpath[64];
+	*j = (ips_evtx_join_t){.sink = sink, .lim = lim, .fd = -1, .st = IPS_OK};
 
 	if (is_plain_file(src)) {
-		bytes = (uint64_t)src->size;
+		j->bytes = (uint64_t)src->size;
 	} else {
-		fd = spool(src, sink, lim, &bytes);
-		if (fd < 0) {
-			ips_sink_done(sink, 0, bytes);
-			return IPS_E_INPUT;
+		j->fd = spool(src, sink, lim, &j->bytes);
+		if (j->fd < 0) {
+			j->st = IPS_E_INPUT;
+			return false;
 		}
-		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", j->fd);
 		open_name = fdpath;
 	}
-	if (libevtx_file_initialize(&file, &err) != 1) {
+	if (libevtx_file_initialize(&j->file, &err) != 1) {
 		evtx_error_text(&err, msg, sizeof msg);
 		ips_sink_error(sink, 0, "EVTX: %s", msg);
-		st = IPS_E_INPUT;
-		goto out;
+		j->st = IPS_E_INPUT;
+		return false;
 	}
-	if (libevtx_file_open(file, open_name, LIBEVTX_OPEN_READ, &err) != 1) {
+	if (libevtx_file_open(j->file, open_name, LIBEVTX_OPEN_READ, &err) != 1) {
 		evtx_error_text(&err, msg, sizeof msg);
 		ips_sink_error(sink, 0, "EVTX: not a readable event log file: %s", msg);
-		st = IPS_E_INPUT;
-		goto out;
+		j->st = IPS_E_INPUT;
+		libevtx_file_free(&j->file, NULL);
+		return false;
 	}
-	int n = 0, nrec = 0;
-	if (libevtx_file_get_number_of_records(file, &n, &err) != 1) {
+	if (libevtx_file_get_number_of_records(j->file, &j->n, &err) != 1) {
 		evtx_error_text(&err, msg, sizeof msg);
 		ips_sink_error(sink, 0, "EVTX: cannot count the records: %s", msg);
-		n = 0;
+		j->n = 0;
 	}
-	if (libevtx_file_get_number_of_recovered_records(file, &nrec, &err) != 1) {
+	if (libevtx_file_get_number_of_recovered_records(j->file, &j->nrec, &err) != 1) {
 		libevtx_error_free(&err);
-		nrec = 0;
+		j->nrec = 0;
 	}
-	bool corrupted = libevtx_file_is_corrupted(file, &err) == 1;
+	j->corrupted = libevtx_file_is_corrupted(j->file, &err) == 1;
 	libevtx_error_free(&err);
 
-	ips_winxml_t *w = ips_winxml_new(sink, lim->max_record);
-	ips_xmlfeed_t *x = ips_xmlfeed_new(&ips_winxml_ops, w);
-	pass_t items = {.recovered = false, .first_line = 1};
-	pass_t rec = {.recovered = true, .first_line = (uint64_t)n + 1};
-	xml_buf_t xb = {.cap = lim->max_record * 4 > (1u << 20) ? lim->max_record * 4 : (1u << 20)};
+	j->w = ips_winxml_new(sink, lim->max_record);
+	j->x = ips_xmlfeed_new(&ips_winxml_ops, j->w);
+	j->items = (pass_t){.recovered = false, .first_line = 1};
+	j->rec = (pass_t){.recovered = true, .first_line = (uint64_t)j->n + 1};
+	j->xb.cap = lim->max_record * 4 > (1u << 20) ? lim->max_record * 4 : (1u << 20);
+	j->map = map_file(j->fd, src->name, &j->map_size);
+	return true;
+}
+
+/* The allocated records, as evtx_run() reads them. */
+static void evtx_allocated(ips_evtx_join_t *j)
+{
 	const char *mode = getenv("IPSEC_SCAN_EVTX");
-	uint64_t map_size = 0;
 	bool fast_ok = !mode || strcmp(mode, "xml");
-	const uint8_t *map = map_file(fd, src->name, &map_size);
-	if (!map || !read_fast(map, map_size, n, file, &items, w, x, &xb, sink, lim, fast_ok))
-		read_records(file, n, libevtx_file_get_record_by_index, &items, w, x, &xb);
-	if (map)
-		munmap((void *)map, (size_t)map_size);
-	read_records(file, nrec, libevtx_file_get_recovered_record_by_index, &rec, w, x, &xb);
-	free(xb.data);
-	records = items.read + rec.read;
-	if (items.failed)
-		ips_sink_error(sink, items.fail_off, "EVTX: %llu of %d records could not be read; "
-			       "the first: %s",
-			       (unsigned long long)items.failed, n, items.fail);
-	if (corrupted || rec.failed) {
-		/* libevtx flags a file whose chunks fail their checks; the records
-		 * it recovers from damaged or free space may not all be readable */
-		char tail[1024] = "";
-		if (rec.failed)
-			snprintf(tail, sizeof tail, "; %llu of %d recovered records (fragments in "
-				 "damaged or free space) could not be read, the first: %s",
-				 (unsigned long long)rec.failed, nrec, rec.fail);
-		const char *why = corrupted ? "libevtx marks the file as corrupted (chunks that "
-					      "fail their checks are skipped); "
-					    : "";
-		ips_sink_error(sink, rec.failed ? rec.fail_off : 0, "EVTX: %s%llu of %d records read%s",
-			       why, (unsigned long long)items.read, n, tail);
+	if (!j->map || !read_fast(j->map, j->map_size, j->n, j->file, &j->items, j->w, j->x, &j->xb,
+				  j->sink, j->lim, fast_ok))
+		read_records(j->file, j->n, libevtx_file_get_record_by_index, &j->items, j->w, j->x,
+			     &j->xb);
+}
+
+/* The recovered records, the notes, the counts; closes what j holds. */
+static ips_status_t evtx_end(ips_evtx_join_t *j, bool opened)
+{
+	ips_sink_t *sink = j->sink;
+	uint64_t records = 0;
+	if (j->map)
+		munmap((void *)j->map, (size_t)j->map_size);
+	j->map = NULL;
+	if (opened) {
+		read_records(j->file, j->nrec, libevtx_file_get_recovered_record_by_index, &j->rec,
+			     j->w, j->x, &j->xb);
+		free(j->xb.data);
+		records = j->items.read + j->rec.read;
+		if (j->items.failed)
+			ips_sink_error(sink, j->items.fail_off, "EVTX: %llu of %d records could not be "
+				       "read; the first: %s",
+				       (unsigned long long)j->items.failed, j->n, j->items.fail);
+		if (j->corrupted || j->rec.failed) {
+			/* libevtx flags a file whose chunks fail their checks; the records
+			 * it recovers from damaged or free space may not all be readable */
+			char tail[1024] = "";
+			if (j->rec.failed)
+				snprintf(tail, sizeof tail, "; %llu of %d recovered records (fragments "
+					 "in damaged or free space) could not be read, the first: %s",
+					 (unsigned long long)j->rec.failed, j->nrec, j->rec.fail);
+			const char *why = j->corrupted ? "libevtx marks the file as corrupted (chunks "
+							 "that fail their checks are skipped); "
+						       : "";
+			ips_sink_error(sink, j->rec.failed ? j->rec.fail_off : 0,
+				       "EVTX: %s%llu of %d records read%s", why,
+				       (unsigned long long)j->items.read, j->n, tail);
+		}
+		ips_xmlfeed_free(j->x);
+		ips_winxml_free(j->w);
+		libevtx_file_close(j->file, NULL);
+		libevtx_file_free(&j->file, NULL);
 	}
-	ips_xmlfeed_free(x);
-	ips_winxml_free(w);
-	libevtx_file_close(file, NULL);
-out:
-	if (file)
-		libevtx_file_free(&file, NULL);
-	libevtx_error_free(&err);
-	if (fd >= 0)
-		close(fd);
-	ips_sink_done(sink, records, bytes);
+	if (j->fd >= 0)
+		close(j->fd);
+	ips_sink_done(sink, records, j->bytes);
+	return j->st;
+}
+
+static ips_status_t evtx_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
+{
+	ips_evtx_join_t j;
+	bool opened = evtx_begin(&j, src, sink, lim);
+	if (opened)
+		evtx_allocated(&j);
+	return evtx_end(&j, opened);
+}
+
+/* ---- --jobs within one file (evtx_split.h) -------------------------------- */
+
+uint64_t ips_evtx_split_chunks(const unsigned char *head, size_t n, uint64_t size)
+{
+	const char *mode = getenv("IPSEC_SCAN_EVTX");
+	if (n < 128 || memcmp(head, "ElfFile", 8) || size < EVTX_FIRST_CHUNK + EVTX_CHUNK ||
+	    (mode && !strcmp(mode, "xml")))
+		return 0;
+	return (size - EVTX_FIRST_CHUNK) / EVTX_CHUNK;
+}
+
+uint64_t ips_evtx_read_chunks(const uint8_t *head, const uint8_t *chunks, uint64_t n,
+			      uint64_t from, uint64_t to, ips_sink_t *sink, size_t max_record,
+			      ips_evtx_refused_fn refused, void *ctx, uint64_t *fast)
+{
+	*fast = 0;
+	evtx_iter_t it;
+	const uint8_t *c;
+	uint64_t coff, count = 0;
+	uint32_t pos, rsize;
+	bool nc;
+	iter_init(&it, head, EVTX_FIRST_CHUNK); /* the file header's fields */
+	it.map = chunks;
+	it.base = EVTX_FIRST_CHUNK + from * EVTX_CHUNK;
+	it.size = it.base + n;
+	it.chunk = (unsigned)from;
+	it.chunk_off = it.base;
+	it.end = to;
+	ips_evtx_bx_t *b = ips_evtx_bx_new(max_record);
+	ips_winevent_t *ev = ips_winevent_new(max_record);
+	while (iter_next(&it, &c, &coff, &pos, &rsize, &nc)) {
+		uint64_t line = ++count; /* from the range's first record */
+		ips_evtx_bx_chunk(b, c, nc);
+		if (rsize >= 28 + 5 && ips_evtx_bx_read_record(b, pos + 24, rsize - 28)) {
+			ips_evtx_bx_emit(b, ev, sink, coff + pos, line);
+			(*fast)++;
+		} else {
+			refused(ctx, coff + pos, line);
+		}
+	}
+	ips_winevent_free(ev);
+	ips_evtx_bx_free(b);
+	return count;
+}
+
+ips_evtx_join_t *ips_evtx_join_open(ips_source_t *src, ips_sink_t *sink,
+				    const ips_frame_limits_t *lim, ips_status_t *st)
+{
+	ips_evtx_join_t *j = ips_xcalloc(1, sizeof *j);
+	bool opened = evtx_begin(j, src, sink, lim);
+	uint64_t count = 0;
+	if (opened && j->map && j->map_size >= EVTX_FIRST_CHUNK && j->n >= 0) {
+		evtx_iter_t it;
+		const uint8_t *c;
+		uint64_t coff;
+		uint32_t pos, rsize;
+		bool nc;
+		iter_init(&it, j->map, j->map_size);
+		while (iter_next(&it, &c, &coff, &pos, &rsize, &nc))
+			count++;
+	}
+	if (!opened || !j->map || count != (uint64_t)j->n) {
+		/* not the records the workers read: the whole file as evtx_run() reads it */
+		if (opened)
+			evtx_allocated(j);
+		*st = evtx_end(j, opened);
+		free(j);
+		return NULL;
+	}
+	j->b = ips_evtx_bx_new(lim->max_record);
+	j->ev = ips_winevent_new(lim->max_record);
+	return j;
+}
+
+/* The chunk and chunk offset of the record at file offset off. */
+static const uint8_t *chunk_at(const ips_evtx_join_t *j, uint64_t off, uint32_t *pos)
+{
+	uint64_t k = (off - EVTX_FIRST_CHUNK) / EVTX_CHUNK;
+	*pos = (uint32_t)((off - EVTX_FIRST_CHUNK) % EVTX_CHUNK);
+	return j->map + EVTX_FIRST_CHUNK + k * EVTX_CHUNK;
+}
+
+void ips_evtx_join_fast(ips_evtx_join_t *j, uint64_t off, uint64_t line)
+{
+	if (off < EVTX_FIRST_CHUNK + 512 || off + 28 > j->map_size) { /* (shorter since) */
+		j->fast--;
+		ips_evtx_join_libevtx(j, off, line);
+		return;
+	}
+	uint32_t pos;
+	const uint8_t *c = chunk_at(j, off, &pos);
+	uint32_t rsize = le32(c + pos + 4);
+	/* a record read alone reads as it did after the chunk's earlier ones
+	 * (their names are only cached) */
+	ips_evtx_bx_chunk(j->b, c, true);
+	if (ips_evtx_bx_read_record(j->b, pos + 24, rsize - 28)) {
+		ips_evtx_bx_emit(j->b, j->ev, j->sink, off, line);
+	} else { /* (changed since the worker read it) */
+		j->fast--;
+		ips_evtx_join_libevtx(j, off, line);
+	}
+}
+
+void ips_evtx_join_libevtx(ips_evtx_join_t *j, uint64_t off, uint64_t line)
+{
+	read_one(j->file, (int)(line - 1), libevtx_file_get_record_by_index, &j->items, j->w,
+		 j->x, &j->xb, off);
+}
+
+void ips_evtx_join_read(ips_evtx_join_t *j, uint64_t fast)
+{
+	j->fast += fast;
+}
+
+ips_status_t ips_evtx_join_finish(ips_evtx_join_t *j)
+{
+	j->items.read += j->fast;
+	const char *mode = getenv("IPSEC_SCAN_EVTX");
+	if (mode && !strcmp(mode, "stats"))
+		fprintf(stderr, "ipsec-scan: evtx: %d records, %llu read here, %llu through libevtx\n",
+			j->n, (unsigned long long)j->fast,
+			(unsigned long long)((uint64_t)j->n - j->fast));
+	ips_winevent_free(j->ev);
+	ips_evtx_bx_free(j->b);
+	ips_status_t st = evtx_end(j, true);
+	free(j);
 	return st;
 }
 

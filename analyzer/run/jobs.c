@@ -15,31 +15,40 @@
 
 #define BYTES_PER_THREAD (16ULL << 20)
 #define THREADS_MAX 64
-/* one file is split (detect/scan_split.h) from 32 MiB, in ranges of 16 MiB */
+/* one file is split (detect/scan_split.h) from 32 MiB, in ranges of 16 MiB;
+ * an EVTX file (read at a tenth of the speed) from 8 MiB, in ranges of 1 MiB
+ * (16 chunks): below 8 MiB the second thread's matcher and the join cost
+ * more than they save (docs/performance.md) */
 #define SPLIT_MIN (32ULL << 20)
 #define SPLIT_RANGE (16ULL << 20)
+#define SPLIT_EVTX_MIN (8ULL << 20)
+#define SPLIT_EVTX_RANGE (1ULL << 20)
 #define SPLIT_MAX_RANGES 4096
 
 /*
  * Test hook: IPSEC_SCAN_SPLIT_BYTES=N splits every file that can be split
- * from N bytes on, in ranges of about N bytes, and says on standard error
- * into how many ("ipsec-scan: --jobs: PATH: K ranges"), so that the tests
- * check the join on small files and that a split happened.
+ * from N bytes on, in ranges of about N bytes (EVTX: N / 64 KiB chunks, at
+ * least one), and says on standard error into how many ("ipsec-scan:
+ * --jobs: PATH: K ranges"), so that the tests check the join on small files
+ * and that a split happened.
  */
-static bool split_sizes(uint64_t *min, uint64_t *range)
+static bool split_sizes(ips_split_sizes_t *sz)
 {
 	const char *e = getenv("IPSEC_SCAN_SPLIT_BYTES");
 	unsigned long long n = e && *e ? strtoull(e, NULL, 10) : 0;
-	*min = n ? n : SPLIT_MIN;
-	*range = n ? n : SPLIT_RANGE;
+	*sz = (ips_split_sizes_t){.min = n ? n : SPLIT_MIN, .range = n ? n : SPLIT_RANGE,
+				  .evtx_min = n ? n : SPLIT_EVTX_MIN,
+				  .evtx_range = n ? n : SPLIT_EVTX_RANGE,
+				  .max_ranges = SPLIT_MAX_RANGES};
 	return n != 0;
 }
 
 /* Could this unit be split (its size says so; its format is known later)? */
-static uint64_t unit_pieces(const ips_scan_unit_t *u, uint64_t min, uint64_t range)
+static uint64_t unit_pieces(const ips_scan_unit_t *u, const ips_split_sizes_t *sz)
 {
-	if (!u->path || u->stream || u->journal || u->size < min)
+	if (!u->path || u->stream || u->journal || (u->size < sz->min && u->size < sz->evtx_min))
 		return 1;
+	uint64_t range = u->size < sz->min ? sz->evtx_range : sz->range;
 	uint64_t n = (u->size + range - 1) / range;
 	return n > SPLIT_MAX_RANGES ? SPLIT_MAX_RANGES : n;
 }
@@ -47,13 +56,13 @@ static uint64_t unit_pieces(const ips_scan_unit_t *u, uint64_t min, uint64_t ran
 int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
 {
 	/* a file that may be read in ranges counts as its ranges */
-	uint64_t min, range;
-	(void)split_sizes(&min, &range);
+	ips_split_sizes_t sz;
+	(void)split_sizes(&sz);
 	size_t files = 0;
 	for (size_t i = 0; i < units->len; i++) {
 		const ips_scan_unit_t *u = units->items[i];
 		if (u->path)
-			files += (size_t)unit_pieces(u, min, range);
+			files += (size_t)unit_pieces(u, &sz);
 	}
 	size_t n = jobs > 0 ? (size_t)jobs : 0;
 	if (!n) {
@@ -126,6 +135,19 @@ static ips_scan_unit_t *unit_of(const pool_t *p, size_t i)
 	return p->units->items[p->tasks[i].unit];
 }
 
+/*
+ * How far past the oldest unmerged task task i may start: a line range's
+ * kept lines wait for the join, so ranges go at most ahead_ranges ahead;
+ * an EVTX range keeps only its records with a hit, and the join of its
+ * file starts with libevtx opening the whole file: its ranges go as far
+ * as whole inputs.
+ */
+static size_t task_ahead(const pool_t *p, size_t i)
+{
+	const ips_split_t *sp = p->tasks[i].sp;
+	return sp && !ips_split_is_evtx(sp) ? p->ahead_ranges : p->ahead;
+}
+
 static void *work(void *arg)
 {
 	worker_t *w = arg;
@@ -137,7 +159,7 @@ static void *work(void *arg)
 			while (p->next < p->ntasks && !unit_of(p, p->next)->path)
 				p->next++; /* errors are decided already: the merge takes them */
 			if (p->next >= p->ntasks ||
-			    p->next < p->merged + (p->tasks[p->next].sp ? p->ahead_ranges : p->ahead))
+			    p->next < p->merged + task_ahead(p, p->next))
 				break;
 			/* too far ahead; others may move next meanwhile: look again */
 			pthread_cond_wait(&p->cond, &p->mu);
@@ -198,8 +220,8 @@ static void *work(void *arg)
 /* The tasks of the units: a file that can be split, one per range. */
 static task_t *plan_tasks(const ips_scan_opts_t *opts, ips_vec_t *units, size_t *ntasks)
 {
-	uint64_t min, range;
-	bool told = split_sizes(&min, &range);
+	ips_split_sizes_t sz;
+	bool told = split_sizes(&sz);
 	if (units->len >= UINT32_MAX) { /* (their units alone would take 160 GB) */
 		fprintf(stderr, "ipsec-scan: --jobs: more than 4 billion inputs\n");
 		abort();
@@ -208,8 +230,7 @@ static task_t *plan_tasks(const ips_scan_opts_t *opts, ips_vec_t *units, size_t 
 	task_t *t = ips_xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < units->len; i++) {
 		ips_scan_unit_t *u = units->items[i];
-		ips_split_t *sp = unit_pieces(u, min, range) > 1
-				  ? ips_split_plan(opts, u->path, min, range, SPLIT_MAX_RANGES) : NULL;
+		ips_split_t *sp = unit_pieces(u, &sz) > 1 ? ips_split_plan(opts, u->path, &sz) : NULL;
 		size_t k = sp ? ips_split_ranges(sp) : 1;
 		if (sp && told)
 			fprintf(stderr, "ipsec-scan: --jobs: %s: %zu ranges\n", u->path, k);
@@ -262,6 +283,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	ips_scanner_t *joiner = NULL;
 	ips_results_t *jres = NULL;
 	ips_correlator_t *jcorr = NULL;
+	int64_t *adjust = NULL; /* the joins' PCRE2 limit counts (scan_split.h) */
 	for (size_t i = 0; i < n; i++) {
 		task_t *t = &p.tasks[i];
 		ips_scan_unit_t *u = unit_of(&p, i);
@@ -296,6 +318,10 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 				whole = t->range + 1 == ips_split_ranges(t->sp);
 				if (whole) {
 					st = ips_split_finish(joiner, t->sp);
+					if (!adjust)
+						adjust = ips_xcalloc(ips_rules_active_count(rules) + 1,
+								     sizeof *adjust);
+					ips_split_limit_adjust(t->sp, adjust);
 					ips_split_free(t->sp);
 					ures = jres;
 					ucorr = jcorr;
@@ -337,7 +363,8 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	for (size_t i = 0; i < nw; i++)
 		if (p.scanners[i])
 			ms[nm++] = ips_scanner_matcher(p.scanners[i]);
-	ips_scan_limit_notes(rules, out, ms, nm);
+	ips_scan_limit_notes(rules, out, ms, nm, adjust);
+	free(adjust);
 	for (size_t i = 0; i < nw; i++)
 		ips_scanner_free(p.scanners[i]);
 	free(ms);

@@ -13,9 +13,10 @@
  * threshold stage over everything: the report is byte for byte the one of
  * a serial scan (tests/jobs/run.sh checks every format).
  *
- * One large file of a line format is read in byte ranges (detect/scan_split.h):
+ * One large file of a line format is read in byte ranges, an EVTX file of
+ * 8 MiB or more in ranges of whole 64 KiB chunks (detect/scan_split.h):
  * its ranges are tasks like inputs, taken in order by any worker, which keeps
- * only the lines with a detector hit; the main thread joins them in file
+ * only the records with a detector hit; the main thread joins them in file
  * order through a scanner of its own, so the input's results are those of
  * one pass.
  *
@@ -25,7 +26,7 @@
  *
  * Memory: at most IPS_JOBS_AHEAD inputs past the oldest unmerged one are
  * started, so a slow first input does not let the others pile up; at most
- * 4 ranges per thread.
+ * 4 line ranges per thread (EVTX ranges, which keep less, as inputs).
  */
 #ifndef IPS_JOBS_H
 #define IPS_JOBS_H

@@ -1,16 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # --jobs within one file (detect/scan_split.c): a plain file of a line format
-# read in byte ranges by several threads gives the report --jobs 1 gives,
-# byte for byte, in every format, with the same standard error (but for the
-# test hook's line) and exit status.
+# read in byte ranges, an EVTX file in ranges of chunks, by several threads
+# gives the report --jobs 1 gives, byte for byte, in every format, with the
+# same standard error (but for the test hook's line) and exit status.
 #
 # The test hook IPSEC_SCAN_SPLIT_BYTES=N splits files from N bytes on, in
 # ranges of about N bytes, and names on standard error how many ranges each
 # split file got: every file expected to be split must show at least 2 (a
 # check that can fail: without a split the comparison proves nothing), and
-# formats that are never split (XML, Event Viewer text, CSV, EVTX, archives)
-# must show none. Inputs: samples/, files written here (lines across range
+# formats that are never split (XML, Event Viewer text, CSV, archives,
+# EVTX files of one chunk) must show none. EVTX files of several chunks are
+# split in ranges of whole chunks (see the EVTX part below). Inputs: samples/, files written here (lines across range
 # boundaries, no final newline, NUL bytes, lines longer than --max-record
 # and than the read buffer, CRLF, the negotiation context of a failure in
 # the range before it) and, when present, real logs of ../shared/corpus
@@ -147,6 +148,78 @@ grep -q ': 3 ranges\|: [0-9][0-9]* ranges' "$T/all.split" && ok || bad "a direct
 run 1024 "$T/all1" -f json --jobs 1 samples "$W" "$W/straddle.log"
 same "samples and the written files" "$T/all1" "$T/all"
 
+# ---- EVTX: ranges of whole 64 KiB chunks ------------------------------------------
+# IPSEC_SCAN_SPLIT_BYTES=4096: one chunk a range. Files of chunks taken from
+# our own EVTX files, the fuzz regression inputs and the corpus's
+# (tests/jobs/evtx-chunks.py: records numbered again, checksums set): with
+# the built-in rules (findings and incidents across chunks), with
+# tests/evtx/every.yaml (every record a hit: each read again by the join),
+# with a small --max-record (records cut at the cap, with and without a
+# hit); damaged copies (tests/evtx/mutate.py: records the fast path refuses,
+# records libevtx cannot read, chunks failing their checksums), a file
+# header that counts fewer chunks, the same marked dirty, a chunk without
+# its signature, a file libevtx cannot open (read whole by the join). With
+# IPSEC_SCAN_EVTX=stats both runs say how many records went through libevtx
+# (standard error is compared); some split runs must show such records.
+EV=""
+for f in "$CORPUS"/evtx/*.evtx; do [ -f "$f" ] && EV="$EV $f"; done
+E=tests/evtx/ipsec-events.evtx
+if command -v python3 >/dev/null 2>&1; then
+	# shellcheck disable=SC2086
+	python3 tests/jobs/evtx-chunks.py "$W/chunks.evtx" 24 $E $EV $E
+	python3 tests/jobs/evtx-chunks.py "$W/regress.evtx" 12 tests/fuzz/regress/evtx/* $E \
+		tests/fuzz/corpus/evtx/*
+	mkdir -p "$W/evtx-bad"
+	python3 tests/evtx/mutate.py "$W/chunks.evtx" "$W/evtx-bad" 6 5
+	python3 - "$W/chunks.evtx" "$W/evtx-bad" <<'PY'
+import struct, sys, zlib
+src, out = sys.argv[1], sys.argv[2]
+d = open(src, "rb").read()
+def head(b):
+    struct.pack_into("<I", b, 124, zlib.crc32(bytes(b[:120])))
+def put(name, b):
+    open("%s/%s.evtx" % (out, name), "wb").write(b)
+b = bytearray(d); struct.pack_into("<H", b, 42, 10); head(b); put("count10", b)
+b2 = bytearray(b); struct.pack_into("<I", b2, 120, 1); head(b2); put("dirty", b2)
+b = bytearray(d); o = 4096 + 5 * 65536; b[o:o + 8] = b"XXXXXXXX"; put("nosig", b)
+b = bytearray(d); o = 4096 + 3 * 65536; struct.pack_into("<I", b, o + 40, 40); put("unopenable", b)
+PY
+	export IPSEC_SCAN_EVTX=stats
+	check "EVTX chunks" 4096 yes "$W/chunks.evtx"
+	check "EVTX chunks, 3 chunks a range" 196608 yes "$W/chunks.evtx"
+	check "EVTX chunks, every record a hit" 4096 yes --rules tests/evtx/every.yaml -- "$W/chunks.evtx"
+	check "EVTX chunks, --max-record 1k" 4096 yes --max-record 1k --rules tests/evtx/every.yaml -- "$W/chunks.evtx"
+	grep -q '"truncated": [1-9]' "$T/$n-json-1.out" && ok || bad "EVTX --max-record 1k: records cut"
+	check "EVTX chunks of the fuzz inputs" 4096 yes --rules tests/evtx/every.yaml -- "$W/regress.evtx"
+	# PCRE2 limit hits (tests/jobs/evtx-limit.yaml hits it on every record):
+	# counted once per record, also on records only libevtx reads (the
+	# join's), and not for the probes of a file the join reads whole
+	for f in "$W/regress.evtx" "$W/evtx-bad/unopenable.evtx" $EV; do
+		check "EVTX $(basename "$f"), --match-limit 1000" 4096 any --match-limit 1000 \
+			--rules tests/jobs/evtx-limit.yaml -- "$f"
+	done
+	grep -q 'test-limit-event.*hit a PCRE2 limit' "$T/$n-json-2.out" && ok ||
+		bad "EVTX --match-limit 1000: no limit note"
+	libevtx=0
+	for f in "$W"/evtx-bad/*.evtx; do
+		check "EVTX damaged $(basename "$f")" 4096 yes --rules tests/evtx/every.yaml -- "$f"
+		grep -q 'read here, [1-9][0-9]* through libevtx$' "$T/$n-json-2.err" && libevtx=$((libevtx + 1))
+	done
+	[ "$libevtx" -ge 2 ] && ok || bad "EVTX: only $libevtx damaged files had records read through libevtx in a split"
+	# (the stats line is written as a file is read: with several files at
+	# once, in the order they are read)
+	unset IPSEC_SCAN_EVTX
+	check "EVTX chunks among other inputs" 4096 any "$W/straddle.log" "$W/chunks.evtx" "$W/evtx-bad/m000.evtx"
+	check "EVTX files in a directory" 4096 any "$W/evtx-bad"
+	check "EVTX chunks, --since, --min-severity" 4096 yes --since 2025-03-01T10:03:00Z \
+		--min-severity error -- "$W/chunks.evtx"
+	grep -q '"filtered": [1-9]' "$T/$n-json-1.out" && grep -q '"findings": [1-9]' "$T/$n-json-1.out" &&
+		ok || bad "EVTX --since: findings kept and filtered"
+	check "EVTX of one chunk (not split)" 4096 no $E tests/fuzz/regress/evtx/*
+else
+	echo "split: python3 absent: the EVTX files written here are skipped"
+fi
+
 # ---- samples -------------------------------------------------------------------
 for f in samples/strongswan/*.log samples/libreswan/*.log samples/plain/*.log \
 	samples/gateways/*.log; do
@@ -172,7 +245,14 @@ if [ -d "$CORPUS" ]; then
 		[ "$(wc -c <"$f")" -ge 3072 ] || continue
 		check "$f" 1024 yes "$f"
 	done
-	check "evtx (not split)" 4096 no "$CORPUS"/evtx/*.evtx
+	for f in "$CORPUS"/evtx/*.evtx; do
+		if [ "$(wc -c <"$f")" -ge 200000 ]; then
+			check "$f" 4096 yes --rules tests/evtx/every.yaml -- "$f"
+			check "$f, built-in rules" 65536 yes "$f"
+		else
+			check "$f (one chunk: not split)" 4096 no "$f"
+		fi
+	done
 	check "the whole corpus" 65536 any -- "$CORPUS"
 else
 	echo "split: $CORPUS absent: the corpus comparison is skipped"
