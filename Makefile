@@ -223,7 +223,7 @@ jobs-check: ipsec-scan
 
 # EVTX: the fast path (our reader of the records' binary XML) against the XML path
 evtx-check: ipsec-scan
-	VALGRIND="$(VALGRIND)" sh tests/evtx/run.sh
+	VALGRIND="$(VALGRIND)" SAN="$(SAN)" sh tests/evtx/run.sh
 
 # merge: two hosts = one scan, idempotence, cron overlaps, map/reduce with sort
 merge-check: ipsec-scan

@@ -317,6 +317,44 @@ static bool iter_next(evtx_iter_t *it, const uint8_t **chunk, uint64_t *chunk_of
 }
 
 /*
+ * Pages of a mapped file already read are given back every 16 MiB, so that
+ * the resident size of a large file's read stays bounded: they are clean
+ * file pages, faulted in again from the page cache should a record behind
+ * be wanted later (the join's records, the recovered ones).
+ */
+typedef struct map_drop {
+	const uint8_t *map;
+	uint64_t done;
+} map_drop_t;
+
+static void map_drop(map_drop_t *d, uint64_t upto, bool all)
+{
+	uint64_t to = upto & ~(uint64_t)((uint64_t)sysconf(_SC_PAGESIZE) - 1);
+	if (to > d->done && (all || to - d->done >= (16u << 20))) {
+		madvise((void *)(d->map + d->done), (size_t)(to - d->done), MADV_DONTNEED);
+		d->done = to;
+	}
+}
+
+/* The records the chunk iterator lists in a mapped file. */
+static uint64_t count_records(const uint8_t *map, uint64_t size)
+{
+	evtx_iter_t it;
+	const uint8_t *c;
+	uint64_t coff, count = 0;
+	uint32_t pos, rsize;
+	bool nc;
+	map_drop_t d = {.map = map};
+	iter_init(&it, map, size);
+	while (iter_next(&it, &c, &coff, &pos, &rsize, &nc)) {
+		count++;
+		map_drop(&d, coff, false);
+	}
+	map_drop(&d, size, true);
+	return count;
+}
+
+/*
  * The allocated records through the fast path (fast_ok), falling back to
  * libevtx and expat record by record, or all through libevtx and expat
  * with their offsets (the XML path). false (nothing read) when the file
@@ -337,9 +375,7 @@ static bool read_fast(const uint8_t *map, uint64_t size, int n, libevtx_file_t *
 	uint64_t count = 0, fast = 0;
 	const char *mode = getenv("IPSEC_SCAN_EVTX");
 	bool stats = mode && !strcmp(mode, "stats");
-	iter_init(&it, map, size);
-	while (iter_next(&it, &c, &coff, &pos, &rsize, &nc))
-		count++;
+	count = count_records(map, size);
 	if (count != (uint64_t)n) {
 		if (stats)
 			fprintf(stderr, "ipsec-scan: evtx: %llu records listed, libevtx lists %d: "
@@ -348,8 +384,10 @@ static bool read_fast(const uint8_t *map, uint64_t size, int n, libevtx_file_t *
 	}
 	ips_evtx_bx_t *b = ips_evtx_bx_new(lim->max_record);
 	ips_winevent_t *ev = ips_winevent_new(lim->max_record);
+	map_drop_t d = {.map = map};
 	iter_init(&it, map, size);
 	for (int i = 0; iter_next(&it, &c, &coff, &pos, &rsize, &nc); i++) {
+		map_drop(&d, coff, false);
 		ips_evtx_bx_chunk(b, c, nc);
 		if (fast_ok && rsize >= 28 + 5 && ips_evtx_bx_read_record(b, pos + 24, rsize - 28)) {
 			ips_evtx_bx_emit(b, ev, sink, coff + pos, p->first_line + (uint64_t)i);
@@ -359,6 +397,7 @@ static bool read_fast(const uint8_t *map, uint64_t size, int n, libevtx_file_t *
 			read_one(file, i, libevtx_file_get_record_by_index, p, w, x, xb, coff + pos);
 		}
 	}
+	map_drop(&d, size, true);
 	if (stats)
 		fprintf(stderr, "ipsec-scan: evtx: %d records, %llu read here, %llu through libevtx\n",
 			n, (unsigned long long)fast, (unsigned long long)((uint64_t)n - fast));
@@ -584,16 +623,8 @@ ips_evtx_join_t *ips_evtx_join_open(ips_source_t *src, ips_sink_t *sink,
 	ips_evtx_join_t *j = ips_xcalloc(1, sizeof *j);
 	bool opened = evtx_begin(j, src, sink, lim);
 	uint64_t count = 0;
-	if (opened && j->map && j->map_size >= EVTX_FIRST_CHUNK && j->n >= 0) {
-		evtx_iter_t it;
-		const uint8_t *c;
-		uint64_t coff;
-		uint32_t pos, rsize;
-		bool nc;
-		iter_init(&it, j->map, j->map_size);
-		while (iter_next(&it, &c, &coff, &pos, &rsize, &nc))
-			count++;
-	}
+	if (opened && j->map && j->map_size >= EVTX_FIRST_CHUNK && j->n >= 0)
+		count = count_records(j->map, j->map_size);
 	if (!opened || !j->map || count != (uint64_t)j->n) {
 		/* not the records the workers read: the whole file as evtx_run() reads it */
 		if (opened)
