@@ -56,6 +56,14 @@ _Static_assert(STRIDE == 4, "scan_chunk reads two windows per 8-byte load");
 /* The filters walk the text in chunks; the last bytes go to the automaton. */
 #define CHUNK 64
 #define TAIL (CHUNK + 40) /* AVX2 Teddy reads the 32 bytes after a chunk */
+/*
+ * The filters read the text once, front to back; a large file comes from
+ * its mapping (framer_lines.c), straight from memory rather than from a
+ * buffer read() has just filled, so the loops ask for the bytes 1 KiB ahead
+ * (the hardware's own prefetcher stops at a page's end). On the 1 GB noise:
+ * 0.05 s less user time a GB.
+ */
+#define PREFETCH 1024
 /* Distinct group literals remembered per line; past it groups count as met. */
 #define MAX_FOUND 256
 /* Phrase words a line must hold: those of this many bytes or more. */
@@ -1928,6 +1936,7 @@ __attribute__((target("avx2"))) static size_t scan_quiet_avx2(const ips_prefilte
 	if (p->nanchors && c + TAIL <= len)
 		r0 = teddy_r_avx2(&t, b + c);
 	for (; c + TAIL <= len; c += CHUNK) {
+		__builtin_prefetch(b + c + PREFETCH);
 		if (p->nanchors) {
 			uint8_t bits[CHUNK];
 			teddy_r_t r1 = teddy_r_avx2(&t, b + c + 32), r2 = teddy_r_avx2(&t, b + c + 64);
@@ -1964,6 +1973,7 @@ static size_t scan_quiet(const ips_prefilter_t *p, const uint8_t *b, size_t len,
 		return scan_quiet_avx2(p, b, len, h, c, q);
 #endif
 	for (; c + TAIL <= len; c += CHUNK) {
+		__builtin_prefetch(b + c + PREFETCH);
 		scan_chunk(p, b, len, h, c, q);
 		if (h->n || h->overflow)
 			break;
