@@ -65,6 +65,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -439,6 +440,40 @@ static void refused(void *ctx, uint64_t off, uint64_t line)
 	*add_cand(ctx) = (cand_t){.off = off, .line = line, .kind = LIBEVTX};
 }
 
+
+/*
+ * The first part of a range through the framer's mapped windows, as a whole
+ * read takes a large file (framer.c): no pread() copy, about 0.1 s of system
+ * time a GB less. Windows of 2 MiB, so that most of a range is mapped (the
+ * window holding the range's end is read with pread, as the rest of a whole
+ * read is); IPSEC_SCAN_MMAP sets them for the tests. Range 0 keeps its
+ * preads: its first bytes were counted for the progress bar when the plan
+ * read them. Returns where the preads go on.
+ */
+static uint64_t probe_mapped(const ips_split_t *sp, ips_framer_t *f, int fd, uint64_t pos,
+			     uint64_t end)
+{
+	size_t window;
+	uint64_t min;
+	bool hook;
+	ips_map_sizes(&window, &min, &hook);
+	struct stat st;
+	if (!window || !sp->fr->map || pos < sp->peeked || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return pos;
+	if (!hook)
+		window = 2u << 20;
+	uint64_t stop = (uint64_t)st.st_size < end ? (uint64_t)st.st_size : end;
+	if (stop <= pos || stop - pos < min)
+		return pos;
+	unsigned windows = 0;
+	uint64_t reached = sp->fr->map(f, fd, stop, window, &windows);
+	if (hook) /* the tests check that windows were read */
+		fprintf(stderr, "ipsec-scan: mmap: %s: range at %llu: %u windows, to %llu\n", sp->name,
+			(unsigned long long)pos, windows, (unsigned long long)reached);
+	return reached;
+}
+
 /* An EVTX range: its chunks read as a whole read reads them (evtx_split.h). */
 static void probe_evtx(ips_scanner_t *s, const ips_split_t *sp, size_t i, ips_sink_t *k,
 		       ips_split_part_t *p)
@@ -505,6 +540,8 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 	if (fd < 0) {
 		ips_sink_error(&k, pos, "read error: %s", strerror(errno));
 		broken = true;
+	} else {
+		pos = probe_mapped(sp, f, fd, pos, end);
 	}
 	while (!broken && pos < end) {
 		size_t want = 0;

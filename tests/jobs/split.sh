@@ -47,8 +47,9 @@ run() {
 	shift 2
 	IPSEC_SCAN_SPLIT_BYTES=$b ${VALGRIND:-} "$BIN" "$@" >"$o.out" 2>"$o.raw" </dev/null
 	echo $? >"$o.rc"
-	grep -v '^ipsec-scan: --jobs: .*: [0-9]* ranges$' "$o.raw" >"$o.err"
+	grep -v -e '^ipsec-scan: --jobs: .*: [0-9]* ranges$' -e '^ipsec-scan: mmap: ' "$o.raw" >"$o.err"
 	grep '^ipsec-scan: --jobs: .*: [0-9]* ranges$' "$o.raw" >"$o.split"
+	grep '^ipsec-scan: mmap: ' "$o.raw" >"$o.mmap"
 }
 same() { # NAME A B
 	if cmp -s "$2.out" "$3.out" && cmp -s "$2.err" "$3.err" && cmp -s "$2.rc" "$3.rc"; then
@@ -142,6 +143,22 @@ check "CRLF" 512 yes "$W/crlf.log"
 check "long lines" 65536 yes "$W/long.log"
 check "long lines, --max-record 4k" 65536 yes --max-record 4k -- "$W/long.log"
 check "long lines, --min-severity, --since" 65536 yes --min-severity error --since 2025-11-23T00:58:36Z -- "$W/long.log"
+# ranges read through mapped windows (IPSEC_SCAN_MMAP: windows of 4 pages,
+# from any size; tests/mmap/run.sh compares --jobs 1's own mapped read with
+# read()): lines across windows, and lines longer than a window or the
+# buffer, which the ranges' preads then take
+IPSEC_SCAN_MMAP="16384 0"
+export IPSEC_SCAN_MMAP
+for lf in 1 2 3 4 5 6 7 8; do cat "$W/straddle.log"; done >"$W/straddle8.log"
+for lf in straddle8 long; do
+	check "$lf lines, ranges in mapped windows" 65536 yes "$W/$lf.log"
+	if grep -q ': range at [0-9]*: [1-9][0-9]* windows' "$T/$n-json-2.mmap"; then
+		ok
+	else
+		bad "$lf lines: no range was read through mapped windows"
+	fi
+done
+unset IPSEC_SCAN_MMAP
 grep -q '"truncated": 2' "$T/$n-json-1.out" && ok || bad "long.log: two lines cut"
 # decoded and compressed files are read whole
 { printf '\377\376'; iconv -f UTF-8 -t UTF-16LE "$W/straddle.log"; } >"$W/utf16.log"
