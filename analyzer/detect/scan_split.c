@@ -453,25 +453,11 @@ static void refused(void *ctx, uint64_t off, uint64_t line)
 static uint64_t probe_mapped(const ips_split_t *sp, ips_framer_t *f, int fd, uint64_t pos,
 			     uint64_t end)
 {
-	size_t window;
-	uint64_t min;
-	bool hook;
-	ips_map_sizes(&window, &min, &hook);
-	struct stat st;
-	if (!window || !sp->fr->map || pos < sp->peeked || fstat(fd, &st) != 0 ||
-	    !S_ISREG(st.st_mode))
+	if (pos < sp->peeked)
 		return pos;
-	if (!hook)
-		window = 2u << 20;
-	uint64_t stop = (uint64_t)st.st_size < end ? (uint64_t)st.st_size : end;
-	if (stop <= pos || stop - pos < min)
-		return pos;
-	unsigned windows = 0;
-	uint64_t reached = sp->fr->map(f, fd, stop, window, &windows);
-	if (hook) /* the tests check that windows were read */
-		fprintf(stderr, "ipsec-scan: mmap: %s: range at %llu: %u windows, to %llu\n", sp->name,
-			(unsigned long long)pos, windows, (unsigned long long)reached);
-	return reached;
+	char what[48];
+	snprintf(what, sizeof what, "range at %llu: ", (unsigned long long)pos);
+	return ips_framer_map_lines(f, fd, end, 2u << 20, sp->name, what);
 }
 
 /* An EVTX range: its chunks read as a whole read reads them (evtx_split.h). */

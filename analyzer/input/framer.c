@@ -192,11 +192,36 @@ ips_spool_end_t ips_framer_spool(ips_source_t *src, ips_sink_t *sink, int fd, si
 	return end;
 }
 
+uint64_t ips_framer_map_lines(ips_framer_t *f, int fd, uint64_t end, size_t window,
+			      const char *name, const char *what)
+{
+	uint64_t pos = f->at.offset + f->fed;
+	size_t hook_window;
+	uint64_t min;
+	bool hook;
+	ips_map_sizes(&hook_window, &min, &hook);
+	struct stat st;
+	if (!f->ops->map || !hook_window || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return pos;
+	if (hook)
+		window = hook_window;
+	if ((uint64_t)st.st_size < end)
+		end = (uint64_t)st.st_size;
+	if (end <= pos || end - pos < min)
+		return pos;
+	unsigned windows = 0;
+	uint64_t reached = f->ops->map(f, fd, end, window, &windows);
+	if (hook) /* the tests check that windows were read */
+		fprintf(stderr, "ipsec-scan: mmap: %s: %s%u windows, to %llu\n", name, what, windows,
+			(unsigned long long)reached);
+	return reached;
+}
+
 /*
  * The first part of a large regular file through the framer's mapped
- * windows (no read() copy: about 0.11 s less system time a GB). The
- * window holding the end is read as before, so appended bytes, a last line
- * without its '\n' and cron mode's whole lines are read as they always
+ * windows of 8 MiB (no read() copy: about 0.11 s less system time a GB).
+ * The window holding the end is read as before, so appended bytes, a last
+ * line without its '\n' and cron mode's whole lines are read as they always
  * were. False when the source could not be moved past what was mapped.
  */
 static bool pump_mapped(ips_framer_t *f, ips_source_t *src)
@@ -204,23 +229,8 @@ static bool pump_mapped(ips_framer_t *f, ips_source_t *src)
 	int fd = f->ops->map ? ips_source_file_fd(src) : -1;
 	if (fd < 0 || f->fed || src->pos != f->at.offset)
 		return true;
-	size_t window;
-	uint64_t min;
-	bool hook;
-	ips_map_sizes(&window, &min, &hook);
-	struct stat st;
-	if (!window || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return true;
-	uint64_t end = (uint64_t)st.st_size;
-	if (src->limited && src->limit < end)
-		end = src->limit;
-	if (end <= src->pos || end - src->pos < min)
-		return true;
-	unsigned windows = 0;
-	uint64_t reached = f->ops->map(f, fd, end, window, &windows);
-	if (hook) /* the tests check that windows were read */
-		fprintf(stderr, "ipsec-scan: mmap: %s: %u windows, to %llu\n", src->name, windows,
-			(unsigned long long)reached);
+	uint64_t reached = ips_framer_map_lines(f, fd, src->limited ? src->limit : UINT64_MAX,
+						8u << 20, src->name, "");
 	return reached == src->pos || ips_source_seek(src, reached);
 }
 

@@ -138,6 +138,17 @@ void ips_framer_done(ips_framer_t *f, uint64_t records, uint64_t bytes);
 /* For framers' open(): a zeroed instance of `size` bytes whose head is filled in later. */
 void *ips_framer_alloc(size_t size);
 /*
+ * The lines of the regular file fd from the framer's offset through its
+ * mapped windows (the ops' map), where the framer has one and at least
+ * ips_map_sizes()'s minimum is left before end (at most the file's size):
+ * windows of `window` bytes unless IPSEC_SCAN_MMAP sets them, when a line
+ * "ipsec-scan: mmap: NAME: WHAT<K> windows, to <offset>" goes to standard
+ * error for the tests. Returns where reads must go on (the framer's offset
+ * when nothing was mapped).
+ */
+uint64_t ips_framer_map_lines(ips_framer_t *f, int fd, uint64_t end, size_t window,
+			      const char *name, const char *what);
+/*
  * The batch adapter, the `run` of every push framer: reads src into the
  * framer's room, or in blocks of lim->block bytes that it feeds; a large
  * regular file opened by path goes first through the framer's map, where
