@@ -36,9 +36,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-scan-split.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
 FORMATS="json text ndjson sarif junit markdown html csv github codequality"
 [ -n "${VALGRIND:-}" ] && FORMATS="json text" CORPUS=/nonexistent
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+. tests/compare.sh
 
 # run BYTES OUT args...: one run with the hook; stdout, stderr without the
 # hook's lines, the hook's lines, exit status
@@ -50,15 +48,6 @@ run() {
 	grep -v -e '^ipsec-scan: --jobs: .*: [0-9]* ranges$' -e '^ipsec-scan: mmap: ' "$o.raw" >"$o.err"
 	grep '^ipsec-scan: --jobs: .*: [0-9]* ranges$' "$o.raw" >"$o.split"
 	grep '^ipsec-scan: mmap: ' "$o.raw" >"$o.mmap"
-}
-same() { # NAME A B
-	if cmp -s "$2.out" "$3.out" && cmp -s "$2.err" "$3.err" && cmp -s "$2.rc" "$3.rc"; then
-		ok
-	else
-		bad "$1: $3 differs from $2"
-		diff "$2.out" "$3.out" | head -5
-		diff "$2.err" "$3.err" | head -5
-	fi
 }
 
 n=0

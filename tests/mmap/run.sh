@@ -31,9 +31,7 @@ trap 'rm -rf "$T"' EXIT
 FORMATS="json text ndjson sarif junit markdown html csv github codequality"
 [ -n "${VALGRIND:-}" ] && FORMATS="json text" CORPUS=/nonexistent
 HOOK='^ipsec-scan: mmap: .*: [0-9]* windows, to [0-9]*$'
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+. tests/compare.sh
 
 # run "WINDOW MIN" OUT args...: one run with the hook; stdout, stderr
 # without the hook's lines, the hook's lines, exit status
@@ -44,15 +42,6 @@ run() {
 	echo $? >"$o.rc"
 	grep -v "$HOOK" "$o.raw" >"$o.err"
 	grep "$HOOK" "$o.raw" >"$o.map"
-}
-same() { # NAME A B
-	if cmp -s "$2.out" "$3.out" && cmp -s "$2.err" "$3.err" && cmp -s "$2.rc" "$3.rc"; then
-		ok
-	else
-		bad "$1: $3 differs from $2"
-		diff "$2.out" "$3.out" | head -5
-		diff "$2.err" "$3.err" | head -5
-	fi
 }
 # mapped FILE MAPFILE: FILE was read from at least one window
 mapped() {
