@@ -180,6 +180,7 @@ bad-check: ipsec-scan
 cron-check: ipsec-scan
 	VALGRIND="$(VALGRIND)" sh tests/cron/run.sh
 	VALGRIND="$(VALGRIND)" sh tests/cron/kill.sh
+	VALGRIND="$(VALGRIND)" sh tests/cron/jobs.sh
 	SAN="$(SAN)" VALGRIND="$(VALGRIND)" MANY_FILES=20000 MANY_MAX_PLAIN_BYTES=160 MANY_MAX_BYTES=120 \
 	    sh tests/cron/many.sh
 

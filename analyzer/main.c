@@ -735,9 +735,6 @@ static void check_scan(const ips_run_opts_t *o)
 	if (o->summary_only && o->format_given && strcmp(o->format, "text"))
 		usage_error("--summary-only is a text report: it cannot be combined with --format %s",
 			    o->format);
-	if (o->state_path && o->jobs > 1)
-		usage_error("--jobs %d cannot be used with --state: cron mode reads the files of "
-			    "one log in turn (use --jobs 1, or leave --jobs out)", o->jobs);
 	if (o->state_path) {
 		if (!o->ninputs && !o->journal)
 			usage_error("--state needs INPUT files or directories: standard input cannot "

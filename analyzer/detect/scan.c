@@ -71,6 +71,7 @@ void ips_scanner_free(ips_scanner_t *s)
 	if (s->own_m)
 		ips_matcher_free(s->m);
 	ips_context_free(s->ctx);
+	free(s->limit_adjust);
 	free(s);
 }
 
@@ -114,10 +115,19 @@ void ips_scan_limit_notes(const ips_rules_t *rules, ips_results_t *res,
 	}
 }
 
+void ips_scanner_add_limit_hits(ips_scanner_t *s, const int64_t *adjust)
+{
+	size_t n = ips_rules_active_count(s->rules);
+	if (!s->limit_adjust)
+		s->limit_adjust = ips_xcalloc(n + 1, sizeof *s->limit_adjust);
+	for (size_t i = 0; i < n; i++)
+		s->limit_adjust[i] += adjust[i];
+}
+
 void ips_scanner_finish(ips_scanner_t *s)
 {
 	const ips_matcher_t *m = s->m;
-	ips_scan_limit_notes(s->rules, s->out, &m, 1, NULL);
+	ips_scan_limit_notes(s->rules, s->out, &m, 1, s->limit_adjust);
 }
 
 void ips_scanner_target(ips_scanner_t *s, ips_results_t *out, const ips_finding_sink_t *sink)

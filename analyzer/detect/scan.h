@@ -76,6 +76,12 @@ ips_status_t ips_scanner_input_error(ips_scanner_t *s, const char *path, const c
  * (up to 4 such files).
  */
 void ips_scanner_exclude(ips_scanner_t *s, uint64_t dev, uint64_t ino);
+/*
+ * Count adjust[i] (one per active detector) more PCRE2 limit hits for
+ * detector i in ips_scanner_finish()'s notes: those of other matchers that
+ * read part of this scanner's inputs (cron mode's --jobs, run/jobs.h).
+ */
+void ips_scanner_add_limit_hits(ips_scanner_t *s, const int64_t *adjust);
 /* Add run-wide notes (detectors that hit their match limit). */
 void ips_scanner_finish(ips_scanner_t *s);
 /* The notes of ips_scanner_finish() for detectors that hit the PCRE2 match

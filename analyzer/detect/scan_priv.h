@@ -76,7 +76,11 @@ struct ips_scanner {
 	const char *container_format; /* the container being walked */
 	uint64_t excluded[4][2];      /* files never read as inputs (our own output) */
 	size_t nexcluded;
+	int64_t *limit_adjust;        /* PCRE2 limit hits counted elsewhere (cron --jobs), or NULL */
 };
+
+/* A resumed file whose bytes before the resume point changed (scan_resume.c, scan_split.c). */
+#define IPS_SCAN_NOTE_CHANGED "changed before the point earlier runs reached: read from the start"
 
 /* scan.c: add note to an input's note ("; " between two). */
 void ips_scan_add_note(ips_input_t *in, const char *note);
@@ -96,6 +100,8 @@ bool ips_scan_resume_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
  */
 void ips_split_probe_record(ips_sink_t *k, const uint64_t *cands);
 void ips_split_probe_truncated(ips_sink_t *k, uint64_t offset, uint64_t line);
+/* Cron mode: the time of a block's last line (the input's clock), kept for the join. */
+void ips_split_probe_clock(ips_sink_t *k, const ips_time_t *t, uint64_t line);
 /*
  * scan_record.c: the stateful half for a record kept by a probe: what
  * match_current() does with it in a serial scan. cut: a line cut at the

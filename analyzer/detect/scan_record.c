@@ -392,7 +392,10 @@ static void note_last_line(ips_sink_t *k, const char *buf, size_t len, uint64_t 
 		return;
 	ips_line_meta_t m;
 	ips_parse_line_header(buf + from, end - from, &k->yc, &m);
-	k->sc->sink.clock(k->sc->sink.ctx, &m.time, last_line);
+	if (k->probe)
+		ips_split_probe_clock(k, &m.time, last_line);
+	else
+		k->sc->sink.clock(k->sc->sink.ctx, &m.time, last_line);
 }
 
 uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t offset,
@@ -411,8 +414,10 @@ uint64_t ips_sink_lines(ips_sink_t *k, const char *buf, size_t len, uint64_t off
 			      : ips_prefilter_count_nl(buf, (size_t)(k->drop_below - offset));
 	k->end_off = offset + len;
 	k->next_line = line + nl;
-	if (!k->probe && (k->resume || k->sc->sink.record_done) && k->sc->sink.clock && len)
-		/* cron and live mode: the clock that closes windows */
+	if (len && (k->probe ? k->resume
+		    : (k->resume || k->sc->sink.record_done) && k->sc->sink.clock))
+		/* cron and live mode: the clock that closes windows (a probe of
+		 * cron mode's keeps it for the join) */
 		note_last_line(k, buf, len, offset, buf[len - 1] == '\n' ? line + nl - 1 : line + nl);
 	return nl;
 }

@@ -11,6 +11,7 @@
 
 #include "detect/scan.h"
 #include "detect/scan_priv.h"
+#include "detect/scan_split.h"
 
 /*
  * Resuming (ips_scanner_scan_from()): earlier runs read `offset` bytes,
@@ -58,6 +59,12 @@ static uint64_t last_line_end(int fd, uint64_t from, uint64_t size, uint64_t max
 	return from;
 }
 
+/* How far back a last line without '\n' is looked for (last_line_end()). */
+static uint64_t back_max(const ips_frame_limits_t *fl)
+{
+	return 2 * (uint64_t)(fl->max_record + fl->block);
+}
+
 /*
  * Where to start reading so that the lines just before offset give context:
  * the first line start within LOOK_BACK bytes before it, and how many lines
@@ -89,6 +96,28 @@ static bool look_back(int fd, uint64_t offset, uint64_t line, uint64_t *from, ui
 	return true;
 }
 
+bool ips_scan_resume_span(const ips_frame_limits_t *fl, ips_scan_from_t *cr,
+			  ips_split_resume_t *r)
+{
+	uint64_t from, back;
+	memset(r, 0, sizeof *r);
+	if (!look_back(cr->fd, cr->offset, cr->line, &from, &back)) {
+		/* not at a line start: the file changed before that point */
+		r->changed = true;
+		cr->offset = cr->line = 0;
+		from = back = 0;
+	}
+	r->limit = cr->to_end ? cr->size : last_line_end(cr->fd, cr->offset, cr->size,
+									 back_max(fl));
+	cr->end_offset = cr->offset;
+	cr->end_line = cr->line;
+	r->from = from;
+	r->line = from ? cr->line + 1 - back : 1;
+	r->drop_below = cr->offset;
+	r->whole_lines = !cr->to_end;
+	return r->limit > cr->offset;
+}
+
 /*
  * Resuming, once the format is known: where to start, where to stop, what
  * only gives context. Returns false when there is nothing to read.
@@ -106,26 +135,20 @@ bool ips_scan_resume_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
 		return false;
 	}
 	uint64_t size = cr->fd >= 0 ? cr->size : 0;
-	uint64_t back_max = 2 * (uint64_t)(s->opts.frame.max_record + s->opts.frame.block);
 	if (lines && cr->fd >= 0 && src->seek) {
-		uint64_t from, back;
-		if (!look_back(cr->fd, cr->offset, cr->line, &from, &back)) {
-			/* not at a line start: the file changed before that point */
-			ips_scan_add_note(in, "changed before the point earlier runs reached: read from the start");
-			cr->offset = cr->line = 0;
-			from = back = 0;
-		}
-		uint64_t limit = cr->to_end ? size : last_line_end(cr->fd, cr->offset, size, back_max);
-		cr->end_offset = cr->offset;
-		cr->end_line = cr->line;
-		if (limit <= cr->offset)
+		ips_split_resume_t r;
+		bool more = ips_scan_resume_span(&s->opts.frame, cr, &r);
+		if (r.changed)
+			ips_scan_add_note(in, IPS_SCAN_NOTE_CHANGED);
+		if (!more)
 			return false; /* no whole new line yet */
+		uint64_t from = r.from;
 		if (from && !ips_source_seek(src, from))
 			from = 0; /* read it all; the part before offset gives context */
 		k->start_off = from;
-		k->start_line = from ? cr->line + 1 - back : 1; /* from the start: the file's count */
-		k->drop_below = cr->offset;
-		ips_source_limit(src, limit);
+		k->start_line = from ? r.line : 1; /* from the start: the file's count */
+		k->drop_below = r.drop_below;
+		ips_source_limit(src, r.limit);
 		return true;
 	}
 	/* from the start; what earlier runs read gives context only */
@@ -136,7 +159,7 @@ bool ips_scan_resume_prepare(ips_scanner_t *s, ips_source_t *src, ips_sink_t *k,
 		uint64_t limit = size;
 		if (!cr->to_end && (lines || !strcmp(fr->name, "ndjson") ||
 				    !strcmp(fr->name, "journal-json")) && !decoded)
-			limit = last_line_end(cr->fd, 0, size, back_max);
+			limit = last_line_end(cr->fd, 0, size, back_max(&s->opts.frame));
 		ips_source_limit(src, limit);
 	}
 	if (cr->offset && !lines)

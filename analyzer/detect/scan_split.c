@@ -56,10 +56,18 @@
  * PCRE2 limit hits of what the join alone matches are counted for the run
  * (see "PCRE2 limit counts" below).
  *
+ * Cron mode (a resumed plan, ips_split_resume_t): only the new lines of a
+ * line format are planned, from where ips_scanner_scan_from() starts
+ * reading (the look back before the resume point) to where it stops (the
+ * last whole line, or the end of a rotated file's rest). Probes count the
+ * lines before the resume point apart and keep the latest time of their
+ * blocks' last lines (the input's clock); the join makes the records before
+ * it context only, passes each range's clock to the sink after its lines,
+ * and counts, notes and ends the input as the resumed read does.
+ *
  * Not split (one pass, as before): other structured and multi-line
  * formats, anything decoded, compressed or archived, streams, journals,
- * cron mode (its driver reads whole files; --jobs is refused with --state),
- * IPSEC_SCAN_EVTX=xml (every EVTX record through libevtx).
+ * EVTX in cron mode, IPSEC_SCAN_EVTX=xml (every EVTX record through libevtx).
  */
 #include "detect/scan_split.h"
 
@@ -111,6 +119,12 @@ struct ips_split_part {
 	bool evtx;                      /* an EVTX range: kinds of cands, fast reads */
 	uint64_t fast;                  /* EVTX: records the fast path read */
 	int64_t *lim;                   /* EVTX: the probe's PCRE2 limit hits (NULL: none) */
+	/* cron mode (a resumed plan) */
+	uint64_t dropped;               /* records before drop_below (context only) */
+	uint64_t nl, end_off;           /* newlines read, the end of the last block */
+	bool clock;                     /* the input's clock: the latest time and line */
+	ips_time_t clock_time;          /* of a block's last line (ips_sink_lines()) */
+	uint64_t clock_line;
 };
 
 struct ips_split {
@@ -142,6 +156,10 @@ struct ips_split {
 	size_t bufcap;
 	uint64_t *cands;
 	size_t words;
+	/* cron mode: a resumed read (ips_split_resume_t; its note is a copy) */
+	bool resume;
+	ips_split_resume_t r;
+	uint64_t dropped, nl, end_off;
 };
 
 /* ---- plan --------------------------------------------------------------- */
@@ -221,13 +239,18 @@ static void plan_chunks(ips_split_t *sp, uint64_t range_bytes, size_t max_ranges
 }
 
 ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
-			    const ips_split_sizes_t *sz)
+			    const ips_split_sizes_t *sz, const ips_split_resume_t *resume)
 {
 	struct stat st;
 	uint64_t min_bytes = sz->min < sz->evtx_min ? sz->min : sz->evtx_min;
 	if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size < min_bytes || (uint64_t)st.st_size < 2 || !sz->range ||
 	    !sz->evtx_range)
+		return NULL;
+	/* what is read: the file, or (cron mode) its new lines in the file the caller has open */
+	uint64_t lo = resume ? resume->from : 0, hi = resume ? resume->limit : (uint64_t)st.st_size;
+	if (resume && (hi > (uint64_t)st.st_size || lo >= hi || hi - lo < sz->min ||
+		       (uint64_t)st.st_dev != resume->dev || (uint64_t)st.st_ino != resume->ino))
 		return NULL;
 	if ((uint64_t)st.st_size < sz->min && !evtx_head(path))
 		return NULL; /* only an EVTX file is split this small: no more reading */
@@ -248,14 +271,15 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
 			fr = ips_framer_by_name(opts->input_format);
 		if (!fr)
 			fr = ips_framer_detect(head, (size_t)hn, src->name);
-		if (fr == ips_framer_by_name("evtx") && (uint64_t)st.st_size >= sz->evtx_min)
+		if (!resume && fr == ips_framer_by_name("evtx") && (uint64_t)st.st_size >= sz->evtx_min)
 			chunks = ips_evtx_split_chunks(head, (size_t)hn, (uint64_t)st.st_size);
 		if (chunks < 2 && (!ips_framer_is_lines(fr) || (uint64_t)st.st_size < sz->min))
 			fr = NULL;
 	}
 	int fd = fr ? ips_source_fd(src) : -1;
 	fd = fd >= 0 ? dup(fd) : -1;
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	if (fd < 0 || fstat(fd, &st) != 0 ||
+	    (resume && ((uint64_t)st.st_dev != resume->dev || (uint64_t)st.st_ino != resume->ino))) {
 		if (fd >= 0)
 			close(fd);
 		ips_source_close(src);
@@ -282,22 +306,28 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
 		}
 		return sp;
 	}
+	if (resume) {
+		sp->resume = true;
+		sp->r = *resume;
+		sp->r.note = resume->note ? ips_xstrdup(resume->note) : NULL;
+	}
 	uint64_t range_bytes = sz->range;
 	size_t max_ranges = sz->max_ranges;
 
-	uint64_t size = (uint64_t)st.st_size;
+	uint64_t size = hi - lo;
 	uint64_t want = (size + range_bytes - 1) / range_bytes;
 	if (max_ranges && want > max_ranges)
 		want = max_ranges;
 	sp->start = ips_xcalloc(want ? want : 1, sizeof *sp->start);
-	sp->start[sp->n++] = 0;
+	sp->start[sp->n++] = lo;
 	char *buf = ips_xmalloc(FIND_CHUNK);
 	for (uint64_t i = 1; i < want; i++) {
 		/* the first line start at or after the nominal cut, before the next one */
-		uint64_t at = size / want * i, next = i + 1 < want ? size / want * (i + 1) : size;
+		uint64_t at = lo + size / want * i;
+		uint64_t next = i + 1 < want ? lo + size / want * (i + 1) : hi;
 		uint64_t from = at - 1 > sp->start[sp->n - 1] ? at - 1 : sp->start[sp->n - 1];
 		uint64_t s = line_start_after(fd, from, next, buf);
-		if (s > sp->start[sp->n - 1] && s < size)
+		if (s > sp->start[sp->n - 1] && s < hi)
 			sp->start[sp->n++] = s;
 	}
 	free(buf);
@@ -343,6 +373,7 @@ void ips_split_free(ips_split_t *sp)
 	free(sp->cands);
 	free(sp->adjust);
 	free(sp->snap);
+	free((char *)sp->r.note);
 	free(sp);
 }
 
@@ -434,6 +465,16 @@ void ips_split_probe_truncated(ips_sink_t *k, uint64_t offset, uint64_t line)
 	}
 }
 
+void ips_split_probe_clock(ips_sink_t *k, const ips_time_t *t, uint64_t line)
+{
+	ips_split_part_t *p = k->probe;
+	if (t->valid && (!p->clock_time.valid || t->sec > p->clock_time.sec))
+		p->clock_time = *t;
+	if (line > p->clock_line)
+		p->clock_line = line;
+	p->clock = true;
+}
+
 /* An EVTX record the fast path refused: the join reads it through libevtx. */
 static void refused(void *ctx, uint64_t off, uint64_t line)
 {
@@ -518,8 +559,14 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 		ips_input_free(in);
 		return p;
 	}
-	uint64_t pos = sp->start[i], end = i + 1 < sp->n ? sp->start[i + 1] : UINT64_MAX;
-	ips_frame_start_t at = {pos, 1, false};
+	uint64_t pos = sp->start[i];
+	bool last = i + 1 == sp->n;
+	uint64_t end = !last ? sp->start[i + 1] : sp->resume ? sp->r.limit : UINT64_MAX;
+	/* cron mode: what a serial resumed read does with the lines it reads
+	 * (records before drop_below are counted apart, the input's clock) */
+	k.resume = sp->resume;
+	k.drop_below = sp->resume ? sp->r.drop_below : 0;
+	ips_frame_start_t at = {pos, 1, sp->resume && last && sp->r.whole_lines};
 	ips_framer_t *f = ips_framer_new(sp->fr, &k, &s->opts.frame, &at);
 	bool broken = false;
 	int fd = reopen(sp);
@@ -557,6 +604,9 @@ ips_split_part_t *ips_split_probe(ips_scanner_t *s, const ips_split_t *sp, size_
 		close(fd);
 	p->records = in->records;
 	p->bytes = in->bytes;
+	p->dropped = k.dropped;
+	p->nl = k.next_line ? k.next_line - 1 : 0;
+	p->end_off = k.end_off;
 	p->error = in->error;
 	in->error = NULL; /* the part's now */
 	p->failed = broken || in->status != IPS_INPUT_OK;
@@ -636,6 +686,17 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 		if (sp->binary)
 			k->in->note = ips_xstrdup("binary data (NUL bytes): scanned as bytes");
 		sp->line_base = 1;
+		if (sp->resume) { /* as ips_scanner_scan_from() starts a resumed read */
+			k->resume = true;
+			k->whole_lines = sp->r.whole_lines;
+			k->drop_below = sp->r.drop_below;
+			if (sp->r.note)
+				ips_scan_add_note(k->in, sp->r.note);
+			if (sp->r.changed)
+				ips_scan_add_note(k->in, IPS_SCAN_NOTE_CHANGED);
+			sp->line_base = sp->r.line;
+			sp->end_off = sp->r.drop_below;
+		}
 		sp->words = ips_prefilter_words(ips_matcher_prefilter(s->m));
 		sp->cands = ips_xcalloc(sp->words ? sp->words : 1, sizeof *sp->cands);
 		if (sp->evtx) {
@@ -677,8 +738,13 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 		ips_sink_replay(k, sp->buf, len, c->off, sp->line_base + c->line - 1, c->cut,
 				sp->cands);
 	}
+	if (part->clock && s->sink.clock) /* cron mode: the latest of its blocks' last lines */
+		s->sink.clock(s->sink.ctx, &part->clock_time, sp->line_base + part->clock_line - 1);
 	sp->records += part->records;
 	sp->bytes = part->bytes;
+	sp->dropped += part->dropped;
+	sp->nl += part->nl;
+	sp->end_off = part->end_off;
 	if (part->ntrunc) {
 		if (!sp->ntrunc) {
 			sp->trunc_off = part->trunc_off;
@@ -707,6 +773,9 @@ ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
 		else if (sp->whole)
 			st = sp->whole_st;
 		sp->ej = NULL;
+	} else if (sp->resume) { /* what is new: as ips_scanner_scan_from() counts it */
+		in->records = sp->records > sp->dropped ? sp->records - sp->dropped : 0;
+		in->bytes = sp->bytes > sp->r.drop_below ? sp->bytes - sp->r.drop_below : 0;
 	} else {
 		in->records = sp->records;
 		in->bytes = sp->bytes;
@@ -725,8 +794,17 @@ ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp)
 	}
 	s->sink.end_input(s->sink.ctx);
 	s->out->records += in->records;
-	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0)
-		in->status = IPS_INPUT_EMPTY;
+	if (in->status == IPS_INPUT_OK && in->bytes == 0 && in->records == 0 && !sp->resume)
+		in->status = IPS_INPUT_EMPTY; /* (a resumed read: never, the file is not empty) */
 	return (st == IPS_OK && !sp->stopped && in->status != IPS_INPUT_PARTIAL) ? IPS_OK
 										 : IPS_E_INPUT;
+}
+
+bool ips_split_end(const ips_split_t *sp, uint64_t *end_offset, uint64_t *end_line)
+{
+	if (!sp->resume || sp->end_off <= sp->r.drop_below)
+		return false;
+	*end_offset = sp->end_off; /* whole lines, unless to the end */
+	*end_line = sp->r.line + sp->nl - 1;
+	return true;
 }

@@ -35,6 +35,31 @@ typedef struct ips_split_sizes {
 } ips_split_sizes_t;
 
 /*
+ * Cron mode (--state): only the new lines of a file are read, after a look
+ * back for context (ips_scan_resume_span() says where, as a serial resumed
+ * read takes them: scan_resume.c).
+ */
+typedef struct ips_split_resume {
+	uint64_t dev, ino;      /* the file the caller has open (another one now: not split) */
+	uint64_t from, line;    /* the first byte read (a line start) and its line number */
+	uint64_t drop_below;    /* records before this offset give context only */
+	uint64_t limit;         /* where reading stops */
+	bool whole_lines;       /* leave a last line without '\n' unread */
+	bool changed;           /* the file changed before the resume point: read from 0 */
+	const char *note;       /* the driver's note on the input (borrowed), or NULL */
+} ips_split_resume_t;
+
+/*
+ * Resuming a line format in a file that can seek (cr->fd, cr->size):
+ * where reading starts, what earlier runs reported, where it stops, as
+ * ips_scanner_scan_from() takes them (cr->offset and line are reset to 0
+ * when the file changed before them; cr->end_* set to what earlier runs
+ * read). False when there is no whole new line to read.
+ */
+bool ips_scan_resume_span(const ips_frame_limits_t *fl, ips_scan_from_t *cr,
+			  ips_split_resume_t *r);
+
+/*
  * A plan for path, or NULL when it is not split (then scan it as a whole):
  * not a regular file of at least sz->min bytes (sz->evtx_min for EVTX), or
  * not one that a serial scan reads with a line framer from its first byte
@@ -42,9 +67,13 @@ typedef struct ips_split_sizes {
  * journals, every structured and multi-line format) or as an EVTX file of
  * at least 2 chunks. Line ranges are about sz->range bytes long (at most
  * sz->max_ranges) and start after a '\n'; EVTX ranges are whole chunks.
+ * With resume (cron mode; else NULL), only [resume->from, resume->limit)
+ * of a line format is planned, and it must be sz->min bytes or more; the
+ * join reports it as ips_scanner_scan_from() would (notes, counts, records
+ * before drop_below as context only, the input's clock).
  */
 ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
-			    const ips_split_sizes_t *sz);
+			    const ips_split_sizes_t *sz, const ips_split_resume_t *resume);
 size_t ips_split_ranges(const ips_split_t *sp);
 /* Is it an EVTX file (ranges of chunks)? */
 bool ips_split_is_evtx(const ips_split_t *sp);
@@ -61,6 +90,13 @@ void ips_split_join(ips_scanner_t *s, ips_split_t *sp, size_t i, ips_split_part_
 /* After the last range: the input's counts and notes; what
  * ips_scanner_scan_path() returns for it. */
 ips_status_t ips_split_finish(ips_scanner_t *s, ips_split_t *sp);
+/*
+ * After ips_split_finish() of a resumed plan: where reading stopped, for
+ * the state (the end of the last whole line read, and its line number), as
+ * ips_scanner_scan_from() sets cr->end_offset and end_line. False when
+ * nothing past drop_below was read: what earlier runs read stands.
+ */
+bool ips_split_end(const ips_split_t *sp, uint64_t *end_offset, uint64_t *end_line);
 /* After ips_split_finish(): add to adjust (one per active detector) the
  * PCRE2 limit hits to count beyond the probes' matchers' (EVTX: what the
  * join alone matched, less what the probes matched of a file read whole);

@@ -9,6 +9,7 @@
 #include "util/util.h"
 
 struct ips_batch {
+	const ips_rules_t *rules;
 	const ips_scan_opts_t *opts;
 	ips_results_t *out;
 	ips_scanner_t *sc;
@@ -20,6 +21,7 @@ static ips_batch_t *batch_new(const ips_rules_t *rules, const ips_scan_opts_t *o
 			      ips_results_t *out, ips_matcher_t *m)
 {
 	ips_batch_t *b = ips_xcalloc(1, sizeof *b);
+	b->rules = rules;
 	b->opts = opts;
 	b->out = out;
 	b->corr = ips_correlator_new(rules, out);
@@ -42,11 +44,11 @@ ips_batch_t *ips_batch_new_shared(const ips_rules_t *rules, const ips_scan_opts_
 	return batch_new(rules, opts, out, m);
 }
 
-void ips_batch_set_state(ips_batch_t *b, ips_state_t *st)
+void ips_batch_set_state(ips_batch_t *b, ips_state_t *st, int threads)
 {
 	if (b->cron || !st)
 		return; /* once, before the first input */
-	b->cron = ips_cron_scan_new(st, b->corr, b->opts);
+	b->cron = ips_cron_scan_new(st, b->corr, b->rules, b->opts, threads);
 	ips_cron_scan_wire(b->cron, b->sc, b->out);
 }
 

@@ -27,8 +27,9 @@ ips_batch_t *ips_batch_new(const ips_rules_t *rules, const ips_scan_opts_t *opts
 /* The same with a matcher the caller keeps (ips_scanner_new_shared()). */
 ips_batch_t *ips_batch_new_shared(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 				  ips_results_t *out, ips_matcher_t *m);
-/* Cron mode from now on (ips_scanner_set_cron()); st is borrowed. */
-void ips_batch_set_state(ips_batch_t *b, ips_state_t *st);
+/* Cron mode from now on (run/cron_scan.h); st is borrowed; threads: 2 or
+ * more reads a large file's new lines in ranges on threads. */
+void ips_batch_set_state(ips_batch_t *b, ips_state_t *st, int threads);
 /* ips_scanner_exclude(). */
 void ips_batch_exclude(ips_batch_t *b, uint64_t dev, uint64_t ino);
 /* ips_scanner_scan_path(), ips_scanner_scan_journal_local(), ips_scanner_scan_source(). */

@@ -8,6 +8,7 @@
 
 #include "input/container.h"
 #include "run/cron.h"
+#include "run/jobs.h"
 #include "util/util.h"
 
 #define SNIFF_BYTES 65536 /* what the scanner sniffs a format from */
@@ -16,7 +17,10 @@ struct ips_cron_scan {
 	ips_state_t *st;
 	ips_cron_t *cron;
 	ips_correlator_t *corr;
+	const ips_rules_t *rules;
 	const ips_scan_opts_t *opts;
+	ips_jobs_split_t *split; /* --jobs 2 or more: a file's many new lines on threads */
+	ips_scanner_t *sc;      /* the scanner wired (its PCRE2 limit counts) */
 	ips_results_t *out;     /* the scanner's (wired) */
 	/* the read under way, for the end of its input (sink_end_input) */
 	const char *log;        /* the log whose windows these are; NULL: close them */
@@ -56,13 +60,20 @@ static void sink_end_input(void *ctx)
 
 /* ---- files ------------------------------------------------------------- */
 
-/* Read src as from says, as (part of) log `log` (NULL: no windows kept). */
+/*
+ * Read src as from says, as (part of) log `log` (NULL: no windows kept).
+ * A plain file (id: its identity, else NULL) with many new lines is read in
+ * ranges on threads (--jobs), with the same result.
+ */
 static ips_status_t read_from(ips_cron_scan_t *cs, ips_scanner_t *s, ips_source_t *src,
-			      ips_scan_from_t *from, const char *log, bool chain)
+			      ips_scan_from_t *from, const char *log, bool chain,
+			      const ips_cron_id_t *id)
 {
 	cs->log = log;
 	cs->chain = chain;
-	ips_status_t st = ips_scanner_scan_from(s, src, from);
+	ips_status_t st;
+	if (!id || !ips_jobs_split_from(cs->split, s, src->name, id->dev, id->ino, from, &st))
+		st = ips_scanner_scan_from(s, src, from);
 	cs->log = NULL;
 	cs->chain = false;
 	return st;
@@ -93,7 +104,7 @@ static int compressed_tail_member(void *ctx, ips_source_t *member)
 				   z->log, (unsigned long long)z->p->tail_line + 1);
 	ips_scan_from_t from = {.fd = -1, .offset = z->p->tail_offset, .line = z->p->tail_line,
 				.to_end = true, .note = note};
-	z->st = read_from(z->cs, z->s, member, &from, z->log, true);
+	z->st = read_from(z->cs, z->s, member, &from, z->log, true, NULL);
 	free(note);
 	z->read = true;
 	return 1; /* a single stream: nothing follows */
@@ -136,7 +147,7 @@ static ips_status_t scan_tail(ips_cron_scan_t *cs, ips_scanner_t *s, const char 
 					   log, (unsigned long long)p->tail_line + 1);
 		ips_scan_from_t from = {.fd = fd, .size = id->size, .offset = p->tail_offset,
 					.line = p->tail_line, .to_end = true, .note = note};
-		st = read_from(cs, s, src, &from, log, true);
+		st = read_from(cs, s, src, &from, log, true, id);
 		ips_cron_record(cs->cron, p->tail, id, from.end_offset, from.end_line);
 		free(note);
 	}
@@ -210,7 +221,7 @@ static ips_status_t scan_file(ips_cron_scan_t *cs, ips_scanner_t *s, ips_source_
 		break;
 	}
 	from.note = note;
-	if (read_from(cs, s, src, &from, path, false) != IPS_OK)
+	if (read_from(cs, s, src, &from, path, false, id) != IPS_OK)
 		res = IPS_E_INPUT;
 	ips_cron_record(cs->cron, path, id, from.end_offset, from.end_line);
 	free(note);
@@ -272,7 +283,7 @@ static bool hook_stream(void *ctx, ips_scanner_t *s, ips_source_t *member)
 				   (unsigned long long)line);
 	ips_scan_from_t from = {.fd = -1, .offset = off, .line = line, .to_end = true,
 				.note = note};
-	(void)read_from(cs, s, member, &from, NULL, false);
+	(void)read_from(cs, s, member, &from, NULL, false, NULL);
 	free(note);
 	return true;
 }
@@ -296,13 +307,16 @@ static void hook_journal_end(void *ctx, const char *name, const ips_journal_pos_
 /* ---- set-up ------------------------------------------------------------- */
 
 ips_cron_scan_t *ips_cron_scan_new(ips_state_t *st, ips_correlator_t *corr,
-				   const ips_scan_opts_t *opts)
+				   const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				   int threads)
 {
 	ips_cron_scan_t *cs = ips_xcalloc(1, sizeof *cs);
 	cs->st = st;
 	cs->cron = ips_cron_new(st);
 	cs->corr = corr;
+	cs->rules = rules;
 	cs->opts = opts;
+	cs->split = ips_jobs_split_new(rules, opts, threads);
 	return cs;
 }
 
@@ -311,6 +325,7 @@ void ips_cron_scan_wire(ips_cron_scan_t *cs, ips_scanner_t *sc, ips_results_t *o
 	ips_finding_sink_t sink = {.finding = sink_finding, .event = sink_event,
 				   .end_input = sink_end_input, .clock = sink_clock, .ctx = cs};
 	cs->out = out;
+	cs->sc = sc;
 	ips_scanner_target(sc, out, &sink);
 	ips_scan_hooks_t h = {.file = hook_file, .stream = hook_stream,
 			      .journal_begin = hook_journal_begin,
@@ -325,6 +340,13 @@ void ips_cron_scan_wire(ips_cron_scan_t *cs, ips_scanner_t *sc, ips_results_t *o
 void ips_cron_scan_finish(ips_cron_scan_t *cs)
 {
 	ips_cron_finish(cs->cron, (int64_t)time(NULL));
+	if (cs->split && cs->sc) { /* the PCRE2 limit hits of the ranges' matchers */
+		int64_t *adjust = ips_xcalloc(ips_rules_active_count(cs->rules) + 1,
+					      sizeof *adjust);
+		ips_jobs_split_limits(cs->split, adjust);
+		ips_scanner_add_limit_hits(cs->sc, adjust);
+		free(adjust);
+	}
 }
 
 void ips_cron_scan_free(ips_cron_scan_t *cs)
@@ -332,5 +354,6 @@ void ips_cron_scan_free(ips_cron_scan_t *cs)
 	if (!cs)
 		return;
 	ips_cron_free(cs->cron);
+	ips_jobs_split_free(cs->split);
 	free(cs);
 }

@@ -10,8 +10,8 @@
  * mode: the sink feeds the correlator, except that the end of a log's input
  * keeps its open windows in the state (ips_cron_save_windows()).
  *
- * Owns: its cron context. Borrows: the state, the correlator, the scan
- * options and the results: all must outlive it. The results' input entries
+ * Owns: its cron context. Borrows: the state, the correlator, the rules,
+ * the scan options and the results: all must outlive it. The results' input entries
  * borrow their paths from the state (ips_state_name()): the state must
  * outlive the results too. The state is saved by the caller, after the
  * report.
@@ -25,14 +25,18 @@
 
 typedef struct ips_cron_scan ips_cron_scan_t;
 
+/* threads: 2 or more reads the new lines of a large file in ranges on
+ * that many threads (run/jobs.h), with the same result. */
 ips_cron_scan_t *ips_cron_scan_new(ips_state_t *st, ips_correlator_t *corr,
-				   const ips_scan_opts_t *opts);
+				   const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				   int threads);
 /*
  * Wire a scanner for cron mode: its hooks, its finding sink (into out), and
  * the state file and its lock excluded from the inputs.
  */
 void ips_cron_scan_wire(ips_cron_scan_t *cs, ips_scanner_t *sc, ips_results_t *out);
-/* The run is over: forget the records of files gone for long (ips_cron_finish()). */
+/* The run is over: forget the records of files gone for long (ips_cron_finish());
+ * the ranges' PCRE2 limit hits go to the wired scanner's notes. */
 void ips_cron_scan_finish(ips_cron_scan_t *cs);
 void ips_cron_scan_free(ips_cron_scan_t *cs);
 

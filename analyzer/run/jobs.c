@@ -89,6 +89,13 @@ int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total)
 	return n ? (int)n : 1;
 }
 
+int ips_jobs_cron_threads(int jobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = jobs > 0 ? jobs : cpus > 0 ? (int)cpus : 1;
+	return n > THREADS_MAX ? THREADS_MAX : n;
+}
+
 /*
  * A task: a whole unit, or one byte range of a file read in ranges (then
  * the unit's tasks follow each other, range 0 first).
@@ -230,7 +237,8 @@ static task_t *plan_tasks(const ips_scan_opts_t *opts, ips_vec_t *units, size_t 
 	task_t *t = ips_xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < units->len; i++) {
 		ips_scan_unit_t *u = units->items[i];
-		ips_split_t *sp = unit_pieces(u, &sz) > 1 ? ips_split_plan(opts, u->path, &sz) : NULL;
+		ips_split_t *sp = unit_pieces(u, &sz) > 1 ? ips_split_plan(opts, u->path, &sz, NULL)
+							  : NULL;
 		size_t k = sp ? ips_split_ranges(sp) : 1;
 		if (sp && told)
 			fprintf(stderr, "ipsec-scan: --jobs: %s: %zu ranges\n", u->path, k);
@@ -376,4 +384,186 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	free(ws);
 	free(tids);
 	return res;
+}
+
+/* ---- one file at a time (cron mode) ------------------------------------- */
+
+struct ips_jobs_split {
+	const ips_rules_t *rules;
+	const ips_scan_opts_t *opts;
+	size_t nw;
+	ips_scanner_t **scanners; /* the workers', kept across files (match-limit counts) */
+	size_t ndet;
+	int64_t *adjust;          /* the joins' own PCRE2 limit hits, taken back */
+	uint64_t *snap;
+};
+
+typedef struct split_run {
+	ips_jobs_split_t *js;
+	ips_split_t *sp;
+	size_t n;                 /* ranges */
+	ips_split_part_t **parts; /* a ring: range i's is parts[i % ahead] */
+	size_t ahead;             /* ranges probed past the one being joined */
+	size_t next, joined;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+} split_run_t;
+
+typedef struct split_worker {
+	split_run_t *r;
+	size_t id;
+} split_worker_t;
+
+ips_jobs_split_t *ips_jobs_split_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				     int threads)
+{
+	if (threads < 2)
+		return NULL;
+	ips_jobs_split_t *js = ips_xcalloc(1, sizeof *js);
+	js->rules = rules;
+	js->opts = opts;
+	js->nw = threads > THREADS_MAX ? THREADS_MAX : (size_t)threads;
+	js->scanners = ips_xcalloc(js->nw, sizeof *js->scanners);
+	js->ndet = ips_rules_active_count(rules);
+	js->adjust = ips_xcalloc(js->ndet + 1, sizeof *js->adjust);
+	js->snap = ips_xcalloc(js->ndet + 1, sizeof *js->snap);
+	return js;
+}
+
+static void *split_work(void *arg)
+{
+	split_worker_t *w = arg;
+	split_run_t *r = w->r;
+	ips_jobs_split_t *js = r->js;
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		while (r->next < r->n && r->next >= r->joined + r->ahead)
+			pthread_cond_wait(&r->cond, &r->mu);
+		size_t i = r->next;
+		if (i >= r->n) {
+			pthread_mutex_unlock(&r->mu);
+			return NULL;
+		}
+		r->next++;
+		pthread_mutex_unlock(&r->mu);
+		if (!js->scanners[w->id]) { /* (a probe writes no results and finds nothing) */
+			ips_finding_sink_t none = {0};
+			js->scanners[w->id] = ips_scanner_new(js->rules, js->opts, NULL, &none);
+		}
+		ips_split_part_t *part = ips_split_probe(js->scanners[w->id], r->sp, i);
+		pthread_mutex_lock(&r->mu);
+		r->parts[i % r->ahead] = part;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
+static ips_status_t split_read(ips_jobs_split_t *js, ips_scanner_t *s, ips_split_t *sp)
+{
+	split_run_t r = {.js = js, .sp = sp, .n = ips_split_ranges(sp)};
+	size_t nw = js->nw < r.n ? js->nw : r.n;
+	r.ahead = 4 * nw;
+	r.parts = ips_xcalloc(r.ahead, sizeof *r.parts);
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cond, NULL);
+	split_worker_t *ws = ips_xcalloc(nw, sizeof *ws);
+	pthread_t *tids = ips_xcalloc(nw, sizeof *tids);
+	size_t started = 0;
+	for (size_t i = 0; i < nw; i++) {
+		ws[i] = (split_worker_t){.r = &r, .id = i};
+		if (pthread_create(&tids[i], NULL, split_work, &ws[i]) == 0)
+			started++;
+		else
+			break; /* fewer threads: the ones running take all ranges */
+	}
+	/* the join matches the kept lines again on s's matcher, whose limit
+	 * counts the run reports: those are taken back (the probes counted them) */
+	const ips_matcher_t *m = ips_scanner_matcher(s);
+	for (size_t d = 0; d < js->ndet; d++)
+		js->snap[d] = ips_matcher_limit_hits(m, d);
+	for (size_t i = 0; i < r.n; i++) {
+		ips_split_part_t *part;
+		if (!started) { /* no thread at all: this one probes too */
+			if (!js->scanners[0]) {
+				ips_finding_sink_t none = {0};
+				js->scanners[0] = ips_scanner_new(js->rules, js->opts, NULL, &none);
+			}
+			part = ips_split_probe(js->scanners[0], sp, i);
+		} else {
+			pthread_mutex_lock(&r.mu);
+			while (!r.parts[i % r.ahead])
+				pthread_cond_wait(&r.cond, &r.mu);
+			part = r.parts[i % r.ahead];
+			r.parts[i % r.ahead] = NULL;
+			r.joined = i + 1;
+			pthread_cond_broadcast(&r.cond);
+			pthread_mutex_unlock(&r.mu);
+		}
+		ips_split_join(s, sp, i, part);
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	ips_status_t st = ips_split_finish(s, sp);
+	for (size_t d = 0; d < js->ndet; d++)
+		js->adjust[d] -= (int64_t)(ips_matcher_limit_hits(m, d) - js->snap[d]);
+	pthread_cond_destroy(&r.cond);
+	pthread_mutex_destroy(&r.mu);
+	free(r.parts);
+	free(ws);
+	free(tids);
+	return st;
+}
+
+bool ips_jobs_split_from(ips_jobs_split_t *js, ips_scanner_t *s, const char *path,
+			 uint64_t dev, uint64_t ino, ips_scan_from_t *from, ips_status_t *st)
+{
+	ips_split_sizes_t sz;
+	bool told = split_sizes(&sz);
+	/* (cheap checks first: a million small files are not looked at again) */
+	if (!js || from->fd < 0 || from->nothing_new || from->offset > from->size ||
+	    from->size - from->offset < sz.min)
+		return false;
+	ips_scan_from_t cr = *from;
+	ips_split_resume_t r;
+	if (!ips_scan_resume_span(&js->opts->frame, &cr, &r))
+		return false; /* no whole new line: the serial read says so */
+	r.dev = dev;
+	r.ino = ino;
+	r.note = from->note;
+	ips_split_t *sp = ips_split_plan(js->opts, path, &sz, &r);
+	if (!sp)
+		return false;
+	if (told)
+		fprintf(stderr, "ipsec-scan: --jobs: %s: %zu ranges from offset %llu\n", path,
+			ips_split_ranges(sp), (unsigned long long)r.from);
+	*from = cr;
+	*st = split_read(js, s, sp);
+	(void)ips_split_end(sp, &from->end_offset, &from->end_line);
+	ips_split_free(sp);
+	return true;
+}
+
+void ips_jobs_split_limits(const ips_jobs_split_t *js, int64_t *adjust)
+{
+	if (!js)
+		return;
+	for (size_t d = 0; d < js->ndet; d++) {
+		adjust[d] += js->adjust[d];
+		for (size_t w = 0; w < js->nw; w++)
+			if (js->scanners[w])
+				adjust[d] += (int64_t)ips_matcher_limit_hits(
+					ips_scanner_matcher(js->scanners[w]), d);
+	}
+}
+
+void ips_jobs_split_free(ips_jobs_split_t *js)
+{
+	if (!js)
+		return;
+	for (size_t w = 0; w < js->nw; w++)
+		ips_scanner_free(js->scanners[w]);
+	free(js->scanners);
+	free(js->adjust);
+	free(js->snap);
+	free(js);
 }

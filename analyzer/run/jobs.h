@@ -20,9 +20,10 @@
  * order through a scanner of its own, so the input's results are those of
  * one pass.
  *
- * Not for cron mode (--state): what cron mode reads of one file depends on
- * the state the previous files of the same log left (rotation), so it stays
- * serial.
+ * Cron mode (--state) reads its files one after the other (what it reads
+ * of a log depends on what its rotated predecessor left), but the new lines
+ * of one file, when they are many, are read in ranges on threads and joined
+ * through cron mode's own scanner (ips_jobs_split_from()).
  *
  * Memory: at most IPS_JOBS_AHEAD inputs past the oldest unmerged one are
  * started, so a slow first input does not let the others pile up; at most
@@ -58,5 +59,32 @@ int ips_jobs_threads(int jobs, const ips_vec_t *units, uint64_t total);
  */
 ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 			   ips_results_t *out, ips_vec_t *units, int threads);
+
+/* Cron mode's threads for ips_jobs_split_new(): `jobs` when given, else one
+ * per processor (used only for a file with 32 MiB or more of new lines). */
+int ips_jobs_cron_threads(int jobs);
+
+/*
+ * Cron mode: the new lines of one large file at a time, in ranges on
+ * `threads` worker threads (NULL when threads < 2), joined in the calling
+ * thread through cron mode's scanner. Borrows rules and opts.
+ */
+typedef struct ips_jobs_split ips_jobs_split_t;
+ips_jobs_split_t *ips_jobs_split_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
+				     int threads);
+/*
+ * Read what from says of the file at path (open as from->fd, identity dev
+ * and ino) in ranges, as ips_scanner_scan_from(s, ..., from) would: true,
+ * with *st its status and from->end_* set, when it did; false, nothing
+ * read, when the file is not worth splitting or cannot be (then the caller
+ * reads it serially): js NULL, less than 32 MiB of new bytes
+ * (IPSEC_SCAN_SPLIT_BYTES), not a plain line format, nothing new.
+ */
+bool ips_jobs_split_from(ips_jobs_split_t *js, ips_scanner_t *s, const char *path,
+			 uint64_t dev, uint64_t ino, ips_scan_from_t *from, ips_status_t *st);
+/* Add the workers' PCRE2 limit hits, less what the joins matched again, to
+ * adjust (one per active detector): ips_scanner_add_limit_hits() takes them. */
+void ips_jobs_split_limits(const ips_jobs_split_t *js, int64_t *adjust);
+void ips_jobs_split_free(ips_jobs_split_t *js);
 
 #endif

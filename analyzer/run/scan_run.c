@@ -85,13 +85,14 @@ static void read_reports(run_t *R)
 			ips_merge_error_count(R->mg) - ips_merge_errors_kept(R->mg));
 }
 
-/* The batch driver in this process, in cron mode with the state. */
+/* The batch driver in this process, in cron mode with the state (where
+ * --jobs splits a file with many new lines between threads). */
 static void read_serial(run_t *R, const char *const *paths, size_t npaths)
 {
 	const ips_run_opts_t *o = R->o;
 	ips_batch_t *b = ips_batch_new(R->r, &o->scan, R->res);
 	if (R->state) {
-		ips_batch_set_state(b, R->state);
+		ips_batch_set_state(b, R->state, ips_jobs_cron_threads(o->jobs));
 		/* a report appended to a file in a scanned directory would be read
 		 * back by the next run, findings and all */
 		struct stat ost;
@@ -117,7 +118,8 @@ static void units_free(ips_vec_t *units)
 	ips_vec_free(units);
 }
 
-/* Logs: --jobs threads, or one scanner (always in cron mode); a progress bar. */
+/* Logs: --jobs threads, or one scanner (always in cron mode, which reads one
+ * file at a time); a progress bar. */
 static void read_logs(run_t *R)
 {
 	const ips_run_opts_t *o = R->o;

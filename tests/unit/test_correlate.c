@@ -360,7 +360,7 @@ static ips_results_t *cron_run(ips_state_t *st, const char *path)
 	o.year = 2026;
 	ips_results_t *res = ips_results_new();
 	ips_batch_t *s = ips_batch_new(rules, &o, res);
-	ips_batch_set_state(s, st);
+	ips_batch_set_state(s, st, 1);
 	ips_batch_scan_path(s, path);
 	ips_batch_finish(s);
 	ips_batch_free(s);

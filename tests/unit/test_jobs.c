@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for jobs.c and progress.c: the plan, the merge, the thread
- * count, a parallel scan against a serial one, the progress line. */
+ * count, a parallel scan against a serial one, the progress line; where
+ * cron mode's split of a file's new lines starts and stops. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detect/scan_split.h"
 #include "run/batch.h"
 #include "run/jobs.h"
 #include "run/progress.h"
@@ -231,12 +233,62 @@ static void test_progress_fit(void **state)
 	unsetenv("COLUMNS");
 }
 
+
+/* Where a resumed read (and cron mode's split of it) starts and stops. */
+static void test_resume_span(void **state)
+{
+	(void)state;
+	char path[256];
+	snprintf(path, sizeof path, "%s/span.log", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("a\nbb\nccc\npartial", f); /* lines end at 2, 5, 9; 7 bytes unfinished */
+	fclose(f);
+	FILE *r = fopen(path, "r");
+	assert_non_null(r);
+	ips_frame_limits_t fl = {.max_record = 1024, .block = 4096};
+	ips_split_resume_t sp;
+	/* after line 2: the look back takes lines 1 and 2 (context), up to the last '\n' */
+	ips_scan_from_t cr = {.fd = fileno(r), .size = 16, .offset = 5, .line = 2};
+	assert_true(ips_scan_resume_span(&fl, &cr, &sp));
+	assert_int_equal(sp.from, 0);
+	assert_int_equal(sp.line, 1);
+	assert_int_equal(sp.drop_below, 5);
+	assert_int_equal(sp.limit, 9);
+	assert_true(sp.whole_lines);
+	assert_false(sp.changed);
+	assert_int_equal(cr.end_offset, 5);
+	assert_int_equal(cr.end_line, 2);
+	/* a rotated file's rest: to its end, the unfinished line too */
+	cr = (ips_scan_from_t){.fd = fileno(r), .size = 16, .offset = 5, .line = 2, .to_end = true};
+	assert_true(ips_scan_resume_span(&fl, &cr, &sp));
+	assert_int_equal(sp.limit, 16);
+	assert_false(sp.whole_lines);
+	/* the resume point is not a line start: the file changed, read from 0 */
+	cr = (ips_scan_from_t){.fd = fileno(r), .size = 16, .offset = 4, .line = 2};
+	assert_true(ips_scan_resume_span(&fl, &cr, &sp));
+	assert_true(sp.changed);
+	assert_int_equal(sp.from, 0);
+	assert_int_equal(sp.drop_below, 0);
+	assert_int_equal(cr.offset, 0);
+	assert_int_equal(cr.end_line, 0);
+	/* nothing but the unfinished line is new */
+	cr = (ips_scan_from_t){.fd = fileno(r), .size = 16, .offset = 9, .line = 3};
+	assert_false(ips_scan_resume_span(&fl, &cr, &sp));
+	fclose(r);
+	/* cron mode's threads: --jobs when given, else the processors */
+	assert_int_equal(ips_jobs_cron_threads(3), 3);
+	assert_true(ips_jobs_cron_threads(0) >= 1);
+	assert_int_equal(ips_jobs_cron_threads(500), 64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_order),
 		cmocka_unit_test(test_parallel_equals_serial),
 		cmocka_unit_test(test_results_append),
+		cmocka_unit_test(test_resume_span),
 		cmocka_unit_test(test_progress_format),
 		cmocka_unit_test(test_progress_fit),
 	};
