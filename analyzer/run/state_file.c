@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/phash.h"
+
 /* 1 GiB: about 5 million files (a record is about 200 bytes of text) */
 #define STATE_FILE_MAX (UINT64_C(1) << 30)
 #define STATE_FILE_MAX_TEXT "1 GiB (about 5 million files)"
@@ -199,6 +201,16 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 							  sscanf(v, "%16" SCNx64, &in.pfp) == 1 &&
 							  (in.pfp_ok = 1)));
 				in.tflen = (uint32_t)tl;
+				/*
+				 * Before version 4 the prefix was FNV-1a: unknown
+				 * now (the tail stands in until the record is
+				 * written again, from the file's start); since, a
+				 * value of util/phash.h, below its prime.
+				 */
+				if (version < 4)
+					in.pfp_ok = 0, in.pfp = 0;
+				else if (in.pfp_ok && in.pfp >= IPS_PHASH_P)
+					ok = false;
 			}
 			if (ok && version >= 3) {
 				/* ctime=SEC.NSEC|- */

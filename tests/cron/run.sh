@@ -12,6 +12,8 @@
 #     (ndjson);
 #   - a BEGIN in one run and its END in the next still pair up; a BEGIN
 #     whose window elapsed in the next run is reported as unterminated;
+#   - a state of version 3 (its prefix fingerprints dropped) is continued
+#     without reporting anything twice and written back as version 4;
 #   - a corrupt, truncated or newer state file, a held lock and standard
 #     input stop the run with exit 2 and a message naming the file;
 #   - a report that cannot be written (exit 4) leaves the state as it was;
@@ -82,6 +84,42 @@ expect "grow: --quiet with nothing new prints nothing" 0 "$(wc -c <"$D/r4")"
 lines 91 100 >>"$D/log"
 scan --state "$D/st" --quiet "$D/log" >"$D/r5"
 expect "grow: --quiet with something new reports it" 1 "$(grep -c 'seq 100' "$D/r5")"
+
+# ---- a state of version 3: its prefixes (FNV-1a) dropped, the rest kept -----
+# A run over it reports nothing twice, writes version 4 with each prefix
+# computed again from the file's start, and the next run continues that hash.
+D=$T/v3 && mkdir -p "$D"
+lines 1 40 >"$D/log"
+lines 1 20 >"$D/same"
+scan --state "$D/st" -f ndjson "$D/log" "$D/same" >"$D/r1"
+# as version 3 wrote it: the same fields, the prefix FNV-1a (64 bits: past the
+# new hash's values; and one below: taken for a value of it, "same" would be
+# read again, as a file rewritten in place)
+sed -e '1s/^ipsec-scan-state 4$/ipsec-scan-state 3/' \
+	-e 's/ prefix=[0-9a-f]* / prefix=cbf29ce484222325 /' \
+	-e '/^input [^ ]*\/same /s/ prefix=[0-9a-f]* / prefix=0bf29ce484222325 /' \
+	"$D/st" >"$D/st.3" && mv "$D/st.3" "$D/st"
+expect "v3: the state as version 3 wrote it" "ipsec-scan-state 3 2" \
+	"$(head -1 "$D/st") $(grep -c 'prefix=[0c]bf29ce484222325 ' "$D/st")"
+lines 41 70 >>"$D/log"
+touch -d '2020-01-01 00:00:00' "$D/same" # written to, no larger: checked whole where it can be
+scan --state "$D/st" -f ndjson "$D/log" "$D/same" >"$D/r2"
+expect "v3: run 2 exit" 0 $?
+expect "v3: the next state is version 4" "ipsec-scan-state 4" "$(head -1 "$D/st")"
+# input PATH PREFIX of each record, sorted
+prefixes() { sed -n 's/^input \([^ ]*\) .* prefix=\([0-9a-f-]*\) .*/\1 \2/p' "$1" | sort; }
+scan --state "$D/fresh" "$D/log" "$D/same" >/dev/null
+expect "v3: the prefixes computed again, as a first run's" "$(prefixes "$D/fresh")" \
+	"$(prefixes "$D/st")"
+lines 71 97 >>"$D/log"
+scan --state "$D/st" -f ndjson "$D/log" "$D/same" >"$D/r3"
+scan -f ndjson "$D/log" "$D/same" >"$D/full"
+expect "v3: each finding once" "$(ids "$D/full")" "$(ids "$D/r1" "$D/r2" "$D/r3")"
+rm -f "$D/fresh"
+scan --state "$D/fresh" "$D/log" "$D/same" >/dev/null
+expect "v3: a grown file's prefix continued, as a first run's" "$(prefixes "$D/fresh")" \
+	"$(prefixes "$D/st")"
+grep -q ' prefix=- ' "$D/st" && bad "v3: a prefix left unknown: $(cat "$D/st")"
 
 # ---- rotation: rename to .1 with an unread rest, a new file ----------------
 D=$T/rotate && L=$D/logs && mkdir -p "$L"
