@@ -87,9 +87,10 @@ bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t 
 /*
  * The prefix fingerprint (util/phash.h) of the first n decompressed bytes of
  * the compressed single stream at path, as cron mode's state keeps it for a
- * plain file; false when it is not one, is shorter or cannot be read.
+ * plain file (fnv: their FNV-1a, as a state of version 3 kept it); false when
+ * it is not one, is shorter or cannot be read.
  */
-bool ips_compressed_prefix_fp(const char *path, uint64_t n, uint64_t *fp);
+bool ips_compressed_prefix_fp(const char *path, uint64_t n, bool fnv, uint64_t *fp);
 
 /* libarchive's version string, for --version. */
 const char *ips_archive_version(void);

@@ -182,7 +182,8 @@ static void eat_copy(void *ctx, const void *b, size_t n)
 	*to += n;
 }
 
-/* FNV-1a of len bytes of fd from offset `from` (a few KiB); false on a short read. */
+/* FNV-1a of len bytes of fd from offset `from` (a few KiB, or a version 3 state's
+ * prefix); false on a short read. */
 static bool range_fp(int fd, uint64_t from, uint64_t len, uint64_t *out)
 {
 	*out = IPS_FNV_INIT;
@@ -225,7 +226,16 @@ static bool tail_matches(const ips_state_input_t *r, int fd)
 static bool prefix_matches(const ips_state_input_t *r, int fd)
 {
 	uint64_t h;
-	return r->pfp_ok && fd >= 0 && prefix_fp(fd, 0, 0, r->offset, &h) && h == r->pfp;
+	return r->pfp_ok && fd >= 0 &&
+	       (r->pfp_fnv ? range_fp(fd, 0, r->offset, &h) : prefix_fp(fd, 0, 0, r->offset, &h)) &&
+	       h == r->pfp;
+}
+
+/* The same for the decompressed bytes of the compressed file at path. */
+static bool compressed_prefix_matches(const ips_state_input_t *r, const char *path)
+{
+	uint64_t h;
+	return r->pfp_ok && ips_compressed_prefix_fp(path, r->offset, r->pfp_fnv, &h) && h == r->pfp;
 }
 
 /* Does the file start with the bytes a record fingerprinted? */
@@ -346,8 +356,7 @@ static bool copy_check_fd(const ips_state_input_t *r, const void *ctx)
 
 static bool copy_check_compressed(const ips_state_input_t *r, const void *ctx)
 {
-	uint64_t h;
-	return r->pfp_ok && ips_compressed_prefix_fp(ctx, r->offset, &h) && h == r->pfp;
+	return compressed_prefix_matches(r, ctx);
 }
 
 /* Identify `name` into *t: 1 a candidate, 0 unreadable or the log itself, -1 read in
@@ -436,8 +445,7 @@ static int compressed_tail_candidate(ips_cron_t *c, const char *name,
 	if (!ips_compressed_head(name, head, prev->fplen, &got) || !head_matches(head, got, prev))
 		return 0;
 	/* all of it up to where earlier runs stopped, not its head only */
-	uint64_t h;
-	if (prev->pfp_ok && (!ips_compressed_prefix_fp(name, prev->offset, &h) || h != prev->pfp))
+	if (prev->pfp_ok && !compressed_prefix_matches(prev, name))
 		return 0;
 	p->tail = ips_xstrdup(name);
 	p->tail_offset = prev->offset;
@@ -717,7 +725,7 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 	/* (only where this run found the file the same: not one rewritten in place) */
 	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
 	uint64_t from = 0, pv = 0, h = 0;
-	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok &&
+	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok && !was->pfp_fnv &&
 	    ips_state_dev(c->st, was) == id->dev && was->ino == id->ino && was->offset <= offset) {
 		from = was->offset;
 		pv = was->pfp;

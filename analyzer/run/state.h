@@ -9,7 +9,8 @@
  * windows (a BEGIN seen in one run and its END in the next still pair up).
  *
  * The file is text, one record a line, versioned ("ipsec-scan-state 4";
- * versions 1 to 3 are still read, their prefix fingerprints dropped), read
+ * versions 1 to 3 are still read, their FNV-1a prefix fingerprints only
+ * checked, not written back), read
  * and written as a stream (never whole in memory; at most 1 GiB). It is
  * replaced atomically (temp file, fsync, rename, fsync of the directory)
  * and only after the report was written; a lock file beside it
@@ -64,7 +65,9 @@ typedef struct ips_state_input {
 	int64_t ctime : 41;     /* inode change time (seconds; changed by any write) */
 	uint64_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
 	uint64_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
-	uint64_t pfp_ok : 1;    /* pfp is known (not in a state of version 1 to 3) */
+	uint64_t pfp_ok : 1;    /* pfp is known */
+	uint64_t pfp_fnv : 1;   /* pfp is FNV-1a, as a state of version 2 or 3 kept it:
+				   checked as such, never continued nor written */
 	uint32_t path;          /* in the arena: chunk << 20 | offset (ips_state_path()) */
 	uint32_t ctime_ns;      /* nanoseconds of ctime */
 } ips_state_input_t;

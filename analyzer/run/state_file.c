@@ -202,13 +202,14 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 							  (in.pfp_ok = 1)));
 				in.tflen = (uint32_t)tl;
 				/*
-				 * Before version 4 the prefix was FNV-1a: unknown
-				 * now (the tail stands in until the record is
-				 * written again, from the file's start); since, a
-				 * value of util/phash.h, below its prime.
+				 * Before version 4 the prefix was FNV-1a: checked
+				 * as such in this run (a copy made since the last
+				 * run is still known), not continued nor written
+				 * back; since, a value of util/phash.h, below its
+				 * prime.
 				 */
 				if (version < 4)
-					in.pfp_ok = 0, in.pfp = 0;
+					in.pfp_fnv = in.pfp_ok;
 				else if (in.pfp_ok && in.pfp >= IPS_PHASH_P)
 					ok = false;
 			}
@@ -577,7 +578,7 @@ static void serialize(const ips_state_t *st, writer_t *o)
 			       ips_state_dev(st, in), in->ino, in->size, (int64_t)in->mtime, in->fp,
 			       (unsigned)in->fplen, in->offset, (uint64_t)in->line, (unsigned)in->tflen,
 			       in->tfp);
-		if (in->pfp_ok)
+		if (in->pfp_ok && !in->pfp_fnv) /* (an FNV-1a one: not known to version 4) */
 			ips_buf_printf(b, " prefix=%016" PRIx64, in->pfp);
 		else
 			ips_buf_printf(b, " prefix=-");

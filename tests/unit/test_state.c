@@ -248,8 +248,8 @@ static void versions_and_replacing(void **state)
 	assert_non_null(st);
 	ips_state_input_t *a = ips_state_input_id(st, 1, 2, "/a", false);
 	assert_non_null(a);
-	/* its prefix is FNV-1a (before version 4): not known any more */
-	assert_true(a->offset == 30 && a->line == 3 && !a->pfp_ok && !a->ctime_ok);
+	/* its prefix is FNV-1a (before version 4): checked as such */
+	assert_true(a->offset == 30 && a->line == 3 && a->pfp_ok && a->pfp_fnv && !a->ctime_ok);
 	ips_state_freeze(st);
 	/* unchanged: the same record, seen */
 	ips_state_input_t v = *a;
@@ -298,11 +298,12 @@ static void versions_and_replacing(void **state)
 }
 
 /*
- * Version 3's prefix fingerprints were FNV-1a: read as unknown, written back
- * as "-" in a version 4 file, the rest of the record as it was. Version 4's
- * are below util/phash.h's prime.
+ * Version 3's prefix fingerprints were FNV-1a: read as such (for run/cron.c
+ * to check), written back as "-" in a version 4 file (a record a run
+ * touches gets the new hash), the rest of the record as it was. Version 4's
+ * are util/phash.h's, below its prime.
  */
-static void version_3_prefix_dropped(void **state)
+static void version_3_prefix_fnv(void **state)
 {
 	(void)state;
 	const char *rec = "input /a dev=1 ino=2 size=30 mtime=4 fp=00000000000000aa fplen=30 "
@@ -316,7 +317,8 @@ static void version_3_prefix_dropped(void **state)
 	assert_non_null(st);
 	ips_state_input_t *a = ips_state_input_id(st, 1, 2, "/a", false);
 	assert_non_null(a);
-	assert_true(!a->pfp_ok && a->tflen == 30 && a->tfp == 0xbb && a->ctime_ok && a->ctime == 5);
+	assert_true(a->pfp_ok && a->pfp_fnv && a->pfp == 0xcc && a->tflen == 30 && a->tfp == 0xbb &&
+		    a->ctime_ok && a->ctime == 5);
 	assert_int_equal(ips_state_save(st, &err), IPS_OK);
 	ips_state_close(st);
 	char *data;
@@ -331,7 +333,7 @@ static void version_3_prefix_dropped(void **state)
 	st = ips_state_open(path, &err);
 	assert_non_null(st);
 	a = ips_state_input_id(st, 1, 2, "/a", false);
-	assert_true(a && a->pfp_ok && a->pfp == 0x1ffffffffffffffeULL);
+	assert_true(a && a->pfp_ok && !a->pfp_fnv && a->pfp == 0x1ffffffffffffffeULL);
 	ips_state_close(st);
 	snprintf(text, sizeof text, "ipsec-scan-state 4\n%sprefix=1fffffffffffffff ctime=-\nend\n", rec);
 	expect_error(text, "line 2: malformed input record");
@@ -343,7 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(versions_and_replacing),
-		cmocka_unit_test(version_3_prefix_dropped),
+		cmocka_unit_test(version_3_prefix_fnv),
 		cmocka_unit_test(corrupt_files),
 		cmocka_unit_test(devices),
 		cmocka_unit_test(journal_records),
