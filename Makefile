@@ -70,10 +70,13 @@ LIB_OBJS += $(B)/nonlog.o
 LIB_OBJS += $(B)/framer_gateways.o $(B)/framer_ciscoshow.o
 # the one directory walker (scan, merge, --rules DIR)
 LIB_OBJS += $(B)/walk.o
+# the cron state's prefix fingerprint, resumable (util/phash.h)
+LIB_OBJS += $(B)/phash.o
 RULE_FILES := $(shell find rules -name '*.yaml' -o -name '*.yml' 2>/dev/null | LC_ALL=C sort)
 
 UNIT_TESTS := test_util test_normalize test_prefilter test_rules test_match test_scan test_correlate test_proposal test_state test_cron test_reports test_winformats
 UNIT_TESTS += test_ere test_jobs test_merge test_lookup test_journal test_walk
+UNIT_TESTS += test_phash
 UNIT_BINS  := $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 .PHONY: prefilter-check verdicts-check includes-check all run test unit e2e report-check html-check cron-check jobs-check evtx-check rules-check deps clean asan valgrind check-deps docs docs-check live-check soak soak-parallel merge-check bad-check coverage-docs coverage-check score-check journal-check mmap-check

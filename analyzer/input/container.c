@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/phash.h"
 #include "util/util.h"
 
 #define IO_BLOCK 65536
@@ -604,8 +605,10 @@ bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t 
 /* ---- the fingerprint of a compressed file's first bytes (cron mode) ------ */
 
 typedef struct prefix_fp {
-	uint64_t n, got, fp;
-	bool ok;
+	uint64_t n, got;
+	ips_phash_t ph;
+	uint64_t fnv;
+	bool use_fnv, ok;
 } prefix_fp_t;
 
 static int prefix_member(void *ctx, ips_source_t *m)
@@ -617,19 +620,23 @@ static int prefix_member(void *ctx, ips_source_t *m)
 		ssize_t r = ips_source_read(m, buf, want);
 		if (r <= 0)
 			return 1;
-		h->fp = ips_fnv1a(h->fp, buf, (size_t)r);
+		if (h->use_fnv)
+			h->fnv = ips_fnv1a(h->fnv, buf, (size_t)r);
+		else
+			ips_phash_update(&h->ph, buf, (size_t)r);
 		h->got += (uint64_t)r;
 	}
 	h->ok = true;
 	return 1;
 }
 
-bool ips_compressed_prefix_fp(const char *path, uint64_t n, uint64_t *fp)
+bool ips_compressed_prefix_fp(const char *path, uint64_t n, bool fnv, uint64_t *fp)
 {
-	prefix_fp_t pf = {.n = n, .fp = IPS_FNV_INIT};
+	prefix_fp_t pf = {.n = n, .fnv = IPS_FNV_INIT, .use_fnv = fnv};
+	ips_phash_init(&pf.ph); /* from 0 in one pass: a stream cannot seek */
 	/* at most n bytes of one member: only the ratio guard can stop it */
 	int w = walk_first_member(path, n, 1000, prefix_member, &pf);
 	if (w >= 0)
-		*fp = pf.fp;
+		*fp = fnv ? pf.fnv : ips_phash_final(&pf.ph);
 	return w == 1 && pf.ok;
 }

@@ -85,10 +85,12 @@ ips_status_t ips_archive_walk(ips_source_t *src, const char *format,
  */
 bool ips_compressed_head(const char *path, unsigned char *buf, size_t n, size_t *got);
 /*
- * FNV-1a (util.h) of the first n decompressed bytes of the compressed single
- * stream at path; false when it is not one, is shorter or cannot be read.
+ * The prefix fingerprint (util/phash.h) of the first n decompressed bytes of
+ * the compressed single stream at path, as cron mode's state keeps it for a
+ * plain file (fnv: their FNV-1a, as a state of version 3 kept it); false when
+ * it is not one, is shorter or cannot be read.
  */
-bool ips_compressed_prefix_fp(const char *path, uint64_t n, uint64_t *fp);
+bool ips_compressed_prefix_fp(const char *path, uint64_t n, bool fnv, uint64_t *fp);
 
 /* libarchive's version string, for --version. */
 const char *ips_archive_version(void);

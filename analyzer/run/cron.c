@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "input/container.h"
+#include "util/phash.h"
 #include "util/util.h"
 
 /* A head shorter than this is too weak to recognise a file by content alone. */
@@ -141,8 +142,13 @@ bool ips_cron_identify(int fd, ips_cron_id_t *id)
 	return true;
 }
 
-/* FNV-1a of len bytes of fd from offset `from`, continuing h; false on a short read. */
-static bool range_fp(int fd, uint64_t from, uint64_t len, uint64_t h, uint64_t *out)
+/*
+ * Hands len bytes of fd from offset `from` to eat(ctx, bytes, n) in pieces;
+ * false on a short read.
+ */
+typedef void (*eat_fn)(void *ctx, const void *b, size_t n);
+
+static bool range_read(int fd, uint64_t from, uint64_t len, eat_fn eat, void *ctx)
 {
 	unsigned char buf[65536];
 	while (len) {
@@ -152,11 +158,58 @@ static bool range_fp(int fd, uint64_t from, uint64_t len, uint64_t h, uint64_t *
 			continue;
 		if (r <= 0)
 			return false;
-		h = ips_fnv1a(h, buf, (size_t)r);
+		eat(ctx, buf, (size_t)r);
 		from += (uint64_t)r;
 		len -= (uint64_t)r;
 	}
-	*out = h;
+	return true;
+}
+
+static void eat_fnv(void *ctx, const void *b, size_t n)
+{
+	*(uint64_t *)ctx = ips_fnv1a(*(uint64_t *)ctx, b, n);
+}
+
+static void eat_phash(void *ctx, const void *b, size_t n)
+{
+	ips_phash_update(ctx, b, n);
+}
+
+static void eat_copy(void *ctx, const void *b, size_t n)
+{
+	unsigned char **to = ctx;
+	memcpy(*to, b, n);
+	*to += n;
+}
+
+/* FNV-1a of len bytes of fd from offset `from` (a few KiB, or a version 3 state's
+ * prefix); false on a short read. */
+static bool range_fp(int fd, uint64_t from, uint64_t len, uint64_t *out)
+{
+	*out = IPS_FNV_INIT;
+	return range_read(fd, from, len, eat_fnv, out);
+}
+
+/*
+ * The prefix fingerprint (util/phash.h) of fd's first `to` bytes: continued
+ * from v, that of its first `from` bytes, when from is not 0 (the bytes of
+ * the word begun before `from` are read again: they are in the prefix v
+ * says is unchanged); false on a short read.
+ */
+static bool prefix_fp(int fd, uint64_t from, uint64_t v, uint64_t to, uint64_t *out)
+{
+	ips_phash_t ph;
+	ips_phash_init(&ph);
+	if (from) {
+		unsigned char w[IPS_PHASH_WORD], *at = w;
+		size_t r = (size_t)(from % IPS_PHASH_WORD);
+		if (!range_read(fd, from - r, r, eat_copy, &at))
+			return false;
+		ips_phash_resume(&ph, v, w, r);
+	}
+	if (!range_read(fd, from, to - from, eat_phash, &ph))
+		return false;
+	*out = ips_phash_final(&ph);
 	return true;
 }
 
@@ -166,15 +219,23 @@ static bool tail_matches(const ips_state_input_t *r, int fd)
 	if (!r->tflen)
 		return true; /* not known (a version 1 state) or nothing read */
 	uint64_t h;
-	return fd >= 0 && range_fp(fd, r->offset - r->tflen, r->tflen, IPS_FNV_INIT, &h) &&
-	       h == r->tfp;
+	return fd >= 0 && range_fp(fd, r->offset - r->tflen, r->tflen, &h) && h == r->tfp;
 }
 
 /* Are all the bytes before where a record stopped those it read? (a copy, exactly) */
 static bool prefix_matches(const ips_state_input_t *r, int fd)
 {
 	uint64_t h;
-	return r->pfp_ok && fd >= 0 && range_fp(fd, 0, r->offset, IPS_FNV_INIT, &h) && h == r->pfp;
+	return r->pfp_ok && fd >= 0 &&
+	       (r->pfp_fnv ? range_fp(fd, 0, r->offset, &h) : prefix_fp(fd, 0, 0, r->offset, &h)) &&
+	       h == r->pfp;
+}
+
+/* The same for the decompressed bytes of the compressed file at path. */
+static bool compressed_prefix_matches(const ips_state_input_t *r, const char *path)
+{
+	uint64_t h;
+	return r->pfp_ok && ips_compressed_prefix_fp(path, r->offset, r->pfp_fnv, &h) && h == r->pfp;
 }
 
 /* Does the file start with the bytes a record fingerprinted? */
@@ -295,8 +356,7 @@ static bool copy_check_fd(const ips_state_input_t *r, const void *ctx)
 
 static bool copy_check_compressed(const ips_state_input_t *r, const void *ctx)
 {
-	uint64_t h;
-	return r->pfp_ok && ips_compressed_prefix_fp(ctx, r->offset, &h) && h == r->pfp;
+	return compressed_prefix_matches(r, ctx);
 }
 
 /* Identify `name` into *t: 1 a candidate, 0 unreadable or the log itself, -1 read in
@@ -385,8 +445,7 @@ static int compressed_tail_candidate(ips_cron_t *c, const char *name,
 	if (!ips_compressed_head(name, head, prev->fplen, &got) || !head_matches(head, got, prev))
 		return 0;
 	/* all of it up to where earlier runs stopped, not its head only */
-	uint64_t h;
-	if (prev->pfp_ok && (!ips_compressed_prefix_fp(name, prev->offset, &h) || h != prev->pfp))
+	if (prev->pfp_ok && !compressed_prefix_matches(prev, name))
 		return 0;
 	p->tail = ips_xstrdup(name);
 	p->tail_offset = prev->offset;
@@ -665,16 +724,16 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 	 * this same file, else over the whole prefix (read from the page cache) */
 	/* (only where this run found the file the same: not one rewritten in place) */
 	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
-	uint64_t from = 0, h = IPS_FNV_INIT;
-	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok &&
+	uint64_t from = 0, pv = 0, h = 0;
+	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok && !was->pfp_fnv &&
 	    ips_state_dev(c->st, was) == id->dev && was->ino == id->ino && was->offset <= offset) {
 		from = was->offset;
-		h = was->pfp;
+		pv = was->pfp;
 	}
-	bool pfp_ok = range_fp(id->fd, from, offset - from, h, &h);
+	bool pfp_ok = prefix_fp(id->fd, from, pv, offset, &h);
 	uint32_t tl = offset < IPS_STATE_FP_BYTES ? (uint32_t)offset : IPS_STATE_FP_BYTES;
 	uint64_t th = 0;
-	if (!range_fp(id->fd, offset - tl, tl, IPS_FNV_INIT, &th))
+	if (!range_fp(id->fd, offset - tl, tl, &th))
 		tl = 0;
 	ips_state_input_t v = {.fp = ips_fnv1a(IPS_FNV_INIT, id->head, id->headlen),
 			       .fplen = id->headlen, .offset = offset, .line = line, .tfp = th,

@@ -274,6 +274,7 @@ static bool same_values(const ips_state_input_t *a, const ips_state_input_t *b)
 	       a->ctime_ok == b->ctime_ok && a->fp == b->fp && a->fplen == b->fplen &&
 	       a->offset == b->offset && a->tfp == b->tfp && a->tflen == b->tflen &&
 	       a->pfp_ok == b->pfp_ok && (!a->pfp_ok || a->pfp == b->pfp) &&
+	       a->pfp_fnv == b->pfp_fnv &&
 	       a->line == b->line && a->container == b->container;
 }
 

@@ -8,10 +8,12 @@
  * containers a fingerprint of the whole file; plus the correlator's open
  * windows (a BEGIN seen in one run and its END in the next still pair up).
  *
- * The file is text, one record a line, versioned ("ipsec-scan-state 3";
- * versions 1 and 2 are still read), read and written as a stream (never
- * whole in memory; at most 1 GiB). It is replaced atomically (temp file, fsync, rename, fsync of the
- * directory) and only after the report was written; a lock file beside it
+ * The file is text, one record a line, versioned ("ipsec-scan-state 4";
+ * versions 1 to 3 are still read, their FNV-1a prefix fingerprints only
+ * checked, not written back), read
+ * and written as a stream (never whole in memory; at most 1 GiB). It is
+ * replaced atomically (temp file, fsync, rename, fsync of the directory)
+ * and only after the report was written; a lock file beside it
  * (FILE.lock, with the holder's pid) and a flock on the state's directory stop
  * two runs from overlapping, even when the lock file is deleted meanwhile.
  * A state that is not a regular file (a FIFO) is refused.
@@ -28,7 +30,9 @@
 #include "util/status.h"
 #include "util/util.h"
 
-#define IPS_STATE_VERSION 3 /* 2: tail and prefix added to input records; 3: ctime */
+/* 2: tail and prefix added to input records; 3: ctime; 4: the prefix is util/phash.h's (was
+ * FNV-1a) */
+#define IPS_STATE_VERSION 4
 #define IPS_STATE_FP_BYTES 4096 /* fingerprinted head of a file */
 
 /*
@@ -44,8 +48,9 @@ typedef struct ips_state_input {
 	uint64_t fp;          /* FNV-1a of the first fplen bytes */
 	uint64_t offset;      /* bytes read up to (whole records) */
 	uint64_t tfp;         /* FNV-1a of the tflen bytes just before offset */
-	uint64_t pfp;         /* FNV-1a of all the bytes before offset (a copy is known
-				 by it exactly: no record it does not hold is skipped) */
+	uint64_t pfp;         /* util/phash.h's hash of all the bytes before offset (a copy
+				 is known by it exactly: no record it does not hold is
+				 skipped); resumed as the file grows */
 	uint64_t line : 48;   /* records read up to (< IPS_STATE_LINE_MAX) */
 	uint64_t devx : 16;   /* the device: its number in the state's table (ips_state_dev()) */
 	int64_t mtime : 41;
@@ -61,6 +66,8 @@ typedef struct ips_state_input {
 	uint64_t tflen : 13;    /* 0: not known (a version 1 state, or offset 0) */
 	uint64_t ctime_ok : 1;  /* ctime known (not a state of version 1 or 2) */
 	uint64_t pfp_ok : 1;    /* pfp is known */
+	uint64_t pfp_fnv : 1;   /* pfp is FNV-1a, as a state of version 2 or 3 kept it:
+				   checked as such, never continued nor written */
 	uint32_t path;          /* in the arena: chunk << 20 | offset (ips_state_path()) */
 	uint32_t ctime_ns;      /* nanoseconds of ctime */
 } ips_state_input_t;

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/phash.h"
+
 /* 1 GiB: about 5 million files (a record is about 200 bytes of text) */
 #define STATE_FILE_MAX (UINT64_C(1) << 30)
 #define STATE_FILE_MAX_TEXT "1 GiB (about 5 million files)"
@@ -199,6 +201,17 @@ static char *parse_line(ips_state_t *st, parse_ctx_t *px, char *line, size_t len
 							  sscanf(v, "%16" SCNx64, &in.pfp) == 1 &&
 							  (in.pfp_ok = 1)));
 				in.tflen = (uint32_t)tl;
+				/*
+				 * Before version 4 the prefix was FNV-1a: checked
+				 * as such in this run (a copy made since the last
+				 * run is still known), not continued nor written
+				 * back; since, a value of util/phash.h, below its
+				 * prime.
+				 */
+				if (version < 4)
+					in.pfp_fnv = in.pfp_ok;
+				else if (in.pfp_ok && in.pfp >= IPS_PHASH_P)
+					ok = false;
 			}
 			if (ok && version >= 3) {
 				/* ctime=SEC.NSEC|- */
@@ -565,7 +578,7 @@ static void serialize(const ips_state_t *st, writer_t *o)
 			       ips_state_dev(st, in), in->ino, in->size, (int64_t)in->mtime, in->fp,
 			       (unsigned)in->fplen, in->offset, (uint64_t)in->line, (unsigned)in->tflen,
 			       in->tfp);
-		if (in->pfp_ok)
+		if (in->pfp_ok && !in->pfp_fnv) /* (an FNV-1a one: not known to version 4) */
 			ips_buf_printf(b, " prefix=%016" PRIx64, in->pfp);
 		else
 			ips_buf_printf(b, " prefix=-");

@@ -12,6 +12,8 @@
 #     (ndjson);
 #   - a BEGIN in one run and its END in the next still pair up; a BEGIN
 #     whose window elapsed in the next run is reported as unterminated;
+#   - a state of version 3 (its prefix fingerprints FNV-1a, checked once) is
+#     continued without reporting anything twice and written back as version 4;
 #   - a corrupt, truncated or newer state file, a held lock and standard
 #     input stop the run with exit 2 and a message naming the file;
 #   - a report that cannot be written (exit 4) leaves the state as it was;
@@ -82,6 +84,72 @@ expect "grow: --quiet with nothing new prints nothing" 0 "$(wc -c <"$D/r4")"
 lines 91 100 >>"$D/log"
 scan --state "$D/st" --quiet "$D/log" >"$D/r5"
 expect "grow: --quiet with something new reports it" 1 "$(grep -c 'seq 100' "$D/r5")"
+
+# ---- a state of version 3: its FNV-1a prefixes checked once ---------------
+# A run over it reports nothing twice (a grown file, one only touched, a copy
+# made since under another inode, a compressed one), reads again a file rewritten in place, and
+# writes version 4 with each prefix as a first run computes it; the next run
+# continues that hash.
+D=$T/v3 && mkdir -p "$D/d"
+lines 1 40 >"$D/d/log"
+lines 1 20 >"$D/d/same"
+lines 1 60 | sed 's/gw01/gw02/' >"$D/d/other"
+lines 1 300 | sed 's/gw01/gw03/' >"$D/d/inplace"
+lines 1 50 | sed 's/gw01/gw05/' >"$D/d/z"
+scan --state "$D/st" -f ndjson "$D/d" >"$D/r1"
+# as version 3 wrote it: the prefix the FNV-1a of the bytes before offset
+python3 - "$D/st" <<'EOF'
+import re, sys
+out = []
+for line in open(sys.argv[1]):
+    m = re.match(r'input (\S+) .* offset=(\d+) ', line)
+    if m:
+        h = 0xcbf29ce484222325
+        with open(m.group(1), 'rb') as f:
+            for c in f.read(int(m.group(2))):
+                h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+        line = re.sub(r' prefix=[0-9a-f]{16} ', ' prefix=%016x ' % h, line)
+    out.append(line)
+out[0] = 'ipsec-scan-state 3\n'
+open(sys.argv[1], 'w').writelines(out)
+EOF
+expect "v3: the state as version 3 wrote it" "ipsec-scan-state 3" "$(head -1 "$D/st")"
+lines 41 70 >>"$D/d/log"
+touch -d '2020-01-01 00:00:00' "$D/d/same" # written to, no larger: checked whole
+cp "$D/d/other" "$D/d/other.copy" && rm "$D/d/other"
+lines 61 70 | sed 's/gw01/gw02/' >>"$D/d/other.copy"
+off=$(grep -bo '(seq 150)' "$D/d/inplace" | cut -d: -f1) # past its first and last 4 KiB
+printf '(seq 999)' | dd of="$D/d/inplace" bs=1 seek="$off" conv=notrunc 2>/dev/null
+gzip "$D/d/z"
+scan --state "$D/st" -f ndjson "$D/d" >"$D/r2"
+expect "v3: run 2 exit" 0 $?
+jq -r 'select(.type == "input") | .note' "$D/r2" | grep -q '^a compressed copy of .*/z, read up' ||
+	bad "v3: z.gz is the compressed copy of z: $(jq -c 'select(.type == "input")' "$D/r2")"
+# NAME:FINDINGS of each file
+per_file() {
+	jq -r 'select(.type == "finding") | .path' "$@" | sed 's|.*/||' | sort | uniq -c |
+		awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }'
+}
+expect "v3: run 2 reads what is new, and the file rewritten in place whole" \
+	"inplace:30 log:3 other.copy:1" "$(per_file "$D/r2")"
+expect "v3: the next state is version 4" "ipsec-scan-state 4" "$(head -1 "$D/st")"
+# PATH PREFIX of each record, sorted; the removed files' records aside
+prefixes() {
+	sed -n 's/^input \([^ ]*\) .* prefix=\([0-9a-f-]*\) .*/\1 \2/p' "$1" | grep -v -e '/other ' -e '/z ' | sort
+}
+scan --state "$D/fresh" "$D/d" >/dev/null
+expect "v3: the prefixes computed again, as a first run's" "$(prefixes "$D/fresh")" \
+	"$(prefixes "$D/st")"
+lines 71 97 >>"$D/d/log"
+scan --state "$D/st" -f ndjson "$D/d" >"$D/r3"
+expect "v3: run 3 continues" "log:2" "$(per_file "$D/r3")"
+rm -f "$D/fresh"
+scan --state "$D/fresh" "$D/d" >/dev/null
+expect "v3: a grown file's prefix continued, as a first run's" "$(prefixes "$D/fresh")" \
+	"$(prefixes "$D/st")"
+# a record no run touched since (its file is gone) is written without its prefix
+expect "v3: the prefixes left unknown" "$D/d/other $D/d/z" \
+	"$(sed -n 's/^input \([^ ]*\) .* prefix=- .*/\1/p' "$D/st" | sort | tr '\n' ' ' | sed 's/ $//')"
 
 # ---- rotation: rename to .1 with an unread rest, a new file ----------------
 D=$T/rotate && L=$D/logs && mkdir -p "$L"

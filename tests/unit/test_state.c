@@ -57,6 +57,8 @@ static void round_trip(void **state)
 	in->fplen = 4096;
 	in->offset = 900;
 	in->line = 12;
+	in->pfp = 0x1ffffffffffffffeULL; /* the greatest (p - 1, util/phash.h) */
+	in->pfp_ok = 1;
 	ips_state_input_t *c = ips_state_input(st, "bundle.tar.gz", true);
 	c->container = true;
 	c->size = c->offset = 77;
@@ -75,7 +77,9 @@ static void round_trip(void **state)
 	assert_true(ips_state_dev(st, in) == 2049 && in->ino == 123456 && in->size == 1000);
 	assert_true(in->fp == 0x0123456789abcdefULL && in->fplen == 4096);
 	assert_true(in->offset == 900 && in->line == 12 && !in->container);
+	assert_true(in->pfp_ok && in->pfp == 0x1ffffffffffffffeULL);
 	assert_true(ips_state_input(st, "bundle.tar.gz", false)->container);
+	assert_false(ips_state_input(st, "bundle.tar.gz", false)->pfp_ok);
 	assert_int_equal(st->windows.len, 1);
 	ips_state_window_t *r = st->windows.items[0];
 	assert_string_equal(r->corr, "ike-negotiation");
@@ -244,7 +248,8 @@ static void versions_and_replacing(void **state)
 	assert_non_null(st);
 	ips_state_input_t *a = ips_state_input_id(st, 1, 2, "/a", false);
 	assert_non_null(a);
-	assert_true(a->offset == 30 && a->line == 3 && a->pfp_ok && !a->ctime_ok);
+	/* its prefix is FNV-1a (before version 4): checked as such */
+	assert_true(a->offset == 30 && a->line == 3 && a->pfp_ok && a->pfp_fnv && !a->ctime_ok);
 	ips_state_freeze(st);
 	/* unchanged: the same record, seen */
 	ips_state_input_t v = *a;
@@ -292,11 +297,55 @@ static void versions_and_replacing(void **state)
 	free(err);
 }
 
+/*
+ * Version 3's prefix fingerprints were FNV-1a: read as such (for run/cron.c
+ * to check), written back as "-" in a version 4 file (a record a run
+ * touches gets the new hash), the rest of the record as it was. Version 4's
+ * are util/phash.h's, below its prime.
+ */
+static void version_3_prefix_fnv(void **state)
+{
+	(void)state;
+	const char *rec = "input /a dev=1 ino=2 size=30 mtime=4 fp=00000000000000aa fplen=30 "
+			  "offset=30 line=3 tail=30:00000000000000bb ";
+	char text[512];
+	snprintf(text, sizeof text,
+		 "ipsec-scan-state 3\n%sprefix=00000000000000cc ctime=5.000000006\nend\n", rec);
+	write_state(text);
+	char *err = NULL;
+	ips_state_t *st = ips_state_open(path, &err);
+	assert_non_null(st);
+	ips_state_input_t *a = ips_state_input_id(st, 1, 2, "/a", false);
+	assert_non_null(a);
+	assert_true(a->pfp_ok && a->pfp_fnv && a->pfp == 0xcc && a->tflen == 30 && a->tfp == 0xbb &&
+		    a->ctime_ok && a->ctime == 5);
+	assert_int_equal(ips_state_save(st, &err), IPS_OK);
+	ips_state_close(st);
+	char *data;
+	size_t len;
+	assert_int_equal(ips_read_file(path, 4096, &data, &len), IPS_OK);
+	snprintf(text, sizeof text, "ipsec-scan-state 4\n%sprefix=- ctime=5.000000006\nend\n", rec);
+	assert_string_equal(data, text);
+	free(data);
+	/* version 4: kept; p itself or more is no value of the hash */
+	snprintf(text, sizeof text, "ipsec-scan-state 4\n%sprefix=1ffffffffffffffe ctime=-\nend\n", rec);
+	write_state(text);
+	st = ips_state_open(path, &err);
+	assert_non_null(st);
+	a = ips_state_input_id(st, 1, 2, "/a", false);
+	assert_true(a && a->pfp_ok && !a->pfp_fnv && a->pfp == 0x1ffffffffffffffeULL);
+	ips_state_close(st);
+	snprintf(text, sizeof text, "ipsec-scan-state 4\n%sprefix=1fffffffffffffff ctime=-\nend\n", rec);
+	expect_error(text, "line 2: malformed input record");
+	expect_error("ipsec-scan-state 5\nend\n", "newer ipsec-scan (state version 5, this one reads 4)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(versions_and_replacing),
+		cmocka_unit_test(version_3_prefix_fnv),
 		cmocka_unit_test(corrupt_files),
 		cmocka_unit_test(devices),
 		cmocka_unit_test(journal_records),
