@@ -38,8 +38,15 @@ typedef struct dir_list {
  * new one beside); the files read in this run are the live records it
  * marked seen.
  */
+/* A prefix hashed while the file was read (ips_cron_prefix_ahead()). */
+typedef struct prefix_ahead {
+	uint64_t dev, ino, offset, h;
+	bool ok, set;
+} prefix_ahead_t;
+
 struct ips_cron {
 	ips_state_t *st;
+	prefix_ahead_t ahead;
 	/* built at the first lookup (most runs make none: every file is found
 	 * by its identity or path) over the records the run began with */
 	ips_state_index_t old_by_head, old_by_whole;
@@ -713,6 +720,34 @@ static void record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uin
 	(void)ips_state_put(c->st, cur, v, path);
 }
 
+/*
+ * The hash of everything before offset: continued from the record of this
+ * same file, else over the whole prefix (read from the page cache); false
+ * on a short read.
+ */
+static bool record_prefix(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+			  uint64_t offset, uint64_t *h)
+{
+	/* (only where this run found the file the same: not one rewritten in place) */
+	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
+	uint64_t from = 0, pv = 0;
+	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok && !was->pfp_fnv &&
+	    ips_state_dev(c->st, was) == id->dev && was->ino == id->ino && was->offset <= offset) {
+		from = was->offset;
+		pv = was->pfp;
+	}
+	return prefix_fp(id->fd, from, pv, offset, h);
+}
+
+void ips_cron_prefix_ahead(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+			   uint64_t offset)
+{
+	if (offset > id->size)
+		offset = id->size;
+	c->ahead = (prefix_ahead_t){.dev = id->dev, .ino = id->ino, .offset = offset, .set = true};
+	c->ahead.ok = record_prefix(c, path, id, offset, &c->ahead.h);
+}
+
 void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
 		     uint64_t line)
 {
@@ -720,17 +755,12 @@ void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, u
 		offset = id->size;
 	if (line >= IPS_STATE_LINE_MAX) /* (a file of 256 TiB at least) */
 		line = IPS_STATE_LINE_MAX - 1;
-	/* the hash of everything before offset: continued from the record of
-	 * this same file, else over the whole prefix (read from the page cache) */
-	/* (only where this run found the file the same: not one rewritten in place) */
-	const ips_state_input_t *was = ips_state_input_id(c->st, id->dev, id->ino, path, false);
-	uint64_t from = 0, pv = 0, h = 0;
-	if (was && (!was->old || was->cont) && !was->container && was->pfp_ok && !was->pfp_fnv &&
-	    ips_state_dev(c->st, was) == id->dev && was->ino == id->ino && was->offset <= offset) {
-		from = was->offset;
-		pv = was->pfp;
-	}
-	bool pfp_ok = prefix_fp(id->fd, from, pv, offset, &h);
+	uint64_t h = 0;
+	const prefix_ahead_t *a = &c->ahead;
+	bool pfp_ok = a->set && a->dev == id->dev && a->ino == id->ino && a->offset == offset
+		      ? (h = a->h, a->ok)
+		      : record_prefix(c, path, id, offset, &h);
+	c->ahead.set = false;
 	uint32_t tl = offset < IPS_STATE_FP_BYTES ? (uint32_t)offset : IPS_STATE_FP_BYTES;
 	uint64_t th = 0;
 	if (!range_fp(id->fd, offset - tl, tl, &th))

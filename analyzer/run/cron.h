@@ -82,6 +82,14 @@ void ips_cron_plan_free(ips_cron_plan_t *p);
  */
 void ips_cron_record(ips_cron_t *c, const char *path, const ips_cron_id_t *id, uint64_t offset,
 		     uint64_t line);
+/*
+ * The prefix fingerprint ips_cron_record() of the same file at `offset`
+ * will need, computed now (cron mode's --jobs: on the main thread while the
+ * workers read the file's ranges); ips_cron_record() uses it when it is
+ * called next, for that file and offset, and drops it either way.
+ */
+void ips_cron_prefix_ahead(ips_cron_t *c, const char *path, const ips_cron_id_t *id,
+			   uint64_t offset);
 
 /*
  * Containers: true when the file at path (fd, *id) is an archive or

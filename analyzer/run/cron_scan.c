@@ -60,19 +60,36 @@ static void sink_end_input(void *ctx)
 
 /* ---- files ------------------------------------------------------------- */
 
+/* The file read in ranges (--jobs) and recorded as path, for prefix_ahead(). */
+typedef struct ahead_ctx {
+	ips_cron_scan_t *cs;
+	const char *path;
+	const ips_cron_id_t *id;
+} ahead_ctx_t;
+
+/* While the ranges are read: the prefix hash ips_cron_record() will need. */
+static void prefix_ahead(void *ctx, uint64_t end)
+{
+	ahead_ctx_t *a = ctx;
+	ips_cron_prefix_ahead(a->cs->cron, a->path, a->id, end);
+}
+
 /*
  * Read src as from says, as (part of) log `log` (NULL: no windows kept).
- * A plain file (id: its identity, else NULL) with many new lines is read in
- * ranges on threads (--jobs), with the same result.
+ * A plain file (id: its identity, else NULL; recorded as path) with many
+ * new lines is read in ranges on threads (--jobs), with the same result.
  */
 static ips_status_t read_from(ips_cron_scan_t *cs, ips_scanner_t *s, ips_source_t *src,
 			      ips_scan_from_t *from, const char *log, bool chain,
-			      const ips_cron_id_t *id)
+			      const char *path, const ips_cron_id_t *id)
 {
 	cs->log = log;
 	cs->chain = chain;
 	ips_status_t st;
-	if (!id || !ips_jobs_split_from(cs->split, s, src->name, id->dev, id->ino, from, &st))
+	ahead_ctx_t actx = {.cs = cs, .path = path, .id = id};
+	ips_jobs_ahead_t ahead = {.fn = prefix_ahead, .ctx = &actx};
+	if (!id || !ips_jobs_split_from(cs->split, s, src->name, id->dev, id->ino, from, &ahead,
+					&st))
 		st = ips_scanner_scan_from(s, src, from);
 	cs->log = NULL;
 	cs->chain = false;
@@ -104,7 +121,7 @@ static int compressed_tail_member(void *ctx, ips_source_t *member)
 				   z->log, (unsigned long long)z->p->tail_line + 1);
 	ips_scan_from_t from = {.fd = -1, .offset = z->p->tail_offset, .line = z->p->tail_line,
 				.to_end = true, .note = note};
-	z->st = read_from(z->cs, z->s, member, &from, z->log, true, NULL);
+	z->st = read_from(z->cs, z->s, member, &from, z->log, true, NULL, NULL);
 	free(note);
 	z->read = true;
 	return 1; /* a single stream: nothing follows */
@@ -147,7 +164,7 @@ static ips_status_t scan_tail(ips_cron_scan_t *cs, ips_scanner_t *s, const char 
 					   log, (unsigned long long)p->tail_line + 1);
 		ips_scan_from_t from = {.fd = fd, .size = id->size, .offset = p->tail_offset,
 					.line = p->tail_line, .to_end = true, .note = note};
-		st = read_from(cs, s, src, &from, log, true, id);
+		st = read_from(cs, s, src, &from, log, true, p->tail, id);
 		ips_cron_record(cs->cron, p->tail, id, from.end_offset, from.end_line);
 		free(note);
 	}
@@ -221,7 +238,7 @@ static ips_status_t scan_file(ips_cron_scan_t *cs, ips_scanner_t *s, ips_source_
 		break;
 	}
 	from.note = note;
-	if (read_from(cs, s, src, &from, path, false, id) != IPS_OK)
+	if (read_from(cs, s, src, &from, path, false, path, id) != IPS_OK)
 		res = IPS_E_INPUT;
 	ips_cron_record(cs->cron, path, id, from.end_offset, from.end_line);
 	free(note);
@@ -283,7 +300,7 @@ static bool hook_stream(void *ctx, ips_scanner_t *s, ips_source_t *member)
 				   (unsigned long long)line);
 	ips_scan_from_t from = {.fd = -1, .offset = off, .line = line, .to_end = true,
 				.note = note};
-	(void)read_from(cs, s, member, &from, NULL, false, NULL);
+	(void)read_from(cs, s, member, &from, NULL, false, NULL, NULL);
 	free(note);
 	return true;
 }

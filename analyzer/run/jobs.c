@@ -458,7 +458,8 @@ static void *split_work(void *arg)
 	}
 }
 
-static ips_status_t split_read(ips_jobs_split_t *js, ips_scanner_t *s, ips_split_t *sp)
+static ips_status_t split_read(ips_jobs_split_t *js, ips_scanner_t *s, ips_split_t *sp,
+				const ips_jobs_ahead_t *ahead, uint64_t end)
 {
 	split_run_t r = {.js = js, .sp = sp, .n = ips_split_ranges(sp)};
 	size_t nw = js->nw < r.n ? js->nw : r.n;
@@ -476,6 +477,10 @@ static ips_status_t split_read(ips_jobs_split_t *js, ips_scanner_t *s, ips_split
 		else
 			break; /* fewer threads: the ones running take all ranges */
 	}
+	/* the first ranges take a while: meanwhile this thread does the
+	 * caller's work for the end of the read (cron mode: the prefix hash) */
+	if (started && ahead && ahead->fn)
+		ahead->fn(ahead->ctx, end);
 	/* the join matches the kept lines again on s's matcher, whose limit
 	 * counts the run reports: those are taken back (the probes counted them) */
 	const ips_matcher_t *m = ips_scanner_matcher(s);
@@ -515,7 +520,8 @@ static ips_status_t split_read(ips_jobs_split_t *js, ips_scanner_t *s, ips_split
 }
 
 bool ips_jobs_split_from(ips_jobs_split_t *js, ips_scanner_t *s, const char *path,
-			 uint64_t dev, uint64_t ino, ips_scan_from_t *from, ips_status_t *st)
+			 uint64_t dev, uint64_t ino, ips_scan_from_t *from,
+			 const ips_jobs_ahead_t *ahead, ips_status_t *st)
 {
 	ips_split_sizes_t sz;
 	bool told = split_sizes(&sz);
@@ -537,7 +543,7 @@ bool ips_jobs_split_from(ips_jobs_split_t *js, ips_scanner_t *s, const char *pat
 		fprintf(stderr, "ipsec-scan: --jobs: %s: %zu ranges from offset %llu\n", path,
 			ips_split_ranges(sp), (unsigned long long)r.from);
 	*from = cr;
-	*st = split_read(js, s, sp);
+	*st = split_read(js, s, sp, ahead, r.limit);
 	(void)ips_split_end(sp, &from->end_offset, &from->end_line);
 	ips_split_free(sp);
 	return true;

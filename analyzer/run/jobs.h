@@ -70,6 +70,12 @@ int ips_jobs_cron_threads(int jobs);
  * thread through cron mode's scanner. Borrows rules and opts.
  */
 typedef struct ips_jobs_split ips_jobs_split_t;
+/* Work for the calling thread while the workers read (ips_jobs_split_from()):
+ * fn(ctx, end) with where the read will end if nothing fails. */
+typedef struct ips_jobs_ahead {
+	void (*fn)(void *ctx, uint64_t end);
+	void *ctx;
+} ips_jobs_ahead_t;
 ips_jobs_split_t *ips_jobs_split_new(const ips_rules_t *rules, const ips_scan_opts_t *opts,
 				     int threads);
 /*
@@ -78,10 +84,12 @@ ips_jobs_split_t *ips_jobs_split_new(const ips_rules_t *rules, const ips_scan_op
  * with *st its status and from->end_* set, when it did; false, nothing
  * read, when the file is not worth splitting or cannot be (then the caller
  * reads it serially): js NULL, less than 32 MiB of new bytes
- * (IPSEC_SCAN_SPLIT_BYTES), not a plain line format, nothing new.
+ * (IPSEC_SCAN_SPLIT_BYTES), not a plain line format, nothing new. ahead
+ * (or NULL) is run on the calling thread once the workers have started.
  */
 bool ips_jobs_split_from(ips_jobs_split_t *js, ips_scanner_t *s, const char *path,
-			 uint64_t dev, uint64_t ino, ips_scan_from_t *from, ips_status_t *st);
+			 uint64_t dev, uint64_t ino, ips_scan_from_t *from,
+			 const ips_jobs_ahead_t *ahead, ips_status_t *st);
 /* Add the workers' PCRE2 limit hits, less what the joins matched again, to
  * adjust (one per active detector): ips_scanner_add_limit_hits() takes them. */
 void ips_jobs_split_limits(const ips_jobs_split_t *js, int64_t *adjust);
