@@ -34,6 +34,12 @@ typedef struct ips_correlator ips_correlator_t;
 
 /* Reads the correlations of the rules; problems are lint errors, see rules lint. */
 ips_correlator_t *ips_correlator_new(const ips_rules_t *rules, ips_results_t *res);
+/*
+ * Build the incidents of ips_correlator_finish() on up to n threads (--jobs;
+ * 1 by default): each incident is built from its own findings alone, so the
+ * results are the same.
+ */
+void ips_correlator_set_threads(ips_correlator_t *c, int n);
 void ips_correlator_free(ips_correlator_t *c);
 
 /*

@@ -6,6 +6,7 @@
  * joining stage and builds them all. See internal.h.
  */
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -448,6 +449,70 @@ ips_incident_t *build_empty(ips_correlator_t *c, const segment_t *sg)
 	return x;
 }
 
+void ips_correlator_set_threads(ips_correlator_t *c, int n)
+{
+	c->threads = n;
+}
+
+/* The incidents of the components, built by one or more threads. */
+typedef struct build_job {
+	ips_correlator_t *c;
+	const size_t *start, *members_all, *roots;
+	const uint64_t *mask;
+	ips_incident_t **out;
+	size_t n, step, first; /* this thread: components first, first + step, ... */
+} build_job_t;
+
+static void *build_some(void *arg)
+{
+	build_job_t *b = arg;
+	for (size_t i = b->first; i < b->n; i += b->step) {
+		size_t r = b->roots[i];
+		b->out[i] = build_incident(b->c, b->members_all + b->start[r],
+					   b->start[r + 1] - b->start[r], b->mask[r]);
+	}
+	return NULL;
+}
+
+/*
+ * Build the incident of each root r with members (in root order) into
+ * res->incidents: build_incident() reads the correlator and the findings
+ * and writes only its incident, so threads may build different ones.
+ */
+static void build_all(ips_correlator_t *c, const size_t *start, const size_t *members_all,
+		      const uint64_t *mask, size_t n)
+{
+	size_t *roots = ips_xmalloc((n ? n : 1) * sizeof *roots), k = 0;
+	for (size_t r = 0; r < n; r++)
+		if (start[r + 1] > start[r])
+			roots[k++] = r;
+	ips_incident_t **out = ips_xcalloc(k ? k : 1, sizeof *out);
+	size_t nt = c->threads > 1 && k >= 64 ? (size_t)c->threads : 1;
+	if (nt > 16)
+		nt = 16;
+	build_job_t jobs[16];
+	pthread_t tids[16];
+	bool started[16] = {false};
+	for (size_t t = 0; t < nt; t++) {
+		jobs[t] = (build_job_t){.c = c, .start = start, .members_all = members_all,
+					.roots = roots, .mask = mask, .out = out, .n = k, .step = nt,
+					.first = t};
+		if (t > 0)
+			started[t] = pthread_create(&tids[t], NULL, build_some, &jobs[t]) == 0;
+	}
+	build_some(&jobs[0]);
+	for (size_t t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(tids[t], NULL);
+		else
+			build_some(&jobs[t]); /* no thread: this one builds its share */
+	}
+	for (size_t i = 0; i < k; i++)
+		ips_vec_push(&c->res->incidents, out[i]);
+	free(out);
+	free(roots);
+}
+
 void ips_correlator_finish(ips_correlator_t *c)
 {
 	ips_correlator_end_input(c);
@@ -458,12 +523,7 @@ void ips_correlator_finish(ips_correlator_t *c)
 	size_t *parent = join_findings(c, &mask);
 	size_t *start, *members_all;
 	components(parent, n, &start, &members_all);
-	for (size_t r = 0; r < n; r++) {
-		size_t m = start[r + 1] - start[r];
-		if (m)
-			ips_vec_push(&res->incidents,
-				     build_incident(c, members_all + start[r], m, mask[r]));
-	}
+	build_all(c, start, members_all, mask, n);
 	/* windows that closed with no finding in them */
 	for (size_t s = 0; s < c->nsegs; s++)
 		if (!c->segs[s].nf)

@@ -96,6 +96,7 @@ typedef struct corr_config {
 } corr_config_t;
 
 struct ips_correlator {
+	int threads;                       /* ips_correlator_finish() builds incidents on these */
 	const ips_rules_t *rules;
 	ips_results_t *res;
 	const corr_t *corrs;               /* borrowed from the rules' corr_config_t (or own_cfg) */

@@ -49,6 +49,7 @@ void ips_batch_set_state(ips_batch_t *b, ips_state_t *st, int threads)
 	if (b->cron || !st)
 		return; /* once, before the first input */
 	b->cron = ips_cron_scan_new(st, b->corr, b->rules, b->opts, threads);
+	ips_correlator_set_threads(b->corr, threads); /* its incidents, at the end */
 	ips_cron_scan_wire(b->cron, b->sc, b->out);
 }
 

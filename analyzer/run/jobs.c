@@ -285,6 +285,7 @@ ips_status_t ips_jobs_scan(const ips_rules_t *rules, const ips_scan_opts_t *opts
 	}
 
 	ips_correlator_t *corr = ips_correlator_new(rules, out);
+	ips_correlator_set_threads(corr, (int)nw); /* its incidents, at the end */
 	ips_status_t res = IPS_OK;
 	/* a file read in ranges: joined here, range by range, by a scanner of
 	 * its own (its matcher's limit counts are not the run's: scan_split.h) */

@@ -122,6 +122,27 @@ for j in 1 2; do
 done
 same "--input-format over *.journal files" "$T/fj-1" "$T/fj-2"
 
+# many incidents (300 here, from 600 findings in two files): --jobs builds
+# them on its threads at the end, in the order and with the ids of one
+mkdir -p "$T/inc"
+for f in a b; do
+	i=1
+	while [ $i -le 150 ]; do
+		printf 'Mar  3 10:%02d:%02d gw%s charon: 07[IKE] <conn%d|%d> received AUTHENTICATION_FAILED notify error\n' \
+			$((i / 60)) $((i % 60)) $f $i $i
+		printf 'Mar  3 10:%02d:%02d gw%s charon: 07[IKE] <peer%d|%d> received NO_PROPOSAL_CHOSEN notify error\n' \
+			$((i / 60)) $((i % 60)) $f $i $i
+		i=$((i + 1))
+	done >"$T/inc/$f.log"
+done
+for j in 1 2 3; do
+	run "$T/inc-$j" -f json --fail-on none --tz UTC --year 2025 --jobs $j "$T/inc"
+done
+same "300 incidents, --jobs 2" "$T/inc-1" "$T/inc-2"
+same "300 incidents, --jobs 3" "$T/inc-1" "$T/inc-3"
+[ "$(jq '.incidents | length' "$T/inc-2.out" 2>/dev/null)" = 300 ] && ok ||
+	bad "300 incidents: $(jq '.incidents | length' "$T/inc-2.out" 2>/dev/null) in the report"
+
 # cron mode reads its files in turn, --jobs or not (a file with many new
 # lines is split: tests/cron/jobs.sh); the report is the same
 for j in 1 2; do
