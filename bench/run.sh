@@ -148,7 +148,10 @@ gen_loghub() { # gen_loghub OUT SIZE SEED: the loghub-only mix
 
 # ---- data (kept while the inputs and parameters are the same) -------------
 stamp="$SIZE $LOGHUB_SIZE $GREP_MAX $CG_SIZE $SLICE $BUNDLE_LOGS $BUNDLE_EACH $LONG $EVTX_COPIES $FOUR_EACH $SEED $(command -v zstd) $(cat "$P"/*.txt "$P"/*.src bench/gen.c | cksum)"
+# the smoke run's few MB apart from the full run's GBs: one does not make the
+# other generate its data again
 D=$DIR/data
+[ "$mode" = smoke ] && D=$DIR/data-smoke
 if [ "$(cat "$D/stamp" 2>/dev/null)" != "$stamp" ]; then
 	say "bench: generating data"
 	rm -rf "$D"
