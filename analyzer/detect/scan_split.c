@@ -156,9 +156,10 @@ struct ips_split {
 	size_t bufcap;
 	uint64_t *cands;
 	size_t words;
-	/* cron mode: a resumed read (ips_split_resume_t; its note is a copy) */
+	/* cron mode: a resumed read (ips_split_resume_t; r.note is note, a copy) */
 	bool resume;
 	ips_split_resume_t r;
+	char *note;
 	uint64_t dropped, nl, end_off;
 };
 
@@ -249,9 +250,8 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
 		return NULL;
 	/* what is read: the file, or (cron mode) its new lines in the file the caller has open */
 	uint64_t lo = resume ? resume->from : 0, hi = resume ? resume->limit : (uint64_t)st.st_size;
-	if (resume && (hi > (uint64_t)st.st_size || lo >= hi || hi - lo < sz->min ||
-		       (uint64_t)st.st_dev != resume->dev || (uint64_t)st.st_ino != resume->ino))
-		return NULL;
+	if (resume && (hi > (uint64_t)st.st_size || lo >= hi || hi - lo < sz->min))
+		return NULL; /* (the file opened below must be the caller's: checked there) */
 	if ((uint64_t)st.st_size < sz->min && !evtx_head(path))
 		return NULL; /* only an EVTX file is split this small: no more reading */
 	int err = 0;
@@ -309,7 +309,8 @@ ips_split_t *ips_split_plan(const ips_scan_opts_t *opts, const char *path,
 	if (resume) {
 		sp->resume = true;
 		sp->r = *resume;
-		sp->r.note = resume->note ? ips_xstrdup(resume->note) : NULL;
+		sp->note = resume->note ? ips_xstrdup(resume->note) : NULL;
+		sp->r.note = sp->note;
 	}
 	uint64_t range_bytes = sz->range;
 	size_t max_ranges = sz->max_ranges;
@@ -373,7 +374,7 @@ void ips_split_free(ips_split_t *sp)
 	free(sp->cands);
 	free(sp->adjust);
 	free(sp->snap);
-	free((char *)sp->r.note);
+	free(sp->note);
 	free(sp);
 }
 

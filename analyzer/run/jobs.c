@@ -431,6 +431,17 @@ ips_jobs_split_t *ips_jobs_split_new(const ips_rules_t *rules, const ips_scan_op
 	return js;
 }
 
+/* Worker w's scanner, made at its first range and kept for the next files
+ * (a probe writes no results and finds nothing: no results, no sink). */
+static ips_scanner_t *probe_scanner(ips_jobs_split_t *js, size_t w)
+{
+	if (!js->scanners[w]) {
+		ips_finding_sink_t none = {0};
+		js->scanners[w] = ips_scanner_new(js->rules, js->opts, NULL, &none);
+	}
+	return js->scanners[w];
+}
+
 static void *split_work(void *arg)
 {
 	split_worker_t *w = arg;
@@ -447,11 +458,7 @@ static void *split_work(void *arg)
 		}
 		r->next++;
 		pthread_mutex_unlock(&r->mu);
-		if (!js->scanners[w->id]) { /* (a probe writes no results and finds nothing) */
-			ips_finding_sink_t none = {0};
-			js->scanners[w->id] = ips_scanner_new(js->rules, js->opts, NULL, &none);
-		}
-		ips_split_part_t *part = ips_split_probe(js->scanners[w->id], r->sp, i);
+		ips_split_part_t *part = ips_split_probe(probe_scanner(js, w->id), r->sp, i);
 		pthread_mutex_lock(&r->mu);
 		r->parts[i % r->ahead] = part;
 		pthread_cond_broadcast(&r->cond);
@@ -490,11 +497,7 @@ static ips_status_t split_read(ips_jobs_split_t *js, ips_scanner_t *s, ips_split
 	for (size_t i = 0; i < r.n; i++) {
 		ips_split_part_t *part;
 		if (!started) { /* no thread at all: this one probes too */
-			if (!js->scanners[0]) {
-				ips_finding_sink_t none = {0};
-				js->scanners[0] = ips_scanner_new(js->rules, js->opts, NULL, &none);
-			}
-			part = ips_split_probe(js->scanners[0], sp, i);
+			part = ips_split_probe(probe_scanner(js, 0), sp, i);
 		} else {
 			pthread_mutex_lock(&r.mu);
 			while (!r.parts[i % r.ahead])
